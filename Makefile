@@ -1,0 +1,104 @@
+# Corridor — build, test, bench, install.
+#   make            build/corridor and build/libcorridor.a
+#   make test       install missing packages, build, run every test
+#   make test SAN=1 the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make demo       install missing packages, build, run the demo
+#   make bench      throughput figures
+#   make install PREFIX=/usr/local DESTDIR=
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+MSGPACK_PC := $(shell pkg-config --exists msgpack-c 2>/dev/null && echo msgpack-c || echo msgpack)
+PKGS    := lmdb libsodium $(MSGPACK_PC)
+
+WARN := -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow \
+        -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings \
+        -Wformat=2 -Wundef -Wnull-dereference -Werror
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O2 $(WARN) -Iinclude
+
+ifeq ($(SAN),1)
+BUILD   := build-san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
+else
+BUILD   := build
+SANFLAGS :=
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
+
+CFLAGS_ALL = $(BASE_CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+LIBS_ALL = $(PKG_LIBS) -lpthread
+
+LIB_SRC := $(wildcard core/*.c formats/*.c)
+CLI_SRC := $(wildcard cli/*.c)
+TEST_SRC := $(wildcard tests/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
+HEADERS := $(wildcard include/corridor/*.h core/*.h formats/*.h cli/*.h tests/*.h)
+
+.PHONY: all deps test check-run demo bench install clean san-test
+
+all: $(BUILD)/corridor $(BUILD)/libcorridor.a
+
+deps:
+	@sh tools/deps.sh
+
+$(BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/libcorridor.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+$(BUILD)/corridor: $(CLI_OBJ) $(BUILD)/libcorridor.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libcorridor.a $(LIBS_ALL)
+
+$(BUILD)/obj/tests/%.o: tests/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Wno-missing-prototypes -c $< -o $@
+
+$(BUILD)/check_corridor: $(TEST_OBJ) $(BUILD)/libcorridor.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(TEST_OBJ) $(BUILD)/libcorridor.a $(LIBS_ALL) $(CHECK_LIBS)
+
+$(BUILD)/bench: tools/bench.c $(BUILD)/libcorridor.a $(HEADERS)
+	$(CC) $(CFLAGS_ALL) -Icore -o $@ tools/bench.c $(BUILD)/libcorridor.a $(LIBS_ALL)
+
+# The test suite drives the real binary: it finds it through CORRIDOR_BIN.
+test: deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: $(BUILD)/corridor $(BUILD)/check_corridor
+	CORRIDOR_BIN=$(CURDIR)/$(BUILD)/corridor CORRIDOR_VECTORS=$(CURDIR)/tests/vectors \
+	  $(BUILD)/check_corridor
+
+san-test: deps
+	@$(MAKE) --no-print-directory SAN=1 check-run
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh tools/demo.sh $(BUILD)/corridor
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/bench $(BUILD)/corridor
+	$(BUILD)/bench $(BUILD)/corridor
+
+corridor.pc: corridor.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@MSGPACK@|$(MSGPACK_PC)|g' $< > $@
+
+install: all corridor.pc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/corridor
+	install -m 0755 $(BUILD)/corridor $(DESTDIR)$(PREFIX)/bin/corridor
+	install -m 0644 $(BUILD)/libcorridor.a $(DESTDIR)$(PREFIX)/lib/libcorridor.a
+	install -m 0644 include/corridor/*.h $(DESTDIR)$(PREFIX)/include/corridor/
+	install -m 0644 corridor.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/corridor.pc
+
+clean:
+	rm -rf build build-san corridor.pc

@@ -1,0 +1,468 @@
+/*
+ * append.c — the batch pipeline, checkpoints and proofs over the stored tree.
+ *
+ * One write transaction per batch: inside it, entries are built one after
+ * another (seq, prev = content hash of the previous entry, time), checked by
+ * corridor_kind_process, signed on every core at once, then stored with their
+ * Merkle nodes, the new head and — for an operator write — a freshly signed
+ * checkpoint. All of it commits together or not at all.
+ */
+#include <time.h>
+
+#include <sodium.h>
+
+#include "ledger_internal.h"
+
+/* Parallel signing below this many entries costs more than it saves. */
+#define PARALLEL_SIGN_MIN 16u
+
+struct built {
+	uint8_t *content; /* canonical map of keys 0-7 */
+	size_t content_len;
+	uint8_t sig[CORRIDOR_SIGNATURE_BYTES];
+};
+
+struct sign_job {
+	const struct corridor_signer *signer;
+	struct built *b;
+	uint8_t *msgs[CORRIDOR_THREADS_MAX];
+};
+
+static void sign_range(void *ctx, unsigned worker, size_t begin, size_t end)
+{
+	struct sign_job *j = ctx;
+	uint8_t *msg = j->msgs[worker];
+	for (size_t i = begin; i < end; i++) {
+		size_t n = corridor_entry_sig_message(j->b[i].content, j->b[i].content_len, msg);
+		corridor_signer_sign(j->signer, msg, n, j->b[i].sig);
+	}
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void sign_all(const struct corridor_signer *signer, struct built *b, size_t n,
+		     uint8_t *msgs_arena)
+{
+	struct sign_job job = { .signer = signer, .b = b };
+	unsigned threads = n < PARALLEL_SIGN_MIN ? 1u : corridor_cores();
+	for (unsigned i = 0; i < threads; i++)
+		job.msgs[i] = msgs_arena + (size_t)i * CORRIDOR_SIG_MSG_BYTES_MAX;
+	corridor_parallel_for(n, threads, sign_range, &job);
+}
+
+int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
+			const struct corridor_signer *signer, const struct draft *drafts,
+			size_t n, bool genesis, uint64_t *first_seq, struct corridor_diag *diag)
+{
+	const struct corridor_vkey *vk = corridor_signer_vkey(signer);
+	struct ledger_head head;
+	struct corridor_merkle_range range;
+	struct node_ctx nc = { .l = l, .txn = txn };
+	struct keyreg_lmdb kr;
+	struct kind_state st;
+	int err;
+
+	CORRIDOR_ASSERT(n >= 1 && n <= CORRIDOR_BATCH_ENTRIES_MAX);
+	if (l->replica)
+		return corridor_diag_set(diag, CORRIDOR_E_REPLICA,
+					 "this ledger is a replica: it takes archives only, no local "
+					 "writes");
+	if ((err = corridor_head_get(l, txn, &head, diag)) != 0)
+		return err;
+	if (genesis != (head.size == 0))
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 genesis ? "the ledger already has a genesis"
+						 : "the ledger has no genesis entry");
+	if (head.size > UINT64_MAX - n)
+		return corridor_diag_set(diag, CORRIDOR_E_OVERFLOW, "the log is full");
+	if ((err = corridor_merkle_range_load(&range, corridor_node_get, &nc, head.size)) != 0)
+		return corridor_diag_set(diag, err, "cannot load the Merkle tree");
+	corridor_keyreg_lmdb_init(&kr, l, txn, diag);
+	st.keys = &kr.base;
+	memcpy(st.origin, genesis ? "" : l->origin, genesis ? 1 : strlen(l->origin) + 1);
+	st.operator_key_id = head.operator_key_id;
+
+	uint64_t time_us = now_us();
+	if (time_us < head.time_us) /* entry times never go backwards */
+		time_us = head.time_us;
+
+	/* One arena: contents, full entries, signing scratch per worker. */
+	size_t author_len = strlen(vk->name), total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += drafts[i].body_len + strlen(drafts[i].kind) + author_len + 128u;
+	size_t scratch = (size_t)corridor_cores() * CORRIDOR_SIG_MSG_BYTES_MAX;
+	struct built *b = calloc(n, sizeof *b);
+	uint8_t *arena = malloc(2 * total + scratch);
+	uint8_t *full = malloc(CORRIDOR_ENTRY_BYTES_MAX);
+	if (!b || !arena || !full) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory building a batch");
+		goto out_free;
+	}
+
+	/* 1. Build contents one after another: each prev is the previous content hash. */
+	uint8_t *p = arena;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t seq = head.size + i;
+		size_t cap = drafts[i].body_len + strlen(drafts[i].kind) + author_len + 128u;
+		b[i].content = p;
+		b[i].content_len = corridor_entry_encode_content(
+			seq, head.tip, time_us, drafts[i].kind, vk->name, vk->key_id,
+			drafts[i].body, drafts[i].body_len, p, cap);
+		CORRIDOR_ASSERT(b[i].content_len > 0);
+		if (b[i].content_len + 3 + CORRIDOR_SIGNATURE_BYTES > CORRIDOR_ENTRY_BYTES_MAX) {
+			err = corridor_diag_set(diag, CORRIDOR_E_LIMIT,
+						"entry %zu of the batch would exceed %u bytes", i + 1,
+						CORRIDOR_ENTRY_BYTES_MAX);
+			goto out_free;
+		}
+		p += cap;
+		struct corridor_entry e = { .version = CORRIDOR_ENTRY_VERSION, .seq = seq,
+					    .time_us = time_us, .key_id = vk->key_id,
+					    .body = drafts[i].body, .body_len = drafts[i].body_len };
+		memcpy(e.prev, head.tip, CORRIDOR_HASH_BYTES);
+		snprintf(e.kind, sizeof e.kind, "%s", drafts[i].kind);
+		snprintf(e.author, sizeof e.author, "%s", vk->name);
+		uint8_t pub[CORRIDOR_PUBLIC_KEY_BYTES];
+		if ((err = corridor_kind_process(&st, &e, pub, diag)) != 0) {
+			if (err == CORRIDOR_E_VERIFY)
+				err = CORRIDOR_E_REFUSED;
+			goto out_free;
+		}
+		if (sodium_memcmp(pub, vk->public_key, CORRIDOR_PUBLIC_KEY_BYTES) != 0) {
+			err = corridor_diag_set(diag, CORRIDOR_E_KEY,
+						"key %08x of '%s' registered here is another key",
+						(unsigned)vk->key_id, vk->name);
+			goto out_free;
+		}
+		crypto_hash_sha256_state hs;
+		const uint8_t hdr = 0x88u;
+		crypto_hash_sha256_init(&hs);
+		crypto_hash_sha256_update(&hs, &hdr, 1);
+		crypto_hash_sha256_update(&hs, b[i].content + 1, b[i].content_len - 1);
+		crypto_hash_sha256_final(&hs, head.tip);
+	}
+
+	/* 2. Sign on every core. */
+	sign_all(signer, b, n, arena + 2 * total);
+
+	/* 3. Store entries and Merkle nodes. */
+	for (size_t i = 0; i < n; i++) {
+		uint8_t kb[8], leaf[CORRIDOR_HASH_BYTES];
+		size_t len = corridor_entry_seal(b[i].content, b[i].content_len, b[i].sig, full,
+						 CORRIDOR_ENTRY_BYTES_MAX);
+		CORRIDOR_ASSERT(len > 0);
+		corridor_be64_put(kb, head.size + i);
+		MDB_val key = { .mv_size = 8, .mv_data = kb }, val = { .mv_size = len, .mv_data = full };
+		int rc = mdb_put(txn, l->entries, &key, &val, MDB_APPEND);
+		if (rc) {
+			err = corridor_lmdb_err(l, rc, "cannot store an entry", diag);
+			goto out_free;
+		}
+		corridor_merkle_leaf_hash(full, len, leaf);
+		if ((err = corridor_merkle_range_append(&range, leaf, corridor_node_put, &nc)) != 0) {
+			corridor_diag_set(diag, err, "cannot store the Merkle tree: %s",
+					  corridor_strerror(err));
+			goto out_free;
+		}
+	}
+	head.size += n;
+	head.time_us = time_us;
+	head.operator_key_id = st.operator_key_id;
+	corridor_merkle_range_root(&range, head.root);
+	if ((err = corridor_head_put(l, txn, &head, diag)) != 0)
+		goto out_free;
+	if (genesis)
+		memcpy(l->origin, st.origin, strlen(st.origin) + 1);
+	/* 4. An operator write signs the new head in the same transaction. */
+	if (vk->key_id == head.operator_key_id && strcmp(vk->name, l->origin) == 0)
+		err = corridor_checkpoint_sign_txn(l, txn, &head, signer, diag);
+	*first_seq = head.size - n;
+out_free:
+	if (arena)
+		sodium_memzero(arena, 2 * total + scratch);
+	free(full);
+	free(arena);
+	free(b);
+	return err;
+}
+
+struct append_ctx {
+	const struct corridor_signer *signer;
+	const struct draft *drafts;
+	size_t n;
+	uint64_t first;
+};
+
+static int append_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct corridor_diag *diag)
+{
+	struct append_ctx *c = vctx;
+	return corridor_append_txn(l, txn, c->signer, c->drafts, c->n, false, &c->first, diag);
+}
+
+int corridor_append(struct corridor_ledger *l, const struct corridor_signer *signer,
+		    const struct draft *drafts, size_t n, uint64_t *first_seq,
+		    struct corridor_diag *diag)
+{
+	struct append_ctx c = { .signer = signer, .drafts = drafts, .n = n };
+	int err = corridor_ledger_write(l, append_fn, &c, diag);
+	if (!err)
+		*first_seq = c.first;
+	return err;
+}
+
+int corridor_memo_append(struct corridor_ledger *l, const struct corridor_signer *signer,
+			 const char *const *texts, const size_t *lens, size_t count,
+			 size_t batch_entries, corridor_committed_fn committed, void *ctx,
+			 struct corridor_diag *diag)
+{
+	struct corridor_diag d;
+	if (batch_entries == 0 || batch_entries > CORRIDOR_BATCH_ENTRIES_MAX)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "batch size must be 1..%u",
+					 CORRIDOR_BATCH_ENTRIES_MAX);
+	if (count > CORRIDOR_MEMO_LINES_MAX)
+		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "more than %u memos",
+					 CORRIDOR_MEMO_LINES_MAX);
+	/* Validate everything before the first batch: bad input writes nothing. */
+	for (size_t i = 0; i < count; i++)
+		if (corridor_memo_check(texts[i], lens[i], &d) != 0)
+			return corridor_diag_set(diag, CORRIDOR_E_INVALID, "memo %zu: %s", i + 1,
+						 d.text);
+	struct draft *drafts = calloc(batch_entries, sizeof *drafts);
+	uint8_t *bodies = malloc(batch_entries * (CORRIDOR_MEMO_TEXT_BYTES_MAX + 16u));
+	int err = CORRIDOR_OK;
+	if (!drafts || !bodies) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		goto out_free;
+	}
+	for (size_t at = 0; at < count; at += batch_entries) {
+		size_t n = count - at < batch_entries ? count - at : batch_entries;
+		uint8_t *p = bodies;
+		for (size_t i = 0; i < n; i++) {
+			size_t blen = corridor_body_memo(texts[at + i], lens[at + i], p,
+							 CORRIDOR_MEMO_TEXT_BYTES_MAX + 16u);
+			CORRIDOR_ASSERT(blen > 0);
+			drafts[i] = (struct draft){ .kind = "memo", .body = p, .body_len = blen };
+			p += blen;
+		}
+		uint64_t first;
+		if ((err = corridor_append(l, signer, drafts, n, &first, diag)) != 0)
+			goto out_free;
+		if (committed)
+			committed(ctx, first, first + n - 1);
+	}
+out_free:
+	free(bodies);
+	free(drafts);
+	return err;
+}
+
+/* ---- checkpoints ---- */
+
+int corridor_checkpoint_sign_txn(struct corridor_ledger *l, MDB_txn *txn,
+				 const struct ledger_head *head,
+				 const struct corridor_signer *signer, struct corridor_diag *diag)
+{
+	const struct corridor_vkey *vk = corridor_signer_vkey(signer);
+	struct keyreg_lmdb kr;
+	struct key_record rec;
+	if (head->size == 0)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "the log is empty");
+	corridor_keyreg_lmdb_init(&kr, l, txn, diag);
+	if (strcmp(vk->name, l->origin) != 0 || vk->key_id != head->operator_key_id ||
+	    kr.base.get(&kr.base, vk->key_id, vk->name, &rec) != 0 ||
+	    sodium_memcmp(rec.public_key, vk->public_key, CORRIDOR_PUBLIC_KEY_BYTES) != 0 ||
+	    head->size < rec.valid_from || head->size > rec.valid_until)
+		return corridor_diag_set(diag, CORRIDOR_E_KEY,
+					 "only the operator's current key (%s) signs checkpoints",
+					 l->origin);
+	uint8_t kb[8];
+	corridor_be64_put(kb, head->size);
+	MDB_val key = { .mv_size = 8, .mv_data = kb }, val;
+	int rc = mdb_get(txn, l->checkpoints, &key, &val);
+	if (rc == 0)
+		return CORRIDOR_OK; /* this head is signed already */
+	if (rc != MDB_NOTFOUND)
+		return corridor_lmdb_err(l, rc, "cannot read checkpoints", diag);
+	struct corridor_checkpoint cp = { .size = head->size };
+	memcpy(cp.origin, l->origin, strlen(l->origin) + 1);
+	memcpy(cp.root, head->root, CORRIDOR_HASH_BYTES);
+	char text[CORRIDOR_NAME_BYTES_MAX + 128];
+	size_t tlen;
+	char *note;
+	size_t nlen;
+	int err = corridor_checkpoint_format(&cp, text, sizeof text, &tlen);
+	if (!err)
+		err = corridor_note_sign(text, tlen, signer, &note, &nlen);
+	if (err)
+		return corridor_diag_set(diag, err, "cannot sign the checkpoint");
+	val.mv_size = nlen;
+	val.mv_data = note;
+	rc = mdb_put(txn, l->checkpoints, &key, &val, 0);
+	free(note);
+	return rc ? corridor_lmdb_err(l, rc, "cannot store the checkpoint", diag) : CORRIDOR_OK;
+}
+
+struct cp_sign_ctx {
+	const struct corridor_signer *signer;
+	uint64_t size;
+};
+
+static int cp_sign_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct corridor_diag *diag)
+{
+	struct cp_sign_ctx *c = vctx;
+	struct ledger_head head;
+	int err = corridor_head_get(l, txn, &head, diag);
+	if (err)
+		return err;
+	c->size = head.size;
+	return corridor_checkpoint_sign_txn(l, txn, &head, c->signer, diag);
+}
+
+int corridor_checkpoint_sign(struct corridor_ledger *l, const struct corridor_signer *operator_key,
+			     uint64_t *size_out, struct corridor_diag *diag)
+{
+	struct cp_sign_ctx c = { .signer = operator_key };
+	if (l->replica)
+		return corridor_diag_set(diag, CORRIDOR_E_REPLICA,
+					 "this ledger is a replica: its checkpoints come from archives");
+	int err = corridor_ledger_write(l, cp_sign_fn, &c, diag);
+	if (!err && size_out)
+		*size_out = c.size;
+	return err;
+}
+
+/* Reads the checkpoint of `size` (0: latest) in txn; *size is set to its size. */
+static int checkpoint_read(struct corridor_ledger *l, MDB_txn *txn, uint64_t *size, MDB_val *note,
+			   struct corridor_diag *diag)
+{
+	uint8_t kb[8];
+	MDB_val key = { .mv_size = 8, .mv_data = kb };
+	int rc;
+	if (*size == 0) {
+		MDB_cursor *cur;
+		if ((rc = mdb_cursor_open(txn, l->checkpoints, &cur)) != 0)
+			return corridor_lmdb_err(l, rc, "cannot read checkpoints", diag);
+		rc = mdb_cursor_get(cur, &key, note, MDB_LAST);
+		mdb_cursor_close(cur);
+	} else {
+		corridor_be64_put(kb, *size);
+		rc = mdb_get(txn, l->checkpoints, &key, note);
+	}
+	if (rc == MDB_NOTFOUND && *size)
+		return corridor_diag_set(diag, CORRIDOR_E_NOTFOUND, "no signed checkpoint of size %llu",
+					 (unsigned long long)*size);
+	if (rc == MDB_NOTFOUND)
+		return corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
+					 "no signed checkpoint yet (the operator runs 'corridor "
+					 "checkpoint sign')");
+	if (rc)
+		return corridor_lmdb_err(l, rc, "cannot read checkpoints", diag);
+	if (key.mv_size != 8)
+		return corridor_diag_set(diag, CORRIDOR_E_STORAGE, "checkpoint table is corrupt");
+	*size = corridor_be64_get(key.mv_data);
+	return CORRIDOR_OK;
+}
+
+int corridor_checkpoint_get(struct corridor_ledger *l, uint64_t size, char **note, size_t *note_len,
+			    struct corridor_diag *diag)
+{
+	MDB_txn *txn;
+	MDB_val v;
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	if (err)
+		return err;
+	err = checkpoint_read(l, txn, &size, &v, diag);
+	if (!err) {
+		*note = malloc(v.mv_size + 1);
+		if (!*note) {
+			err = CORRIDOR_E_NOMEM;
+		} else {
+			memcpy(*note, v.mv_data, v.mv_size);
+			(*note)[v.mv_size] = '\0';
+			*note_len = v.mv_size;
+		}
+	}
+	mdb_txn_abort(txn);
+	return err;
+}
+
+int corridor_prove_inclusion(struct corridor_ledger *l, uint64_t seq, FILE *out,
+			     struct corridor_diag *diag)
+{
+	MDB_txn *txn;
+	MDB_val note;
+	struct ledger_head head;
+	uint64_t size = 0;
+	uint8_t proof[CORRIDOR_PROOF_HASHES_MAX][CORRIDOR_HASH_BYTES];
+	size_t count;
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	if (err)
+		return err;
+	struct node_ctx nc = { .l = l, .txn = txn };
+	if ((err = corridor_head_get(l, txn, &head, diag)) != 0)
+		goto out_abort;
+	if (seq >= head.size) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND, "no entry %llu (the log has %llu)",
+					(unsigned long long)seq, (unsigned long long)head.size);
+		goto out_abort;
+	}
+	if ((err = checkpoint_read(l, txn, &size, &note, diag)) != 0)
+		goto out_abort;
+	if (size <= seq) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
+					"no signed checkpoint contains entry %llu yet (latest size "
+					"%llu): the operator runs 'corridor checkpoint sign'",
+					(unsigned long long)seq, (unsigned long long)size);
+		goto out_abort;
+	}
+	err = corridor_merkle_prove_inclusion(corridor_node_get, &nc, seq, size, proof, &count);
+	if (err) {
+		err = corridor_diag_set(diag, CORRIDOR_E_STORAGE, "cannot build the proof");
+		goto out_abort;
+	}
+	err = corridor_tlog_proof_write(out, seq, (const uint8_t(*)[CORRIDOR_HASH_BYTES])proof,
+					count, note.mv_data, note.mv_size);
+	if (err)
+		corridor_diag_set(diag, err, "cannot write the proof");
+out_abort:
+	mdb_txn_abort(txn);
+	return err;
+}
+
+int corridor_prove_consistency(struct corridor_ledger *l, uint64_t size1, uint64_t *size2,
+			       uint8_t (*out)[CORRIDOR_HASH_BYTES], size_t *count,
+			       struct corridor_diag *diag)
+{
+	MDB_txn *txn;
+	struct ledger_head head;
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	if (err)
+		return err;
+	struct node_ctx nc = { .l = l, .txn = txn };
+	if ((err = corridor_head_get(l, txn, &head, diag)) != 0)
+		goto out_abort;
+	if (*size2 == 0) {
+		MDB_val note;
+		if ((err = checkpoint_read(l, txn, size2, &note, diag)) != 0)
+			goto out_abort;
+	}
+	if (size1 == 0 || size1 > *size2 || *size2 > head.size) {
+		err = corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					"sizes must satisfy 0 < old (%llu) <= new (%llu) <= tree size "
+					"(%llu)",
+					(unsigned long long)size1, (unsigned long long)*size2,
+					(unsigned long long)head.size);
+		goto out_abort;
+	}
+	err = corridor_merkle_prove_consistency(corridor_node_get, &nc, size1, *size2, out, count);
+	if (err)
+		err = corridor_diag_set(diag, CORRIDOR_E_STORAGE, "cannot build the proof");
+out_abort:
+	mdb_txn_abort(txn);
+	return err;
+}

@@ -1,0 +1,589 @@
+/*
+ * archive.c — export, offline verification and replica import of archives.
+ *
+ * An archive is a msgpack stream: one canonical header map with string keys
+ *   checkpoint (str: the signed note), first (uint), format ("corridor-archive"),
+ *   origin (str), size (uint), version (1)
+ * followed by one shortest-form `bin` per entry holding its canonical bytes,
+ * seqs first .. size-1 in order, and nothing after.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+#include <sodium.h>
+
+#include "ledger_internal.h"
+
+#define ARCHIVE_FORMAT "corridor-archive"
+#define ARCHIVE_VERSION 1u
+#define ARCHIVE_HEADER_BYTES_MAX (CORRIDOR_NOTE_BYTES_MAX + 1024u)
+
+/* ---- export ---- */
+
+static int fwrite_cb(void *data, const char *buf, size_t len)
+{
+	return fwrite(buf, 1, len, (FILE *)data) == len ? 0 : -1;
+}
+
+static void pack_str(msgpack_packer *pk, const char *s, size_t n)
+{
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+
+int corridor_archive_export(struct corridor_ledger *l, uint64_t from, const char *path,
+			    struct corridor_diag *diag)
+{
+	MDB_txn *txn;
+	MDB_cursor *cps = NULL, *cur = NULL;
+	MDB_val k, note, v;
+	FILE *f = NULL;
+	int rc, err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	if (err)
+		return err;
+	if ((rc = mdb_cursor_open(txn, l->checkpoints, &cps)) != 0 ||
+	    (rc = mdb_cursor_open(txn, l->entries, &cur)) != 0) {
+		err = corridor_lmdb_err(l, rc, "cannot open cursors", diag);
+		goto out_abort;
+	}
+	rc = mdb_cursor_get(cps, &k, &note, MDB_LAST);
+	if (rc == MDB_NOTFOUND) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
+					"no signed checkpoint yet: the operator runs 'corridor "
+					"checkpoint sign' first");
+		goto out_abort;
+	}
+	if (rc || k.mv_size != 8) {
+		err = corridor_lmdb_err(l, rc ? rc : MDB_CORRUPTED, "cannot read checkpoints", diag);
+		goto out_abort;
+	}
+	uint64_t size = corridor_be64_get(k.mv_data);
+	if (from > size) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
+					"--from %llu is beyond the latest signed checkpoint (%llu)",
+					(unsigned long long)from, (unsigned long long)size);
+		goto out_abort;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = corridor_diag_set(diag, errno == EEXIST ? CORRIDOR_E_EXISTS : CORRIDOR_E_IO,
+					"cannot create %s: %s", path, strerror(errno));
+		goto out_abort;
+	}
+	f = fdopen(fd, "wb");
+	if (!f) {
+		close(fd);
+		err = corridor_diag_set(diag, CORRIDOR_E_IO, "cannot open %s", path);
+		goto out_unlink;
+	}
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, f, fwrite_cb);
+	msgpack_pack_map(&pk, 6);
+	pack_str(&pk, "checkpoint", 10);
+	pack_str(&pk, note.mv_data, note.mv_size);
+	pack_str(&pk, "first", 5);
+	msgpack_pack_uint64(&pk, from);
+	pack_str(&pk, "format", 6);
+	pack_str(&pk, ARCHIVE_FORMAT, strlen(ARCHIVE_FORMAT));
+	pack_str(&pk, "origin", 6);
+	pack_str(&pk, l->origin, strlen(l->origin));
+	pack_str(&pk, "size", 4);
+	msgpack_pack_uint64(&pk, size);
+	pack_str(&pk, "version", 7);
+	msgpack_pack_uint64(&pk, ARCHIVE_VERSION);
+	uint8_t kb[8];
+	corridor_be64_put(kb, from);
+	k.mv_size = 8;
+	k.mv_data = kb;
+	uint64_t seq = from;
+	for (rc = from < size ? mdb_cursor_get(cur, &k, &v, MDB_SET_KEY) : MDB_NOTFOUND;
+	     rc == 0 && seq < size; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), seq++) {
+		if (k.mv_size != 8 || corridor_be64_get(k.mv_data) != seq) {
+			err = corridor_diag_seq(diag, CORRIDOR_E_STORAGE, seq, "entry %llu is missing",
+						(unsigned long long)seq);
+			goto out_unlink;
+		}
+		msgpack_pack_bin(&pk, v.mv_size);
+		msgpack_pack_bin_body(&pk, v.mv_data, v.mv_size);
+	}
+	if (seq != size) {
+		err = corridor_diag_seq(diag, CORRIDOR_E_STORAGE, seq, "entry %llu is missing",
+					(unsigned long long)seq);
+		goto out_unlink;
+	}
+	if (ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		err = corridor_diag_set(diag, errno == ENOSPC ? CORRIDOR_E_FULL : CORRIDOR_E_IO,
+					"cannot write %s: %s", path, strerror(errno));
+		goto out_unlink;
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		err = corridor_diag_set(diag, CORRIDOR_E_IO, "cannot write %s", path);
+		goto out_unlink;
+	}
+	f = NULL;
+	err = CORRIDOR_OK;
+	goto out_abort;
+out_unlink:
+	if (f)
+		fclose(f);
+	f = NULL;
+	unlink(path);
+out_abort:
+	if (cur)
+		mdb_cursor_close(cur);
+	if (cps)
+		mdb_cursor_close(cps);
+	mdb_txn_abort(txn);
+	return err;
+}
+
+/* ---- reading ---- */
+
+struct archive {
+	uint8_t *map;
+	size_t len;
+	size_t pos; /* next entry */
+	uint64_t first, size, next;
+	char origin[CORRIDOR_NAME_BYTES_MAX + 1];
+	const char *cp;
+	size_t cp_len;
+};
+
+static int header_str(const uint8_t *h, size_t hlen, const char *key, const char **s, size_t *n)
+{
+	size_t vlen;
+	const uint8_t *v = corridor_map_find(h, hlen, key, &vlen);
+	return v && corridor_mp_str(v, vlen, s, n) == 0 ? CORRIDOR_OK : CORRIDOR_E_MALFORMED;
+}
+
+static int header_uint(const uint8_t *h, size_t hlen, const char *key, uint64_t *out)
+{
+	size_t vlen;
+	const uint8_t *v = corridor_map_find(h, hlen, key, &vlen);
+	return v && corridor_mp_uint(v, vlen, out) == 0 ? CORRIDOR_OK : CORRIDOR_E_MALFORMED;
+}
+
+static void archive_close(struct archive *a)
+{
+	if (a->map && a->len)
+		munmap(a->map, a->len);
+	a->map = NULL;
+}
+
+static int archive_open(const char *path, struct archive *a, struct corridor_diag *diag)
+{
+	struct stat st;
+	struct corridor_mpscan scan;
+	memset(a, 0, sizeof *a);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return corridor_diag_set(diag, errno == ENOENT ? CORRIDOR_E_NOTFOUND : CORRIDOR_E_IO,
+					 "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		close(fd);
+		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "%s is not an archive (empty)",
+					 path);
+	}
+	a->len = (size_t)st.st_size;
+	a->map = mmap(NULL, a->len, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (a->map == MAP_FAILED) {
+		a->map = NULL;
+		return corridor_diag_set(diag, CORRIDOR_E_IO, "cannot map %s: %s", path,
+					 strerror(errno));
+	}
+	size_t hlen = 0;
+	const char *s;
+	size_t n;
+	uint64_t version;
+	int err = corridor_mpscan_prefix(a->map, a->len < ARCHIVE_HEADER_BYTES_MAX ? a->len
+										   : ARCHIVE_HEADER_BYTES_MAX,
+					 2, &scan, &hlen, diag);
+	if (!err)
+		err = corridor_msgpack_check_canonical(a->map, hlen, 2, diag);
+	if (err) {
+		char why[CORRIDOR_DIAG_BYTES_MAX];
+		snprintf(why, sizeof why, "%s", diag ? diag->text : "");
+		archive_close(a);
+		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "archive header: %s", why);
+	}
+	if (a->map[0] != 0x86u || header_str(a->map, hlen, "format", &s, &n) ||
+	    n != strlen(ARCHIVE_FORMAT) || memcmp(s, ARCHIVE_FORMAT, n) != 0 ||
+	    header_uint(a->map, hlen, "version", &version) || version != ARCHIVE_VERSION ||
+	    header_uint(a->map, hlen, "first", &a->first) ||
+	    header_uint(a->map, hlen, "size", &a->size) || a->first > a->size ||
+	    header_str(a->map, hlen, "origin", &s, &n) || !corridor_key_name_valid(s, n) ||
+	    header_str(a->map, hlen, "checkpoint", &a->cp, &a->cp_len)) {
+		archive_close(a);
+		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED,
+					 "%s is not a Corridor archive of version %u (header fields)",
+					 path, ARCHIVE_VERSION);
+	}
+	memcpy(a->origin, s, n);
+	a->origin[n] = '\0';
+	a->pos = hlen;
+	a->next = a->first;
+	return CORRIDOR_OK;
+}
+
+/* The next entry's bytes, or CORRIDOR_E_NOTFOUND after the last one. */
+static int archive_next(struct archive *a, const uint8_t **bytes, size_t *len,
+			struct corridor_diag *diag)
+{
+	if (a->next == a->size) {
+		if (a->pos != a->len)
+			return corridor_diag_set(diag, CORRIDOR_E_MALFORMED,
+						 "archive has %zu bytes after its last entry",
+						 a->len - a->pos);
+		return CORRIDOR_E_NOTFOUND;
+	}
+	const uint8_t *p = a->map + a->pos;
+	size_t avail = a->len - a->pos, hdr, n;
+	if (avail >= 2 && p[0] == 0xc4u) {
+		hdr = 2;
+		n = p[1];
+	} else if (avail >= 3 && p[0] == 0xc5u) {
+		hdr = 3;
+		n = (size_t)p[1] << 8 | p[2];
+		if (n < 256)
+			return corridor_diag_seq(diag, CORRIDOR_E_NONCANONICAL, a->next,
+						 "archive entry %llu: bin16 for a short entry",
+						 (unsigned long long)a->next);
+	} else {
+		return corridor_diag_seq(diag, CORRIDOR_E_MALFORMED, a->next,
+					 "archive truncated or malformed at entry %llu",
+					 (unsigned long long)a->next);
+	}
+	if (n > avail - hdr)
+		return corridor_diag_seq(diag, CORRIDOR_E_MALFORMED, a->next,
+					 "archive truncated inside entry %llu",
+					 (unsigned long long)a->next);
+	*bytes = p + hdr;
+	*len = n;
+	a->pos += hdr + n;
+	a->next++;
+	return CORRIDOR_OK;
+}
+
+/* Feeds every entry of the archive to the verifier, a chunk at a time. */
+static int archive_feed(struct archive *a, struct verifier *v, corridor_progress_fn progress,
+			void *pctx, struct corridor_diag *diag)
+{
+	const uint8_t **ptrs = malloc(VERIFY_CHUNK_ENTRIES * sizeof *ptrs);
+	size_t *lens = malloc(VERIFY_CHUNK_ENTRIES * sizeof *lens);
+	int err = CORRIDOR_OK;
+	if (!ptrs || !lens) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		goto out_free;
+	}
+	bool done = false;
+	while (!done) {
+		size_t n = 0;
+		while (n < VERIFY_CHUNK_ENTRIES) {
+			err = archive_next(a, &ptrs[n], &lens[n], diag);
+			if (err == CORRIDOR_E_NOTFOUND) {
+				err = CORRIDOR_OK;
+				done = true;
+				break;
+			}
+			if (err)
+				break;
+			n++;
+		}
+		int ferr = corridor_verifier_feed(v, ptrs, lens, n, diag);
+		if (ferr || err) {
+			err = ferr ? ferr : err;
+			break;
+		}
+		if (progress)
+			progress(pctx, a->next - a->first, a->size - a->first);
+	}
+out_free:
+	free(ptrs);
+	free(lens);
+	return err;
+}
+
+/* The pinned verifier key must be the operator key the log holds at `size`. */
+static int check_pinned(const struct kind_state *st, const struct corridor_vkey *vkey,
+			uint64_t size, struct corridor_diag *diag)
+{
+	struct key_record rec;
+	if (!vkey)
+		return CORRIDOR_OK;
+	if (strcmp(vkey->name, st->origin) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_KEY,
+					 "the verifier key is named '%s', the ledger's origin is '%s'",
+					 vkey->name, st->origin);
+	if (vkey->key_id != st->operator_key_id ||
+	    st->keys->get(st->keys, vkey->key_id, vkey->name, &rec) != 0 ||
+	    sodium_memcmp(rec.public_key, vkey->public_key, 32) != 0 || size < rec.valid_from ||
+	    size > rec.valid_until)
+		return corridor_diag_set(diag, CORRIDOR_E_KEY,
+					 "the verifier key is not the operator key this log names "
+					 "for its checkpoint");
+	return CORRIDOR_OK;
+}
+
+int corridor_archive_verify(const char *path, const struct corridor_vkey *vkey,
+			    corridor_progress_fn progress, void *pctx, struct corridor_diag *diag)
+{
+	struct archive a;
+	struct verifier *v = NULL;
+	struct corridor_merkle_range empty;
+	const uint8_t zero[CORRIDOR_HASH_BYTES] = { 0 };
+	int err = archive_open(path, &a, diag);
+	if (err)
+		return err;
+	if (a.first != 0) {
+		err = corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					"archive starts at seq %llu: a partial archive only extends "
+					"a replica that holds the entries before it ('corridor "
+					"import')",
+					(unsigned long long)a.first);
+		goto out_close;
+	}
+	corridor_merkle_range_init(&empty);
+	if ((err = corridor_verifier_new(&v, 0, zero, 0, &empty, NULL)) != 0) {
+		corridor_diag_set(diag, err, "out of memory");
+		goto out_close;
+	}
+	if ((err = archive_feed(&a, v, progress, pctx, diag)) != 0)
+		goto out_close;
+	const struct kind_state *st = corridor_verifier_state(v);
+	uint8_t root[CORRIDOR_HASH_BYTES];
+	corridor_merkle_range_root(corridor_verifier_range(v), root);
+	if (strcmp(st->origin, a.origin) != 0) {
+		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+					"archive header origin does not match its genesis entry");
+		goto out_close;
+	}
+	if ((err = check_pinned(st, vkey, a.size, diag)) != 0)
+		goto out_close;
+	err = corridor_checkpoint_check(st, a.cp, a.cp_len, a.size, root, diag);
+out_close:
+	corridor_verifier_free(v);
+	archive_close(&a);
+	return err;
+}
+
+/* ---- import into a replica ---- */
+
+struct import_ctx {
+	struct archive *a;
+	const struct corridor_vkey *vkey;
+	bool fresh;
+	uint64_t size;
+	MDB_txn *txn;
+	struct corridor_ledger *l;
+};
+
+static int import_node(void *ctx, unsigned level, uint64_t index,
+		       const uint8_t hash[CORRIDOR_HASH_BYTES], struct corridor_diag *diag)
+{
+	struct import_ctx *c = ctx;
+	struct node_ctx nc = { .l = c->l, .txn = c->txn };
+	int err = corridor_node_put(&nc, level, index, hash);
+	return err ? corridor_diag_set(diag, err, "cannot store a Merkle node") : CORRIDOR_OK;
+}
+
+static int import_entry(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len,
+			const struct corridor_merkle_range *range, const struct kind_state *st,
+			struct corridor_diag *diag)
+{
+	struct import_ctx *c = ctx;
+	uint8_t kb[8];
+	(void)range;
+	(void)st;
+	corridor_be64_put(kb, seq);
+	MDB_val k = { .mv_size = 8, .mv_data = kb }, v = { .mv_size = len, .mv_data = (void *)bytes };
+	int rc = mdb_put(c->txn, c->l->entries, &k, &v, MDB_APPEND);
+	return rc ? corridor_lmdb_err(c->l, rc, "cannot store an entry", diag) : CORRIDOR_OK;
+}
+
+/* Loads the replica's key index into the verifier. */
+static int load_keys(struct corridor_ledger *l, MDB_txn *txn, struct keyreg_mem *mem,
+		     struct corridor_diag *diag)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, l->keys, &cur), err = CORRIDOR_OK;
+	if (rc)
+		return corridor_lmdb_err(l, rc, "cannot read the key index", diag);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !err;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct key_record r;
+		err = corridor_key_record_decode(k.mv_data, k.mv_size, v.mv_data, v.mv_size, &r);
+		if (!err)
+			err = mem->base.put(&mem->base, &r);
+	}
+	mdb_cursor_close(cur);
+	return err ? corridor_diag_set(diag, err, "cannot load the key index") : CORRIDOR_OK;
+}
+
+static int import_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct corridor_diag *diag)
+{
+	struct import_ctx *c = vctx;
+	struct ledger_head head;
+	struct corridor_merkle_range range;
+	struct node_ctx nc = { .l = l, .txn = txn };
+	struct verifier *v = NULL;
+	struct archive *a = c->a;
+	int err;
+	c->txn = txn;
+	c->l = l;
+	if ((err = corridor_head_get(l, txn, &head, diag)) != 0)
+		return err;
+	if (c->fresh) {
+		if ((err = corridor_replica_init_txn(l, txn, a->origin, diag)) != 0)
+			return err;
+	} else if (strcmp(l->origin, a->origin) != 0) {
+		return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+					 "the archive is of origin '%s', this replica of '%s'",
+					 a->origin, l->origin);
+	}
+	if (a->first != head.size)
+		return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+					 "the archive starts at seq %llu but the replica holds %llu "
+					 "entries",
+					 (unsigned long long)a->first, (unsigned long long)head.size);
+	if ((err = corridor_merkle_range_load(&range, corridor_node_get, &nc, head.size)) != 0)
+		return corridor_diag_set(diag, err, "cannot load the replica's Merkle tree");
+	struct verifier_hooks hooks = { .node = import_node, .entry = import_entry, .ctx = c };
+	if ((err = corridor_verifier_new(&v, head.size, head.tip, head.time_us, &range, &hooks)) != 0)
+		return corridor_diag_set(diag, err, "out of memory");
+	struct kind_state *st = corridor_verifier_state(v);
+	if (!c->fresh) {
+		memcpy(st->origin, l->origin, strlen(l->origin) + 1);
+		st->operator_key_id = head.operator_key_id;
+		if ((err = load_keys(l, txn, corridor_verifier_keys(v), diag)) != 0)
+			goto out_free;
+	}
+	/* Rewind to the first entry (the header was parsed at open). */
+	{
+		struct corridor_mpscan scan;
+		size_t hlen = 0;
+		err = corridor_mpscan_prefix(a->map, a->len < ARCHIVE_HEADER_BYTES_MAX
+							     ? a->len
+							     : ARCHIVE_HEADER_BYTES_MAX,
+					     2, &scan, &hlen, diag);
+		CORRIDOR_ASSERT(err == 0);
+		a->pos = hlen;
+		a->next = a->first;
+	}
+	if ((err = archive_feed(a, v, NULL, NULL, diag)) != 0)
+		goto out_free;
+	uint8_t root[CORRIDOR_HASH_BYTES];
+	corridor_merkle_range_root(corridor_verifier_range(v), root);
+	if ((err = check_pinned(st, c->vkey, a->size, diag)) != 0 ||
+	    (err = corridor_checkpoint_check(st, a->cp, a->cp_len, a->size, root, diag)) != 0)
+		goto out_free;
+	/* The new checkpoint must be consistent with the replica's latest one. */
+	MDB_cursor *cur;
+	MDB_val k, note;
+	int rc = mdb_cursor_open(txn, l->checkpoints, &cur);
+	if (rc) {
+		err = corridor_lmdb_err(l, rc, "cannot read checkpoints", diag);
+		goto out_free;
+	}
+	rc = mdb_cursor_get(cur, &k, &note, MDB_LAST);
+	mdb_cursor_close(cur);
+	if (rc == 0) {
+		struct corridor_note parsed;
+		struct corridor_checkpoint old;
+		uint8_t proof[CORRIDOR_PROOF_HASHES_MAX][CORRIDOR_HASH_BYTES];
+		size_t count;
+		if (corridor_note_parse(note.mv_data, note.mv_size, &parsed) != 0 ||
+		    corridor_checkpoint_parse(note.mv_data, parsed.text_len, &old) != 0 ||
+		    old.size > a->size ||
+		    corridor_merkle_prove_consistency(corridor_node_get, &nc, old.size, a->size,
+						      proof, &count) != 0 ||
+		    corridor_merkle_verify_consistency(
+			    old.size, a->size, old.root, 32, root, 32,
+			    (const uint8_t(*)[CORRIDOR_HASH_BYTES])proof, count) != 0) {
+			err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+						"the archive's checkpoint is not consistent with the "
+						"replica's checkpoint");
+			goto out_free;
+		}
+	}
+	/* Store the derived state: keys, head, checkpoint. */
+	struct keyreg_mem *mem = corridor_verifier_keys(v);
+	struct keyreg_lmdb kr;
+	corridor_keyreg_lmdb_init(&kr, l, txn, diag);
+	for (size_t i = 0; i < mem->count; i++)
+		if ((err = kr.base.put(&kr.base, &mem->recs[i])) != 0)
+			goto out_free;
+	head.size = a->size;
+	memcpy(head.root, root, CORRIDOR_HASH_BYTES);
+	corridor_verifier_tip(v, head.tip, &head.time_us);
+	head.operator_key_id = st->operator_key_id;
+	if ((err = corridor_head_put(l, txn, &head, diag)) != 0)
+		goto out_free;
+	uint8_t kb[8];
+	corridor_be64_put(kb, a->size);
+	k.mv_size = 8;
+	k.mv_data = kb;
+	note.mv_size = a->cp_len;
+	note.mv_data = (void *)a->cp;
+	if (a->size > 0 && (rc = mdb_put(txn, l->checkpoints, &k, &note, 0)) != 0) {
+		err = corridor_lmdb_err(l, rc, "cannot store the checkpoint", diag);
+		goto out_free;
+	}
+	c->size = a->size;
+	err = CORRIDOR_OK;
+out_free:
+	corridor_verifier_free(v);
+	return err;
+}
+
+int corridor_archive_import(const char *dir, const char *path, const struct corridor_vkey *vkey,
+			    uint64_t *size_out, struct corridor_diag *diag)
+{
+	struct archive a;
+	struct corridor_ledger *l = NULL;
+	int err = archive_open(path, &a, diag);
+	if (err)
+		return err;
+	struct import_ctx c = { .a = &a, .vkey = vkey };
+	err = corridor_ledger_open(dir, 0, &l, NULL);
+	if (err == CORRIDOR_E_NOTFOUND) {
+		if (a.first != 0) {
+			err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+						"%s holds no replica: start it from a full archive "
+						"(this one starts at seq %llu)",
+						dir, (unsigned long long)a.first);
+			goto out_close;
+		}
+		if ((err = corridor_replica_create(dir, a.origin, &l, diag)) != 0)
+			goto out_close;
+		c.fresh = true;
+	} else if (err) {
+		err = corridor_ledger_open(dir, 0, &l, diag); /* again, for the message */
+		if (!err)
+			corridor_ledger_close(l);
+		l = NULL;
+		err = err ? err : CORRIDOR_E_STORAGE;
+		goto out_close;
+	} else if (!corridor_ledger_is_replica(l)) {
+		err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+					"%s holds a ledger that is not a replica: archives are "
+					"imported into replicas only",
+					dir);
+		goto out_close;
+	}
+	err = corridor_ledger_write(l, import_fn, &c, diag);
+	if (!err && size_out)
+		*size_out = c.size;
+out_close:
+	corridor_ledger_close(l);
+	if (err && c.fresh)
+		corridor_env_discard(dir); /* a failed first import leaves no empty replica */
+	archive_close(&a);
+	return err;
+}

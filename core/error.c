@@ -1,0 +1,160 @@
+/* error.c — error strings, diagnostics, invariant failures, small utilities. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "internal.h"
+
+const char *corridor_strerror(int err)
+{
+	switch (err) {
+	case CORRIDOR_OK: return "success";
+	case CORRIDOR_E_NOMEM: return "out of memory";
+	case CORRIDOR_E_INVALID: return "invalid argument or input";
+	case CORRIDOR_E_MALFORMED: return "malformed input";
+	case CORRIDOR_E_NONCANONICAL: return "non-canonical encoding";
+	case CORRIDOR_E_LIMIT: return "input exceeds a limit";
+	case CORRIDOR_E_IO: return "I/O error";
+	case CORRIDOR_E_EXISTS: return "already exists";
+	case CORRIDOR_E_NOTFOUND: return "not found";
+	case CORRIDOR_E_STORAGE: return "storage error";
+	case CORRIDOR_E_FULL: return "disk or map full";
+	case CORRIDOR_E_UNSEAL: return "wrong passphrase or tampered key file";
+	case CORRIDOR_E_KEY: return "key not valid here";
+	case CORRIDOR_E_SIGNATURE: return "signature does not verify";
+	case CORRIDOR_E_VERIFY: return "verification failed";
+	case CORRIDOR_E_REFUSED: return "refused";
+	case CORRIDOR_E_REPLICA: return "a replica refuses local writes";
+	case CORRIDOR_E_CRYPTO: return "crypto library failed to initialise";
+	case CORRIDOR_E_OVERFLOW: return "integer overflow";
+	default: return "unknown error";
+	}
+}
+
+void corridor_diag_init(struct corridor_diag *diag)
+{
+	if (!diag)
+		return;
+	diag->has_seq = false;
+	diag->seq = 0;
+	diag->text[0] = '\0';
+}
+
+static void diag_vset(struct corridor_diag *diag, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(diag->text, sizeof diag->text, fmt, ap);
+	if (n < 0)
+		diag->text[0] = '\0';
+}
+
+int corridor_diag_set(struct corridor_diag *diag, int err, const char *fmt, ...)
+{
+	if (!diag)
+		return err;
+	va_list ap;
+	va_start(ap, fmt);
+	diag_vset(diag, fmt, ap);
+	va_end(ap);
+	diag->has_seq = false;
+	return err;
+}
+
+int corridor_diag_seq(struct corridor_diag *diag, int err, uint64_t seq, const char *fmt, ...)
+{
+	if (!diag)
+		return err;
+	va_list ap;
+	va_start(ap, fmt);
+	diag_vset(diag, fmt, ap);
+	va_end(ap);
+	diag->has_seq = true;
+	diag->seq = seq;
+	return err;
+}
+
+_Noreturn void corridor_bug(const char *file, int line, const char *what)
+{
+	fprintf(stderr, "corridor: BUG at %s:%d: invariant failed: %s\n", file, line, what);
+	abort();
+}
+
+int corridor_init(void)
+{
+	return sodium_init() < 0 ? CORRIDOR_E_CRYPTO : CORRIDOR_OK;
+}
+
+int corridor_parse_u64(const char *s, size_t len, uint64_t *out)
+{
+	if (len == 0 || len > 20)
+		return CORRIDOR_E_MALFORMED;
+	if (len > 1 && s[0] == '0')
+		return CORRIDOR_E_MALFORMED;
+	uint64_t v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return CORRIDOR_E_MALFORMED;
+		uint64_t d = (uint64_t)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10u)
+			return CORRIDOR_E_OVERFLOW;
+		v = v * 10u + d;
+	}
+	*out = v;
+	return CORRIDOR_OK;
+}
+
+int corridor_read_file(const char *path, size_t max_bytes, uint8_t **out, size_t *out_len,
+		       struct corridor_diag *diag)
+{
+	int err;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return corridor_diag_set(diag, errno == ENOENT ? CORRIDOR_E_NOTFOUND : CORRIDOR_E_IO,
+					 "cannot open %s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		err = corridor_diag_set(diag, CORRIDOR_E_IO, "cannot stat %s: %s", path,
+					strerror(errno));
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = corridor_diag_set(diag, CORRIDOR_E_IO, "%s is not a regular file", path);
+		goto out_close;
+	}
+	if ((uint64_t)st.st_size > max_bytes) {
+		err = corridor_diag_set(diag, CORRIDOR_E_LIMIT, "%s is larger than %zu bytes", path,
+					max_bytes);
+		goto out_close;
+	}
+	size_t cap = (size_t)st.st_size;
+	uint8_t *buf = malloc(cap + 1);
+	if (!buf) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory reading %s", path);
+		goto out_close;
+	}
+	size_t got = 0;
+	while (got < cap) {
+		ssize_t n = read(fd, buf + got, cap - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = corridor_diag_set(diag, CORRIDOR_E_IO, "cannot read %s: %s", path,
+						strerror(errno));
+			free(buf);
+			goto out_close;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*out_len = got;
+	err = CORRIDOR_OK;
+out_close:
+	close(fd);
+	return err;
+}

@@ -1,0 +1,129 @@
+/*
+ * internal.h — helpers shared by core/ and formats/; not part of the API.
+ */
+#ifndef CORRIDOR_INTERNAL_H
+#define CORRIDOR_INTERNAL_H
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "corridor/corridor.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CORRIDOR_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CORRIDOR_PRINTF(a, b)
+#endif
+
+/* Invariant checks stay on in release builds: a broken invariant in a ledger
+ * is worse than a crash. */
+#define CORRIDOR_ASSERT(cond)                                                          \
+	do {                                                                           \
+		if (!(cond))                                                           \
+			corridor_bug(__FILE__, __LINE__, #cond);                       \
+	} while (0)
+_Noreturn void corridor_bug(const char *file, int line, const char *what);
+
+/* Sets diag->text (if diag is non-NULL) and returns err. */
+int corridor_diag_set(struct corridor_diag *diag, int err, const char *fmt, ...)
+	CORRIDOR_PRINTF(3, 4);
+/* Same, and records the seq concerned. */
+int corridor_diag_seq(struct corridor_diag *diag, int err, uint64_t seq, const char *fmt, ...)
+	CORRIDOR_PRINTF(4, 5);
+
+static inline void corridor_be64_put(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)(v & 0xffu);
+		v >>= 8;
+	}
+}
+static inline uint64_t corridor_be64_get(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+static inline void corridor_be32_put(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+static inline uint32_t corridor_be32_get(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* Parses a decimal uint64 of exactly `len` digits, no sign, no leading zeros
+ * (except "0"). Returns 0 or CORRIDOR_E_MALFORMED / CORRIDOR_E_OVERFLOW. */
+int corridor_parse_u64(const char *s, size_t len, uint64_t *out);
+
+/* Reads a whole file (at most max_bytes) into a malloc'd, NUL-terminated buffer. */
+int corridor_read_file(const char *path, size_t max_bytes, uint8_t **out, size_t *out_len,
+		       struct corridor_diag *diag);
+
+/* ---- msgpack pre-scan (formats/mpscan.c) ---- */
+
+#define CORRIDOR_MPSCAN_CHILDREN_MAX 64u
+/* What the pre-scan learns about the top-level value. */
+struct corridor_mpscan {
+	size_t elements;         /* values in total (containers included) */
+	size_t children;         /* direct children of a top-level container */
+	size_t child_off[CORRIDOR_MPSCAN_CHILDREN_MAX + 1]; /* their offsets, then the end */
+};
+/* Walks exactly one msgpack value occupying buf[0, len): every declared count
+ * and length must fit the bytes that remain, depth <= depth_max, and floats,
+ * nil, ext and the never-used 0xc1 are refused. No allocation. */
+int corridor_mpscan(const uint8_t *buf, size_t len, unsigned depth_max,
+		    struct corridor_mpscan *out, struct corridor_diag *diag);
+/* The same for the value at the start of buf; *consumed receives its length. */
+int corridor_mpscan_prefix(const uint8_t *buf, size_t len, unsigned depth_max,
+			   struct corridor_mpscan *out, size_t *consumed,
+			   struct corridor_diag *diag);
+/* Writes a JSON string literal (escaped) to f. */
+int corridor_json_write_string(FILE *f, const char *s, size_t len);
+
+/* ---- parallel for (core/parallel.c) ---- */
+
+/* Calls fn(ctx, worker, begin, end) on up to `threads` workers over [0, n),
+ * the calling thread being worker 0. threads 0 = one per online core.
+ * Returns the number of workers used. */
+typedef void (*corridor_range_fn)(void *ctx, unsigned worker, size_t begin, size_t end);
+unsigned corridor_parallel_for(size_t n, unsigned threads, corridor_range_fn fn, void *ctx);
+unsigned corridor_cores(void);
+
+/* ---- entries (formats/entry.c) ---- */
+
+/* Encodes the content map (keys 0-7) of an entry into buf (cap bytes).
+ * body must be one canonical map. Returns the length, or 0 if it does not fit. */
+size_t corridor_entry_encode_content(uint64_t seq, const uint8_t prev[CORRIDOR_HASH_BYTES],
+				     uint64_t time_us, const char *kind, const char *author,
+				     uint32_t key_id, const uint8_t *body, size_t body_len,
+				     uint8_t *buf, size_t cap);
+/* Builds the full entry (keys 0-8) from its content map and signature into
+ * out (cap bytes). Returns the length, or 0 if it does not fit. */
+size_t corridor_entry_seal(const uint8_t *content, size_t content_len,
+			   const uint8_t sig[CORRIDOR_SIGNATURE_BYTES], uint8_t *out, size_t cap);
+/* The message an entry signature covers: prefix || content map. `msg` needs
+ * CORRIDOR_ENTRY_BYTES_MAX + 32 bytes. Returns its length. */
+size_t corridor_entry_sig_message(const uint8_t *content, size_t content_len, uint8_t *msg);
+#define CORRIDOR_SIG_MSG_BYTES_MAX (CORRIDOR_ENTRY_BYTES_MAX + 32u)
+
+/* Looks up a string-keyed field of a canonical map (as decoded by
+ * corridor_entry_decode's body). Returns a pointer to the value's bytes and its
+ * length, or NULL. */
+const uint8_t *corridor_map_find(const uint8_t *map, size_t len, const char *key,
+				 size_t *value_len);
+/* Reads a str value. Returns 0 or CORRIDOR_E_MALFORMED. */
+int corridor_mp_str(const uint8_t *v, size_t len, const char **s, size_t *slen);
+/* Reads a bin value. */
+int corridor_mp_bin(const uint8_t *v, size_t len, const uint8_t **b, size_t *blen);
+/* Counts the pairs of a map value. */
+int corridor_mp_map_count(const uint8_t *v, size_t len, size_t *count);
+
+#endif

@@ -1,0 +1,511 @@
+/*
+ * ledger.c — the LMDB environment: opening and creating a ledger, transactions
+ * with map growth, the head record, Merkle node storage, reads and scans.
+ *
+ * Databases in the one environment (docs/FORMAT.md §Storage):
+ *   meta         "format", "origin", "replica", "head"
+ *   entries      be64(seq) -> canonical entry bytes
+ *   nodes        level(1) || be64(index) -> 32-byte hash of a complete subtree
+ *   keys         be32(key id) || name -> public key || valid_from || valid_until
+ *   checkpoints  be64(size) -> signed checkpoint note (with cosignatures)
+ *
+ * Never MDB_WRITEMAP: with it a full disk is a SIGBUS instead of an error.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ledger_internal.h"
+
+int corridor_lmdb_err(struct corridor_ledger *l, int rc, const char *what,
+		      struct corridor_diag *diag)
+{
+	if (rc == MDB_MAP_FULL) {
+		if (l)
+			l->map_full = true;
+		return corridor_diag_set(diag, CORRIDOR_E_FULL, "%s: the ledger map is full", what);
+	}
+	if (rc == ENOSPC)
+		return corridor_diag_set(diag, CORRIDOR_E_FULL,
+					 "%s: no space left on the device; nothing was written",
+					 what);
+	if (rc == ENOMEM)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "%s: out of memory", what);
+	if (rc == EACCES || rc == EROFS)
+		return corridor_diag_set(diag, CORRIDOR_E_IO, "%s: %s", what, mdb_strerror(rc));
+	return corridor_diag_set(diag, CORRIDOR_E_STORAGE, "%s: %s", what, mdb_strerror(rc));
+}
+
+int corridor_txn_begin(struct corridor_ledger *l, unsigned flags, MDB_txn **txn,
+		       struct corridor_diag *diag)
+{
+	int rc = 0;
+	for (unsigned i = 0; i < TXN_BEGIN_RETRIES_MAX; i++) {
+		rc = mdb_txn_begin(l->env, NULL, flags, txn);
+		if (rc == MDB_MAP_RESIZED) { /* another process grew the map */
+			mdb_env_set_mapsize(l->env, 0);
+			continue;
+		}
+		if (rc == MDB_READERS_FULL) { /* clear slots of dead processes */
+			int dead = 0;
+			mdb_reader_check(l->env, &dead);
+			if (dead > 0)
+				continue;
+		}
+		break;
+	}
+	return rc ? corridor_lmdb_err(l, rc, "cannot begin a transaction", diag) : CORRIDOR_OK;
+}
+
+static int grow_map(struct corridor_ledger *l, struct corridor_diag *diag)
+{
+	MDB_envinfo info;
+	mdb_env_info(l->env, &info);
+	if (info.me_mapsize >= MAP_BYTES_MAX)
+		return corridor_diag_set(diag, CORRIDOR_E_FULL, "the ledger reached its %zu GiB limit",
+					 MAP_BYTES_MAX >> 30);
+	size_t next = info.me_mapsize * 2;
+	if (next > MAP_BYTES_MAX)
+		next = MAP_BYTES_MAX;
+	int rc = mdb_env_set_mapsize(l->env, next);
+	return rc ? corridor_lmdb_err(l, rc, "cannot grow the map", diag) : CORRIDOR_OK;
+}
+
+int corridor_ledger_write(struct corridor_ledger *l, corridor_write_fn fn, void *ctx,
+			  struct corridor_diag *diag)
+{
+	int err = CORRIDOR_E_FULL;
+	for (unsigned attempt = 0; attempt < WRITE_RETRIES_MAX; attempt++) {
+		MDB_txn *txn;
+		l->map_full = false;
+		err = corridor_txn_begin(l, 0, &txn, diag);
+		if (err)
+			return err;
+		err = fn(l, txn, ctx, diag);
+		if (err) {
+			mdb_txn_abort(txn);
+		} else {
+			int rc = mdb_txn_commit(txn);
+			err = rc ? corridor_lmdb_err(l, rc, "cannot commit", diag) : CORRIDOR_OK;
+		}
+		if (!(err == CORRIDOR_E_FULL && l->map_full))
+			return err;
+		if ((err = grow_map(l, diag)) != 0)
+			return err;
+	}
+	return corridor_diag_set(diag, CORRIDOR_E_FULL, "the map stayed full after growing it");
+}
+
+/* ---- meta and head ---- */
+
+static int meta_get(struct corridor_ledger *l, MDB_txn *txn, const char *name, MDB_val *val)
+{
+	MDB_val key = { .mv_size = strlen(name), .mv_data = (void *)name };
+	return mdb_get(txn, l->meta, &key, val);
+}
+
+static int meta_put(struct corridor_ledger *l, MDB_txn *txn, const char *name, const void *data,
+		    size_t len)
+{
+	MDB_val key = { .mv_size = strlen(name), .mv_data = (void *)name };
+	MDB_val val = { .mv_size = len, .mv_data = (void *)data };
+	return mdb_put(txn, l->meta, &key, &val, 0);
+}
+
+int corridor_head_get(struct corridor_ledger *l, MDB_txn *txn, struct ledger_head *h,
+		      struct corridor_diag *diag)
+{
+	MDB_val v;
+	int rc = meta_get(l, txn, "head", &v);
+	if (rc == MDB_NOTFOUND) {
+		memset(h, 0, sizeof *h);
+		int err = corridor_merkle_root(corridor_node_get, NULL, 0, h->root);
+		CORRIDOR_ASSERT(err == 0);
+		return CORRIDOR_OK;
+	}
+	if (rc)
+		return corridor_lmdb_err(l, rc, "cannot read the head", diag);
+	if (v.mv_size != HEAD_BYTES)
+		return corridor_diag_set(diag, CORRIDOR_E_STORAGE, "the head record is corrupt");
+	const uint8_t *p = v.mv_data;
+	h->size = corridor_be64_get(p);
+	memcpy(h->root, p + 8, 32);
+	memcpy(h->tip, p + 40, 32);
+	h->time_us = corridor_be64_get(p + 72);
+	h->operator_key_id = corridor_be32_get(p + 80);
+	return CORRIDOR_OK;
+}
+
+int corridor_head_put(struct corridor_ledger *l, MDB_txn *txn, const struct ledger_head *h,
+		      struct corridor_diag *diag)
+{
+	uint8_t p[HEAD_BYTES];
+	corridor_be64_put(p, h->size);
+	memcpy(p + 8, h->root, 32);
+	memcpy(p + 40, h->tip, 32);
+	corridor_be64_put(p + 72, h->time_us);
+	corridor_be32_put(p + 80, h->operator_key_id);
+	int rc = meta_put(l, txn, "head", p, sizeof p);
+	return rc ? corridor_lmdb_err(l, rc, "cannot write the head", diag) : CORRIDOR_OK;
+}
+
+/* ---- Merkle nodes ---- */
+
+void corridor_node_key(unsigned level, uint64_t index, uint8_t key[NODE_KEY_BYTES])
+{
+	key[0] = (uint8_t)level;
+	corridor_be64_put(key + 1, index);
+}
+
+int corridor_node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[CORRIDOR_HASH_BYTES])
+{
+	struct node_ctx *c = ctx;
+	uint8_t kb[NODE_KEY_BYTES];
+	CORRIDOR_ASSERT(c != NULL);
+	corridor_node_key(level, index, kb);
+	MDB_val key = { .mv_size = sizeof kb, .mv_data = kb }, val;
+	int rc = mdb_get(c->txn, c->l->nodes, &key, &val);
+	if (rc == MDB_NOTFOUND)
+		return CORRIDOR_E_STORAGE; /* a complete subtree must be stored */
+	if (rc)
+		return corridor_lmdb_err(c->l, rc, "cannot read a Merkle node", NULL);
+	if (val.mv_size != CORRIDOR_HASH_BYTES)
+		return CORRIDOR_E_STORAGE;
+	memcpy(out, val.mv_data, CORRIDOR_HASH_BYTES);
+	return CORRIDOR_OK;
+}
+
+int corridor_node_put(void *ctx, unsigned level, uint64_t index,
+		      const uint8_t hash[CORRIDOR_HASH_BYTES])
+{
+	struct node_ctx *c = ctx;
+	uint8_t kb[NODE_KEY_BYTES];
+	corridor_node_key(level, index, kb);
+	MDB_val key = { .mv_size = sizeof kb, .mv_data = kb };
+	MDB_val val = { .mv_size = CORRIDOR_HASH_BYTES, .mv_data = (void *)hash };
+	int rc = mdb_put(c->txn, c->l->nodes, &key, &val, 0);
+	return rc ? corridor_lmdb_err(c->l, rc, "cannot write a Merkle node", NULL) : CORRIDOR_OK;
+}
+
+/* ---- open / create ---- */
+
+static int env_open(const char *dir, struct corridor_ledger **out, struct corridor_diag *diag)
+{
+	struct corridor_ledger *l = calloc(1, sizeof *l);
+	if (!l)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	int rc = mdb_env_create(&l->env);
+	if (rc) {
+		free(l);
+		return corridor_lmdb_err(NULL, rc, "cannot create the LMDB environment", diag);
+	}
+	mdb_env_set_maxdbs(l->env, 8);
+	mdb_env_set_mapsize(l->env, MAP_BYTES_INITIAL);
+	rc = mdb_env_open(l->env, dir, MDB_NOTLS, 0600);
+	if (rc) {
+		int err = corridor_lmdb_err(NULL, rc, "cannot open the ledger", diag);
+		if (diag)
+			snprintf(diag->text, sizeof diag->text, "cannot open the ledger in %s: %s",
+				 dir, mdb_strerror(rc));
+		mdb_env_close(l->env);
+		free(l);
+		return err;
+	}
+	int dead = 0;
+	mdb_reader_check(l->env, &dead);
+	MDB_txn *txn;
+	int err = corridor_txn_begin(l, 0, &txn, diag);
+	if (err)
+		goto out_close;
+	const char *names[5] = { "meta", "entries", "nodes", "keys", "checkpoints" };
+	MDB_dbi *dbis[5] = { &l->meta, &l->entries, &l->nodes, &l->keys, &l->checkpoints };
+	for (int i = 0; i < 5; i++) {
+		rc = mdb_dbi_open(txn, names[i], MDB_CREATE, dbis[i]);
+		if (rc) {
+			mdb_txn_abort(txn);
+			err = corridor_lmdb_err(l, rc, "cannot open a table", diag);
+			goto out_close;
+		}
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc) {
+		err = corridor_lmdb_err(l, rc, "cannot open the tables", diag);
+		goto out_close;
+	}
+	*out = l;
+	return CORRIDOR_OK;
+out_close:
+	mdb_env_close(l->env);
+	free(l);
+	return err;
+}
+
+/* Reads origin and replica flag; CORRIDOR_E_NOTFOUND if never initialised. */
+static int load_meta(struct corridor_ledger *l, struct corridor_diag *diag)
+{
+	MDB_txn *txn;
+	MDB_val v;
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	if (err)
+		return err;
+	int rc = meta_get(l, txn, "format", &v);
+	if (rc == MDB_NOTFOUND) {
+		err = CORRIDOR_E_NOTFOUND;
+		goto out_abort;
+	}
+	if (rc || v.mv_size != strlen(LEDGER_FORMAT) || memcmp(v.mv_data, LEDGER_FORMAT, v.mv_size)) {
+		err = corridor_diag_set(diag, CORRIDOR_E_MALFORMED,
+					"not a Corridor ledger of a format this version reads");
+		goto out_abort;
+	}
+	rc = meta_get(l, txn, "origin", &v);
+	if (rc || v.mv_size == 0 || v.mv_size > CORRIDOR_NAME_BYTES_MAX) {
+		err = corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "the ledger has no valid origin");
+		goto out_abort;
+	}
+	memcpy(l->origin, v.mv_data, v.mv_size);
+	l->origin[v.mv_size] = '\0';
+	l->replica = meta_get(l, txn, "replica", &v) == 0;
+	err = CORRIDOR_OK;
+out_abort:
+	mdb_txn_abort(txn);
+	return err;
+}
+
+int corridor_ledger_open(const char *dir, unsigned flags, struct corridor_ledger **out,
+			 struct corridor_diag *diag)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	(void)flags;
+	int n = snprintf(path, sizeof path, "%s/data.mdb", dir);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "ledger path too long");
+	if (stat(path, &st) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
+					 "no ledger in %s (create one with 'corridor init')", dir);
+	struct corridor_ledger *l;
+	int err = env_open(dir, &l, diag);
+	if (err)
+		return err;
+	err = load_meta(l, diag);
+	if (err == CORRIDOR_E_NOTFOUND)
+		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
+					"%s holds no initialised ledger (create one with 'corridor "
+					"init')",
+					dir);
+	if (err) {
+		corridor_ledger_close(l);
+		return err;
+	}
+	*out = l;
+	return CORRIDOR_OK;
+}
+
+void corridor_ledger_close(struct corridor_ledger *l)
+{
+	if (!l)
+		return;
+	mdb_env_close(l->env);
+	free(l);
+}
+
+const char *corridor_ledger_origin(const struct corridor_ledger *l)
+{
+	return l->origin;
+}
+
+bool corridor_ledger_is_replica(const struct corridor_ledger *l)
+{
+	return l->replica;
+}
+
+/* Opens dir for a new ledger: refuses one that is initialised. */
+static int create_env(const char *dir, struct corridor_ledger **out, struct corridor_diag *diag)
+{
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return corridor_diag_set(diag, CORRIDOR_E_IO, "cannot create %s: %s", dir,
+					 strerror(errno));
+	struct corridor_ledger *l;
+	int err = env_open(dir, &l, diag);
+	if (err)
+		return err;
+	err = load_meta(l, NULL);
+	if (err == CORRIDOR_OK) {
+		corridor_ledger_close(l);
+		return corridor_diag_set(diag, CORRIDOR_E_EXISTS,
+					 "%s already holds a ledger: refusing to initialise over it",
+					 dir);
+	}
+	*out = l;
+	return CORRIDOR_OK;
+}
+
+struct init_ctx {
+	const struct corridor_signer *op;
+	bool replica;
+};
+
+static int init_meta_txn(struct corridor_ledger *l, MDB_txn *txn, const char *origin,
+			 bool replica, struct corridor_diag *diag)
+{
+	MDB_val v;
+	if (meta_get(l, txn, "format", &v) == 0)
+		return corridor_diag_set(diag, CORRIDOR_E_EXISTS,
+					 "the directory already holds a ledger");
+	int rc = meta_put(l, txn, "format", LEDGER_FORMAT, strlen(LEDGER_FORMAT));
+	if (!rc)
+		rc = meta_put(l, txn, "origin", origin, strlen(origin));
+	if (!rc && replica)
+		rc = meta_put(l, txn, "replica", "1", 1);
+	return rc ? corridor_lmdb_err(l, rc, "cannot write the ledger's metadata", diag)
+		  : CORRIDOR_OK;
+}
+
+static int init_txn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct corridor_diag *diag)
+{
+	struct init_ctx *c = vctx;
+	const struct corridor_vkey *vk = corridor_signer_vkey(c->op);
+	int err = init_meta_txn(l, txn, vk->name, false, diag);
+	if (err)
+		return err;
+	memcpy(l->origin, vk->name, strlen(vk->name) + 1);
+	uint8_t body[CORRIDOR_NAME_BYTES_MAX + 64];
+	size_t blen = corridor_body_genesis(vk->name, vk->public_key, body, sizeof body);
+	CORRIDOR_ASSERT(blen > 0);
+	struct draft d = { .kind = "genesis", .body = body, .body_len = blen };
+	uint64_t first;
+	return corridor_append_txn(l, txn, c->op, &d, 1, true, &first, diag);
+}
+
+int corridor_ledger_create(const char *dir, const struct corridor_signer *operator_key,
+			   struct corridor_ledger **out, struct corridor_diag *diag)
+{
+	struct corridor_ledger *l;
+	int err = create_env(dir, &l, diag);
+	if (err)
+		return err;
+	struct init_ctx c = { .op = operator_key, .replica = false };
+	err = corridor_ledger_write(l, init_txn, &c, diag);
+	if (err) {
+		corridor_ledger_close(l);
+		if (err != CORRIDOR_E_EXISTS)
+			corridor_env_discard(dir);
+		return err;
+	}
+	*out = l;
+	return CORRIDOR_OK;
+}
+
+void corridor_env_discard(const char *dir)
+{
+	char path[PATH_MAX];
+	const char *files[2] = { "data.mdb", "lock.mdb" };
+	for (int i = 0; i < 2; i++) {
+		int n = snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		if (n > 0 && (size_t)n < sizeof path)
+			unlink(path);
+	}
+	rmdir(dir); /* only if it is now empty */
+}
+
+int corridor_replica_create(const char *dir, const char *origin, struct corridor_ledger **out,
+			    struct corridor_diag *diag)
+{
+	(void)origin;
+	return create_env(dir, out, diag);
+}
+
+int corridor_replica_init_txn(struct corridor_ledger *l, MDB_txn *txn, const char *origin,
+			      struct corridor_diag *diag)
+{
+	int err = init_meta_txn(l, txn, origin, true, diag);
+	if (err)
+		return err;
+	memcpy(l->origin, origin, strlen(origin) + 1);
+	l->replica = true;
+	return CORRIDOR_OK;
+}
+
+/* ---- reads ---- */
+
+int corridor_ledger_head(struct corridor_ledger *l, struct corridor_head *out)
+{
+	MDB_txn *txn;
+	struct ledger_head h;
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, NULL);
+	if (err)
+		return err;
+	err = corridor_head_get(l, txn, &h, NULL);
+	mdb_txn_abort(txn);
+	if (err)
+		return err;
+	out->size = h.size;
+	memcpy(out->root, h.root, CORRIDOR_HASH_BYTES);
+	return CORRIDOR_OK;
+}
+
+int corridor_ledger_entry(struct corridor_ledger *l, uint64_t seq, uint8_t **out, size_t *out_len)
+{
+	MDB_txn *txn;
+	uint8_t kb[8];
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, NULL);
+	if (err)
+		return err;
+	corridor_be64_put(kb, seq);
+	MDB_val key = { .mv_size = 8, .mv_data = kb }, val;
+	int rc = mdb_get(txn, l->entries, &key, &val);
+	if (rc == MDB_NOTFOUND) {
+		err = CORRIDOR_E_NOTFOUND;
+	} else if (rc) {
+		err = corridor_lmdb_err(l, rc, "cannot read an entry", NULL);
+	} else if (!(*out = malloc(val.mv_size ? val.mv_size : 1))) {
+		err = CORRIDOR_E_NOMEM;
+	} else {
+		memcpy(*out, val.mv_data, val.mv_size);
+		*out_len = val.mv_size;
+		err = CORRIDOR_OK;
+	}
+	mdb_txn_abort(txn);
+	return err;
+}
+
+int corridor_ledger_scan(struct corridor_ledger *l, uint64_t from, uint64_t limit,
+			 corridor_entry_fn fn, void *ctx)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	uint8_t kb[8];
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, NULL);
+	if (err)
+		return err;
+	int rc = mdb_cursor_open(txn, l->entries, &cur);
+	if (rc) {
+		mdb_txn_abort(txn);
+		return corridor_lmdb_err(l, rc, "cannot open a cursor", NULL);
+	}
+	corridor_be64_put(kb, from);
+	MDB_val key = { .mv_size = 8, .mv_data = kb }, val;
+	uint64_t done = 0;
+	err = CORRIDOR_OK;
+	for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+		if (limit && done >= limit)
+			break;
+		if (key.mv_size != 8) {
+			err = CORRIDOR_E_STORAGE;
+			break;
+		}
+		err = fn(ctx, corridor_be64_get(key.mv_data), val.mv_data, val.mv_size);
+		if (err)
+			break;
+		done++;
+	}
+	if (!err && rc && rc != MDB_NOTFOUND)
+		err = corridor_lmdb_err(l, rc, "cannot read the log", NULL);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return err;
+}

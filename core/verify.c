@@ -1,0 +1,455 @@
+/*
+ * verify.c — the streaming verifier and `corridor verify`.
+ *
+ * The verifier takes entries in seq order, a chunk at a time:
+ *   1. on every core: strict decode, content hash, leaf hash;
+ *   2. in order: dense seq, prev chain, non-decreasing time, the entry's kind
+ *      and its author's key at that seq (corridor_kind_process), the Merkle
+ *      tree (hooks see every completed node and every accepted entry);
+ *   3. on every core: every signature.
+ * The first failure by seq is reported. The same verifier checks a ledger,
+ * an archive, and an archive being imported into a replica.
+ */
+#include <sodium.h>
+
+#include "ledger_internal.h"
+
+struct slot {
+	const uint8_t *bytes;
+	size_t len;
+	struct corridor_entry e;
+	uint8_t content_hash[CORRIDOR_HASH_BYTES];
+	uint8_t leaf[CORRIDOR_HASH_BYTES];
+	uint8_t pub[CORRIDOR_PUBLIC_KEY_BYTES];
+	int err;
+	struct corridor_diag d;
+};
+
+struct verifier {
+	uint64_t next_seq;
+	uint8_t tip[CORRIDOR_HASH_BYTES];
+	uint64_t time_us;
+	struct corridor_merkle_range range;
+	struct keyreg_mem keys;
+	struct kind_state st;
+	struct verifier_hooks h;
+	struct slot *slots;
+	uint8_t *scratch; /* one signature message per worker */
+	size_t n;         /* entries in the current chunk */
+};
+
+int corridor_verifier_new(struct verifier **out, uint64_t first,
+			  const uint8_t tip[CORRIDOR_HASH_BYTES], uint64_t time_us,
+			  const struct corridor_merkle_range *range, const struct verifier_hooks *h)
+{
+	struct verifier *v = calloc(1, sizeof *v);
+	if (!v)
+		return CORRIDOR_E_NOMEM;
+	v->slots = calloc(VERIFY_CHUNK_ENTRIES, sizeof *v->slots);
+	v->scratch = malloc((size_t)corridor_cores() * CORRIDOR_SIG_MSG_BYTES_MAX);
+	if (!v->slots || !v->scratch) {
+		corridor_verifier_free(v);
+		return CORRIDOR_E_NOMEM;
+	}
+	v->next_seq = first;
+	memcpy(v->tip, tip, CORRIDOR_HASH_BYTES);
+	v->time_us = time_us;
+	v->range = *range;
+	corridor_keyreg_mem_init(&v->keys);
+	v->st.keys = &v->keys.base;
+	v->st.origin[0] = '\0';
+	v->st.operator_key_id = 0;
+	if (h)
+		v->h = *h;
+	*out = v;
+	return CORRIDOR_OK;
+}
+
+void corridor_verifier_free(struct verifier *v)
+{
+	if (!v)
+		return;
+	corridor_keyreg_mem_release(&v->keys);
+	free(v->slots);
+	free(v->scratch);
+	free(v);
+}
+
+struct kind_state *corridor_verifier_state(struct verifier *v)
+{
+	return &v->st;
+}
+
+struct keyreg_mem *corridor_verifier_keys(struct verifier *v)
+{
+	return &v->keys;
+}
+
+const struct corridor_merkle_range *corridor_verifier_range(const struct verifier *v)
+{
+	return &v->range;
+}
+
+void corridor_verifier_tip(const struct verifier *v, uint8_t tip[CORRIDOR_HASH_BYTES],
+			   uint64_t *time_us)
+{
+	memcpy(tip, v->tip, CORRIDOR_HASH_BYTES);
+	*time_us = v->time_us;
+}
+
+static void decode_range(void *ctx, unsigned worker, size_t begin, size_t end)
+{
+	struct verifier *v = ctx;
+	(void)worker;
+	for (size_t i = begin; i < end; i++) {
+		struct slot *s = &v->slots[i];
+		corridor_diag_init(&s->d);
+		s->err = corridor_entry_decode(s->bytes, s->len, &s->e, &s->d);
+		if (s->err)
+			continue;
+		corridor_entry_content_hash(s->bytes, &s->e, s->content_hash);
+		corridor_merkle_leaf_hash(s->bytes, s->len, s->leaf);
+	}
+}
+
+static void sig_range(void *ctx, unsigned worker, size_t begin, size_t end)
+{
+	struct verifier *v = ctx;
+	uint8_t *msg = v->scratch + (size_t)worker * CORRIDOR_SIG_MSG_BYTES_MAX;
+	for (size_t i = begin; i < end; i++) {
+		struct slot *s = &v->slots[i];
+		size_t n = corridor_entry_sig_message(s->bytes, s->e.content_len, msg);
+		if (crypto_sign_verify_detached(s->e.sig, msg, n, s->pub) != 0) {
+			s->err = CORRIDOR_E_VERIFY;
+			corridor_diag_seq(&s->d, CORRIDOR_E_VERIFY, s->e.seq,
+					  "signature does not verify with key %08x of '%s'",
+					  (unsigned)s->e.key_id, s->e.author);
+		}
+	}
+}
+
+struct node_hook_ctx {
+	struct verifier *v;
+	struct corridor_diag *diag;
+};
+
+static int node_hook(void *ctx, unsigned level, uint64_t index, const uint8_t hash[CORRIDOR_HASH_BYTES])
+{
+	struct node_hook_ctx *c = ctx;
+	return c->v->h.node(c->v->h.ctx, level, index, hash, c->diag);
+}
+
+/* Step 2 for slot i. */
+static int accept_one(struct verifier *v, struct slot *s, uint64_t seq, struct corridor_diag *d)
+{
+	int err;
+	if (s->err)
+		return corridor_diag_seq(d, CORRIDOR_E_VERIFY, seq, "entry %llu does not decode: %s",
+					 (unsigned long long)seq, s->d.text);
+	if (s->e.seq != seq)
+		return corridor_diag_seq(d, CORRIDOR_E_VERIFY, seq,
+					 "entry stored at seq %llu says seq %llu",
+					 (unsigned long long)seq, (unsigned long long)s->e.seq);
+	if (sodium_memcmp(s->e.prev, v->tip, CORRIDOR_HASH_BYTES) != 0)
+		return corridor_diag_seq(d, CORRIDOR_E_VERIFY, seq,
+					 "prev does not match the content hash of entry %llu",
+					 (unsigned long long)seq - 1);
+	if (s->e.time_us < v->time_us)
+		return corridor_diag_seq(d, CORRIDOR_E_VERIFY, seq, "time goes backwards");
+	if ((err = corridor_kind_process(&v->st, &s->e, s->pub, d)) != 0) {
+		if (d && !d->has_seq)
+			corridor_diag_seq(d, err, seq, "%s", d->text);
+		return CORRIDOR_E_VERIFY;
+	}
+	memcpy(v->tip, s->content_hash, CORRIDOR_HASH_BYTES);
+	v->time_us = s->e.time_us;
+	struct node_hook_ctx nh = { .v = v, .diag = d };
+	err = corridor_merkle_range_append(&v->range, s->leaf, v->h.node ? node_hook : NULL, &nh);
+	if (err)
+		return corridor_diag_seq(d, err == CORRIDOR_E_VERIFY ? err : err, seq,
+					 "Merkle tree at entry %llu: %s", (unsigned long long)seq,
+					 d && d->text[0] ? d->text : corridor_strerror(err));
+	if (v->h.entry &&
+	    (err = v->h.entry(v->h.ctx, seq, s->bytes, s->len, &v->range, &v->st, d)) != 0) {
+		if (d && !d->has_seq)
+			corridor_diag_seq(d, err, seq, "%s", d->text);
+		return err;
+	}
+	return CORRIDOR_OK;
+}
+
+int corridor_verifier_feed(struct verifier *v, const uint8_t *const *bytes, const size_t *lens,
+			   size_t n, struct corridor_diag *diag)
+{
+	struct corridor_diag seq_diag;
+	CORRIDOR_ASSERT(n <= VERIFY_CHUNK_ENTRIES);
+	for (size_t i = 0; i < n; i++) {
+		v->slots[i].bytes = bytes[i];
+		v->slots[i].len = lens[i];
+	}
+	corridor_parallel_for(n, 0, decode_range, v);
+	size_t ok = 0;
+	int seq_err = CORRIDOR_OK;
+	corridor_diag_init(&seq_diag);
+	for (; ok < n; ok++) {
+		seq_err = accept_one(v, &v->slots[ok], v->next_seq, &seq_diag);
+		if (seq_err)
+			break;
+		v->next_seq++;
+	}
+	corridor_parallel_for(ok, 0, sig_range, v);
+	for (size_t i = 0; i < ok; i++)
+		if (v->slots[i].err) {
+			if (diag)
+				*diag = v->slots[i].d;
+			return CORRIDOR_E_VERIFY;
+		}
+	if (seq_err) {
+		if (diag)
+			*diag = seq_diag;
+		return seq_err == CORRIDOR_E_NOMEM || seq_err == CORRIDOR_E_STORAGE ||
+				       seq_err == CORRIDOR_E_FULL
+			       ? seq_err
+			       : CORRIDOR_E_VERIFY;
+	}
+	return CORRIDOR_OK;
+}
+
+int corridor_checkpoint_check(const struct kind_state *st, const char *note, size_t note_len,
+			      uint64_t size, const uint8_t root[CORRIDOR_HASH_BYTES],
+			      struct corridor_diag *diag)
+{
+	struct key_record rec;
+	struct corridor_vkey vk;
+	struct corridor_checkpoint cp;
+	struct corridor_note *parsed = malloc(sizeof *parsed);
+	int err;
+	if (!parsed)
+		return CORRIDOR_E_NOMEM;
+	if (st->keys->get(st->keys, st->operator_key_id, st->origin, &rec) != 0 ||
+	    size < rec.valid_from || size > rec.valid_until) {
+		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+					"checkpoint %llu: no operator key is valid at that size",
+					(unsigned long long)size);
+		goto out_free;
+	}
+	memcpy(vk.name, rec.name, sizeof vk.name);
+	vk.key_id = rec.key_id;
+	memcpy(vk.public_key, rec.public_key, CORRIDOR_PUBLIC_KEY_BYTES);
+	err = corridor_note_open(note, note_len, &vk, 1, parsed);
+	if (err) {
+		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+					"checkpoint %llu: the operator's signature %s",
+					(unsigned long long)size,
+					err == CORRIDOR_E_KEY ? "is missing" : "does not verify");
+		goto out_free;
+	}
+	if (corridor_checkpoint_parse(note, parsed->text_len, &cp) != 0 ||
+	    strcmp(cp.origin, st->origin) != 0 || cp.size != size ||
+	    sodium_memcmp(cp.root, root, CORRIDOR_HASH_BYTES) != 0) {
+		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+					"checkpoint %llu: its origin, size or root does not match "
+					"the log",
+					(unsigned long long)size);
+		goto out_free;
+	}
+	err = CORRIDOR_OK;
+out_free:
+	free(parsed);
+	return err;
+}
+
+/* ---- corridor verify on a ledger ---- */
+
+struct lv_ctx {
+	struct corridor_ledger *l;
+	MDB_txn *txn;
+	MDB_cursor *cps;
+	int cp_rc; /* 0 while cp_key/cp_val hold the next stored checkpoint */
+	MDB_val cp_key, cp_val;
+	uint64_t nodes_seen;
+};
+
+static int lv_node(void *ctx, unsigned level, uint64_t index, const uint8_t hash[CORRIDOR_HASH_BYTES],
+		   struct corridor_diag *diag)
+{
+	struct lv_ctx *c = ctx;
+	struct node_ctx nc = { .l = c->l, .txn = c->txn };
+	uint8_t stored[CORRIDOR_HASH_BYTES];
+	c->nodes_seen++;
+	int err = corridor_node_get(&nc, level, index, stored);
+	if (err || sodium_memcmp(stored, hash, CORRIDOR_HASH_BYTES) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+					 "stored Merkle node (level %u, index %llu) %s", level,
+					 (unsigned long long)index,
+					 err ? "is missing" : "differs from the recomputation");
+	return CORRIDOR_OK;
+}
+
+static int lv_entry(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len,
+		    const struct corridor_merkle_range *range, const struct kind_state *st,
+		    struct corridor_diag *diag)
+{
+	struct lv_ctx *c = ctx;
+	(void)seq;
+	(void)bytes;
+	(void)len;
+	if (c->cp_rc != 0 || corridor_be64_get(c->cp_key.mv_data) != range->size)
+		return CORRIDOR_OK;
+	uint8_t root[CORRIDOR_HASH_BYTES];
+	corridor_merkle_range_root(range, root);
+	int err = corridor_checkpoint_check(st, c->cp_val.mv_data, c->cp_val.mv_size, range->size,
+					    root, diag);
+	if (err)
+		return err;
+	c->cp_rc = mdb_cursor_get(c->cps, &c->cp_key, &c->cp_val, MDB_NEXT);
+	if (c->cp_rc == 0 && c->cp_key.mv_size != 8)
+		return corridor_diag_set(diag, CORRIDOR_E_VERIFY, "checkpoint table is corrupt");
+	return CORRIDOR_OK;
+}
+
+static int compare_keys(struct corridor_ledger *l, MDB_txn *txn, struct keyreg_mem *mem,
+			struct corridor_diag *diag)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	size_t stored = 0;
+	int rc = mdb_cursor_open(txn, l->keys, &cur);
+	if (rc)
+		return corridor_lmdb_err(l, rc, "cannot read the key index", diag);
+	int err = CORRIDOR_OK;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct key_record s, m;
+		stored++;
+		if (corridor_key_record_decode(k.mv_data, k.mv_size, v.mv_data, v.mv_size, &s) != 0 ||
+		    mem->base.get(&mem->base, s.key_id, s.name, &m) != 0 ||
+		    memcmp(s.public_key, m.public_key, 32) != 0 || s.valid_from != m.valid_from ||
+		    s.valid_until != m.valid_until) {
+			err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+						"key index record %08x differs from the entries",
+						(unsigned)s.key_id);
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+	if (!err && stored != mem->count)
+		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+					"key index holds %zu keys, the entries register %zu", stored,
+					mem->count);
+	return err;
+}
+
+int corridor_ledger_verify(struct corridor_ledger *l, corridor_progress_fn progress, void *pctx,
+			   struct corridor_diag *diag)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur = NULL;
+	struct ledger_head head;
+	struct verifier *v = NULL;
+	struct corridor_merkle_range empty;
+	const uint8_t zero[CORRIDOR_HASH_BYTES] = { 0 };
+	const uint8_t **ptrs = NULL;
+	size_t *lens = NULL;
+	struct lv_ctx c = { .l = l };
+	int rc, err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	if (err)
+		return err;
+	c.txn = txn;
+	corridor_merkle_range_init(&empty);
+	struct verifier_hooks hooks = { .node = lv_node, .entry = lv_entry, .ctx = &c };
+	if ((err = corridor_head_get(l, txn, &head, diag)) != 0)
+		goto out_abort;
+	ptrs = malloc(VERIFY_CHUNK_ENTRIES * sizeof *ptrs);
+	lens = malloc(VERIFY_CHUNK_ENTRIES * sizeof *lens);
+	if (!ptrs || !lens || corridor_verifier_new(&v, 0, zero, 0, &empty, &hooks) != 0) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		goto out_abort;
+	}
+	if ((rc = mdb_cursor_open(txn, l->checkpoints, &c.cps)) != 0 ||
+	    (rc = mdb_cursor_open(txn, l->entries, &cur)) != 0) {
+		err = corridor_lmdb_err(l, rc, "cannot open cursors", diag);
+		goto out_abort;
+	}
+	c.cp_rc = mdb_cursor_get(c.cps, &c.cp_key, &c.cp_val, MDB_FIRST);
+	if (c.cp_rc == 0 && c.cp_key.mv_size != 8) {
+		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY, "checkpoint table is corrupt");
+		goto out_abort;
+	}
+	uint64_t expect = 0;
+	MDB_val k, val;
+	rc = mdb_cursor_get(cur, &k, &val, MDB_FIRST);
+	while (rc == 0) {
+		size_t n = 0;
+		for (; rc == 0 && n < VERIFY_CHUNK_ENTRIES;
+		     rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT), n++) {
+			if (k.mv_size != 8 || corridor_be64_get(k.mv_data) != expect + n) {
+				err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, expect + n,
+							"entry %llu is missing: the seq is not dense",
+							(unsigned long long)(expect + n));
+				break;
+			}
+			ptrs[n] = val.mv_data;
+			lens[n] = val.mv_size;
+		}
+		int ferr = corridor_verifier_feed(v, ptrs, lens, n, diag);
+		if (ferr) {
+			err = ferr;
+			goto out_abort;
+		}
+		if (err)
+			goto out_abort;
+		expect += n;
+		if (progress)
+			progress(pctx, expect, head.size);
+	}
+	if (rc != MDB_NOTFOUND) {
+		err = corridor_lmdb_err(l, rc, "cannot read the log", diag);
+		goto out_abort;
+	}
+	/* Derived state against the recomputation. */
+	uint8_t root[CORRIDOR_HASH_BYTES], tip[CORRIDOR_HASH_BYTES];
+	uint64_t time_us;
+	corridor_merkle_range_root(corridor_verifier_range(v), root);
+	corridor_verifier_tip(v, tip, &time_us);
+	const struct kind_state *st = corridor_verifier_state(v);
+	if (expect != head.size || sodium_memcmp(root, head.root, 32) != 0 ||
+	    sodium_memcmp(tip, head.tip, 32) != 0 || time_us != head.time_us ||
+	    st->operator_key_id != head.operator_key_id) {
+		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+					"the stored head (size %llu) does not match the %llu entries",
+					(unsigned long long)head.size, (unsigned long long)expect);
+		goto out_abort;
+	}
+	if (strcmp(st->origin, l->origin) != 0) {
+		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+					"the stored origin does not match the genesis entry");
+		goto out_abort;
+	}
+	MDB_stat ms;
+	uint64_t want_nodes = 2 * expect - (uint64_t)__builtin_popcountll(expect);
+	if ((rc = mdb_stat(txn, l->nodes, &ms)) != 0 || ms.ms_entries != want_nodes ||
+	    c.nodes_seen != want_nodes) {
+		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+					"the Merkle table holds %zu nodes, the tree has %llu",
+					rc ? (size_t)0 : ms.ms_entries, (unsigned long long)want_nodes);
+		goto out_abort;
+	}
+	if (c.cp_rc == 0) {
+		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+					"a stored checkpoint (size %llu) is beyond the log",
+					(unsigned long long)corridor_be64_get(c.cp_key.mv_data));
+		goto out_abort;
+	}
+	err = compare_keys(l, txn, corridor_verifier_keys(v), diag);
+out_abort:
+	if (cur)
+		mdb_cursor_close(cur);
+	if (c.cps)
+		mdb_cursor_close(c.cps);
+	mdb_txn_abort(txn);
+	corridor_verifier_free(v);
+	free(ptrs);
+	free(lens);
+	return err;
+}

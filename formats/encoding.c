@@ -1,0 +1,106 @@
+/* encoding.c — hex, base64 and UTF-8: the text encodings every format uses. */
+#include <sodium.h>
+
+#include "../core/internal.h"
+
+void corridor_hex(const uint8_t *bytes, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[bytes[i] >> 4];
+		out[2 * i + 1] = digits[bytes[i] & 0x0fu];
+	}
+	out[2 * len] = '\0';
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int corridor_unhex(const char *hex, size_t hex_len, uint8_t *out, size_t len)
+{
+	if (hex_len != 2 * len)
+		return CORRIDOR_E_MALFORMED;
+	for (size_t i = 0; i < len; i++) {
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return CORRIDOR_E_MALFORMED;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return CORRIDOR_OK;
+}
+
+size_t corridor_base64_len(size_t len)
+{
+	return sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+}
+
+void corridor_base64(const uint8_t *bytes, size_t len, char *out)
+{
+	sodium_bin2base64(out, corridor_base64_len(len), bytes, len,
+			  sodium_base64_VARIANT_ORIGINAL);
+}
+
+int corridor_unbase64(const char *b64, size_t b64_len, uint8_t *out, size_t cap, size_t *out_len)
+{
+	const char *end = NULL;
+	size_t n = 0;
+	if (b64_len % 4u != 0)
+		return CORRIDOR_E_MALFORMED;
+	if (b64_len / 4u * 3u > cap + 2u)
+		return CORRIDOR_E_LIMIT;
+	if (sodium_base642bin(out, cap, b64, b64_len, NULL, &n, &end,
+			      sodium_base64_VARIANT_ORIGINAL) != 0)
+		return CORRIDOR_E_MALFORMED;
+	if (end != b64 + b64_len)
+		return CORRIDOR_E_MALFORMED;
+	*out_len = n;
+	return CORRIDOR_OK;
+}
+
+bool corridor_utf8_valid(const uint8_t *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		uint8_t c = s[i];
+		if (c < 0x80u) {
+			i++;
+			continue;
+		}
+		size_t need;
+		uint32_t cp;
+		if (c >= 0xc2u && c <= 0xdfu) {
+			need = 1;
+			cp = c & 0x1fu;
+		} else if (c >= 0xe0u && c <= 0xefu) {
+			need = 2;
+			cp = c & 0x0fu;
+		} else if (c >= 0xf0u && c <= 0xf4u) {
+			need = 3;
+			cp = c & 0x07u;
+		} else {
+			return false;
+		}
+		if (len - i <= need)
+			return false;
+		for (size_t k = 1; k <= need; k++) {
+			uint8_t cc = s[i + k];
+			if ((cc & 0xc0u) != 0x80u)
+				return false;
+			cp = (cp << 6) | (cc & 0x3fu);
+		}
+		if ((need == 2 && cp < 0x800u) || (need == 3 && (cp < 0x10000u || cp > 0x10ffffu)))
+			return false;
+		if (cp >= 0xd800u && cp <= 0xdfffu)
+			return false;
+		i += need + 1;
+	}
+	return true;
+}

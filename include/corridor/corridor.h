@@ -1,0 +1,572 @@
+/*
+ * corridor.h — the public API of libcorridor, a signed, append-only ledger.
+ *
+ * This header is the manual. Every function says what it does, who owns what
+ * after the call, and the exact errors it can return. The `corridor` CLI uses
+ * nothing but what is declared here.
+ *
+ * Conventions
+ *   - Functions return 0 (CORRIDOR_OK) or a negative enum corridor_err.
+ *   - Functions that can fail take an optional `struct corridor_diag *` that
+ *     receives a one-line, human-readable explanation (and the seq concerned,
+ *     where there is one). Pass NULL if you do not need it.
+ *   - Byte formats are specified in docs/FORMAT.md.
+ *
+ * Caveats (rules a user must not break)
+ *   - Do not use a struct corridor_ledger across fork(): open it again in the
+ *     child. Do not share one ledger handle between threads without your own
+ *     lock.
+ *   - Reports and iterations hold an LMDB read transaction while they run:
+ *     keep callbacks short, or writers' map growth waits for them.
+ *   - Call corridor_init() once before anything else (it initialises
+ *     libsodium); it is safe to call more than once.
+ */
+#ifndef CORRIDOR_CORRIDOR_H
+#define CORRIDOR_CORRIDOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CORRIDOR_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define CORRIDOR_MUST_CHECK
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Limits. Every buffer, loop and batch has a named maximum.           */
+/* ------------------------------------------------------------------ */
+
+#define CORRIDOR_HASH_BYTES 32u
+#define CORRIDOR_PUBLIC_KEY_BYTES 32u
+#define CORRIDOR_SIGNATURE_BYTES 64u
+/** An entry's canonical encoding, signature included (a tlog-tiles bundle entry). */
+#define CORRIDOR_ENTRY_BYTES_MAX 65535u
+/** Nesting depth of msgpack containers inside an entry (envelope = depth 1). */
+#define CORRIDOR_ENTRY_DEPTH_MAX 8u
+/** Bytes of an entry kind, e.g. "memo". */
+#define CORRIDOR_KIND_BYTES_MAX 64u
+/** Bytes of a key name, party id or origin. */
+#define CORRIDOR_NAME_BYTES_MAX 255u
+/** Bytes of one memo's text. */
+#define CORRIDOR_MEMO_TEXT_BYTES_MAX 16384u
+/** Entries written in one write transaction. */
+#define CORRIDOR_BATCH_ENTRIES_MAX 4096u
+/** Default entries per transaction for bulk writers. */
+#define CORRIDOR_BATCH_ENTRIES_DEFAULT 1000u
+/** Lines in one bulk memo file. */
+#define CORRIDOR_MEMO_LINES_MAX 10000000u
+/** A signed note (checkpoint with its signatures). */
+#define CORRIDOR_NOTE_BYTES_MAX 65536u
+/** Signature lines in one signed note (the Go sumdb/note cap). */
+#define CORRIDOR_NOTE_SIGS_MAX 100u
+/** Hashes in one Merkle proof (a tree of 2^63 leaves needs 63 hashes at most
+ *  for inclusion and 126 for consistency; we allow 64 per direction). */
+#define CORRIDOR_PROOF_HASHES_MAX 130u
+/** Bytes of a verifier key string. */
+#define CORRIDOR_VKEY_BYTES_MAX (CORRIDOR_NAME_BYTES_MAX + 1u + 8u + 1u + 44u)
+/** Bytes of a passphrase. */
+#define CORRIDOR_PASSPHRASE_BYTES_MAX 1024u
+/** Worker threads for parallel signing and verification. */
+#define CORRIDOR_THREADS_MAX 64u
+/** Bytes of a diagnostic line. */
+#define CORRIDOR_DIAG_BYTES_MAX 320u
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+/* ------------------------------------------------------------------ */
+
+enum corridor_err {
+	CORRIDOR_OK = 0,
+	CORRIDOR_E_NOMEM = -1,        /* out of memory */
+	CORRIDOR_E_INVALID = -2,      /* an argument or input value is not acceptable */
+	CORRIDOR_E_MALFORMED = -3,    /* input bytes do not parse */
+	CORRIDOR_E_NONCANONICAL = -4, /* msgpack that parses but is not canonical */
+	CORRIDOR_E_LIMIT = -5,        /* input exceeds a named limit */
+	CORRIDOR_E_IO = -6,           /* a file could not be read or written */
+	CORRIDOR_E_EXISTS = -7,       /* refuses to overwrite something that exists */
+	CORRIDOR_E_NOTFOUND = -8,     /* no such ledger, entry, checkpoint or file */
+	CORRIDOR_E_STORAGE = -9,      /* LMDB failed (see diag) */
+	CORRIDOR_E_FULL = -10,        /* the disk or the map is full */
+	CORRIDOR_E_UNSEAL = -11,      /* wrong passphrase, or key file tampered */
+	CORRIDOR_E_KEY = -12,         /* key unknown, not valid at this seq, or wrong */
+	CORRIDOR_E_SIGNATURE = -13,   /* a signature does not verify */
+	CORRIDOR_E_VERIFY = -14,      /* a ledger, archive or proof check failed */
+	CORRIDOR_E_REFUSED = -15,     /* a rule refuses this write */
+	CORRIDOR_E_REPLICA = -16,     /* a replica refuses local writes */
+	CORRIDOR_E_CRYPTO = -17,      /* the crypto library failed to initialise */
+	CORRIDOR_E_OVERFLOW = -18,    /* an integer would overflow */
+};
+
+/** A static, one-line description of an error code. Never NULL. */
+const char *corridor_strerror(int err);
+
+/** Filled by failing functions: what went wrong, in one line. */
+struct corridor_diag {
+	bool has_seq;   /* the failure concerns entry `seq` */
+	uint64_t seq;
+	char text[CORRIDOR_DIAG_BYTES_MAX];
+};
+
+/** Clears a diag (no allocation). */
+void corridor_diag_init(struct corridor_diag *diag);
+
+/** Initialises libsodium. Errors: CORRIDOR_E_CRYPTO. */
+CORRIDOR_MUST_CHECK int corridor_init(void);
+
+/** Progress of a long operation: `done` of `total` units so far. */
+typedef void (*corridor_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/* ------------------------------------------------------------------ */
+/* Encoding helpers                                                    */
+/* ------------------------------------------------------------------ */
+
+/** Lower-case hex of `len` bytes into `out` (2*len+1 bytes, NUL-terminated). */
+void corridor_hex(const uint8_t *bytes, size_t len, char *out);
+/** Parses exactly `2*len` hex digits. Errors: CORRIDOR_E_MALFORMED. */
+CORRIDOR_MUST_CHECK int corridor_unhex(const char *hex, size_t hex_len, uint8_t *out, size_t len);
+/** Standard base64 with padding; `out` needs corridor_base64_len(len) bytes. */
+size_t corridor_base64_len(size_t len);
+void corridor_base64(const uint8_t *bytes, size_t len, char *out);
+/** Strict standard base64 (padding required, no whitespace, canonical trailing
+ *  bits). Writes at most `cap` bytes. Errors: CORRIDOR_E_MALFORMED, CORRIDOR_E_LIMIT. */
+CORRIDOR_MUST_CHECK int corridor_unbase64(const char *b64, size_t b64_len, uint8_t *out,
+					  size_t cap, size_t *out_len);
+/** True if `s` is well-formed UTF-8 (no overlongs, no surrogates). */
+bool corridor_utf8_valid(const uint8_t *s, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Keys (C2SP signed-note Ed25519 keys)                                */
+/* ------------------------------------------------------------------ */
+
+/** Argon2id cost of a sealed key file: libsodium's named levels. */
+enum corridor_kdf {
+	CORRIDOR_KDF_INTERACTIVE = 1,
+	CORRIDOR_KDF_MODERATE = 2,
+	CORRIDOR_KDF_SENSITIVE = 3,
+};
+
+/** C2SP signature type bytes. */
+#define CORRIDOR_SIGTYPE_ED25519 0x01u
+
+/** A public key as a C2SP verifier key: name+hex8(keyid)+base64(0x01||pub). */
+struct corridor_vkey {
+	char name[CORRIDOR_NAME_BYTES_MAX + 1];
+	uint32_t key_id;
+	uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES];
+};
+
+/** key id = first 4 bytes, big-endian, of SHA-256(name || 0x0A || type || pub). */
+uint32_t corridor_key_id(const char *name, size_t name_len, uint8_t sigtype,
+			 const uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES]);
+
+/** True if `name` is a valid C2SP key name: non-empty, at most
+ *  CORRIDOR_NAME_BYTES_MAX bytes, UTF-8, printable ASCII-or-UTF-8 without
+ *  spaces or '+'. */
+bool corridor_key_name_valid(const char *name, size_t len);
+
+/** Parses a verifier key string of exactly `len` bytes and checks that its key
+ *  id matches its name and key. Errors: CORRIDOR_E_MALFORMED (any deviation). */
+CORRIDOR_MUST_CHECK int corridor_vkey_parse(const char *s, size_t len, struct corridor_vkey *out);
+/** Formats `vk` into `out` (CORRIDOR_VKEY_BYTES_MAX+1 bytes). */
+void corridor_vkey_format(const struct corridor_vkey *vk, char out[CORRIDOR_VKEY_BYTES_MAX + 1]);
+
+/** An unsealed signing key; the secret lives in sodium_malloc'd, guarded memory. */
+struct corridor_signer;
+
+/** Creates a new Ed25519 key named `name`, seals its secret with Argon2id
+ *  (level `kdf`) + XSalsa20-Poly1305 under `passphrase`, and writes it to
+ *  `path`, created with mode 0600; never overwrites.
+ *  Errors: CORRIDOR_E_INVALID (bad name, empty passphrase), CORRIDOR_E_EXISTS,
+ *  CORRIDOR_E_IO, CORRIDOR_E_NOMEM. */
+CORRIDOR_MUST_CHECK int corridor_key_generate(const char *name, const char *passphrase,
+					      size_t passphrase_len, enum corridor_kdf kdf,
+					      const char *path, struct corridor_diag *diag);
+
+/** Reads the public part of a key file (no passphrase needed).
+ *  Errors: CORRIDOR_E_IO, CORRIDOR_E_NOTFOUND, CORRIDOR_E_MALFORMED. */
+CORRIDOR_MUST_CHECK int corridor_key_read_public(const char *path, struct corridor_vkey *out,
+						 struct corridor_diag *diag);
+
+/** Unseals a key file. On success the caller owns *out (corridor_signer_free).
+ *  Errors: CORRIDOR_E_IO, CORRIDOR_E_NOTFOUND, CORRIDOR_E_MALFORMED (truncated or
+ *  garbled file), CORRIDOR_E_LIMIT (KDF cost outside libsodium's levels),
+ *  CORRIDOR_E_UNSEAL (wrong passphrase or tampered file), CORRIDOR_E_NOMEM. */
+CORRIDOR_MUST_CHECK int corridor_signer_load(const char *path, const char *passphrase,
+					     size_t passphrase_len, struct corridor_signer **out,
+					     struct corridor_diag *diag);
+
+/** A signer from a raw 32-byte Ed25519 seed (tests, vectors). Caller owns *out.
+ *  Errors: CORRIDOR_E_INVALID, CORRIDOR_E_NOMEM. */
+CORRIDOR_MUST_CHECK int corridor_signer_from_seed(const char *name,
+						  const uint8_t seed[32],
+						  struct corridor_signer **out);
+/** Wipes and frees. NULL is allowed. */
+void corridor_signer_free(struct corridor_signer *signer);
+/** The signer's public identity (borrowed; valid while the signer lives). */
+const struct corridor_vkey *corridor_signer_vkey(const struct corridor_signer *signer);
+/** Ed25519 detached signature of `msg`. Thread-safe for one signer. */
+void corridor_signer_sign(const struct corridor_signer *signer, const uint8_t *msg, size_t len,
+			  uint8_t sig[CORRIDOR_SIGNATURE_BYTES]);
+
+/* ------------------------------------------------------------------ */
+/* Signed notes and checkpoints (C2SP signed-note, tlog-checkpoint)     */
+/* ------------------------------------------------------------------ */
+
+struct corridor_note_sig {
+	size_t name_off, name_len; /* key name, inside the note buffer */
+	uint32_t key_id;
+	uint8_t sig[CORRIDOR_SIGNATURE_BYTES + 8u]; /* bytes after the key id */
+	size_t sig_len;
+	bool verified; /* set by corridor_note_open for known keys */
+};
+
+/** A parsed signed note; offsets refer to the caller's buffer. */
+struct corridor_note {
+	size_t text_len; /* the text is buf[0, text_len): it ends with '\n' */
+	size_t sig_count;
+	struct corridor_note_sig sigs[CORRIDOR_NOTE_SIGS_MAX];
+};
+
+/** Parses a signed note (C2SP signed-note): UTF-8, no control characters other
+ *  than newline, text split from the signatures at the last blank line, every
+ *  signature line well-formed. Signatures whose payload is not 4+64 bytes are
+ *  kept but can never verify. Errors: CORRIDOR_E_MALFORMED, CORRIDOR_E_LIMIT. */
+CORRIDOR_MUST_CHECK int corridor_note_parse(const char *buf, size_t len,
+					    struct corridor_note *out);
+
+/** Parses and verifies a note against `n` known keys, as Go's note.Open does:
+ *  signatures from unknown (name, key id) pairs are ignored; a known key whose
+ *  signature fails rejects the whole note; at least one known key must verify.
+ *  Errors: as corridor_note_parse, plus CORRIDOR_E_SIGNATURE (a known key's
+ *  signature fails), CORRIDOR_E_KEY (no signature from a known key). */
+CORRIDOR_MUST_CHECK int corridor_note_open(const char *buf, size_t len,
+					   const struct corridor_vkey *keys, size_t n,
+					   struct corridor_note *out);
+
+/** Signs `text` (which must end with '\n', be UTF-8 without control characters
+ *  other than newline and contain no blank line at its end) and writes the
+ *  signed note to a malloc'd, NUL-terminated buffer the caller frees.
+ *  Errors: CORRIDOR_E_INVALID, CORRIDOR_E_NOMEM. */
+CORRIDOR_MUST_CHECK int corridor_note_sign(const char *text, size_t text_len,
+					   const struct corridor_signer *signer, char **out,
+					   size_t *out_len);
+
+/** A checkpoint's body (C2SP tlog-checkpoint), extension lines ignored. */
+struct corridor_checkpoint {
+	char origin[CORRIDOR_NAME_BYTES_MAX + 1];
+	uint64_t size;
+	uint8_t root[CORRIDOR_HASH_BYTES];
+};
+
+/** Parses a checkpoint body: origin line, decimal size (no leading zeros),
+ *  base64 32-byte root, then optional non-empty extension lines.
+ *  Errors: CORRIDOR_E_MALFORMED. */
+CORRIDOR_MUST_CHECK int corridor_checkpoint_parse(const char *text, size_t len,
+						  struct corridor_checkpoint *out);
+/** Formats the three-line body into `out` (cap bytes, NUL-terminated).
+ *  Errors: CORRIDOR_E_LIMIT. */
+CORRIDOR_MUST_CHECK int corridor_checkpoint_format(const struct corridor_checkpoint *cp,
+						   char *out, size_t cap, size_t *out_len);
+
+/* ------------------------------------------------------------------ */
+/* Merkle tree (RFC 6962 / RFC 9162)                                   */
+/* ------------------------------------------------------------------ */
+
+/** SHA-256(0x00 || leaf). */
+void corridor_merkle_leaf_hash(const uint8_t *leaf, size_t len, uint8_t out[CORRIDOR_HASH_BYTES]);
+/** SHA-256(0x01 || left || right). */
+void corridor_merkle_node_hash(const uint8_t left[CORRIDOR_HASH_BYTES],
+			       const uint8_t right[CORRIDOR_HASH_BYTES],
+			       uint8_t out[CORRIDOR_HASH_BYTES]);
+
+/** Reads the stored hash of the complete subtree at (level, index): the root of
+ *  leaves [index*2^level, (index+1)*2^level). Returns 0 or a corridor_err. */
+typedef int (*corridor_merkle_get_fn)(void *ctx, unsigned level, uint64_t index,
+				      uint8_t out[CORRIDOR_HASH_BYTES]);
+
+/** The RFC 6962 root of the first `size` leaves, in O(log size) reads. */
+CORRIDOR_MUST_CHECK int corridor_merkle_root(corridor_merkle_get_fn get, void *ctx,
+					     uint64_t size, uint8_t out[CORRIDOR_HASH_BYTES]);
+/** RFC 9162 §2.1.3.1 inclusion proof of leaf `index` in the tree of `size`.
+ *  `out` holds CORRIDOR_PROOF_HASHES_MAX hashes. Errors: CORRIDOR_E_INVALID. */
+CORRIDOR_MUST_CHECK int corridor_merkle_prove_inclusion(corridor_merkle_get_fn get, void *ctx,
+							uint64_t index, uint64_t size,
+							uint8_t (*out)[CORRIDOR_HASH_BYTES],
+							size_t *count);
+/** RFC 9162 §2.1.4.1 consistency proof from `size1` to `size2`
+ *  (0 < size1 <= size2). Errors: CORRIDOR_E_INVALID. */
+CORRIDOR_MUST_CHECK int corridor_merkle_prove_consistency(corridor_merkle_get_fn get, void *ctx,
+							  uint64_t size1, uint64_t size2,
+							  uint8_t (*out)[CORRIDOR_HASH_BYTES],
+							  size_t *count);
+/** RFC 9162 §2.1.3.2. Returns 0 if the proof holds, else CORRIDOR_E_VERIFY.
+ *  `root` is compared as given (a root of the wrong length never matches). */
+CORRIDOR_MUST_CHECK int corridor_merkle_verify_inclusion(uint64_t index, uint64_t size,
+							 const uint8_t leaf_hash[CORRIDOR_HASH_BYTES],
+							 const uint8_t (*proof)[CORRIDOR_HASH_BYTES],
+							 size_t count, const uint8_t *root,
+							 size_t root_len);
+/** RFC 9162 §2.1.4.2. A proof from size 0 is rejected (0 -> 0 included); equal
+ *  sizes with an empty proof hold exactly when the two roots are equal.
+ *  Returns 0 if the proof holds, else CORRIDOR_E_VERIFY. */
+CORRIDOR_MUST_CHECK int corridor_merkle_verify_consistency(
+	uint64_t size1, uint64_t size2, const uint8_t *root1, size_t root1_len,
+	const uint8_t *root2, size_t root2_len, const uint8_t (*proof)[CORRIDOR_HASH_BYTES],
+	size_t count);
+
+/** A compact range [0, size): the roots of the complete subtrees that make up
+ *  the tree, largest first. Appending a leaf completes 1 + ctz(size+1) nodes. */
+struct corridor_merkle_range {
+	uint64_t size;
+	unsigned count;
+	uint8_t hashes[64][CORRIDOR_HASH_BYTES];
+};
+/** Called for every node a leaf append completes (level 0 is the leaf). */
+typedef int (*corridor_merkle_put_fn)(void *ctx, unsigned level, uint64_t index,
+				      const uint8_t hash[CORRIDOR_HASH_BYTES]);
+void corridor_merkle_range_init(struct corridor_merkle_range *range);
+/** Loads the range of the first `size` leaves from stored nodes. */
+CORRIDOR_MUST_CHECK int corridor_merkle_range_load(struct corridor_merkle_range *range,
+						   corridor_merkle_get_fn get, void *ctx,
+						   uint64_t size);
+/** Appends a leaf hash; `put` (may be NULL) sees every completed node. */
+CORRIDOR_MUST_CHECK int corridor_merkle_range_append(struct corridor_merkle_range *range,
+						     const uint8_t leaf_hash[CORRIDOR_HASH_BYTES],
+						     corridor_merkle_put_fn put, void *ctx);
+void corridor_merkle_range_root(const struct corridor_merkle_range *range,
+				uint8_t out[CORRIDOR_HASH_BYTES]);
+
+/* ------------------------------------------------------------------ */
+/* Inclusion proof documents (c2sp.org/tlog-proof@v1)                  */
+/* ------------------------------------------------------------------ */
+
+struct corridor_tlog_proof {
+	uint64_t index;
+	size_t hash_count;
+	uint8_t hashes[CORRIDOR_PROOF_HASHES_MAX][CORRIDOR_HASH_BYTES];
+	bool has_extra;
+	size_t checkpoint_off; /* the embedded signed checkpoint, inside the buffer */
+	size_t checkpoint_len;
+};
+
+/** Parses a tlog-proof document. Errors: CORRIDOR_E_MALFORMED, CORRIDOR_E_LIMIT. */
+CORRIDOR_MUST_CHECK int corridor_tlog_proof_parse(const char *buf, size_t len,
+						  struct corridor_tlog_proof *out);
+/** Writes a tlog-proof document (no extra line) to `f`. Errors: CORRIDOR_E_IO. */
+CORRIDOR_MUST_CHECK int corridor_tlog_proof_write(FILE *f, uint64_t index,
+						  const uint8_t (*hashes)[CORRIDOR_HASH_BYTES],
+						  size_t count, const char *signed_checkpoint,
+						  size_t checkpoint_len);
+
+/* ------------------------------------------------------------------ */
+/* Entries (canonical msgpack envelope, docs/FORMAT.md)                 */
+/* ------------------------------------------------------------------ */
+
+#define CORRIDOR_ENTRY_VERSION 1u
+#define CORRIDOR_ENTRY_SIG_PREFIX "corridor/entry/v1\n"
+
+/** A decoded entry. Pointers refer into the buffer that was decoded. */
+struct corridor_entry {
+	uint64_t version;
+	uint64_t seq;
+	uint8_t prev[CORRIDOR_HASH_BYTES];
+	uint64_t time_us;
+	char kind[CORRIDOR_KIND_BYTES_MAX + 1];
+	char author[CORRIDOR_NAME_BYTES_MAX + 1];
+	uint32_t key_id;
+	const uint8_t *body; /* canonical bytes of the body map */
+	size_t body_len;
+	uint8_t sig[CORRIDOR_SIGNATURE_BYTES];
+	size_t content_len; /* the map of keys 0-7 is 0x88 || raw[1, content_len) */
+};
+
+/** Strictly decodes one entry occupying exactly `len` bytes: pre-scans declared
+ *  counts and lengths before msgpack-c allocates, refuses floats, nil and ext,
+ *  re-encodes and compares bytes, checks key order, UTF-8 and field types.
+ *  Errors: CORRIDOR_E_MALFORMED, CORRIDOR_E_NONCANONICAL, CORRIDOR_E_LIMIT,
+ *  CORRIDOR_E_NOMEM. */
+CORRIDOR_MUST_CHECK int corridor_entry_decode(const uint8_t *buf, size_t len,
+					      struct corridor_entry *out,
+					      struct corridor_diag *diag);
+
+/** SHA-256 of the entry's signed content (its canonical map of keys 0-7):
+ *  what the next entry's `prev` holds. */
+void corridor_entry_content_hash(const uint8_t *buf, const struct corridor_entry *e,
+				 uint8_t out[CORRIDOR_HASH_BYTES]);
+
+/** Checks the signature over "corridor/entry/v1\n" || content map.
+ *  Errors: CORRIDOR_E_SIGNATURE. */
+CORRIDOR_MUST_CHECK int corridor_entry_check_sig(const uint8_t *buf, const struct corridor_entry *e,
+						 const uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES]);
+
+/** Writes a canonical msgpack value as one line of JSON to `f` (maps with
+ *  string keys become objects, bin becomes lower-case hex, integers stay
+ *  integers). Errors: CORRIDOR_E_MALFORMED, CORRIDOR_E_IO. */
+CORRIDOR_MUST_CHECK int corridor_msgpack_write_json(FILE *f, const uint8_t *buf, size_t len);
+
+/** Checks that `buf` holds exactly one canonical msgpack value (the rules of
+ *  entries: sorted keys, shortest ints, no float/nil/ext, UTF-8 strings,
+ *  depth <= `depth_max`). Errors: CORRIDOR_E_MALFORMED, CORRIDOR_E_NONCANONICAL,
+ *  CORRIDOR_E_LIMIT, CORRIDOR_E_NOMEM. */
+CORRIDOR_MUST_CHECK int corridor_msgpack_check_canonical(const uint8_t *buf, size_t len,
+							 unsigned depth_max,
+							 struct corridor_diag *diag);
+
+/* ------------------------------------------------------------------ */
+/* The ledger                                                          */
+/* ------------------------------------------------------------------ */
+
+struct corridor_ledger;
+
+enum corridor_open_flags {
+	CORRIDOR_OPEN_READONLY = 1 << 0,
+};
+
+/** The tree head after the last committed write. */
+struct corridor_head {
+	uint64_t size;
+	uint8_t root[CORRIDOR_HASH_BYTES];
+};
+
+/** Creates a ledger in directory `dir` (created if missing; it must hold no
+ *  ledger) with a genesis entry naming the operator key; the key's name is the
+ *  origin. Signs the first checkpoint. `time_us` 0 means now.
+ *  Errors: CORRIDOR_E_EXISTS, CORRIDOR_E_INVALID (origin not a valid key name),
+ *  CORRIDOR_E_IO, CORRIDOR_E_STORAGE, CORRIDOR_E_FULL. */
+CORRIDOR_MUST_CHECK int corridor_ledger_create(const char *dir,
+					       const struct corridor_signer *operator_key,
+					       struct corridor_ledger **out,
+					       struct corridor_diag *diag);
+
+/** Opens an existing ledger. Errors: CORRIDOR_E_NOTFOUND, CORRIDOR_E_MALFORMED
+ *  (not a Corridor ledger), CORRIDOR_E_STORAGE, CORRIDOR_E_IO. */
+CORRIDOR_MUST_CHECK int corridor_ledger_open(const char *dir, unsigned flags,
+					     struct corridor_ledger **out,
+					     struct corridor_diag *diag);
+void corridor_ledger_close(struct corridor_ledger *ledger);
+
+/** The ledger's origin (borrowed). */
+const char *corridor_ledger_origin(const struct corridor_ledger *ledger);
+/** True if this ledger is a replica built from archives. */
+bool corridor_ledger_is_replica(const struct corridor_ledger *ledger);
+
+/** Current tree head. Errors: CORRIDOR_E_STORAGE. */
+CORRIDOR_MUST_CHECK int corridor_ledger_head(struct corridor_ledger *ledger,
+					     struct corridor_head *out);
+
+/** Appends one memo per text, validating every text first (nothing is written
+ *  if any is invalid), in write transactions of `batch_entries` entries
+ *  (1..CORRIDOR_BATCH_ENTRIES_MAX). `committed` (may be NULL) is called after
+ *  each commit with the first and last seq of that batch. An operator write also
+ *  signs a checkpoint of the new head in the same transaction.
+ *  Errors: CORRIDOR_E_INVALID (a text, names it in diag), CORRIDOR_E_KEY (signer
+ *  not a key valid at that seq), CORRIDOR_E_REPLICA, CORRIDOR_E_STORAGE,
+ *  CORRIDOR_E_FULL. After an error, batches already committed stay. */
+typedef void (*corridor_committed_fn)(void *ctx, uint64_t first_seq, uint64_t last_seq);
+CORRIDOR_MUST_CHECK int corridor_memo_append(struct corridor_ledger *ledger,
+					     const struct corridor_signer *signer,
+					     const char *const *texts, const size_t *lens,
+					     size_t count, size_t batch_entries,
+					     corridor_committed_fn committed, void *ctx,
+					     struct corridor_diag *diag);
+/** Checks one memo text: UTF-8, 1..CORRIDOR_MEMO_TEXT_BYTES_MAX bytes, no
+ *  control characters but tab. Errors: CORRIDOR_E_INVALID. */
+CORRIDOR_MUST_CHECK int corridor_memo_check(const char *text, size_t len,
+					    struct corridor_diag *diag);
+
+/** Copies entry `seq` (canonical bytes) into a malloc'd buffer the caller frees.
+ *  Errors: CORRIDOR_E_NOTFOUND, CORRIDOR_E_STORAGE, CORRIDOR_E_NOMEM. */
+CORRIDOR_MUST_CHECK int corridor_ledger_entry(struct corridor_ledger *ledger, uint64_t seq,
+					      uint8_t **out, size_t *out_len);
+
+/** Calls `fn` for entries seq >= from, at most `limit` of them (0 = all), in
+ *  seq order, inside one read transaction; the bytes are valid during the call.
+ *  A non-zero return from `fn` stops and is returned. */
+typedef int (*corridor_entry_fn)(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len);
+CORRIDOR_MUST_CHECK int corridor_ledger_scan(struct corridor_ledger *ledger, uint64_t from,
+					     uint64_t limit, corridor_entry_fn fn, void *ctx);
+
+/** Signs the current tree head as a checkpoint with the operator key and keeps
+ *  it (by size). Returns the signed size in *size_out (may be NULL).
+ *  Errors: CORRIDOR_E_KEY (not the current operator key), CORRIDOR_E_REPLICA,
+ *  CORRIDOR_E_STORAGE, CORRIDOR_E_FULL. */
+CORRIDOR_MUST_CHECK int corridor_checkpoint_sign(struct corridor_ledger *ledger,
+						 const struct corridor_signer *operator_key,
+						 uint64_t *size_out, struct corridor_diag *diag);
+
+/** The stored signed checkpoint of `size` (0 = the latest), as a malloc'd,
+ *  NUL-terminated note the caller frees.
+ *  Errors: CORRIDOR_E_NOTFOUND, CORRIDOR_E_STORAGE, CORRIDOR_E_NOMEM. */
+CORRIDOR_MUST_CHECK int corridor_checkpoint_get(struct corridor_ledger *ledger, uint64_t size,
+						char **note, size_t *note_len,
+						struct corridor_diag *diag);
+
+/** Writes the tlog-proof document for entry `seq` against the latest signed
+ *  checkpoint that contains it. Errors: CORRIDOR_E_NOTFOUND (no such entry, or
+ *  no signed checkpoint contains it yet), CORRIDOR_E_STORAGE, CORRIDOR_E_IO. */
+CORRIDOR_MUST_CHECK int corridor_prove_inclusion(struct corridor_ledger *ledger, uint64_t seq,
+						 FILE *out, struct corridor_diag *diag);
+
+/** The RFC 9162 consistency proof from `size1` to `size2` (0 = the latest signed
+ *  checkpoint's size). `out` holds CORRIDOR_PROOF_HASHES_MAX hashes.
+ *  Errors: CORRIDOR_E_INVALID (sizes), CORRIDOR_E_NOTFOUND, CORRIDOR_E_STORAGE. */
+CORRIDOR_MUST_CHECK int corridor_prove_consistency(struct corridor_ledger *ledger,
+						   uint64_t size1, uint64_t *size2,
+						   uint8_t (*out)[CORRIDOR_HASH_BYTES],
+						   size_t *count, struct corridor_diag *diag);
+
+/** Full verification from the entries alone: canonical decoding, dense seq,
+ *  prev chain, non-decreasing time, every signature against a key valid for
+ *  its author at that seq (on every core), every stored Merkle node, the head,
+ *  every stored checkpoint (root and operator signature) and every index.
+ *  Returns 0 when everything holds; otherwise the first failure, with its seq,
+ *  in diag. Errors: CORRIDOR_E_VERIFY, CORRIDOR_E_STORAGE, CORRIDOR_E_NOMEM. */
+CORRIDOR_MUST_CHECK int corridor_ledger_verify(struct corridor_ledger *ledger,
+					       corridor_progress_fn progress, void *ctx,
+					       struct corridor_diag *diag);
+
+/* ------------------------------------------------------------------ */
+/* Archives                                                            */
+/* ------------------------------------------------------------------ */
+
+/** Writes an archive of entries [from, size of the latest signed checkpoint)
+ *  to `path` (created, never overwritten). Errors: CORRIDOR_E_EXISTS,
+ *  CORRIDOR_E_NOTFOUND (no signed checkpoint, or from beyond it), CORRIDOR_E_IO,
+ *  CORRIDOR_E_STORAGE. */
+CORRIDOR_MUST_CHECK int corridor_archive_export(struct corridor_ledger *ledger, uint64_t from,
+						const char *path, struct corridor_diag *diag);
+
+/** Verifies a full archive offline against the operator's verifier key: header,
+ *  every entry as corridor_ledger_verify does, the Merkle root against the
+ *  checkpoint, the checkpoint's signature. A partial archive (first > 0) is
+ *  refused: it can only extend a replica. Errors: CORRIDOR_E_VERIFY (with seq),
+ *  CORRIDOR_E_MALFORMED, CORRIDOR_E_SIGNATURE, CORRIDOR_E_KEY, CORRIDOR_E_IO,
+ *  CORRIDOR_E_INVALID (partial archive), CORRIDOR_E_NOMEM. */
+CORRIDOR_MUST_CHECK int corridor_archive_verify(const char *path, const struct corridor_vkey *vkey,
+						corridor_progress_fn progress, void *ctx,
+						struct corridor_diag *diag);
+
+/** Creates a replica in `dir` from a full archive, or extends the replica in
+ *  `dir` from an archive whose `first` equals the replica's size. Every entry is
+ *  verified and the archive's checkpoint must be consistent with the replica's
+ *  before anything is written; the whole import is one transaction. `vkey`
+ *  (may be NULL) pins the operator key the checkpoint must be signed with;
+ *  without it a new replica trusts the genesis entry's key.
+ *  Errors: as corridor_archive_verify, plus CORRIDOR_E_REFUSED (dir holds a
+ *  ledger that is not a replica, or first != replica size), CORRIDOR_E_STORAGE,
+ *  CORRIDOR_E_FULL. */
+CORRIDOR_MUST_CHECK int corridor_archive_import(const char *dir, const char *path,
+						const struct corridor_vkey *vkey, uint64_t *size_out,
+						struct corridor_diag *diag);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CORRIDOR_CORRIDOR_H */

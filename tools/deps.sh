@@ -1,0 +1,15 @@
+#!/bin/sh
+# Installs the Debian packages Corridor needs, if any is missing.
+# Used by `make test`, `make demo` and .ci/run; safe to run again.
+set -eu
+PKGS="build-essential pkg-config liblmdb-dev libsodium-dev libmsgpack-dev check"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "corridor: installing missing packages:$missing" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
