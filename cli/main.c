@@ -1,1 +1,59 @@
-int main(void){return 0;}
+/* main.c — the `corridor` command: dispatch to one file per command group. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char USAGE[] =
+	"usage: corridor COMMAND [OPTIONS]\n"
+	"\n"
+	"keys and ledger\n"
+	"  key generate --name NAME --out FILE [--kdf interactive|moderate|sensitive]\n"
+	"  key public FILE\n"
+	"  init --origin ORIGIN --operator-key FILE\n"
+	"  memo --key FILE TEXT | memo --key FILE --from LINES.txt [--batch N]\n"
+	"  log [--from SEQ] [--limit N] [--format table|json]\n"
+	"  entry SEQ [--out FILE]\n"
+	"tree, proofs and audits\n"
+	"  checkpoint [--size N] | checkpoint sign --key OPERATOR_KEY\n"
+	"  prove inclusion SEQ | prove consistency OLD_SIZE [NEW_SIZE]\n"
+	"  audit checkpoint --vkey VKEY FILE\n"
+	"  audit inclusion --vkey VKEY (--leaf-hash HEX | --entry FILE) PROOF_FILE\n"
+	"  audit consistency --vkey VKEY OLD_CHECKPOINT NEW_CHECKPOINT PROOF_FILE\n"
+	"  verify | verify --archive FILE --vkey VKEY\n"
+	"archives\n"
+	"  export --format archive --out FILE [--from SEQ]\n"
+	"  import --archive FILE [--vkey VKEY]\n"
+	"\n"
+	"Every command takes --ledger DIR (else $CORRIDOR_LEDGER, else ./corridor-ledger).\n"
+	"Passphrases: $CORRIDOR_PASSPHRASE, --passphrase-file FILE, or a prompt on a terminal.\n"
+	"Exit codes: 0 ok, 1 refused or verification failed, 2 usage, 3 I/O or storage.\n";
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+static const struct command COMMANDS[] = {
+	{ "key", cmd_key },		{ "init", cmd_init },	  { "memo", cmd_memo },
+	{ "log", cmd_log },		{ "entry", cmd_entry },	  { "checkpoint", cmd_checkpoint },
+	{ "prove", cmd_prove },		{ "audit", cmd_audit },	  { "verify", cmd_verify },
+	{ "export", cmd_export },	{ "import", cmd_import },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		fputs(USAGE, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	if (corridor_init() != 0) {
+		fprintf(stderr, "corridor: cannot initialise libsodium\n");
+		return EXIT_STORAGE;
+	}
+	for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+		if (strcmp(argv[1], COMMANDS[i].name) == 0)
+			return COMMANDS[i].run(argc - 2, argv + 2);
+	fprintf(stderr, "corridor: unknown command '%s' (see 'corridor --help')\n", argv[1]);
+	return EXIT_USAGE;
+}

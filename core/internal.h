@@ -85,8 +85,7 @@ int corridor_mpscan(const uint8_t *buf, size_t len, unsigned depth_max,
 int corridor_mpscan_prefix(const uint8_t *buf, size_t len, unsigned depth_max,
 			   struct corridor_mpscan *out, size_t *consumed,
 			   struct corridor_diag *diag);
-/* Writes a JSON string literal (escaped) to f. */
-int corridor_json_write_string(FILE *f, const char *s, size_t len);
+
 
 /* ---- parallel for (core/parallel.c) ---- */
 

@@ -459,3 +459,13 @@ const uint8_t *corridor_map_find(const uint8_t *map, size_t len, const char *key
 	}
 	return NULL;
 }
+
+int corridor_msgpack_map_str(const uint8_t *map, size_t len, const char *key, const char **s,
+			     size_t *n)
+{
+	size_t vlen;
+	const uint8_t *v = corridor_map_find(map, len, key, &vlen);
+	if (!v)
+		return CORRIDOR_E_NOTFOUND;
+	return corridor_mp_str(v, vlen, s, n);
+}

@@ -411,6 +411,14 @@ CORRIDOR_MUST_CHECK int corridor_entry_check_sig(const uint8_t *buf, const struc
  *  integers). Errors: CORRIDOR_E_MALFORMED, CORRIDOR_E_IO. */
 CORRIDOR_MUST_CHECK int corridor_msgpack_write_json(FILE *f, const uint8_t *buf, size_t len);
 
+/** Writes `s` as a JSON string literal, escaped. Errors: CORRIDOR_E_IO. */
+CORRIDOR_MUST_CHECK int corridor_json_write_string(FILE *f, const char *s, size_t len);
+
+/** Finds the str value of string key `key` in a canonical map (e.g. an entry
+ *  body). *s points into `map`. Errors: CORRIDOR_E_NOTFOUND, CORRIDOR_E_MALFORMED. */
+CORRIDOR_MUST_CHECK int corridor_msgpack_map_str(const uint8_t *map, size_t len, const char *key,
+						 const char **s, size_t *n);
+
 /** Checks that `buf` holds exactly one canonical msgpack value (the rules of
  *  entries: sorted keys, shortest ints, no float/nil/ext, UTF-8 strings,
  *  depth <= `depth_max`). Errors: CORRIDOR_E_MALFORMED, CORRIDOR_E_NONCANONICAL,

@@ -1,0 +1,78 @@
+/* cli.h — what the command files share: options, passphrases, output, exits. */
+#ifndef CORRIDOR_CLI_H
+#define CORRIDOR_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "corridor/corridor.h"
+
+/* Exit codes (README "Exit codes"). */
+enum cli_exit {
+	EXIT_OK = 0,
+	EXIT_REFUSED = 1, /* verification failed, or a rule refused the request */
+	EXIT_USAGE = 2,
+	EXIT_STORAGE = 3, /* I/O, storage, disk full, out of memory */
+};
+
+#define CLI_POSITIONAL_MAX 8u
+
+/* One option of a command: --name VALUE (value != NULL) or --name (flag != NULL). */
+struct cli_opt {
+	const char *name;
+	const char **value;
+	bool *flag;
+};
+
+/* Parses argv[0..argc) against opts; positionals go to pos. Prints a usage
+ * error and returns false on anything unknown. */
+bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
+	       const char **pos, size_t pos_min, size_t pos_max, size_t *npos, const char *usage);
+
+/* Prints "corridor: <diag or strerror>" and returns the exit code for err. */
+int cli_fail(int err, const struct corridor_diag *diag);
+/* Prints a usage error and returns EXIT_USAGE. */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_exit_code(int err);
+
+/* The ledger directory: --ledger, else $CORRIDOR_LEDGER, else ./corridor-ledger. */
+const char *cli_ledger_dir(const char *opt);
+/* Opens the ledger, printing the error. Returns 0 or an exit code. */
+int cli_open(const char *opt_dir, struct corridor_ledger **out);
+
+/* Reads a passphrase: --passphrase-file, else $CORRIDOR_PASSPHRASE, else a
+ * no-echo prompt on the terminal (asked twice if confirm). The buffer is
+ * sodium_malloc'd; free it with cli_passphrase_free. Returns 0 or an exit code. */
+int cli_passphrase(const char *file_opt, bool confirm, char **out, size_t *len);
+void cli_passphrase_free(char *p, size_t len);
+
+/* Loads a key file with the passphrase. Returns 0 or an exit code. */
+int cli_signer(const char *path, const char *pass_file, struct corridor_signer **out);
+
+/* Parses a --vkey value: the verifier key string itself, or a file holding it. */
+int cli_vkey(const char *arg, struct corridor_vkey *out);
+
+/* Parses a decimal seq or count. */
+bool cli_u64(const char *s, uint64_t *out);
+
+/* Progress on a terminal (stderr), silent otherwise. */
+void cli_progress(void *label, uint64_t done, uint64_t total);
+void cli_progress_end(const char *label);
+
+/* Formats time_us as 2026-11-28T18:13:08.123456Z. */
+void cli_time(uint64_t time_us, char out[40]);
+
+int cmd_key(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_memo(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_entry(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
+int cmd_prove(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+
+#endif

@@ -1,0 +1,344 @@
+/* cmd_log.c — corridor init | memo | log | entry. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define MEMO_FILE_BYTES_MAX ((size_t)256 << 20)
+
+int cmd_init(int argc, char **argv)
+{
+	const char *origin = NULL, *key = NULL, *pass_file = NULL, *ledger = NULL;
+	const struct cli_opt opts[] = {
+		{ "origin", &origin, NULL },
+		{ "operator-key", &key, NULL },
+		{ "passphrase-file", &pass_file, NULL },
+		{ "ledger", &ledger, NULL },
+	};
+	const char *pos[1];
+	size_t np;
+	const char *usage = "corridor init --origin ORIGIN --operator-key FILE";
+	if (!cli_parse(argc, argv, opts, 4, pos, 0, 0, &np, usage))
+		return EXIT_USAGE;
+	if (!origin || !key)
+		return cli_usage("--origin and --operator-key are required\nusage: %s", usage);
+	struct corridor_signer *op;
+	int rc = cli_signer(key, pass_file, &op);
+	if (rc)
+		return rc;
+	if (strcmp(corridor_signer_vkey(op)->name, origin) != 0) {
+		fprintf(stderr,
+			"corridor: the operator key is named '%s' but the origin is '%s': they "
+			"must be equal (generate the key with --name %s)\n",
+			corridor_signer_vkey(op)->name, origin, origin);
+		corridor_signer_free(op);
+		return EXIT_REFUSED;
+	}
+	struct corridor_ledger *l;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	const char *dir = cli_ledger_dir(ledger);
+	int err = corridor_ledger_create(dir, op, &l, &d);
+	corridor_signer_free(op);
+	if (err)
+		return cli_fail(err, &d);
+	printf("initialised ledger %s with origin %s\n", dir, origin);
+	corridor_ledger_close(l);
+	return EXIT_OK;
+}
+
+struct memo_progress {
+	uint64_t done, total;
+};
+
+static void memo_committed(void *ctx, uint64_t first, uint64_t last)
+{
+	struct memo_progress *p = ctx;
+	/* The acknowledgement: these seqs are durable now. */
+	printf("appended %llu..%llu\n", (unsigned long long)first, (unsigned long long)last);
+	fflush(stdout);
+	p->done += last - first + 1;
+	cli_progress((void *)"memo", p->done, p->total);
+}
+
+/* Splits buf into lines (LF or CRLF) in place; validates each. */
+static int split_lines(char *buf, size_t len, char ***texts, size_t **lens, size_t *count)
+{
+	size_t n = 0, cap = 0;
+	char **t = NULL;
+	size_t *l = NULL;
+	size_t p = 0;
+	int rc = EXIT_OK;
+	while (p < len) {
+		char *nl = memchr(buf + p, '\n', len - p);
+		size_t end = nl ? (size_t)(nl - buf) : len, llen = end - p;
+		if (llen > 0 && buf[p + llen - 1] == '\r')
+			llen--;
+		if (n >= CORRIDOR_MEMO_LINES_MAX) {
+			rc = cli_usage("the file has more than %u lines", CORRIDOR_MEMO_LINES_MAX);
+			goto out_fail;
+		}
+		struct corridor_diag d;
+		corridor_diag_init(&d);
+		if (corridor_memo_check(buf + p, llen, &d) != 0) {
+			fprintf(stderr, "corridor: line %zu: %s; nothing was written\n", n + 1,
+				d.text);
+			rc = EXIT_REFUSED;
+			goto out_fail;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			char **nt = realloc(t, cap * sizeof *nt);
+			size_t *nlens = realloc(l, cap * sizeof *nlens);
+			if (nt)
+				t = nt;
+			if (nlens)
+				l = nlens;
+			if (!nt || !nlens) {
+				rc = cli_fail(CORRIDOR_E_NOMEM, NULL);
+				goto out_fail;
+			}
+		}
+		t[n] = buf + p;
+		l[n] = llen;
+		n++;
+		p = end + 1;
+	}
+	*texts = t;
+	*lens = l;
+	*count = n;
+	return EXIT_OK;
+out_fail:
+	free(t);
+	free(l);
+	return rc;
+}
+
+int cmd_memo(int argc, char **argv)
+{
+	const char *key = NULL, *from = NULL, *batch_s = NULL, *pass_file = NULL, *ledger = NULL;
+	const struct cli_opt opts[] = {
+		{ "key", &key, NULL },		     { "from", &from, NULL },
+		{ "batch", &batch_s, NULL },	     { "passphrase-file", &pass_file, NULL },
+		{ "ledger", &ledger, NULL },
+	};
+	const char *pos[1];
+	size_t np;
+	const char *usage = "corridor memo --key FILE TEXT | --key FILE --from LINES.txt [--batch N]";
+	if (!cli_parse(argc, argv, opts, 5, pos, 0, 1, &np, usage))
+		return EXIT_USAGE;
+	if (!key || (np == 1) == (from != NULL))
+		return cli_usage("give --key and either TEXT or --from FILE\nusage: %s", usage);
+	uint64_t batch = CORRIDOR_BATCH_ENTRIES_DEFAULT;
+	if (batch_s && (!cli_u64(batch_s, &batch) || batch == 0 || batch > CORRIDOR_BATCH_ENTRIES_MAX))
+		return cli_usage("--batch must be 1..%u", CORRIDOR_BATCH_ENTRIES_MAX);
+
+	char *buf = NULL, **texts = NULL, *one[1];
+	size_t *lens = NULL, one_len[1], count = 1;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int rc;
+	if (from) {
+		FILE *f = fopen(from, "rb");
+		if (!f) {
+			fprintf(stderr, "corridor: cannot open %s\n", from);
+			return EXIT_STORAGE;
+		}
+		buf = malloc(MEMO_FILE_BYTES_MAX + 1);
+		size_t len = buf ? fread(buf, 1, MEMO_FILE_BYTES_MAX + 1, f) : 0;
+		bool bad = !buf || ferror(f);
+		fclose(f);
+		if (bad) {
+			free(buf);
+			return cli_fail(buf ? CORRIDOR_E_IO : CORRIDOR_E_NOMEM, NULL);
+		}
+		if (len > MEMO_FILE_BYTES_MAX) {
+			free(buf);
+			return cli_usage("%s is larger than %zu MiB", from, MEMO_FILE_BYTES_MAX >> 20);
+		}
+		if ((rc = split_lines(buf, len, &texts, &lens, &count)) != 0) {
+			free(buf);
+			return rc;
+		}
+		if (count == 0) {
+			free(buf);
+			free(texts);
+			free(lens);
+			return cli_usage("%s holds no lines", from);
+		}
+	} else {
+		one[0] = (char *)(uintptr_t)pos[0];
+		one_len[0] = strlen(pos[0]);
+		if (corridor_memo_check(one[0], one_len[0], &d) != 0)
+			return cli_fail(CORRIDOR_E_INVALID, &d);
+		texts = one;
+		lens = one_len;
+	}
+	struct corridor_ledger *l = NULL;
+	struct corridor_signer *s = NULL;
+	if ((rc = cli_open(ledger, &l)) != 0 || (rc = cli_signer(key, pass_file, &s)) != 0)
+		goto out_free;
+	struct memo_progress prog = { .done = 0, .total = count };
+	int err = corridor_memo_append(l, s, (const char *const *)texts, lens, count, (size_t)batch,
+				       from ? memo_committed : NULL, &prog, &d);
+	if (from)
+		cli_progress_end("memo");
+	if (err) {
+		rc = cli_fail(err, &d);
+		goto out_free;
+	}
+	if (!from) {
+		struct corridor_head h;
+		if (corridor_ledger_head(l, &h) == 0)
+			printf("%llu\n", (unsigned long long)(h.size - 1));
+	}
+	rc = EXIT_OK;
+out_free:
+	corridor_signer_free(s);
+	corridor_ledger_close(l);
+	if (from) {
+		free(texts);
+		free(lens);
+		free(buf);
+	}
+	return rc;
+}
+
+struct log_ctx {
+	bool json;
+	int err;
+};
+
+static void summary(const struct corridor_entry *e, char *out, size_t cap)
+{
+	/* The memo text or the genesis origin, cut to fit a table row. */
+	const char *s;
+	size_t n;
+	out[0] = '\0';
+	if (corridor_msgpack_map_str(e->body, e->body_len, "text", &s, &n) == 0 ||
+	    corridor_msgpack_map_str(e->body, e->body_len, "origin", &s, &n) == 0) {
+		size_t m = n < cap - 1 ? n : cap - 1;
+		while (m > 0 && m < n && ((unsigned char)s[m] & 0xc0u) == 0x80u)
+			m--; /* never cut inside a UTF-8 sequence */
+		snprintf(out, cap, "%.*s", (int)m, s);
+	}
+}
+
+static int log_one(void *vctx, uint64_t seq, const uint8_t *bytes, size_t len)
+{
+	struct log_ctx *c = vctx;
+	struct corridor_entry e;
+	struct corridor_diag d;
+	char t[40], leaf_hex[65], prev_hex[65];
+	uint8_t leaf[CORRIDOR_HASH_BYTES];
+	corridor_diag_init(&d);
+	if (corridor_entry_decode(bytes, len, &e, &d) != 0) {
+		fprintf(stderr, "corridor: entry %llu does not decode: %s (run 'corridor verify')\n",
+			(unsigned long long)seq, d.text);
+		c->err = CORRIDOR_E_VERIFY;
+		return c->err;
+	}
+	cli_time(e.time_us, t);
+	corridor_merkle_leaf_hash(bytes, len, leaf);
+	corridor_hex(leaf, 32, leaf_hex);
+	corridor_hex(e.prev, 32, prev_hex);
+	if (c->json) {
+		printf("{\"seq\":%llu,\"kind\":\"%s\",\"author\":", (unsigned long long)e.seq, e.kind);
+		if (corridor_json_write_string(stdout, e.author, strlen(e.author)) != 0)
+			return CORRIDOR_E_IO;
+		printf(",\"key\":\"%08x\",\"time\":\"%s\",\"time_us\":%llu,\"prev\":\"%s\","
+		       "\"leaf_hash\":\"%s\",\"body\":",
+		       (unsigned)e.key_id, t, (unsigned long long)e.time_us, prev_hex, leaf_hex);
+		if (corridor_msgpack_write_json(stdout, e.body, e.body_len) != 0)
+			return CORRIDOR_E_IO;
+		fputs("}\n", stdout);
+	} else {
+		char sum[61];
+		summary(&e, sum, sizeof sum);
+		printf("%-8llu %-27s %-10s %-24s %08x  %s\n", (unsigned long long)e.seq, t, e.kind,
+		       e.author, (unsigned)e.key_id, sum);
+	}
+	return ferror(stdout) ? CORRIDOR_E_IO : CORRIDOR_OK;
+}
+
+int cmd_log(int argc, char **argv)
+{
+	const char *from_s = NULL, *limit_s = NULL, *format = NULL, *ledger = NULL;
+	const struct cli_opt opts[] = {
+		{ "from", &from_s, NULL },
+		{ "limit", &limit_s, NULL },
+		{ "format", &format, NULL },
+		{ "ledger", &ledger, NULL },
+	};
+	const char *pos[1];
+	size_t np;
+	const char *usage = "corridor log [--from SEQ] [--limit N] [--format table|json]";
+	if (!cli_parse(argc, argv, opts, 4, pos, 0, 0, &np, usage))
+		return EXIT_USAGE;
+	uint64_t from = 0, limit = 0;
+	if (from_s && !cli_u64(from_s, &from))
+		return cli_usage("--from must be a seq");
+	if (limit_s && !cli_u64(limit_s, &limit))
+		return cli_usage("--limit must be a count");
+	struct log_ctx c = { .json = false };
+	if (format && strcmp(format, "json") == 0)
+		c.json = true;
+	else if (format && strcmp(format, "table") != 0)
+		return cli_usage("--format must be table or json");
+	struct corridor_ledger *l;
+	int rc = cli_open(ledger, &l);
+	if (rc)
+		return rc;
+	if (!c.json)
+		printf("%-8s %-27s %-10s %-24s %-8s  %s\n", "SEQ", "TIME (UTC)", "KIND", "AUTHOR",
+		       "KEY", "SUMMARY");
+	int err = corridor_ledger_scan(l, from, limit, log_one, &c);
+	corridor_ledger_close(l);
+	if (err && !c.err)
+		return cli_fail(err, NULL);
+	return c.err ? EXIT_REFUSED : EXIT_OK;
+}
+
+int cmd_entry(int argc, char **argv)
+{
+	const char *out = NULL, *ledger = NULL;
+	const struct cli_opt opts[] = { { "out", &out, NULL }, { "ledger", &ledger, NULL } };
+	const char *pos[1];
+	size_t np;
+	uint64_t seq;
+	if (!cli_parse(argc, argv, opts, 2, pos, 1, 1, &np, "corridor entry SEQ [--out FILE]"))
+		return EXIT_USAGE;
+	if (!cli_u64(pos[0], &seq))
+		return cli_usage("SEQ must be a number");
+	struct corridor_ledger *l;
+	int rc = cli_open(ledger, &l);
+	if (rc)
+		return rc;
+	uint8_t *bytes;
+	size_t len;
+	int err = corridor_ledger_entry(l, seq, &bytes, &len);
+	corridor_ledger_close(l);
+	if (err == CORRIDOR_E_NOTFOUND) {
+		fprintf(stderr, "corridor: no entry %llu\n", (unsigned long long)seq);
+		return EXIT_REFUSED;
+	}
+	if (err)
+		return cli_fail(err, NULL);
+	if (out) {
+		FILE *f = fopen(out, "wbx");
+		bool ok = f && fwrite(bytes, 1, len, f) == len;
+		if (f && fclose(f) != 0)
+			ok = false;
+		free(bytes);
+		if (!ok) {
+			fprintf(stderr, "corridor: cannot write %s (it must not exist)\n", out);
+			return EXIT_STORAGE;
+		}
+		return EXIT_OK;
+	}
+	struct log_ctx c = { .json = true };
+	err = log_one(&c, seq, bytes, len);
+	free(bytes);
+	return err ? cli_fail(err, NULL) : EXIT_OK;
+}

@@ -1,0 +1,389 @@
+/* cmd_tree.c — corridor checkpoint | prove | audit | verify. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define PROOF_FILE_BYTES_MAX ((size_t)CORRIDOR_NOTE_BYTES_MAX + 16384u)
+
+int cmd_checkpoint(int argc, char **argv)
+{
+	const char *key = NULL, *size_s = NULL, *pass_file = NULL, *ledger = NULL;
+	const struct cli_opt opts[] = {
+		{ "key", &key, NULL },
+		{ "size", &size_s, NULL },
+		{ "passphrase-file", &pass_file, NULL },
+		{ "ledger", &ledger, NULL },
+	};
+	const char *pos[1];
+	size_t np;
+	const char *usage = "corridor checkpoint [--size N] | corridor checkpoint sign --key FILE";
+	if (!cli_parse(argc, argv, opts, 4, pos, 0, 1, &np, usage))
+		return EXIT_USAGE;
+	bool sign = np == 1 && strcmp(pos[0], "sign") == 0;
+	if (np == 1 && !sign)
+		return cli_usage("unknown subcommand '%s'\nusage: %s", pos[0], usage);
+	uint64_t size = 0;
+	if (size_s && (!cli_u64(size_s, &size) || size == 0))
+		return cli_usage("--size must be a tree size above 0");
+	struct corridor_ledger *l;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int rc = cli_open(ledger, &l);
+	if (rc)
+		return rc;
+	int err;
+	if (sign) {
+		struct corridor_signer *s;
+		if ((rc = cli_signer(key, pass_file, &s)) != 0) {
+			corridor_ledger_close(l);
+			return rc;
+		}
+		err = corridor_checkpoint_sign(l, s, &size, &d);
+		corridor_signer_free(s);
+		if (err) {
+			corridor_ledger_close(l);
+			return cli_fail(err, &d);
+		}
+	}
+	char *note;
+	size_t len;
+	err = corridor_checkpoint_get(l, size, &note, &len, &d);
+	corridor_ledger_close(l);
+	if (err)
+		return cli_fail(err, &d);
+	fwrite(note, 1, len, stdout);
+	free(note);
+	return EXIT_OK;
+}
+
+int cmd_prove(int argc, char **argv)
+{
+	const char *ledger = NULL;
+	const struct cli_opt opts[] = { { "ledger", &ledger, NULL } };
+	const char *pos[3];
+	size_t np;
+	const char *usage = "corridor prove inclusion SEQ | prove consistency OLD_SIZE [NEW_SIZE]";
+	if (!cli_parse(argc, argv, opts, 1, pos, 2, 3, &np, usage))
+		return EXIT_USAGE;
+	uint64_t a, b = 0;
+	if (!cli_u64(pos[1], &a) || (np == 3 && (!cli_u64(pos[2], &b) || b == 0)))
+		return cli_usage("sizes and seqs are decimal numbers\nusage: %s", usage);
+	bool incl = strcmp(pos[0], "inclusion") == 0;
+	if (!incl && strcmp(pos[0], "consistency") != 0)
+		return cli_usage("usage: %s", usage);
+	if (incl && np != 2)
+		return cli_usage("usage: %s", usage);
+	struct corridor_ledger *l;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int rc = cli_open(ledger, &l);
+	if (rc)
+		return rc;
+	int err;
+	if (incl) {
+		err = corridor_prove_inclusion(l, a, stdout, &d);
+	} else {
+		uint8_t proof[CORRIDOR_PROOF_HASHES_MAX][CORRIDOR_HASH_BYTES];
+		size_t count = 0;
+		err = corridor_prove_consistency(l, a, &b, proof, &count, &d);
+		for (size_t i = 0; !err && i < count; i++) {
+			char b64[64];
+			corridor_base64(proof[i], CORRIDOR_HASH_BYTES, b64);
+			printf("%s\n", b64);
+		}
+	}
+	corridor_ledger_close(l);
+	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
+static int read_small(const char *path, size_t max, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "corridor: cannot open %s\n", path);
+		return EXIT_STORAGE;
+	}
+	*buf = malloc(max + 1);
+	*len = *buf ? fread(*buf, 1, max + 1, f) : 0;
+	bool err = !*buf || ferror(f);
+	fclose(f);
+	if (err) {
+		free(*buf);
+		fprintf(stderr, "corridor: cannot read %s\n", path);
+		return EXIT_STORAGE;
+	}
+	if (*len > max) {
+		free(*buf);
+		fprintf(stderr, "corridor: %s is larger than %zu bytes\n", path, max);
+		return EXIT_REFUSED;
+	}
+	(*buf)[*len] = '\0';
+	return EXIT_OK;
+}
+
+/* Opens a signed checkpoint with the verifier key; prints why it fails. */
+static int open_checkpoint(const char *what, const char *buf, size_t len,
+			   const struct corridor_vkey *vk, struct corridor_checkpoint *cp)
+{
+	struct corridor_note *note = malloc(sizeof *note);
+	if (!note)
+		return cli_fail(CORRIDOR_E_NOMEM, NULL);
+	int err = corridor_note_open(buf, len, vk, 1, note);
+	size_t text_len = note->text_len;
+	free(note);
+	if (err == CORRIDOR_E_KEY) {
+		fprintf(stderr, "corridor: %s carries no signature by %s+%08x\n", what, vk->name,
+			(unsigned)vk->key_id);
+		return EXIT_REFUSED;
+	}
+	if (err == CORRIDOR_E_SIGNATURE) {
+		fprintf(stderr, "corridor: %s: the signature by %s does not verify\n", what,
+			vk->name);
+		return EXIT_REFUSED;
+	}
+	if (err) {
+		fprintf(stderr, "corridor: %s is not a well-formed signed note\n", what);
+		return EXIT_REFUSED;
+	}
+	if (corridor_checkpoint_parse(buf, text_len, cp) != 0) {
+		fprintf(stderr, "corridor: %s is signed but is not a checkpoint\n", what);
+		return EXIT_REFUSED;
+	}
+	if (strcmp(cp->origin, vk->name) != 0) {
+		fprintf(stderr, "corridor: %s is of origin '%s', the key is '%s'\n", what, cp->origin,
+			vk->name);
+		return EXIT_REFUSED;
+	}
+	return EXIT_OK;
+}
+
+static int audit_checkpoint(const struct corridor_vkey *vk, const char *path)
+{
+	char *buf;
+	size_t len;
+	struct corridor_checkpoint cp;
+	int rc = read_small(path, CORRIDOR_NOTE_BYTES_MAX, &buf, &len);
+	if (rc)
+		return rc;
+	rc = open_checkpoint(path, buf, len, vk, &cp);
+	free(buf);
+	if (rc)
+		return rc;
+	char root[64];
+	corridor_base64(cp.root, CORRIDOR_HASH_BYTES, root);
+	printf("checkpoint OK: %s size %llu root %s\n", cp.origin, (unsigned long long)cp.size,
+	       root);
+	return EXIT_OK;
+}
+
+static int audit_inclusion(const struct corridor_vkey *vk, const char *leaf_hex,
+			   const char *entry_path, const char *proof_path)
+{
+	uint8_t leaf[CORRIDOR_HASH_BYTES];
+	char *buf;
+	size_t len;
+	int rc;
+	if ((leaf_hex != NULL) == (entry_path != NULL))
+		return cli_usage("give exactly one of --leaf-hash HEX and --entry FILE");
+	if (leaf_hex && corridor_unhex(leaf_hex, strlen(leaf_hex), leaf, sizeof leaf) != 0)
+		return cli_usage("--leaf-hash must be 64 hex digits");
+	uint64_t entry_seq = 0;
+	if (entry_path) {
+		struct corridor_entry e;
+		struct corridor_diag d;
+		corridor_diag_init(&d);
+		if ((rc = read_small(entry_path, CORRIDOR_ENTRY_BYTES_MAX, &buf, &len)) != 0)
+			return rc;
+		int err = corridor_entry_decode((const uint8_t *)buf, len, &e, &d);
+		if (!err)
+			corridor_merkle_leaf_hash((const uint8_t *)buf, len, leaf);
+		entry_seq = e.seq;
+		free(buf);
+		if (err) {
+			fprintf(stderr, "corridor: %s is not a canonical entry: %s\n", entry_path,
+				d.text);
+			return EXIT_REFUSED;
+		}
+	}
+	if ((rc = read_small(proof_path, PROOF_FILE_BYTES_MAX, &buf, &len)) != 0)
+		return rc;
+	struct corridor_tlog_proof *p = malloc(sizeof *p);
+	struct corridor_checkpoint cp;
+	if (!p) {
+		free(buf);
+		return cli_fail(CORRIDOR_E_NOMEM, NULL);
+	}
+	if (corridor_tlog_proof_parse(buf, len, p) != 0) {
+		fprintf(stderr, "corridor: %s is not a c2sp.org/tlog-proof@v1 document\n", proof_path);
+		rc = EXIT_REFUSED;
+		goto out_free;
+	}
+	if ((rc = open_checkpoint(proof_path, buf + p->checkpoint_off, p->checkpoint_len, vk, &cp)) != 0)
+		goto out_free;
+	if (entry_path && entry_seq != p->index) {
+		fprintf(stderr, "corridor: the entry is seq %llu, the proof is for index %llu\n",
+			(unsigned long long)entry_seq, (unsigned long long)p->index);
+		rc = EXIT_REFUSED;
+		goto out_free;
+	}
+	if (corridor_merkle_verify_inclusion(p->index, cp.size, leaf,
+					     (const uint8_t(*)[CORRIDOR_HASH_BYTES])p->hashes,
+					     p->hash_count, cp.root, CORRIDOR_HASH_BYTES) != 0) {
+		fprintf(stderr,
+			"corridor: inclusion proof does not hold: the leaf is not at index %llu of "
+			"the checkpointed tree of size %llu\n",
+			(unsigned long long)p->index, (unsigned long long)cp.size);
+		rc = EXIT_REFUSED;
+		goto out_free;
+	}
+	printf("inclusion OK: index %llu in %s size %llu\n", (unsigned long long)p->index,
+	       cp.origin, (unsigned long long)cp.size);
+	rc = EXIT_OK;
+out_free:
+	free(p);
+	free(buf);
+	return rc;
+}
+
+static int audit_consistency(const struct corridor_vkey *vk, const char *old_path,
+			     const char *new_path, const char *proof_path)
+{
+	struct corridor_checkpoint a, b;
+	char *buf;
+	size_t len;
+	int rc;
+	if ((rc = read_small(old_path, CORRIDOR_NOTE_BYTES_MAX, &buf, &len)) != 0)
+		return rc;
+	rc = open_checkpoint(old_path, buf, len, vk, &a);
+	free(buf);
+	if (rc)
+		return rc;
+	if ((rc = read_small(new_path, CORRIDOR_NOTE_BYTES_MAX, &buf, &len)) != 0)
+		return rc;
+	rc = open_checkpoint(new_path, buf, len, vk, &b);
+	free(buf);
+	if (rc)
+		return rc;
+	if ((rc = read_small(proof_path, PROOF_FILE_BYTES_MAX, &buf, &len)) != 0)
+		return rc;
+	uint8_t (*proof)[CORRIDOR_HASH_BYTES] = malloc(CORRIDOR_PROOF_HASHES_MAX * CORRIDOR_HASH_BYTES);
+	size_t count = 0;
+	const char *p = buf, *end = buf + len;
+	rc = EXIT_OK;
+	while (proof && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p), got = 0;
+		if (count >= CORRIDOR_PROOF_HASHES_MAX ||
+		    corridor_unbase64(p, ll, proof[count], CORRIDOR_HASH_BYTES, &got) != 0 ||
+		    got != CORRIDOR_HASH_BYTES) {
+			fprintf(stderr, "corridor: %s: line %zu is not a base64 SHA-256 hash\n",
+				proof_path, count + 1);
+			rc = EXIT_REFUSED;
+			break;
+		}
+		count++;
+		p += ll + 1;
+	}
+	free(buf);
+	if (!proof)
+		return cli_fail(CORRIDOR_E_NOMEM, NULL);
+	if (!rc && corridor_merkle_verify_consistency(a.size, b.size, a.root, CORRIDOR_HASH_BYTES,
+						      b.root, CORRIDOR_HASH_BYTES,
+						      (const uint8_t(*)[CORRIDOR_HASH_BYTES])proof,
+						      count) != 0) {
+		fprintf(stderr,
+			"corridor: consistency proof does not hold: the tree of size %llu is not a "
+			"prefix of the tree of size %llu\n",
+			(unsigned long long)a.size, (unsigned long long)b.size);
+		rc = EXIT_REFUSED;
+	}
+	free(proof);
+	if (!rc)
+		printf("consistency OK: %s size %llu -> %llu\n", b.origin, (unsigned long long)a.size,
+		       (unsigned long long)b.size);
+	return rc;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	const char *vkey = NULL, *leaf = NULL, *entry = NULL, *ledger = NULL;
+	const struct cli_opt opts[] = {
+		{ "vkey", &vkey, NULL },
+		{ "leaf-hash", &leaf, NULL },
+		{ "entry", &entry, NULL },
+		{ "ledger", &ledger, NULL },
+	};
+	const char *pos[4];
+	size_t np;
+	const char *usage = "corridor audit checkpoint|inclusion|consistency --vkey VKEY ...";
+	if (!cli_parse(argc, argv, opts, 4, pos, 2, 4, &np, usage))
+		return EXIT_USAGE;
+	struct corridor_vkey vk;
+	int rc = cli_vkey(vkey, &vk);
+	if (rc)
+		return rc;
+	if (strcmp(pos[0], "checkpoint") == 0 && np == 2)
+		return audit_checkpoint(&vk, pos[1]);
+	if (strcmp(pos[0], "inclusion") == 0 && np == 2)
+		return audit_inclusion(&vk, leaf, entry, pos[1]);
+	if (strcmp(pos[0], "consistency") == 0 && np == 4)
+		return audit_consistency(&vk, pos[1], pos[2], pos[3]);
+	return cli_usage("usage: corridor audit checkpoint --vkey VKEY FILE\n"
+			 "       corridor audit inclusion --vkey VKEY (--leaf-hash HEX | --entry "
+			 "FILE) PROOF_FILE\n"
+			 "       corridor audit consistency --vkey VKEY OLD NEW PROOF_FILE");
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	const char *archive = NULL, *vkey = NULL, *ledger = NULL;
+	const struct cli_opt opts[] = {
+		{ "archive", &archive, NULL },
+		{ "vkey", &vkey, NULL },
+		{ "ledger", &ledger, NULL },
+	};
+	const char *pos[1];
+	size_t np;
+	if (!cli_parse(argc, argv, opts, 3, pos, 0, 0, &np,
+		       "corridor verify [--archive FILE --vkey VKEY]"))
+		return EXIT_USAGE;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int err;
+	if (archive) {
+		struct corridor_vkey vk;
+		int rc = cli_vkey(vkey, &vk);
+		if (rc)
+			return rc;
+		err = corridor_archive_verify(archive, &vk, cli_progress, (void *)"verify", &d);
+		cli_progress_end("verify");
+		if (err)
+			return cli_fail(err, &d);
+		printf("archive OK: %s\n", archive);
+		return EXIT_OK;
+	}
+	struct corridor_ledger *l;
+	int rc = cli_open(ledger, &l);
+	if (rc)
+		return rc;
+	err = corridor_ledger_verify(l, cli_progress, (void *)"verify", &d);
+	cli_progress_end("verify");
+	struct corridor_head h;
+	if (!err)
+		err = corridor_ledger_head(l, &h);
+	corridor_ledger_close(l);
+	if (err) {
+		if (d.has_seq) {
+			fprintf(stderr, "corridor: verify failed at seq %llu: %s\n",
+				(unsigned long long)d.seq, d.text);
+			return cli_exit_code(err);
+		}
+		return cli_fail(err, &d);
+	}
+	char root[64];
+	corridor_base64(h.root, CORRIDOR_HASH_BYTES, root);
+	printf("verify OK: %llu entries, root %s\n", (unsigned long long)h.size, root);
+	return EXIT_OK;
+}

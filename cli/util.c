@@ -1,0 +1,330 @@
+/* util.c — option parsing, passphrases, errors and terminal output. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+
+bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
+	       const char **pos, size_t pos_min, size_t pos_max, size_t *npos, const char *usage)
+{
+	size_t np = 0;
+	bool only_pos = false;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (!only_pos && strcmp(a, "--") == 0) {
+			only_pos = true;
+			continue;
+		}
+		if (!only_pos && a[0] == '-' && a[1] == '-' && a[2] != '\0') {
+			const char *name = a + 2, *eq = strchr(name, '=');
+			size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+			const struct cli_opt *o = NULL;
+			for (size_t k = 0; k < nopts && !o; k++)
+				if (strlen(opts[k].name) == nlen && memcmp(opts[k].name, name, nlen) == 0)
+					o = &opts[k];
+			if (!o) {
+				cli_usage("unknown option --%.*s\nusage: %s", (int)nlen, name, usage);
+				return false;
+			}
+			if (o->flag) {
+				if (eq) {
+					cli_usage("--%s takes no value\nusage: %s", o->name, usage);
+					return false;
+				}
+				*o->flag = true;
+			} else if (eq) {
+				*o->value = eq + 1;
+			} else if (i + 1 < argc) {
+				*o->value = argv[++i];
+			} else {
+				cli_usage("--%s needs a value\nusage: %s", o->name, usage);
+				return false;
+			}
+			continue;
+		}
+		if (np >= pos_max) {
+			cli_usage("unexpected argument '%s'\nusage: %s", a, usage);
+			return false;
+		}
+		pos[np++] = a;
+	}
+	if (np < pos_min) {
+		cli_usage("missing argument\nusage: %s", usage);
+		return false;
+	}
+	*npos = np;
+	return true;
+}
+
+int cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("corridor: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+int cli_exit_code(int err)
+{
+	switch (err) {
+	case CORRIDOR_OK:
+		return EXIT_OK;
+	case CORRIDOR_E_IO:
+	case CORRIDOR_E_STORAGE:
+	case CORRIDOR_E_FULL:
+	case CORRIDOR_E_NOMEM:
+	case CORRIDOR_E_CRYPTO:
+		return EXIT_STORAGE;
+	default:
+		return EXIT_REFUSED;
+	}
+}
+
+int cli_fail(int err, const struct corridor_diag *diag)
+{
+	const char *text = diag && diag->text[0] ? diag->text : corridor_strerror(err);
+	fprintf(stderr, "corridor: %s\n", text);
+	return cli_exit_code(err);
+}
+
+const char *cli_ledger_dir(const char *opt)
+{
+	if (opt && *opt)
+		return opt;
+	const char *env = getenv("CORRIDOR_LEDGER");
+	if (env && *env)
+		return env;
+	return "./corridor-ledger";
+}
+
+int cli_open(const char *opt_dir, struct corridor_ledger **out)
+{
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int err = corridor_ledger_open(cli_ledger_dir(opt_dir), 0, out, &d);
+	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
+static char *secure_buf(void)
+{
+	char *p = sodium_malloc(CORRIDOR_PASSPHRASE_BYTES_MAX + 2);
+	if (p)
+		memset(p, 0, CORRIDOR_PASSPHRASE_BYTES_MAX + 2);
+	return p;
+}
+
+void cli_passphrase_free(char *p, size_t len)
+{
+	(void)len;
+	if (p)
+		sodium_free(p); /* wipes */
+}
+
+/* Strips one trailing "\n" or "\r\n". */
+static size_t chomp(char *s, size_t n)
+{
+	if (n > 0 && s[n - 1] == '\n')
+		n--;
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	s[n] = '\0';
+	return n;
+}
+
+static int prompt(int fd, const char *question, char *buf, size_t *len)
+{
+	struct termios old, quiet;
+	bool echo_off = tcgetattr(fd, &old) == 0;
+	if (echo_off) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fd, TCSAFLUSH, &quiet);
+	}
+	if (write(fd, question, strlen(question)) < 0) {
+		/* ignore: the question is cosmetic */
+	}
+	size_t n = 0;
+	for (;;) {
+		char c;
+		ssize_t r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || c == '\n')
+			break;
+		if (n < CORRIDOR_PASSPHRASE_BYTES_MAX)
+			buf[n++] = c;
+	}
+	if (echo_off)
+		tcsetattr(fd, TCSAFLUSH, &old);
+	if (write(fd, "\n", 1) < 0) {
+		/* cosmetic */
+	}
+	*len = chomp(buf, n);
+	return 0;
+}
+
+int cli_passphrase(const char *file_opt, bool confirm, char **out, size_t *len)
+{
+	char *buf = secure_buf();
+	size_t n = 0;
+	if (!buf)
+		return cli_fail(CORRIDOR_E_NOMEM, NULL);
+	if (file_opt) {
+		FILE *f = fopen(file_opt, "rb");
+		if (!f) {
+			fprintf(stderr, "corridor: cannot read passphrase file %s: %s\n", file_opt,
+				strerror(errno));
+			sodium_free(buf);
+			return EXIT_STORAGE;
+		}
+		n = fread(buf, 1, CORRIDOR_PASSPHRASE_BYTES_MAX + 1, f);
+		fclose(f);
+		if (n > CORRIDOR_PASSPHRASE_BYTES_MAX) {
+			sodium_free(buf);
+			return cli_usage("the passphrase file is longer than %u bytes",
+					 CORRIDOR_PASSPHRASE_BYTES_MAX);
+		}
+		char *nl = memchr(buf, '\n', n);
+		if (nl)
+			n = (size_t)(nl - buf) + 1;
+		n = chomp(buf, n);
+	} else if (getenv("CORRIDOR_PASSPHRASE")) {
+		const char *env = getenv("CORRIDOR_PASSPHRASE");
+		n = strlen(env);
+		if (n > CORRIDOR_PASSPHRASE_BYTES_MAX) {
+			sodium_free(buf);
+			return cli_usage("CORRIDOR_PASSPHRASE is longer than %u bytes",
+					 CORRIDOR_PASSPHRASE_BYTES_MAX);
+		}
+		memcpy(buf, env, n);
+	} else {
+		int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			sodium_free(buf);
+			return cli_usage("no passphrase: set CORRIDOR_PASSPHRASE, pass "
+					 "--passphrase-file FILE, or run on a terminal");
+		}
+		prompt(fd, "Passphrase: ", buf, &n);
+		if (confirm) {
+			char *again = secure_buf();
+			size_t n2 = 0;
+			if (!again) {
+				close(fd);
+				sodium_free(buf);
+				return cli_fail(CORRIDOR_E_NOMEM, NULL);
+			}
+			prompt(fd, "Passphrase (again): ", again, &n2);
+			bool same = n == n2 && sodium_memcmp(buf, again, n) == 0;
+			sodium_free(again);
+			if (!same) {
+				close(fd);
+				sodium_free(buf);
+				return cli_usage("the two passphrases differ");
+			}
+		}
+		close(fd);
+	}
+	if (n == 0) {
+		sodium_free(buf);
+		return cli_usage("the passphrase is empty");
+	}
+	*out = buf;
+	*len = n;
+	return EXIT_OK;
+}
+
+int cli_signer(const char *path, const char *pass_file, struct corridor_signer **out)
+{
+	char *pass;
+	size_t plen;
+	struct corridor_diag d;
+	if (!path)
+		return cli_usage("--key FILE is required");
+	int rc = cli_passphrase(pass_file, false, &pass, &plen);
+	if (rc)
+		return rc;
+	corridor_diag_init(&d);
+	int err = corridor_signer_load(path, pass, plen, out, &d);
+	cli_passphrase_free(pass, plen);
+	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
+int cli_vkey(const char *arg, struct corridor_vkey *out)
+{
+	if (!arg)
+		return cli_usage("--vkey VKEY is required");
+	if (strchr(arg, '+')) {
+		if (corridor_vkey_parse(arg, strlen(arg), out) != 0) {
+			fprintf(stderr, "corridor: '%s' is not a valid verifier key "
+					"(name+hex8+base64)\n",
+				arg);
+			return EXIT_REFUSED;
+		}
+		return EXIT_OK;
+	}
+	char buf[CORRIDOR_VKEY_BYTES_MAX + 4];
+	FILE *f = fopen(arg, "rb");
+	if (!f) {
+		fprintf(stderr, "corridor: --vkey %s is neither a verifier key nor a readable file\n",
+			arg);
+		return EXIT_USAGE;
+	}
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	n = chomp(buf, n);
+	if (corridor_vkey_parse(buf, n, out) != 0) {
+		fprintf(stderr, "corridor: %s does not hold a valid verifier key\n", arg);
+		return EXIT_REFUSED;
+	}
+	return EXIT_OK;
+}
+
+bool cli_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+void cli_progress(void *label, uint64_t done, uint64_t total)
+{
+	if (!isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "\r%s: %llu/%llu", (const char *)label, (unsigned long long)done,
+		(unsigned long long)total);
+	fflush(stderr);
+}
+
+void cli_progress_end(const char *label)
+{
+	(void)label;
+	if (isatty(STDERR_FILENO))
+		fputc('\n', stderr);
+}
+
+void cli_time(uint64_t time_us, char out[40])
+{
+	time_t secs = (time_t)(time_us / 1000000u);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 40 - n, ".%06uZ", (unsigned)(time_us % 1000000u));
+}
