@@ -54,6 +54,17 @@ int corridor_unbase64(const char *b64, size_t b64_len, uint8_t *out, size_t cap,
 	size_t n = 0;
 	if (b64_len % 4u != 0)
 		return CORRIDOR_E_MALFORMED;
+	/* The alphabet is checked here, before libsodium sees a byte: its
+	 * constant-time table lookup is not meant for bytes >= 0x80. */
+	size_t pad = 0;
+	while (pad < 2 && pad < b64_len && b64[b64_len - 1 - pad] == '=')
+		pad++;
+	for (size_t i = 0; i < b64_len - pad; i++) {
+		char c = b64[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '+' || c == '/'))
+			return CORRIDOR_E_MALFORMED;
+	}
 	if (b64_len / 4u * 3u > cap + 2u)
 		return CORRIDOR_E_LIMIT;
 	if (sodium_base642bin(out, cap, b64, b64_len, NULL, &n, &end,

@@ -2,7 +2,7 @@
 # Installs the Debian packages Corridor needs, if any is missing.
 # Used by `make test`, `make demo` and .ci/run; safe to run again.
 set -eu
-PKGS="build-essential pkg-config liblmdb-dev libsodium-dev libmsgpack-dev check"
+PKGS="build-essential pkg-config liblmdb-dev libsodium-dev libmsgpack-dev libjansson-dev check"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,0 +1,20 @@
+/* check_main.c — runs every Check suite. */
+#include <stdlib.h>
+
+#include "testutil.h"
+
+int main(void)
+{
+	if (corridor_init() != 0)
+		return 2;
+	SRunner *sr = srunner_create(suite_vectors());
+	srunner_add_suite(sr, suite_entry());
+	srunner_add_suite(sr, suite_keys());
+	srunner_add_suite(sr, suite_ledger());
+	srunner_add_suite(sr, suite_cli());
+	srunner_add_suite(sr, suite_crash());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

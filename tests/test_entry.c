@@ -1,0 +1,2 @@
+#include "testutil.h"
+Suite *suite_entry(void) { Suite *s = suite_create("entry"); return s; }

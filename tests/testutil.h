@@ -1,0 +1,44 @@
+/* testutil.h — helpers shared by the Check suites. */
+#ifndef CORRIDOR_TESTUTIL_H
+#define CORRIDOR_TESTUTIL_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "corridor/corridor.h"
+
+Suite *suite_vectors(void);
+Suite *suite_entry(void);
+Suite *suite_keys(void);
+Suite *suite_ledger(void);
+Suite *suite_cli(void);
+Suite *suite_crash(void);
+
+/* A fresh temporary directory (mkdtemp); the caller removes it with rm_rf. */
+char *tmpdir_new(void);
+void rm_rf(const char *path);
+/* path = dir + "/" + name, in a static rotating buffer. */
+const char *path_join(const char *dir, const char *name);
+/* Reads a whole file; returns malloc'd bytes (NUL-terminated) or NULL. */
+uint8_t *slurp(const char *path, size_t *len);
+bool spit(const char *path, const void *data, size_t len);
+/* A test vector file under $CORRIDOR_VECTORS. */
+const char *vector_path(const char *rel);
+
+/* A deterministic signer named `name` from a one-byte seed pattern. */
+struct corridor_signer *test_signer(const char *name, uint8_t seed_byte);
+
+/* Runs the real corridor binary ($CORRIDOR_BIN) with argv (NULL-terminated),
+ * env additions "K=V" (NULL-terminated, may be NULL), stdin from /dev/null.
+ * Captures stdout and stderr (each up to 1 MiB, NUL-terminated). */
+struct run {
+	int status; /* exit code, or 128+signal */
+	char *out, *err;
+};
+struct run run_cli(const char *const *argv, const char *const *env);
+void run_free(struct run *r);
+const char *corridor_bin(void);
+
+#endif
