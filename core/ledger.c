@@ -202,7 +202,15 @@ static int env_open(const char *dir, struct corridor_ledger **out, struct corrid
 		return corridor_lmdb_err(NULL, rc, "cannot create the LMDB environment", diag);
 	}
 	mdb_env_set_maxdbs(l->env, 8);
-	mdb_env_set_mapsize(l->env, MAP_BYTES_INITIAL);
+	/* CORRIDOR_MAP_BYTES sets the initial map of a new ledger (README); the
+	 * map grows by doubling when full, and an existing ledger keeps its own. */
+	size_t map_bytes = MAP_BYTES_INITIAL;
+	const char *env_map = getenv("CORRIDOR_MAP_BYTES");
+	uint64_t v;
+	if (env_map && corridor_parse_u64(env_map, strlen(env_map), &v) == 0 && v >= 65536u &&
+	    v <= MAP_BYTES_MAX)
+		map_bytes = (size_t)v;
+	mdb_env_set_mapsize(l->env, map_bytes);
 	rc = mdb_env_open(l->env, dir, MDB_NOTLS, 0600);
 	if (rc) {
 		int err = corridor_lmdb_err(NULL, rc, "cannot open the ledger", diag);

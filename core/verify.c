@@ -139,6 +139,14 @@ static int node_hook(void *ctx, unsigned level, uint64_t index, const uint8_t ha
 	return c->v->h.node(c->v->h.ctx, level, index, hash, c->diag);
 }
 
+static void attach_seq(struct corridor_diag *d, uint64_t seq)
+{
+	if (d && !d->has_seq) {
+		d->has_seq = true;
+		d->seq = seq;
+	}
+}
+
 /* Step 2 for slot i. */
 static int accept_one(struct verifier *v, struct slot *s, uint64_t seq, struct corridor_diag *d)
 {
@@ -157,22 +165,23 @@ static int accept_one(struct verifier *v, struct slot *s, uint64_t seq, struct c
 	if (s->e.time_us < v->time_us)
 		return corridor_diag_seq(d, CORRIDOR_E_VERIFY, seq, "time goes backwards");
 	if ((err = corridor_kind_process(&v->st, &s->e, s->pub, d)) != 0) {
-		if (d && !d->has_seq)
-			corridor_diag_seq(d, err, seq, "%s", d->text);
+		attach_seq(d, seq);
 		return CORRIDOR_E_VERIFY;
 	}
 	memcpy(v->tip, s->content_hash, CORRIDOR_HASH_BYTES);
 	v->time_us = s->e.time_us;
 	struct node_hook_ctx nh = { .v = v, .diag = d };
 	err = corridor_merkle_range_append(&v->range, s->leaf, v->h.node ? node_hook : NULL, &nh);
-	if (err)
-		return corridor_diag_seq(d, err == CORRIDOR_E_VERIFY ? err : err, seq,
-					 "Merkle tree at entry %llu: %s", (unsigned long long)seq,
-					 d && d->text[0] ? d->text : corridor_strerror(err));
+	if (err) {
+		if (d && !d->text[0])
+			corridor_diag_set(d, err, "Merkle tree at entry %llu: %s",
+					  (unsigned long long)seq, corridor_strerror(err));
+		attach_seq(d, seq);
+		return err;
+	}
 	if (v->h.entry &&
 	    (err = v->h.entry(v->h.ctx, seq, s->bytes, s->len, &v->range, &v->st, d)) != 0) {
-		if (d && !d->has_seq)
-			corridor_diag_seq(d, err, seq, "%s", d->text);
+		attach_seq(d, seq);
 		return err;
 	}
 	return CORRIDOR_OK;

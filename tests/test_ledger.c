@@ -1,2 +1,504 @@
+/* test_ledger.c — the ledger through its API: appends, tampering anywhere,
+ * archives, replicas, map growth, concurrent writers. A real LMDB in a temp dir. */
+#include <lmdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "testutil.h"
-Suite *suite_ledger(void) { Suite *s = suite_create("ledger"); return s; }
+
+#define ORIGIN "corridor.example/test"
+
+struct fixture {
+	char *dir;
+	struct corridor_signer *op;
+	struct corridor_ledger *l;
+};
+
+static void fx_open(struct fixture *f, size_t memos)
+{
+	struct corridor_diag d;
+	f->dir = tmpdir_new();
+	f->op = test_signer(ORIGIN, 1);
+	ck_assert_int_eq(corridor_ledger_create(path_join(f->dir, "L"), f->op, &f->l, &d), 0);
+	for (size_t i = 0; i < memos; i++) {
+		char text[64];
+		snprintf(text, sizeof text, "memo number %zu", i);
+		const char *t = text;
+		size_t n = strlen(text);
+		ck_assert_int_eq(corridor_memo_append(f->l, f->op, &t, &n, 1, 1, NULL, NULL, &d), 0);
+	}
+}
+
+static void fx_close(struct fixture *f)
+{
+	corridor_ledger_close(f->l);
+	corridor_signer_free(f->op);
+	rm_rf(f->dir);
+	free(f->dir);
+}
+
+static int verify(struct corridor_ledger *l, struct corridor_diag *d)
+{
+	corridor_diag_init(d);
+	return corridor_ledger_verify(l, NULL, NULL, d);
+}
+
+/* Raw LMDB access, as an attacker with write access to the files would have. */
+static void raw_edit(const char *dir, const char *db, const void *key, size_t klen,
+		     const void *val, size_t vlen, bool del)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 8);
+	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, db, 0, &dbi), 0);
+	MDB_val k = { .mv_size = klen, .mv_data = (void *)(uintptr_t)key };
+	MDB_val v = { .mv_size = vlen, .mv_data = (void *)(uintptr_t)val };
+	ck_assert_int_eq(del ? mdb_del(txn, dbi, &k, NULL) : mdb_put(txn, dbi, &k, &v, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static void seq_key(uint64_t seq, uint8_t k[8])
+{
+	for (int i = 7; i >= 0; i--) {
+		k[i] = (uint8_t)seq;
+		seq >>= 8;
+	}
+}
+
+START_TEST(append_and_verify)
+{
+	struct fixture f;
+	struct corridor_diag d;
+	struct corridor_head h;
+	fx_open(&f, 5);
+	ck_assert_int_eq(corridor_ledger_head(f.l, &h), 0);
+	ck_assert_uint_eq(h.size, 6);
+	ck_assert_int_eq(verify(f.l, &d), 0);
+	/* Operator writes sign the new head in the same transaction. */
+	char *note;
+	size_t len;
+	ck_assert_int_eq(corridor_checkpoint_get(f.l, 0, &note, &len, &d), 0);
+	struct corridor_note parsed;
+	struct corridor_checkpoint cp;
+	ck_assert_int_eq(corridor_note_open(note, len, corridor_signer_vkey(f.op), 1, &parsed), 0);
+	ck_assert_int_eq(corridor_checkpoint_parse(note, parsed.text_len, &cp), 0);
+	ck_assert_uint_eq(cp.size, 6);
+	ck_assert(memcmp(cp.root, h.root, 32) == 0);
+	free(note);
+	/* Refuses to initialise over it; other keys cannot write. */
+	struct corridor_ledger *again;
+	ck_assert_int_eq(corridor_ledger_create(path_join(f.dir, "L"), f.op, &again, &d),
+			 CORRIDOR_E_EXISTS);
+	struct corridor_signer *stranger = test_signer("STRANGER", 9);
+	const char *t = "hello";
+	size_t n = 5;
+	ck_assert_int_eq(corridor_memo_append(f.l, stranger, &t, &n, 1, 1, NULL, NULL, &d),
+			 CORRIDOR_E_KEY);
+	/* A key with the operator's name but another secret is refused too. */
+	struct corridor_signer *imposter = test_signer(ORIGIN, 77);
+	ck_assert_int_eq(corridor_memo_append(f.l, imposter, &t, &n, 1, 1, NULL, NULL, &d),
+			 CORRIDOR_E_KEY);
+	struct corridor_head after;
+	ck_assert_int_eq(corridor_ledger_head(f.l, &after), 0);
+	ck_assert_uint_eq(after.size, h.size);
+	ck_assert(memcmp(after.root, h.root, 32) == 0);
+	corridor_signer_free(stranger);
+	corridor_signer_free(imposter);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(bad_batch_writes_nothing)
+{
+	struct fixture f;
+	struct corridor_diag d;
+	struct corridor_head before, after;
+	fx_open(&f, 1);
+	ck_assert_int_eq(corridor_ledger_head(f.l, &before), 0);
+	const char *texts[3] = { "fine", "also fine", "bad\x01" };
+	size_t lens[3] = { 4, 9, 4 };
+	ck_assert_int_eq(corridor_memo_append(f.l, f.op, texts, lens, 3, 1, NULL, NULL, &d),
+			 CORRIDOR_E_INVALID);
+	ck_assert(strstr(d.text, "memo 3") != NULL);
+	ck_assert_int_eq(corridor_ledger_head(f.l, &after), 0);
+	ck_assert_uint_eq(after.size, before.size);
+	ck_assert(memcmp(after.root, before.root, 32) == 0);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(every_byte_of_an_entry_is_protected)
+{
+	struct fixture f;
+	struct corridor_diag d;
+	fx_open(&f, 4);
+	uint8_t *orig;
+	size_t len;
+	ck_assert_int_eq(corridor_ledger_entry(f.l, 2, &orig, &len), 0);
+	corridor_ledger_close(f.l);
+	uint8_t key[8], *m = malloc(len);
+	seq_key(2, key);
+	for (size_t i = 0; i < len; i++) {
+		memcpy(m, orig, len);
+		m[i] ^= 0x01;
+		raw_edit(path_join(f.dir, "L"), "entries", key, 8, m, len, false);
+		ck_assert_int_eq(corridor_ledger_open(path_join(f.dir, "L"), 0, &f.l, &d), 0);
+		ck_assert_msg(verify(f.l, &d) == CORRIDOR_E_VERIFY, "byte %zu not detected", i);
+		ck_assert_msg(d.has_seq && d.seq == 2, "byte %zu: %s", i, d.text);
+		corridor_ledger_close(f.l);
+	}
+	raw_edit(path_join(f.dir, "L"), "entries", key, 8, orig, len, false);
+	ck_assert_int_eq(corridor_ledger_open(path_join(f.dir, "L"), 0, &f.l, &d), 0);
+	ck_assert_int_eq(verify(f.l, &d), 0);
+	free(m);
+	free(orig);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(derived_state_is_checked)
+{
+	struct fixture f;
+	struct corridor_diag d;
+	fx_open(&f, 6);
+	const char *dir = path_join(f.dir, "L");
+	char dirc[1024];
+	snprintf(dirc, sizeof dirc, "%s", dir);
+	corridor_ledger_close(f.l);
+	/* A Merkle node changed. */
+	uint8_t nk[9] = { 1, 0, 0, 0, 0, 0, 0, 0, 1 }, bad[32];
+	memset(bad, 0x11, 32);
+	raw_edit(dirc, "nodes", nk, 9, bad, 32, false);
+	ck_assert_int_eq(corridor_ledger_open(dirc, 0, &f.l, &d), 0);
+	ck_assert_int_eq(verify(f.l, &d), CORRIDOR_E_VERIFY);
+	ck_assert(strstr(d.text, "Merkle") != NULL);
+	corridor_ledger_close(f.l);
+	fx_close(&(struct fixture){ .dir = f.dir, .op = f.op, .l = NULL });
+
+	/* An entry deleted: the seq is no longer dense. */
+	fx_open(&f, 4);
+	snprintf(dirc, sizeof dirc, "%s", path_join(f.dir, "L"));
+	corridor_ledger_close(f.l);
+	uint8_t key[8];
+	seq_key(3, key);
+	raw_edit(dirc, "entries", key, 8, NULL, 0, true);
+	ck_assert_int_eq(corridor_ledger_open(dirc, 0, &f.l, &d), 0);
+	ck_assert_int_eq(verify(f.l, &d), CORRIDOR_E_VERIFY);
+	ck_assert(d.has_seq && d.seq == 3);
+	corridor_ledger_close(f.l);
+	fx_close(&(struct fixture){ .dir = f.dir, .op = f.op, .l = NULL });
+
+	/* A stored checkpoint changed. */
+	fx_open(&f, 2);
+	snprintf(dirc, sizeof dirc, "%s", path_join(f.dir, "L"));
+	char *note;
+	size_t len;
+	ck_assert_int_eq(corridor_checkpoint_get(f.l, 3, &note, &len, &d), 0);
+	corridor_ledger_close(f.l);
+	note[len - 5] = note[len - 5] == 'A' ? 'B' : 'A';
+	seq_key(3, key);
+	raw_edit(dirc, "checkpoints", key, 8, note, len, false);
+	free(note);
+	ck_assert_int_eq(corridor_ledger_open(dirc, 0, &f.l, &d), 0);
+	ck_assert_int_eq(verify(f.l, &d), CORRIDOR_E_VERIFY);
+	ck_assert_msg(strstr(d.text, "checkpoint 3") != NULL, "%s", d.text);
+	fx_close(&f);
+}
+END_TEST
+
+static const char *export(struct fixture *f, const char *name, uint64_t from)
+{
+	struct corridor_diag d;
+	const char *p = path_join(f->dir, name);
+	ck_assert_int_eq(corridor_archive_export(f->l, from, p, &d), 0);
+	return p;
+}
+
+START_TEST(archive_every_byte_and_truncation)
+{
+	struct fixture f;
+	struct corridor_diag d;
+	fx_open(&f, 3);
+	char arc[1024], mod[1024];
+	snprintf(arc, sizeof arc, "%s", export(&f, "a.arc", 0));
+	snprintf(mod, sizeof mod, "%s", path_join(f.dir, "m.arc"));
+	const struct corridor_vkey *vk = corridor_signer_vkey(f.op);
+	ck_assert_int_eq(corridor_archive_verify(arc, vk, NULL, NULL, &d), 0);
+	size_t len;
+	uint8_t *orig = slurp(arc, &len), *m = malloc(len);
+	for (size_t i = 0; i < len; i++) {
+		memcpy(m, orig, len);
+		m[i] ^= 0x20;
+		ck_assert(spit(mod, m, len));
+		ck_assert_msg(corridor_archive_verify(mod, vk, NULL, NULL, &d) != 0,
+			      "byte %zu of the archive not detected", i);
+	}
+	for (size_t i = 0; i < len; i++) {
+		ck_assert(spit(mod, orig, i));
+		ck_assert_msg(corridor_archive_verify(mod, vk, NULL, NULL, &d) != 0,
+			      "truncation at %zu not detected", i);
+	}
+	/* The wrong key for the vkey. */
+	struct corridor_signer *other = test_signer(ORIGIN, 42);
+	ck_assert_int_eq(corridor_archive_verify(arc, corridor_signer_vkey(other), NULL, NULL, &d),
+			 CORRIDOR_E_KEY);
+	corridor_signer_free(other);
+	free(m);
+	free(orig);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(archive_names_the_bad_seq)
+{
+	struct fixture f;
+	struct corridor_diag d;
+	fx_open(&f, 3);
+	const char *arc = export(&f, "a.arc", 0);
+	size_t len;
+	uint8_t *b = slurp(arc, &len);
+	/* The last entry is the last bytes: its memo text sits just before the sig. */
+	b[len - 64 - 3 - 2] ^= 0x01;
+	ck_assert(spit(arc, b, len));
+	ck_assert_int_eq(corridor_archive_verify(arc, corridor_signer_vkey(f.op), NULL, NULL, &d),
+			 CORRIDOR_E_VERIFY);
+	ck_assert(d.has_seq && d.seq == 3);
+	free(b);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(replica_from_archives)
+{
+	struct fixture f;
+	struct corridor_diag d;
+	fx_open(&f, 3);
+	char rep[1024];
+	snprintf(rep, sizeof rep, "%s", path_join(f.dir, "R"));
+	uint64_t size;
+	ck_assert_int_eq(corridor_archive_import(rep, export(&f, "a.arc", 0), NULL, &size, &d), 0);
+	ck_assert_uint_eq(size, 4);
+	const char *t = "more";
+	size_t n = 4;
+	ck_assert_int_eq(corridor_memo_append(f.l, f.op, &t, &n, 1, 1, NULL, NULL, &d), 0);
+	ck_assert_int_eq(corridor_memo_append(f.l, f.op, &t, &n, 1, 1, NULL, NULL, &d), 0);
+	/* A later archive extends it; a repeated or overlapping one is refused. */
+	const char *b = export(&f, "b.arc", 4);
+	ck_assert_int_eq(corridor_archive_import(rep, b, corridor_signer_vkey(f.op), &size, &d), 0);
+	ck_assert_uint_eq(size, 6);
+	ck_assert_int_eq(corridor_archive_import(rep, b, NULL, &size, &d), CORRIDOR_E_REFUSED);
+	struct corridor_ledger *r;
+	ck_assert_int_eq(corridor_ledger_open(rep, 0, &r, &d), 0);
+	ck_assert(corridor_ledger_is_replica(r));
+	ck_assert_int_eq(verify(r, &d), 0);
+	struct corridor_head hr, hl;
+	ck_assert_int_eq(corridor_ledger_head(r, &hr), 0);
+	ck_assert_int_eq(corridor_ledger_head(f.l, &hl), 0);
+	ck_assert(memcmp(hr.root, hl.root, 32) == 0);
+	/* A replica refuses local writes and checkpoint signing. */
+	ck_assert_int_eq(corridor_memo_append(r, f.op, &t, &n, 1, 1, NULL, NULL, &d),
+			 CORRIDOR_E_REPLICA);
+	ck_assert_int_eq(corridor_checkpoint_sign(r, f.op, NULL, &d), CORRIDOR_E_REPLICA);
+	corridor_ledger_close(r);
+	/* A partial archive cannot be verified alone, nor start a replica. */
+	ck_assert_int_eq(corridor_archive_verify(b, corridor_signer_vkey(f.op), NULL, NULL, &d),
+			 CORRIDOR_E_INVALID);
+	ck_assert_int_eq(corridor_archive_import(path_join(f.dir, "R2"), b, NULL, &size, &d),
+			 CORRIDOR_E_REFUSED);
+	/* Importing into a ledger that is not a replica is refused. */
+	ck_assert_int_eq(corridor_archive_import(path_join(f.dir, "L"), b, NULL, &size, &d),
+			 CORRIDOR_E_REFUSED);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(replica_refuses_a_forked_history)
+{
+	/* Two ledgers with the same operator key diverge after genesis: the
+	 * second's archive cannot extend a replica of the first. */
+	struct fixture a, b;
+	struct corridor_diag d;
+	uint64_t size;
+	fx_open(&a, 2);
+	fx_open(&b, 0);
+	const char *t = "different history";
+	size_t n = strlen(t);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(corridor_memo_append(b.l, b.op, &t, &n, 1, 1, NULL, NULL, &d), 0);
+	char rep[1024];
+	snprintf(rep, sizeof rep, "%s", path_join(a.dir, "R"));
+	ck_assert_int_eq(corridor_archive_import(rep, export(&a, "a.arc", 0), NULL, &size, &d), 0);
+	ck_assert_int_ne(corridor_archive_import(rep, export(&b, "b.arc", 3), NULL, &size, &d), 0);
+	struct corridor_ledger *r;
+	ck_assert_int_eq(corridor_ledger_open(rep, 0, &r, &d), 0);
+	struct corridor_head h;
+	ck_assert_int_eq(corridor_ledger_head(r, &h), 0);
+	ck_assert_uint_eq(h.size, 3);
+	ck_assert_int_eq(verify(r, &d), 0);
+	corridor_ledger_close(r);
+	fx_close(&a);
+	fx_close(&b);
+}
+END_TEST
+
+START_TEST(map_grows_when_full)
+{
+	setenv("CORRIDOR_MAP_BYTES", "131072", 1);
+	struct fixture f;
+	struct corridor_diag d;
+	fx_open(&f, 0);
+	unsetenv("CORRIDOR_MAP_BYTES");
+	enum { N = 3000 };
+	static char texts_buf[N][600];
+	const char *texts[N];
+	size_t lens[N];
+	for (int i = 0; i < N; i++) {
+		memset(texts_buf[i], 'a' + i % 26, 599);
+		texts_buf[i][599] = 0;
+		texts[i] = texts_buf[i];
+		lens[i] = 599;
+	}
+	ck_assert_int_eq(corridor_memo_append(f.l, f.op, texts, lens, N, 1000, NULL, NULL, &d), 0);
+	struct corridor_head h;
+	ck_assert_int_eq(corridor_ledger_head(f.l, &h), 0);
+	ck_assert_uint_eq(h.size, N + 1);
+	ck_assert_int_eq(verify(f.l, &d), 0);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(concurrent_writers_keep_seq_dense)
+{
+	struct fixture f;
+	struct corridor_diag d;
+	fx_open(&f, 0);
+	char dir[1024];
+	snprintf(dir, sizeof dir, "%s", path_join(f.dir, "L"));
+	corridor_ledger_close(f.l);
+	enum { WRITERS = 3, BATCHES = 20, PER = 10 };
+	pid_t pids[WRITERS];
+	for (int w = 0; w < WRITERS; w++) {
+		pids[w] = fork();
+		ck_assert(pids[w] >= 0);
+		if (pids[w] == 0) {
+			struct corridor_ledger *l;
+			if (corridor_ledger_open(dir, 0, &l, NULL) != 0)
+				_exit(3);
+			for (int b = 0; b < BATCHES; b++) {
+				char buf[PER][32];
+				const char *t[PER];
+				size_t n[PER];
+				for (int i = 0; i < PER; i++) {
+					snprintf(buf[i], sizeof buf[i], "w%d b%d i%d", w, b, i);
+					t[i] = buf[i];
+					n[i] = strlen(buf[i]);
+				}
+				if (corridor_memo_append(l, f.op, t, n, PER, PER, NULL, NULL, NULL) != 0)
+					_exit(4);
+			}
+			corridor_ledger_close(l);
+			_exit(0);
+		}
+	}
+	for (int w = 0; w < WRITERS; w++) {
+		int st;
+		ck_assert_int_eq(waitpid(pids[w], &st, 0), pids[w]);
+		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	ck_assert_int_eq(corridor_ledger_open(dir, 0, &f.l, &d), 0);
+	struct corridor_head h;
+	ck_assert_int_eq(corridor_ledger_head(f.l, &h), 0);
+	ck_assert_uint_eq(h.size, 1 + WRITERS * BATCHES * PER);
+	ck_assert_int_eq(verify(f.l, &d), 0);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(proofs_from_the_store_verify)
+{
+	struct fixture f;
+	struct corridor_diag d;
+	fx_open(&f, 40);
+	struct corridor_head h;
+	ck_assert_int_eq(corridor_ledger_head(f.l, &h), 0);
+	/* Every consistency proof between signed sizes verifies. */
+	for (uint64_t a = 1; a <= h.size; a += 3) {
+		uint8_t proof[CORRIDOR_PROOF_HASHES_MAX][32];
+		size_t n;
+		uint64_t b = h.size;
+		char *na, *nb;
+		size_t la, lb;
+		struct corridor_note pa, pb;
+		struct corridor_checkpoint ca, cb;
+		ck_assert_int_eq(corridor_prove_consistency(f.l, a, &b, proof, &n, &d), 0);
+		ck_assert_int_eq(corridor_checkpoint_get(f.l, a, &na, &la, &d), 0);
+		ck_assert_int_eq(corridor_checkpoint_get(f.l, b, &nb, &lb, &d), 0);
+		ck_assert_int_eq(corridor_note_parse(na, la, &pa), 0);
+		ck_assert_int_eq(corridor_note_parse(nb, lb, &pb), 0);
+		ck_assert_int_eq(corridor_checkpoint_parse(na, pa.text_len, &ca), 0);
+		ck_assert_int_eq(corridor_checkpoint_parse(nb, pb.text_len, &cb), 0);
+		ck_assert_int_eq(corridor_merkle_verify_consistency(a, b, ca.root, 32, cb.root, 32,
+								    (const uint8_t(*)[32])proof, n),
+				 0);
+		free(na);
+		free(nb);
+	}
+	/* Every inclusion proof document verifies against its checkpoint. */
+	for (uint64_t seq = 0; seq < h.size; seq++) {
+		char *doc;
+		size_t dlen;
+		FILE *m = open_memstream(&doc, &dlen);
+		ck_assert_int_eq(corridor_prove_inclusion(f.l, seq, m, &d), 0);
+		fclose(m);
+		struct corridor_tlog_proof *p = malloc(sizeof *p);
+		struct corridor_note note;
+		struct corridor_checkpoint cp;
+		ck_assert_int_eq(corridor_tlog_proof_parse(doc, dlen, p), 0);
+		ck_assert_uint_eq(p->index, seq);
+		ck_assert_int_eq(corridor_note_open(doc + p->checkpoint_off, p->checkpoint_len,
+						    corridor_signer_vkey(f.op), 1, &note), 0);
+		ck_assert_int_eq(corridor_checkpoint_parse(doc + p->checkpoint_off, note.text_len, &cp), 0);
+		uint8_t *e, leaf[32];
+		size_t elen;
+		ck_assert_int_eq(corridor_ledger_entry(f.l, seq, &e, &elen), 0);
+		corridor_merkle_leaf_hash(e, elen, leaf);
+		ck_assert_int_eq(corridor_merkle_verify_inclusion(seq, cp.size, leaf,
+								  (const uint8_t(*)[32])p->hashes,
+								  p->hash_count, cp.root, 32),
+				 0);
+		free(e);
+		free(p);
+		free(doc);
+	}
+	fx_close(&f);
+}
+END_TEST
+
+Suite *suite_ledger(void)
+{
+	Suite *s = suite_create("ledger");
+	TCase *tc = tcase_create("api");
+	tcase_add_test(tc, append_and_verify);
+	tcase_add_test(tc, bad_batch_writes_nothing);
+	tcase_add_test(tc, every_byte_of_an_entry_is_protected);
+	tcase_add_test(tc, derived_state_is_checked);
+	tcase_add_test(tc, archive_every_byte_and_truncation);
+	tcase_add_test(tc, archive_names_the_bad_seq);
+	tcase_add_test(tc, replica_from_archives);
+	tcase_add_test(tc, replica_refuses_a_forked_history);
+	tcase_add_test(tc, map_grows_when_full);
+	tcase_add_test(tc, concurrent_writers_keep_seq_dense);
+	tcase_add_test(tc, proofs_from_the_store_verify);
+	tcase_set_timeout(tc, 300);
+	suite_add_tcase(s, tc);
+	return s;
+}
