@@ -19,7 +19,7 @@ int cmd_export(int argc, char **argv)
 	if (!cli_parse(argc, argv, opts, 4, pos, 0, 0, &np, usage))
 		return EXIT_USAGE;
 	if (!format || strcmp(format, "archive") != 0 || !out)
-		return cli_usage("--format archive and --out FILE are required\nusage: %s", usage);
+		return cli_usage("--format archive and --out FILE are required; usage: %s", usage);
 	uint64_t from = 0;
 	if (from_s && !cli_u64(from_s, &from))
 		return cli_usage("--from must be a seq");
@@ -51,7 +51,7 @@ int cmd_import(int argc, char **argv)
 	if (!cli_parse(argc, argv, opts, 3, pos, 0, 0, &np, usage))
 		return EXIT_USAGE;
 	if (!archive)
-		return cli_usage("--archive FILE is required\nusage: %s", usage);
+		return cli_usage("--archive FILE is required; usage: %s", usage);
 	struct corridor_vkey vk;
 	if (vkey) {
 		int rc = cli_vkey(vkey, &vk);

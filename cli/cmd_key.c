@@ -19,7 +19,7 @@ static int key_generate(int argc, char **argv)
 	if (!cli_parse(argc, argv, opts, 5, pos, 0, 0, &np, usage))
 		return EXIT_USAGE;
 	if (!name || !out)
-		return cli_usage("--name and --out are required\nusage: %s", usage);
+		return cli_usage("--name and --out are required; usage: %s", usage);
 	enum corridor_kdf kdf = CORRIDOR_KDF_MODERATE;
 	if (kdf_s && strcmp(kdf_s, "interactive") == 0)
 		kdf = CORRIDOR_KDF_INTERACTIVE;

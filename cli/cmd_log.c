@@ -22,7 +22,7 @@ int cmd_init(int argc, char **argv)
 	if (!cli_parse(argc, argv, opts, 4, pos, 0, 0, &np, usage))
 		return EXIT_USAGE;
 	if (!origin || !key)
-		return cli_usage("--origin and --operator-key are required\nusage: %s", usage);
+		return cli_usage("--origin and --operator-key are required; usage: %s", usage);
 	struct corridor_signer *op;
 	int rc = cli_signer(key, pass_file, &op);
 	if (rc)
@@ -129,7 +129,7 @@ int cmd_memo(int argc, char **argv)
 	if (!cli_parse(argc, argv, opts, 5, pos, 0, 1, &np, usage))
 		return EXIT_USAGE;
 	if (!key || (np == 1) == (from != NULL))
-		return cli_usage("give --key and either TEXT or --from FILE\nusage: %s", usage);
+		return cli_usage("give --key and either TEXT or --from FILE; usage: %s", usage);
 	uint64_t batch = CORRIDOR_BATCH_ENTRIES_DEFAULT;
 	if (batch_s && (!cli_u64(batch_s, &batch) || batch == 0 || batch > CORRIDOR_BATCH_ENTRIES_MAX))
 		return cli_usage("--batch must be 1..%u", CORRIDOR_BATCH_ENTRIES_MAX);

@@ -23,7 +23,7 @@ int cmd_checkpoint(int argc, char **argv)
 		return EXIT_USAGE;
 	bool sign = np == 1 && strcmp(pos[0], "sign") == 0;
 	if (np == 1 && !sign)
-		return cli_usage("unknown subcommand '%s'\nusage: %s", pos[0], usage);
+		return cli_usage("unknown subcommand '%s'; usage: %s", pos[0], usage);
 	uint64_t size = 0;
 	if (size_s && (!cli_u64(size_s, &size) || size == 0))
 		return cli_usage("--size must be a tree size above 0");
@@ -69,7 +69,7 @@ int cmd_prove(int argc, char **argv)
 		return EXIT_USAGE;
 	uint64_t a, b = 0;
 	if (!cli_u64(pos[1], &a) || (np == 3 && (!cli_u64(pos[2], &b) || b == 0)))
-		return cli_usage("sizes and seqs are decimal numbers\nusage: %s", usage);
+		return cli_usage("sizes and seqs are decimal numbers; usage: %s", usage);
 	bool incl = strcmp(pos[0], "inclusion") == 0;
 	if (!incl && strcmp(pos[0], "consistency") != 0)
 		return cli_usage("usage: %s", usage);
@@ -330,10 +330,9 @@ int cmd_audit(int argc, char **argv)
 		return audit_inclusion(&vk, leaf, entry, pos[1]);
 	if (strcmp(pos[0], "consistency") == 0 && np == 4)
 		return audit_consistency(&vk, pos[1], pos[2], pos[3]);
-	return cli_usage("usage: corridor audit checkpoint --vkey VKEY FILE\n"
-			 "       corridor audit inclusion --vkey VKEY (--leaf-hash HEX | --entry "
-			 "FILE) PROOF_FILE\n"
-			 "       corridor audit consistency --vkey VKEY OLD NEW PROOF_FILE");
+	return cli_usage("usage: corridor audit checkpoint --vkey VKEY FILE | audit inclusion "
+			 "--vkey VKEY (--leaf-hash HEX | --entry FILE) PROOF_FILE | audit "
+			 "consistency --vkey VKEY OLD NEW PROOF_FILE");
 }
 
 int cmd_verify(int argc, char **argv)
@@ -374,14 +373,8 @@ int cmd_verify(int argc, char **argv)
 	if (!err)
 		err = corridor_ledger_head(l, &h);
 	corridor_ledger_close(l);
-	if (err) {
-		if (d.has_seq) {
-			fprintf(stderr, "corridor: verify failed at seq %llu: %s\n",
-				(unsigned long long)d.seq, d.text);
-			return cli_exit_code(err);
-		}
+	if (err)
 		return cli_fail(err, &d);
-	}
 	char root[64];
 	corridor_base64(h.root, CORRIDOR_HASH_BYTES, root);
 	printf("verify OK: %llu entries, root %s\n", (unsigned long long)h.size, root);

@@ -32,12 +32,12 @@ bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
 				if (strlen(opts[k].name) == nlen && memcmp(opts[k].name, name, nlen) == 0)
 					o = &opts[k];
 			if (!o) {
-				cli_usage("unknown option --%.*s\nusage: %s", (int)nlen, name, usage);
+				cli_usage("unknown option --%.*s; usage: %s", (int)nlen, name, usage);
 				return false;
 			}
 			if (o->flag) {
 				if (eq) {
-					cli_usage("--%s takes no value\nusage: %s", o->name, usage);
+					cli_usage("--%s takes no value; usage: %s", o->name, usage);
 					return false;
 				}
 				*o->flag = true;
@@ -46,19 +46,19 @@ bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
 			} else if (i + 1 < argc) {
 				*o->value = argv[++i];
 			} else {
-				cli_usage("--%s needs a value\nusage: %s", o->name, usage);
+				cli_usage("--%s needs a value; usage: %s", o->name, usage);
 				return false;
 			}
 			continue;
 		}
 		if (np >= pos_max) {
-			cli_usage("unexpected argument '%s'\nusage: %s", a, usage);
+			cli_usage("unexpected argument '%s'; usage: %s", a, usage);
 			return false;
 		}
 		pos[np++] = a;
 	}
 	if (np < pos_min) {
-		cli_usage("missing argument\nusage: %s", usage);
+		cli_usage("missing argument; usage: %s", usage);
 		return false;
 	}
 	*npos = np;
@@ -95,7 +95,10 @@ int cli_exit_code(int err)
 int cli_fail(int err, const struct corridor_diag *diag)
 {
 	const char *text = diag && diag->text[0] ? diag->text : corridor_strerror(err);
-	fprintf(stderr, "corridor: %s\n", text);
+	if (diag && diag->has_seq)
+		fprintf(stderr, "corridor: at seq %llu: %s\n", (unsigned long long)diag->seq, text);
+	else
+		fprintf(stderr, "corridor: %s\n", text);
 	return cli_exit_code(err);
 }
 
