@@ -144,6 +144,8 @@ struct body_writer {
 static int body_write(void *data, const char *bytes, size_t n)
 {
 	struct body_writer *w = data;
+	if (n == 0)
+		return 0;
 	if (w->overflow || n > w->cap - w->len) {
 		w->overflow = true;
 		return -1;

@@ -25,6 +25,8 @@ struct fixed_writer {
 static int fixed_write(void *data, const char *bytes, size_t n)
 {
 	struct fixed_writer *w = data;
+	if (n == 0)
+		return 0;
 	if (w->overflow || n > w->cap - w->len) {
 		w->overflow = true;
 		return -1;
@@ -45,6 +47,8 @@ struct compare_writer {
 static int compare_write(void *data, const char *bytes, size_t n)
 {
 	struct compare_writer *w = data;
+	if (n == 0)
+		return 0; /* msgpack-c writes empty bodies with a NULL pointer */
 	if (w->differs || n > w->len - w->pos || memcmp(w->expect + w->pos, bytes, n) != 0) {
 		w->differs = true;
 		return -1;

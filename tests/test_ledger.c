@@ -394,7 +394,7 @@ START_TEST(concurrent_writers_keep_seq_dense)
 			if (corridor_ledger_open(dir, 0, &l, NULL) != 0)
 				_exit(3);
 			for (int b = 0; b < BATCHES; b++) {
-				char buf[PER][32];
+				char buf[PER][48];
 				const char *t[PER];
 				size_t n[PER];
 				for (int i = 0; i < PER; i++) {
