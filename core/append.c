@@ -2,18 +2,22 @@
  * append.c — the batch pipeline, checkpoints and proofs over the stored tree.
  *
  * One write transaction per batch: inside it, entries are built one after
- * another (seq, prev = content hash of the previous entry, time), checked by
- * corridor_kind_process, signed on every core at once, then stored with their
- * Merkle nodes, the new head and — for an operator write — a freshly signed
- * checkpoint. All of it commits together or not at all.
+ * another (seq, prev = content hash of the previous entry, time) and checked
+ * by corridor_kind_process; helper threads on the other cores sign each one as
+ * soon as it is built; the main thread then stores them in order with their
+ * Merkle nodes, signing what the helpers have not taken, and finishes with the
+ * new head and — for an operator write — a freshly signed checkpoint. All of
+ * it commits together or not at all.
  */
+#include <sched.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include <sodium.h>
 
 #include "ledger_internal.h"
 
-/* Parallel signing below this many entries costs more than it saves. */
+/* Helper threads below this many entries cost more than they save. */
 #define PARALLEL_SIGN_MIN 16u
 
 struct built {
@@ -22,20 +26,43 @@ struct built {
 	uint8_t sig[CORRIDOR_SIGNATURE_BYTES];
 };
 
-struct sign_job {
+/* The batch pipeline's hand-over: the main thread builds entries in order and
+ * publishes `built`; anyone takes the next built entry to sign (`next`) and
+ * marks it `done`; the main thread stores entries in order as they are done. */
+struct sign_pipe {
 	const struct corridor_signer *signer;
 	struct built *b;
-	uint8_t *msgs[CORRIDOR_THREADS_MAX];
+	size_t n;
+	atomic_size_t built;
+	atomic_size_t next;
+	atomic_bool stop;
+	atomic_uchar *done;
+	uint8_t *msgs; /* one signature message buffer per thread */
 };
 
-static void sign_range(void *ctx, unsigned worker, size_t begin, size_t end)
+/* Signs one built, untaken entry. Returns false if none is available now. */
+static bool sign_one(struct sign_pipe *p, unsigned id)
 {
-	struct sign_job *j = ctx;
-	uint8_t *msg = j->msgs[worker];
-	for (size_t i = begin; i < end; i++) {
-		size_t n = corridor_entry_sig_message(j->b[i].content, j->b[i].content_len, msg);
-		corridor_signer_sign(j->signer, msg, n, j->b[i].sig);
+	size_t i = atomic_load_explicit(&p->next, memory_order_relaxed);
+	while (i < atomic_load_explicit(&p->built, memory_order_acquire)) {
+		if (atomic_compare_exchange_weak(&p->next, &i, i + 1)) {
+			uint8_t *msg = p->msgs + (size_t)id * CORRIDOR_SIG_MSG_BYTES_MAX;
+			size_t len = corridor_entry_sig_message(p->b[i].content, p->b[i].content_len,
+								msg);
+			corridor_signer_sign(p->signer, msg, len, p->b[i].sig);
+			atomic_store_explicit(&p->done[i], 1, memory_order_release);
+			return true;
+		}
 	}
+	return false;
+}
+
+static void sign_helper(void *ctx, unsigned id)
+{
+	struct sign_pipe *p = ctx;
+	while (!atomic_load(&p->stop) && atomic_load(&p->next) < p->n)
+		if (!sign_one(p, id))
+			sched_yield();
 }
 
 static uint64_t now_us(void)
@@ -43,16 +70,6 @@ static uint64_t now_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static void sign_all(const struct corridor_signer *signer, struct built *b, size_t n,
-		     uint8_t *msgs_arena)
-{
-	struct sign_job job = { .signer = signer, .b = b };
-	unsigned threads = n < PARALLEL_SIGN_MIN ? 1u : corridor_cores();
-	for (unsigned i = 0; i < threads; i++)
-		job.msgs[i] = msgs_arena + (size_t)i * CORRIDOR_SIG_MSG_BYTES_MAX;
-	corridor_parallel_for(n, threads, sign_range, &job);
 }
 
 int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
@@ -95,14 +112,23 @@ int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
 	size_t author_len = strlen(vk->name), total = 0;
 	for (size_t i = 0; i < n; i++)
 		total += drafts[i].body_len + strlen(drafts[i].kind) + author_len + 128u;
-	size_t scratch = (size_t)corridor_cores() * CORRIDOR_SIG_MSG_BYTES_MAX;
+	unsigned helpers = n < PARALLEL_SIGN_MIN ? 0u : corridor_cores() - 1u;
+	size_t scratch = ((size_t)helpers + 1) * CORRIDOR_SIG_MSG_BYTES_MAX;
 	struct built *b = calloc(n, sizeof *b);
 	uint8_t *arena = malloc(2 * total + scratch);
 	uint8_t *full = malloc(CORRIDOR_ENTRY_BYTES_MAX);
-	if (!b || !arena || !full) {
+	atomic_uchar *done = calloc(n, sizeof *done);
+	struct sign_pipe pipe = { .signer = signer, .b = b, .n = n, .done = done };
+	struct corridor_workers workers = { .count = 0 };
+	atomic_init(&pipe.built, 0);
+	atomic_init(&pipe.next, 0);
+	atomic_init(&pipe.stop, false);
+	if (!b || !arena || !full || !done) {
 		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory building a batch");
 		goto out_free;
 	}
+	pipe.msgs = arena + 2 * total;
+	corridor_workers_start(&workers, helpers, sign_helper, &pipe);
 
 	/* 1. Build contents one after another: each prev is the previous content hash. */
 	uint8_t *p = arena;
@@ -145,14 +171,16 @@ int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
 		crypto_hash_sha256_update(&hs, &hdr, 1);
 		crypto_hash_sha256_update(&hs, b[i].content + 1, b[i].content_len - 1);
 		crypto_hash_sha256_final(&hs, head.tip);
+		/* 2. Publish it: helpers sign while the next one is built. */
+		atomic_store_explicit(&pipe.built, i + 1, memory_order_release);
 	}
 
-	/* 2. Sign on every core. */
-	sign_all(signer, b, n, arena + 2 * total);
-
-	/* 3. Store entries and Merkle nodes. */
+	/* 3. Store entries and Merkle nodes in order, signing whatever is left. */
 	for (size_t i = 0; i < n; i++) {
 		uint8_t kb[8], leaf[CORRIDOR_HASH_BYTES];
+		while (!atomic_load_explicit(&done[i], memory_order_acquire))
+			if (!sign_one(&pipe, 0))
+				sched_yield();
 		size_t len = corridor_entry_seal(b[i].content, b[i].content_len, b[i].sig, full,
 						 CORRIDOR_ENTRY_BYTES_MAX);
 		CORRIDOR_ASSERT(len > 0);
@@ -183,6 +211,9 @@ int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
 		err = corridor_checkpoint_sign_txn(l, txn, &head, signer, diag);
 	*first_seq = head.size - n;
 out_free:
+	atomic_store(&pipe.stop, true);
+	corridor_workers_join(&workers);
+	free(done);
 	if (arena)
 		sodium_memzero(arena, 2 * total + scratch);
 	free(full);

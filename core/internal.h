@@ -96,6 +96,25 @@ typedef void (*corridor_range_fn)(void *ctx, unsigned worker, size_t begin, size
 unsigned corridor_parallel_for(size_t n, unsigned threads, corridor_range_fn fn, void *ctx);
 unsigned corridor_cores(void);
 
+/* Helper threads that run fn(ctx, id) with ids 1..count while the caller
+ * (id 0) works too; used by pipelines whose stages hand work over through
+ * atomics. Returns how many started (possibly fewer: the caller must be able
+ * to finish alone). */
+#include <pthread.h>
+struct corridor_worker_arg {
+	void (*fn)(void *ctx, unsigned id);
+	void *ctx;
+	unsigned id;
+};
+struct corridor_workers {
+	unsigned count;
+	pthread_t threads[CORRIDOR_THREADS_MAX];
+	struct corridor_worker_arg args[CORRIDOR_THREADS_MAX];
+};
+unsigned corridor_workers_start(struct corridor_workers *w, unsigned count,
+				void (*fn)(void *ctx, unsigned id), void *ctx);
+void corridor_workers_join(struct corridor_workers *w);
+
 /* ---- entries (formats/entry.c) ---- */
 
 /* Encodes the content map (keys 0-7) of an entry into buf (cap bytes).

@@ -5,7 +5,8 @@
  * Databases in the one environment (docs/FORMAT.md §Storage):
  *   meta         "format", "origin", "replica", "head"
  *   entries      be64(seq) -> canonical entry bytes
- *   nodes        level(1) || be64(index) -> 32-byte hash of a complete subtree
+ *   nodes        be64(last leaf) || level(1) -> 32-byte hash of a complete subtree
+ *                (keys grow in append order, so every node put is an MDB_APPEND)
  *   keys         be32(key id) || name -> public key || valid_from || valid_until
  *   checkpoints  be64(size) -> signed checkpoint note (with cosignatures)
  *
@@ -155,8 +156,11 @@ int corridor_head_put(struct corridor_ledger *l, MDB_txn *txn, const struct ledg
 
 void corridor_node_key(unsigned level, uint64_t index, uint8_t key[NODE_KEY_BYTES])
 {
-	key[0] = (uint8_t)level;
-	corridor_be64_put(key + 1, index);
+	/* The subtree (level, index) is complete when its last leaf is appended. */
+	CORRIDOR_ASSERT(level < 64 && index <= (UINT64_MAX >> level));
+	uint64_t last = ((index + 1) << level) - 1;
+	corridor_be64_put(key, last);
+	key[8] = (uint8_t)level;
 }
 
 int corridor_node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[CORRIDOR_HASH_BYTES])
@@ -185,7 +189,7 @@ int corridor_node_put(void *ctx, unsigned level, uint64_t index,
 	corridor_node_key(level, index, kb);
 	MDB_val key = { .mv_size = sizeof kb, .mv_data = kb };
 	MDB_val val = { .mv_size = CORRIDOR_HASH_BYTES, .mv_data = (void *)hash };
-	int rc = mdb_put(c->txn, c->l->nodes, &key, &val, 0);
+	int rc = mdb_put(c->txn, c->l->nodes, &key, &val, MDB_APPEND);
 	return rc ? corridor_lmdb_err(c->l, rc, "cannot write a Merkle node", NULL) : CORRIDOR_OK;
 }
 

@@ -62,3 +62,33 @@ unsigned corridor_parallel_for(size_t n, unsigned threads, corridor_range_fn fn,
 			pthread_join(workers[i].thread, NULL);
 	return started;
 }
+
+static void *helper_main(void *arg)
+{
+	struct corridor_worker_arg *a = arg;
+	a->fn(a->ctx, a->id);
+	return NULL;
+}
+
+unsigned corridor_workers_start(struct corridor_workers *w, unsigned count,
+				void (*fn)(void *ctx, unsigned id), void *ctx)
+{
+	if (count > CORRIDOR_THREADS_MAX - 1)
+		count = CORRIDOR_THREADS_MAX - 1;
+	w->count = 0;
+	for (unsigned i = 0; i < count; i++) {
+		struct corridor_worker_arg *a = &w->args[w->count];
+		*a = (struct corridor_worker_arg){ .fn = fn, .ctx = ctx, .id = w->count + 1 };
+		if (pthread_create(&w->threads[w->count], NULL, helper_main, a) != 0)
+			break; /* fewer helpers: the caller's loop does the rest */
+		w->count++;
+	}
+	return w->count;
+}
+
+void corridor_workers_join(struct corridor_workers *w)
+{
+	for (unsigned i = 0; i < w->count; i++)
+		pthread_join(w->threads[i], NULL);
+	w->count = 0;
+}

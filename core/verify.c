@@ -1,15 +1,19 @@
 /*
  * verify.c — the streaming verifier and `corridor verify`.
  *
- * The verifier takes entries in seq order, a chunk at a time:
- *   1. on every core: strict decode, content hash, leaf hash;
- *   2. in order: dense seq, prev chain, non-decreasing time, the entry's kind
- *      and its author's key at that seq (corridor_kind_process), the Merkle
- *      tree (hooks see every completed node and every accepted entry);
- *   3. on every core: every signature.
+ * The verifier takes entries in seq order, a chunk at a time, as a pipeline:
+ *   A. on any core: strict decode, content hash, leaf hash;
+ *   B. in order, on the calling thread: dense seq, prev chain, non-decreasing
+ *      time, the entry's kind and its author's key at that seq
+ *      (corridor_kind_process), the Merkle tree (hooks see every completed
+ *      node and every accepted entry);
+ *   C. on any core, as soon as B accepted the entry: its signature.
  * The first failure by seq is reported. The same verifier checks a ledger,
  * an archive, and an archive being imported into a replica.
  */
+#include <sched.h>
+#include <stdatomic.h>
+
 #include <sodium.h>
 
 #include "ledger_internal.h"
@@ -34,9 +38,12 @@ struct verifier {
 	struct kind_state st;
 	struct verifier_hooks h;
 	struct slot *slots;
-	uint8_t *scratch; /* one signature message per worker */
-	size_t n;         /* entries in the current chunk */
+	atomic_uchar *a_done; /* per slot: decoded */
+	uint8_t *scratch;     /* one signature message per thread */
 };
+
+/* Below this many entries a chunk is checked by the calling thread alone. */
+#define PIPELINE_MIN 32u
 
 int corridor_verifier_new(struct verifier **out, uint64_t first,
 			  const uint8_t tip[CORRIDOR_HASH_BYTES], uint64_t time_us,
@@ -46,8 +53,9 @@ int corridor_verifier_new(struct verifier **out, uint64_t first,
 	if (!v)
 		return CORRIDOR_E_NOMEM;
 	v->slots = calloc(VERIFY_CHUNK_ENTRIES, sizeof *v->slots);
+	v->a_done = calloc(VERIFY_CHUNK_ENTRIES, sizeof *v->a_done);
 	v->scratch = malloc((size_t)corridor_cores() * CORRIDOR_SIG_MSG_BYTES_MAX);
-	if (!v->slots || !v->scratch) {
+	if (!v->slots || !v->a_done || !v->scratch) {
 		corridor_verifier_free(v);
 		return CORRIDOR_E_NOMEM;
 	}
@@ -71,6 +79,7 @@ void corridor_verifier_free(struct verifier *v)
 		return;
 	corridor_keyreg_mem_release(&v->keys);
 	free(v->slots);
+	free(v->a_done);
 	free(v->scratch);
 	free(v);
 }
@@ -97,34 +106,73 @@ void corridor_verifier_tip(const struct verifier *v, uint8_t tip[CORRIDOR_HASH_B
 	*time_us = v->time_us;
 }
 
-static void decode_range(void *ctx, unsigned worker, size_t begin, size_t end)
+static void decode_one(struct slot *s)
 {
-	struct verifier *v = ctx;
-	(void)worker;
-	for (size_t i = begin; i < end; i++) {
-		struct slot *s = &v->slots[i];
-		corridor_diag_init(&s->d);
-		s->err = corridor_entry_decode(s->bytes, s->len, &s->e, &s->d);
-		if (s->err)
-			continue;
-		corridor_entry_content_hash(s->bytes, &s->e, s->content_hash);
-		corridor_merkle_leaf_hash(s->bytes, s->len, s->leaf);
+	corridor_diag_init(&s->d);
+	s->err = corridor_entry_decode(s->bytes, s->len, &s->e, &s->d);
+	if (s->err)
+		return;
+	corridor_entry_content_hash(s->bytes, &s->e, s->content_hash);
+	corridor_merkle_leaf_hash(s->bytes, s->len, s->leaf);
+}
+
+static void check_sig(struct verifier *v, struct slot *s, unsigned id)
+{
+	uint8_t *msg = v->scratch + (size_t)id * CORRIDOR_SIG_MSG_BYTES_MAX;
+	size_t n = corridor_entry_sig_message(s->bytes, s->e.content_len, msg);
+	if (crypto_sign_verify_detached(s->e.sig, msg, n, s->pub) != 0) {
+		s->err = CORRIDOR_E_VERIFY;
+		corridor_diag_seq(&s->d, CORRIDOR_E_VERIFY, s->e.seq,
+				  "signature does not verify with key %08x of '%s'",
+				  (unsigned)s->e.key_id, s->e.author);
 	}
 }
 
-static void sig_range(void *ctx, unsigned worker, size_t begin, size_t end)
+/* The chunk pipeline: (A) decode and hash, on any core; (B) accept in seq
+ * order, on the calling thread only; (C) check the signature of an accepted
+ * entry, on any core. Work moves through atomics; nobody waits while there is
+ * work it may take. */
+struct vpipe {
+	struct verifier *v;
+	size_t n;
+	atomic_size_t a_next;   /* next entry to decode */
+	atomic_uchar *a_done;   /* decoded */
+	atomic_size_t accepted; /* entries [0, accepted) passed step B */
+	atomic_size_t c_next;   /* next accepted entry whose signature to check */
+	atomic_bool b_over;     /* step B has finished (accepted is final) */
+};
+
+/* Takes one task, signatures first. False if none is available now. */
+static bool vpipe_task(struct vpipe *p, unsigned id)
 {
-	struct verifier *v = ctx;
-	uint8_t *msg = v->scratch + (size_t)worker * CORRIDOR_SIG_MSG_BYTES_MAX;
-	for (size_t i = begin; i < end; i++) {
-		struct slot *s = &v->slots[i];
-		size_t n = corridor_entry_sig_message(s->bytes, s->e.content_len, msg);
-		if (crypto_sign_verify_detached(s->e.sig, msg, n, s->pub) != 0) {
-			s->err = CORRIDOR_E_VERIFY;
-			corridor_diag_seq(&s->d, CORRIDOR_E_VERIFY, s->e.seq,
-					  "signature does not verify with key %08x of '%s'",
-					  (unsigned)s->e.key_id, s->e.author);
+	size_t c = atomic_load(&p->c_next);
+	while (c < atomic_load_explicit(&p->accepted, memory_order_acquire)) {
+		if (atomic_compare_exchange_weak(&p->c_next, &c, c + 1)) {
+			check_sig(p->v, &p->v->slots[c], id);
+			return true;
 		}
+	}
+	size_t a = atomic_load(&p->a_next);
+	while (a < p->n) {
+		if (atomic_compare_exchange_weak(&p->a_next, &a, a + 1)) {
+			decode_one(&p->v->slots[a]);
+			atomic_store_explicit(&p->a_done[a], 1, memory_order_release);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void vpipe_helper(void *ctx, unsigned id)
+{
+	struct vpipe *p = ctx;
+	for (;;) {
+		if (vpipe_task(p, id))
+			continue;
+		if (atomic_load(&p->b_over) &&
+		    atomic_load(&p->c_next) >= atomic_load(&p->accepted))
+			return;
+		sched_yield();
 	}
 }
 
@@ -191,22 +239,41 @@ int corridor_verifier_feed(struct verifier *v, const uint8_t *const *bytes, cons
 			   size_t n, struct corridor_diag *diag)
 {
 	struct corridor_diag seq_diag;
+	struct corridor_workers workers = { .count = 0 };
+	struct vpipe p = { .v = v, .n = n, .a_done = v->a_done };
 	CORRIDOR_ASSERT(n <= VERIFY_CHUNK_ENTRIES);
 	for (size_t i = 0; i < n; i++) {
 		v->slots[i].bytes = bytes[i];
 		v->slots[i].len = lens[i];
+		atomic_init(&v->a_done[i], 0);
 	}
-	corridor_parallel_for(n, 0, decode_range, v);
+	atomic_init(&p.a_next, 0);
+	atomic_init(&p.accepted, 0);
+	atomic_init(&p.c_next, 0);
+	atomic_init(&p.b_over, false);
+	if (n >= PIPELINE_MIN)
+		corridor_workers_start(&workers, corridor_cores() - 1u, vpipe_helper, &p);
 	size_t ok = 0;
 	int seq_err = CORRIDOR_OK;
 	corridor_diag_init(&seq_diag);
-	for (; ok < n; ok++) {
+	while (ok < n) {
+		if (!atomic_load_explicit(&v->a_done[ok], memory_order_acquire)) {
+			if (!vpipe_task(&p, 0))
+				sched_yield();
+			continue;
+		}
 		seq_err = accept_one(v, &v->slots[ok], v->next_seq, &seq_diag);
 		if (seq_err)
 			break;
 		v->next_seq++;
+		ok++;
+		atomic_store_explicit(&p.accepted, ok, memory_order_release);
 	}
-	corridor_parallel_for(ok, 0, sig_range, v);
+	atomic_store(&p.b_over, true);
+	while (vpipe_task(&p, 0) || atomic_load(&p.c_next) < ok) {
+		/* finish the signatures of accepted entries (and stray decodes) */
+	}
+	corridor_workers_join(&workers);
 	for (size_t i = 0; i < ok; i++)
 		if (v->slots[i].err) {
 			if (diag)
@@ -273,6 +340,7 @@ out_free:
 struct lv_ctx {
 	struct corridor_ledger *l;
 	MDB_txn *txn;
+	MDB_cursor *nodes; /* walked in key order = the order nodes complete */
 	MDB_cursor *cps;
 	int cp_rc; /* 0 while cp_key/cp_val hold the next stored checkpoint */
 	MDB_val cp_key, cp_val;
@@ -283,15 +351,19 @@ static int lv_node(void *ctx, unsigned level, uint64_t index, const uint8_t hash
 		   struct corridor_diag *diag)
 {
 	struct lv_ctx *c = ctx;
-	struct node_ctx nc = { .l = c->l, .txn = c->txn };
-	uint8_t stored[CORRIDOR_HASH_BYTES];
-	c->nodes_seen++;
-	int err = corridor_node_get(&nc, level, index, stored);
-	if (err || sodium_memcmp(stored, hash, CORRIDOR_HASH_BYTES) != 0)
+	uint8_t want[NODE_KEY_BYTES];
+	MDB_val k, v;
+	corridor_node_key(level, index, want);
+	int rc = mdb_cursor_get(c->nodes, &k, &v, c->nodes_seen++ ? MDB_NEXT : MDB_FIRST);
+	if (rc != 0 || k.mv_size != NODE_KEY_BYTES || memcmp(k.mv_data, want, NODE_KEY_BYTES) != 0)
 		return corridor_diag_set(diag, CORRIDOR_E_VERIFY,
-					 "stored Merkle node (level %u, index %llu) %s", level,
-					 (unsigned long long)index,
-					 err ? "is missing" : "differs from the recomputation");
+					 "stored Merkle node (level %u, index %llu) is missing", level,
+					 (unsigned long long)index);
+	if (v.mv_size != CORRIDOR_HASH_BYTES || sodium_memcmp(v.mv_data, hash, CORRIDOR_HASH_BYTES) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+					 "stored Merkle node (level %u, index %llu) differs from the "
+					 "recomputation",
+					 level, (unsigned long long)index);
 	return CORRIDOR_OK;
 }
 
@@ -376,6 +448,7 @@ int corridor_ledger_verify(struct corridor_ledger *l, corridor_progress_fn progr
 		goto out_abort;
 	}
 	if ((rc = mdb_cursor_open(txn, l->checkpoints, &c.cps)) != 0 ||
+	    (rc = mdb_cursor_open(txn, l->nodes, &c.nodes)) != 0 ||
 	    (rc = mdb_cursor_open(txn, l->entries, &cur)) != 0) {
 		err = corridor_lmdb_err(l, rc, "cannot open cursors", diag);
 		goto out_abort;
@@ -456,6 +529,8 @@ out_abort:
 		mdb_cursor_close(cur);
 	if (c.cps)
 		mdb_cursor_close(c.cps);
+	if (c.nodes)
+		mdb_cursor_close(c.nodes);
 	mdb_txn_abort(txn);
 	corridor_verifier_free(v);
 	free(ptrs);

@@ -175,7 +175,7 @@ START_TEST(derived_state_is_checked)
 	snprintf(dirc, sizeof dirc, "%s", dir);
 	corridor_ledger_close(f.l);
 	/* A Merkle node changed. */
-	uint8_t nk[9] = { 1, 0, 0, 0, 0, 0, 0, 0, 1 }, bad[32];
+	uint8_t nk[9] = { 0, 0, 0, 0, 0, 0, 0, 3, 1 }, bad[32]; /* level 1, index 1 */
 	memset(bad, 0x11, 32);
 	raw_edit(dirc, "nodes", nk, 9, bad, 32, false);
 	ck_assert_int_eq(corridor_ledger_open(dirc, 0, &f.l, &d), 0);
