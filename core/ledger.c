@@ -15,7 +15,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "ledger_internal.h"
@@ -28,9 +30,15 @@ int corridor_lmdb_err(struct corridor_ledger *l, int rc, const char *what,
 			l->map_full = true;
 		return corridor_diag_set(diag, CORRIDOR_E_FULL, "%s: the ledger map is full", what);
 	}
-	if (rc == ENOSPC)
+	if (rc == ENOSPC || rc == EDQUOT)
 		return corridor_diag_set(diag, CORRIDOR_E_FULL,
-					 "%s: no space left on the device; nothing was written",
+					 "%s: no space left on the device; this transaction wrote "
+					 "nothing",
+					 what);
+	if (rc == EFBIG)
+		return corridor_diag_set(diag, CORRIDOR_E_FULL,
+					 "%s: the file size limit is reached; this transaction wrote "
+					 "nothing",
 					 what);
 	if (rc == ENOMEM)
 		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "%s: out of memory", what);
@@ -58,6 +66,28 @@ int corridor_txn_begin(struct corridor_ledger *l, unsigned flags, MDB_txn **txn,
 		break;
 	}
 	return rc ? corridor_lmdb_err(l, rc, "cannot begin a transaction", diag) : CORRIDOR_OK;
+}
+
+/* LMDB reports a short write as EIO: find out whether the disk or the file
+ * size limit is the reason, so the user is told what to fix. */
+#define DISK_NEARLY_FULL_BYTES ((uint64_t)4 << 20)
+static int commit_error(struct corridor_ledger *l, int rc, struct corridor_diag *diag)
+{
+	const char *dir = NULL;
+	struct statvfs vfs;
+	struct rlimit rl;
+	struct stat st;
+	char path[PATH_MAX];
+	if (rc != EIO && rc != ENOSPC && rc != EFBIG)
+		return corridor_lmdb_err(l, rc, "cannot commit", diag);
+	if (mdb_env_get_path(l->env, &dir) == 0 && dir && statvfs(dir, &vfs) == 0 &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize < DISK_NEARLY_FULL_BYTES)
+		return corridor_lmdb_err(l, ENOSPC, "cannot commit", diag);
+	if (dir && getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    snprintf(path, sizeof path, "%s/data.mdb", dir) > 0 && stat(path, &st) == 0 &&
+	    (uint64_t)st.st_size + DISK_NEARLY_FULL_BYTES >= (uint64_t)rl.rlim_cur)
+		return corridor_lmdb_err(l, EFBIG, "cannot commit", diag);
+	return corridor_lmdb_err(l, rc, "cannot commit", diag);
 }
 
 static int grow_map(struct corridor_ledger *l, struct corridor_diag *diag)
@@ -89,7 +119,7 @@ int corridor_ledger_write(struct corridor_ledger *l, corridor_write_fn fn, void 
 			mdb_txn_abort(txn);
 		} else {
 			int rc = mdb_txn_commit(txn);
-			err = rc ? corridor_lmdb_err(l, rc, "cannot commit", diag) : CORRIDOR_OK;
+			err = rc ? commit_error(l, rc, diag) : CORRIDOR_OK;
 		}
 		if (!(err == CORRIDOR_E_FULL && l->map_full))
 			return err;

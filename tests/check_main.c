@@ -12,6 +12,7 @@ int main(void)
 	srunner_add_suite(sr, suite_keys());
 	srunner_add_suite(sr, suite_ledger());
 	srunner_add_suite(sr, suite_cli());
+	srunner_add_suite(sr, suite_faults());
 	srunner_add_suite(sr, suite_crash());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

@@ -15,6 +15,7 @@ Suite *suite_keys(void);
 Suite *suite_ledger(void);
 Suite *suite_cli(void);
 Suite *suite_crash(void);
+Suite *suite_faults(void);
 
 /* A fresh temporary directory (mkdtemp); the caller removes it with rm_rf. */
 char *tmpdir_new(void);
