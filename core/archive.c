@@ -29,12 +29,6 @@ static int fwrite_cb(void *data, const char *buf, size_t len)
 	return fwrite(buf, 1, len, (FILE *)data) == len ? 0 : -1;
 }
 
-static void pack_str(msgpack_packer *pk, const char *s, size_t n)
-{
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
-}
-
 int corridor_archive_export(struct corridor_ledger *l, uint64_t from, const char *path,
 			    struct corridor_diag *diag)
 {
@@ -83,17 +77,17 @@ int corridor_archive_export(struct corridor_ledger *l, uint64_t from, const char
 	msgpack_packer pk;
 	msgpack_packer_init(&pk, f, fwrite_cb);
 	msgpack_pack_map(&pk, 6);
-	pack_str(&pk, "checkpoint", 10);
-	pack_str(&pk, note.mv_data, note.mv_size);
-	pack_str(&pk, "first", 5);
+	corridor_mp_pack_str(&pk, "checkpoint", 10);
+	corridor_mp_pack_str(&pk, note.mv_data, note.mv_size);
+	corridor_mp_pack_str(&pk, "first", 5);
 	msgpack_pack_uint64(&pk, from);
-	pack_str(&pk, "format", 6);
-	pack_str(&pk, ARCHIVE_FORMAT, strlen(ARCHIVE_FORMAT));
-	pack_str(&pk, "origin", 6);
-	pack_str(&pk, l->origin, strlen(l->origin));
-	pack_str(&pk, "size", 4);
+	corridor_mp_pack_str(&pk, "format", 6);
+	corridor_mp_pack_str(&pk, ARCHIVE_FORMAT, strlen(ARCHIVE_FORMAT));
+	corridor_mp_pack_str(&pk, "origin", 6);
+	corridor_mp_pack_str(&pk, l->origin, strlen(l->origin));
+	corridor_mp_pack_str(&pk, "size", 4);
 	msgpack_pack_uint64(&pk, size);
-	pack_str(&pk, "version", 7);
+	corridor_mp_pack_str(&pk, "version", 7);
 	msgpack_pack_uint64(&pk, ARCHIVE_VERSION);
 	uint8_t kb[8];
 	corridor_be64_put(kb, from);

@@ -115,6 +115,19 @@ unsigned corridor_workers_start(struct corridor_workers *w, unsigned count,
 				void (*fn)(void *ctx, unsigned id), void *ctx);
 void corridor_workers_join(struct corridor_workers *w);
 
+/* ---- msgpack output (formats/entry.c) ---- */
+
+#include <msgpack.h>
+/* A msgpack-c writer into a fixed buffer; `overflow` is set if it did not fit. */
+struct corridor_mpbuf {
+	uint8_t *buf;
+	size_t cap, len;
+	bool overflow;
+};
+int corridor_mpbuf_write(void *data, const char *bytes, size_t n);
+void corridor_mpbuf_init(struct corridor_mpbuf *w, msgpack_packer *pk, uint8_t *buf, size_t cap);
+void corridor_mp_pack_str(msgpack_packer *pk, const char *s, size_t n);
+
 /* ---- entries (formats/entry.c) ---- */
 
 /* Encodes the content map (keys 0-7) of an entry into buf (cap bytes).

@@ -135,55 +135,29 @@ void corridor_keyreg_lmdb_init(struct keyreg_lmdb *k, struct corridor_ledger *l,
 
 /* ---- bodies ---- */
 
-struct body_writer {
-	uint8_t *buf;
-	size_t cap, len;
-	bool overflow;
-};
-
-static int body_write(void *data, const char *bytes, size_t n)
-{
-	struct body_writer *w = data;
-	if (n == 0)
-		return 0;
-	if (w->overflow || n > w->cap - w->len) {
-		w->overflow = true;
-		return -1;
-	}
-	memcpy(w->buf + w->len, bytes, n);
-	w->len += n;
-	return 0;
-}
-
-static void pack_cstr(msgpack_packer *pk, const char *s, size_t n)
-{
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
-}
-
 size_t corridor_body_genesis(const char *origin, const uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES],
 			     uint8_t *buf, size_t cap)
 {
-	struct body_writer w = { .buf = buf, .cap = cap, .len = 0, .overflow = false };
+	struct corridor_mpbuf w;
 	msgpack_packer pk;
-	msgpack_packer_init(&pk, &w, body_write);
+	corridor_mpbuf_init(&w, &pk, buf, cap);
 	msgpack_pack_map(&pk, 2);
-	pack_cstr(&pk, "key", 3);
+	corridor_mp_pack_str(&pk, "key", 3);
 	msgpack_pack_bin(&pk, CORRIDOR_PUBLIC_KEY_BYTES);
 	msgpack_pack_bin_body(&pk, public_key, CORRIDOR_PUBLIC_KEY_BYTES);
-	pack_cstr(&pk, "origin", 6);
-	pack_cstr(&pk, origin, strlen(origin));
+	corridor_mp_pack_str(&pk, "origin", 6);
+	corridor_mp_pack_str(&pk, origin, strlen(origin));
 	return w.overflow ? 0 : w.len;
 }
 
 size_t corridor_body_memo(const char *text, size_t len, uint8_t *buf, size_t cap)
 {
-	struct body_writer w = { .buf = buf, .cap = cap, .len = 0, .overflow = false };
+	struct corridor_mpbuf w;
 	msgpack_packer pk;
-	msgpack_packer_init(&pk, &w, body_write);
+	corridor_mpbuf_init(&w, &pk, buf, cap);
 	msgpack_pack_map(&pk, 1);
-	pack_cstr(&pk, "text", 4);
-	pack_cstr(&pk, text, len);
+	corridor_mp_pack_str(&pk, "text", 4);
+	corridor_mp_pack_str(&pk, text, len);
 	return w.overflow ? 0 : w.len;
 }
 

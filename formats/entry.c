@@ -16,17 +16,11 @@
 
 /* ---- a msgpack writer into a fixed buffer ---- */
 
-struct fixed_writer {
-	uint8_t *buf;
-	size_t cap, len;
-	bool overflow;
-};
-
-static int fixed_write(void *data, const char *bytes, size_t n)
+int corridor_mpbuf_write(void *data, const char *bytes, size_t n)
 {
-	struct fixed_writer *w = data;
+	struct corridor_mpbuf *w = data;
 	if (n == 0)
-		return 0;
+		return 0; /* msgpack-c writes empty bodies with a NULL pointer */
 	if (w->overflow || n > w->cap - w->len) {
 		w->overflow = true;
 		return -1;
@@ -34,6 +28,18 @@ static int fixed_write(void *data, const char *bytes, size_t n)
 	memcpy(w->buf + w->len, bytes, n);
 	w->len += n;
 	return 0;
+}
+
+void corridor_mpbuf_init(struct corridor_mpbuf *w, msgpack_packer *pk, uint8_t *buf, size_t cap)
+{
+	*w = (struct corridor_mpbuf){ .buf = buf, .cap = cap, .len = 0, .overflow = false };
+	msgpack_packer_init(pk, w, corridor_mpbuf_write);
+}
+
+void corridor_mp_pack_str(msgpack_packer *pk, const char *s, size_t n)
+{
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
 }
 
 /* ---- a msgpack "writer" that compares with the input instead ---- */
@@ -346,10 +352,9 @@ size_t corridor_entry_encode_content(uint64_t seq, const uint8_t prev[CORRIDOR_H
 				     uint32_t key_id, const uint8_t *body, size_t body_len,
 				     uint8_t *buf, size_t cap)
 {
-	struct fixed_writer w = { .buf = buf, .cap = cap, .len = 0, .overflow = false };
+	struct corridor_mpbuf w;
 	msgpack_packer pk;
-	size_t kind_len = strlen(kind), author_len = strlen(author);
-	msgpack_packer_init(&pk, &w, fixed_write);
+	corridor_mpbuf_init(&w, &pk, buf, cap);
 	msgpack_pack_map(&pk, 8);
 	msgpack_pack_uint8(&pk, 0);
 	msgpack_pack_uint64(&pk, CORRIDOR_ENTRY_VERSION);
@@ -361,15 +366,13 @@ size_t corridor_entry_encode_content(uint64_t seq, const uint8_t prev[CORRIDOR_H
 	msgpack_pack_uint8(&pk, 3);
 	msgpack_pack_uint64(&pk, time_us);
 	msgpack_pack_uint8(&pk, 4);
-	msgpack_pack_str(&pk, kind_len);
-	msgpack_pack_str_body(&pk, kind, kind_len);
+	corridor_mp_pack_str(&pk, kind, strlen(kind));
 	msgpack_pack_uint8(&pk, 5);
-	msgpack_pack_str(&pk, author_len);
-	msgpack_pack_str_body(&pk, author, author_len);
+	corridor_mp_pack_str(&pk, author, strlen(author));
 	msgpack_pack_uint8(&pk, 6);
 	msgpack_pack_uint64(&pk, key_id);
 	msgpack_pack_uint8(&pk, 7);
-	fixed_write(&w, (const char *)body, body_len);
+	corridor_mpbuf_write(&w, (const char *)body, body_len);
 	return w.overflow ? 0 : w.len;
 }
 
