@@ -72,19 +72,100 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+int corridor_stored_content_hash(void *vctx, uint64_t seq, uint8_t out[CORRIDOR_HASH_BYTES])
+{
+	struct node_ctx *c = vctx;
+	uint8_t kb[8];
+	struct corridor_entry e;
+	corridor_be64_put(kb, seq);
+	MDB_val k = { .mv_size = 8, .mv_data = kb }, v;
+	if (mdb_get(c->txn, c->l->entries, &k, &v) != 0 ||
+	    corridor_entry_decode(v.mv_data, v.mv_size, &e, NULL) != 0)
+		return CORRIDOR_E_NOTFOUND;
+	corridor_entry_content_hash(v.mv_data, &e, out);
+	return CORRIDOR_OK;
+}
+
+/* Idempotent retries: a draft whose (author, kind, idempotency key) is known
+ * with the same body is answered with the existing seq and not written; with
+ * another body it is refused. Drafts of the same batch count too. */
+static int dedup(struct corridor_ledger *l, MDB_txn *txn, const char *author,
+		 const struct draft *drafts, size_t n, uint64_t *seqs, bool *skip, size_t *twin,
+		 struct corridor_diag *diag)
+{
+	struct corridor_kv_lmdb kv;
+	corridor_kv_lmdb_init(&kv, l, txn);
+	for (size_t i = 0; i < n; i++) {
+		const char *idem, *other;
+		size_t ilen, olen;
+		skip[i] = false;
+		twin[i] = SIZE_MAX;
+		if (corridor_msgpack_map_str(drafts[i].body, drafts[i].body_len, "idempotency_key",
+					     &idem, &ilen) != 0)
+			continue;
+		uint8_t ik[CORRIDOR_KV_KEY_BYTES_MAX];
+		if (strlen(author) + strlen(drafts[i].kind) + ilen + 2 > sizeof ik)
+			return corridor_diag_set(diag, CORRIDOR_E_INVALID, "idempotency key too long");
+		size_t iklen = corridor_idem_key(author, drafts[i].kind, idem, ilen, ik);
+		const uint8_t *v;
+		size_t vlen;
+		if (kv.base.get(&kv.base, STATE_IDEM, ik, iklen, &v, &vlen) == 0 && vlen == 8) {
+			uint64_t at = corridor_be64_get(v);
+			uint8_t kb[8];
+			struct corridor_entry e;
+			corridor_be64_put(kb, at);
+			MDB_val k = { .mv_size = 8, .mv_data = kb }, ev;
+			if (mdb_get(txn, l->entries, &k, &ev) != 0 ||
+			    corridor_entry_decode(ev.mv_data, ev.mv_size, &e, NULL) != 0)
+				return corridor_diag_set(diag, CORRIDOR_E_STORAGE,
+							 "idempotency index names a missing entry");
+			if (e.body_len != drafts[i].body_len ||
+			    memcmp(e.body, drafts[i].body, e.body_len) != 0)
+				return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+							 "idempotency key '%.*s' was used at seq %llu "
+							 "for a different %s: nothing was written",
+							 (int)ilen, idem, (unsigned long long)at,
+							 drafts[i].kind);
+			seqs[i] = at;
+			skip[i] = true;
+			continue;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (skip[j] || strcmp(drafts[j].kind, drafts[i].kind) != 0 ||
+			    corridor_msgpack_map_str(drafts[j].body, drafts[j].body_len,
+						     "idempotency_key", &other, &olen) != 0 ||
+			    olen != ilen || memcmp(other, idem, ilen) != 0)
+				continue;
+			if (drafts[j].body_len != drafts[i].body_len ||
+			    memcmp(drafts[j].body, drafts[i].body, drafts[i].body_len) != 0)
+				return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+							 "idempotency key '%.*s' is given twice with "
+							 "different contents: nothing was written",
+							 (int)ilen, idem);
+			skip[i] = true;
+			twin[i] = j; /* takes draft j's seq once it is known */
+			break;
+		}
+	}
+	return CORRIDOR_OK;
+}
+
 int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
-			const struct corridor_signer *signer, const struct draft *drafts,
-			size_t n, bool genesis, uint64_t *first_seq, struct corridor_diag *diag)
+			const struct corridor_signer *signer, const struct draft *all_drafts,
+			size_t n_all, bool genesis, uint64_t *seqs, size_t *appended,
+			struct corridor_diag *diag)
 {
 	const struct corridor_vkey *vk = corridor_signer_vkey(signer);
 	struct ledger_head head;
 	struct corridor_merkle_range range;
 	struct node_ctx nc = { .l = l, .txn = txn };
-	struct keyreg_lmdb kr;
+	struct corridor_kv_lmdb kv;
+	struct node_ctx cc = { .l = l, .txn = txn };
 	struct kind_state st;
 	int err;
 
-	CORRIDOR_ASSERT(n >= 1 && n <= CORRIDOR_BATCH_ENTRIES_MAX);
+	CORRIDOR_ASSERT(n_all >= 1 && n_all <= CORRIDOR_BATCH_ENTRIES_MAX);
+	*appended = 0;
 	if (l->replica)
 		return corridor_diag_set(diag, CORRIDOR_E_REPLICA,
 					 "this ledger is a replica: it takes archives only, no local "
@@ -95,27 +176,57 @@ int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
 					 genesis ? "the ledger already has a genesis"
 						 : "the ledger has no genesis entry");
-	if (head.size > UINT64_MAX - n)
+	if (head.size > UINT64_MAX - n_all)
 		return corridor_diag_set(diag, CORRIDOR_E_OVERFLOW, "the log is full");
-	if ((err = corridor_merkle_range_load(&range, corridor_node_get, &nc, head.size)) != 0)
-		return corridor_diag_set(diag, err, "cannot load the Merkle tree");
-	corridor_keyreg_lmdb_init(&kr, l, txn, diag);
-	st.keys = &kr.base;
+
+	/* 0. Retries of idempotent writes are answered, not written again. */
+	bool *skip = calloc(n_all, sizeof *skip);
+	struct draft *drafts = calloc(n_all, sizeof *drafts);
+	size_t *index = calloc(n_all, sizeof *index), *twin = calloc(n_all, sizeof *twin);
+	if (!skip || !drafts || !index || !twin) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory building a batch");
+		goto out_early;
+	}
+	if ((err = dedup(l, txn, vk->name, all_drafts, n_all, seqs, skip, twin, diag)) != 0)
+		goto out_early;
+	size_t n = 0;
+	for (size_t i = 0; i < n_all; i++)
+		if (!skip[i]) {
+			index[n] = i;
+			drafts[n++] = all_drafts[i];
+		}
+	for (size_t k = 0; k < n; k++)
+		seqs[index[k]] = head.size + k;
+	for (size_t i = 0; i < n_all; i++) /* in-batch repeats take their twin's seq */
+		if (skip[i] && twin[i] != SIZE_MAX)
+			seqs[i] = seqs[twin[i]];
+	if (n == 0) {
+		err = CORRIDOR_OK;
+		goto out_early;
+	}
+	if ((err = corridor_merkle_range_load(&range, corridor_node_get, &nc, head.size)) != 0) {
+		err = corridor_diag_set(diag, err, "cannot load the Merkle tree");
+		goto out_early;
+	}
+	corridor_kv_lmdb_init(&kv, l, txn);
+	st.kv = &kv.base;
 	memcpy(st.origin, genesis ? "" : l->origin, genesis ? 1 : strlen(l->origin) + 1);
 	st.operator_key_id = head.operator_key_id;
+	st.content_hash = corridor_stored_content_hash;
+	st.content_ctx = &cc;
 
 	uint64_t time_us = now_us();
 	if (time_us < head.time_us) /* entry times never go backwards */
 		time_us = head.time_us;
 
-	/* One arena: contents, full entries, signing scratch per worker. */
+	/* One arena: contents, then one signature message buffer per thread. */
 	size_t author_len = strlen(vk->name), total = 0;
 	for (size_t i = 0; i < n; i++)
 		total += drafts[i].body_len + strlen(drafts[i].kind) + author_len + 128u;
 	unsigned helpers = n < PARALLEL_SIGN_MIN ? 0u : corridor_cores() - 1u;
 	size_t scratch = ((size_t)helpers + 1) * CORRIDOR_SIG_MSG_BYTES_MAX;
 	struct built *b = calloc(n, sizeof *b);
-	uint8_t *arena = malloc(2 * total + scratch);
+	uint8_t *arena = malloc(total + scratch);
 	uint8_t *full = malloc(CORRIDOR_ENTRY_BYTES_MAX);
 	atomic_uchar *done = calloc(n, sizeof *done);
 	struct sign_pipe pipe = { .signer = signer, .b = b, .n = n, .done = done };
@@ -127,7 +238,7 @@ int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
 		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory building a batch");
 		goto out_free;
 	}
-	pipe.msgs = arena + 2 * total;
+	pipe.msgs = arena + total;
 	corridor_workers_start(&workers, helpers, sign_helper, &pipe);
 
 	/* 1. Build contents one after another: each prev is the previous content hash. */
@@ -206,19 +317,26 @@ int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
 		goto out_free;
 	if (genesis)
 		memcpy(l->origin, st.origin, strlen(st.origin) + 1);
-	/* 4. An operator write signs the new head in the same transaction. */
+	/* 4. A write by the current operator key signs the new head in the same
+	 * transaction (after an operator key rotation, the new key signs next). */
 	if (vk->key_id == head.operator_key_id && strcmp(vk->name, l->origin) == 0)
 		err = corridor_checkpoint_sign_txn(l, txn, &head, signer, diag);
-	*first_seq = head.size - n;
+	if (!err)
+		*appended = n;
 out_free:
 	atomic_store(&pipe.stop, true);
 	corridor_workers_join(&workers);
 	free(done);
 	if (arena)
-		sodium_memzero(arena, 2 * total + scratch);
+		sodium_memzero(arena, total + scratch);
 	free(full);
 	free(arena);
 	free(b);
+out_early:
+	free(skip);
+	free(drafts);
+	free(index);
+	free(twin);
 	return err;
 }
 
@@ -226,23 +344,37 @@ struct append_ctx {
 	const struct corridor_signer *signer;
 	const struct draft *drafts;
 	size_t n;
-	uint64_t first;
+	uint64_t *seqs;
+	size_t appended;
 };
 
 static int append_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct corridor_diag *diag)
 {
 	struct append_ctx *c = vctx;
-	return corridor_append_txn(l, txn, c->signer, c->drafts, c->n, false, &c->first, diag);
+	return corridor_append_txn(l, txn, c->signer, c->drafts, c->n, false, c->seqs, &c->appended,
+				   diag);
 }
 
 int corridor_append(struct corridor_ledger *l, const struct corridor_signer *signer,
-		    const struct draft *drafts, size_t n, uint64_t *first_seq,
+		    const struct draft *drafts, size_t n, uint64_t *seqs, size_t *appended,
 		    struct corridor_diag *diag)
 {
-	struct append_ctx c = { .signer = signer, .drafts = drafts, .n = n };
+	struct append_ctx c = { .signer = signer, .drafts = drafts, .n = n, .seqs = seqs };
 	int err = corridor_ledger_write(l, append_fn, &c, diag);
-	if (!err)
-		*first_seq = c.first;
+	if (appended)
+		*appended = err ? 0 : c.appended;
+	return err;
+}
+
+int corridor_append_one(struct corridor_ledger *l, const struct corridor_signer *signer,
+			const char *kind, const uint8_t *body, size_t body_len, uint64_t *seq,
+			struct corridor_diag *diag)
+{
+	struct draft d = { .kind = kind, .body = body, .body_len = body_len };
+	uint64_t s = 0;
+	int err = corridor_append(l, signer, &d, 1, &s, NULL, diag);
+	if (!err && seq)
+		*seq = s;
 	return err;
 }
 
@@ -264,30 +396,32 @@ int corridor_memo_append(struct corridor_ledger *l, const struct corridor_signer
 			return corridor_diag_set(diag, CORRIDOR_E_INVALID, "memo %zu: %s", i + 1,
 						 d.text);
 	struct draft *drafts = calloc(batch_entries, sizeof *drafts);
+	uint64_t *seqs = calloc(batch_entries, sizeof *seqs);
 	uint8_t *bodies = malloc(batch_entries * (CORRIDOR_MEMO_TEXT_BYTES_MAX + 16u));
 	int err = CORRIDOR_OK;
-	if (!drafts || !bodies) {
+	if (!drafts || !seqs || !bodies) {
 		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
 		goto out_free;
 	}
 	for (size_t at = 0; at < count; at += batch_entries) {
-		size_t n = count - at < batch_entries ? count - at : batch_entries;
+		size_t n = count - at < batch_entries ? count - at : batch_entries, appended;
 		uint8_t *p = bodies;
 		for (size_t i = 0; i < n; i++) {
-			size_t blen = corridor_body_memo(texts[at + i], lens[at + i], p,
+			size_t blen = corridor_body_memo(texts[at + i], lens[at + i], NULL, p,
 							 CORRIDOR_MEMO_TEXT_BYTES_MAX + 16u);
 			CORRIDOR_ASSERT(blen > 0);
 			drafts[i] = (struct draft){ .kind = "memo", .body = p, .body_len = blen };
 			p += blen;
 		}
-		uint64_t first;
-		if ((err = corridor_append(l, signer, drafts, n, &first, diag)) != 0)
+		if ((err = corridor_append(l, signer, drafts, n, seqs, &appended, diag)) != 0)
 			goto out_free;
+		CORRIDOR_ASSERT(appended == n); /* memos without idempotency keys are all new */
 		if (committed)
-			committed(ctx, first, first + n - 1);
+			committed(ctx, seqs[0], seqs[n - 1]);
 	}
 out_free:
 	free(bodies);
+	free(seqs);
 	free(drafts);
 	return err;
 }
@@ -299,13 +433,13 @@ int corridor_checkpoint_sign_txn(struct corridor_ledger *l, MDB_txn *txn,
 				 const struct corridor_signer *signer, struct corridor_diag *diag)
 {
 	const struct corridor_vkey *vk = corridor_signer_vkey(signer);
-	struct keyreg_lmdb kr;
+	struct corridor_kv_lmdb kv;
 	struct key_record rec;
 	if (head->size == 0)
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "the log is empty");
-	corridor_keyreg_lmdb_init(&kr, l, txn, diag);
+	corridor_kv_lmdb_init(&kv, l, txn);
 	if (strcmp(vk->name, l->origin) != 0 || vk->key_id != head->operator_key_id ||
-	    kr.base.get(&kr.base, vk->key_id, vk->name, &rec) != 0 ||
+	    corridor_key_get(&kv.base, vk->name, vk->key_id, &rec) != 0 ||
 	    sodium_memcmp(rec.public_key, vk->public_key, CORRIDOR_PUBLIC_KEY_BYTES) != 0 ||
 	    head->size < rec.valid_from || head->size > rec.valid_until)
 		return corridor_diag_set(diag, CORRIDOR_E_KEY,

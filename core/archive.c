@@ -303,9 +303,11 @@ out_free:
 	return err;
 }
 
-/* The pinned verifier key must be the operator key the log holds at `size`. */
+/* The auditor's verifier key must be one of the operator's keys in the log:
+ * from it, the log's own chain of operator key rotations (each signed by the
+ * key before) leads to the key that signs the checkpoint. */
 static int check_pinned(const struct kind_state *st, const struct corridor_vkey *vkey,
-			uint64_t size, struct corridor_diag *diag)
+			struct corridor_diag *diag)
 {
 	struct key_record rec;
 	if (!vkey)
@@ -314,13 +316,12 @@ static int check_pinned(const struct kind_state *st, const struct corridor_vkey 
 		return corridor_diag_set(diag, CORRIDOR_E_KEY,
 					 "the verifier key is named '%s', the ledger's origin is '%s'",
 					 vkey->name, st->origin);
-	if (vkey->key_id != st->operator_key_id ||
-	    st->keys->get(st->keys, vkey->key_id, vkey->name, &rec) != 0 ||
-	    sodium_memcmp(rec.public_key, vkey->public_key, 32) != 0 || size < rec.valid_from ||
-	    size > rec.valid_until)
+	if (vkey->sigtype != CORRIDOR_SIGTYPE_ED25519 ||
+	    corridor_key_get(st->kv, vkey->name, vkey->key_id, &rec) != 0 ||
+	    sodium_memcmp(rec.public_key, vkey->public_key, 32) != 0)
 		return corridor_diag_set(diag, CORRIDOR_E_KEY,
-					 "the verifier key is not the operator key this log names "
-					 "for its checkpoint");
+					 "the verifier key is not one of the operator keys this log "
+					 "records");
 	return CORRIDOR_OK;
 }
 
@@ -357,7 +358,7 @@ int corridor_archive_verify(const char *path, const struct corridor_vkey *vkey,
 					"archive header origin does not match its genesis entry");
 		goto out_close;
 	}
-	if ((err = check_pinned(st, vkey, a.size, diag)) != 0)
+	if ((err = check_pinned(st, vkey, diag)) != 0)
 		goto out_close;
 	err = corridor_checkpoint_check(st, a.cp, a.cp_len, a.size, root, diag);
 out_close:
@@ -400,26 +401,6 @@ static int import_entry(void *ctx, uint64_t seq, const uint8_t *bytes, size_t le
 	return rc ? corridor_lmdb_err(c->l, rc, "cannot store an entry", diag) : CORRIDOR_OK;
 }
 
-/* Loads the replica's key index into the verifier. */
-static int load_keys(struct corridor_ledger *l, MDB_txn *txn, struct keyreg_mem *mem,
-		     struct corridor_diag *diag)
-{
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc = mdb_cursor_open(txn, l->keys, &cur), err = CORRIDOR_OK;
-	if (rc)
-		return corridor_lmdb_err(l, rc, "cannot read the key index", diag);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !err;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		struct key_record r;
-		err = corridor_key_record_decode(k.mv_data, k.mv_size, v.mv_data, v.mv_size, &r);
-		if (!err)
-			err = mem->base.put(&mem->base, &r);
-	}
-	mdb_cursor_close(cur);
-	return err ? corridor_diag_set(diag, err, "cannot load the key index") : CORRIDOR_OK;
-}
-
 static int import_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct corridor_diag *diag)
 {
 	struct import_ctx *c = vctx;
@@ -451,12 +432,14 @@ static int import_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct
 	struct verifier_hooks hooks = { .node = import_node, .entry = import_entry, .ctx = c };
 	if ((err = corridor_verifier_new(&v, head.size, head.tip, head.time_us, &range, &hooks)) != 0)
 		return corridor_diag_set(diag, err, "out of memory");
+	/* The replica's own tables take the state: nothing to load or copy. */
+	struct corridor_kv_lmdb kv;
+	corridor_kv_lmdb_init(&kv, l, txn);
+	corridor_verifier_use_kv(v, &kv.base, corridor_stored_content_hash, &nc);
 	struct kind_state *st = corridor_verifier_state(v);
 	if (!c->fresh) {
 		memcpy(st->origin, l->origin, strlen(l->origin) + 1);
 		st->operator_key_id = head.operator_key_id;
-		if ((err = load_keys(l, txn, corridor_verifier_keys(v), diag)) != 0)
-			goto out_free;
 	}
 	/* Rewind to the first entry (the header was parsed at open). */
 	{
@@ -474,7 +457,7 @@ static int import_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct
 		goto out_free;
 	uint8_t root[CORRIDOR_HASH_BYTES];
 	corridor_merkle_range_root(corridor_verifier_range(v), root);
-	if ((err = check_pinned(st, c->vkey, a->size, diag)) != 0 ||
+	if ((err = check_pinned(st, c->vkey, diag)) != 0 ||
 	    (err = corridor_checkpoint_check(st, a->cp, a->cp_len, a->size, root, diag)) != 0)
 		goto out_free;
 	/* The new checkpoint must be consistent with the replica's latest one. */
@@ -506,13 +489,7 @@ static int import_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct
 			goto out_free;
 		}
 	}
-	/* Store the derived state: keys, head, checkpoint. */
-	struct keyreg_mem *mem = corridor_verifier_keys(v);
-	struct keyreg_lmdb kr;
-	corridor_keyreg_lmdb_init(&kr, l, txn, diag);
-	for (size_t i = 0; i < mem->count; i++)
-		if ((err = kr.base.put(&kr.base, &mem->recs[i])) != 0)
-			goto out_free;
+	/* Store the head and the checkpoint. */
 	head.size = a->size;
 	memcpy(head.root, root, CORRIDOR_HASH_BYTES);
 	corridor_verifier_tip(v, head.tip, &head.time_us);

@@ -107,11 +107,13 @@ int corridor_vkey_parse(const char *s, size_t len, struct corridor_vkey *out)
 	size_t raw_len = 0;
 	if (corridor_unbase64(p1 + 10, rest - 9, raw, sizeof raw, &raw_len) != 0)
 		return CORRIDOR_E_MALFORMED;
-	if (raw_len != 1 + CORRIDOR_PUBLIC_KEY_BYTES || raw[0] != CORRIDOR_SIGTYPE_ED25519)
+	if (raw_len != 1 + CORRIDOR_PUBLIC_KEY_BYTES ||
+	    (raw[0] != CORRIDOR_SIGTYPE_ED25519 && raw[0] != CORRIDOR_SIGTYPE_COSIGNATURE))
 		return CORRIDOR_E_MALFORMED;
 	uint32_t id = corridor_be32_get(idb);
-	if (corridor_key_id(s, name_len, CORRIDOR_SIGTYPE_ED25519, raw + 1) != id)
+	if (corridor_key_id(s, name_len, raw[0], raw + 1) != id)
 		return CORRIDOR_E_MALFORMED;
+	out->sigtype = raw[0];
 	memcpy(out->name, s, name_len);
 	out->name[name_len] = '\0';
 	out->key_id = id;
@@ -123,12 +125,20 @@ void corridor_vkey_format(const struct corridor_vkey *vk, char out[CORRIDOR_VKEY
 {
 	uint8_t raw[1 + CORRIDOR_PUBLIC_KEY_BYTES];
 	char b64[64];
-	raw[0] = CORRIDOR_SIGTYPE_ED25519;
+	raw[0] = vk->sigtype ? vk->sigtype : CORRIDOR_SIGTYPE_ED25519;
 	memcpy(raw + 1, vk->public_key, CORRIDOR_PUBLIC_KEY_BYTES);
 	corridor_base64(raw, sizeof raw, b64);
 	int n = snprintf(out, CORRIDOR_VKEY_BYTES_MAX + 1, "%s+%08x+%s", vk->name,
 			 (unsigned)vk->key_id, b64);
 	CORRIDOR_ASSERT(n > 0 && (size_t)n <= CORRIDOR_VKEY_BYTES_MAX);
+}
+
+void corridor_vkey_as_cosigner(const struct corridor_vkey *vk, struct corridor_vkey *out)
+{
+	*out = *vk;
+	out->sigtype = CORRIDOR_SIGTYPE_COSIGNATURE;
+	out->key_id = corridor_key_id(vk->name, strlen(vk->name), CORRIDOR_SIGTYPE_COSIGNATURE,
+				      vk->public_key);
 }
 
 static int signer_new(const char *name, const uint8_t seed[SEED_BYTES], struct corridor_signer **out)
@@ -147,6 +157,7 @@ static int signer_new(const char *name, const uint8_t seed[SEED_BYTES], struct c
 	crypto_sign_seed_keypair(s->vk.public_key, s->secret, seed);
 	sodium_mprotect_readonly(s->secret);
 	memcpy(s->vk.name, name, name_len + 1);
+	s->vk.sigtype = CORRIDOR_SIGTYPE_ED25519;
 	s->vk.key_id = corridor_key_id(name, name_len, CORRIDOR_SIGTYPE_ED25519, s->vk.public_key);
 	*out = s;
 	return CORRIDOR_OK;
@@ -367,6 +378,7 @@ static int parse_keyfile(const uint8_t *buf, size_t len, struct keyfile *kf)
 	if (take_line(&p, end, "public", &v, &vl) ||
 	    b64_exact(v, vl, kf->vk.public_key, CORRIDOR_PUBLIC_KEY_BYTES))
 		return CORRIDOR_E_MALFORMED;
+	kf->vk.sigtype = CORRIDOR_SIGTYPE_ED25519;
 	kf->vk.key_id = corridor_key_id(kf->vk.name, strlen(kf->vk.name), CORRIDOR_SIGTYPE_ED25519,
 					kf->vk.public_key);
 	if (take_line(&p, end, "kdf", &v, &vl))

@@ -235,7 +235,7 @@ static int env_open(const char *dir, struct corridor_ledger **out, struct corrid
 		free(l);
 		return corridor_lmdb_err(NULL, rc, "cannot create the LMDB environment", diag);
 	}
-	mdb_env_set_maxdbs(l->env, 8);
+	mdb_env_set_maxdbs(l->env, 16);
 	/* CORRIDOR_MAP_BYTES sets the initial map of a new ledger (README); the
 	 * map grows by doubling when full, and an existing ledger keeps its own. */
 	size_t map_bytes = MAP_BYTES_INITIAL;
@@ -261,9 +261,12 @@ static int env_open(const char *dir, struct corridor_ledger **out, struct corrid
 	int err = corridor_txn_begin(l, 0, &txn, diag);
 	if (err)
 		goto out_close;
-	const char *names[5] = { "meta", "entries", "nodes", "keys", "checkpoints" };
-	MDB_dbi *dbis[5] = { &l->meta, &l->entries, &l->nodes, &l->keys, &l->checkpoints };
-	for (int i = 0; i < 5; i++) {
+	const char *names[8] = { "meta",   "entries", "nodes", "checkpoints",
+				 "cosigned", "keys",   "parties", "idem" };
+	MDB_dbi *dbis[8] = { &l->meta,	   &l->entries,		&l->nodes,
+			     &l->checkpoints, &l->cosigned,	&l->state[STATE_KEYS],
+			     &l->state[STATE_PARTIES], &l->state[STATE_IDEM] };
+	for (int i = 0; i < 8; i++) {
 		rc = mdb_dbi_open(txn, names[i], MDB_CREATE, dbis[i]);
 		if (rc) {
 			mdb_txn_abort(txn);
@@ -418,8 +421,9 @@ static int init_txn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct 
 	size_t blen = corridor_body_genesis(vk->name, vk->public_key, body, sizeof body);
 	CORRIDOR_ASSERT(blen > 0);
 	struct draft d = { .kind = "genesis", .body = body, .body_len = blen };
-	uint64_t first;
-	return corridor_append_txn(l, txn, c->op, &d, 1, true, &first, diag);
+	uint64_t seq;
+	size_t appended;
+	return corridor_append_txn(l, txn, c->op, &d, 1, true, &seq, &appended, diag);
 }
 
 int corridor_ledger_create(const char *dir, const struct corridor_signer *operator_key,

@@ -16,9 +16,14 @@
 #define TXN_BEGIN_RETRIES_MAX 8u
 #define KEYS_MAX 65536u
 
+/* Derived-state tables (state.c): keys, parties, idempotency keys. */
+enum state_table { STATE_KEYS = 0, STATE_PARTIES = 1, STATE_IDEM = 2, STATE_TABLES = 3 };
+extern const char *const corridor_state_table_names[STATE_TABLES];
+
 struct corridor_ledger {
 	MDB_env *env;
-	MDB_dbi meta, entries, nodes, keys, checkpoints;
+	MDB_dbi meta, entries, nodes, checkpoints, cosigned;
+	MDB_dbi state[STATE_TABLES];
 	char origin[CORRIDOR_NAME_BYTES_MAX + 1];
 	bool replica;
 	bool map_full; /* set by lmdb_err when a write ran out of map */
@@ -59,6 +64,8 @@ struct node_ctx {
 int corridor_node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[CORRIDOR_HASH_BYTES]);
 int corridor_node_put(void *ctx, unsigned level, uint64_t index,
 		      const uint8_t hash[CORRIDOR_HASH_BYTES]);
+/* The content hash of a stored entry, read through the txn of a node_ctx. */
+int corridor_stored_content_hash(void *ctx, uint64_t seq, uint8_t out[CORRIDOR_HASH_BYTES]);
 #define NODE_KEY_BYTES 9u
 void corridor_node_key(unsigned level, uint64_t index, uint8_t key[NODE_KEY_BYTES]);
 
@@ -75,8 +82,46 @@ int corridor_replica_init_txn(struct corridor_ledger *l, MDB_txn *txn, const cha
 /* Removes an uninitialised environment a failed create left behind. */
 void corridor_env_discard(const char *dir);
 
-/* ---- key registry ---- */
+/* ---- derived state as key-value tables ---- */
 
+#define CORRIDOR_KV_KEY_BYTES_MAX 511u /* LMDB's default key limit */
+typedef int (*corridor_kv_scan_fn)(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val,
+				   size_t vlen);
+struct corridor_kv {
+	/* 0, CORRIDOR_E_NOTFOUND or an error; *val stays valid until the next put. */
+	int (*get)(struct corridor_kv *kv, unsigned table, const uint8_t *key, size_t klen,
+		   const uint8_t **val, size_t *vlen);
+	int (*put)(struct corridor_kv *kv, unsigned table, const uint8_t *key, size_t klen,
+		   const uint8_t *val, size_t vlen);
+	/* Every record whose key starts with prefix (order not guaranteed). */
+	int (*scan)(struct corridor_kv *kv, unsigned table, const uint8_t *prefix, size_t plen,
+		    corridor_kv_scan_fn fn, void *ctx);
+};
+struct corridor_kv_lmdb {
+	struct corridor_kv base;
+	struct corridor_ledger *l;
+	MDB_txn *txn;
+};
+void corridor_kv_lmdb_init(struct corridor_kv_lmdb *k, struct corridor_ledger *l, MDB_txn *txn);
+struct kv_slot {
+	uint8_t *key, *val;
+	size_t klen, vlen;
+	uint64_t hash;
+};
+struct corridor_kv_mem_table {
+	struct kv_slot *slots;
+	size_t cap, count;
+};
+struct corridor_kv_mem {
+	struct corridor_kv base;
+	struct corridor_kv_mem_table tables[STATE_TABLES];
+};
+void corridor_kv_mem_init(struct corridor_kv_mem *m);
+void corridor_kv_mem_release(struct corridor_kv_mem *m);
+int corridor_kv_compare(struct corridor_ledger *l, MDB_txn *txn, struct corridor_kv_mem *m,
+			struct corridor_diag *diag);
+
+/* Key records: key = name || 0x00 || be32(key id); value = pub || from || until. */
 struct key_record {
 	uint32_t key_id;
 	char name[CORRIDOR_NAME_BYTES_MAX + 1];
@@ -85,43 +130,22 @@ struct key_record {
 	uint64_t valid_until; /* last seq this key may sign (UINT64_MAX: open) */
 };
 #define KEY_VALUE_BYTES (32u + 8u + 8u)
-
-struct keyreg {
-	/* Returns 0, CORRIDOR_E_NOTFOUND or an error. */
-	int (*get)(struct keyreg *r, uint32_t key_id, const char *name, struct key_record *out);
-	int (*put)(struct keyreg *r, const struct key_record *rec);
-};
-
-/* In memory (verify, archives). */
-struct keyreg_mem {
-	struct keyreg base;
-	struct key_record *recs;
-	size_t count, cap;
-};
-void corridor_keyreg_mem_init(struct keyreg_mem *m);
-void corridor_keyreg_mem_release(struct keyreg_mem *m);
-
-/* In LMDB (writes). */
-struct keyreg_lmdb {
-	struct keyreg base;
-	struct corridor_ledger *l;
-	MDB_txn *txn;
-	struct corridor_diag *diag;
-};
-void corridor_keyreg_lmdb_init(struct keyreg_lmdb *k, struct corridor_ledger *l, MDB_txn *txn,
-			       struct corridor_diag *diag);
-void corridor_key_record_encode(const struct key_record *r, uint8_t *key, size_t *key_len,
-				uint8_t value[KEY_VALUE_BYTES]);
-int corridor_key_record_decode(const uint8_t *key, size_t key_len, const uint8_t *value,
-			       size_t value_len, struct key_record *out);
+int corridor_key_get(struct corridor_kv *kv, const char *name, uint32_t key_id,
+		     struct key_record *out);
+int corridor_key_put(struct corridor_kv *kv, const struct key_record *r);
+int corridor_key_record_decode(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
+			       struct key_record *out);
 
 /* ---- entry kinds ---- */
 
 /* What processing an entry may read and change. */
 struct kind_state {
-	struct keyreg *keys;
+	struct corridor_kv *kv;
 	char origin[CORRIDOR_NAME_BYTES_MAX + 1]; /* empty until genesis */
 	uint32_t operator_key_id;
+	/* The content hash of an earlier entry (attestations). */
+	int (*content_hash)(void *ctx, uint64_t seq, uint8_t out[CORRIDOR_HASH_BYTES]);
+	void *content_ctx;
 };
 
 /* Checks an entry's body against its kind, that its author's key is valid at
@@ -134,7 +158,34 @@ int corridor_kind_process(struct kind_state *st, const struct corridor_entry *e,
 /* Body encoders. Return the length written into buf, or 0 if it does not fit. */
 size_t corridor_body_genesis(const char *origin, const uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES],
 			     uint8_t *buf, size_t cap);
-size_t corridor_body_memo(const char *text, size_t len, uint8_t *buf, size_t cap);
+size_t corridor_body_memo(const char *text, size_t len, const char *idem, uint8_t *buf, size_t cap);
+
+/* The role rule a kind's author must satisfy (roles.c). */
+enum kind_rule {
+	RULE_GENESIS,          /* seq 0, the operator introducing itself */
+	RULE_OPERATOR,         /* the operator only */
+	RULE_SELF,             /* any registered party, acting on itself */
+	RULE_OPERATOR_OR_SELF, /* the operator, or the party the body names */
+	RULE_ANY,              /* any registered party */
+	RULE_ROLE,             /* a party holding `role` */
+	RULE_CONTRACT_PARTY,   /* seller or buyer of the contract (contracts issue) */
+	RULE_RECORDER,         /* the metering party or the other contract party */
+	RULE_PAYEE_OR_ROLE,    /* the payee, or a party holding `role` */
+};
+struct kind_rule_def {
+	const char *kind;
+	enum kind_rule rule;
+	unsigned role; /* for RULE_ROLE and RULE_PAYEE_OR_ROLE */
+	bool implemented;
+};
+const struct kind_rule_def *corridor_kind_rule(const char *kind);
+/* Checks the generic part of the rule: who the author is and what roles it
+ * holds. `target` is the party the body names (RULE_OPERATOR_OR_SELF). */
+int corridor_rule_check(const struct kind_rule_def *r, const struct kind_state *st,
+			const char *author, unsigned author_roles, const char *target,
+			uint64_t seq, struct corridor_diag *diag);
+/* Reads a party's roles from the state (0 and CORRIDOR_E_NOTFOUND if none). */
+int corridor_party_roles(struct corridor_kv *kv, const char *id, unsigned *roles);
 
 /* ---- appends ---- */
 
@@ -144,14 +195,27 @@ struct draft {
 	size_t body_len;
 };
 /* Appends drafts [0, n) in one write transaction (n <= CORRIDOR_BATCH_ENTRIES_MAX),
- * signed by `signer` and, if the signer is the operator, with a freshly signed
- * checkpoint. */
+ * signed by `signer` and, if the signer is the current operator key, with a
+ * freshly signed checkpoint. A draft whose body carries an idempotency key
+ * already used by this author for this kind with the same body is not written
+ * again: seqs[i] receives the existing seq (with another body: refused).
+ * seqs (n of them) receives every draft's seq; *appended how many are new. */
 int corridor_append(struct corridor_ledger *l, const struct corridor_signer *signer,
-		    const struct draft *drafts, size_t n, uint64_t *first_seq,
+		    const struct draft *drafts, size_t n, uint64_t *seqs, size_t *appended,
 		    struct corridor_diag *diag);
 int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
 			const struct corridor_signer *signer, const struct draft *drafts,
-			size_t n, bool genesis, uint64_t *first_seq, struct corridor_diag *diag);
+			size_t n, bool genesis, uint64_t *seqs, size_t *appended,
+			struct corridor_diag *diag);
+/* Appends one draft and returns its seq (existing, for an idempotent retry). */
+int corridor_append_one(struct corridor_ledger *l, const struct corridor_signer *signer,
+			const char *kind, const uint8_t *body, size_t body_len, uint64_t *seq,
+			struct corridor_diag *diag);
+/* The idempotency index: key = author || 0 || kind || 0 || idempotency key. */
+size_t corridor_idem_key(const char *author, const char *kind, const char *idem, size_t idem_len,
+			 uint8_t *out);
+/* Checks an idempotency key: 1..CORRIDOR_IDEM_BYTES_MAX bytes, UTF-8, printable. */
+int corridor_idem_check(const char *s, size_t len, struct corridor_diag *diag);
 
 /* ---- streaming verifier (verify, archives, import) ---- */
 
@@ -173,7 +237,13 @@ int corridor_verifier_new(struct verifier **out, uint64_t first,
 			  const uint8_t tip[CORRIDOR_HASH_BYTES], uint64_t time_us,
 			  const struct corridor_merkle_range *range, const struct verifier_hooks *h);
 struct kind_state *corridor_verifier_state(struct verifier *v);
-struct keyreg_mem *corridor_verifier_keys(struct verifier *v);
+/* Makes the verifier keep its state in kv instead of its own memory tables
+ * (imports write straight into the replica's LMDB tables), and look up the
+ * content hash of entries before `first` through fn. */
+void corridor_verifier_use_kv(struct verifier *v, struct corridor_kv *kv,
+			      int (*fn)(void *ctx, uint64_t seq, uint8_t out[CORRIDOR_HASH_BYTES]),
+			      void *ctx);
+struct corridor_kv_mem *corridor_verifier_mem(struct verifier *v);
 const struct corridor_merkle_range *corridor_verifier_range(const struct verifier *v);
 void corridor_verifier_tip(const struct verifier *v, uint8_t tip[CORRIDOR_HASH_BYTES],
 			   uint64_t *time_us);
@@ -190,5 +260,12 @@ int corridor_checkpoint_check(const struct kind_state *st, const char *note, siz
 			      struct corridor_diag *diag);
 
 int corridor_mp_uint(const uint8_t *v, size_t len, uint64_t *out);
+
+/* Every signature line of a checkpoint note other than the operator's (marked
+ * verified by corridor_note_open) must be a valid cosignature by a party with
+ * the auditor role, with one of the keys the state records for it. */
+int corridor_cosignatures_check(const struct kind_state *st, const char *buf,
+				const struct corridor_note *note, uint64_t size,
+				struct corridor_diag *diag);
 
 #endif

@@ -30,12 +30,17 @@ struct slot {
 };
 
 struct verifier {
-	uint64_t next_seq;
+	uint64_t first, next_seq;
 	uint8_t tip[CORRIDOR_HASH_BYTES];
 	uint64_t time_us;
 	struct corridor_merkle_range range;
-	struct keyreg_mem keys;
+	struct corridor_kv_mem mem; /* the state, unless use_kv points elsewhere */
 	struct kind_state st;
+	/* content hashes of the entries seen, for attestations */
+	uint8_t (*hashes)[CORRIDOR_HASH_BYTES];
+	size_t hashes_cap;
+	int (*before)(void *ctx, uint64_t seq, uint8_t out[CORRIDOR_HASH_BYTES]);
+	void *before_ctx;
 	struct verifier_hooks h;
 	struct slot *slots;
 	atomic_uchar *a_done; /* per slot: decoded */
@@ -44,6 +49,34 @@ struct verifier {
 
 /* Below this many entries a chunk is checked by the calling thread alone. */
 #define PIPELINE_MIN 32u
+
+/* Content hashes of entries this verifier saw, else of the ones before it. */
+static int seen_content_hash(void *ctx, uint64_t seq, uint8_t out[CORRIDOR_HASH_BYTES])
+{
+	struct verifier *v = ctx;
+	if (seq >= v->first && seq < v->next_seq) {
+		memcpy(out, v->hashes[seq - v->first], CORRIDOR_HASH_BYTES);
+		return CORRIDOR_OK;
+	}
+	if (seq < v->first && v->before)
+		return v->before(v->before_ctx, seq, out);
+	return CORRIDOR_E_NOTFOUND;
+}
+
+static int remember_hash(struct verifier *v, const uint8_t hash[CORRIDOR_HASH_BYTES])
+{
+	size_t i = (size_t)(v->next_seq - v->first);
+	if (i == v->hashes_cap) {
+		size_t cap = v->hashes_cap ? 2 * v->hashes_cap : 4096;
+		void *n = realloc(v->hashes, cap * CORRIDOR_HASH_BYTES);
+		if (!n)
+			return CORRIDOR_E_NOMEM;
+		v->hashes = n;
+		v->hashes_cap = cap;
+	}
+	memcpy(v->hashes[i], hash, CORRIDOR_HASH_BYTES);
+	return CORRIDOR_OK;
+}
 
 int corridor_verifier_new(struct verifier **out, uint64_t first,
 			  const uint8_t tip[CORRIDOR_HASH_BYTES], uint64_t time_us,
@@ -59,14 +92,16 @@ int corridor_verifier_new(struct verifier **out, uint64_t first,
 		corridor_verifier_free(v);
 		return CORRIDOR_E_NOMEM;
 	}
-	v->next_seq = first;
+	v->first = v->next_seq = first;
 	memcpy(v->tip, tip, CORRIDOR_HASH_BYTES);
 	v->time_us = time_us;
 	v->range = *range;
-	corridor_keyreg_mem_init(&v->keys);
-	v->st.keys = &v->keys.base;
+	corridor_kv_mem_init(&v->mem);
+	v->st.kv = &v->mem.base;
 	v->st.origin[0] = '\0';
 	v->st.operator_key_id = 0;
+	v->st.content_hash = seen_content_hash;
+	v->st.content_ctx = v;
 	if (h)
 		v->h = *h;
 	*out = v;
@@ -77,7 +112,8 @@ void corridor_verifier_free(struct verifier *v)
 {
 	if (!v)
 		return;
-	corridor_keyreg_mem_release(&v->keys);
+	corridor_kv_mem_release(&v->mem);
+	free(v->hashes);
 	free(v->slots);
 	free(v->a_done);
 	free(v->scratch);
@@ -89,9 +125,18 @@ struct kind_state *corridor_verifier_state(struct verifier *v)
 	return &v->st;
 }
 
-struct keyreg_mem *corridor_verifier_keys(struct verifier *v)
+struct corridor_kv_mem *corridor_verifier_mem(struct verifier *v)
 {
-	return &v->keys;
+	return &v->mem;
+}
+
+void corridor_verifier_use_kv(struct verifier *v, struct corridor_kv *kv,
+			      int (*fn)(void *ctx, uint64_t seq, uint8_t out[CORRIDOR_HASH_BYTES]),
+			      void *ctx)
+{
+	v->st.kv = kv;
+	v->before = fn;
+	v->before_ctx = ctx;
 }
 
 const struct corridor_merkle_range *corridor_verifier_range(const struct verifier *v)
@@ -218,6 +263,8 @@ static int accept_one(struct verifier *v, struct slot *s, uint64_t seq, struct c
 	}
 	memcpy(v->tip, s->content_hash, CORRIDOR_HASH_BYTES);
 	v->time_us = s->e.time_us;
+	if ((err = remember_hash(v, s->content_hash)) != 0)
+		return corridor_diag_seq(d, err, seq, "out of memory");
 	struct node_hook_ctx nh = { .v = v, .diag = d };
 	err = corridor_merkle_range_append(&v->range, s->leaf, v->h.node ? node_hook : NULL, &nh);
 	if (err) {
@@ -302,7 +349,7 @@ int corridor_checkpoint_check(const struct kind_state *st, const char *note, siz
 	int err;
 	if (!parsed)
 		return CORRIDOR_E_NOMEM;
-	if (st->keys->get(st->keys, st->operator_key_id, st->origin, &rec) != 0 ||
+	if (corridor_key_get(st->kv, st->origin, st->operator_key_id, &rec) != 0 ||
 	    size < rec.valid_from || size > rec.valid_until) {
 		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
 					"checkpoint %llu: no operator key is valid at that size",
@@ -311,6 +358,7 @@ int corridor_checkpoint_check(const struct kind_state *st, const char *note, siz
 	}
 	memcpy(vk.name, rec.name, sizeof vk.name);
 	vk.key_id = rec.key_id;
+	vk.sigtype = CORRIDOR_SIGTYPE_ED25519;
 	memcpy(vk.public_key, rec.public_key, CORRIDOR_PUBLIC_KEY_BYTES);
 	err = corridor_note_open(note, note_len, &vk, 1, parsed);
 	if (err) {
@@ -329,7 +377,7 @@ int corridor_checkpoint_check(const struct kind_state *st, const char *note, siz
 					(unsigned long long)size);
 		goto out_free;
 	}
-	err = CORRIDOR_OK;
+	err = corridor_cosignatures_check(st, note, parsed, size, diag);
 out_free:
 	free(parsed);
 	return err;
@@ -387,38 +435,6 @@ static int lv_entry(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len,
 	if (c->cp_rc == 0 && c->cp_key.mv_size != 8)
 		return corridor_diag_set(diag, CORRIDOR_E_VERIFY, "checkpoint table is corrupt");
 	return CORRIDOR_OK;
-}
-
-static int compare_keys(struct corridor_ledger *l, MDB_txn *txn, struct keyreg_mem *mem,
-			struct corridor_diag *diag)
-{
-	MDB_cursor *cur;
-	MDB_val k, v;
-	size_t stored = 0;
-	int rc = mdb_cursor_open(txn, l->keys, &cur);
-	if (rc)
-		return corridor_lmdb_err(l, rc, "cannot read the key index", diag);
-	int err = CORRIDOR_OK;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		struct key_record s, m;
-		stored++;
-		if (corridor_key_record_decode(k.mv_data, k.mv_size, v.mv_data, v.mv_size, &s) != 0 ||
-		    mem->base.get(&mem->base, s.key_id, s.name, &m) != 0 ||
-		    memcmp(s.public_key, m.public_key, 32) != 0 || s.valid_from != m.valid_from ||
-		    s.valid_until != m.valid_until) {
-			err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
-						"key index record %08x differs from the entries",
-						(unsigned)s.key_id);
-			break;
-		}
-	}
-	mdb_cursor_close(cur);
-	if (!err && stored != mem->count)
-		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
-					"key index holds %zu keys, the entries register %zu", stored,
-					mem->count);
-	return err;
 }
 
 int corridor_ledger_verify(struct corridor_ledger *l, corridor_progress_fn progress, void *pctx,
@@ -523,7 +539,7 @@ int corridor_ledger_verify(struct corridor_ledger *l, corridor_progress_fn progr
 					(unsigned long long)corridor_be64_get(c.cp_key.mv_data));
 		goto out_abort;
 	}
-	err = compare_keys(l, txn, corridor_verifier_keys(v), diag);
+	err = corridor_kv_compare(l, txn, corridor_verifier_mem(v), diag);
 out_abort:
 	if (cur)
 		mdb_cursor_close(cur);

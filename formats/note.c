@@ -104,8 +104,8 @@ int corridor_note_open(const char *buf, size_t len, const struct corridor_vkey *
 			if (keys[j].key_id == s->key_id && strlen(keys[j].name) == s->name_len &&
 			    memcmp(keys[j].name, buf + s->name_off, s->name_len) == 0)
 				k = &keys[j];
-		if (!k)
-			continue; /* unknown keys are ignored */
+		if (!k || k->sigtype == CORRIDOR_SIGTYPE_COSIGNATURE)
+			continue; /* unknown keys are ignored; cosigners are checked apart */
 		bool seen = false; /* repeated signatures by one key: the first counts */
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = out->sigs[j].verified && out->sigs[j].key_id == s->key_id &&
@@ -201,6 +201,80 @@ int corridor_checkpoint_format(const struct corridor_checkpoint *cp, char *out, 
 	char b64[64];
 	corridor_base64(cp->root, CORRIDOR_HASH_BYTES, b64);
 	int n = snprintf(out, cap, "%s\n%llu\n%s\n", cp->origin, (unsigned long long)cp->size, b64);
+	if (n < 0 || (size_t)n >= cap)
+		return CORRIDOR_E_LIMIT;
+	*out_len = (size_t)n;
+	return CORRIDOR_OK;
+}
+
+/* ---- c2sp.org/tlog-cosignature (Ed25519, type 0x04) ---- */
+
+#define COSIG_PREFIX "cosignature/v1\ntime "
+#define COSIG_MSG_EXTRA 64u
+
+/* "cosignature/v1\ntime <t>\n" || text, into a malloc'd buffer. */
+static uint8_t *cosig_message(const char *text, size_t text_len, uint64_t t, size_t *len)
+{
+	char head[64];
+	int n = snprintf(head, sizeof head, COSIG_PREFIX "%llu\n", (unsigned long long)t);
+	CORRIDOR_ASSERT(n > 0 && (size_t)n < sizeof head);
+	uint8_t *msg = malloc((size_t)n + text_len);
+	if (!msg)
+		return NULL;
+	memcpy(msg, head, (size_t)n);
+	memcpy(msg + n, text, text_len);
+	*len = (size_t)n + text_len;
+	return msg;
+}
+
+int corridor_cosignature_verify(const char *buf, const struct corridor_note *note, size_t i,
+				const struct corridor_vkey *cosigner, uint64_t *time_out)
+{
+	const struct corridor_note_sig *s = &note->sigs[i];
+	if (cosigner->sigtype != CORRIDOR_SIGTYPE_COSIGNATURE || s->key_id != cosigner->key_id ||
+	    s->name_len != strlen(cosigner->name) ||
+	    memcmp(buf + s->name_off, cosigner->name, s->name_len) != 0)
+		return CORRIDOR_E_KEY;
+	if (s->sig_len != 8 + CORRIDOR_SIGNATURE_BYTES)
+		return CORRIDOR_E_SIGNATURE;
+	uint64_t t = 0;
+	for (int k = 0; k < 8; k++)
+		t = t << 8 | s->sig[k];
+	if (t > (uint64_t)INT64_MAX)
+		return CORRIDOR_E_SIGNATURE;
+	size_t len;
+	uint8_t *msg = cosig_message(buf, note->text_len, t, &len);
+	if (!msg)
+		return CORRIDOR_E_NOMEM;
+	int rc = crypto_sign_verify_detached(s->sig + 8, msg, len, cosigner->public_key);
+	free(msg);
+	if (rc != 0)
+		return CORRIDOR_E_SIGNATURE;
+	if (time_out)
+		*time_out = t;
+	return CORRIDOR_OK;
+}
+
+int corridor_cosignature_line(const char *text, size_t text_len,
+			      const struct corridor_signer *cosigner, uint64_t time_s, char *out,
+			      size_t cap, size_t *out_len)
+{
+	struct corridor_vkey cv;
+	uint8_t raw[4 + 8 + CORRIDOR_SIGNATURE_BYTES];
+	char b64[sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_ORIGINAL)];
+	size_t len;
+	if (time_s > (uint64_t)INT64_MAX)
+		return CORRIDOR_E_INVALID;
+	corridor_vkey_as_cosigner(corridor_signer_vkey(cosigner), &cv);
+	uint8_t *msg = cosig_message(text, text_len, time_s, &len);
+	if (!msg)
+		return CORRIDOR_E_NOMEM;
+	corridor_be32_put(raw, cv.key_id);
+	corridor_be64_put(raw + 4, time_s);
+	corridor_signer_sign(cosigner, msg, len, raw + 12);
+	free(msg);
+	corridor_base64(raw, sizeof raw, b64);
+	int n = snprintf(out, cap, "%s%s %s\n", SIG_PREFIX, cv.name, b64);
 	if (n < 0 || (size_t)n >= cap)
 		return CORRIDOR_E_LIMIT;
 	*out_len = (size_t)n;

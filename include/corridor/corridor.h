@@ -73,6 +73,18 @@ extern "C" {
 #define CORRIDOR_VKEY_BYTES_MAX (CORRIDOR_NAME_BYTES_MAX + 1u + 8u + 1u + 44u)
 /** Bytes of a passphrase. */
 #define CORRIDOR_PASSPHRASE_BYTES_MAX 1024u
+/** Bytes of an idempotency key. */
+#define CORRIDOR_IDEM_BYTES_MAX 128u
+/** Bytes of a party id ([A-Z0-9-]). */
+#define CORRIDOR_PARTY_ID_BYTES_MAX 32u
+/** Bytes of a party's display name. */
+#define CORRIDOR_PARTY_NAME_BYTES_MAX 128u
+/** Bank accounts (IBANs) of one party. */
+#define CORRIDOR_PARTY_IBANS_MAX 8u
+/** Keys one party has had (shown by corridor_party_get). */
+#define CORRIDOR_PARTY_KEYS_MAX 64u
+/** Bytes of a free-text reason or note in a body. */
+#define CORRIDOR_REASON_BYTES_MAX 1024u
 /** Worker threads for parallel signing and verification. */
 #define CORRIDOR_THREADS_MAX 64u
 /** Bytes of a diagnostic line. */
@@ -154,12 +166,15 @@ enum corridor_kdf {
 
 /** C2SP signature type bytes. */
 #define CORRIDOR_SIGTYPE_ED25519 0x01u
+/** c2sp.org/tlog-cosignature: timestamped Ed25519 cosignatures. */
+#define CORRIDOR_SIGTYPE_COSIGNATURE 0x04u
 
 /** A public key as a C2SP verifier key: name+hex8(keyid)+base64(0x01||pub). */
 struct corridor_vkey {
 	char name[CORRIDOR_NAME_BYTES_MAX + 1];
 	uint32_t key_id;
 	uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES];
+	uint8_t sigtype; /* CORRIDOR_SIGTYPE_ED25519 or CORRIDOR_SIGTYPE_COSIGNATURE */
 };
 
 /** key id = first 4 bytes, big-endian, of SHA-256(name || 0x0A || type || pub). */
@@ -172,10 +187,14 @@ uint32_t corridor_key_id(const char *name, size_t name_len, uint8_t sigtype,
 bool corridor_key_name_valid(const char *name, size_t len);
 
 /** Parses a verifier key string of exactly `len` bytes and checks that its key
- *  id matches its name and key. Errors: CORRIDOR_E_MALFORMED (any deviation). */
+ *  id matches its name and key. Signature types 0x01 (Ed25519 notes) and 0x04
+ *  (Ed25519 cosignatures) are accepted; sigtype says which.
+ *  Errors: CORRIDOR_E_MALFORMED (any deviation). */
 CORRIDOR_MUST_CHECK int corridor_vkey_parse(const char *s, size_t len, struct corridor_vkey *out);
 /** Formats `vk` into `out` (CORRIDOR_VKEY_BYTES_MAX+1 bytes). */
 void corridor_vkey_format(const struct corridor_vkey *vk, char out[CORRIDOR_VKEY_BYTES_MAX + 1]);
+/** The same Ed25519 key as a cosigner (type 0x04, its own key id). */
+void corridor_vkey_as_cosigner(const struct corridor_vkey *vk, struct corridor_vkey *out);
 
 /** An unsealed signing key; the secret lives in sodium_malloc'd, guarded memory. */
 struct corridor_signer;
@@ -249,6 +268,23 @@ CORRIDOR_MUST_CHECK int corridor_note_parse(const char *buf, size_t len,
 CORRIDOR_MUST_CHECK int corridor_note_open(const char *buf, size_t len,
 					   const struct corridor_vkey *keys, size_t n,
 					   struct corridor_note *out);
+
+/** Checks one signature line of a parsed note as a c2sp.org/tlog-cosignature
+ *  (type 0x04) by `cosigner`: the line's name and key id must be the
+ *  cosigner's, the payload 8-byte big-endian time || Ed25519 signature over
+ *  "cosignature/v1\ntime <t>\n" || note text. *time_out receives the time.
+ *  Errors: CORRIDOR_E_KEY (not this cosigner's line), CORRIDOR_E_SIGNATURE. */
+CORRIDOR_MUST_CHECK int corridor_cosignature_verify(const char *buf, const struct corridor_note *note,
+						    size_t sig_index,
+						    const struct corridor_vkey *cosigner,
+						    uint64_t *time_out);
+/** Builds a cosignature line ("— name base64(keyid||time||sig)\n") for the
+ *  note text buf[0, text_len) at POSIX time `time_s` into `out` (cap bytes).
+ *  Errors: CORRIDOR_E_LIMIT. */
+CORRIDOR_MUST_CHECK int corridor_cosignature_line(const char *text, size_t text_len,
+						  const struct corridor_signer *cosigner,
+						  uint64_t time_s, char *out, size_t cap,
+						  size_t *out_len);
 
 /** Signs `text` (which must end with '\n', be UTF-8 without control characters
  *  other than newline and contain no blank line at its end) and writes the
@@ -488,6 +524,136 @@ CORRIDOR_MUST_CHECK int corridor_memo_append(struct corridor_ledger *ledger,
  *  control characters but tab. Errors: CORRIDOR_E_INVALID. */
 CORRIDOR_MUST_CHECK int corridor_memo_check(const char *text, size_t len,
 					    struct corridor_diag *diag);
+
+/** Appends one memo; with an idempotency key (may be NULL), a retry with the
+ *  same text returns the existing seq and writes nothing.
+ *  Errors: as corridor_memo_append, plus CORRIDOR_E_REFUSED (the idempotency
+ *  key was used for another text). */
+CORRIDOR_MUST_CHECK int corridor_memo_add(struct corridor_ledger *ledger,
+					  const struct corridor_signer *signer, const char *text,
+					  size_t len, const char *idempotency_key, uint64_t *seq,
+					  struct corridor_diag *diag);
+
+/* ------------------------------------------------------------------ */
+/* Parties, roles and keys (docs/ROLES.md)                             */
+/* ------------------------------------------------------------------ */
+
+/** Roles a party may hold; the operator's role is implied by the genesis. */
+enum corridor_role {
+	CORRIDOR_ROLE_SELLER = 1 << 0,
+	CORRIDOR_ROLE_BUYER = 1 << 1,
+	CORRIDOR_ROLE_METER = 1 << 2,
+	CORRIDOR_ROLE_RATES = 1 << 3,
+	CORRIDOR_ROLE_SETTLEMENT = 1 << 4,
+	CORRIDOR_ROLE_AUDITOR = 1 << 5,
+	CORRIDOR_ROLE_OPERATOR = 1 << 6,
+};
+#define CORRIDOR_ROLES_ASSIGNABLE 0x3fu
+/** Parses "seller,buyer" into role bits. Errors: CORRIDOR_E_INVALID. */
+CORRIDOR_MUST_CHECK int corridor_roles_parse(const char *list, unsigned *roles,
+					     struct corridor_diag *diag);
+/** Writes role names, comma-separated, into out. */
+void corridor_roles_format(unsigned roles, char *out, size_t cap);
+
+/** True for [A-Z0-9-]{1,32} not starting or ending with '-'. */
+bool corridor_party_id_valid(const char *id);
+/** True for an assigned ISO 3166-1 alpha-2 code. */
+bool corridor_country_valid(const char *cc);
+/** True for an IBAN (ISO 13616): upper-case, no spaces, known country length
+ *  where the country is known, mod-97 check digits. */
+bool corridor_iban_valid(const char *iban);
+
+struct corridor_party_request {
+	const char *id;
+	const char *name;
+	const char *country;
+	unsigned roles;                 /* CORRIDOR_ROLE_* bits, not OPERATOR */
+	struct corridor_vkey key;       /* its first key; key.name must equal id */
+	const char *const *ibans;
+	size_t iban_count;
+};
+/** The operator registers a party and its first key (valid from the next seq).
+ *  Errors: CORRIDOR_E_INVALID (a field, named in diag), CORRIDOR_E_REFUSED
+ *  (not the operator, id taken, idempotency key reused), CORRIDOR_E_KEY,
+ *  CORRIDOR_E_REPLICA, CORRIDOR_E_STORAGE, CORRIDOR_E_FULL. */
+CORRIDOR_MUST_CHECK int corridor_party_register(struct corridor_ledger *ledger,
+						const struct corridor_signer *operator_key,
+						const struct corridor_party_request *req,
+						const char *idempotency_key, uint64_t *seq,
+						struct corridor_diag *diag);
+
+struct corridor_party_key {
+	uint32_t key_id;
+	uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES];
+	uint64_t valid_from;  /* first seq it may sign */
+	uint64_t valid_until; /* last seq it may sign; UINT64_MAX while valid */
+};
+struct corridor_party {
+	char id[CORRIDOR_NAME_BYTES_MAX + 1];
+	char name[CORRIDOR_PARTY_NAME_BYTES_MAX + 1];
+	char country[3];
+	unsigned roles;
+	uint64_t registered_seq;
+	size_t iban_count;
+	char ibans[CORRIDOR_PARTY_IBANS_MAX][35];
+	size_t key_count; /* ordered by valid_from */
+	struct corridor_party_key keys[CORRIDOR_PARTY_KEYS_MAX];
+};
+/** One party with its keys. Errors: CORRIDOR_E_NOTFOUND, CORRIDOR_E_STORAGE. */
+CORRIDOR_MUST_CHECK int corridor_party_get(struct corridor_ledger *ledger, const char *id,
+					   struct corridor_party *out, struct corridor_diag *diag);
+/** Every party (the operator first, then by id). fn's non-zero return stops. */
+typedef int (*corridor_party_fn)(void *ctx, const struct corridor_party *party);
+CORRIDOR_MUST_CHECK int corridor_party_list(struct corridor_ledger *ledger, corridor_party_fn fn,
+					    void *ctx, struct corridor_diag *diag);
+
+/** A party introduces a new key, signed with its current one (the old key
+ *  stays valid up to this seq). For the operator, later checkpoints are signed
+ *  with the new key. Errors: CORRIDOR_E_REFUSED (key reused), CORRIDOR_E_KEY,
+ *  and the storage errors. */
+CORRIDOR_MUST_CHECK int corridor_key_rotate(struct corridor_ledger *ledger,
+					    const struct corridor_signer *current,
+					    const uint8_t new_public_key[CORRIDOR_PUBLIC_KEY_BYTES],
+					    const char *idempotency_key, uint64_t *seq,
+					    struct corridor_diag *diag);
+/** The operator, or the party itself, revokes one of the party's keys from
+ *  this seq on. Errors: CORRIDOR_E_REFUSED (not allowed, unknown or already
+ *  invalid key, the operator's current key), and the storage errors. */
+CORRIDOR_MUST_CHECK int corridor_key_revoke(struct corridor_ledger *ledger,
+					    const struct corridor_signer *signer, const char *party,
+					    uint32_t key_id, const char *reason,
+					    const char *idempotency_key, uint64_t *seq,
+					    struct corridor_diag *diag);
+/** The operator gives a party a new key and revokes every key the party still
+ *  had (a lost key). key->name must be the party id.
+ *  Errors: CORRIDOR_E_REFUSED, CORRIDOR_E_INVALID, and the storage errors. */
+CORRIDOR_MUST_CHECK int corridor_key_add(struct corridor_ledger *ledger,
+					 const struct corridor_signer *operator_key,
+					 const char *party, const struct corridor_vkey *key,
+					 const char *idempotency_key, uint64_t *seq,
+					 struct corridor_diag *diag);
+
+/** Countersigns entry `target`: an attest entry naming it and its content
+ *  hash. `hash` (may be NULL: read from the ledger) is the hash the attester
+ *  expects; a different one is refused. Errors: CORRIDOR_E_REFUSED (no such
+ *  entry, wrong hash), CORRIDOR_E_KEY, and the storage errors. */
+CORRIDOR_MUST_CHECK int corridor_attest(struct corridor_ledger *ledger,
+					const struct corridor_signer *signer, uint64_t target,
+					const uint8_t *hash, const char *note,
+					const char *idempotency_key, uint64_t *seq,
+					struct corridor_diag *diag);
+
+/** A party with the auditor role cosigns the stored checkpoint of `size`
+ *  (0 = the latest) after checking that it is consistent with the last one it
+ *  cosigned; the cosignature (c2sp.org/tlog-cosignature, type 0x04, named by
+ *  the party id) is kept with the checkpoint. Returns the size cosigned.
+ *  Errors: CORRIDOR_E_REFUSED (not an auditor, older than what it cosigned),
+ *  CORRIDOR_E_VERIFY (not consistent), CORRIDOR_E_NOTFOUND, CORRIDOR_E_KEY,
+ *  CORRIDOR_E_REPLICA, and the storage errors. */
+CORRIDOR_MUST_CHECK int corridor_checkpoint_cosign(struct corridor_ledger *ledger,
+						   const struct corridor_signer *auditor,
+						   uint64_t size, uint64_t *size_out,
+						   struct corridor_diag *diag);
 
 /** Copies entry `seq` (canonical bytes) into a malloc'd buffer the caller frees.
  *  Errors: CORRIDOR_E_NOTFOUND, CORRIDOR_E_STORAGE, CORRIDOR_E_NOMEM. */

@@ -1,0 +1,78 @@
+/*
+ * roles.c — who may write which kind: the matrix of DESIGN §3.4, in one table
+ * (docs/ROLES.md prints it). Kinds that later work adds are listed with their
+ * rule already, marked not implemented: they are refused as unknown until their
+ * bodies exist, and then take the rule written here.
+ */
+#include "ledger_internal.h"
+
+static const struct kind_rule_def RULES[] = {
+	{ "genesis", RULE_GENESIS, 0, true },
+	{ "party.register", RULE_OPERATOR, 0, true },
+	{ "key.add", RULE_OPERATOR, 0, true },
+	{ "key.rotate", RULE_SELF, 0, true },
+	{ "key.revoke", RULE_OPERATOR_OR_SELF, 0, true },
+	{ "memo", RULE_ANY, 0, true },
+	{ "attest", RULE_ANY, 0, true },
+	{ "currency.define", RULE_OPERATOR, 0, false },
+	{ "contract.propose", RULE_CONTRACT_PARTY, 0, false },
+	{ "contract.accept", RULE_CONTRACT_PARTY, 0, false },
+	{ "contract.amend", RULE_CONTRACT_PARTY, 0, false },
+	{ "contract.terminate", RULE_CONTRACT_PARTY, 0, false },
+	{ "delivery.record", RULE_RECORDER, 0, false },
+	{ "delivery.correct", RULE_RECORDER, 0, false },
+	{ "rate.record", RULE_ROLE, CORRIDOR_ROLE_RATES, false },
+	{ "rate.correct", RULE_ROLE, CORRIDOR_ROLE_RATES, false },
+	{ "settlement.invoice", RULE_ROLE, CORRIDOR_ROLE_SETTLEMENT, false },
+	{ "settlement.batch", RULE_ROLE, CORRIDOR_ROLE_SETTLEMENT, false },
+	{ "settlement.reverse", RULE_ROLE, CORRIDOR_ROLE_SETTLEMENT, false },
+	{ "payment.record", RULE_PAYEE_OR_ROLE, CORRIDOR_ROLE_SETTLEMENT, false },
+	{ "payment.reverse", RULE_PAYEE_OR_ROLE, CORRIDOR_ROLE_SETTLEMENT, false },
+};
+
+const struct kind_rule_def *corridor_kind_rule(const char *kind)
+{
+	for (size_t i = 0; i < sizeof RULES / sizeof RULES[0]; i++)
+		if (strcmp(RULES[i].kind, kind) == 0)
+			return &RULES[i];
+	return NULL;
+}
+
+int corridor_rule_check(const struct kind_rule_def *r, const struct kind_state *st,
+			const char *author, unsigned author_roles, const char *target,
+			uint64_t seq, struct corridor_diag *diag)
+{
+	bool is_operator = strcmp(author, st->origin) == 0;
+	switch (r->rule) {
+	case RULE_ANY:
+	case RULE_SELF:
+		return CORRIDOR_OK;
+	case RULE_OPERATOR:
+		if (is_operator)
+			return CORRIDOR_OK;
+		return corridor_diag_seq(diag, CORRIDOR_E_REFUSED, seq,
+					 "%s may be written by the operator only, not by %s", r->kind,
+					 author);
+	case RULE_OPERATOR_OR_SELF:
+		if (is_operator || strcmp(author, target) == 0)
+			return CORRIDOR_OK;
+		return corridor_diag_seq(diag, CORRIDOR_E_REFUSED, seq,
+					 "%s about %s may be written by the operator or %s itself, "
+					 "not by %s",
+					 r->kind, target, target, author);
+	case RULE_ROLE:
+	case RULE_PAYEE_OR_ROLE:
+		if (author_roles & r->role)
+			return CORRIDOR_OK;
+		return corridor_diag_seq(diag, CORRIDOR_E_REFUSED, seq,
+					 "%s needs a party with the %s role; %s does not hold it",
+					 r->kind, r->role == CORRIDOR_ROLE_RATES ? "rates" : "settlement",
+					 author);
+	case RULE_GENESIS:
+	case RULE_CONTRACT_PARTY:
+	case RULE_RECORDER:
+	default:
+		/* decided by the kind's own processing */
+		return CORRIDOR_OK;
+	}
+}

@@ -1,0 +1,246 @@
+/*
+ * state.c — the derived state (keys, parties, idempotency keys) as key-value
+ * tables, with two implementations of one interface: LMDB tables inside a
+ * write transaction (appends, replica imports) and an in-memory hash map
+ * (verification of ledgers and archives). Kind processing is written once
+ * against the interface; `corridor verify` rebuilds the tables in memory and
+ * compares them with LMDB table by table.
+ */
+#include <sodium.h>
+
+#include "ledger_internal.h"
+
+const char *const corridor_state_table_names[STATE_TABLES] = { "keys", "parties", "idem" };
+
+/* ---- LMDB ---- */
+
+static int lmdb_kv_get(struct corridor_kv *kv, unsigned table, const uint8_t *key, size_t klen,
+		       const uint8_t **val, size_t *vlen)
+{
+	struct corridor_kv_lmdb *k = (struct corridor_kv_lmdb *)kv;
+	MDB_val mk = { .mv_size = klen, .mv_data = (void *)(uintptr_t)key }, mv;
+	CORRIDOR_ASSERT(table < STATE_TABLES);
+	int rc = mdb_get(k->txn, k->l->state[table], &mk, &mv);
+	if (rc == MDB_NOTFOUND)
+		return CORRIDOR_E_NOTFOUND;
+	if (rc)
+		return corridor_lmdb_err(k->l, rc, "cannot read the state", NULL);
+	*val = mv.mv_data;
+	*vlen = mv.mv_size;
+	return CORRIDOR_OK;
+}
+
+static int lmdb_kv_put(struct corridor_kv *kv, unsigned table, const uint8_t *key, size_t klen,
+		       const uint8_t *val, size_t vlen)
+{
+	struct corridor_kv_lmdb *k = (struct corridor_kv_lmdb *)kv;
+	MDB_val mk = { .mv_size = klen, .mv_data = (void *)(uintptr_t)key };
+	MDB_val mv = { .mv_size = vlen, .mv_data = (void *)(uintptr_t)val };
+	CORRIDOR_ASSERT(table < STATE_TABLES);
+	int rc = mdb_put(k->txn, k->l->state[table], &mk, &mv, 0);
+	return rc ? corridor_lmdb_err(k->l, rc, "cannot write the state", NULL) : CORRIDOR_OK;
+}
+
+static int lmdb_kv_scan(struct corridor_kv *kv, unsigned table, const uint8_t *prefix, size_t plen,
+			corridor_kv_scan_fn fn, void *ctx)
+{
+	struct corridor_kv_lmdb *k = (struct corridor_kv_lmdb *)kv;
+	MDB_cursor *cur;
+	MDB_val mk = { .mv_size = plen, .mv_data = (void *)(uintptr_t)prefix }, mv;
+	int rc = mdb_cursor_open(k->txn, k->l->state[table], &cur);
+	if (rc)
+		return corridor_lmdb_err(k->l, rc, "cannot read the state", NULL);
+	int err = CORRIDOR_OK;
+	for (rc = mdb_cursor_get(cur, &mk, &mv, plen ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &mk, &mv, MDB_NEXT)) {
+		if (plen && (mk.mv_size < plen || memcmp(mk.mv_data, prefix, plen) != 0))
+			break;
+		if ((err = fn(ctx, mk.mv_data, mk.mv_size, mv.mv_data, mv.mv_size)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (!err && rc && rc != MDB_NOTFOUND)
+		err = corridor_lmdb_err(k->l, rc, "cannot read the state", NULL);
+	return err;
+}
+
+void corridor_kv_lmdb_init(struct corridor_kv_lmdb *k, struct corridor_ledger *l, MDB_txn *txn)
+{
+	k->base.get = lmdb_kv_get;
+	k->base.put = lmdb_kv_put;
+	k->base.scan = lmdb_kv_scan;
+	k->l = l;
+	k->txn = txn;
+}
+
+/* ---- memory: one open-addressing hash map per table ---- */
+
+static uint64_t hash_key(unsigned table, const uint8_t *key, size_t klen)
+{
+	uint8_t h[crypto_shorthash_BYTES];
+	static const uint8_t k[crypto_shorthash_KEYBYTES] = "corridor/state/";
+	uint8_t buf[4 + CORRIDOR_KV_KEY_BYTES_MAX];
+	CORRIDOR_ASSERT(klen <= CORRIDOR_KV_KEY_BYTES_MAX);
+	buf[0] = (uint8_t)table;
+	memcpy(buf + 1, key, klen);
+	crypto_shorthash(h, buf, klen + 1, k);
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | h[i];
+	return v;
+}
+
+static struct kv_slot *mem_find(struct corridor_kv_mem_table *t, const uint8_t *key, size_t klen,
+				uint64_t h)
+{
+	if (t->cap == 0)
+		return NULL;
+	for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		struct kv_slot *s = &t->slots[i];
+		if (!s->key)
+			return s;
+		if (s->hash == h && s->klen == klen && memcmp(s->key, key, klen) == 0)
+			return s;
+	}
+}
+
+static int mem_grow(struct corridor_kv_mem_table *t)
+{
+	size_t cap = t->cap ? 2 * t->cap : 64;
+	struct kv_slot *slots = calloc(cap, sizeof *slots);
+	if (!slots)
+		return CORRIDOR_E_NOMEM;
+	for (size_t i = 0; i < t->cap; i++) {
+		struct kv_slot *s = &t->slots[i];
+		if (!s->key)
+			continue;
+		size_t j = s->hash & (cap - 1);
+		while (slots[j].key)
+			j = (j + 1) & (cap - 1);
+		slots[j] = *s;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->cap = cap;
+	return CORRIDOR_OK;
+}
+
+static int mem_kv_get(struct corridor_kv *kv, unsigned table, const uint8_t *key, size_t klen,
+		      const uint8_t **val, size_t *vlen)
+{
+	struct corridor_kv_mem *m = (struct corridor_kv_mem *)kv;
+	CORRIDOR_ASSERT(table < STATE_TABLES);
+	struct kv_slot *s = mem_find(&m->tables[table], key, klen, hash_key(table, key, klen));
+	if (!s || !s->key)
+		return CORRIDOR_E_NOTFOUND;
+	*val = s->val;
+	*vlen = s->vlen;
+	return CORRIDOR_OK;
+}
+
+static int mem_kv_put(struct corridor_kv *kv, unsigned table, const uint8_t *key, size_t klen,
+		      const uint8_t *val, size_t vlen)
+{
+	struct corridor_kv_mem *m = (struct corridor_kv_mem *)kv;
+	struct corridor_kv_mem_table *t = &m->tables[table];
+	uint64_t h = hash_key(table, key, klen);
+	if (klen > CORRIDOR_KV_KEY_BYTES_MAX)
+		return CORRIDOR_E_LIMIT;
+	if (2 * (t->count + 1) > t->cap && mem_grow(t) != 0)
+		return CORRIDOR_E_NOMEM;
+	struct kv_slot *s = mem_find(t, key, klen, h);
+	uint8_t *v = malloc(vlen ? vlen : 1);
+	if (!v)
+		return CORRIDOR_E_NOMEM;
+	memcpy(v, val, vlen);
+	if (!s->key) {
+		if (!(s->key = malloc(klen ? klen : 1))) {
+			free(v);
+			return CORRIDOR_E_NOMEM;
+		}
+		memcpy(s->key, key, klen);
+		s->klen = klen;
+		s->hash = h;
+		t->count++;
+	} else {
+		free(s->val);
+	}
+	s->val = v;
+	s->vlen = vlen;
+	return CORRIDOR_OK;
+}
+
+static int mem_kv_scan(struct corridor_kv *kv, unsigned table, const uint8_t *prefix, size_t plen,
+		       corridor_kv_scan_fn fn, void *ctx)
+{
+	/* Linear: used for the keys of one party, a small table. Unordered. */
+	struct corridor_kv_mem *m = (struct corridor_kv_mem *)kv;
+	struct corridor_kv_mem_table *t = &m->tables[table];
+	for (size_t i = 0; i < t->cap; i++) {
+		struct kv_slot *s = &t->slots[i];
+		if (!s->key || (plen && (s->klen < plen || memcmp(s->key, prefix, plen) != 0)))
+			continue;
+		int err = fn(ctx, s->key, s->klen, s->val, s->vlen);
+		if (err)
+			return err;
+	}
+	return CORRIDOR_OK;
+}
+
+void corridor_kv_mem_init(struct corridor_kv_mem *m)
+{
+	memset(m, 0, sizeof *m);
+	m->base.get = mem_kv_get;
+	m->base.put = mem_kv_put;
+	m->base.scan = mem_kv_scan;
+}
+
+void corridor_kv_mem_release(struct corridor_kv_mem *m)
+{
+	for (unsigned t = 0; t < STATE_TABLES; t++) {
+		for (size_t i = 0; i < m->tables[t].cap; i++) {
+			free(m->tables[t].slots[i].key);
+			free(m->tables[t].slots[i].val);
+		}
+		free(m->tables[t].slots);
+		m->tables[t].slots = NULL;
+		m->tables[t].cap = m->tables[t].count = 0;
+	}
+}
+
+/* Every record of every table in LMDB equals the recomputed one, and no table
+ * holds more or fewer records than the recomputation. */
+int corridor_kv_compare(struct corridor_ledger *l, MDB_txn *txn, struct corridor_kv_mem *m,
+			struct corridor_diag *diag)
+{
+	for (unsigned t = 0; t < STATE_TABLES; t++) {
+		MDB_cursor *cur;
+		MDB_val k, v;
+		size_t stored = 0;
+		int rc = mdb_cursor_open(txn, l->state[t], &cur), err = CORRIDOR_OK;
+		if (rc)
+			return corridor_lmdb_err(l, rc, "cannot read the state", diag);
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !err;
+		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			const uint8_t *mv;
+			size_t mlen;
+			stored++;
+			if (m->base.get(&m->base, t, k.mv_data, k.mv_size, &mv, &mlen) != 0 ||
+			    mlen != v.mv_size || memcmp(mv, v.mv_data, mlen) != 0)
+				err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+							"the %s index holds a record the entries do "
+							"not produce",
+							corridor_state_table_names[t]);
+		}
+		mdb_cursor_close(cur);
+		if (err)
+			return err;
+		if (stored != m->tables[t].count)
+			return corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+						 "the %s index holds %zu records, the entries "
+						 "produce %zu",
+						 corridor_state_table_names[t], stored,
+						 m->tables[t].count);
+	}
+	return CORRIDOR_OK;
+}
