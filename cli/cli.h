@@ -18,11 +18,15 @@ enum cli_exit {
 
 #define CLI_POSITIONAL_MAX 8u
 
-/* One option of a command: --name VALUE (value != NULL) or --name (flag != NULL). */
+/* One option of a command: --name VALUE (value), --name (flag), or a
+ * repeatable --name VALUE collected into list[0, *count) (at most max). */
 struct cli_opt {
 	const char *name;
 	const char **value;
 	bool *flag;
+	const char **list;
+	size_t *count;
+	size_t max;
 };
 
 /* Parses argv[0..argc) against opts; positionals go to pos. Prints a usage
@@ -63,7 +67,12 @@ void cli_progress_end(const char *label);
 /* Formats time_us as 2026-11-28T18:13:08.123456Z. */
 void cli_time(uint64_t time_us, char out[40]);
 
+/* Resolves the signer, appends, prints the seq: the common tail of writes. */
+int cli_print_seq(int err, uint64_t seq, const struct corridor_diag *d);
+
 int cmd_key(int argc, char **argv);
+int cmd_party(int argc, char **argv);
+int cmd_attest(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_memo(int argc, char **argv);
 int cmd_log(int argc, char **argv);

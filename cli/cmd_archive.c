@@ -8,10 +8,10 @@ int cmd_export(int argc, char **argv)
 {
 	const char *format = NULL, *out = NULL, *from_s = NULL, *ledger = NULL;
 	const struct cli_opt opts[] = {
-		{ "format", &format, NULL },
-		{ "out", &out, NULL },
-		{ "from", &from_s, NULL },
-		{ "ledger", &ledger, NULL },
+		{ "format", &format, NULL, NULL, NULL, 0 },
+		{ "out", &out, NULL, NULL, NULL, 0 },
+		{ "from", &from_s, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
 	};
 	const char *pos[1];
 	size_t np;
@@ -41,9 +41,9 @@ int cmd_import(int argc, char **argv)
 {
 	const char *archive = NULL, *vkey = NULL, *ledger = NULL;
 	const struct cli_opt opts[] = {
-		{ "archive", &archive, NULL },
-		{ "vkey", &vkey, NULL },
-		{ "ledger", &ledger, NULL },
+		{ "archive", &archive, NULL, NULL, NULL, 0 },
+		{ "vkey", &vkey, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
 	};
 	const char *pos[1];
 	size_t np;

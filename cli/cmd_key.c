@@ -8,9 +8,9 @@ static int key_generate(int argc, char **argv)
 {
 	const char *name = NULL, *out = NULL, *kdf_s = NULL, *pass_file = NULL, *ledger = NULL;
 	const struct cli_opt opts[] = {
-		{ "name", &name, NULL },	   { "out", &out, NULL },
-		{ "kdf", &kdf_s, NULL },	   { "passphrase-file", &pass_file, NULL },
-		{ "ledger", &ledger, NULL },
+		{ "name", &name, NULL, NULL, NULL, 0 },	   { "out", &out, NULL, NULL, NULL, 0 },
+		{ "kdf", &kdf_s, NULL, NULL, NULL, 0 },	   { "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
 	};
 	const char *pos[1];
 	size_t np;
@@ -50,28 +50,174 @@ static int key_generate(int argc, char **argv)
 static int key_public(int argc, char **argv)
 {
 	const char *ledger = NULL;
-	const struct cli_opt opts[] = { { "ledger", &ledger, NULL } };
+	bool cosigner = false;
+	const struct cli_opt opts[] = { { "ledger", &ledger, NULL, NULL, NULL, 0 },
+					 { "cosigner", NULL, &cosigner, NULL, NULL, 0 } };
 	const char *pos[1];
 	size_t np;
-	if (!cli_parse(argc, argv, opts, 1, pos, 1, 1, &np, "corridor key public FILE"))
+	if (!cli_parse(argc, argv, opts, 2, pos, 1, 1, &np, "corridor key public FILE [--cosigner]"))
 		return EXIT_USAGE;
-	struct corridor_vkey vk;
+	struct corridor_vkey vk, cv;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
 	int err = corridor_key_read_public(pos[0], &vk, &d);
 	if (err)
 		return cli_fail(err, &d);
 	char s[CORRIDOR_VKEY_BYTES_MAX + 1];
-	corridor_vkey_format(&vk, s);
+	/* --cosigner: the same key as a c2sp.org/tlog-cosignature verifier (0x04). */
+	corridor_vkey_as_cosigner(&vk, &cv);
+	corridor_vkey_format(cosigner ? &cv : &vk, s);
 	printf("%s\n", s);
 	return EXIT_OK;
 }
 
+/* Common to rotate, revoke and add: open, load the signer, run, print seq. */
+struct key_write {
+	const char *key, *pass_file, *ledger, *idem;
+};
+
+static int key_rotate(int argc, char **argv)
+{
+	struct key_write w = { 0 };
+	const char *newfile = NULL;
+	const struct cli_opt opts[] = {
+		{ "key", &w.key, NULL, NULL, NULL, 0 },
+		{ "new", &newfile, NULL, NULL, NULL, 0 },
+		{ "idempotency-key", &w.idem, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &w.pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &w.ledger, NULL, NULL, NULL, 0 },
+	};
+	const char *pos[1];
+	size_t np;
+	const char *usage = "corridor key rotate --key CURRENT_KEY_FILE --new NEW_KEY_FILE";
+	if (!cli_parse(argc, argv, opts, 5, pos, 0, 0, &np, usage))
+		return EXIT_USAGE;
+	if (!w.key || !newfile)
+		return cli_usage("--key and --new are required; usage: %s", usage);
+	struct corridor_vkey nv;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int err = corridor_key_read_public(newfile, &nv, &d);
+	if (err)
+		return cli_fail(err, &d);
+	struct corridor_ledger *l;
+	struct corridor_signer *s;
+	int rc = cli_open(w.ledger, &l);
+	if (rc)
+		return rc;
+	if ((rc = cli_signer(w.key, w.pass_file, &s)) != 0) {
+		corridor_ledger_close(l);
+		return rc;
+	}
+	if (strcmp(nv.name, corridor_signer_vkey(s)->name) != 0) {
+		fprintf(stderr, "corridor: the new key is named '%s', the current one '%s': a "
+				"party's keys are named by its id\n",
+			nv.name, corridor_signer_vkey(s)->name);
+		corridor_signer_free(s);
+		corridor_ledger_close(l);
+		return EXIT_REFUSED;
+	}
+	uint64_t seq = 0;
+	err = corridor_key_rotate(l, s, nv.public_key, w.idem, &seq, &d);
+	corridor_signer_free(s);
+	corridor_ledger_close(l);
+	return cli_print_seq(err, seq, &d);
+}
+
+static int key_revoke(int argc, char **argv)
+{
+	struct key_write w = { 0 };
+	const char *party = NULL, *kid_s = NULL, *reason = NULL;
+	const struct cli_opt opts[] = {
+		{ "key", &w.key, NULL, NULL, NULL, 0 },
+		{ "party", &party, NULL, NULL, NULL, 0 },
+		{ "key-id", &kid_s, NULL, NULL, NULL, 0 },
+		{ "reason", &reason, NULL, NULL, NULL, 0 },
+		{ "idempotency-key", &w.idem, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &w.pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &w.ledger, NULL, NULL, NULL, 0 },
+	};
+	const char *pos[1];
+	size_t np;
+	uint8_t kid[4];
+	const char *usage = "corridor key revoke --key SIGNER_KEY --party ID --key-id HEX "
+			    "[--reason TEXT]";
+	if (!cli_parse(argc, argv, opts, 7, pos, 0, 0, &np, usage))
+		return EXIT_USAGE;
+	if (!w.key || !party || !kid_s)
+		return cli_usage("--key, --party and --key-id are required; usage: %s", usage);
+	if (corridor_unhex(kid_s, strlen(kid_s), kid, 4) != 0)
+		return cli_usage("--key-id is the key id as 8 hex digits");
+	uint32_t key_id = (uint32_t)kid[0] << 24 | (uint32_t)kid[1] << 16 | (uint32_t)kid[2] << 8 | kid[3];
+	struct corridor_ledger *l;
+	struct corridor_signer *s;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int rc = cli_open(w.ledger, &l);
+	if (rc)
+		return rc;
+	if ((rc = cli_signer(w.key, w.pass_file, &s)) != 0) {
+		corridor_ledger_close(l);
+		return rc;
+	}
+	uint64_t seq = 0;
+	int err = corridor_key_revoke(l, s, party, key_id, reason, w.idem, &seq, &d);
+	corridor_signer_free(s);
+	corridor_ledger_close(l);
+	return cli_print_seq(err, seq, &d);
+}
+
+static int key_add(int argc, char **argv)
+{
+	struct key_write w = { 0 };
+	const char *party = NULL, *vkey = NULL;
+	const struct cli_opt opts[] = {
+		{ "key", &w.key, NULL, NULL, NULL, 0 },
+		{ "party", &party, NULL, NULL, NULL, 0 },
+		{ "vkey", &vkey, NULL, NULL, NULL, 0 },
+		{ "idempotency-key", &w.idem, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &w.pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &w.ledger, NULL, NULL, NULL, 0 },
+	};
+	const char *pos[1];
+	size_t np;
+	const char *usage = "corridor key add --key OPERATOR_KEY --party ID --vkey VKEY";
+	if (!cli_parse(argc, argv, opts, 6, pos, 0, 0, &np, usage))
+		return EXIT_USAGE;
+	if (!w.key || !party || !vkey)
+		return cli_usage("--key, --party and --vkey are required; usage: %s", usage);
+	struct corridor_vkey vk;
+	int rc = cli_vkey(vkey, &vk);
+	if (rc)
+		return rc;
+	struct corridor_ledger *l;
+	struct corridor_signer *s;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if ((rc = cli_open(w.ledger, &l)) != 0)
+		return rc;
+	if ((rc = cli_signer(w.key, w.pass_file, &s)) != 0) {
+		corridor_ledger_close(l);
+		return rc;
+	}
+	uint64_t seq = 0;
+	int err = corridor_key_add(l, s, party, &vk, w.idem, &seq, &d);
+	corridor_signer_free(s);
+	corridor_ledger_close(l);
+	return cli_print_seq(err, seq, &d);
+}
+
 int cmd_key(int argc, char **argv)
 {
+	if (argc >= 1 && strcmp(argv[0], "rotate") == 0)
+		return key_rotate(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "revoke") == 0)
+		return key_revoke(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "add") == 0)
+		return key_add(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "generate") == 0)
 		return key_generate(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "public") == 0)
 		return key_public(argc - 1, argv + 1);
-	return cli_usage("usage: corridor key generate|public ...");
+	return cli_usage("usage: corridor key generate|public|rotate|revoke|add ...");
 }

@@ -11,10 +11,10 @@ int cmd_init(int argc, char **argv)
 {
 	const char *origin = NULL, *key = NULL, *pass_file = NULL, *ledger = NULL;
 	const struct cli_opt opts[] = {
-		{ "origin", &origin, NULL },
-		{ "operator-key", &key, NULL },
-		{ "passphrase-file", &pass_file, NULL },
-		{ "ledger", &ledger, NULL },
+		{ "origin", &origin, NULL, NULL, NULL, 0 },
+		{ "operator-key", &key, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
 	};
 	const char *pos[1];
 	size_t np;
@@ -117,19 +117,26 @@ out_fail:
 
 int cmd_memo(int argc, char **argv)
 {
-	const char *key = NULL, *from = NULL, *batch_s = NULL, *pass_file = NULL, *ledger = NULL;
+	const char *key = NULL, *from = NULL, *batch_s = NULL, *pass_file = NULL, *ledger = NULL,
+		   *idem = NULL;
 	const struct cli_opt opts[] = {
-		{ "key", &key, NULL },		     { "from", &from, NULL },
-		{ "batch", &batch_s, NULL },	     { "passphrase-file", &pass_file, NULL },
-		{ "ledger", &ledger, NULL },
+		{ "key", &key, NULL, NULL, NULL, 0 },
+		{ "from", &from, NULL, NULL, NULL, 0 },
+		{ "batch", &batch_s, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+		{ "idempotency-key", &idem, NULL, NULL, NULL, 0 },
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor memo --key FILE TEXT | --key FILE --from LINES.txt [--batch N]";
-	if (!cli_parse(argc, argv, opts, 5, pos, 0, 1, &np, usage))
+	const char *usage = "corridor memo --key FILE [--idempotency-key K] TEXT | --key FILE "
+			    "--from LINES.txt [--batch N]";
+	if (!cli_parse(argc, argv, opts, 6, pos, 0, 1, &np, usage))
 		return EXIT_USAGE;
 	if (!key || (np == 1) == (from != NULL))
 		return cli_usage("give --key and either TEXT or --from FILE; usage: %s", usage);
+	if (from && idem)
+		return cli_usage("--idempotency-key goes with a single memo, not --from");
 	uint64_t batch = CORRIDOR_BATCH_ENTRIES_DEFAULT;
 	if (batch_s && (!cli_u64(batch_s, &batch) || batch == 0 || batch > CORRIDOR_BATCH_ENTRIES_MAX))
 		return cli_usage("--batch must be 1..%u", CORRIDOR_BATCH_ENTRIES_MAX);
@@ -180,20 +187,17 @@ int cmd_memo(int argc, char **argv)
 	if ((rc = cli_open(ledger, &l)) != 0 || (rc = cli_signer(key, pass_file, &s)) != 0)
 		goto out_free;
 	struct memo_progress prog = { .done = 0, .total = count };
-	int err = corridor_memo_append(l, s, (const char *const *)texts, lens, count, (size_t)batch,
-				       from ? memo_committed : NULL, &prog, &d);
-	if (from)
+	uint64_t seq = 0;
+	int err;
+	if (from) {
+		err = corridor_memo_append(l, s, (const char *const *)texts, lens, count,
+					   (size_t)batch, memo_committed, &prog, &d);
 		cli_progress_end("memo");
-	if (err) {
-		rc = cli_fail(err, &d);
-		goto out_free;
+		rc = err ? cli_fail(err, &d) : EXIT_OK;
+	} else {
+		err = corridor_memo_add(l, s, texts[0], lens[0], idem, &seq, &d);
+		rc = cli_print_seq(err, seq, &d);
 	}
-	if (!from) {
-		struct corridor_head h;
-		if (corridor_ledger_head(l, &h) == 0)
-			printf("%llu\n", (unsigned long long)(h.size - 1));
-	}
-	rc = EXIT_OK;
 out_free:
 	corridor_signer_free(s);
 	corridor_ledger_close(l);
@@ -212,11 +216,25 @@ struct log_ctx {
 
 static void summary(const struct corridor_entry *e, char *out, size_t cap)
 {
-	/* The memo text or the genesis origin, cut to fit a table row. */
+	/* What the entry is about, cut to fit a table row. */
 	const char *s;
 	size_t n;
+	uint64_t u;
 	out[0] = '\0';
+	if (strcmp(e->kind, "attest") == 0 &&
+	    corridor_msgpack_map_uint(e->body, e->body_len, "seq", &u) == 0) {
+		snprintf(out, cap, "attests seq %llu", (unsigned long long)u);
+		return;
+	}
+	if (strcmp(e->kind, "key.revoke") == 0 &&
+	    corridor_msgpack_map_uint(e->body, e->body_len, "key_id", &u) == 0 &&
+	    corridor_msgpack_map_str(e->body, e->body_len, "party", &s, &n) == 0) {
+		snprintf(out, cap, "key %08llx of %.*s", (unsigned long long)u, (int)n, s);
+		return;
+	}
 	if (corridor_msgpack_map_str(e->body, e->body_len, "text", &s, &n) == 0 ||
+	    corridor_msgpack_map_str(e->body, e->body_len, "id", &s, &n) == 0 ||
+	    corridor_msgpack_map_str(e->body, e->body_len, "party", &s, &n) == 0 ||
 	    corridor_msgpack_map_str(e->body, e->body_len, "origin", &s, &n) == 0) {
 		size_t m = n < cap - 1 ? n : cap - 1;
 		while (m > 0 && m < n && ((unsigned char)s[m] & 0xc0u) == 0x80u)
@@ -256,7 +274,7 @@ static int log_one(void *vctx, uint64_t seq, const uint8_t *bytes, size_t len)
 	} else {
 		char sum[61];
 		summary(&e, sum, sizeof sum);
-		printf("%-8llu %-27s %-10s %-24s %08x  %s\n", (unsigned long long)e.seq, t, e.kind,
+		printf("%-8llu %-27s %-14s %-24s %08x  %s\n", (unsigned long long)e.seq, t, e.kind,
 		       e.author, (unsigned)e.key_id, sum);
 	}
 	return ferror(stdout) ? CORRIDOR_E_IO : CORRIDOR_OK;
@@ -266,10 +284,10 @@ int cmd_log(int argc, char **argv)
 {
 	const char *from_s = NULL, *limit_s = NULL, *format = NULL, *ledger = NULL;
 	const struct cli_opt opts[] = {
-		{ "from", &from_s, NULL },
-		{ "limit", &limit_s, NULL },
-		{ "format", &format, NULL },
-		{ "ledger", &ledger, NULL },
+		{ "from", &from_s, NULL, NULL, NULL, 0 },
+		{ "limit", &limit_s, NULL, NULL, NULL, 0 },
+		{ "format", &format, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
 	};
 	const char *pos[1];
 	size_t np;
@@ -291,7 +309,7 @@ int cmd_log(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (!c.json)
-		printf("%-8s %-27s %-10s %-24s %-8s  %s\n", "SEQ", "TIME (UTC)", "KIND", "AUTHOR",
+		printf("%-8s %-27s %-14s %-24s %-8s  %s\n", "SEQ", "TIME (UTC)", "KIND", "AUTHOR",
 		       "KEY", "SUMMARY");
 	int err = corridor_ledger_scan(l, from, limit, log_one, &c);
 	corridor_ledger_close(l);
@@ -303,7 +321,7 @@ int cmd_log(int argc, char **argv)
 int cmd_entry(int argc, char **argv)
 {
 	const char *out = NULL, *ledger = NULL;
-	const struct cli_opt opts[] = { { "out", &out, NULL }, { "ledger", &ledger, NULL } };
+	const struct cli_opt opts[] = { { "out", &out, NULL, NULL, NULL, 0 }, { "ledger", &ledger, NULL, NULL, NULL, 0 } };
 	const char *pos[1];
 	size_t np;
 	uint64_t seq;

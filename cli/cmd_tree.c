@@ -11,19 +11,23 @@ int cmd_checkpoint(int argc, char **argv)
 {
 	const char *key = NULL, *size_s = NULL, *pass_file = NULL, *ledger = NULL;
 	const struct cli_opt opts[] = {
-		{ "key", &key, NULL },
-		{ "size", &size_s, NULL },
-		{ "passphrase-file", &pass_file, NULL },
-		{ "ledger", &ledger, NULL },
+		{ "key", &key, NULL, NULL, NULL, 0 },
+		{ "size", &size_s, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor checkpoint [--size N] | corridor checkpoint sign --key FILE";
+	const char *usage = "corridor checkpoint [--size N] | checkpoint sign --key OPERATOR_KEY | "
+			    "checkpoint cosign --key AUDITOR_KEY [--size N]";
 	if (!cli_parse(argc, argv, opts, 4, pos, 0, 1, &np, usage))
 		return EXIT_USAGE;
 	bool sign = np == 1 && strcmp(pos[0], "sign") == 0;
-	if (np == 1 && !sign)
+	bool cosign = np == 1 && strcmp(pos[0], "cosign") == 0;
+	if (np == 1 && !sign && !cosign)
 		return cli_usage("unknown subcommand '%s'; usage: %s", pos[0], usage);
+	if (sign && size_s)
+		return cli_usage("checkpoint sign signs the current head; --size is for show and cosign");
 	uint64_t size = 0;
 	if (size_s && (!cli_u64(size_s, &size) || size == 0))
 		return cli_usage("--size must be a tree size above 0");
@@ -34,13 +38,14 @@ int cmd_checkpoint(int argc, char **argv)
 	if (rc)
 		return rc;
 	int err;
-	if (sign) {
+	if (sign || cosign) {
 		struct corridor_signer *s;
 		if ((rc = cli_signer(key, pass_file, &s)) != 0) {
 			corridor_ledger_close(l);
 			return rc;
 		}
-		err = corridor_checkpoint_sign(l, s, &size, &d);
+		err = sign ? corridor_checkpoint_sign(l, s, &size, &d)
+			   : corridor_checkpoint_cosign(l, s, size, &size, &d);
 		corridor_signer_free(s);
 		if (err) {
 			corridor_ledger_close(l);
@@ -61,7 +66,7 @@ int cmd_checkpoint(int argc, char **argv)
 int cmd_prove(int argc, char **argv)
 {
 	const char *ledger = NULL;
-	const struct cli_opt opts[] = { { "ledger", &ledger, NULL } };
+	const struct cli_opt opts[] = { { "ledger", &ledger, NULL, NULL, NULL, 0 } };
 	const char *pos[3];
 	size_t np;
 	const char *usage = "corridor prove inclusion SEQ | prove consistency OLD_SIZE [NEW_SIZE]";
@@ -159,22 +164,64 @@ static int open_checkpoint(const char *what, const char *buf, size_t len,
 	return EXIT_OK;
 }
 
-static int audit_checkpoint(const struct corridor_vkey *vk, const char *path)
+/* How many of the named cosigners validly cosigned the checkpoint in buf. */
+static int count_cosigners(const char *buf, size_t len, const struct corridor_vkey *cosigners,
+			   size_t n, size_t *good)
+{
+	struct corridor_note *note = malloc(sizeof *note);
+	if (!note)
+		return cli_fail(CORRIDOR_E_NOMEM, NULL);
+	*good = 0;
+	if (corridor_note_parse(buf, len, note) != 0) {
+		free(note);
+		return EXIT_REFUSED;
+	}
+	for (size_t c = 0; c < n; c++) {
+		for (size_t i = 0; i < note->sig_count; i++) {
+			int err = corridor_cosignature_verify(buf, note, i, &cosigners[c], NULL);
+			if (err == CORRIDOR_E_KEY)
+				continue;
+			if (err) {
+				fprintf(stderr, "corridor: the cosignature by %s does not verify\n",
+					cosigners[c].name);
+				free(note);
+				return EXIT_REFUSED;
+			}
+			(*good)++;
+			break;
+		}
+	}
+	free(note);
+	return EXIT_OK;
+}
+
+static int audit_checkpoint(const struct corridor_vkey *vk, const char *path,
+			    const struct corridor_vkey *cosigners, size_t ncos, size_t min_cos)
 {
 	char *buf;
-	size_t len;
+	size_t len, good = 0;
 	struct corridor_checkpoint cp;
 	int rc = read_small(path, CORRIDOR_NOTE_BYTES_MAX, &buf, &len);
 	if (rc)
 		return rc;
 	rc = open_checkpoint(path, buf, len, vk, &cp);
+	if (!rc && ncos)
+		rc = count_cosigners(buf, len, cosigners, ncos, &good);
 	free(buf);
 	if (rc)
 		return rc;
+	if (good < min_cos) {
+		fprintf(stderr, "corridor: %s carries %zu valid cosignatures of the %zu named, %zu "
+				"required\n",
+			path, good, ncos, min_cos);
+		return EXIT_REFUSED;
+	}
 	char root[64];
 	corridor_base64(cp.root, CORRIDOR_HASH_BYTES, root);
-	printf("checkpoint OK: %s size %llu root %s\n", cp.origin, (unsigned long long)cp.size,
-	       root);
+	printf("checkpoint OK: %s size %llu root %s", cp.origin, (unsigned long long)cp.size, root);
+	if (ncos)
+		printf(", cosigned by %zu of %zu named witnesses", good, ncos);
+	putchar('\n');
 	return EXIT_OK;
 }
 
@@ -306,26 +353,41 @@ static int audit_consistency(const struct corridor_vkey *vk, const char *old_pat
 	return rc;
 }
 
+#define COSIGNERS_MAX 16u
+
 int cmd_audit(int argc, char **argv)
 {
-	const char *vkey = NULL, *leaf = NULL, *entry = NULL, *ledger = NULL;
+	const char *vkey = NULL, *leaf = NULL, *entry = NULL, *ledger = NULL, *min_s = NULL;
+	const char *cos_s[COSIGNERS_MAX];
+	size_t ncos = 0;
 	const struct cli_opt opts[] = {
-		{ "vkey", &vkey, NULL },
-		{ "leaf-hash", &leaf, NULL },
-		{ "entry", &entry, NULL },
-		{ "ledger", &ledger, NULL },
+		{ "vkey", &vkey, NULL, NULL, NULL, 0 },
+		{ "leaf-hash", &leaf, NULL, NULL, NULL, 0 },
+		{ "entry", &entry, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+		{ "cosigner", NULL, NULL, cos_s, &ncos, COSIGNERS_MAX },
+		{ "min-cosigners", &min_s, NULL, NULL, NULL, 0 },
 	};
 	const char *pos[4];
 	size_t np;
 	const char *usage = "corridor audit checkpoint|inclusion|consistency --vkey VKEY ...";
-	if (!cli_parse(argc, argv, opts, 4, pos, 2, 4, &np, usage))
+	if (!cli_parse(argc, argv, opts, 6, pos, 2, 4, &np, usage))
 		return EXIT_USAGE;
-	struct corridor_vkey vk;
+	struct corridor_vkey vk, cosigners[COSIGNERS_MAX];
 	int rc = cli_vkey(vkey, &vk);
 	if (rc)
 		return rc;
+	for (size_t i = 0; i < ncos; i++) {
+		if ((rc = cli_vkey(cos_s[i], &cosigners[i])) != 0)
+			return rc;
+		if (cosigners[i].sigtype != CORRIDOR_SIGTYPE_COSIGNATURE)
+			corridor_vkey_as_cosigner(&cosigners[i], &cosigners[i]);
+	}
+	uint64_t min_cos = ncos;
+	if (min_s && (!cli_u64(min_s, &min_cos) || min_cos > ncos))
+		return cli_usage("--min-cosigners K needs K <= the number of --cosigner keys");
 	if (strcmp(pos[0], "checkpoint") == 0 && np == 2)
-		return audit_checkpoint(&vk, pos[1]);
+		return audit_checkpoint(&vk, pos[1], cosigners, ncos, (size_t)min_cos);
 	if (strcmp(pos[0], "inclusion") == 0 && np == 2)
 		return audit_inclusion(&vk, leaf, entry, pos[1]);
 	if (strcmp(pos[0], "consistency") == 0 && np == 4)
@@ -339,9 +401,9 @@ int cmd_verify(int argc, char **argv)
 {
 	const char *archive = NULL, *vkey = NULL, *ledger = NULL;
 	const struct cli_opt opts[] = {
-		{ "archive", &archive, NULL },
-		{ "vkey", &vkey, NULL },
-		{ "ledger", &ledger, NULL },
+		{ "archive", &archive, NULL, NULL, NULL, 0 },
+		{ "vkey", &vkey, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
 	};
 	const char *pos[1];
 	size_t np;

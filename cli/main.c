@@ -9,15 +9,23 @@ static const char USAGE[] =
 	"\n"
 	"keys and ledger\n"
 	"  key generate --name NAME --out FILE [--kdf interactive|moderate|sensitive]\n"
-	"  key public FILE\n"
+	"  key public FILE [--cosigner]\n"
+	"  key rotate --key CURRENT_KEY --new NEW_KEY_FILE\n"
+	"  key revoke --key SIGNER_KEY --party ID --key-id HEX [--reason TEXT]\n"
+	"  key add --key OPERATOR_KEY --party ID --vkey VKEY\n"
 	"  init --origin ORIGIN --operator-key FILE\n"
+	"  party register --key OPERATOR_KEY --id ID --name NAME --country CC --roles LIST\n"
+	"                 --vkey VKEY [--iban IBAN]...\n"
+	"  party list [--format table|json] | party show ID [--format table|json]\n"
 	"  memo --key FILE TEXT | memo --key FILE --from LINES.txt [--batch N]\n"
+	"  attest SEQ --key FILE [--note TEXT] [--hash HEX]\n"
 	"  log [--from SEQ] [--limit N] [--format table|json]\n"
 	"  entry SEQ [--out FILE]\n"
 	"tree, proofs and audits\n"
 	"  checkpoint [--size N] | checkpoint sign --key OPERATOR_KEY\n"
+	"  checkpoint cosign --key AUDITOR_KEY [--size N]\n"
 	"  prove inclusion SEQ | prove consistency OLD_SIZE [NEW_SIZE]\n"
-	"  audit checkpoint --vkey VKEY FILE\n"
+	"  audit checkpoint --vkey VKEY [--cosigner VKEY]... [--min-cosigners K] FILE\n"
 	"  audit inclusion --vkey VKEY (--leaf-hash HEX | --entry FILE) PROOF_FILE\n"
 	"  audit consistency --vkey VKEY OLD_CHECKPOINT NEW_CHECKPOINT PROOF_FILE\n"
 	"  verify | verify --archive FILE --vkey VKEY\n"
@@ -25,6 +33,7 @@ static const char USAGE[] =
 	"  export --format archive --out FILE [--from SEQ]\n"
 	"  import --archive FILE [--vkey VKEY]\n"
 	"\n"
+	"Every write takes --idempotency-key K (a retry with the same key and body changes nothing).\n"
 	"Every command takes --ledger DIR (else $CORRIDOR_LEDGER, else ./corridor-ledger).\n"
 	"Passphrases: $CORRIDOR_PASSPHRASE, --passphrase-file FILE, or a prompt on a terminal.\n"
 	"Exit codes: 0 ok, 1 refused or verification failed, 2 usage, 3 I/O or storage.\n";
@@ -38,7 +47,8 @@ static const struct command COMMANDS[] = {
 	{ "key", cmd_key },		{ "init", cmd_init },	  { "memo", cmd_memo },
 	{ "log", cmd_log },		{ "entry", cmd_entry },	  { "checkpoint", cmd_checkpoint },
 	{ "prove", cmd_prove },		{ "audit", cmd_audit },	  { "verify", cmd_verify },
-	{ "export", cmd_export },	{ "import", cmd_import },
+	{ "export", cmd_export },	{ "import", cmd_import },	  { "party", cmd_party },
+	{ "attest", cmd_attest },
 };
 
 int main(int argc, char **argv)

@@ -35,7 +35,18 @@ bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
 				cli_usage("unknown option --%.*s; usage: %s", (int)nlen, name, usage);
 				return false;
 			}
-			if (o->flag) {
+			if (o->list) {
+				const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+				if (!v) {
+					cli_usage("--%s needs a value; usage: %s", o->name, usage);
+					return false;
+				}
+				if (*o->count >= o->max) {
+					cli_usage("--%s is given more than %zu times", o->name, o->max);
+					return false;
+				}
+				o->list[(*o->count)++] = v;
+			} else if (o->flag) {
 				if (eq) {
 					cli_usage("--%s takes no value; usage: %s", o->name, usage);
 					return false;
@@ -330,4 +341,12 @@ void cli_time(uint64_t time_us, char out[40])
 	gmtime_r(&secs, &tm);
 	size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out + n, 40 - n, ".%06uZ", (unsigned)(time_us % 1000000u));
+}
+
+int cli_print_seq(int err, uint64_t seq, const struct corridor_diag *d)
+{
+	if (err)
+		return cli_fail(err, d);
+	printf("%llu\n", (unsigned long long)seq);
+	return EXIT_OK;
 }

@@ -154,7 +154,7 @@ const uint8_t *corridor_map_find(const uint8_t *map, size_t len, const char *key
 int corridor_mp_str(const uint8_t *v, size_t len, const char **s, size_t *slen);
 /* Reads a bin value. */
 int corridor_mp_bin(const uint8_t *v, size_t len, const uint8_t **b, size_t *blen);
-/* Counts the pairs of a map value. */
-int corridor_mp_map_count(const uint8_t *v, size_t len, size_t *count);
+/* Reads a uint value (shortest form). */
+int corridor_mp_uint(const uint8_t *v, size_t len, uint64_t *out);
 
 #endif

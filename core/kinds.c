@@ -163,23 +163,6 @@ int corridor_memo_check(const char *text, size_t len, struct corridor_diag *diag
 	return CORRIDOR_OK;
 }
 
-int corridor_mp_uint(const uint8_t *v, size_t len, uint64_t *out)
-{
-	if (len == 1 && v[0] <= 0x7fu) {
-		*out = v[0];
-		return CORRIDOR_OK;
-	}
-	unsigned n = len == 2 && v[0] == 0xccu ? 1u : len == 3 && v[0] == 0xcdu ? 2u
-		   : len == 5 && v[0] == 0xceu ? 4u : len == 9 && v[0] == 0xcfu ? 8u : 0u;
-	if (n == 0)
-		return CORRIDOR_E_MALFORMED;
-	uint64_t x = 0;
-	for (unsigned i = 1; i <= n; i++)
-		x = (x << 8) | v[i];
-	*out = x;
-	return CORRIDOR_OK;
-}
-
 /* ---- reading bodies ---- */
 
 /* A body's fields, looked up by name; the body was decoded canonically. */

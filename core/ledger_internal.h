@@ -259,8 +259,6 @@ int corridor_checkpoint_check(const struct kind_state *st, const char *note, siz
 			      uint64_t size, const uint8_t root[CORRIDOR_HASH_BYTES],
 			      struct corridor_diag *diag);
 
-int corridor_mp_uint(const uint8_t *v, size_t len, uint64_t *out);
-
 /* Every signature line of a checkpoint note other than the operator's (marked
  * verified by corridor_note_open) must be a valid cosignature by a party with
  * the auditor role, with one of the keys the state records for it. */

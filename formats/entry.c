@@ -444,6 +444,23 @@ int corridor_mp_bin(const uint8_t *v, size_t len, const uint8_t **b, size_t *ble
 	return CORRIDOR_OK;
 }
 
+int corridor_mp_uint(const uint8_t *v, size_t len, uint64_t *out)
+{
+	if (len == 1 && v[0] <= 0x7fu) {
+		*out = v[0];
+		return CORRIDOR_OK;
+	}
+	unsigned n = len == 2 && v[0] == 0xccu ? 1u : len == 3 && v[0] == 0xcdu ? 2u
+		   : len == 5 && v[0] == 0xceu ? 4u : len == 9 && v[0] == 0xcfu ? 8u : 0u;
+	if (n == 0)
+		return CORRIDOR_E_MALFORMED;
+	uint64_t x = 0;
+	for (unsigned i = 1; i <= n; i++)
+		x = (x << 8) | v[i];
+	*out = x;
+	return CORRIDOR_OK;
+}
+
 const uint8_t *corridor_map_find(const uint8_t *map, size_t len, const char *key,
 				 size_t *value_len)
 {
@@ -475,4 +492,13 @@ int corridor_msgpack_map_str(const uint8_t *map, size_t len, const char *key, co
 	if (!v)
 		return CORRIDOR_E_NOTFOUND;
 	return corridor_mp_str(v, vlen, s, n);
+}
+
+int corridor_msgpack_map_uint(const uint8_t *map, size_t len, const char *key, uint64_t *out)
+{
+	size_t vlen;
+	const uint8_t *v = corridor_map_find(map, len, key, &vlen);
+	if (!v)
+		return CORRIDOR_E_NOTFOUND;
+	return corridor_mp_uint(v, vlen, out);
 }

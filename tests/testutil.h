@@ -16,6 +16,7 @@ Suite *suite_ledger(void);
 Suite *suite_cli(void);
 Suite *suite_crash(void);
 Suite *suite_faults(void);
+Suite *suite_parties(void);
 
 /* A fresh temporary directory (mkdtemp); the caller removes it with rm_rf. */
 char *tmpdir_new(void);

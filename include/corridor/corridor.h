@@ -455,6 +455,10 @@ CORRIDOR_MUST_CHECK int corridor_json_write_string(FILE *f, const char *s, size_
 CORRIDOR_MUST_CHECK int corridor_msgpack_map_str(const uint8_t *map, size_t len, const char *key,
 						 const char **s, size_t *n);
 
+/** The same for an unsigned integer value. */
+CORRIDOR_MUST_CHECK int corridor_msgpack_map_uint(const uint8_t *map, size_t len, const char *key,
+						  uint64_t *out);
+
 /** Checks that `buf` holds exactly one canonical msgpack value (the rules of
  *  entries: sorted keys, shortest ints, no float/nil/ext, UTF-8 strings,
  *  depth <= `depth_max`). Errors: CORRIDOR_E_MALFORMED, CORRIDOR_E_NONCANONICAL,

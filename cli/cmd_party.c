@@ -1,0 +1,257 @@
+/* cmd_party.c — corridor party register | list | show, and corridor attest. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int party_register(int argc, char **argv)
+{
+	const char *key = NULL, *id = NULL, *name = NULL, *cc = NULL, *roles_s = NULL, *vkey = NULL,
+		   *idem = NULL, *pass_file = NULL, *ledger = NULL;
+	const char *ibans[CORRIDOR_PARTY_IBANS_MAX];
+	size_t niban = 0;
+	const struct cli_opt opts[] = {
+		{ "key", &key, NULL, NULL, NULL, 0 },
+		{ "id", &id, NULL, NULL, NULL, 0 },
+		{ "name", &name, NULL, NULL, NULL, 0 },
+		{ "country", &cc, NULL, NULL, NULL, 0 },
+		{ "roles", &roles_s, NULL, NULL, NULL, 0 },
+		{ "vkey", &vkey, NULL, NULL, NULL, 0 },
+		{ "iban", NULL, NULL, ibans, &niban, CORRIDOR_PARTY_IBANS_MAX },
+		{ "idempotency-key", &idem, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+	};
+	const char *pos[1];
+	size_t np;
+	const char *usage = "corridor party register --key OPERATOR_KEY --id ID --name NAME --country "
+			    "CC --roles LIST --vkey VKEY [--iban IBAN]... [--idempotency-key K]";
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, usage))
+		return EXIT_USAGE;
+	if (!key || !id || !name || !cc || !roles_s || !vkey)
+		return cli_usage("--key, --id, --name, --country, --roles and --vkey are required; "
+				 "usage: %s",
+				 usage);
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	struct corridor_party_request req = { .id = id, .name = name, .country = cc,
+					      .ibans = ibans, .iban_count = niban };
+	int rc = cli_vkey(vkey, &req.key);
+	if (rc)
+		return rc;
+	if (corridor_roles_parse(roles_s, &req.roles, &d) != 0)
+		return cli_usage("%s", d.text);
+	struct corridor_ledger *l;
+	struct corridor_signer *s;
+	if ((rc = cli_open(ledger, &l)) != 0)
+		return rc;
+	if ((rc = cli_signer(key, pass_file, &s)) != 0) {
+		corridor_ledger_close(l);
+		return rc;
+	}
+	uint64_t seq = 0;
+	int err = corridor_party_register(l, s, &req, idem, &seq, &d);
+	corridor_signer_free(s);
+	corridor_ledger_close(l);
+	return cli_print_seq(err, seq, &d);
+}
+
+static void validity(const struct corridor_party_key *k, char *out, size_t cap)
+{
+	if (k->valid_until == UINT64_MAX)
+		snprintf(out, cap, "from seq %llu", (unsigned long long)k->valid_from);
+	else if (k->valid_until < k->valid_from)
+		snprintf(out, cap, "never valid (revoked at seq %llu)",
+			 (unsigned long long)k->valid_from);
+	else
+		snprintf(out, cap, "seq %llu to %llu", (unsigned long long)k->valid_from,
+			 (unsigned long long)k->valid_until);
+}
+
+static void vkey_of(const struct corridor_party *p, const struct corridor_party_key *k,
+		    char out[CORRIDOR_VKEY_BYTES_MAX + 1])
+{
+	struct corridor_vkey vk = { .key_id = k->key_id, .sigtype = CORRIDOR_SIGTYPE_ED25519 };
+	snprintf(vk.name, sizeof vk.name, "%s", p->id);
+	memcpy(vk.public_key, k->public_key, 32);
+	corridor_vkey_format(&vk, out);
+}
+
+static int print_json(const struct corridor_party *p)
+{
+	char roles[128], vk[CORRIDOR_VKEY_BYTES_MAX + 1];
+	corridor_roles_format(p->roles, roles, sizeof roles);
+	fputs("{\"id\":", stdout);
+	if (corridor_json_write_string(stdout, p->id, strlen(p->id)) != 0)
+		return CORRIDOR_E_IO;
+	fputs(",\"name\":", stdout);
+	if (corridor_json_write_string(stdout, p->name, strlen(p->name)) != 0)
+		return CORRIDOR_E_IO;
+	printf(",\"country\":\"%s\",\"roles\":[", p->country);
+	for (char *r = roles, *save = NULL, *t = strtok_r(r, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save))
+		printf("%s\"%s\"", t == roles ? "" : ",", t);
+	printf("],\"registered_seq\":%llu,\"ibans\":[", (unsigned long long)p->registered_seq);
+	for (size_t i = 0; i < p->iban_count; i++)
+		printf("%s\"%s\"", i ? "," : "", p->ibans[i]);
+	fputs("],\"keys\":[", stdout);
+	for (size_t i = 0; i < p->key_count; i++) {
+		const struct corridor_party_key *k = &p->keys[i];
+		vkey_of(p, k, vk);
+		printf("%s{\"key_id\":\"%08x\",\"vkey\":\"%s\",\"valid_from\":%llu,\"valid_until\":",
+		       i ? "," : "", (unsigned)k->key_id, vk, (unsigned long long)k->valid_from);
+		if (k->valid_until == UINT64_MAX)
+			fputs("null}", stdout);
+		else
+			printf("%llu}", (unsigned long long)k->valid_until);
+	}
+	fputs("]}\n", stdout);
+	return ferror(stdout) ? CORRIDOR_E_IO : CORRIDOR_OK;
+}
+
+static int print_row(void *ctx, const struct corridor_party *p)
+{
+	bool json = *(bool *)ctx;
+	char roles[128];
+	if (json)
+		return print_json(p);
+	corridor_roles_format(p->roles, roles, sizeof roles);
+	unsigned valid = 0;
+	for (size_t i = 0; i < p->key_count; i++)
+		valid += p->keys[i].valid_until == UINT64_MAX;
+	printf("%-26s %-32.32s %-7s %-32s %zu (%u valid)\n", p->id, p->name,
+	       p->country[0] ? p->country : "-", roles, p->key_count, valid);
+	return CORRIDOR_OK;
+}
+
+static bool parse_format(const char *f, bool *json)
+{
+	*json = f && strcmp(f, "json") == 0;
+	return !f || *json || strcmp(f, "table") == 0;
+}
+
+static int party_list(int argc, char **argv)
+{
+	const char *format = NULL, *ledger = NULL;
+	const struct cli_opt opts[] = { { "format", &format, NULL, NULL, NULL, 0 },
+					 { "ledger", &ledger, NULL, NULL, NULL, 0 } };
+	const char *pos[1];
+	size_t np;
+	bool json;
+	if (!cli_parse(argc, argv, opts, 2, pos, 0, 0, &np, "corridor party list [--format table|json]"))
+		return EXIT_USAGE;
+	if (!parse_format(format, &json))
+		return cli_usage("--format must be table or json");
+	struct corridor_ledger *l;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int rc = cli_open(ledger, &l);
+	if (rc)
+		return rc;
+	if (!json)
+		printf("%-26s %-32s %-7s %-32s %s\n", "ID", "NAME", "COUNTRY", "ROLES", "KEYS");
+	int err = corridor_party_list(l, print_row, &json, &d);
+	corridor_ledger_close(l);
+	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
+static int party_show(int argc, char **argv)
+{
+	const char *format = NULL, *ledger = NULL;
+	const struct cli_opt opts[] = { { "format", &format, NULL, NULL, NULL, 0 },
+					 { "ledger", &ledger, NULL, NULL, NULL, 0 } };
+	const char *pos[1];
+	size_t np;
+	bool json;
+	if (!cli_parse(argc, argv, opts, 2, pos, 1, 1, &np,
+		       "corridor party show ID [--format table|json]"))
+		return EXIT_USAGE;
+	if (!parse_format(format, &json))
+		return cli_usage("--format must be table or json");
+	struct corridor_ledger *l;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int rc = cli_open(ledger, &l);
+	if (rc)
+		return rc;
+	struct corridor_party *p = malloc(sizeof *p);
+	int err = p ? corridor_party_get(l, pos[0], p, &d) : CORRIDOR_E_NOMEM;
+	corridor_ledger_close(l);
+	if (err) {
+		free(p);
+		return cli_fail(err, &d);
+	}
+	if (json) {
+		err = print_json(p);
+	} else {
+		char roles[128], when[64], vk[CORRIDOR_VKEY_BYTES_MAX + 1];
+		corridor_roles_format(p->roles, roles, sizeof roles);
+		printf("id          %s\nname        %s\ncountry     %s\nroles       %s\n"
+		       "registered  seq %llu\n",
+		       p->id, p->name, p->country[0] ? p->country : "-", roles,
+		       (unsigned long long)p->registered_seq);
+		for (size_t i = 0; i < p->iban_count; i++)
+			printf("iban        %s\n", p->ibans[i]);
+		for (size_t i = 0; i < p->key_count; i++) {
+			validity(&p->keys[i], when, sizeof when);
+			vkey_of(p, &p->keys[i], vk);
+			printf("key         %08x  %-28s %s\n", (unsigned)p->keys[i].key_id, when, vk);
+		}
+	}
+	free(p);
+	return err ? cli_fail(err, NULL) : EXIT_OK;
+}
+
+int cmd_party(int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "register") == 0)
+		return party_register(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "list") == 0)
+		return party_list(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "show") == 0)
+		return party_show(argc - 1, argv + 1);
+	return cli_usage("usage: corridor party register|list|show ...");
+}
+
+int cmd_attest(int argc, char **argv)
+{
+	const char *key = NULL, *note = NULL, *hash_hex = NULL, *idem = NULL, *pass_file = NULL,
+		   *ledger = NULL;
+	const struct cli_opt opts[] = {
+		{ "key", &key, NULL, NULL, NULL, 0 },
+		{ "note", &note, NULL, NULL, NULL, 0 },
+		{ "hash", &hash_hex, NULL, NULL, NULL, 0 },
+		{ "idempotency-key", &idem, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+	};
+	const char *pos[1];
+	size_t np;
+	uint64_t target;
+	uint8_t hash[CORRIDOR_HASH_BYTES];
+	const char *usage = "corridor attest SEQ --key FILE [--note TEXT] [--hash HEX] "
+			    "[--idempotency-key K]";
+	if (!cli_parse(argc, argv, opts, 6, pos, 1, 1, &np, usage))
+		return EXIT_USAGE;
+	if (!cli_u64(pos[0], &target))
+		return cli_usage("SEQ must be a number; usage: %s", usage);
+	if (hash_hex && corridor_unhex(hash_hex, strlen(hash_hex), hash, sizeof hash) != 0)
+		return cli_usage("--hash must be 64 hex digits (the entry's content hash)");
+	struct corridor_ledger *l;
+	struct corridor_signer *s;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int rc = cli_open(ledger, &l);
+	if (rc)
+		return rc;
+	if ((rc = cli_signer(key, pass_file, &s)) != 0) {
+		corridor_ledger_close(l);
+		return rc;
+	}
+	uint64_t seq = 0;
+	int err = corridor_attest(l, s, target, hash_hex ? hash : NULL, note, idem, &seq, &d);
+	corridor_signer_free(s);
+	corridor_ledger_close(l);
+	return cli_print_seq(err, seq, &d);
+}
