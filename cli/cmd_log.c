@@ -226,6 +226,15 @@ static void summary(const struct corridor_entry *e, char *out, size_t cap)
 		snprintf(out, cap, "attests seq %llu", (unsigned long long)u);
 		return;
 	}
+	if (strcmp(e->kind, "key.rotate") == 0) {
+		snprintf(out, cap, "a new key for %.40s", e->author);
+		return;
+	}
+	if (strcmp(e->kind, "key.add") == 0 &&
+	    corridor_msgpack_map_str(e->body, e->body_len, "party", &s, &n) == 0) {
+		snprintf(out, cap, "a new key for %.*s (the old ones revoked)", (int)n, s);
+		return;
+	}
 	if (strcmp(e->kind, "key.revoke") == 0 &&
 	    corridor_msgpack_map_uint(e->body, e->body_len, "key_id", &u) == 0 &&
 	    corridor_msgpack_map_str(e->body, e->body_len, "party", &s, &n) == 0) {
@@ -234,7 +243,6 @@ static void summary(const struct corridor_entry *e, char *out, size_t cap)
 	}
 	if (corridor_msgpack_map_str(e->body, e->body_len, "text", &s, &n) == 0 ||
 	    corridor_msgpack_map_str(e->body, e->body_len, "id", &s, &n) == 0 ||
-	    corridor_msgpack_map_str(e->body, e->body_len, "party", &s, &n) == 0 ||
 	    corridor_msgpack_map_str(e->body, e->body_len, "origin", &s, &n) == 0) {
 		size_t m = n < cap - 1 ? n : cap - 1;
 		while (m > 0 && m < n && ((unsigned char)s[m] & 0xc0u) == 0x80u)

@@ -65,13 +65,31 @@ int cmd_checkpoint(int argc, char **argv)
 
 int cmd_prove(int argc, char **argv)
 {
-	const char *ledger = NULL;
-	const struct cli_opt opts[] = { { "ledger", &ledger, NULL, NULL, NULL, 0 } };
+	const char *ledger = NULL, *size_s = NULL;
+	const struct cli_opt opts[] = { { "ledger", &ledger, NULL, NULL, NULL, 0 },
+					 { "size", &size_s, NULL, NULL, NULL, 0 } };
 	const char *pos[3];
 	size_t np;
-	const char *usage = "corridor prove inclusion SEQ | prove consistency OLD_SIZE [NEW_SIZE]";
-	if (!cli_parse(argc, argv, opts, 1, pos, 2, 3, &np, usage))
+	const char *usage = "corridor prove inclusion SEQ | prove consistency OLD_SIZE [NEW_SIZE] | "
+			    "prove operator-keys [--size N]";
+	if (!cli_parse(argc, argv, opts, 2, pos, 1, 3, &np, usage))
 		return EXIT_USAGE;
+	if (strcmp(pos[0], "operator-keys") == 0 && np == 1) {
+		uint64_t size = 0;
+		if (size_s && !cli_u64(size_s, &size))
+			return cli_usage("--size must be a tree size");
+		struct corridor_ledger *l;
+		struct corridor_diag d;
+		corridor_diag_init(&d);
+		int rc = cli_open(ledger, &l);
+		if (rc)
+			return rc;
+		int err = corridor_prove_operator_keys(l, size, stdout, &d);
+		corridor_ledger_close(l);
+		return err ? cli_fail(err, &d) : EXIT_OK;
+	}
+	if (np < 2)
+		return cli_usage("usage: %s", usage);
 	uint64_t a, b = 0;
 	if (!cli_u64(pos[1], &a) || (np == 3 && (!cli_u64(pos[2], &b) || b == 0)))
 		return cli_usage("sizes and seqs are decimal numbers; usage: %s", usage);
@@ -128,19 +146,78 @@ static int read_small(const char *path, size_t max, char **buf, size_t *len)
 	return EXIT_OK;
 }
 
-/* Opens a signed checkpoint with the verifier key; prints why it fails. */
-static int open_checkpoint(const char *what, const char *buf, size_t len,
-			   const struct corridor_vkey *vk, struct corridor_checkpoint *cp)
+/* The operator keys an audit accepts: the trusted --vkey, and with --chain
+ * every key the log's rotations lead to from it. */
+struct trust {
+	const struct corridor_vkey *vk;
+	const char *chain; /* the chain document's path, or NULL */
+	struct corridor_vkey keys[CORRIDOR_CHAIN_LINKS_MAX];
+	size_t count;
+};
+
+/* Resolves the key set for a checkpoint of (size, root) from the chain file. */
+static int trust_resolve(struct trust *t, const char *buf, size_t len)
 {
+	struct corridor_note *note = malloc(sizeof *note);
+	struct corridor_checkpoint cp;
+	char *doc = NULL;
+	size_t dlen;
+	int rc = EXIT_OK;
+	t->keys[0] = *t->vk;
+	t->count = 1;
+	if (!t->chain) {
+		free(note);
+		return EXIT_OK;
+	}
+	if (!note)
+		return cli_fail(CORRIDOR_E_NOMEM, NULL);
+	if (corridor_note_parse(buf, len, note) != 0 ||
+	    corridor_checkpoint_parse(buf, note->text_len, &cp) != 0) {
+		free(note);
+		fprintf(stderr, "corridor: not a well-formed signed checkpoint\n");
+		return EXIT_REFUSED;
+	}
+	free(note);
+	FILE *f = fopen(t->chain, "rb");
+	if (!f) {
+		fprintf(stderr, "corridor: cannot open %s\n", t->chain);
+		return EXIT_STORAGE;
+	}
+	doc = malloc(4u << 20);
+	dlen = doc ? fread(doc, 1, 4u << 20, f) : 0;
+	fclose(f);
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if (!doc)
+		return cli_fail(CORRIDOR_E_NOMEM, NULL);
+	int err = corridor_operator_chain_follow(doc, dlen, t->vk, cp.size, cp.root, t->keys,
+						 CORRIDOR_CHAIN_LINKS_MAX, &t->count, &d);
+	free(doc);
+	if (err)
+		rc = cli_fail(err, &d);
+	return rc;
+}
+
+/* Opens a signed checkpoint with the trusted keys; prints why it fails. */
+static int open_checkpoint(const char *what, const char *buf, size_t len, struct trust *t,
+			   struct corridor_checkpoint *cp)
+{
+	const struct corridor_vkey *vk = t->vk;
+	int rc = trust_resolve(t, buf, len);
+	if (rc)
+		return rc;
 	struct corridor_note *note = malloc(sizeof *note);
 	if (!note)
 		return cli_fail(CORRIDOR_E_NOMEM, NULL);
-	int err = corridor_note_open(buf, len, vk, 1, note);
+	int err = corridor_note_open(buf, len, t->keys, t->count, note);
 	size_t text_len = note->text_len;
 	free(note);
 	if (err == CORRIDOR_E_KEY) {
-		fprintf(stderr, "corridor: %s carries no signature by %s+%08x\n", what, vk->name,
-			(unsigned)vk->key_id);
+		fprintf(stderr, "corridor: %s carries no signature by %s+%08x%s\n", what, vk->name,
+			(unsigned)vk->key_id,
+			t->chain ? " or a key its chain leads to"
+				 : " (after an operator key rotation, pass --chain from 'corridor "
+				   "prove operator-keys')");
 		return EXIT_REFUSED;
 	}
 	if (err == CORRIDOR_E_SIGNATURE) {
@@ -195,7 +272,7 @@ static int count_cosigners(const char *buf, size_t len, const struct corridor_vk
 	return EXIT_OK;
 }
 
-static int audit_checkpoint(const struct corridor_vkey *vk, const char *path,
+static int audit_checkpoint(struct trust *vk, const char *path,
 			    const struct corridor_vkey *cosigners, size_t ncos, size_t min_cos)
 {
 	char *buf;
@@ -225,7 +302,7 @@ static int audit_checkpoint(const struct corridor_vkey *vk, const char *path,
 	return EXIT_OK;
 }
 
-static int audit_inclusion(const struct corridor_vkey *vk, const char *leaf_hex,
+static int audit_inclusion(struct trust *vk, const char *leaf_hex,
 			   const char *entry_path, const char *proof_path)
 {
 	uint8_t leaf[CORRIDOR_HASH_BYTES];
@@ -294,25 +371,37 @@ out_free:
 	return rc;
 }
 
-static int audit_consistency(const struct corridor_vkey *vk, const char *old_path,
+static int audit_consistency(struct trust *vk, const char *old_path,
 			     const char *new_path, const char *proof_path)
 {
 	struct corridor_checkpoint a, b;
 	char *buf;
 	size_t len;
 	int rc;
-	if ((rc = read_small(old_path, CORRIDOR_NOTE_BYTES_MAX, &buf, &len)) != 0)
-		return rc;
-	rc = open_checkpoint(old_path, buf, len, vk, &a);
-	free(buf);
-	if (rc)
-		return rc;
+	/* The newer checkpoint first: its chain also covers the older one's key. */
 	if ((rc = read_small(new_path, CORRIDOR_NOTE_BYTES_MAX, &buf, &len)) != 0)
 		return rc;
 	rc = open_checkpoint(new_path, buf, len, vk, &b);
 	free(buf);
 	if (rc)
 		return rc;
+	if ((rc = read_small(old_path, CORRIDOR_NOTE_BYTES_MAX, &buf, &len)) != 0)
+		return rc;
+	{
+		struct corridor_note *note = malloc(sizeof *note);
+		int err = note ? corridor_note_open(buf, len, vk->keys, vk->count, note) : CORRIDOR_E_NOMEM;
+		size_t text_len = note ? note->text_len : 0;
+		free(note);
+		if (err || corridor_checkpoint_parse(buf, text_len, &a) != 0 ||
+		    strcmp(a.origin, b.origin) != 0) {
+			fprintf(stderr, "corridor: %s is not a checkpoint of %s signed by a trusted "
+					"operator key\n",
+				old_path, b.origin);
+			free(buf);
+			return EXIT_REFUSED;
+		}
+	}
+	free(buf);
 	if ((rc = read_small(proof_path, PROOF_FILE_BYTES_MAX, &buf, &len)) != 0)
 		return rc;
 	uint8_t (*proof)[CORRIDOR_HASH_BYTES] = malloc(CORRIDOR_PROOF_HASHES_MAX * CORRIDOR_HASH_BYTES);
@@ -357,7 +446,8 @@ static int audit_consistency(const struct corridor_vkey *vk, const char *old_pat
 
 int cmd_audit(int argc, char **argv)
 {
-	const char *vkey = NULL, *leaf = NULL, *entry = NULL, *ledger = NULL, *min_s = NULL;
+	const char *vkey = NULL, *leaf = NULL, *entry = NULL, *ledger = NULL, *min_s = NULL,
+		   *chain = NULL;
 	const char *cos_s[COSIGNERS_MAX];
 	size_t ncos = 0;
 	const struct cli_opt opts[] = {
@@ -367,31 +457,45 @@ int cmd_audit(int argc, char **argv)
 		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
 		{ "cosigner", NULL, NULL, cos_s, &ncos, COSIGNERS_MAX },
 		{ "min-cosigners", &min_s, NULL, NULL, NULL, 0 },
+		{ "chain", &chain, NULL, NULL, NULL, 0 },
 	};
 	const char *pos[4];
 	size_t np;
-	const char *usage = "corridor audit checkpoint|inclusion|consistency --vkey VKEY ...";
-	if (!cli_parse(argc, argv, opts, 6, pos, 2, 4, &np, usage))
+	const char *usage = "corridor audit checkpoint|inclusion|consistency --vkey VKEY "
+			    "[--chain FILE] ...";
+	if (!cli_parse(argc, argv, opts, 7, pos, 2, 4, &np, usage))
 		return EXIT_USAGE;
-	struct corridor_vkey vk, cosigners[COSIGNERS_MAX];
-	int rc = cli_vkey(vkey, &vk);
+	struct corridor_vkey vkv, cosigners[COSIGNERS_MAX];
+	int rc = cli_vkey(vkey, &vkv);
 	if (rc)
 		return rc;
+	struct trust *vk = malloc(sizeof *vk);
+	if (!vk)
+		return cli_fail(CORRIDOR_E_NOMEM, NULL);
+	vk->vk = &vkv;
+	vk->chain = chain;
+	vk->count = 0;
 	for (size_t i = 0; i < ncos; i++) {
-		if ((rc = cli_vkey(cos_s[i], &cosigners[i])) != 0)
+		if ((rc = cli_vkey(cos_s[i], &cosigners[i])) != 0) {
+			free(vk);
 			return rc;
+		}
 		if (cosigners[i].sigtype != CORRIDOR_SIGTYPE_COSIGNATURE)
 			corridor_vkey_as_cosigner(&cosigners[i], &cosigners[i]);
 	}
 	uint64_t min_cos = ncos;
+	rc = -1;
 	if (min_s && (!cli_u64(min_s, &min_cos) || min_cos > ncos))
-		return cli_usage("--min-cosigners K needs K <= the number of --cosigner keys");
-	if (strcmp(pos[0], "checkpoint") == 0 && np == 2)
-		return audit_checkpoint(&vk, pos[1], cosigners, ncos, (size_t)min_cos);
-	if (strcmp(pos[0], "inclusion") == 0 && np == 2)
-		return audit_inclusion(&vk, leaf, entry, pos[1]);
-	if (strcmp(pos[0], "consistency") == 0 && np == 4)
-		return audit_consistency(&vk, pos[1], pos[2], pos[3]);
+		rc = cli_usage("--min-cosigners K needs K <= the number of --cosigner keys");
+	else if (strcmp(pos[0], "checkpoint") == 0 && np == 2)
+		rc = audit_checkpoint(vk, pos[1], cosigners, ncos, (size_t)min_cos);
+	else if (strcmp(pos[0], "inclusion") == 0 && np == 2)
+		rc = audit_inclusion(vk, leaf, entry, pos[1]);
+	else if (strcmp(pos[0], "consistency") == 0 && np == 4)
+		rc = audit_consistency(vk, pos[1], pos[2], pos[3]);
+	free(vk);
+	if (rc >= 0)
+		return rc;
 	return cli_usage("usage: corridor audit checkpoint --vkey VKEY FILE | audit inclusion "
 			 "--vkey VKEY (--leaf-hash HEX | --entry FILE) PROOF_FILE | audit "
 			 "consistency --vkey VKEY OLD NEW PROOF_FILE");

@@ -262,6 +262,148 @@ START_TEST(archives_and_replicas)
 }
 END_TEST
 
+/* The head, read through the library: refused writes must leave it as it was. */
+static void head_of(struct corridor_head *h)
+{
+	struct corridor_ledger *l;
+	char dir[1200];
+	snprintf(dir, sizeof dir, "%s/ledger", g_dir);
+	ck_assert_int_eq(corridor_ledger_open(dir, 0, &l, NULL), 0);
+	ck_assert_int_eq(corridor_ledger_head(l, &h[0]), 0);
+	corridor_ledger_close(l);
+}
+
+static void refused_unchanged(const char *const *argv)
+{
+	struct corridor_head a, b;
+	head_of(&a);
+	free(expect(1, argv));
+	head_of(&b);
+	ck_assert_uint_eq(a.size, b.size);
+	ck_assert(memcmp(a.root, b.root, 32) == 0);
+}
+
+static char *keygen(const char *name, const char *file)
+{
+	char *vk = expect(0, (const char *[]){ "key", "generate", "--name", name, "--out", P(file),
+					       "--kdf", "interactive", NULL });
+	vk[strcspn(vk, "\n")] = 0;
+	return vk;
+}
+
+START_TEST(parties_keys_and_roles)
+{
+	char *gaz = keygen("RU-GAZ", "gaz.key"), *aud = keygen("AUDIT-1", "aud.key");
+	char *cn = keygen("CN-BUYER", "cn.key");
+	char *out = expect(0, (const char *[]){ "party", "register", "--key", P("op.key"), "--id",
+						"RU-GAZ", "--name", "Gazprom Export", "--country",
+						"RU", "--roles", "seller", "--vkey", gaz, "--iban",
+						"DE89370400440532013000", NULL });
+	ck_assert_str_eq(out, "1\n");
+	free(out);
+	free(expect(0, (const char *[]){ "party", "register", "--key", P("op.key"), "--id", "AUDIT-1",
+					 "--name", "Witness", "--country", "MN", "--roles", "auditor",
+					 "--vkey", aud, NULL }));
+	/* A non-operator registering a party; a bad role; a bad IBAN. */
+	refused_unchanged((const char *[]){ "party", "register", "--key", P("gaz.key"), "--id",
+					    "CN-BUYER", "--name", "CN", "--country", "CN", "--roles",
+					    "buyer", "--vkey", cn, NULL });
+	free(expect(2, (const char *[]){ "party", "register", "--key", P("op.key"), "--id", "CN-BUYER",
+					 "--name", "CN", "--country", "CN", "--roles", "king", "--vkey",
+					 cn, NULL }));
+	refused_unchanged((const char *[]){ "party", "register", "--key", P("op.key"), "--id",
+					    "CN-BUYER", "--name", "CN", "--country", "CN", "--roles",
+					    "buyer", "--vkey", cn, "--iban", "CN00123", NULL });
+	/* A party writes; an unregistered key does not. */
+	free(expect(0, (const char *[]){ "memo", "--key", P("gaz.key"), "nominated 100 MWh", NULL }));
+	refused_unchanged((const char *[]){ "memo", "--key", P("cn.key"), "hello", NULL });
+	/* Idempotent retries. */
+	char *a = expect(0, (const char *[]){ "memo", "--key", P("gaz.key"), "--idempotency-key",
+					      "N-7", "gas day 7", NULL });
+	char *b = expect(0, (const char *[]){ "memo", "--key", P("gaz.key"), "--idempotency-key",
+					      "N-7", "gas day 7", NULL });
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	refused_unchanged((const char *[]){ "memo", "--key", P("gaz.key"), "--idempotency-key", "N-7",
+					    "gas day 8", NULL });
+	/* Attestations: right and wrong hash. */
+	free(expect(0, (const char *[]){ "attest", "3", "--key", P("aud.key"), "--note", "seen", NULL }));
+	refused_unchanged((const char *[]){ "attest", "3", "--key", P("aud.key"), "--hash",
+					    "0000000000000000000000000000000000000000000000000000000000000000",
+					    NULL });
+	/* Rotation: the old key is refused afterwards. */
+	free(keygen("RU-GAZ", "gaz2.key"));
+	free(expect(0, (const char *[]){ "key", "rotate", "--key", P("gaz.key"), "--new",
+					 P("gaz2.key"), NULL }));
+	refused_unchanged((const char *[]){ "memo", "--key", P("gaz.key"), "old", NULL });
+	free(expect(0, (const char *[]){ "memo", "--key", P("gaz2.key"), "new", NULL }));
+	/* party show --format json: keys with their validity. */
+	out = expect(0, (const char *[]){ "party", "show", "RU-GAZ", "--format", "json", NULL });
+	ck_assert(strstr(out, "\"roles\":[\"seller\"]") != NULL);
+	ck_assert(strstr(out, "\"valid_from\":2,\"valid_until\":6") != NULL);
+	ck_assert(strstr(out, "\"valid_from\":7,\"valid_until\":null") != NULL);
+	ck_assert(strstr(out, "\"ibans\":[\"DE89370400440532013000\"]") != NULL);
+	free(out);
+	out = expect(0, (const char *[]){ "party", "list", NULL });
+	ck_assert(strstr(out, "AUDIT-1") && strstr(out, "RU-GAZ") && strstr(out, ORIGIN));
+	free(out);
+	/* Lost key: the operator adds one and the lost one stops working. */
+	char *gaz3 = keygen("RU-GAZ", "gaz3.key");
+	refused_unchanged((const char *[]){ "key", "add", "--key", P("aud.key"), "--party", "RU-GAZ",
+					    "--vkey", gaz3, NULL });
+	free(expect(0, (const char *[]){ "key", "add", "--key", P("op.key"), "--party", "RU-GAZ",
+					 "--vkey", gaz3, NULL }));
+	refused_unchanged((const char *[]){ "memo", "--key", P("gaz2.key"), "lost", NULL });
+	free(expect(0, (const char *[]){ "memo", "--key", P("gaz3.key"), "found", NULL }));
+	/* Witness cosignature, and k of n cosigners in the audit. */
+	free(expect(0, (const char *[]){ "checkpoint", "sign", "--key", P("op.key"), NULL }));
+	char *cp = expect(0, (const char *[]){ "checkpoint", "cosign", "--key", P("aud.key"), NULL });
+	ck_assert(spit(P("cp"), cp, strlen(cp)));
+	ck_assert(strstr(cp, "\xe2\x80\x94 AUDIT-1 ") != NULL);
+	free(cp);
+	char *audc = expect(0, (const char *[]){ "key", "public", P("aud.key"), "--cosigner", NULL });
+	audc[strcspn(audc, "\n")] = 0;
+	ck_assert(strstr(audc, "+AQ") == NULL); /* type 0x04, not 0x01 */
+	out = expect(0, (const char *[]){ "audit", "checkpoint", "--vkey", g_vkey, "--cosigner", audc,
+					  "--min-cosigners", "1", P("cp"), NULL });
+	ck_assert(strstr(out, "cosigned by 1 of 1") != NULL);
+	free(out);
+	free(expect(1, (const char *[]){ "audit", "checkpoint", "--vkey", g_vkey, "--cosigner", cn,
+					 "--min-cosigners", "1", P("cp"), NULL }));
+	free(expect(1, (const char *[]){ "checkpoint", "cosign", "--key", P("gaz3.key"), NULL }));
+	/* Operator rotation: checkpoints move to the new key; audits follow the chain. */
+	char *op2 = keygen(ORIGIN, "op2.key");
+	free(expect(0, (const char *[]){ "key", "rotate", "--key", P("op.key"), "--new", P("op2.key"),
+					 NULL }));
+	refused_unchanged((const char *[]){ "checkpoint", "sign", "--key", P("op.key"), NULL });
+	char *cp2 = expect(0, (const char *[]){ "checkpoint", "sign", "--key", P("op2.key"), NULL });
+	ck_assert(spit(P("cp2"), cp2, strlen(cp2)));
+	free(cp2);
+	char *chain = expect(0, (const char *[]){ "prove", "operator-keys", NULL });
+	ck_assert(spit(P("chain"), chain, strlen(chain)));
+	free(chain);
+	free(expect(0, (const char *[]){ "audit", "checkpoint", "--vkey", op2, P("cp2"), NULL }));
+	free(expect(1, (const char *[]){ "audit", "checkpoint", "--vkey", g_vkey, P("cp2"), NULL }));
+	free(expect(0, (const char *[]){ "audit", "checkpoint", "--vkey", g_vkey, "--chain", P("chain"),
+					 P("cp2"), NULL }));
+	free(expect(1, (const char *[]){ "audit", "checkpoint", "--vkey", gaz3, "--chain", P("chain"),
+					 P("cp2"), NULL }));
+	out = expect(0, (const char *[]){ "verify", NULL });
+	ck_assert(strstr(out, "verify OK") != NULL);
+	free(out);
+	out = expect(0, (const char *[]){ "log", "--format", "json", NULL });
+	ck_assert(strstr(out, "\"kind\":\"attest\"") && strstr(out, "\"kind\":\"key.rotate\""));
+	free(out);
+	free(gaz);
+	free(aud);
+	free(cn);
+	free(gaz3);
+	free(op2);
+	free(audc);
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
 	Suite *s = suite_create("cli");
@@ -271,6 +413,7 @@ Suite *suite_cli(void)
 	tcase_add_test(tc, memo_log_and_verify);
 	tcase_add_test(tc, proofs_and_audits);
 	tcase_add_test(tc, archives_and_replicas);
+	tcase_add_test(tc, parties_keys_and_roles);
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
 	return s;

@@ -239,6 +239,35 @@ START_TEST(operator_rotation)
 	ck_assert_int_eq(corridor_archive_verify(arc, corridor_signer_vkey(op2), NULL, NULL, &d), 0);
 	ck_assert_int_eq(corridor_archive_verify(arc, corridor_signer_vkey(w.gaz), NULL, NULL, &d),
 			 CORRIDOR_E_KEY);
+	/* The operator key chain: from the old key to the new one, checked
+	 * against the checkpoint's tree; tampering or another start refused. */
+	char *doc, *cpn;
+	size_t dlen, cplen;
+	FILE *m = open_memstream(&doc, &dlen);
+	ck_assert_int_eq(corridor_prove_operator_keys(w.l, 0, m, &d), 0);
+	fclose(m);
+	ck_assert_int_eq(corridor_checkpoint_get(w.l, 0, &cpn, &cplen, &d), 0);
+	struct corridor_checkpoint cp;
+	ck_assert_int_eq(corridor_note_parse(cpn, cplen, &parsed), 0);
+	ck_assert_int_eq(corridor_checkpoint_parse(cpn, parsed.text_len, &cp), 0);
+	struct corridor_vkey keys[CORRIDOR_CHAIN_LINKS_MAX];
+	size_t nkeys;
+	ck_assert_int_eq(corridor_operator_chain_follow(doc, dlen, corridor_signer_vkey(w.op), cp.size,
+							cp.root, keys, CORRIDOR_CHAIN_LINKS_MAX,
+							&nkeys, &d), 0);
+	ck_assert_uint_eq(nkeys, 2);
+	ck_assert(memcmp(keys[1].public_key, corridor_signer_vkey(op2)->public_key, 32) == 0);
+	ck_assert_int_eq(corridor_note_open(cpn, cplen, keys, nkeys, &parsed), 0);
+	ck_assert_int_ne(corridor_operator_chain_follow(doc, dlen, corridor_signer_vkey(w.gaz), cp.size,
+							cp.root, keys, CORRIDOR_CHAIN_LINKS_MAX,
+							&nkeys, &d), 0);
+	char *e = strstr(doc, "entry ") + 40;
+	*e = *e == 'A' ? 'B' : 'A';
+	ck_assert_int_ne(corridor_operator_chain_follow(doc, dlen, corridor_signer_vkey(w.op), cp.size,
+							cp.root, keys, CORRIDOR_CHAIN_LINKS_MAX,
+							&nkeys, &d), 0);
+	free(doc);
+	free(cpn);
 	corridor_signer_free(op2);
 	world_close(&w);
 }

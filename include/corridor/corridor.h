@@ -700,6 +700,26 @@ CORRIDOR_MUST_CHECK int corridor_prove_consistency(struct corridor_ledger *ledge
 						   uint8_t (*out)[CORRIDOR_HASH_BYTES],
 						   size_t *count, struct corridor_diag *diag);
 
+/** Writes the operator key chain document for the checkpoint of `size` (0 =
+ *  the latest signed one): every operator key.rotate entry before it, with
+ *  its inclusion proof in that checkpoint (docs/FORMAT.md "Operator key
+ *  chain"). Errors: CORRIDOR_E_NOTFOUND, CORRIDOR_E_STORAGE, CORRIDOR_E_IO. */
+CORRIDOR_MUST_CHECK int corridor_prove_operator_keys(struct corridor_ledger *ledger, uint64_t size,
+						     FILE *out, struct corridor_diag *diag);
+
+/** Follows an operator key chain document from the trusted key: each link
+ *  must be a key.rotate by the origin, signed by the key before it, at an
+ *  increasing seq below `size`, and included in the tree of (`size`, `root`).
+ *  Writes every key reached (the trusted one first) into keys (at most
+ *  keys_max); the checkpoint must then verify with one of them.
+ *  Errors: CORRIDOR_E_MALFORMED, CORRIDOR_E_VERIFY, CORRIDOR_E_LIMIT. */
+#define CORRIDOR_CHAIN_LINKS_MAX 64u
+CORRIDOR_MUST_CHECK int corridor_operator_chain_follow(const char *doc, size_t len,
+						       const struct corridor_vkey *trusted,
+						       uint64_t size, const uint8_t root[CORRIDOR_HASH_BYTES],
+						       struct corridor_vkey *keys, size_t keys_max,
+						       size_t *count, struct corridor_diag *diag);
+
 /** Full verification from the entries alone: canonical decoding, dense seq,
  *  prev chain, non-decreasing time, every signature against a key valid for
  *  its author at that seq (on every core), every stored Merkle node, the head,
