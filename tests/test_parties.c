@@ -1,6 +1,7 @@
 /* test_parties.c — parties, roles and the key lifecycle through the API: each
  * rule with its negative case; every refused write leaves the ledger file
  * byte for byte as it was. */
+#define _GNU_SOURCE
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -428,6 +429,19 @@ START_TEST(cosignatures_follow_c2sp)
 	ck_assert_uint_gt(size2, size);
 	REFUSED(&w, corridor_checkpoint_cosign(w.l, w.aud, size - 1, &seq, &d), CORRIDOR_E_REFUSED);
 	verify_ok(&w);
+	/* Archives carry the cosignatures, and their verification checks them. */
+	const char *arc = path_join(w.dir, "c.arc");
+	ck_assert_int_eq(corridor_archive_export(w.l, 0, arc, &d), 0);
+	size_t alen;
+	uint8_t *ab = slurp(arc, &alen);
+	ck_assert_ptr_nonnull(memmem(ab, alen, "\xe2\x80\x94 AUDIT-1 ", 11));
+	ck_assert_int_eq(corridor_archive_verify(arc, corridor_signer_vkey(w.op), NULL, NULL, &d), 0);
+	/* A cosignature line tampered inside the archive is caught. */
+	uint8_t *cl = memmem(ab, alen, "\xe2\x80\x94 AUDIT-1 ", 11);
+	cl[20] = cl[20] == 'A' ? 'B' : 'A';
+	ck_assert(spit(arc, ab, alen));
+	ck_assert_int_ne(corridor_archive_verify(arc, corridor_signer_vkey(w.op), NULL, NULL, &d), 0);
+	free(ab);
 	world_close(&w);
 }
 END_TEST

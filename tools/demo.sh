@@ -22,7 +22,41 @@ echo "$VKEY"
 step "A new ledger for the Russia-Mongolia-China corridor"
 "$C" init --origin "$ORIGIN" --operator-key operator.key
 
-step "Signed remarks: one at a time, then a file in atomic batches"
+step "The corridor's parties, registered by the operator with roles and first keys"
+key() { "$C" key generate --name "$1" --out "$2" --kdf interactive; }
+GAZ=$(key RU-GAZPROM gazprom.key)
+CNPC=$(key CN-CNPC cnpc.key)
+MNT=$(key MN-TRANSIT mn-transit.key)
+AUD=$(key AUDIT-MN audit.key)
+"$C" party register --key operator.key --id RU-GAZPROM --name "Russian gas producer" \
+	--country RU --roles seller --vkey "$GAZ" >/dev/null
+"$C" party register --key operator.key --id CN-CNPC --name "Chinese gas buyer" --country CN \
+	--roles buyer,meter --vkey "$CNPC" >/dev/null
+"$C" party register --key operator.key --id MN-TRANSIT --name "Mongolian pipeline operator" \
+	--country MN --roles seller,meter --vkey "$MNT" --iban MN580050099123456789 >/dev/null
+"$C" party register --key operator.key --id AUDIT-MN --name "Corridor auditor" --country MN \
+	--roles auditor --vkey "$AUD" >/dev/null
+"$C" party list
+
+step "Who may write what is enforced before anything is written"
+GRID=$(key RU-GRID grid.key)
+"$C" party register --key gazprom.key --id RU-GRID --name "Not allowed" --country RU \
+	--roles seller --vkey "$GRID" || echo "(refused, exit $?)"
+
+step "A party's remark, countersigned by the other side; a retry changes nothing"
+SEQ=$("$C" memo --key gazprom.key --idempotency-key NOM-2026-03-01 "Gas day 2026-03-01: nominated 12,000 MWh at Naushki")
+AGAIN=$("$C" memo --key gazprom.key --idempotency-key NOM-2026-03-01 "Gas day 2026-03-01: nominated 12,000 MWh at Naushki")
+echo "memo at seq $SEQ; the retry with the same idempotency key returned seq $AGAIN"
+"$C" attest "$SEQ" --key cnpc.key --note "nomination confirmed" >/dev/null
+
+step "Key rotation: the old key stops, the new one signs"
+"$C" key generate --name RU-GAZPROM --out gazprom-2027.key --kdf interactive >/dev/null
+"$C" key rotate --key gazprom.key --new gazprom-2027.key >/dev/null
+"$C" memo --key gazprom.key "written with the rotated key" || echo "(refused, exit $?)"
+"$C" memo --key gazprom-2027.key "Gas day 2026-03-02: nominated 11,800 MWh" >/dev/null
+"$C" party show RU-GAZPROM
+
+step "Operator remarks: one at a time, then a file in atomic batches"
 "$C" memo --key operator.key "Gas day 2026-03-01: Power of Siberia 2 nominations received"
 cat > remarks.txt <<'TXT'
 RU->CN pipeline gas: border point Naushki/Sükhbaatar metering verified
@@ -36,19 +70,20 @@ TXT
 step "The log"
 "$C" log
 
-step "The latest signed checkpoint (C2SP tlog-checkpoint)"
-"$C" checkpoint | tee checkpoint.txt
+step "The latest signed checkpoint, cosigned by the auditor (C2SP tlog-cosignature)"
+"$C" checkpoint cosign --key audit.key | tee checkpoint.txt
+AUDC=$("$C" key public audit.key --cosigner)
+"$C" audit checkpoint --vkey "$VKEY" --cosigner "$AUDC" --min-cosigners 1 checkpoint.txt
 
-step "An auditor with only the verifier key checks the checkpoint and one entry"
-"$C" audit checkpoint --vkey "$VKEY" checkpoint.txt
+step "An auditor with only the verifier key checks one entry"
 "$C" prove inclusion 3 > entry3.tlog-proof
 "$C" entry 3 --out entry3.bin
 "$C" audit inclusion --vkey "$VKEY" --entry entry3.bin entry3.tlog-proof
 
-step "The log only grew: a consistency proof from size 4 to now"
-"$C" checkpoint --size 4 > checkpoint4.txt
-"$C" prove consistency 4 > consistency.txt
-"$C" audit consistency --vkey "$VKEY" checkpoint4.txt checkpoint.txt consistency.txt
+step "The log only grew: a consistency proof from size 5 to now"
+"$C" checkpoint --size 5 > checkpoint5.txt
+"$C" prove consistency 5 > consistency.txt
+"$C" audit consistency --vkey "$VKEY" checkpoint5.txt checkpoint.txt consistency.txt
 
 step "Full verification: every byte, chain link, signature, tree node and index"
 "$C" verify
