@@ -70,6 +70,13 @@ void cli_time(uint64_t time_us, char out[40]);
 /* Resolves the signer, appends, prints the seq: the common tail of writes. */
 int cli_print_seq(int err, uint64_t seq, const struct corridor_diag *d);
 
+/* One signed write: opens the ledger, unseals the signer's key, runs fn, closes,
+ * and prints the seq fn returns. Returns the exit code. */
+typedef int (*cli_write_fn)(struct corridor_ledger *l, const struct corridor_signer *s, void *ctx,
+			    uint64_t *seq, struct corridor_diag *d);
+int cli_write(const char *ledger_opt, const char *key, const char *pass_file, cli_write_fn fn,
+	      void *ctx);
+
 int cmd_key(int argc, char **argv);
 int cmd_party(int argc, char **argv);
 int cmd_attest(int argc, char **argv);

@@ -76,6 +76,26 @@ struct key_write {
 	const char *key, *pass_file, *ledger, *idem;
 };
 
+struct rotate_ctx {
+	struct corridor_vkey nv;
+	const char *idem;
+};
+
+static int do_rotate(struct corridor_ledger *l, const struct corridor_signer *s, void *vctx,
+		     uint64_t *seq, struct corridor_diag *d)
+{
+	struct rotate_ctx *c = vctx;
+	const char *name = corridor_signer_vkey(s)->name;
+	if (strcmp(c->nv.name, name) != 0) {
+		snprintf(d->text, sizeof d->text,
+			 "the new key is named '%.100s', the current one '%.100s': a party's keys "
+			 "are named by its id",
+			 c->nv.name, name);
+		return CORRIDOR_E_INVALID;
+	}
+	return corridor_key_rotate(l, s, c->nv.public_key, c->idem, seq, d);
+}
+
 static int key_rotate(int argc, char **argv)
 {
 	struct key_write w = { 0 };
@@ -94,34 +114,25 @@ static int key_rotate(int argc, char **argv)
 		return EXIT_USAGE;
 	if (!w.key || !newfile)
 		return cli_usage("--key and --new are required; usage: %s", usage);
-	struct corridor_vkey nv;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int err = corridor_key_read_public(newfile, &nv, &d);
+	struct rotate_ctx c = { .idem = w.idem };
+	int err = corridor_key_read_public(newfile, &c.nv, &d);
 	if (err)
 		return cli_fail(err, &d);
-	struct corridor_ledger *l;
-	struct corridor_signer *s;
-	int rc = cli_open(w.ledger, &l);
-	if (rc)
-		return rc;
-	if ((rc = cli_signer(w.key, w.pass_file, &s)) != 0) {
-		corridor_ledger_close(l);
-		return rc;
-	}
-	if (strcmp(nv.name, corridor_signer_vkey(s)->name) != 0) {
-		fprintf(stderr, "corridor: the new key is named '%s', the current one '%s': a "
-				"party's keys are named by its id\n",
-			nv.name, corridor_signer_vkey(s)->name);
-		corridor_signer_free(s);
-		corridor_ledger_close(l);
-		return EXIT_REFUSED;
-	}
-	uint64_t seq = 0;
-	err = corridor_key_rotate(l, s, nv.public_key, w.idem, &seq, &d);
-	corridor_signer_free(s);
-	corridor_ledger_close(l);
-	return cli_print_seq(err, seq, &d);
+	return cli_write(w.ledger, w.key, w.pass_file, do_rotate, &c);
+}
+
+struct revoke_ctx {
+	const char *party, *reason, *idem;
+	uint32_t key_id;
+};
+
+static int do_revoke(struct corridor_ledger *l, const struct corridor_signer *s, void *vctx,
+		     uint64_t *seq, struct corridor_diag *d)
+{
+	struct revoke_ctx *c = vctx;
+	return corridor_key_revoke(l, s, c->party, c->key_id, c->reason, c->idem, seq, d);
 }
 
 static int key_revoke(int argc, char **argv)
@@ -148,23 +159,22 @@ static int key_revoke(int argc, char **argv)
 		return cli_usage("--key, --party and --key-id are required; usage: %s", usage);
 	if (corridor_unhex(kid_s, strlen(kid_s), kid, 4) != 0)
 		return cli_usage("--key-id is the key id as 8 hex digits");
-	uint32_t key_id = (uint32_t)kid[0] << 24 | (uint32_t)kid[1] << 16 | (uint32_t)kid[2] << 8 | kid[3];
-	struct corridor_ledger *l;
-	struct corridor_signer *s;
-	struct corridor_diag d;
-	corridor_diag_init(&d);
-	int rc = cli_open(w.ledger, &l);
-	if (rc)
-		return rc;
-	if ((rc = cli_signer(w.key, w.pass_file, &s)) != 0) {
-		corridor_ledger_close(l);
-		return rc;
-	}
-	uint64_t seq = 0;
-	int err = corridor_key_revoke(l, s, party, key_id, reason, w.idem, &seq, &d);
-	corridor_signer_free(s);
-	corridor_ledger_close(l);
-	return cli_print_seq(err, seq, &d);
+	struct revoke_ctx c = { .party = party, .reason = reason, .idem = w.idem,
+				.key_id = (uint32_t)kid[0] << 24 | (uint32_t)kid[1] << 16 |
+					  (uint32_t)kid[2] << 8 | kid[3] };
+	return cli_write(w.ledger, w.key, w.pass_file, do_revoke, &c);
+}
+
+struct add_ctx {
+	const char *party, *idem;
+	struct corridor_vkey vk;
+};
+
+static int do_add(struct corridor_ledger *l, const struct corridor_signer *s, void *vctx,
+		  uint64_t *seq, struct corridor_diag *d)
+{
+	struct add_ctx *c = vctx;
+	return corridor_key_add(l, s, c->party, &c->vk, c->idem, seq, d);
 }
 
 static int key_add(int argc, char **argv)
@@ -186,25 +196,9 @@ static int key_add(int argc, char **argv)
 		return EXIT_USAGE;
 	if (!w.key || !party || !vkey)
 		return cli_usage("--key, --party and --vkey are required; usage: %s", usage);
-	struct corridor_vkey vk;
-	int rc = cli_vkey(vkey, &vk);
-	if (rc)
-		return rc;
-	struct corridor_ledger *l;
-	struct corridor_signer *s;
-	struct corridor_diag d;
-	corridor_diag_init(&d);
-	if ((rc = cli_open(w.ledger, &l)) != 0)
-		return rc;
-	if ((rc = cli_signer(w.key, w.pass_file, &s)) != 0) {
-		corridor_ledger_close(l);
-		return rc;
-	}
-	uint64_t seq = 0;
-	int err = corridor_key_add(l, s, party, &vk, w.idem, &seq, &d);
-	corridor_signer_free(s);
-	corridor_ledger_close(l);
-	return cli_print_seq(err, seq, &d);
+	struct add_ctx c = { .party = party, .idem = w.idem };
+	int rc = cli_vkey(vkey, &c.vk);
+	return rc ? rc : cli_write(w.ledger, w.key, w.pass_file, do_add, &c);
 }
 
 int cmd_key(int argc, char **argv)

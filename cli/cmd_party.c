@@ -5,6 +5,18 @@
 
 #include "cli.h"
 
+struct register_ctx {
+	const struct corridor_party_request *req;
+	const char *idem;
+};
+
+static int do_register(struct corridor_ledger *l, const struct corridor_signer *s, void *vctx,
+		       uint64_t *seq, struct corridor_diag *d)
+{
+	struct register_ctx *c = vctx;
+	return corridor_party_register(l, s, c->req, c->idem, seq, d);
+}
+
 static int party_register(int argc, char **argv)
 {
 	const char *key = NULL, *id = NULL, *name = NULL, *cc = NULL, *roles_s = NULL, *vkey = NULL,
@@ -42,19 +54,8 @@ static int party_register(int argc, char **argv)
 		return rc;
 	if (corridor_roles_parse(roles_s, &req.roles, &d) != 0)
 		return cli_usage("%s", d.text);
-	struct corridor_ledger *l;
-	struct corridor_signer *s;
-	if ((rc = cli_open(ledger, &l)) != 0)
-		return rc;
-	if ((rc = cli_signer(key, pass_file, &s)) != 0) {
-		corridor_ledger_close(l);
-		return rc;
-	}
-	uint64_t seq = 0;
-	int err = corridor_party_register(l, s, &req, idem, &seq, &d);
-	corridor_signer_free(s);
-	corridor_ledger_close(l);
-	return cli_print_seq(err, seq, &d);
+	struct register_ctx c = { .req = &req, .idem = idem };
+	return cli_write(ledger, key, pass_file, do_register, &c);
 }
 
 static void validity(const struct corridor_party_key *k, char *out, size_t cap)
@@ -214,6 +215,19 @@ int cmd_party(int argc, char **argv)
 	return cli_usage("usage: corridor party register|list|show ...");
 }
 
+struct attest_ctx {
+	uint64_t target;
+	const uint8_t *hash;
+	const char *note, *idem;
+};
+
+static int do_attest(struct corridor_ledger *l, const struct corridor_signer *s, void *vctx,
+		     uint64_t *seq, struct corridor_diag *d)
+{
+	struct attest_ctx *c = vctx;
+	return corridor_attest(l, s, c->target, c->hash, c->note, c->idem, seq, d);
+}
+
 int cmd_attest(int argc, char **argv)
 {
 	const char *key = NULL, *note = NULL, *hash_hex = NULL, *idem = NULL, *pass_file = NULL,
@@ -238,20 +252,7 @@ int cmd_attest(int argc, char **argv)
 		return cli_usage("SEQ must be a number; usage: %s", usage);
 	if (hash_hex && corridor_unhex(hash_hex, strlen(hash_hex), hash, sizeof hash) != 0)
 		return cli_usage("--hash must be 64 hex digits (the entry's content hash)");
-	struct corridor_ledger *l;
-	struct corridor_signer *s;
-	struct corridor_diag d;
-	corridor_diag_init(&d);
-	int rc = cli_open(ledger, &l);
-	if (rc)
-		return rc;
-	if ((rc = cli_signer(key, pass_file, &s)) != 0) {
-		corridor_ledger_close(l);
-		return rc;
-	}
-	uint64_t seq = 0;
-	int err = corridor_attest(l, s, target, hash_hex ? hash : NULL, note, idem, &seq, &d);
-	corridor_signer_free(s);
-	corridor_ledger_close(l);
-	return cli_print_seq(err, seq, &d);
+	struct attest_ctx c = { .target = target, .hash = hash_hex ? hash : NULL, .note = note,
+				.idem = idem };
+	return cli_write(ledger, key, pass_file, do_attest, &c);
 }

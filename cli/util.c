@@ -350,3 +350,24 @@ int cli_print_seq(int err, uint64_t seq, const struct corridor_diag *d)
 	printf("%llu\n", (unsigned long long)seq);
 	return EXIT_OK;
 }
+
+int cli_write(const char *ledger_opt, const char *key, const char *pass_file, cli_write_fn fn,
+	      void *ctx)
+{
+	struct corridor_ledger *l;
+	struct corridor_signer *s;
+	struct corridor_diag d;
+	uint64_t seq = 0;
+	corridor_diag_init(&d);
+	int rc = cli_open(ledger_opt, &l);
+	if (rc)
+		return rc;
+	if ((rc = cli_signer(key, pass_file, &s)) != 0) {
+		corridor_ledger_close(l);
+		return rc;
+	}
+	int err = fn(l, s, ctx, &seq, &d);
+	corridor_signer_free(s);
+	corridor_ledger_close(l);
+	return cli_print_seq(err, seq, &d);
+}

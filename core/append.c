@@ -501,8 +501,7 @@ int corridor_checkpoint_sign(struct corridor_ledger *l, const struct corridor_si
 	return err;
 }
 
-/* Reads the checkpoint of `size` (0: latest) in txn; *size is set to its size. */
-static int checkpoint_read(struct corridor_ledger *l, MDB_txn *txn, uint64_t *size, MDB_val *note,
+int corridor_checkpoint_read(struct corridor_ledger *l, MDB_txn *txn, uint64_t *size, MDB_val *note,
 			   struct corridor_diag *diag)
 {
 	uint8_t kb[8];
@@ -541,7 +540,7 @@ int corridor_checkpoint_get(struct corridor_ledger *l, uint64_t size, char **not
 	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
 	if (err)
 		return err;
-	err = checkpoint_read(l, txn, &size, &v, diag);
+	err = corridor_checkpoint_read(l, txn, &size, &v, diag);
 	if (!err) {
 		*note = malloc(v.mv_size + 1);
 		if (!*note) {
@@ -576,7 +575,7 @@ int corridor_prove_inclusion(struct corridor_ledger *l, uint64_t seq, FILE *out,
 					(unsigned long long)seq, (unsigned long long)head.size);
 		goto out_abort;
 	}
-	if ((err = checkpoint_read(l, txn, &size, &note, diag)) != 0)
+	if ((err = corridor_checkpoint_read(l, txn, &size, &note, diag)) != 0)
 		goto out_abort;
 	if (size <= seq) {
 		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
@@ -613,7 +612,7 @@ int corridor_prove_consistency(struct corridor_ledger *l, uint64_t size1, uint64
 		goto out_abort;
 	if (*size2 == 0) {
 		MDB_val note;
-		if ((err = checkpoint_read(l, txn, size2, &note, diag)) != 0)
+		if ((err = corridor_checkpoint_read(l, txn, size2, &note, diag)) != 0)
 			goto out_abort;
 	}
 	if (size1 == 0 || size1 > *size2 || *size2 > head.size) {

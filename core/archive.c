@@ -33,29 +33,19 @@ int corridor_archive_export(struct corridor_ledger *l, uint64_t from, const char
 			    struct corridor_diag *diag)
 {
 	MDB_txn *txn;
-	MDB_cursor *cps = NULL, *cur = NULL;
+	MDB_cursor *cur = NULL;
 	MDB_val k, note, v;
 	FILE *f = NULL;
+	uint64_t size = 0;
 	int rc, err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
 	if (err)
 		return err;
-	if ((rc = mdb_cursor_open(txn, l->checkpoints, &cps)) != 0 ||
-	    (rc = mdb_cursor_open(txn, l->entries, &cur)) != 0) {
-		err = corridor_lmdb_err(l, rc, "cannot open cursors", diag);
+	if ((err = corridor_checkpoint_read(l, txn, &size, &note, diag)) != 0)
+		goto out_abort;
+	if ((rc = mdb_cursor_open(txn, l->entries, &cur)) != 0) {
+		err = corridor_lmdb_err(l, rc, "cannot open a cursor", diag);
 		goto out_abort;
 	}
-	rc = mdb_cursor_get(cps, &k, &note, MDB_LAST);
-	if (rc == MDB_NOTFOUND) {
-		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
-					"no signed checkpoint yet: the operator runs 'corridor "
-					"checkpoint sign' first");
-		goto out_abort;
-	}
-	if (rc || k.mv_size != 8) {
-		err = corridor_lmdb_err(l, rc ? rc : MDB_CORRUPTED, "cannot read checkpoints", diag);
-		goto out_abort;
-	}
-	uint64_t size = corridor_be64_get(k.mv_data);
 	if (from > size) {
 		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
 					"--from %llu is beyond the latest signed checkpoint (%llu)",
@@ -130,8 +120,6 @@ out_unlink:
 out_abort:
 	if (cur)
 		mdb_cursor_close(cur);
-	if (cps)
-		mdb_cursor_close(cps);
 	mdb_txn_abort(txn);
 	return err;
 }

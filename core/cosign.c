@@ -83,24 +83,9 @@ static int stored_checkpoint(struct corridor_ledger *l, MDB_txn *txn, uint64_t *
 			     struct corridor_note *parsed, struct corridor_checkpoint *cp,
 			     struct corridor_diag *diag)
 {
-	uint8_t kb[8];
-	MDB_val k = { .mv_size = 8, .mv_data = kb };
-	int rc;
-	if (*size == 0) {
-		MDB_cursor *cur;
-		if ((rc = mdb_cursor_open(txn, l->checkpoints, &cur)) != 0)
-			return corridor_lmdb_err(l, rc, "cannot read checkpoints", diag);
-		rc = mdb_cursor_get(cur, &k, note, MDB_LAST);
-		mdb_cursor_close(cur);
-	} else {
-		corridor_be64_put(kb, *size);
-		rc = mdb_get(txn, l->checkpoints, &k, note);
-	}
-	if (rc == MDB_NOTFOUND)
-		return corridor_diag_set(diag, CORRIDOR_E_NOTFOUND, "no signed checkpoint of that size");
-	if (rc || k.mv_size != 8)
-		return corridor_lmdb_err(l, rc ? rc : MDB_CORRUPTED, "cannot read checkpoints", diag);
-	*size = corridor_be64_get(k.mv_data);
+	int err = corridor_checkpoint_read(l, txn, size, note, diag);
+	if (err)
+		return err;
 	if (corridor_note_parse(note->mv_data, note->mv_size, parsed) != 0 ||
 	    corridor_checkpoint_parse(note->mv_data, parsed->text_len, cp) != 0)
 		return corridor_diag_set(diag, CORRIDOR_E_STORAGE, "stored checkpoint %llu is corrupt",

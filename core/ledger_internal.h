@@ -69,6 +69,11 @@ int corridor_stored_content_hash(void *ctx, uint64_t seq, uint8_t out[CORRIDOR_H
 #define NODE_KEY_BYTES 9u
 void corridor_node_key(unsigned level, uint64_t index, uint8_t key[NODE_KEY_BYTES]);
 
+/* Reads the stored checkpoint of *size (0: the latest) in txn; *size is set to
+ * its size. CORRIDOR_E_NOTFOUND (with a message) if there is none. */
+int corridor_checkpoint_read(struct corridor_ledger *l, MDB_txn *txn, uint64_t *size, MDB_val *note,
+			     struct corridor_diag *diag);
+
 /* Signs the checkpoint of `head` inside `txn` and stores it by size. */
 int corridor_checkpoint_sign_txn(struct corridor_ledger *l, MDB_txn *txn,
 				 const struct ledger_head *head,
