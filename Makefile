@@ -11,7 +11,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 
 MSGPACK_PC := $(shell pkg-config --exists msgpack-c 2>/dev/null && echo msgpack-c || echo msgpack)
-PKGS    := lmdb libsodium $(MSGPACK_PC)
+PKGS    := lmdb libsodium $(MSGPACK_PC) jansson
 
 WARN := -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow \
         -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings \
@@ -28,8 +28,8 @@ endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CHECK_CFLAGS = $(shell pkg-config --cflags check jansson 2>/dev/null)
-CHECK_LIBS   = $(shell pkg-config --libs check jansson 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
 CFLAGS_ALL = $(BASE_CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
@@ -77,6 +77,7 @@ test: deps
 
 check-run: $(BUILD)/corridor $(BUILD)/check_corridor
 	CORRIDOR_BIN=$(CURDIR)/$(BUILD)/corridor CORRIDOR_VECTORS=$(CURDIR)/tests/vectors \
+	  CORRIDOR_EXAMPLES=$(CURDIR)/docs/examples \
 	  $(BUILD)/check_corridor
 
 san-test: deps

@@ -80,6 +80,7 @@ int cli_write(const char *ledger_opt, const char *key, const char *pass_file, cl
 int cmd_key(int argc, char **argv);
 int cmd_party(int argc, char **argv);
 int cmd_attest(int argc, char **argv);
+int cmd_contract(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_memo(int argc, char **argv);
 int cmd_log(int argc, char **argv);

@@ -19,6 +19,12 @@ static const char USAGE[] =
 	"  party list [--format table|json] | party show ID [--format table|json]\n"
 	"  memo --key FILE TEXT | memo --key FILE --from LINES.txt [--batch N]\n"
 	"  attest SEQ --key FILE [--note TEXT] [--hash HEX]\n"
+	"contracts\n"
+	"  contract propose --key FILE --file contract.json\n"
+	"  contract accept ID --key FILE [--proposal SEQ]\n"
+	"  contract amend ID --key FILE --file contract.json --effective DATE\n"
+	"  contract terminate ID --key FILE --effective DATE\n"
+	"  contract show ID | contract list [--party ID] [--format table|json]\n"
 	"  log [--from SEQ] [--limit N] [--format table|json]\n"
 	"  entry SEQ [--out FILE]\n"
 	"tree, proofs and audits\n"
@@ -48,7 +54,7 @@ static const struct command COMMANDS[] = {
 	{ "log", cmd_log },		{ "entry", cmd_entry },	  { "checkpoint", cmd_checkpoint },
 	{ "prove", cmd_prove },		{ "audit", cmd_audit },	  { "verify", cmd_verify },
 	{ "export", cmd_export },	{ "import", cmd_import },	  { "party", cmd_party },
-	{ "attest", cmd_attest },
+	{ "attest", cmd_attest },	{ "contract", cmd_contract },
 };
 
 int main(int argc, char **argv)

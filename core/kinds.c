@@ -679,7 +679,9 @@ int corridor_kind_process(struct kind_state *st, const struct corridor_entry *e,
 		if (!(err = fields_allowed(&b, allowed)) &&
 		    !(err = str_field(&b, "reason", false, reason, CORRIDOR_REASON_BYTES_MAX, NULL)))
 			err = process_key_revoke(st, &b, target, key_id);
-	} else
+	} else if (strncmp(e->kind, "contract.", 9) == 0)
+		err = corridor_contract_process(st, e, diag);
+	else
 		CORRIDOR_ASSERT(!"an implemented kind without processing");
 	if (err)
 		return err;

@@ -261,12 +261,17 @@ static int env_open(const char *dir, struct corridor_ledger **out, struct corrid
 	int err = corridor_txn_begin(l, 0, &txn, diag);
 	if (err)
 		goto out_close;
-	const char *names[8] = { "meta",   "entries", "nodes", "checkpoints",
-				 "cosigned", "keys",   "parties", "idem" };
-	MDB_dbi *dbis[8] = { &l->meta,	   &l->entries,		&l->nodes,
-			     &l->checkpoints, &l->cosigned,	&l->state[STATE_KEYS],
-			     &l->state[STATE_PARTIES], &l->state[STATE_IDEM] };
-	for (int i = 0; i < 8; i++) {
+	const char *names[5] = { "meta", "entries", "nodes", "checkpoints", "cosigned" };
+	MDB_dbi *dbis[5] = { &l->meta, &l->entries, &l->nodes, &l->checkpoints, &l->cosigned };
+	for (unsigned t = 0; t < STATE_TABLES; t++) {
+		rc = mdb_dbi_open(txn, corridor_state_table_names[t], MDB_CREATE, &l->state[t]);
+		if (rc) {
+			mdb_txn_abort(txn);
+			err = corridor_lmdb_err(l, rc, "cannot open a table", diag);
+			goto out_close;
+		}
+	}
+	for (int i = 0; i < 5; i++) {
 		rc = mdb_dbi_open(txn, names[i], MDB_CREATE, dbis[i]);
 		if (rc) {
 			mdb_txn_abort(txn);

@@ -16,8 +16,16 @@
 #define TXN_BEGIN_RETRIES_MAX 8u
 #define KEYS_MAX 65536u
 
-/* Derived-state tables (state.c): keys, parties, idempotency keys. */
-enum state_table { STATE_KEYS = 0, STATE_PARTIES = 1, STATE_IDEM = 2, STATE_TABLES = 3 };
+/* Derived-state tables (state.c): keys, parties, idempotency keys, contracts
+ * and the bodies of their proposals (kept until accepted or superseded). */
+enum state_table {
+	STATE_KEYS = 0,
+	STATE_PARTIES = 1,
+	STATE_IDEM = 2,
+	STATE_CONTRACTS = 3,
+	STATE_PROPOSALS = 4,
+	STATE_TABLES = 5
+};
 extern const char *const corridor_state_table_names[STATE_TABLES];
 
 struct corridor_ledger {
@@ -189,6 +197,10 @@ const struct kind_rule_def *corridor_kind_rule(const char *kind);
 int corridor_rule_check(const struct kind_rule_def *r, const struct kind_state *st,
 			const char *author, unsigned author_roles, const char *target,
 			uint64_t seq, struct corridor_diag *diag);
+/* Processes contract.propose, .accept, .amend and .terminate (contracts.c). */
+int corridor_contract_process(struct kind_state *st, const struct corridor_entry *e,
+			      struct corridor_diag *diag);
+
 /* Reads a party's roles from the state (0 and CORRIDOR_E_NOTFOUND if none). */
 int corridor_party_roles(struct corridor_kv *kv, const char *id, unsigned *roles);
 

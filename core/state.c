@@ -10,7 +10,8 @@
 
 #include "ledger_internal.h"
 
-const char *const corridor_state_table_names[STATE_TABLES] = { "keys", "parties", "idem" };
+const char *const corridor_state_table_names[STATE_TABLES] = { "keys", "parties", "idem",
+								  "contracts", "proposals" };
 
 /* ---- LMDB ---- */
 

@@ -17,6 +17,7 @@ Suite *suite_cli(void);
 Suite *suite_crash(void);
 Suite *suite_faults(void);
 Suite *suite_parties(void);
+Suite *suite_contracts(void);
 
 /* A fresh temporary directory (mkdtemp); the caller removes it with rm_rf. */
 char *tmpdir_new(void);

@@ -1,0 +1,306 @@
+/* cmd_contract.c — corridor contract propose | accept | amend | terminate | show | list. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const COMMODITY_NAMES[] = { "", "gas", "power", "transit" };
+static const char *const STATUS_NAMES[] = { "", "proposed", "active", "terminated" };
+
+/* Loads the terms from a JSON file; flags given on the command line override it. */
+struct term_flags {
+	const char *file, *id, *seller, *buyer, *start, *end;
+};
+
+static int load_terms(const struct term_flags *f, struct corridor_contract_terms *t)
+{
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if (!f->file)
+		return cli_usage("--file contract.json is required (docs/CONTRACTS.md has examples)");
+	FILE *fp = fopen(f->file, "rb");
+	if (!fp) {
+		fprintf(stderr, "corridor: cannot open %s\n", f->file);
+		return EXIT_STORAGE;
+	}
+	char *buf = malloc(CORRIDOR_CONTRACT_JSON_BYTES_MAX + 1);
+	size_t n = buf ? fread(buf, 1, CORRIDOR_CONTRACT_JSON_BYTES_MAX + 1, fp) : 0;
+	fclose(fp);
+	if (!buf)
+		return cli_fail(CORRIDOR_E_NOMEM, NULL);
+	int err = corridor_contract_parse_json(buf, n, t, &d);
+	free(buf);
+	if (err) {
+		fprintf(stderr, "corridor: %s: %s\n", f->file, d.text);
+		return cli_exit_code(err);
+	}
+	if (f->id)
+		snprintf(t->id, sizeof t->id, "%s", f->id);
+	if (f->seller)
+		snprintf(t->seller, sizeof t->seller, "%s", f->seller);
+	if (f->buyer)
+		snprintf(t->buyer, sizeof t->buyer, "%s", f->buyer);
+	if (f->start && corridor_date_parse(f->start, strlen(f->start), &t->start_day) != 0)
+		return cli_usage("--start must be a date YYYY-MM-DD");
+	if (f->end && corridor_date_parse(f->end, strlen(f->end), &t->end_day) != 0)
+		return cli_usage("--end must be a date YYYY-MM-DD");
+	if ((err = corridor_contract_validate(t, &d)) != 0)
+		return cli_fail(err, &d);
+	return EXIT_OK;
+}
+
+struct cwrite {
+	struct corridor_contract_terms *t;
+	const char *id, *idem;
+	int32_t effective;
+	uint64_t proposal;
+	int what; /* 0 propose, 1 amend, 2 terminate, 3 accept */
+};
+
+static int do_contract(struct corridor_ledger *l, const struct corridor_signer *s, void *vctx,
+		       uint64_t *seq, struct corridor_diag *d)
+{
+	struct cwrite *c = vctx;
+	switch (c->what) {
+	case 0:
+		return corridor_contract_propose(l, s, c->t, c->idem, seq, d);
+	case 1:
+		return corridor_contract_amend(l, s, c->t, c->effective, c->idem, seq, d);
+	case 2:
+		return corridor_contract_terminate(l, s, c->id, c->effective, c->idem, seq, d);
+	default:
+		return corridor_contract_accept(l, s, c->id, c->proposal, c->idem, seq, d);
+	}
+}
+
+static int contract_write(int what, int argc, char **argv)
+{
+	struct term_flags f = { 0 };
+	const char *key = NULL, *idem = NULL, *pass_file = NULL, *ledger = NULL, *eff = NULL,
+		   *proposal = NULL;
+	const struct cli_opt opts[] = {
+		{ "key", &key, NULL, NULL, NULL, 0 },
+		{ "file", &f.file, NULL, NULL, NULL, 0 },
+		{ "id", &f.id, NULL, NULL, NULL, 0 },
+		{ "seller", &f.seller, NULL, NULL, NULL, 0 },
+		{ "buyer", &f.buyer, NULL, NULL, NULL, 0 },
+		{ "start", &f.start, NULL, NULL, NULL, 0 },
+		{ "end", &f.end, NULL, NULL, NULL, 0 },
+		{ "effective", &eff, NULL, NULL, NULL, 0 },
+		{ "proposal", &proposal, NULL, NULL, NULL, 0 },
+		{ "idempotency-key", &idem, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+	};
+	static const char *const usages[] = {
+		"corridor contract propose --key FILE --file contract.json [--id ID] [--seller ID] "
+		"[--buyer ID] [--start DATE] [--end DATE]",
+		"corridor contract amend ID --key FILE --file contract.json --effective DATE",
+		"corridor contract terminate ID --key FILE --effective DATE",
+		"corridor contract accept ID --key FILE [--proposal SEQ]",
+	};
+	const char *pos[1];
+	size_t np;
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, what == 0 ? 0 : 1,
+		       what == 0 ? 0 : 1, &np, usages[what]))
+		return EXIT_USAGE;
+	struct corridor_contract_terms *t = calloc(1, sizeof *t);
+	struct cwrite c = { .t = t, .id = np ? pos[0] : NULL, .idem = idem, .what = what };
+	int rc = EXIT_OK;
+	if (!t)
+		return cli_fail(CORRIDOR_E_NOMEM, NULL);
+	if ((what == 1 || what == 2) &&
+	    (!eff || corridor_date_parse(eff, strlen(eff), &c.effective) != 0))
+		rc = cli_usage("--effective DATE (YYYY-MM-DD, a local date of the contract) is "
+			       "required; usage: %s",
+			       usages[what]);
+	if (!rc && what == 3 && proposal && (!cli_u64(proposal, &c.proposal) || c.proposal == 0))
+		rc = cli_usage("--proposal is the seq of the proposal to accept");
+	if (!rc && (what == 0 || what == 1)) {
+		if (what == 1)
+			f.id = pos[0];
+		rc = load_terms(&f, t);
+	}
+	if (!rc)
+		rc = cli_write(ledger, key, pass_file, do_contract, &c);
+	free(t);
+	return rc;
+}
+
+static void print_date(const char *key, int32_t day, bool comma)
+{
+	char d[11];
+	corridor_date_format(day, d);
+	printf("%s\"%s\":\"%s\"", comma ? "," : "", key, d);
+}
+
+static int print_terms_json(const struct corridor_contract_terms *t)
+{
+	char buf[48], off[7];
+	printf("{\"id\":\"%s\",\"seller\":\"%s\",\"buyer\":\"%s\",\"commodity\":\"%s\"", t->id,
+	       t->seller, t->buyer, COMMODITY_NAMES[t->commodity]);
+	if (t->carries[0])
+		printf(",\"carries\":\"%s\"", t->carries);
+	fputs(",\"delivery_point\":", stdout);
+	if (corridor_json_write_string(stdout, t->delivery_point, strlen(t->delivery_point)))
+		return CORRIDOR_E_IO;
+	printf(",\"unit\":\"%s\"", t->unit);
+	print_date("start", t->start_day, true);
+	print_date("end", t->end_day, true);
+	corridor_offset_format(t->utc_offset_min, off);
+	printf(",\"utc_offset\":\"%s\",\"prices\":[", off);
+	for (size_t i = 0; i < t->price_count; i++) {
+		corridor_decimal_format(t->prices[i].price_micro, 6, buf, sizeof buf);
+		fputs(i ? ",{" : "{", stdout);
+		print_date("from", t->prices[i].from_day, false);
+		printf(",\"price\":\"%s\"}", buf);
+	}
+	printf("],\"currency\":\"%s\",\"settlement_currency\":\"%s\"", t->currency,
+	       t->settlement_currency);
+	if (t->rate_source[0])
+		printf(",\"rate_source\":\"%s\"", t->rate_source);
+	printf(",\"payment_days\":%u", t->payment_days);
+	if (t->has_min) {
+		corridor_decimal_format(t->min_milli, 3, buf, sizeof buf);
+		printf(",\"min_quantity\":\"%s\",\"shortfall_share_bp\":%u", buf, t->shortfall_bp);
+	}
+	if (t->has_max) {
+		corridor_decimal_format(t->max_milli, 3, buf, sizeof buf);
+		printf(",\"max_quantity\":\"%s\",\"excess_premium_bp\":%u", buf, t->excess_bp);
+	}
+	printf(",\"tolerance_permille\":%u,\"metering_party\":\"%s\",\"billing_meter\":",
+	       t->tolerance_permille, t->metering_party);
+	if (corridor_json_write_string(stdout, t->billing_meter, strlen(t->billing_meter)))
+		return CORRIDOR_E_IO;
+	putchar('}');
+	return ferror(stdout) ? CORRIDOR_E_IO : CORRIDOR_OK;
+}
+
+static int print_contract_json(const struct corridor_contract *c)
+{
+	printf("{\"id\":\"%s\",\"status\":\"%s\",\"proposed_seq\":%llu,\"versions\":[", c->id,
+	       STATUS_NAMES[c->status], (unsigned long long)c->proposed_seq);
+	for (size_t i = 0; i < c->version_count; i++) {
+		printf("%s{\"accepted_seq\":%llu", i ? "," : "",
+		       (unsigned long long)c->versions[i].accepted_seq);
+		print_date("effective", c->versions[i].effective_day, true);
+		fputs(",\"terms\":", stdout);
+		if (print_terms_json(&c->versions[i].terms))
+			return CORRIDOR_E_IO;
+		putchar('}');
+	}
+	fputs("],\"pending\":[", stdout);
+	for (size_t i = 0; i < c->pending_count; i++) {
+		printf("%s{\"seq\":%llu,\"kind\":\"%s\",\"proposer\":\"%s\"", i ? "," : "",
+		       (unsigned long long)c->pending[i].seq, c->pending[i].kind,
+		       c->pending[i].proposer);
+		print_date("effective", c->pending[i].effective_day, true);
+		putchar('}');
+	}
+	fputs("]}\n", stdout);
+	return ferror(stdout) ? CORRIDOR_E_IO : CORRIDOR_OK;
+}
+
+static int print_contract_row(void *ctx, const struct corridor_contract *c)
+{
+	bool json = *(bool *)ctx;
+	if (json)
+		return print_contract_json(c);
+	const struct corridor_contract_terms *t =
+		c->version_count ? &c->versions[c->version_count - 1].terms : NULL;
+	char s[11] = "-", e[11] = "-";
+	if (t) {
+		corridor_date_format(t->start_day, s);
+		corridor_date_format(t->end_day, e);
+	}
+	printf("%-16s %-10s %-8s %-14s %-14s %-6s %-10s %-10s %zu pending\n", c->id,
+	       STATUS_NAMES[c->status], t ? COMMODITY_NAMES[t->commodity] : "-",
+	       t ? t->seller : "-", t ? t->buyer : "-", t ? t->unit : "-", s, e, c->pending_count);
+	return CORRIDOR_OK;
+}
+
+static int contract_show(int argc, char **argv, bool list)
+{
+	const char *format = NULL, *ledger = NULL, *party = NULL;
+	const struct cli_opt opts[] = {
+		{ "format", &format, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+		{ "party", &party, NULL, NULL, NULL, 0 },
+	};
+	const char *pos[1];
+	size_t np;
+	if (!cli_parse(argc, argv, opts, list ? 3 : 2, pos, list ? 0 : 1, list ? 0 : 1, &np,
+		       list ? "corridor contract list [--party ID] [--format table|json]"
+			    : "corridor contract show ID [--format table|json]"))
+		return EXIT_USAGE;
+	bool json = format && strcmp(format, "json") == 0;
+	if (format && !json && strcmp(format, "table") != 0)
+		return cli_usage("--format must be table or json");
+	struct corridor_ledger *l;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int rc = cli_open(ledger, &l);
+	if (rc)
+		return rc;
+	int err;
+	if (list) {
+		if (!json)
+			printf("%-16s %-10s %-8s %-14s %-14s %-6s %-10s %-10s %s\n", "ID", "STATUS",
+			       "GOOD", "SELLER", "BUYER", "UNIT", "START", "END", "PROPOSALS");
+		err = corridor_contract_list(l, party, print_contract_row, &json, &d);
+	} else {
+		struct corridor_contract *c = malloc(sizeof *c);
+		err = c ? corridor_contract_get(l, pos[0], c, &d) : CORRIDOR_E_NOMEM;
+		if (!err && json) {
+			err = print_contract_json(c);
+		} else if (!err) {
+			printf("contract    %s (%s, proposed at seq %llu)\n", c->id,
+			       STATUS_NAMES[c->status], (unsigned long long)c->proposed_seq);
+			for (size_t i = 0; i < c->version_count; i++) {
+				char e[11], s[11], en[11], off[7], p[48];
+				const struct corridor_contract_terms *t = &c->versions[i].terms;
+				corridor_date_format(c->versions[i].effective_day, e);
+				corridor_date_format(t->start_day, s);
+				corridor_date_format(t->end_day, en);
+				corridor_offset_format(t->utc_offset_min, off);
+				printf("%s %zu: from %s (accepted at seq %llu)\n",
+				       i + 1 == c->version_count ? "in force" : "version ", i + 1, e,
+				       (unsigned long long)c->versions[i].accepted_seq);
+				printf("  %s %s -> %s at %s, %s, term %s to %s (%s), metered by %s on "
+				       "%s\n",
+				       COMMODITY_NAMES[t->commodity], t->seller, t->buyer,
+				       t->delivery_point, t->unit, s, en, off, t->metering_party,
+				       t->billing_meter);
+				for (size_t k = 0; k < t->price_count; k++) {
+					corridor_date_format(t->prices[k].from_day, s);
+					corridor_decimal_format(t->prices[k].price_micro, 6, p, sizeof p);
+					printf("  price from %s: %s %s/%s\n", s, p, t->currency, t->unit);
+				}
+			}
+			for (size_t i = 0; i < c->pending_count; i++) {
+				char e[11];
+				corridor_date_format(c->pending[i].effective_day, e);
+				printf("pending     seq %llu: %s by %s from %s\n",
+				       (unsigned long long)c->pending[i].seq, c->pending[i].kind,
+				       c->pending[i].proposer, e);
+			}
+		}
+		free(c);
+	}
+	corridor_ledger_close(l);
+	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
+int cmd_contract(int argc, char **argv)
+{
+	static const char *const verbs[] = { "propose", "amend", "terminate", "accept" };
+	for (int i = 0; i < 4; i++)
+		if (argc >= 1 && strcmp(argv[0], verbs[i]) == 0)
+			return contract_write(i, argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "show") == 0)
+		return contract_show(argc - 1, argv + 1, false);
+	if (argc >= 1 && strcmp(argv[0], "list") == 0)
+		return contract_show(argc - 1, argv + 1, true);
+	return cli_usage("usage: corridor contract propose|accept|amend|terminate|show|list ...");
+}

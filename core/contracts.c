@@ -1,0 +1,1102 @@
+/*
+ * contracts.c — bilateral contracts: terms (JSON in, canonical msgpack in the
+ * log), their validation against SETTLEMENT.md "Numbers", and the lifecycle
+ * propose -> accept -> amend/terminate, each proposal accepted by the other
+ * party. The contract's state (versions with their effective dates, pending
+ * proposals) is a derived-state record, rebuilt by verify like every index.
+ */
+#include <jansson.h>
+#include <msgpack.h>
+
+#include "ledger_internal.h"
+
+static const char *const UNITS[] = { "kWh", "MWh", "GJ", "MMBtu", "m3", NULL };
+static const char *const COMMODITIES[] = { NULL, "gas", "power", "transit" };
+
+/* ---- encoding terms: a canonical map, keys in byte order ---- */
+
+static void pstr(msgpack_packer *pk, const char *s)
+{
+	corridor_mp_pack_str(pk, s, strlen(s));
+}
+
+static void pdate(msgpack_packer *pk, int32_t day)
+{
+	char d[11];
+	corridor_date_format(day, d);
+	pstr(pk, d);
+}
+
+static void pack_terms(msgpack_packer *pk, const struct corridor_contract_terms *t)
+{
+	bool transit = t->commodity == CORRIDOR_COMMODITY_TRANSIT;
+	char off[7];
+	size_t n = 16u + (transit ? 1u : 0u) + (t->has_max ? 2u : 0u) + (t->has_min ? 2u : 0u) +
+		   (t->rate_source[0] ? 1u : 0u);
+	/* excess_premium_bp and shortfall_share_bp go with max and min. */
+	msgpack_pack_map(pk, n);
+	pstr(pk, "billing_meter"), pstr(pk, t->billing_meter);
+	pstr(pk, "buyer"), pstr(pk, t->buyer);
+	if (transit)
+		pstr(pk, "carries"), pstr(pk, t->carries);
+	pstr(pk, "commodity"), pstr(pk, COMMODITIES[t->commodity]);
+	pstr(pk, "currency"), pstr(pk, t->currency);
+	pstr(pk, "delivery_point"), pstr(pk, t->delivery_point);
+	pstr(pk, "end"), pdate(pk, t->end_day);
+	if (t->has_max)
+		pstr(pk, "excess_premium_bp"), msgpack_pack_uint32(pk, t->excess_bp);
+	pstr(pk, "id"), pstr(pk, t->id);
+	if (t->has_max)
+		pstr(pk, "max_quantity"), msgpack_pack_int64(pk, t->max_milli);
+	pstr(pk, "metering_party"), pstr(pk, t->metering_party);
+	if (t->has_min)
+		pstr(pk, "min_quantity"), msgpack_pack_int64(pk, t->min_milli);
+	pstr(pk, "payment_days"), msgpack_pack_uint32(pk, t->payment_days);
+	pstr(pk, "prices");
+	msgpack_pack_array(pk, t->price_count);
+	for (size_t i = 0; i < t->price_count; i++) {
+		msgpack_pack_array(pk, 2);
+		pdate(pk, t->prices[i].from_day);
+		msgpack_pack_int64(pk, t->prices[i].price_micro);
+	}
+	if (t->rate_source[0])
+		pstr(pk, "rate_source"), pstr(pk, t->rate_source);
+	pstr(pk, "seller"), pstr(pk, t->seller);
+	pstr(pk, "settlement_currency"), pstr(pk, t->settlement_currency);
+	if (t->has_min)
+		pstr(pk, "shortfall_share_bp"), msgpack_pack_uint32(pk, t->shortfall_bp);
+	pstr(pk, "start"), pdate(pk, t->start_day);
+	pstr(pk, "tolerance_permille"), msgpack_pack_uint32(pk, t->tolerance_permille);
+	pstr(pk, "unit"), pstr(pk, t->unit);
+	corridor_offset_format(t->utc_offset_min, off);
+	pstr(pk, "utc_offset"), pstr(pk, off);
+}
+
+/* ---- decoding terms from a msgpack object (already canonical) ---- */
+
+static const msgpack_object *field(const msgpack_object *map, const char *key)
+{
+	size_t n = strlen(key);
+	if (map->type != MSGPACK_OBJECT_MAP)
+		return NULL;
+	for (uint32_t i = 0; i < map->via.map.size; i++) {
+		const msgpack_object *k = &map->via.map.ptr[i].key;
+		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+		    memcmp(k->via.str.ptr, key, n) == 0)
+			return &map->via.map.ptr[i].val;
+	}
+	return NULL;
+}
+
+static bool ostr(const msgpack_object *o, char *out, size_t cap)
+{
+	if (!o || o->type != MSGPACK_OBJECT_STR || o->via.str.size >= cap)
+		return false;
+	memcpy(out, o->via.str.ptr, o->via.str.size);
+	out[o->via.str.size] = '\0';
+	return true;
+}
+
+static bool ouint(const msgpack_object *o, uint64_t max, uint64_t *out)
+{
+	if (!o || o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max)
+		return false;
+	*out = o->via.u64;
+	return true;
+}
+
+static bool oint(const msgpack_object *o, int64_t *out)
+{
+	if (o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= (uint64_t)INT64_MAX) {
+		*out = (int64_t)o->via.u64;
+		return true;
+	}
+	if (o && o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+		*out = o->via.i64;
+		return true;
+	}
+	return false;
+}
+
+static bool odate(const msgpack_object *o, int32_t *day)
+{
+	char s[16];
+	return ostr(o, s, sizeof s) && corridor_date_parse(s, strlen(s), day) == 0;
+}
+
+static const char *const TERM_FIELDS[] = {
+	"billing_meter", "buyer", "carries", "commodity", "currency", "delivery_point", "end",
+	"excess_premium_bp", "id", "max_quantity", "metering_party", "min_quantity",
+	"payment_days", "prices", "rate_source", "seller", "settlement_currency",
+	"shortfall_share_bp", "start", "tolerance_permille", "unit", "utc_offset", NULL
+};
+
+/* Reads terms from a canonical map; the caller validates them. */
+static int terms_from_object(const msgpack_object *o, struct corridor_contract_terms *t)
+{
+	char buf[CORRIDOR_POINT_BYTES_MAX + 1];
+	uint64_t u;
+	memset(t, 0, sizeof *t);
+	if (o->type != MSGPACK_OBJECT_MAP)
+		return CORRIDOR_E_MALFORMED;
+	for (uint32_t i = 0; i < o->via.map.size; i++) { /* no unknown fields */
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+		bool known = false;
+		for (size_t f = 0; TERM_FIELDS[f] && !known; f++)
+			known = k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(TERM_FIELDS[f]) &&
+				memcmp(k->via.str.ptr, TERM_FIELDS[f], k->via.str.size) == 0;
+		if (!known)
+			return CORRIDOR_E_MALFORMED;
+	}
+	if (!ostr(field(o, "id"), t->id, sizeof t->id) ||
+	    !ostr(field(o, "seller"), t->seller, sizeof t->seller) ||
+	    !ostr(field(o, "buyer"), t->buyer, sizeof t->buyer) ||
+	    !ostr(field(o, "commodity"), buf, sizeof buf) ||
+	    !ostr(field(o, "delivery_point"), t->delivery_point, sizeof t->delivery_point) ||
+	    !ostr(field(o, "unit"), t->unit, sizeof t->unit) ||
+	    !odate(field(o, "start"), &t->start_day) || !odate(field(o, "end"), &t->end_day) ||
+	    !ostr(field(o, "currency"), t->currency, sizeof t->currency) ||
+	    !ostr(field(o, "settlement_currency"), t->settlement_currency,
+		  sizeof t->settlement_currency) ||
+	    !ouint(field(o, "payment_days"), UINT32_MAX, &u))
+		return CORRIDOR_E_MALFORMED;
+	t->payment_days = (uint32_t)u;
+	t->commodity = 0;
+	for (unsigned c = 1; c <= 3; c++)
+		if (strcmp(buf, COMMODITIES[c]) == 0)
+			t->commodity = (enum corridor_commodity)c;
+	if (!ostr(field(o, "utc_offset"), buf, sizeof buf) ||
+	    corridor_offset_parse(buf, strlen(buf), &t->utc_offset_min) != 0 ||
+	    !ouint(field(o, "tolerance_permille"), UINT32_MAX, &u))
+		return CORRIDOR_E_MALFORMED;
+	t->tolerance_permille = (uint32_t)u;
+	if (!ostr(field(o, "metering_party"), t->metering_party, sizeof t->metering_party) ||
+	    !ostr(field(o, "billing_meter"), t->billing_meter, sizeof t->billing_meter))
+		return CORRIDOR_E_MALFORMED;
+	if (field(o, "carries") && !ostr(field(o, "carries"), t->carries, sizeof t->carries))
+		return CORRIDOR_E_MALFORMED;
+	if (field(o, "rate_source") &&
+	    !ostr(field(o, "rate_source"), t->rate_source, sizeof t->rate_source))
+		return CORRIDOR_E_MALFORMED;
+	if ((t->has_min = field(o, "min_quantity") != NULL)) {
+		if (!oint(field(o, "min_quantity"), &t->min_milli) ||
+		    !ouint(field(o, "shortfall_share_bp"), UINT32_MAX, &u))
+			return CORRIDOR_E_MALFORMED;
+		t->shortfall_bp = (uint32_t)u;
+	} else if (field(o, "shortfall_share_bp")) {
+		return CORRIDOR_E_MALFORMED;
+	}
+	if ((t->has_max = field(o, "max_quantity") != NULL)) {
+		if (!oint(field(o, "max_quantity"), &t->max_milli) ||
+		    !ouint(field(o, "excess_premium_bp"), UINT32_MAX, &u))
+			return CORRIDOR_E_MALFORMED;
+		t->excess_bp = (uint32_t)u;
+	} else if (field(o, "excess_premium_bp")) {
+		return CORRIDOR_E_MALFORMED;
+	}
+	const msgpack_object *p = field(o, "prices");
+	if (!p || p->type != MSGPACK_OBJECT_ARRAY || p->via.array.size > CORRIDOR_PRICE_STEPS_MAX)
+		return CORRIDOR_E_MALFORMED;
+	for (uint32_t i = 0; i < p->via.array.size; i++) {
+		const msgpack_object *step = &p->via.array.ptr[i];
+		if (step->type != MSGPACK_OBJECT_ARRAY || step->via.array.size != 2 ||
+		    !odate(&step->via.array.ptr[0], &t->prices[i].from_day) ||
+		    !oint(&step->via.array.ptr[1], &t->prices[i].price_micro))
+			return CORRIDOR_E_MALFORMED;
+	}
+	t->price_count = p->via.array.size;
+	return CORRIDOR_OK;
+}
+
+/* ---- validation ---- */
+
+static bool printable(const char *s, bool spaces)
+{
+	size_t n = strlen(s);
+	if (n == 0 || !corridor_utf8_valid((const uint8_t *)s, n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20u || s[i] == 0x7f || (!spaces && s[i] == ' '))
+			return false;
+	return true;
+}
+
+static bool currency_code(const char *c)
+{
+	return strlen(c) == 3 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z' &&
+	       c[2] >= 'A' && c[2] <= 'Z';
+}
+
+#define INVALID(...) corridor_diag_set(diag, CORRIDOR_E_INVALID, __VA_ARGS__)
+
+int corridor_contract_validate(const struct corridor_contract_terms *t, struct corridor_diag *diag)
+{
+	bool transit = t->commodity == CORRIDOR_COMMODITY_TRANSIT;
+	if (!corridor_party_id_valid(t->id))
+		return INVALID("id: a contract id is 1-32 of A-Z, 0-9 and '-'");
+	if (!corridor_party_id_valid(t->seller))
+		return INVALID("seller: not a party id");
+	if (!corridor_party_id_valid(t->buyer))
+		return INVALID("buyer: not a party id");
+	if (strcmp(t->seller, t->buyer) == 0)
+		return INVALID("buyer: the buyer must be another party than the seller");
+	if (t->commodity < CORRIDOR_COMMODITY_GAS || t->commodity > CORRIDOR_COMMODITY_TRANSIT)
+		return INVALID("commodity: must be gas, power or transit");
+	if (!printable(t->delivery_point, true) || strlen(t->delivery_point) > CORRIDOR_POINT_BYTES_MAX)
+		return INVALID("delivery_point: 1-%u bytes of printable text", CORRIDOR_POINT_BYTES_MAX);
+	bool unit_ok = false;
+	for (size_t i = 0; UNITS[i] && !unit_ok; i++)
+		unit_ok = strcmp(UNITS[i], t->unit) == 0;
+	if (!unit_ok)
+		return INVALID("unit: must be kWh, MWh, GJ, MMBtu or m3");
+	if (t->end_day <= t->start_day)
+		return INVALID("term: end must be after start");
+	if (t->utc_offset_min < -14 * 60 || t->utc_offset_min > 14 * 60)
+		return INVALID("utc_offset: between -14:00 and +14:00");
+	if (t->price_count == 0 || t->price_count > CORRIDOR_PRICE_STEPS_MAX)
+		return INVALID("prices: 1-%u steps", CORRIDOR_PRICE_STEPS_MAX);
+	if (t->prices[0].from_day != t->start_day)
+		return INVALID("prices: the first step must start on the term's start date");
+	for (size_t i = 0; i < t->price_count; i++) {
+		if (i > 0 && t->prices[i].from_day <= t->prices[i - 1].from_day)
+			return INVALID("prices: step %zu does not start after the one before", i + 1);
+		if (t->prices[i].from_day >= t->end_day)
+			return INVALID("prices: step %zu starts after the term", i + 1);
+		if (t->prices[i].price_micro < 0 ||
+		    t->prices[i].price_micro >= CORRIDOR_PRICE_MICRO_LIMIT)
+			return INVALID("prices: step %zu is outside 0 <= price < 10^6 with 6 decimals",
+				       i + 1);
+	}
+	if (!currency_code(t->currency))
+		return INVALID("currency: an ISO 4217 code such as USD");
+	if (!currency_code(t->settlement_currency))
+		return INVALID("settlement_currency: an ISO 4217 code such as CNY");
+	if (strcmp(t->currency, t->settlement_currency) != 0 && !t->rate_source[0])
+		return INVALID("rate_source: needed when the settlement currency differs");
+	if (t->rate_source[0] && !corridor_party_id_valid(t->rate_source))
+		return INVALID("rate_source: 1-32 of A-Z, 0-9 and '-' (e.g. PBOC)");
+	if (t->payment_days > CORRIDOR_PAYMENT_DAYS_MAX)
+		return INVALID("payment_days: 0-%u", CORRIDOR_PAYMENT_DAYS_MAX);
+	if (t->tolerance_permille > CORRIDOR_PERMILLE_MAX)
+		return INVALID("tolerance_permille: 0-%u", CORRIDOR_PERMILLE_MAX);
+	if (t->has_min && (t->min_milli < 0 || t->min_milli >= CORRIDOR_QUANTITY_MILLI_LIMIT))
+		return INVALID("min_quantity: 0 <= q < 10^12 with 3 decimals");
+	if (t->has_max && (t->max_milli < 0 || t->max_milli >= CORRIDOR_QUANTITY_MILLI_LIMIT))
+		return INVALID("max_quantity: 0 <= q < 10^12 with 3 decimals");
+	if (t->has_min && t->has_max && t->min_milli > t->max_milli)
+		return INVALID("max_quantity: must not be below min_quantity");
+	if (t->has_min && t->shortfall_bp > CORRIDOR_BASIS_POINTS_MAX)
+		return INVALID("shortfall_share_bp: 0-%u", CORRIDOR_BASIS_POINTS_MAX);
+	if (t->has_max && t->excess_bp > CORRIDOR_BASIS_POINTS_MAX)
+		return INVALID("excess_premium_bp: 0-%u", CORRIDOR_BASIS_POINTS_MAX);
+	if (!corridor_party_id_valid(t->metering_party))
+		return INVALID("metering_party: not a party id");
+	if (!printable(t->billing_meter, false) || strlen(t->billing_meter) > CORRIDOR_METER_ID_BYTES_MAX)
+		return INVALID("billing_meter: 1-%u bytes without spaces", CORRIDOR_METER_ID_BYTES_MAX);
+	if (transit) {
+		if (!corridor_party_id_valid(t->carries) || strcmp(t->carries, t->id) == 0)
+			return INVALID("carries: a transit contract names the supply contract it carries");
+		if (t->has_min || t->has_max)
+			return INVALID("min_quantity: no quantity bands apply to transit");
+	} else if (t->carries[0]) {
+		return INVALID("carries: only a transit contract carries another");
+	}
+	return CORRIDOR_OK;
+}
+
+/* ---- JSON ---- */
+
+static int jstr(json_t *root, const char *key, bool required, char *out, size_t cap,
+		struct corridor_diag *diag)
+{
+	json_t *v = json_object_get(root, key);
+	out[0] = '\0';
+	if (!v && !required)
+		return CORRIDOR_OK;
+	if (!json_is_string(v))
+		return INVALID("%s: %s text", key, v ? "must be" : "missing:");
+	if (json_string_length(v) >= cap)
+		return INVALID("%s: at most %zu bytes", key, cap - 1);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return INVALID("%s: contains a NUL character", key);
+	memcpy(out, json_string_value(v), json_string_length(v) + 1);
+	return CORRIDOR_OK;
+}
+
+static int juint(json_t *root, const char *key, bool required, bool *present, uint32_t *out,
+		 struct corridor_diag *diag)
+{
+	json_t *v = json_object_get(root, key);
+	if (present)
+		*present = v != NULL;
+	if (!v && !required)
+		return CORRIDOR_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX)
+		return INVALID("%s: %s a non-negative integer", key, v ? "must be" : "missing:");
+	*out = (uint32_t)json_integer_value(v);
+	return CORRIDOR_OK;
+}
+
+/* A decimal given as a JSON string (never a JSON number: no binary floats). */
+static int jdec(json_t *v, const char *what, unsigned scale, int64_t min, int64_t max, int64_t *out,
+		struct corridor_diag *diag)
+{
+	if (!json_is_string(v))
+		return INVALID("%s: give the decimal as a string, e.g. \"250.12503\"", what);
+	int err = corridor_decimal_parse(json_string_value(v), json_string_length(v), scale, min, max,
+					 out);
+	if (err == CORRIDOR_E_LIMIT)
+		return INVALID("%s: at most %u decimal places", what, scale);
+	if (err)
+		return INVALID("%s: '%s' is not a decimal within bounds", what, json_string_value(v));
+	return CORRIDOR_OK;
+}
+
+static int jdate(json_t *root, const char *key, int32_t *day, struct corridor_diag *diag)
+{
+	json_t *v = json_object_get(root, key);
+	if (!json_is_string(v) || corridor_date_parse(json_string_value(v), json_string_length(v), day))
+		return INVALID("%s: a date YYYY-MM-DD", key);
+	return CORRIDOR_OK;
+}
+
+static const char *const JSON_FIELDS[] = {
+	"id", "seller", "buyer", "commodity", "carries", "delivery_point", "unit", "start", "end",
+	"utc_offset", "prices", "currency", "settlement_currency", "rate_source", "payment_days",
+	"min_quantity", "max_quantity", "shortfall_share_bp", "excess_premium_bp",
+	"tolerance_permille", "metering_party", "billing_meter", NULL
+};
+
+int corridor_contract_parse_json(const char *json, size_t len, struct corridor_contract_terms *t,
+				 struct corridor_diag *diag)
+{
+	json_error_t jerr;
+	char buf[CORRIDOR_POINT_BYTES_MAX + 1];
+	int err;
+	memset(t, 0, sizeof *t);
+	if (len > CORRIDOR_CONTRACT_JSON_BYTES_MAX)
+		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "the contract file is over %u bytes",
+					 CORRIDOR_CONTRACT_JSON_BYTES_MAX);
+	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "not JSON: line %d: %s", jerr.line,
+					 jerr.text);
+	if (!json_is_object(root)) {
+		err = INVALID("the contract must be a JSON object");
+		goto out_free;
+	}
+	const char *key;
+	json_t *val;
+	json_object_foreach(root, key, val)
+	{
+		bool known = false;
+		for (size_t f = 0; JSON_FIELDS[f] && !known; f++)
+			known = strcmp(JSON_FIELDS[f], key) == 0;
+		if (!known) {
+			err = INVALID("%s: unknown field", key);
+			goto out_free;
+		}
+	}
+	if ((err = jstr(root, "id", true, t->id, sizeof t->id, diag)) ||
+	    (err = jstr(root, "seller", true, t->seller, sizeof t->seller, diag)) ||
+	    (err = jstr(root, "buyer", true, t->buyer, sizeof t->buyer, diag)) ||
+	    (err = jstr(root, "commodity", true, buf, sizeof buf, diag)))
+		goto out_free;
+	for (unsigned c = 1; c <= 3; c++)
+		if (strcmp(buf, COMMODITIES[c]) == 0)
+			t->commodity = (enum corridor_commodity)c;
+	if ((err = jstr(root, "carries", false, t->carries, sizeof t->carries, diag)) ||
+	    (err = jstr(root, "delivery_point", true, t->delivery_point, sizeof t->delivery_point,
+			diag)) ||
+	    (err = jstr(root, "unit", true, t->unit, sizeof t->unit, diag)) ||
+	    (err = jdate(root, "start", &t->start_day, diag)) ||
+	    (err = jdate(root, "end", &t->end_day, diag)) ||
+	    (err = jstr(root, "utc_offset", true, buf, sizeof buf, diag)))
+		goto out_free;
+	if (corridor_offset_parse(buf, strlen(buf), &t->utc_offset_min) != 0) {
+		err = INVALID("utc_offset: a fixed offset such as +08:00");
+		goto out_free;
+	}
+	json_t *prices = json_object_get(root, "prices");
+	if (!json_is_array(prices) || json_array_size(prices) == 0 ||
+	    json_array_size(prices) > CORRIDOR_PRICE_STEPS_MAX) {
+		err = INVALID("prices: a list of 1-%u {\"from\": date, \"price\": decimal}",
+			      CORRIDOR_PRICE_STEPS_MAX);
+		goto out_free;
+	}
+	for (size_t i = 0; i < json_array_size(prices); i++) {
+		json_t *step = json_array_get(prices, i);
+		char what[48];
+		snprintf(what, sizeof what, "prices[%zu].price", i);
+		if (!json_is_object(step) || json_object_size(step) != 2 ||
+		    (err = jdate(step, "from", &t->prices[i].from_day, diag)) != 0) {
+			err = INVALID("prices[%zu]: {\"from\": \"YYYY-MM-DD\", \"price\": \"decimal\"}", i);
+			goto out_free;
+		}
+		if ((err = jdec(json_object_get(step, "price"), what, 6, 0,
+				CORRIDOR_PRICE_MICRO_LIMIT - 1, &t->prices[i].price_micro, diag)))
+			goto out_free;
+	}
+	t->price_count = json_array_size(prices);
+	bool has;
+	if ((err = jstr(root, "currency", true, t->currency, sizeof t->currency, diag)) ||
+	    (err = jstr(root, "settlement_currency", true, t->settlement_currency,
+			sizeof t->settlement_currency, diag)) ||
+	    (err = jstr(root, "rate_source", false, t->rate_source, sizeof t->rate_source, diag)) ||
+	    (err = juint(root, "payment_days", true, NULL, &t->payment_days, diag)) ||
+	    (err = juint(root, "tolerance_permille", true, NULL, &t->tolerance_permille, diag)) ||
+	    (err = jstr(root, "metering_party", true, t->metering_party, sizeof t->metering_party,
+			diag)) ||
+	    (err = jstr(root, "billing_meter", true, t->billing_meter, sizeof t->billing_meter, diag)))
+		goto out_free;
+	json_t *mn = json_object_get(root, "min_quantity"), *mx = json_object_get(root, "max_quantity");
+	if ((t->has_min = mn != NULL) &&
+	    (err = jdec(mn, "min_quantity", 3, 0, CORRIDOR_QUANTITY_MILLI_LIMIT - 1, &t->min_milli,
+			diag)))
+		goto out_free;
+	if ((t->has_max = mx != NULL) &&
+	    (err = jdec(mx, "max_quantity", 3, 0, CORRIDOR_QUANTITY_MILLI_LIMIT - 1, &t->max_milli,
+			diag)))
+		goto out_free;
+	if ((err = juint(root, "shortfall_share_bp", false, &has, &t->shortfall_bp, diag)))
+		goto out_free;
+	if (has != t->has_min) {
+		err = INVALID("shortfall_share_bp: given with min_quantity, and only with it");
+		goto out_free;
+	}
+	if ((err = juint(root, "excess_premium_bp", false, &has, &t->excess_bp, diag)))
+		goto out_free;
+	if (has != t->has_max) {
+		err = INVALID("excess_premium_bp: given with max_quantity, and only with it");
+		goto out_free;
+	}
+	err = corridor_contract_validate(t, diag);
+out_free:
+	json_decref(root);
+	return err;
+}
+
+/* ---- the contract's state record ---- */
+
+/* record: {"id", "pending": [[seq, kind, proposer, effective]...], "proposed_seq",
+ *          "status", "versions": [[accepted_seq, effective, terms]...]} */
+static size_t record_encode(const struct corridor_contract *c, uint8_t *buf, size_t cap)
+{
+	struct corridor_mpbuf w;
+	msgpack_packer pk;
+	corridor_mpbuf_init(&w, &pk, buf, cap);
+	msgpack_pack_map(&pk, 5);
+	pstr(&pk, "id"), pstr(&pk, c->id);
+	pstr(&pk, "pending");
+	msgpack_pack_array(&pk, c->pending_count);
+	for (size_t i = 0; i < c->pending_count; i++) {
+		msgpack_pack_array(&pk, 4);
+		msgpack_pack_uint64(&pk, c->pending[i].seq);
+		pstr(&pk, c->pending[i].kind);
+		pstr(&pk, c->pending[i].proposer);
+		msgpack_pack_int32(&pk, c->pending[i].effective_day);
+	}
+	pstr(&pk, "proposed_seq"), msgpack_pack_uint64(&pk, c->proposed_seq);
+	pstr(&pk, "status"), msgpack_pack_uint32(&pk, (uint32_t)c->status);
+	pstr(&pk, "versions");
+	msgpack_pack_array(&pk, c->version_count);
+	for (size_t i = 0; i < c->version_count; i++) {
+		msgpack_pack_array(&pk, 3);
+		msgpack_pack_uint64(&pk, c->versions[i].accepted_seq);
+		msgpack_pack_int32(&pk, c->versions[i].effective_day);
+		pack_terms(&pk, &c->versions[i].terms);
+	}
+	return w.overflow ? 0 : w.len;
+}
+
+static int record_decode(const uint8_t *buf, size_t len, struct corridor_contract *c)
+{
+	msgpack_unpacked u;
+	size_t off = 0;
+	uint64_t v;
+	int64_t iv;
+	int err = CORRIDOR_E_STORAGE;
+	memset(c, 0, sizeof *c);
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, (const char *)buf, len, &off) != MSGPACK_UNPACK_SUCCESS)
+		goto out;
+	const msgpack_object *o = &u.data, *p = field(o, "pending"), *vs = field(o, "versions");
+	if (!ostr(field(o, "id"), c->id, sizeof c->id) || !ouint(field(o, "proposed_seq"), UINT64_MAX,
+								  &c->proposed_seq) ||
+	    !ouint(field(o, "status"), 3, &v) || !p || p->type != MSGPACK_OBJECT_ARRAY ||
+	    p->via.array.size > CORRIDOR_CONTRACT_PENDING_MAX || !vs ||
+	    vs->type != MSGPACK_OBJECT_ARRAY || vs->via.array.size > CORRIDOR_CONTRACT_VERSIONS_MAX)
+		goto out;
+	c->status = (enum corridor_contract_status)v;
+	for (uint32_t i = 0; i < p->via.array.size; i++) {
+		const msgpack_object *e = &p->via.array.ptr[i];
+		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 4 ||
+		    !ouint(&e->via.array.ptr[0], UINT64_MAX, &c->pending[i].seq) ||
+		    !ostr(&e->via.array.ptr[1], c->pending[i].kind, sizeof c->pending[i].kind) ||
+		    !ostr(&e->via.array.ptr[2], c->pending[i].proposer,
+			  sizeof c->pending[i].proposer) ||
+		    !oint(&e->via.array.ptr[3], &iv))
+			goto out;
+		c->pending[i].effective_day = (int32_t)iv;
+	}
+	c->pending_count = p->via.array.size;
+	for (uint32_t i = 0; i < vs->via.array.size; i++) {
+		const msgpack_object *e = &vs->via.array.ptr[i];
+		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 3 ||
+		    !ouint(&e->via.array.ptr[0], UINT64_MAX, &c->versions[i].accepted_seq) ||
+		    !oint(&e->via.array.ptr[1], &iv) ||
+		    terms_from_object(&e->via.array.ptr[2], &c->versions[i].terms) != 0)
+			goto out;
+		c->versions[i].effective_day = (int32_t)iv;
+	}
+	c->version_count = vs->via.array.size;
+	err = CORRIDOR_OK;
+out:
+	msgpack_unpacked_destroy(&u);
+	return err;
+}
+
+static int record_get(struct corridor_kv *kv, const char *id, struct corridor_contract *c)
+{
+	const uint8_t *v;
+	size_t vlen;
+	int err = kv->get(kv, STATE_CONTRACTS, (const uint8_t *)id, strlen(id), &v, &vlen);
+	return err ? err : record_decode(v, vlen, c);
+}
+
+static int record_put(struct corridor_kv *kv, const struct corridor_contract *c)
+{
+	size_t cap = 4096u + CORRIDOR_CONTRACT_VERSIONS_MAX * 4096u;
+	uint8_t *buf = malloc(cap);
+	if (!buf)
+		return CORRIDOR_E_NOMEM;
+	size_t n = record_encode(c, buf, cap);
+	int err = n ? kv->put(kv, STATE_CONTRACTS, (const uint8_t *)c->id, strlen(c->id), buf, n)
+		    : CORRIDOR_E_LIMIT;
+	free(buf);
+	return err;
+}
+
+/* ---- processing the kinds ---- */
+
+static int refuse(const struct corridor_entry *e, struct corridor_diag *diag, const char *fmt, ...)
+	CORRIDOR_PRINTF(3, 4);
+static int refuse(const struct corridor_entry *e, struct corridor_diag *diag, const char *fmt, ...)
+{
+	char msg[CORRIDOR_DIAG_BYTES_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return corridor_diag_seq(diag, CORRIDOR_E_REFUSED, e->seq, "%s: %s", e->kind, msg);
+}
+
+/* Unpacks an entry body (canonical) for the contract kinds. */
+struct cbody {
+	msgpack_unpacked u;
+	const msgpack_object *o;
+};
+
+static int cbody_open(struct cbody *b, const struct corridor_entry *e, struct corridor_diag *diag)
+{
+	size_t off = 0;
+	msgpack_unpacked_init(&b->u);
+	if (msgpack_unpack_next(&b->u, (const char *)e->body, e->body_len, &off) !=
+	    MSGPACK_UNPACK_SUCCESS) {
+		msgpack_unpacked_destroy(&b->u);
+		return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: body does not parse",
+					 e->kind);
+	}
+	b->o = &b->u.data;
+	return CORRIDOR_OK;
+}
+
+static bool only_fields(const msgpack_object *o, const char *const *allowed)
+{
+	for (uint32_t i = 0; i < o->via.map.size; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+		bool ok = false;
+		for (size_t f = 0; allowed[f] && !ok; f++)
+			ok = k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(allowed[f]) &&
+			     memcmp(k->via.str.ptr, allowed[f], k->via.str.size) == 0;
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool has_role(struct kind_state *st, const char *id, unsigned role)
+{
+	unsigned roles = 0;
+	return corridor_party_roles(st->kv, id, &roles) == 0 && (roles & role);
+}
+
+/* Ledger-state checks of terms: registered parties in their roles, the
+ * author one of the two, the carried contract. */
+static int terms_in_ledger(struct kind_state *st, const struct corridor_entry *e,
+			   const struct corridor_contract_terms *t, struct corridor_diag *diag)
+{
+	if (strcmp(e->author, t->seller) != 0 && strcmp(e->author, t->buyer) != 0)
+		return refuse(e, diag, "only the seller %s or the buyer %s may propose contract %s",
+			      t->seller, t->buyer, t->id);
+	if (!has_role(st, t->seller, CORRIDOR_ROLE_SELLER))
+		return refuse(e, diag, "seller %s is not a registered party with the seller role",
+			      t->seller);
+	if (!has_role(st, t->buyer, CORRIDOR_ROLE_BUYER))
+		return refuse(e, diag, "buyer %s is not a registered party with the buyer role",
+			      t->buyer);
+	if (strcmp(t->metering_party, t->seller) != 0 && strcmp(t->metering_party, t->buyer) != 0 &&
+	    !has_role(st, t->metering_party, CORRIDOR_ROLE_METER))
+		return refuse(e, diag, "metering party %s is neither seller, buyer nor a party with "
+				       "the meter role",
+			      t->metering_party);
+	if (t->commodity == CORRIDOR_COMMODITY_TRANSIT) {
+		struct corridor_contract *s = malloc(sizeof *s);
+		if (!s)
+			return CORRIDOR_E_NOMEM;
+		int rc = CORRIDOR_OK;
+		if (record_get(st->kv, t->carries, s) != 0 || s->version_count == 0) {
+			free(s);
+			return refuse(e, diag, "carries %s, which is not an accepted contract",
+				      t->carries);
+		}
+		const struct corridor_contract_terms *sup = &s->versions[s->version_count - 1].terms;
+		if (sup->commodity == CORRIDOR_COMMODITY_TRANSIT || strcmp(sup->unit, t->unit) != 0 ||
+		    sup->utc_offset_min != t->utc_offset_min)
+			rc = refuse(e, diag, "carries %s, a supply contract of another unit or offset",
+				    t->carries);
+		free(s);
+		return rc;
+	}
+	return CORRIDOR_OK;
+}
+
+static int decode_terms_field(const struct cbody *b, const struct corridor_entry *e,
+			      struct corridor_contract_terms *t, struct corridor_diag *diag)
+{
+	const msgpack_object *to = field(b->o, "terms");
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if (!to || terms_from_object(to, t) != 0)
+		return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: terms do not decode",
+					 e->kind);
+	if (corridor_contract_validate(t, &d) != 0)
+		return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: %s", e->kind, d.text);
+	return CORRIDOR_OK;
+}
+
+static bool same_identity(const struct corridor_contract_terms *a, const struct corridor_contract_terms *b)
+{
+	return strcmp(a->id, b->id) == 0 && strcmp(a->seller, b->seller) == 0 &&
+	       strcmp(a->buyer, b->buyer) == 0 && a->commodity == b->commodity &&
+	       strcmp(a->carries, b->carries) == 0;
+}
+
+/* Only the price schedule differs? */
+static bool price_only(const struct corridor_contract_terms *a, const struct corridor_contract_terms *b)
+{
+	struct corridor_contract_terms x = *a, y = *b;
+	x.price_count = y.price_count = 0;
+	memset(x.prices, 0, sizeof x.prices);
+	memset(y.prices, 0, sizeof y.prices);
+	return memcmp(&x, &y, sizeof x) == 0;
+}
+
+/* The first day of the contract's first unsettled period: until settlement
+ * exists (the settlement issue), the first period of the term. */
+static int32_t first_unsettled_day(const struct corridor_contract *c)
+{
+	int32_t y;
+	unsigned m, d;
+	corridor_civil_from_days(c->versions[0].terms.start_day, &y, &m, &d);
+	return c->versions[0].terms.start_day - (int32_t)(d - 1);
+}
+
+int corridor_contract_process(struct kind_state *st, const struct corridor_entry *e,
+			      struct corridor_diag *diag)
+{
+	struct cbody b;
+	char id[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	int err = cbody_open(&b, e, diag);
+	if (err)
+		return err;
+	struct corridor_contract *c = calloc(1, sizeof *c);
+	struct corridor_contract_terms *t = calloc(1, sizeof *t);
+	if (!c || !t) {
+		err = CORRIDOR_E_NOMEM;
+		goto out;
+	}
+	if (strcmp(e->kind, "contract.propose") == 0) {
+		static const char *const allowed[] = { "idempotency_key", "terms", NULL };
+		if (!only_fields(b.o, allowed)) {
+			err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: unknown field",
+						e->kind);
+			goto out;
+		}
+		if ((err = decode_terms_field(&b, e, t, diag)) || (err = terms_in_ledger(st, e, t, diag)))
+			goto out;
+		if (record_get(st->kv, t->id, c) == 0) {
+			err = refuse(e, diag, "contract %s exists already", t->id);
+			goto out;
+		}
+		memset(c, 0, sizeof *c);
+		memcpy(c->id, t->id, sizeof c->id);
+		c->status = CORRIDOR_CONTRACT_PROPOSED;
+		c->proposed_seq = e->seq;
+		c->pending_count = 1;
+		c->pending[0] = (struct corridor_contract_pending){ .seq = e->seq,
+								    .effective_day = t->start_day };
+		snprintf(c->pending[0].kind, sizeof c->pending[0].kind, "%.23s", e->kind);
+		snprintf(c->pending[0].proposer, sizeof c->pending[0].proposer, "%.32s", e->author);
+		/* the proposed terms wait as version 0 with accepted_seq 0 */
+		c->version_count = 0;
+		err = record_put(st->kv, c);
+		if (!err) {
+			/* keep the proposed terms beside the record until accepted */
+			uint8_t key[CORRIDOR_PARTY_ID_BYTES_MAX + 10];
+			size_t kl = strlen(t->id);
+			memcpy(key, t->id, kl);
+			key[kl] = 0;
+			corridor_be64_put(key + kl + 1, e->seq);
+			err = st->kv->put(st->kv, STATE_PROPOSALS, key, kl + 9, e->body, e->body_len);
+		}
+		goto out;
+	}
+	/* accept, amend, terminate name an existing contract */
+	if (!ostr(field(b.o, "contract"), id, sizeof id)) {
+		err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: needs a contract id",
+					e->kind);
+		goto out;
+	}
+	if (record_get(st->kv, id, c) != 0) {
+		err = refuse(e, diag, "there is no contract %s", id);
+		goto out;
+	}
+	const struct corridor_contract_terms *cur =
+		c->version_count ? &c->versions[c->version_count - 1].terms : NULL;
+	if (strcmp(e->kind, "contract.accept") == 0) {
+		static const char *const allowed[] = { "contract", "idempotency_key", "proposal", NULL };
+		uint64_t pseq;
+		if (!only_fields(b.o, allowed) || !ouint(field(b.o, "proposal"), UINT64_MAX, &pseq)) {
+			err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq,
+						"%s: needs contract and proposal", e->kind);
+			goto out;
+		}
+		size_t k = 0;
+		while (k < c->pending_count && c->pending[k].seq != pseq)
+			k++;
+		if (k == c->pending_count) {
+			err = refuse(e, diag, "contract %s has no pending proposal at seq %llu", id,
+				     (unsigned long long)pseq);
+			goto out;
+		}
+		struct corridor_contract_pending pend = c->pending[k];
+		/* the proposal's terms (propose, amend) */
+		uint8_t key[CORRIDOR_PARTY_ID_BYTES_MAX + 10];
+		size_t kl = strlen(id);
+		memcpy(key, id, kl);
+		key[kl] = 0;
+		corridor_be64_put(key + kl + 1, pseq);
+		const uint8_t *pb;
+		size_t pblen;
+		if ((err = st->kv->get(st->kv, STATE_PROPOSALS, key, kl + 9, &pb, &pblen)) != 0) {
+			err = corridor_diag_seq(diag, CORRIDOR_E_STORAGE, e->seq,
+						"proposal %llu of %s is not stored",
+						(unsigned long long)pseq, id);
+			goto out;
+		}
+		struct corridor_entry pe = { .seq = pseq, .body = pb, .body_len = pblen };
+		snprintf(pe.kind, sizeof pe.kind, "%s", pend.kind);
+		struct corridor_contract_terms ref = cur ? *cur : (struct corridor_contract_terms){ 0 };
+		if (strcmp(pend.kind, "contract.terminate") != 0) {
+			struct cbody pbd;
+			if ((err = cbody_open(&pbd, &pe, diag)) != 0)
+				goto out;
+			err = decode_terms_field(&pbd, &pe, t, diag);
+			msgpack_unpacked_destroy(&pbd.u);
+			if (err)
+				goto out;
+			ref = *t;
+		}
+		/* the other party accepts */
+		if (strcmp(e->author, ref.seller) != 0 && strcmp(e->author, ref.buyer) != 0) {
+			err = refuse(e, diag, "only the parties of contract %s may accept", id);
+			goto out;
+		}
+		if (strcmp(e->author, pend.proposer) == 0) {
+			err = refuse(e, diag, "%s proposed it: the other party accepts", e->author);
+			goto out;
+		}
+		if (c->version_count >= CORRIDOR_CONTRACT_VERSIONS_MAX) {
+			err = refuse(e, diag, "contract %s has %u versions, the most one contract has",
+				     id, CORRIDOR_CONTRACT_VERSIONS_MAX);
+			goto out;
+		}
+		struct corridor_contract_version *nv = &c->versions[c->version_count];
+		nv->accepted_seq = e->seq;
+		nv->effective_day = pend.effective_day;
+		if (strcmp(pend.kind, "contract.terminate") == 0) {
+			nv->terms = *cur;
+			nv->terms.end_day = pend.effective_day;
+			c->status = CORRIDOR_CONTRACT_TERMINATED;
+		} else {
+			nv->terms = *t;
+			if (c->status == CORRIDOR_CONTRACT_PROPOSED)
+				c->status = CORRIDOR_CONTRACT_ACTIVE;
+		}
+		c->version_count++;
+		/* The accepted proposal, and every other still pending, is done with:
+		 * a proposal is accepted against the terms it was made on, so the
+		 * others would have to be made again on the new version. */
+		c->pending_count = 0;
+		err = record_put(st->kv, c);
+		goto out;
+	}
+	/* amend and terminate: proposed by a party of an active contract */
+	if (c->status != CORRIDOR_CONTRACT_ACTIVE || !cur) {
+		err = refuse(e, diag, "contract %s is not active (accepted and not terminated)", id);
+		goto out;
+	}
+	if (strcmp(e->author, cur->seller) != 0 && strcmp(e->author, cur->buyer) != 0) {
+		err = refuse(e, diag, "only the seller or the buyer of %s may %s it", id,
+			     e->kind + strlen("contract."));
+		goto out;
+	}
+	char eff[16];
+	int32_t effective;
+	if (!ostr(field(b.o, "effective"), eff, sizeof eff) ||
+	    corridor_date_parse(eff, strlen(eff), &effective) != 0) {
+		err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: needs an effective date",
+					e->kind);
+		goto out;
+	}
+	int32_t floor_day = first_unsettled_day(c);
+	if (c->versions[c->version_count - 1].effective_day > floor_day)
+		floor_day = c->versions[c->version_count - 1].effective_day;
+	if (effective < floor_day || effective >= cur->end_day) {
+		err = refuse(e, diag, "effective %s is outside the contract's open part of the term",
+			     eff);
+		goto out;
+	}
+	if (strcmp(e->kind, "contract.amend") == 0) {
+		static const char *const allowed[] = { "contract", "effective", "idempotency_key",
+						       "terms", NULL };
+		if (!only_fields(b.o, allowed)) {
+			err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: unknown field",
+						e->kind);
+			goto out;
+		}
+		if ((err = decode_terms_field(&b, e, t, diag)) != 0)
+			goto out;
+		if (!same_identity(t, cur)) {
+			err = refuse(e, diag, "an amendment keeps the id, parties, commodity and carried "
+					      "contract");
+			goto out;
+		}
+		if ((err = terms_in_ledger(st, e, t, diag)) != 0)
+			goto out;
+		if (!price_only(t, cur) && !corridor_month_start(effective)) {
+			err = refuse(e, diag, "terms other than prices change from the first day of a "
+					      "period only, not %s",
+				     eff);
+			goto out;
+		}
+	} else {
+		static const char *const allowed[] = { "contract", "effective", "idempotency_key", NULL };
+		if (!only_fields(b.o, allowed)) {
+			err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: unknown field",
+						e->kind);
+			goto out;
+		}
+		if (!corridor_month_start(effective) || effective <= cur->start_day) {
+			err = refuse(e, diag, "a termination takes effect on the first day of a later "
+					      "period, not %s",
+				     eff);
+			goto out;
+		}
+	}
+	if (c->pending_count >= CORRIDOR_CONTRACT_PENDING_MAX) {
+		err = refuse(e, diag, "contract %s has %u pending proposals already", id,
+			     CORRIDOR_CONTRACT_PENDING_MAX);
+		goto out;
+	}
+	struct corridor_contract_pending *np = &c->pending[c->pending_count++];
+	*np = (struct corridor_contract_pending){ .seq = e->seq, .effective_day = effective };
+	snprintf(np->kind, sizeof np->kind, "%.23s", e->kind);
+	snprintf(np->proposer, sizeof np->proposer, "%.32s", e->author);
+	if ((err = record_put(st->kv, c)) == 0) {
+		uint8_t key[CORRIDOR_PARTY_ID_BYTES_MAX + 10];
+		size_t kl = strlen(id);
+		memcpy(key, id, kl);
+		key[kl] = 0;
+		corridor_be64_put(key + kl + 1, e->seq);
+		err = st->kv->put(st->kv, STATE_PROPOSALS, key, kl + 9, e->body, e->body_len);
+	}
+out:
+	msgpack_unpacked_destroy(&b.u);
+	free(c);
+	free(t);
+	return err;
+}
+
+/* ---- the public API ---- */
+
+static int write_body(struct corridor_ledger *l, const struct corridor_signer *s, const char *kind,
+		      const struct corridor_contract_terms *t, const char *contract, int32_t effective,
+		      bool with_effective, uint64_t proposal, const char *idem, uint64_t *seq,
+		      struct corridor_diag *diag)
+{
+	size_t cap = 16384;
+	uint8_t *body = malloc(cap);
+	struct corridor_mpbuf w;
+	msgpack_packer pk;
+	int err;
+	if (!body)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	if (idem && (err = corridor_idem_check(idem, strlen(idem), diag)) != 0)
+		goto out;
+	corridor_mpbuf_init(&w, &pk, body, cap);
+	size_t n = (contract ? 1u : 0u) + (with_effective ? 1u : 0u) + (idem ? 1u : 0u) +
+		   (t ? 1u : 0u) + (proposal ? 1u : 0u);
+	msgpack_pack_map(&pk, n);
+	if (contract)
+		pstr(&pk, "contract"), pstr(&pk, contract);
+	if (with_effective)
+		pstr(&pk, "effective"), pdate(&pk, effective);
+	if (idem)
+		pstr(&pk, "idempotency_key"), pstr(&pk, idem);
+	if (proposal)
+		pstr(&pk, "proposal"), msgpack_pack_uint64(&pk, proposal);
+	if (t) {
+		pstr(&pk, "terms");
+		pack_terms(&pk, t);
+	}
+	if (w.overflow) {
+		err = corridor_diag_set(diag, CORRIDOR_E_LIMIT, "the contract is too large for an entry");
+		goto out;
+	}
+	err = corridor_append_one(l, s, kind, body, w.len, seq, diag);
+out:
+	free(body);
+	return err;
+}
+
+int corridor_contract_propose(struct corridor_ledger *l, const struct corridor_signer *s,
+			      const struct corridor_contract_terms *t, const char *idem, uint64_t *seq,
+			      struct corridor_diag *diag)
+{
+	int err = corridor_contract_validate(t, diag);
+	return err ? err
+		   : write_body(l, s, "contract.propose", t, NULL, 0, false, 0, idem, seq, diag);
+}
+
+int corridor_contract_amend(struct corridor_ledger *l, const struct corridor_signer *s,
+			    const struct corridor_contract_terms *t, int32_t effective, const char *idem,
+			    uint64_t *seq, struct corridor_diag *diag)
+{
+	int err = corridor_contract_validate(t, diag);
+	return err ? err
+		   : write_body(l, s, "contract.amend", t, t->id, effective, true, 0, idem, seq,
+				diag);
+}
+
+int corridor_contract_terminate(struct corridor_ledger *l, const struct corridor_signer *s,
+				const char *id, int32_t effective, const char *idem, uint64_t *seq,
+				struct corridor_diag *diag)
+{
+	if (!corridor_party_id_valid(id))
+		return INVALID("'%s' is not a contract id", id);
+	return write_body(l, s, "contract.terminate", NULL, id, effective, true, 0, idem, seq, diag);
+}
+
+int corridor_contract_accept(struct corridor_ledger *l, const struct corridor_signer *s,
+			     const char *id, uint64_t proposal, const char *idem, uint64_t *seq,
+			     struct corridor_diag *diag)
+{
+	if (!corridor_party_id_valid(id))
+		return INVALID("'%s' is not a contract id", id);
+	if (proposal == 0) {
+		struct corridor_contract *c = malloc(sizeof *c);
+		int err = c ? corridor_contract_get(l, id, c, diag) : CORRIDOR_E_NOMEM;
+		if (!err && c->pending_count != 1)
+			err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+						"contract %s has %zu pending proposals: name one with "
+						"--proposal SEQ",
+						id, c->pending_count);
+		if (!err)
+			proposal = c->pending[0].seq;
+		free(c);
+		if (err)
+			return err;
+	}
+	return write_body(l, s, "contract.accept", NULL, id, 0, false, proposal, idem, seq, diag);
+}
+
+int corridor_contract_get(struct corridor_ledger *l, const char *id, struct corridor_contract *out,
+			  struct corridor_diag *diag)
+{
+	MDB_txn *txn;
+	struct corridor_kv_lmdb kv;
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	if (err)
+		return err;
+	corridor_kv_lmdb_init(&kv, l, txn);
+	err = record_get(&kv.base, id, out);
+	mdb_txn_abort(txn);
+	if (err == CORRIDOR_E_NOTFOUND)
+		return corridor_diag_set(diag, err, "no contract %s", id);
+	return err ? corridor_diag_set(diag, err, "the record of contract %s is corrupt", id) : 0;
+}
+
+struct clist_ctx {
+	const char *party;
+	corridor_contract_fn fn;
+	void *ctx;
+	struct corridor_contract *c;
+};
+
+static int clist_one(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
+{
+	struct clist_ctx *c = vctx;
+	(void)k;
+	(void)klen;
+	if (record_decode(v, vlen, c->c) != 0)
+		return CORRIDOR_E_STORAGE;
+	if (c->party) {
+		/* the latest terms, or the proposal's parties while only proposed */
+		bool mine = false;
+		for (size_t i = 0; i < c->c->version_count && !mine; i++) {
+			const struct corridor_contract_terms *t = &c->c->versions[i].terms;
+			mine = !strcmp(t->seller, c->party) || !strcmp(t->buyer, c->party) ||
+			       !strcmp(t->metering_party, c->party);
+		}
+		for (size_t i = 0; i < c->c->pending_count && !mine; i++)
+			mine = !strcmp(c->c->pending[i].proposer, c->party);
+		if (!mine)
+			return CORRIDOR_OK;
+	}
+	return c->fn(c->ctx, c->c);
+}
+
+int corridor_contract_list(struct corridor_ledger *l, const char *party, corridor_contract_fn fn,
+			   void *ctx, struct corridor_diag *diag)
+{
+	MDB_txn *txn;
+	struct corridor_kv_lmdb kv;
+	struct corridor_contract *c = malloc(sizeof *c);
+	if (!c)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	if (err) {
+		free(c);
+		return err;
+	}
+	corridor_kv_lmdb_init(&kv, l, txn);
+	struct clist_ctx lc = { .party = party, .fn = fn, .ctx = ctx, .c = c };
+	err = kv.base.scan(&kv.base, STATE_CONTRACTS, NULL, 0, clist_one, &lc);
+	mdb_txn_abort(txn);
+	free(c);
+	if (err > 0)
+		return err;
+	return err ? corridor_diag_set(diag, err, "cannot read the contracts") : CORRIDOR_OK;
+}
