@@ -25,6 +25,12 @@ static const char USAGE[] =
 	"  contract amend ID --key FILE --file contract.json --effective DATE\n"
 	"  contract terminate ID --key FILE --effective DATE\n"
 	"  contract show ID | contract list [--party ID] [--format table|json]\n"
+	"deliveries\n"
+	"  delivery record --key FILE --contract ID --start T --end T --quantity DEC --meter M\n"
+	"                  [--quality A|E] [--reference R]\n"
+	"  delivery import --key FILE FILE.csv [--batch N]\n"
+	"  delivery correct --key FILE --supersedes SEQ --quantity DEC [--reason TEXT]\n"
+	"  delivery list --contract ID [--period YYYY-MM] [--format table|csv|json]\n"
 	"  log [--from SEQ] [--limit N] [--format table|json]\n"
 	"  entry SEQ [--out FILE]\n"
 	"tree, proofs and audits\n"
@@ -54,7 +60,7 @@ static const struct command COMMANDS[] = {
 	{ "log", cmd_log },		{ "entry", cmd_entry },	  { "checkpoint", cmd_checkpoint },
 	{ "prove", cmd_prove },		{ "audit", cmd_audit },	  { "verify", cmd_verify },
 	{ "export", cmd_export },	{ "import", cmd_import },	  { "party", cmd_party },
-	{ "attest", cmd_attest },	{ "contract", cmd_contract },
+	{ "attest", cmd_attest },	{ "contract", cmd_contract },	  { "delivery", cmd_delivery },
 };
 
 int main(int argc, char **argv)

@@ -72,6 +72,27 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+int corridor_draft_process(struct kind_state *st, const struct corridor_vkey *vk,
+			   const struct draft *d, uint64_t seq, uint64_t time_us,
+			   const uint8_t prev[CORRIDOR_HASH_BYTES], struct corridor_diag *diag)
+{
+	struct corridor_entry e = { .version = CORRIDOR_ENTRY_VERSION, .seq = seq,
+				    .time_us = time_us, .key_id = vk->key_id, .body = d->body,
+				    .body_len = d->body_len };
+	uint8_t pub[CORRIDOR_PUBLIC_KEY_BYTES];
+	memcpy(e.prev, prev, CORRIDOR_HASH_BYTES);
+	snprintf(e.kind, sizeof e.kind, "%s", d->kind);
+	snprintf(e.author, sizeof e.author, "%s", vk->name);
+	int err = corridor_kind_process(st, &e, pub, diag);
+	if (err)
+		return err == CORRIDOR_E_VERIFY ? CORRIDOR_E_REFUSED : err;
+	if (sodium_memcmp(pub, vk->public_key, CORRIDOR_PUBLIC_KEY_BYTES) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_KEY,
+					 "key %08x of '%s' registered here is another key",
+					 (unsigned)vk->key_id, vk->name);
+	return CORRIDOR_OK;
+}
+
 int corridor_stored_content_hash(void *vctx, uint64_t seq, uint8_t out[CORRIDOR_HASH_BYTES])
 {
 	struct node_ctx *c = vctx;
@@ -258,24 +279,9 @@ int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
 			goto out_free;
 		}
 		p += cap;
-		struct corridor_entry e = { .version = CORRIDOR_ENTRY_VERSION, .seq = seq,
-					    .time_us = time_us, .key_id = vk->key_id,
-					    .body = drafts[i].body, .body_len = drafts[i].body_len };
-		memcpy(e.prev, head.tip, CORRIDOR_HASH_BYTES);
-		snprintf(e.kind, sizeof e.kind, "%s", drafts[i].kind);
-		snprintf(e.author, sizeof e.author, "%s", vk->name);
-		uint8_t pub[CORRIDOR_PUBLIC_KEY_BYTES];
-		if ((err = corridor_kind_process(&st, &e, pub, diag)) != 0) {
-			if (err == CORRIDOR_E_VERIFY)
-				err = CORRIDOR_E_REFUSED;
+		if ((err = corridor_draft_process(&st, vk, &drafts[i], seq, time_us, head.tip,
+						  diag)) != 0)
 			goto out_free;
-		}
-		if (sodium_memcmp(pub, vk->public_key, CORRIDOR_PUBLIC_KEY_BYTES) != 0) {
-			err = corridor_diag_set(diag, CORRIDOR_E_KEY,
-						"key %08x of '%s' registered here is another key",
-						(unsigned)vk->key_id, vk->name);
-			goto out_free;
-		}
 		crypto_hash_sha256_state hs;
 		const uint8_t hdr = 0x88u;
 		crypto_hash_sha256_init(&hs);

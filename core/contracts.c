@@ -478,6 +478,8 @@ out_free:
 
 /* ---- the contract's state record ---- */
 
+static int record_get(struct corridor_kv *kv, const char *id, struct corridor_contract *c);
+
 /* record: {"id", "pending": [[seq, kind, proposer, effective]...], "proposed_seq",
  *          "status", "versions": [[accepted_seq, effective, terms]...]} */
 static size_t record_encode(const struct corridor_contract *c, uint8_t *buf, size_t cap)
@@ -554,6 +556,11 @@ static int record_decode(const uint8_t *buf, size_t len, struct corridor_contrac
 out:
 	msgpack_unpacked_destroy(&u);
 	return err;
+}
+
+int corridor_contract_record(struct corridor_kv *kv, const char *id, struct corridor_contract *c)
+{
+	return record_get(kv, id, c);
 }
 
 static int record_get(struct corridor_kv *kv, const char *id, struct corridor_contract *c)

@@ -87,6 +87,26 @@ int corridor_mpscan_prefix(const uint8_t *buf, size_t len, unsigned depth_max,
 			   struct corridor_diag *diag);
 
 
+/* ---- CSV (formats/csv.c): strict RFC 4180 with positions ---- */
+
+struct corridor_csv {
+	const char *buf;
+	size_t len, pos;
+	unsigned line, col;  /* where the reader is */
+	unsigned record_line; /* where the last record started */
+};
+struct corridor_csv_field {
+	const char *text; /* NUL-terminated, inside the caller's scratch */
+	size_t len;
+	unsigned line, col;
+};
+void corridor_csv_init(struct corridor_csv *c, const char *buf, size_t len);
+/* Reads the next record into fields (at most max), the text copied into
+ * scratch. CORRIDOR_E_NOTFOUND at the end of the input; errors name the line
+ * and column. */
+int corridor_csv_record(struct corridor_csv *c, struct corridor_csv_field *fields, size_t max,
+			size_t *count, char *scratch, size_t scratch_cap, struct corridor_diag *diag);
+
 /* ---- parallel for (core/parallel.c) ---- */
 
 /* Calls fn(ctx, worker, begin, end) on up to `threads` workers over [0, n),

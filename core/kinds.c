@@ -681,6 +681,8 @@ int corridor_kind_process(struct kind_state *st, const struct corridor_entry *e,
 			err = process_key_revoke(st, &b, target, key_id);
 	} else if (strncmp(e->kind, "contract.", 9) == 0)
 		err = corridor_contract_process(st, e, diag);
+	else if (strncmp(e->kind, "delivery.", 9) == 0)
+		err = corridor_delivery_process(st, e, diag);
 	else
 		CORRIDOR_ASSERT(!"an implemented kind without processing");
 	if (err)

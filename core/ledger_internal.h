@@ -24,7 +24,9 @@ enum state_table {
 	STATE_IDEM = 2,
 	STATE_CONTRACTS = 3,
 	STATE_PROPOSALS = 4,
-	STATE_TABLES = 5
+	STATE_DELIVERIES = 5, /* be64(seq) -> a reading and what superseded it */
+	STATE_DAYS = 6,       /* recorder, meter, UTC day -> its intervals (overlaps) */
+	STATE_TABLES = 7
 };
 extern const char *const corridor_state_table_names[STATE_TABLES];
 
@@ -133,6 +135,15 @@ void corridor_kv_mem_init(struct corridor_kv_mem *m);
 void corridor_kv_mem_release(struct corridor_kv_mem *m);
 int corridor_kv_compare(struct corridor_ledger *l, MDB_txn *txn, struct corridor_kv_mem *m,
 			struct corridor_diag *diag);
+/* Reads fall through to `under`; writes stay in memory: a dry run of kinds
+ * against the real state that changes nothing. */
+struct corridor_kv_overlay {
+	struct corridor_kv base;
+	struct corridor_kv *under;
+	struct corridor_kv_mem top;
+};
+void corridor_kv_overlay_init(struct corridor_kv_overlay *o, struct corridor_kv *under);
+void corridor_kv_overlay_release(struct corridor_kv_overlay *o);
 
 /* Key records: key = name || 0x00 || be32(key id); value = pub || from || until. */
 struct key_record {
@@ -197,6 +208,19 @@ const struct kind_rule_def *corridor_kind_rule(const char *kind);
 int corridor_rule_check(const struct kind_rule_def *r, const struct kind_state *st,
 			const char *author, unsigned author_roles, const char *target,
 			uint64_t seq, struct corridor_diag *diag);
+struct draft;
+
+/* Processes delivery.record and delivery.correct (deliveries.c). */
+int corridor_delivery_process(struct kind_state *st, const struct corridor_entry *e,
+			      struct corridor_diag *diag);
+/* Reads a contract's state record (contracts.c). */
+int corridor_contract_record(struct corridor_kv *kv, const char *id, struct corridor_contract *out);
+/* Builds the entry a draft would be at `seq` (the envelope without its signature)
+ * and runs corridor_kind_process on it: the one check appends and dry runs share. */
+int corridor_draft_process(struct kind_state *st, const struct corridor_vkey *author,
+			   const struct draft *d, uint64_t seq, uint64_t time_us,
+			   const uint8_t prev[CORRIDOR_HASH_BYTES], struct corridor_diag *diag);
+
 /* Processes contract.propose, .accept, .amend and .terminate (contracts.c). */
 int corridor_contract_process(struct kind_state *st, const struct corridor_entry *e,
 			      struct corridor_diag *diag);

@@ -10,8 +10,9 @@
 
 #include "ledger_internal.h"
 
-const char *const corridor_state_table_names[STATE_TABLES] = { "keys", "parties", "idem",
-								  "contracts", "proposals" };
+const char *const corridor_state_table_names[STATE_TABLES] = {
+	"keys", "parties", "idem", "contracts", "proposals", "deliveries", "days"
+};
 
 /* ---- LMDB ---- */
 
@@ -244,4 +245,63 @@ int corridor_kv_compare(struct corridor_ledger *l, MDB_txn *txn, struct corridor
 						 m->tables[t].count);
 	}
 	return CORRIDOR_OK;
+}
+
+/* ---- overlay: writes stay in memory, reads fall through (dry runs) ---- */
+
+static int ov_get(struct corridor_kv *kv, unsigned table, const uint8_t *key, size_t klen,
+		  const uint8_t **val, size_t *vlen)
+{
+	struct corridor_kv_overlay *o = (struct corridor_kv_overlay *)kv;
+	int err = o->top.base.get(&o->top.base, table, key, klen, val, vlen);
+	if (err != CORRIDOR_E_NOTFOUND)
+		return err;
+	return o->under->get(o->under, table, key, klen, val, vlen);
+}
+
+static int ov_put(struct corridor_kv *kv, unsigned table, const uint8_t *key, size_t klen,
+		  const uint8_t *val, size_t vlen)
+{
+	struct corridor_kv_overlay *o = (struct corridor_kv_overlay *)kv;
+	return o->top.base.put(&o->top.base, table, key, klen, val, vlen);
+}
+
+struct ov_scan_ctx {
+	struct corridor_kv_overlay *o;
+	unsigned table;
+	corridor_kv_scan_fn fn;
+	void *ctx;
+};
+
+static int ov_under_one(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
+{
+	struct ov_scan_ctx *c = vctx;
+	const uint8_t *tv;
+	size_t tl;
+	if (c->o->top.base.get(&c->o->top.base, c->table, k, klen, &tv, &tl) == 0)
+		return CORRIDOR_OK; /* shadowed by the overlay, seen there */
+	return c->fn(c->ctx, k, klen, v, vlen);
+}
+
+static int ov_scan(struct corridor_kv *kv, unsigned table, const uint8_t *prefix, size_t plen,
+		   corridor_kv_scan_fn fn, void *ctx)
+{
+	struct corridor_kv_overlay *o = (struct corridor_kv_overlay *)kv;
+	struct ov_scan_ctx c = { .o = o, .table = table, .fn = fn, .ctx = ctx };
+	int err = o->top.base.scan(&o->top.base, table, prefix, plen, fn, ctx);
+	return err ? err : o->under->scan(o->under, table, prefix, plen, ov_under_one, &c);
+}
+
+void corridor_kv_overlay_init(struct corridor_kv_overlay *o, struct corridor_kv *under)
+{
+	corridor_kv_mem_init(&o->top);
+	o->base.get = ov_get;
+	o->base.put = ov_put;
+	o->base.scan = ov_scan;
+	o->under = under;
+}
+
+void corridor_kv_overlay_release(struct corridor_kv_overlay *o)
+{
+	corridor_kv_mem_release(&o->top);
 }

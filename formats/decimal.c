@@ -156,3 +156,27 @@ bool corridor_month_start(int32_t days)
 	corridor_civil_from_days(days, &y, &m, &d);
 	return d == 1;
 }
+
+int corridor_utc_parse(const char *s, size_t len, int64_t *secs)
+{
+	unsigned hh, mi, ss;
+	int32_t day;
+	/* exactly YYYY-MM-DDTHH:MM:SSZ: one spelling, UTC only */
+	if (len != 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' ||
+	    corridor_date_parse(s, 10, &day) != 0 || !digits_at(s + 11, 2, &hh) ||
+	    !digits_at(s + 14, 2, &mi) || !digits_at(s + 17, 2, &ss) || hh > 23 || mi > 59 ||
+	    ss > 59)
+		return CORRIDOR_E_MALFORMED;
+	*secs = (int64_t)day * 86400 + (int64_t)hh * 3600 + (int64_t)mi * 60 + (int64_t)ss;
+	return CORRIDOR_OK;
+}
+
+void corridor_utc_format(int64_t secs, char out[21])
+{
+	int64_t day = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+	int64_t rem = secs - day * 86400;
+	char d[11];
+	corridor_date_format((int32_t)day, d);
+	snprintf(out, 21, "%.10sT%02u:%02u:%02uZ", d, (unsigned)(rem / 3600) % 24u,
+		 (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
+}

@@ -172,6 +172,11 @@ bool corridor_month_start(int32_t days);
 CORRIDOR_MUST_CHECK int corridor_offset_parse(const char *s, size_t len, int32_t *minutes);
 void corridor_offset_format(int32_t minutes, char out[7]);
 
+/** Parses a UTC instant written exactly YYYY-MM-DDTHH:MM:SSZ into seconds
+ *  since the epoch. Errors: CORRIDOR_E_MALFORMED. */
+CORRIDOR_MUST_CHECK int corridor_utc_parse(const char *s, size_t len, int64_t *secs);
+void corridor_utc_format(int64_t secs, char out[21]);
+
 /** True if `s` is well-formed UTF-8 (no overlongs, no surrogates). */
 bool corridor_utf8_valid(const uint8_t *s, size_t len);
 
@@ -813,6 +818,75 @@ typedef int (*corridor_contract_fn)(void *ctx, const struct corridor_contract *c
 CORRIDOR_MUST_CHECK int corridor_contract_list(struct corridor_ledger *ledger, const char *party,
 					       corridor_contract_fn fn, void *ctx,
 					       struct corridor_diag *diag);
+
+/* ------------------------------------------------------------------ */
+/* Deliveries (docs/DELIVERIES.md)                                     */
+/* ------------------------------------------------------------------ */
+
+/** Intervals one recorder has on one meter within one UTC day. */
+#define CORRIDOR_DAY_INTERVALS_MAX 1440u
+/** Rows of one delivery import. */
+#define CORRIDOR_IMPORT_ROWS_MAX 10000000u
+#define CORRIDOR_IMPORT_BYTES_MAX ((size_t)2 << 30)
+
+struct corridor_delivery_request {
+	const char *contract;
+	const char *meter;
+	const char *reference; /* the source system's id; the idempotency key (may be NULL) */
+	int64_t start_s, end_s; /* UTC seconds, [start, end) */
+	int64_t quantity_milli; /* thousandths of the contract unit, 0 <= q < 10^15 */
+	char quality;           /* 'A' actual or 'E' estimated */
+};
+
+/** Records one metered interval: by the metering party, or by the seller or
+ *  buyer (their own readings); inside the term of an accepted contract and
+ *  within one local day of it; no overlap with the recorder's earlier interval
+ *  on the same meter. Errors: CORRIDOR_E_INVALID, CORRIDOR_E_REFUSED, and the
+ *  storage errors. */
+CORRIDOR_MUST_CHECK int corridor_delivery_record(struct corridor_ledger *ledger,
+						 const struct corridor_signer *signer,
+						 const struct corridor_delivery_request *r,
+						 uint64_t *seq, struct corridor_diag *diag);
+/** Corrects the reading at `supersedes` (the recorder only); the original
+ *  stays in the log, superseded. Quantity 0 removes the interval from billing. */
+CORRIDOR_MUST_CHECK int corridor_delivery_correct(struct corridor_ledger *ledger,
+						  const struct corridor_signer *signer,
+						  uint64_t supersedes, int64_t quantity_milli,
+						  const char *reason, const char *idempotency_key,
+						  uint64_t *seq, struct corridor_diag *diag);
+
+struct corridor_delivery {
+	uint64_t seq;
+	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char recorder[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char meter[CORRIDOR_METER_ID_BYTES_MAX + 1];
+	int64_t start_s, end_s;
+	int64_t quantity_milli;
+	char quality;
+	uint64_t supersedes;    /* 0 for an original reading */
+	uint64_t superseded_by; /* 0 while it is the latest */
+};
+/** Every reading of a contract (corrections included), by seq; period
+ *  (days since the epoch of the month's first local day, or -1 for all)
+ *  selects the readings whose interval starts in that local month. */
+typedef int (*corridor_delivery_fn)(void *ctx, const struct corridor_delivery *d);
+CORRIDOR_MUST_CHECK int corridor_delivery_list(struct corridor_ledger *ledger, const char *contract,
+					       int32_t period_first_day, corridor_delivery_fn fn,
+					       void *ctx, struct corridor_diag *diag);
+
+/** Imports a CSV of readings (RFC 4180; header `contract,start,end,quantity,
+ *  meter,reference` in any order, optional `quality`): every row is checked,
+ *  then all rows are checked against the ledger as one dry run, and only then
+ *  written in transactions of `batch_entries`. A row whose reference was
+ *  imported before with the same values is skipped (re-running an import
+ *  completes it); with other values it is refused. `committed` sees each batch
+ *  written. Errors name the line (and column). */
+CORRIDOR_MUST_CHECK int corridor_delivery_import(struct corridor_ledger *ledger,
+						 const struct corridor_signer *signer,
+						 const char *csv, size_t len, size_t batch_entries,
+						 corridor_committed_fn committed, void *ctx,
+						 size_t *rows_written, size_t *rows_skipped,
+						 struct corridor_diag *diag);
 
 /** Copies entry `seq` (canonical bytes) into a malloc'd buffer the caller frees.
  *  Errors: CORRIDOR_E_NOTFOUND, CORRIDOR_E_STORAGE, CORRIDOR_E_NOMEM. */

@@ -1,0 +1,253 @@
+/* cmd_delivery.c — corridor delivery record | correct | import | list. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct drec {
+	struct corridor_delivery_request r;
+	uint64_t supersedes;
+	const char *reason, *idem;
+	bool correct;
+};
+
+static int do_delivery(struct corridor_ledger *l, const struct corridor_signer *s, void *vctx,
+		       uint64_t *seq, struct corridor_diag *d)
+{
+	struct drec *c = vctx;
+	if (c->correct)
+		return corridor_delivery_correct(l, s, c->supersedes, c->r.quantity_milli, c->reason,
+						 c->idem, seq, d);
+	return corridor_delivery_record(l, s, &c->r, seq, d);
+}
+
+static int parse_quantity(const char *q, int64_t *out)
+{
+	int err = q ? corridor_decimal_parse(q, strlen(q), 3, 0, CORRIDOR_QUANTITY_MILLI_LIMIT - 1, out)
+		    : CORRIDOR_E_INVALID;
+	if (err)
+		return cli_usage("--quantity: a decimal 0 <= q < 10^12 with at most 3 decimals");
+	return EXIT_OK;
+}
+
+static int delivery_record(int argc, char **argv, bool correct)
+{
+	const char *key = NULL, *contract = NULL, *start = NULL, *end = NULL, *qty = NULL,
+		   *meter = NULL, *quality = NULL, *ref = NULL, *sup = NULL, *reason = NULL,
+		   *idem = NULL, *pass_file = NULL, *ledger = NULL;
+	const struct cli_opt opts[] = {
+		{ "key", &key, NULL, NULL, NULL, 0 },
+		{ "contract", &contract, NULL, NULL, NULL, 0 },
+		{ "start", &start, NULL, NULL, NULL, 0 },
+		{ "end", &end, NULL, NULL, NULL, 0 },
+		{ "quantity", &qty, NULL, NULL, NULL, 0 },
+		{ "meter", &meter, NULL, NULL, NULL, 0 },
+		{ "quality", &quality, NULL, NULL, NULL, 0 },
+		{ "reference", &ref, NULL, NULL, NULL, 0 },
+		{ "supersedes", &sup, NULL, NULL, NULL, 0 },
+		{ "reason", &reason, NULL, NULL, NULL, 0 },
+		{ "idempotency-key", &idem, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+	};
+	const char *pos[1];
+	size_t np;
+	const char *usage = correct ? "corridor delivery correct --key FILE --supersedes SEQ "
+				      "--quantity DEC [--reason TEXT]"
+				    : "corridor delivery record --key FILE --contract ID --start T "
+				      "--end T --quantity DEC --meter M [--quality A|E] [--reference R]";
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, usage))
+		return EXIT_USAGE;
+	struct drec c = { .correct = correct, .reason = reason, .idem = idem };
+	int rc = parse_quantity(qty, &c.r.quantity_milli);
+	if (rc)
+		return rc;
+	if (correct) {
+		if (!sup || !cli_u64(sup, &c.supersedes))
+			return cli_usage("--supersedes SEQ is required; usage: %s", usage);
+	} else {
+		if (!contract || !meter || !start || !end)
+			return cli_usage("--contract, --start, --end and --meter are required; usage: %s",
+					 usage);
+		if (corridor_utc_parse(start, strlen(start), &c.r.start_s) != 0 ||
+		    corridor_utc_parse(end, strlen(end), &c.r.end_s) != 0)
+			return cli_usage("--start and --end are UTC times like 2026-03-01T00:00:00Z");
+		if (quality && (strlen(quality) != 1 || (quality[0] != 'A' && quality[0] != 'E')))
+			return cli_usage("--quality is A (actual) or E (estimated)");
+		c.r.contract = contract;
+		c.r.meter = meter;
+		c.r.reference = ref ? ref : idem;
+		c.r.quality = quality ? quality[0] : 'A';
+	}
+	return cli_write(ledger, key, pass_file, do_delivery, &c);
+}
+
+struct imp_progress {
+	uint64_t done;
+};
+
+static void imp_committed(void *ctx, uint64_t first, uint64_t last)
+{
+	struct imp_progress *p = ctx;
+	printf("appended %llu..%llu\n", (unsigned long long)first, (unsigned long long)last);
+	fflush(stdout);
+	p->done += last - first + 1;
+	cli_progress((void *)"import", p->done, p->done);
+}
+
+static int delivery_import(int argc, char **argv)
+{
+	const char *key = NULL, *batch_s = NULL, *pass_file = NULL, *ledger = NULL;
+	const struct cli_opt opts[] = {
+		{ "key", &key, NULL, NULL, NULL, 0 },
+		{ "batch", &batch_s, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+	};
+	const char *pos[1];
+	size_t np;
+	uint64_t batch = CORRIDOR_BATCH_ENTRIES_DEFAULT;
+	if (!cli_parse(argc, argv, opts, 4, pos, 1, 1, &np,
+		       "corridor delivery import --key FILE FILE.csv [--batch N]"))
+		return EXIT_USAGE;
+	if (batch_s && (!cli_u64(batch_s, &batch) || batch == 0 || batch > CORRIDOR_BATCH_ENTRIES_MAX))
+		return cli_usage("--batch must be 1..%u", CORRIDOR_BATCH_ENTRIES_MAX);
+	FILE *f = fopen(pos[0], "rb");
+	if (!f) {
+		fprintf(stderr, "corridor: cannot open %s\n", pos[0]);
+		return EXIT_STORAGE;
+	}
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	if (size < 0 || (unsigned long)size > CORRIDOR_IMPORT_BYTES_MAX) {
+		fclose(f);
+		return cli_usage("%s is not a readable file of at most 2 GiB", pos[0]);
+	}
+	char *buf = malloc((size_t)size + 1);
+	size_t len = buf ? fread(buf, 1, (size_t)size, f) : 0;
+	fclose(f);
+	if (!buf)
+		return cli_fail(CORRIDOR_E_NOMEM, NULL);
+	struct corridor_ledger *l;
+	struct corridor_signer *s;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int rc = cli_open(ledger, &l);
+	if (!rc && (rc = cli_signer(key, pass_file, &s)) != 0)
+		corridor_ledger_close(l);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	struct imp_progress prog = { 0 };
+	size_t written, skipped;
+	int err = corridor_delivery_import(l, s, buf, len, (size_t)batch, imp_committed, &prog,
+					   &written, &skipped, &d);
+	cli_progress_end("import");
+	corridor_signer_free(s);
+	corridor_ledger_close(l);
+	free(buf);
+	if (err) {
+		if (d.text[0])
+			fprintf(stderr, "corridor: %s: %s%s\n", pos[0], d.text,
+				written ? "" : "; nothing was written");
+		else
+			cli_fail(err, NULL);
+		return cli_exit_code(err);
+	}
+	printf("imported %zu readings, %zu already there\n", written, skipped);
+	return EXIT_OK;
+}
+
+struct dlist {
+	int format; /* 0 table, 1 csv, 2 json */
+};
+
+static int print_delivery(void *ctx, const struct corridor_delivery *d)
+{
+	struct dlist *c = ctx;
+	char s[21], e[21], q[32];
+	corridor_utc_format(d->start_s, s);
+	corridor_utc_format(d->end_s, e);
+	corridor_decimal_format(d->quantity_milli, 3, q, sizeof q);
+	const char *status = d->superseded_by ? "superseded" : d->supersedes ? "correction" : "latest";
+	if (c->format == 2)
+		printf("{\"seq\":%llu,\"contract\":\"%s\",\"recorder\":\"%s\",\"meter\":\"%s\","
+		       "\"start\":\"%s\",\"end\":\"%s\",\"quantity\":\"%s\",\"quality\":\"%c\","
+		       "\"supersedes\":%llu,\"superseded_by\":%llu}\n",
+		       (unsigned long long)d->seq, d->contract, d->recorder, d->meter, s, e, q,
+		       d->quality, (unsigned long long)d->supersedes,
+		       (unsigned long long)d->superseded_by);
+	else if (c->format == 1)
+		printf("%llu,%s,%s,%s,%s,%s,%s,%c,%llu,%llu\r\n", (unsigned long long)d->seq,
+		       d->contract, d->recorder, d->meter, s, e, q, d->quality,
+		       (unsigned long long)d->supersedes, (unsigned long long)d->superseded_by);
+	else
+		printf("%-8llu %-12s %-14s %s  %s  %14s %c %s%s\n", (unsigned long long)d->seq,
+		       d->recorder, d->meter, s, e, q, d->quality, status,
+		       d->superseded_by ? "" : "");
+	return ferror(stdout) ? CORRIDOR_E_IO : CORRIDOR_OK;
+}
+
+static int delivery_list(int argc, char **argv)
+{
+	const char *contract = NULL, *period = NULL, *format = NULL, *ledger = NULL;
+	const struct cli_opt opts[] = {
+		{ "contract", &contract, NULL, NULL, NULL, 0 },
+		{ "period", &period, NULL, NULL, NULL, 0 },
+		{ "format", &format, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+	};
+	const char *pos[1];
+	size_t np;
+	const char *usage = "corridor delivery list --contract ID [--period YYYY-MM] "
+			    "[--format table|csv|json]";
+	if (!cli_parse(argc, argv, opts, 4, pos, 0, 0, &np, usage))
+		return EXIT_USAGE;
+	if (!contract)
+		return cli_usage("--contract is required; usage: %s", usage);
+	struct dlist c = { 0 };
+	if (format && strcmp(format, "csv") == 0)
+		c.format = 1;
+	else if (format && strcmp(format, "json") == 0)
+		c.format = 2;
+	else if (format && strcmp(format, "table") != 0)
+		return cli_usage("--format must be table, csv or json");
+	int32_t first = -1;
+	if (period) {
+		char d[11];
+		if (strlen(period) != 7 || snprintf(d, sizeof d, "%s-01", period) != 10 ||
+		    corridor_date_parse(d, 10, &first) != 0)
+			return cli_usage("--period is a month YYYY-MM");
+	}
+	struct corridor_ledger *l;
+	struct corridor_diag dg;
+	corridor_diag_init(&dg);
+	int rc = cli_open(ledger, &l);
+	if (rc)
+		return rc;
+	if (c.format == 1)
+		printf("seq,contract,recorder,meter,start,end,quantity,quality,supersedes,"
+		       "superseded_by\r\n");
+	else if (c.format == 0)
+		printf("%-8s %-12s %-14s %-20s  %-20s  %14s %s %s\n", "SEQ", "RECORDER", "METER",
+		       "START", "END", "QUANTITY", "Q", "STATUS");
+	int err = corridor_delivery_list(l, contract, first, print_delivery, &c, &dg);
+	corridor_ledger_close(l);
+	return err ? cli_fail(err, &dg) : EXIT_OK;
+}
+
+int cmd_delivery(int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "record") == 0)
+		return delivery_record(argc - 1, argv + 1, false);
+	if (argc >= 1 && strcmp(argv[0], "correct") == 0)
+		return delivery_record(argc - 1, argv + 1, true);
+	if (argc >= 1 && strcmp(argv[0], "import") == 0)
+		return delivery_import(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "list") == 0)
+		return delivery_list(argc - 1, argv + 1);
+	return cli_usage("usage: corridor delivery record|correct|import|list ...");
+}

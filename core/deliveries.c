@@ -1,0 +1,810 @@
+/*
+ * deliveries.c — metered intervals: delivery.record and delivery.correct, the
+ * state that checks them (each reading and what superseded it; each
+ * recorder's intervals per meter and UTC day, for overlaps), and the CSV
+ * import: every row parsed and checked, then all of them checked against the
+ * ledger as one dry run, then written in atomic batches.
+ *
+ * Bodies (canonical maps, string keys):
+ *   delivery.record  {contract, end, idempotency_key?, meter, quality, quantity, start}
+ *                    start and end: UTC seconds; quantity: milli-units; the
+ *                    idempotency key is the source system's reference
+ *   delivery.correct {idempotency_key?, quantity, reason?, supersedes}
+ */
+#include <msgpack.h>
+
+#include "ledger_internal.h"
+
+#define SECONDS_PER_DAY 86400
+#define IMPORT_FIELDS_MAX 16u
+#define IMPORT_RECORD_BYTES_MAX 4096u
+#define DELIVERY_BODY_BYTES_MAX 512u
+
+/* ---- the reading's state: be64(seq) -> fixed fields, then three strings ---- */
+
+#define READING_FIXED (8u * 5u + 1u)
+
+static size_t reading_encode(const struct corridor_delivery *d, uint8_t *out)
+{
+	uint8_t *p = out;
+	corridor_be64_put(p, (uint64_t)d->start_s);
+	corridor_be64_put(p + 8, (uint64_t)d->end_s);
+	corridor_be64_put(p + 16, (uint64_t)d->quantity_milli);
+	corridor_be64_put(p + 24, d->supersedes);
+	corridor_be64_put(p + 32, d->superseded_by);
+	p[40] = (uint8_t)d->quality;
+	p += READING_FIXED;
+	const char *strs[3] = { d->contract, d->recorder, d->meter };
+	for (int i = 0; i < 3; i++) {
+		size_t n = strlen(strs[i]);
+		*p++ = (uint8_t)n;
+		memcpy(p, strs[i], n);
+		p += n;
+	}
+	return (size_t)(p - out);
+}
+
+static int reading_decode(uint64_t seq, const uint8_t *v, size_t len, struct corridor_delivery *d)
+{
+	memset(d, 0, sizeof *d);
+	if (len < READING_FIXED + 3)
+		return CORRIDOR_E_STORAGE;
+	d->seq = seq;
+	d->start_s = (int64_t)corridor_be64_get(v);
+	d->end_s = (int64_t)corridor_be64_get(v + 8);
+	d->quantity_milli = (int64_t)corridor_be64_get(v + 16);
+	d->supersedes = corridor_be64_get(v + 24);
+	d->superseded_by = corridor_be64_get(v + 32);
+	d->quality = (char)v[40];
+	size_t at = READING_FIXED;
+	char *strs[3] = { d->contract, d->recorder, d->meter };
+	size_t caps[3] = { sizeof d->contract, sizeof d->recorder, sizeof d->meter };
+	for (int i = 0; i < 3; i++) {
+		if (at >= len || v[at] >= caps[i] || at + 1 + v[at] > len)
+			return CORRIDOR_E_STORAGE;
+		memcpy(strs[i], v + at + 1, v[at]);
+		strs[i][v[at]] = '\0';
+		at += 1u + v[at];
+	}
+	return at == len ? CORRIDOR_OK : CORRIDOR_E_STORAGE;
+}
+
+static int reading_get(struct corridor_kv *kv, uint64_t seq, struct corridor_delivery *d)
+{
+	uint8_t k[8];
+	const uint8_t *v;
+	size_t vlen;
+	corridor_be64_put(k, seq);
+	int err = kv->get(kv, STATE_DELIVERIES, k, 8, &v, &vlen);
+	return err ? err : reading_decode(seq, v, vlen, d);
+}
+
+static int reading_put(struct corridor_kv *kv, uint64_t seq, const struct corridor_delivery *d)
+{
+	uint8_t k[8], v[READING_FIXED + 3 + 3 * 64];
+	corridor_be64_put(k, seq);
+	return kv->put(kv, STATE_DELIVERIES, k, 8, v, reading_encode(d, v));
+}
+
+/* ---- a recorder's intervals on a meter, per UTC day: (start, end, seq) each ---- */
+
+static size_t day_key(const char *recorder, const char *meter, int64_t day, uint8_t *out)
+{
+	size_t a = strlen(recorder), m = strlen(meter);
+	memcpy(out, recorder, a);
+	out[a] = 0;
+	memcpy(out + a + 1, meter, m);
+	out[a + 1 + m] = 0;
+	corridor_be32_put(out + a + m + 2, (uint32_t)day);
+	return a + m + 6;
+}
+
+/* Finds an interval overlapping [start, end) on the days it touches; with
+ * replace_seq set, changes that interval's latest seq instead. */
+static int day_intervals(struct corridor_kv *kv, const struct corridor_delivery *d, uint64_t seq,
+			 bool insert, uint64_t *overlap_seq)
+{
+	int64_t first = d->start_s / SECONDS_PER_DAY, last = (d->end_s - 1) / SECONDS_PER_DAY;
+	*overlap_seq = 0;
+	for (int64_t day = first; day <= last; day++) {
+		uint8_t key[2 * CORRIDOR_METER_ID_BYTES_MAX + 8], *buf;
+		size_t klen = day_key(d->recorder, d->meter, day, key), vlen = 0;
+		const uint8_t *v = NULL;
+		int err = kv->get(kv, STATE_DAYS, key, klen, &v, &vlen);
+		if (err && err != CORRIDOR_E_NOTFOUND)
+			return err;
+		if (err)
+			vlen = 0;
+		if (vlen % 24u != 0)
+			return CORRIDOR_E_STORAGE;
+		size_t n = vlen / 24u;
+		for (size_t i = 0; i < n; i++) {
+			int64_t s = (int64_t)corridor_be64_get(v + 24 * i);
+			int64_t e = (int64_t)corridor_be64_get(v + 24 * i + 8);
+			if (s < d->end_s && d->start_s < e) {
+				*overlap_seq = corridor_be64_get(v + 24 * i + 16);
+				if (!insert) /* a correction: the same interval, a new latest seq */
+					break;
+				return CORRIDOR_OK;
+			}
+		}
+		if (insert && n >= CORRIDOR_DAY_INTERVALS_MAX)
+			return CORRIDOR_E_LIMIT;
+		if (!(buf = malloc(vlen + 24)))
+			return CORRIDOR_E_NOMEM;
+		if (vlen)
+			memcpy(buf, v, vlen);
+		if (insert) {
+			corridor_be64_put(buf + vlen, (uint64_t)d->start_s);
+			corridor_be64_put(buf + vlen + 8, (uint64_t)d->end_s);
+			corridor_be64_put(buf + vlen + 16, seq);
+			vlen += 24;
+		} else {
+			for (size_t i = 0; i < n; i++)
+				if (corridor_be64_get(buf + 24 * i + 16) == d->seq)
+					corridor_be64_put(buf + 24 * i + 16, seq);
+		}
+		err = kv->put(kv, STATE_DAYS, key, klen, buf, vlen);
+		free(buf);
+		if (err)
+			return err;
+	}
+	if (!insert)
+		*overlap_seq = 0;
+	return CORRIDOR_OK;
+}
+
+/* ---- processing ---- */
+
+static int dbad(const struct corridor_entry *e, struct corridor_diag *diag, int code,
+		const char *fmt, ...) CORRIDOR_PRINTF(4, 5);
+static int dbad(const struct corridor_entry *e, struct corridor_diag *diag, int code,
+		const char *fmt, ...)
+{
+	char msg[CORRIDOR_DIAG_BYTES_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return corridor_diag_seq(diag, code, e->seq, "%s: %s", e->kind, msg);
+}
+
+static bool field_is(const msgpack_object_kv *kv, const char *name)
+{
+	return kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == strlen(name) &&
+	       memcmp(kv->key.via.str.ptr, name, kv->key.via.str.size) == 0;
+}
+
+static const msgpack_object *get(const msgpack_object *m, const char *name)
+{
+	for (uint32_t i = 0; i < m->via.map.size; i++)
+		if (field_is(&m->via.map.ptr[i], name))
+			return &m->via.map.ptr[i].val;
+	return NULL;
+}
+
+static bool copy_str(const msgpack_object *o, char *out, size_t cap)
+{
+	if (!o || o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0 || o->via.str.size >= cap)
+		return false;
+	memcpy(out, o->via.str.ptr, o->via.str.size);
+	out[o->via.str.size] = '\0';
+	return true;
+}
+
+static bool get_int(const msgpack_object *o, int64_t *out)
+{
+	if (o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= (uint64_t)INT64_MAX) {
+		*out = (int64_t)o->via.u64;
+		return true;
+	}
+	if (o && o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+		*out = o->via.i64;
+		return true;
+	}
+	return false;
+}
+
+static bool meter_ok(const char *m)
+{
+	size_t n = strlen(m);
+	if (n == 0 || n > CORRIDOR_METER_ID_BYTES_MAX || !corridor_utf8_valid((const uint8_t *)m, n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)m[i] <= 0x20u || m[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static int process_record(struct kind_state *st, const struct corridor_entry *e,
+			  const msgpack_object *o, struct corridor_diag *diag)
+{
+	static const char *const allowed[] = { "contract", "end", "idempotency_key", "meter",
+					       "quality", "quantity", "start", NULL };
+	struct corridor_delivery d = { .seq = e->seq };
+	char quality[4];
+	for (uint32_t i = 0; i < o->via.map.size; i++) {
+		bool ok = false;
+		for (size_t f = 0; allowed[f] && !ok; f++)
+			ok = field_is(&o->via.map.ptr[i], allowed[f]);
+		if (!ok)
+			return dbad(e, diag, CORRIDOR_E_VERIFY, "unknown field");
+	}
+	if (!copy_str(get(o, "contract"), d.contract, sizeof d.contract) ||
+	    !copy_str(get(o, "meter"), d.meter, sizeof d.meter) || !meter_ok(d.meter) ||
+	    !copy_str(get(o, "quality"), quality, sizeof quality) ||
+	    !get_int(get(o, "start"), &d.start_s) || !get_int(get(o, "end"), &d.end_s) ||
+	    !get_int(get(o, "quantity"), &d.quantity_milli))
+		return dbad(e, diag, CORRIDOR_E_VERIFY,
+			    "needs contract, start, end, quantity, meter (no spaces) and quality");
+	if (strcmp(quality, "A") != 0 && strcmp(quality, "E") != 0)
+		return dbad(e, diag, CORRIDOR_E_VERIFY, "quality is A (actual) or E (estimated)");
+	d.quality = quality[0];
+	if (d.quantity_milli < 0 || d.quantity_milli >= CORRIDOR_QUANTITY_MILLI_LIMIT)
+		return dbad(e, diag, CORRIDOR_E_REFUSED, "quantity must be 0 <= q < 10^12");
+	if (d.end_s <= d.start_s)
+		return dbad(e, diag, CORRIDOR_E_REFUSED, "the interval must end after it starts");
+	struct corridor_contract *c = malloc(sizeof *c);
+	if (!c)
+		return CORRIDOR_E_NOMEM;
+	int err = corridor_contract_record(st->kv, d.contract, c);
+	if (err || c->version_count == 0) {
+		free(c);
+		return dbad(e, diag, CORRIDOR_E_REFUSED, "contract %s is not an accepted contract",
+			    d.contract);
+	}
+	const struct corridor_contract_terms *t = &c->versions[c->version_count - 1].terms;
+	int64_t off = (int64_t)t->utc_offset_min * 60;
+	int64_t term_start = (int64_t)t->start_day * SECONDS_PER_DAY - off;
+	int64_t term_end = (int64_t)t->end_day * SECONDS_PER_DAY - off;
+	int64_t local = d.start_s + off;
+	int64_t day_end = (local / SECONDS_PER_DAY + (local % SECONDS_PER_DAY < 0 ? 0 : 1)) *
+				  SECONDS_PER_DAY - off;
+	bool recorder_ok = strcmp(e->author, t->metering_party) == 0 ||
+			   strcmp(e->author, t->seller) == 0 || strcmp(e->author, t->buyer) == 0;
+	if (!recorder_ok)
+		err = dbad(e, diag, CORRIDOR_E_REFUSED,
+			   "%s is neither the metering party nor a party of contract %s", e->author,
+			   d.contract);
+	else if (d.start_s < term_start || d.end_s > term_end)
+		err = dbad(e, diag, CORRIDOR_E_REFUSED, "the interval is outside the term of %s",
+			   d.contract);
+	else if (d.end_s > day_end)
+		err = dbad(e, diag, CORRIDOR_E_REFUSED,
+			   "the interval crosses midnight of %s's local day", d.contract);
+	free(c);
+	if (err)
+		return err;
+	snprintf(d.recorder, sizeof d.recorder, "%.32s", e->author);
+	uint64_t overlap;
+	if ((err = day_intervals(st->kv, &d, e->seq, true, &overlap)) != 0)
+		return err == CORRIDOR_E_LIMIT
+			       ? dbad(e, diag, CORRIDOR_E_REFUSED, "more than %u intervals in a day",
+				      CORRIDOR_DAY_INTERVALS_MAX)
+			       : err;
+	if (overlap)
+		return dbad(e, diag, CORRIDOR_E_REFUSED,
+			    "the interval overlaps reading %llu of %s on meter %s",
+			    (unsigned long long)overlap, d.recorder, d.meter);
+	return reading_put(st->kv, e->seq, &d);
+}
+
+static int process_correct(struct kind_state *st, const struct corridor_entry *e,
+			   const msgpack_object *o, struct corridor_diag *diag)
+{
+	static const char *const allowed[] = { "idempotency_key", "quantity", "reason",
+					       "supersedes", NULL };
+	int64_t q, target;
+	struct corridor_delivery d;
+	for (uint32_t i = 0; i < o->via.map.size; i++) {
+		bool ok = false;
+		for (size_t f = 0; allowed[f] && !ok; f++)
+			ok = field_is(&o->via.map.ptr[i], allowed[f]);
+		if (!ok)
+			return dbad(e, diag, CORRIDOR_E_VERIFY, "unknown field");
+	}
+	const msgpack_object *reason = get(o, "reason");
+	if (!get_int(get(o, "quantity"), &q) || !get_int(get(o, "supersedes"), &target) ||
+	    target < 0 || (reason && (reason->type != MSGPACK_OBJECT_STR ||
+				      reason->via.str.size > CORRIDOR_REASON_BYTES_MAX)))
+		return dbad(e, diag, CORRIDOR_E_VERIFY, "needs supersedes and quantity");
+	if (q < 0 || q >= CORRIDOR_QUANTITY_MILLI_LIMIT)
+		return dbad(e, diag, CORRIDOR_E_REFUSED, "quantity must be 0 <= q < 10^12");
+	if (reading_get(st->kv, (uint64_t)target, &d) != 0)
+		return dbad(e, diag, CORRIDOR_E_REFUSED, "entry %lld is not a delivery reading",
+			    (long long)target);
+	if (strcmp(d.recorder, e->author) != 0)
+		return dbad(e, diag, CORRIDOR_E_REFUSED,
+			    "reading %lld was recorded by %s: only its recorder corrects it",
+			    (long long)target, d.recorder);
+	if (d.superseded_by)
+		return dbad(e, diag, CORRIDOR_E_REFUSED,
+			    "reading %lld was corrected by %llu already: correct that one",
+			    (long long)target, (unsigned long long)d.superseded_by);
+	d.superseded_by = e->seq;
+	int err = reading_put(st->kv, (uint64_t)target, &d);
+	uint64_t unused;
+	struct corridor_delivery n = d;
+	n.seq = e->seq;
+	n.quantity_milli = q;
+	n.supersedes = (uint64_t)target;
+	n.superseded_by = 0;
+	if (!err)
+		err = day_intervals(st->kv, &d, e->seq, false, &unused);
+	if (!err)
+		err = reading_put(st->kv, e->seq, &n);
+	return err;
+}
+
+int corridor_delivery_process(struct kind_state *st, const struct corridor_entry *e,
+			      struct corridor_diag *diag)
+{
+	msgpack_unpacked u;
+	size_t off = 0;
+	int err;
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, (const char *)e->body, e->body_len, &off) != MSGPACK_UNPACK_SUCCESS ||
+	    u.data.type != MSGPACK_OBJECT_MAP)
+		err = dbad(e, diag, CORRIDOR_E_VERIFY, "body does not parse");
+	else if (strcmp(e->kind, "delivery.record") == 0)
+		err = process_record(st, e, &u.data, diag);
+	else
+		err = process_correct(st, e, &u.data, diag);
+	msgpack_unpacked_destroy(&u);
+	return err;
+}
+
+/* ---- bodies and the single writes ---- */
+
+static size_t record_body(const struct corridor_delivery_request *r, uint8_t *buf, size_t cap)
+{
+	struct corridor_mpbuf w;
+	msgpack_packer pk;
+	char q[2] = { r->quality ? r->quality : 'A', 0 };
+	corridor_mpbuf_init(&w, &pk, buf, cap);
+	msgpack_pack_map(&pk, r->reference ? 7 : 6);
+	corridor_mp_pack_str(&pk, "contract", 8);
+	corridor_mp_pack_str(&pk, r->contract, strlen(r->contract));
+	corridor_mp_pack_str(&pk, "end", 3);
+	msgpack_pack_int64(&pk, r->end_s);
+	if (r->reference) {
+		corridor_mp_pack_str(&pk, "idempotency_key", 15);
+		corridor_mp_pack_str(&pk, r->reference, strlen(r->reference));
+	}
+	corridor_mp_pack_str(&pk, "meter", 5);
+	corridor_mp_pack_str(&pk, r->meter, strlen(r->meter));
+	corridor_mp_pack_str(&pk, "quality", 7);
+	corridor_mp_pack_str(&pk, q, 1);
+	corridor_mp_pack_str(&pk, "quantity", 8);
+	msgpack_pack_int64(&pk, r->quantity_milli);
+	corridor_mp_pack_str(&pk, "start", 5);
+	msgpack_pack_int64(&pk, r->start_s);
+	return w.overflow ? 0 : w.len;
+}
+
+static int request_check(const struct corridor_delivery_request *r, struct corridor_diag *diag)
+{
+	if (!r->contract || !corridor_party_id_valid(r->contract))
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "contract: not a contract id");
+	if (!r->meter || !meter_ok(r->meter))
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "meter: 1-%u bytes without spaces", CORRIDOR_METER_ID_BYTES_MAX);
+	if (r->reference && corridor_idem_check(r->reference, strlen(r->reference), diag) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "reference: 1-%u bytes of printable text", CORRIDOR_IDEM_BYTES_MAX);
+	if (r->quality && r->quality != 'A' && r->quality != 'E')
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "quality: A or E");
+	if (r->quantity_milli < 0 || r->quantity_milli >= CORRIDOR_QUANTITY_MILLI_LIMIT)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "quantity: 0 <= q < 10^12 with at most 3 decimals");
+	if (r->end_s <= r->start_s)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "end: must be after start");
+	return CORRIDOR_OK;
+}
+
+int corridor_delivery_record(struct corridor_ledger *l, const struct corridor_signer *s,
+			     const struct corridor_delivery_request *r, uint64_t *seq,
+			     struct corridor_diag *diag)
+{
+	uint8_t body[DELIVERY_BODY_BYTES_MAX];
+	int err = request_check(r, diag);
+	if (err)
+		return err;
+	size_t n = record_body(r, body, sizeof body);
+	CORRIDOR_ASSERT(n > 0);
+	return corridor_append_one(l, s, "delivery.record", body, n, seq, diag);
+}
+
+int corridor_delivery_correct(struct corridor_ledger *l, const struct corridor_signer *s,
+			      uint64_t supersedes, int64_t quantity, const char *reason,
+			      const char *idem, uint64_t *seq, struct corridor_diag *diag)
+{
+	uint8_t body[DELIVERY_BODY_BYTES_MAX + CORRIDOR_REASON_BYTES_MAX];
+	struct corridor_mpbuf w;
+	msgpack_packer pk;
+	if (quantity < 0 || quantity >= CORRIDOR_QUANTITY_MILLI_LIMIT)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "quantity: 0 <= q < 10^12 with at most 3 decimals");
+	if (reason && (strlen(reason) == 0 || strlen(reason) > CORRIDOR_REASON_BYTES_MAX ||
+		       !corridor_utf8_valid((const uint8_t *)reason, strlen(reason))))
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "reason: 1-%u bytes of UTF-8",
+					 CORRIDOR_REASON_BYTES_MAX);
+	if (idem && corridor_idem_check(idem, strlen(idem), diag) != 0)
+		return CORRIDOR_E_INVALID;
+	corridor_mpbuf_init(&w, &pk, body, sizeof body);
+	msgpack_pack_map(&pk, 2u + (idem ? 1u : 0u) + (reason ? 1u : 0u));
+	if (idem) {
+		corridor_mp_pack_str(&pk, "idempotency_key", 15);
+		corridor_mp_pack_str(&pk, idem, strlen(idem));
+	}
+	corridor_mp_pack_str(&pk, "quantity", 8);
+	msgpack_pack_int64(&pk, quantity);
+	if (reason) {
+		corridor_mp_pack_str(&pk, "reason", 6);
+		corridor_mp_pack_str(&pk, reason, strlen(reason));
+	}
+	corridor_mp_pack_str(&pk, "supersedes", 10);
+	msgpack_pack_uint64(&pk, supersedes);
+	CORRIDOR_ASSERT(!w.overflow);
+	return corridor_append_one(l, s, "delivery.correct", body, w.len, seq, diag);
+}
+
+/* ---- listing ---- */
+
+struct dlist_ctx {
+	const char *contract;
+	int32_t first_day;
+	int32_t offset_min;
+	int32_t next_day;
+	corridor_delivery_fn fn;
+	void *ctx;
+};
+
+static int dlist_one(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
+{
+	struct dlist_ctx *c = vctx;
+	struct corridor_delivery d;
+	if (klen != 8 || reading_decode(corridor_be64_get(k), v, vlen, &d) != 0)
+		return CORRIDOR_E_STORAGE;
+	if (strcmp(d.contract, c->contract) != 0)
+		return CORRIDOR_OK;
+	if (c->first_day >= 0) {
+		int64_t local_day = (d.start_s + (int64_t)c->offset_min * 60) / SECONDS_PER_DAY;
+		if (local_day < c->first_day || local_day >= c->next_day)
+			return CORRIDOR_OK;
+	}
+	return c->fn(c->ctx, &d);
+}
+
+int corridor_delivery_list(struct corridor_ledger *l, const char *contract, int32_t first_day,
+			   corridor_delivery_fn fn, void *ctx, struct corridor_diag *diag)
+{
+	MDB_txn *txn;
+	struct corridor_kv_lmdb kv;
+	struct corridor_contract *c = malloc(sizeof *c);
+	if (!c)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	if (err) {
+		free(c);
+		return err;
+	}
+	corridor_kv_lmdb_init(&kv, l, txn);
+	struct dlist_ctx dc = { .contract = contract, .first_day = first_day, .fn = fn, .ctx = ctx };
+	if (corridor_contract_record(&kv.base, contract, c) != 0) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND, "no contract %s", contract);
+	} else {
+		int32_t y;
+		unsigned m, dd;
+		dc.offset_min = c->version_count ? c->versions[0].terms.utc_offset_min : 0;
+		corridor_civil_from_days(first_day < 0 ? 0 : first_day, &y, &m, &dd);
+		dc.next_day = first_day + (int32_t)(m == 2 ? ((y % 4 == 0 && (y % 100 != 0 ||
+									      y % 400 == 0))
+								     ? 29
+								     : 28)
+							  : (m == 4 || m == 6 || m == 9 || m == 11) ? 30
+												    : 31);
+		err = kv.base.scan(&kv.base, STATE_DELIVERIES, NULL, 0, dlist_one, &dc);
+		if (err < 0)
+			err = corridor_diag_set(diag, err, "cannot read the deliveries");
+	}
+	mdb_txn_abort(txn);
+	free(c);
+	return err;
+}
+
+/* ---- CSV import ---- */
+
+enum col { COL_CONTRACT, COL_START, COL_END, COL_QUANTITY, COL_METER, COL_REFERENCE, COL_QUALITY,
+	   COLS };
+static const char *const COL_NAMES[COLS] = { "contract", "start", "end", "quantity",
+					     "meter", "reference", "quality" };
+
+struct row {
+	unsigned line;
+	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char meter[CORRIDOR_METER_ID_BYTES_MAX + 1];
+	char reference[CORRIDOR_IDEM_BYTES_MAX + 1];
+	struct corridor_delivery_request r;
+	uint8_t body[DELIVERY_BODY_BYTES_MAX];
+	size_t body_len;
+	bool skip; /* imported before with the same values */
+};
+
+static int copy_field(const struct corridor_csv_field *f, const char *col, char *out, size_t cap,
+		      struct corridor_diag *diag)
+{
+	if (f->len == 0 || f->len >= cap || strlen(f->text) != f->len)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "line %u, column %s: 1-%zu bytes expected", f->line, col,
+					 cap - 1);
+	memcpy(out, f->text, f->len + 1);
+	return CORRIDOR_OK;
+}
+
+static int parse_row(const struct corridor_csv_field *fields, const int *map, bool has_quality,
+		     struct row *row, struct corridor_diag *diag)
+{
+	const struct corridor_csv_field *f;
+	int err;
+	row->line = fields[0].line;
+	if ((err = copy_field(&fields[map[COL_CONTRACT]], "contract", row->contract,
+			      sizeof row->contract, diag)) ||
+	    (err = copy_field(&fields[map[COL_METER]], "meter", row->meter, sizeof row->meter,
+			      diag)) ||
+	    (err = copy_field(&fields[map[COL_REFERENCE]], "reference", row->reference,
+			      sizeof row->reference, diag)))
+		return err;
+	f = &fields[map[COL_START]];
+	if (corridor_utc_parse(f->text, f->len, &row->r.start_s) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "line %u, column start: '%.40s' is not a UTC time like "
+					 "2026-03-01T00:00:00Z",
+					 f->line, f->text);
+	f = &fields[map[COL_END]];
+	if (corridor_utc_parse(f->text, f->len, &row->r.end_s) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "line %u, column end: '%.40s' is not a UTC time like "
+					 "2026-03-01T01:00:00Z",
+					 f->line, f->text);
+	f = &fields[map[COL_QUANTITY]];
+	err = corridor_decimal_parse(f->text, f->len, 3, 0, CORRIDOR_QUANTITY_MILLI_LIMIT - 1,
+				     &row->r.quantity_milli);
+	if (err)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "line %u, column quantity: '%.40s' %s", f->line, f->text,
+					 err == CORRIDOR_E_LIMIT ? "has more than 3 decimals"
+					 : err == CORRIDOR_E_OVERFLOW
+						 ? "is negative or not below 10^12"
+						 : "is not a decimal");
+	row->r.quality = 'A';
+	if (has_quality) {
+		f = &fields[map[COL_QUALITY]];
+		if (f->len != 1 || (f->text[0] != 'A' && f->text[0] != 'E'))
+			return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+						 "line %u, column quality: A or E", f->line);
+		row->r.quality = f->text[0];
+	}
+	row->r.contract = row->contract;
+	row->r.meter = row->meter;
+	row->r.reference = row->reference;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if ((err = request_check(&row->r, &d)) != 0)
+		return corridor_diag_set(diag, err, "line %u, column %s", row->line, d.text);
+	row->body_len = record_body(&row->r, row->body, sizeof row->body);
+	CORRIDOR_ASSERT(row->body_len > 0);
+	return CORRIDOR_OK;
+}
+
+/* Reads the whole file: header, then every row parsed and checked. */
+static int read_rows(const char *csv, size_t len, struct row **rows_out, size_t *count,
+		     struct corridor_diag *diag)
+{
+	struct corridor_csv c;
+	struct corridor_csv_field fields[IMPORT_FIELDS_MAX];
+	char scratch[IMPORT_RECORD_BYTES_MAX];
+	size_t n;
+	int map[COLS];
+	int err;
+	corridor_csv_init(&c, csv, len);
+	if ((err = corridor_csv_record(&c, fields, IMPORT_FIELDS_MAX, &n, scratch, sizeof scratch,
+				       diag)) != 0)
+		return err == CORRIDOR_E_NOTFOUND
+			       ? corridor_diag_set(diag, CORRIDOR_E_INVALID, "the file is empty")
+			       : err;
+	for (int k = 0; k < COLS; k++)
+		map[k] = -1;
+	for (size_t i = 0; i < n; i++) {
+		int found = -1;
+		for (int k = 0; k < COLS && found < 0; k++)
+			if (strcmp(fields[i].text, COL_NAMES[k]) == 0)
+				found = k;
+		if (found < 0 || map[found] >= 0)
+			return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+						 "line 1: column '%.40s' is %s", fields[i].text,
+						 found < 0 ? "unknown" : "given twice");
+		map[found] = (int)i;
+	}
+	for (int k = 0; k < COL_QUALITY; k++)
+		if (map[k] < 0)
+			return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+						 "line 1: the header lacks the column '%s'",
+						 COL_NAMES[k]);
+	size_t cap = 1024, rows = 0;
+	struct row *r = malloc(cap * sizeof *r);
+	if (!r)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	for (;;) {
+		err = corridor_csv_record(&c, fields, IMPORT_FIELDS_MAX, &n, scratch, sizeof scratch, diag);
+		if (err == CORRIDOR_E_NOTFOUND)
+			break;
+		if (err)
+			goto out_fail;
+		if (n == 1 && fields[0].len == 0)
+			continue; /* a blank line */
+		if (n != (size_t)(map[COL_QUALITY] >= 0 ? COLS : COLS - 1)) {
+			err = corridor_diag_set(diag, CORRIDOR_E_INVALID,
+						"line %u: %zu fields, the header has %d", c.record_line,
+						n, map[COL_QUALITY] >= 0 ? COLS : COLS - 1);
+			goto out_fail;
+		}
+		if (rows >= CORRIDOR_IMPORT_ROWS_MAX) {
+			err = corridor_diag_set(diag, CORRIDOR_E_LIMIT, "more than %u rows",
+						CORRIDOR_IMPORT_ROWS_MAX);
+			goto out_fail;
+		}
+		if (rows == cap) {
+			struct row *nr = realloc(r, 2 * cap * sizeof *nr);
+			if (!nr) {
+				err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+				goto out_fail;
+			}
+			r = nr;
+			cap *= 2;
+		}
+		memset(&r[rows], 0, sizeof r[rows]);
+		if ((err = parse_row(fields, map, map[COL_QUALITY] >= 0, &r[rows], diag)) != 0)
+			goto out_fail;
+		r[rows].line = c.record_line;
+		rows++;
+	}
+	*rows_out = r;
+	*count = rows;
+	return CORRIDOR_OK;
+out_fail:
+	free(r);
+	return err;
+}
+
+/* The dry run: every row through the same checks an append makes, against
+ * the ledger as it is, with the state changes kept in memory. Rows imported
+ * before with the same values are marked to skip. */
+static int dry_run(struct corridor_ledger *l, const struct corridor_signer *signer, struct row *rows,
+		   size_t count, struct corridor_diag *diag)
+{
+	MDB_txn *txn;
+	struct ledger_head head;
+	struct corridor_kv_lmdb under;
+	struct corridor_kv_overlay ov;
+	const struct corridor_vkey *vk = corridor_signer_vkey(signer);
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	if (err)
+		return err;
+	if ((err = corridor_head_get(l, txn, &head, diag)) != 0) {
+		mdb_txn_abort(txn);
+		return err;
+	}
+	corridor_kv_lmdb_init(&under, l, txn);
+	corridor_kv_overlay_init(&ov, &under.base);
+	struct node_ctx cc = { .l = l, .txn = txn };
+	struct kind_state st = { .kv = &ov.base, .operator_key_id = head.operator_key_id,
+				 .content_hash = corridor_stored_content_hash, .content_ctx = &cc };
+	memcpy(st.origin, l->origin, strlen(l->origin) + 1);
+	uint64_t seq = head.size;
+	for (size_t i = 0; i < count && !err; i++) {
+		struct row *r = &rows[i];
+		uint8_t ik[CORRIDOR_KV_KEY_BYTES_MAX];
+		const uint8_t *v;
+		size_t vlen;
+		size_t iklen = corridor_idem_key(vk->name, "delivery.record", r->reference,
+						 strlen(r->reference), ik);
+		if (ov.base.get(&ov.base, STATE_IDEM, ik, iklen, &v, &vlen) == 0 && vlen == 8) {
+			/* Imported before (or earlier in this file): the same values? */
+			uint64_t at = corridor_be64_get(v);
+			bool same = false;
+			if (at >= head.size) {
+				size_t j = (size_t)(at - head.size); /* index among new rows */
+				for (size_t k = 0, nth = 0; k < i; k++) {
+					if (rows[k].skip)
+						continue;
+					if (nth++ == j) {
+						same = rows[k].body_len == r->body_len &&
+						       !memcmp(rows[k].body, r->body, r->body_len);
+						break;
+					}
+				}
+			} else {
+				uint8_t kb[8];
+				struct corridor_entry e;
+				corridor_be64_put(kb, at);
+				MDB_val k = { .mv_size = 8, .mv_data = kb }, ev;
+				same = mdb_get(txn, l->entries, &k, &ev) == 0 &&
+				       corridor_entry_decode(ev.mv_data, ev.mv_size, &e, NULL) == 0 &&
+				       e.body_len == r->body_len && !memcmp(e.body, r->body, r->body_len);
+			}
+			if (!same)
+				err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+							"line %u: reference %s was imported at seq %llu "
+							"with other values",
+							r->line, r->reference, (unsigned long long)at);
+			r->skip = true;
+			continue;
+		}
+		struct draft d = { .kind = "delivery.record", .body = r->body,
+				   .body_len = r->body_len };
+		struct corridor_diag rd;
+		corridor_diag_init(&rd);
+		err = corridor_draft_process(&st, vk, &d, seq, head.time_us, head.tip, &rd);
+		if (err)
+			corridor_diag_set(diag, err, "line %u: %s", r->line, rd.text);
+		seq++;
+	}
+	corridor_kv_overlay_release(&ov);
+	mdb_txn_abort(txn);
+	return err;
+}
+
+int corridor_delivery_import(struct corridor_ledger *l, const struct corridor_signer *signer,
+			     const char *csv, size_t len, size_t batch, corridor_committed_fn committed,
+			     void *ctx, size_t *written, size_t *skipped, struct corridor_diag *diag)
+{
+	struct row *rows = NULL;
+	size_t count = 0;
+	*written = *skipped = 0;
+	if (batch == 0 || batch > CORRIDOR_BATCH_ENTRIES_MAX)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "batch size must be 1..%u",
+					 CORRIDOR_BATCH_ENTRIES_MAX);
+	if (len > CORRIDOR_IMPORT_BYTES_MAX)
+		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "the file is larger than 2 GiB");
+	int err = read_rows(csv, len, &rows, &count, diag);
+	if (err)
+		return err;
+	if ((err = dry_run(l, signer, rows, count, diag)) != 0)
+		goto out_free;
+	struct draft *drafts = calloc(batch, sizeof *drafts);
+	uint64_t *seqs = calloc(batch, sizeof *seqs);
+	if (!drafts || !seqs) {
+		free(drafts);
+		free(seqs);
+		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		goto out_free;
+	}
+	size_t i = 0;
+	while (i < count && !err) {
+		size_t n = 0;
+		for (; i < count && n < batch; i++) {
+			if (rows[i].skip) {
+				(*skipped)++;
+				continue;
+			}
+			drafts[n++] = (struct draft){ .kind = "delivery.record", .body = rows[i].body,
+						      .body_len = rows[i].body_len };
+		}
+		if (n == 0)
+			break;
+		size_t appended = 0;
+		err = corridor_append(l, signer, drafts, n, seqs, &appended, diag);
+		if (!err) {
+			*written += appended;
+			*skipped += n - appended; /* written meanwhile by a retry elsewhere */
+			if (committed && appended)
+				committed(ctx, seqs[0], seqs[n - 1]);
+		}
+	}
+	free(drafts);
+	free(seqs);
+out_free:
+	free(rows);
+	return err;
+}
