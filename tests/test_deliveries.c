@@ -1,0 +1,336 @@
+/* test_deliveries.c — the RFC 4180 reader, delivery rules, corrections, and
+ * the CSV import's edge cases. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/internal.h"
+#include "testutil.h"
+
+#define ORIGIN "corridor.example/deliveries"
+
+/* ---- the CSV reader ---- */
+
+static size_t records(const char *csv, struct corridor_csv_field (*out)[8], size_t *nf,
+		      size_t max, int *err, struct corridor_diag *d)
+{
+	static char scratch[64][256];
+	struct corridor_csv c;
+	size_t n = 0;
+	corridor_csv_init(&c, csv, strlen(csv));
+	*err = 0;
+	while (n < max) {
+		*err = corridor_csv_record(&c, out[n], 8, &nf[n], scratch[n], sizeof scratch[n], d);
+		if (*err)
+			break;
+		n++;
+	}
+	if (*err == CORRIDOR_E_NOTFOUND)
+		*err = 0;
+	return n;
+}
+
+START_TEST(rfc4180_reader)
+{
+	struct corridor_csv_field f[8][8];
+	size_t nf[8];
+	int err;
+	struct corridor_diag d;
+	/* BOM, CRLF, quotes, embedded comma, newline and doubled quote. */
+	const char *csv = "\xef\xbb\xbf" "a,b\r\n\"x,1\",\"two\nlines\"\r\n\"say \"\"hi\"\"\",\n";
+	size_t n = records(csv, f, nf, 8, &err, &d);
+	ck_assert_int_eq(err, 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(f[0][0].text, "a");
+	ck_assert_str_eq(f[1][0].text, "x,1");
+	ck_assert_str_eq(f[1][1].text, "two\nlines");
+	ck_assert_str_eq(f[2][0].text, "say \"hi\"");
+	ck_assert_uint_eq(nf[2], 2);
+	ck_assert_uint_eq(f[2][1].len, 0);
+	ck_assert_uint_eq(f[2][0].line, 4); /* the embedded newline counts */
+	ck_assert_uint_eq(f[1][1].col, 7);
+	/* Errors with their line and column. */
+	n = records("a,b\nc,d\"e\n", f, nf, 8, &err, &d);
+	ck_assert_int_eq(err, CORRIDOR_E_MALFORMED);
+	ck_assert_msg(strstr(d.text, "line 2, column 4") != NULL, "%s", d.text);
+	n = records("a,\"b", f, nf, 8, &err, &d);
+	ck_assert_int_eq(err, CORRIDOR_E_MALFORMED);
+	ck_assert(strstr(d.text, "never closed") != NULL);
+	n = records("\"a\"b,c\n", f, nf, 8, &err, &d);
+	ck_assert_int_eq(err, CORRIDOR_E_MALFORMED);
+	n = records("a\rb\n", f, nf, 8, &err, &d);
+	ck_assert_int_eq(err, CORRIDOR_E_MALFORMED);
+	/* A last line without a newline is a record. */
+	n = records("a\nb", f, nf, 8, &err, &d);
+	ck_assert_int_eq(err, 0);
+	ck_assert_uint_eq(n, 2);
+	(void)n;
+}
+END_TEST
+
+START_TEST(reader_mutations_never_crash)
+{
+	const char *base = "contract,start,end,quantity,meter,reference\r\n"
+			   "G1,2026-03-01T00:00:00Z,2026-03-01T01:00:00Z,\"1,5\",M1,\"R\"\"1\"\r\n";
+	size_t blen = strlen(base);
+	char buf[256];
+	uint32_t x = 12345u;
+	for (int iter = 0; iter < 50000; iter++) {
+		memcpy(buf, base, blen);
+		for (int k = 0; k < 3; k++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			buf[x % blen] = "\",\r\na\x00"[(x >> 8) % 6];
+		}
+		struct corridor_csv c;
+		struct corridor_csv_field f[16];
+		char scratch[512];
+		size_t n;
+		corridor_csv_init(&c, buf, blen);
+		for (int guard = 0; guard < 64; guard++) {
+			int err = corridor_csv_record(&c, f, 16, &n, scratch, sizeof scratch, NULL);
+			if (err)
+				break;
+			for (size_t i = 0; i < n; i++)
+				ck_assert(f[i].text[f[i].len] == '\0');
+		}
+	}
+}
+END_TEST
+
+/* ---- the ledger ---- */
+
+struct dw {
+	char *dir;
+	struct corridor_ledger *l;
+	struct corridor_signer *op, *gaz, *buy;
+};
+
+static void party(struct dw *w, struct corridor_signer *s, unsigned roles)
+{
+	struct corridor_diag d;
+	uint64_t seq;
+	struct corridor_party_request r = { .id = corridor_signer_vkey(s)->name,
+					    .name = corridor_signer_vkey(s)->name,
+					    .country = "RU",
+					    .roles = roles,
+					    .key = *corridor_signer_vkey(s) };
+	ck_assert_msg(corridor_party_register(w->l, w->op, &r, NULL, &seq, &d) == 0, "%s", d.text);
+}
+
+static void load(const char *file, struct corridor_contract_terms *t)
+{
+	char path[1024];
+	size_t len;
+	struct corridor_diag d;
+	const char *base = getenv("CORRIDOR_EXAMPLES");
+	snprintf(path, sizeof path, "%s/%s", base ? base : "docs/examples", file);
+	char *text = (char *)slurp(path, &len);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(corridor_contract_parse_json(text, len, t, &d) == 0, "%s", d.text);
+	free(text);
+}
+
+static void dw_open(struct dw *w, bool accept)
+{
+	struct corridor_diag d;
+	uint64_t prop, seq;
+	w->dir = tmpdir_new();
+	w->op = test_signer(ORIGIN, 1);
+	w->gaz = test_signer("RU-GAZ", 2);
+	w->buy = test_signer("CN-BUY", 3);
+	ck_assert_int_eq(corridor_ledger_create(path_join(w->dir, "L"), w->op, &w->l, &d), 0);
+	party(w, w->gaz, CORRIDOR_ROLE_SELLER);
+	party(w, w->buy, CORRIDOR_ROLE_BUYER);
+	struct corridor_contract_terms *t = malloc(sizeof *t);
+	load("gas-G1.json", t);
+	ck_assert_int_eq(corridor_contract_propose(w->l, w->gaz, t, NULL, &prop, &d), 0);
+	if (accept)
+		ck_assert_int_eq(corridor_contract_accept(w->l, w->buy, "G1", prop, NULL, &seq, &d), 0);
+	free(t);
+}
+
+static void dw_close(struct dw *w)
+{
+	corridor_ledger_close(w->l);
+	corridor_signer_free(w->op);
+	corridor_signer_free(w->gaz);
+	corridor_signer_free(w->buy);
+	rm_rf(w->dir);
+	free(w->dir);
+}
+
+static int64_t utc(const char *s)
+{
+	int64_t v;
+	ck_assert_int_eq(corridor_utc_parse(s, strlen(s), &v), 0);
+	return v;
+}
+
+#define SAME_HEAD(w, call, code)                                                       \
+	do {                                                                           \
+		struct corridor_head b_, a_;                                           \
+		ck_assert_int_eq(corridor_ledger_head((w)->l, &b_), 0);                \
+		int rc_ = (call);                                                      \
+		ck_assert_msg(rc_ == (code), "%s: %d (%s)", #call, rc_, d.text);       \
+		ck_assert_int_eq(corridor_ledger_head((w)->l, &a_), 0);                \
+		ck_assert_uint_eq(a_.size, b_.size);                                   \
+		ck_assert(memcmp(a_.root, b_.root, 32) == 0);                          \
+	} while (0)
+
+START_TEST(recording_rules)
+{
+	struct dw w;
+	struct corridor_diag d;
+	uint64_t seq, first;
+	dw_open(&w, false);
+	struct corridor_delivery_request r = { .contract = "G1", .meter = "M1",
+					       .start_s = utc("2026-03-09T16:00:00Z"),
+					       .end_s = utc("2026-03-10T16:00:00Z"),
+					       .quantity_milli = 100000, .quality = 'A' };
+	/* Before acceptance: refused. */
+	SAME_HEAD(&w, corridor_delivery_record(w.l, w.gaz, &r, &seq, &d), CORRIDOR_E_REFUSED);
+	dw_close(&w);
+	dw_open(&w, true);
+	ck_assert_int_eq(corridor_delivery_record(w.l, w.gaz, &r, &first, &d), 0);
+	/* The other party records its own reading of the same interval. */
+	struct corridor_delivery_request b = r;
+	b.meter = "CN-M1";
+	b.quantity_milli = 101000;
+	ck_assert_int_eq(corridor_delivery_record(w.l, w.buy, &b, &seq, &d), 0);
+	/* Overlap on the same recorder and meter; outside the term; across the
+	 * contract's local midnight; end before start; a stranger. */
+	struct corridor_delivery_request x = r;
+	x.start_s = utc("2026-03-10T15:00:00Z");
+	SAME_HEAD(&w, corridor_delivery_record(w.l, w.gaz, &x, &seq, &d), CORRIDOR_E_REFUSED);
+	x = r;
+	x.start_s = utc("2025-12-31T15:00:00Z");
+	x.end_s = utc("2025-12-31T16:00:00Z");
+	SAME_HEAD(&w, corridor_delivery_record(w.l, w.gaz, &x, &seq, &d), CORRIDOR_E_REFUSED);
+	x = r;
+	x.start_s = utc("2026-03-11T15:00:00Z");
+	x.end_s = utc("2026-03-11T17:00:00Z");
+	SAME_HEAD(&w, corridor_delivery_record(w.l, w.gaz, &x, &seq, &d), CORRIDOR_E_REFUSED);
+	x = r;
+	x.end_s = x.start_s;
+	SAME_HEAD(&w, corridor_delivery_record(w.l, w.gaz, &x, &seq, &d), CORRIDOR_E_INVALID);
+	x = r;
+	x.contract = "NOPE";
+	SAME_HEAD(&w, corridor_delivery_record(w.l, w.gaz, &x, &seq, &d), CORRIDOR_E_REFUSED);
+	/* Corrections: only by the recorder, only the latest, 0 allowed. */
+	SAME_HEAD(&w, corridor_delivery_correct(w.l, w.buy, first, 99000, NULL, NULL, &seq, &d),
+		  CORRIDOR_E_REFUSED);
+	uint64_t c1;
+	ck_assert_int_eq(corridor_delivery_correct(w.l, w.gaz, first, 99500, "calibration", NULL,
+						   &c1, &d), 0);
+	SAME_HEAD(&w, corridor_delivery_correct(w.l, w.gaz, first, 99000, NULL, NULL, &seq, &d),
+		  CORRIDOR_E_REFUSED);
+	ck_assert_int_eq(corridor_delivery_correct(w.l, w.gaz, c1, 0, NULL, NULL, &seq, &d), 0);
+	SAME_HEAD(&w, corridor_delivery_correct(w.l, w.gaz, 1, 5, NULL, NULL, &seq, &d),
+		  CORRIDOR_E_REFUSED); /* seq 1 is not a reading */
+	corridor_diag_init(&d);
+	ck_assert_msg(corridor_ledger_verify(w.l, NULL, NULL, &d) == 0, "%s", d.text);
+	dw_close(&w);
+}
+END_TEST
+
+static int import(struct dw *w, const char *csv, size_t *written, size_t *skipped,
+		  struct corridor_diag *d)
+{
+	corridor_diag_init(d);
+	return corridor_delivery_import(w->l, w->gaz, csv, strlen(csv), 3, NULL, NULL, written,
+					skipped, d);
+}
+
+START_TEST(import_edge_cases)
+{
+	struct dw w;
+	struct corridor_diag d;
+	size_t wr, sk;
+	dw_open(&w, true);
+	const char *head = "contract,start,end,quantity,meter,reference,quality\r\n";
+	struct {
+		const char *row;
+		int code;
+		const char *want; /* in the message */
+	} bad[] = {
+		{ "G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,100.1234,M1,R1,A\r\n",
+		  CORRIDOR_E_INVALID, "line 2, column quantity" },
+		{ "G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,-5,M1,R1,A\r\n", CORRIDOR_E_INVALID,
+		  "line 2, column quantity" },
+		{ "G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,1000000000000,M1,R1,A\r\n",
+		  CORRIDOR_E_INVALID, "line 2, column quantity" },
+		{ "G1,2026-02-30T16:00:00Z,2026-03-02T16:00:00Z,1,M1,R1,A\r\n", CORRIDOR_E_INVALID,
+		  "line 2, column start" },
+		{ "G1,2026-03-01 16:00,2026-03-02T16:00:00Z,1,M1,R1,A\r\n", CORRIDOR_E_INVALID,
+		  "line 2, column start" },
+		{ "G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00+08:00,1,M1,R1,A\r\n",
+		  CORRIDOR_E_INVALID, "line 2, column end" },
+		{ "G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,1,M1,R1,X\r\n", CORRIDOR_E_INVALID,
+		  "line 2, column quality" },
+		{ "G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,1,M1\r\n", CORRIDOR_E_INVALID,
+		  "line 2: 5 fields" },
+		{ "G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,1,M 1,R1,A\r\n", CORRIDOR_E_INVALID,
+		  "line 2, column meter" },
+		/* parses, but crosses the contract's local midnight: the dry run refuses */
+		{ "G1,2026-03-01T16:00:00Z,2026-03-02T18:00:00Z,1,M1,R1,A\r\n", CORRIDOR_E_REFUSED,
+		  "line 2: delivery.record" },
+		{ "G9,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,1,M1,R1,A\r\n", CORRIDOR_E_REFUSED,
+		  "line 2: delivery.record" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char csv[512];
+		snprintf(csv, sizeof csv, "%s%s", head, bad[i].row);
+		SAME_HEAD(&w, import(&w, csv, &wr, &sk, &d), bad[i].code);
+		ck_assert_msg(strstr(d.text, bad[i].want) != NULL, "case %zu: %s", i, d.text);
+	}
+	/* Headers: unknown, repeated, missing columns. */
+	SAME_HEAD(&w, import(&w, "contract,start,end,quantity,meter,ref\n", &wr, &sk, &d),
+		  CORRIDOR_E_INVALID);
+	SAME_HEAD(&w, import(&w, "contract,start,end,quantity,meter,meter\n", &wr, &sk, &d),
+		  CORRIDOR_E_INVALID);
+	/* A bad row anywhere writes nothing, not even the good rows before it. */
+	char csv[2048];
+	snprintf(csv, sizeof csv,
+		 "\xef\xbb\xbf" "reference,contract,start,end,quantity,meter\r\n"
+		 "R1,G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,100,M1\r\n"
+		 "R2,G1,2026-03-02T16:00:00Z,2026-03-03T16:00:00Z,\"100.5\",M1\r\n"
+		 "R3,G1,2026-03-02T16:00:00Z,2026-03-03T16:00:00Z,99,M1\r\n");
+	SAME_HEAD(&w, import(&w, csv, &wr, &sk, &d), CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "line 4") && strstr(d.text, "overlaps"), "%s", d.text);
+	/* Duplicate references: the same values are skipped, others refused. */
+	snprintf(csv, sizeof csv,
+		 "reference,contract,start,end,quantity,meter\n"
+		 "R1,G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,100,M1\n"
+		 "\"R,2\",G1,2026-03-02T16:00:00Z,2026-03-03T16:00:00Z,100.5,M1\n"
+		 "R1,G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,100,M1\n");
+	ck_assert_msg(import(&w, csv, &wr, &sk, &d) == 0, "%s", d.text);
+	ck_assert_uint_eq(wr, 2);
+	ck_assert_uint_eq(sk, 1);
+	ck_assert_msg(import(&w, csv, &wr, &sk, &d) == 0, "%s", d.text); /* a re-run */
+	ck_assert_uint_eq(wr, 0);
+	ck_assert_uint_eq(sk, 3);
+	snprintf(csv, sizeof csv,
+		 "reference,contract,start,end,quantity,meter\n"
+		 "R1,G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,100.001,M1\n");
+	SAME_HEAD(&w, import(&w, csv, &wr, &sk, &d), CORRIDOR_E_REFUSED);
+	ck_assert(strstr(d.text, "other values") != NULL);
+	corridor_diag_init(&d);
+	ck_assert_msg(corridor_ledger_verify(w.l, NULL, NULL, &d) == 0, "%s", d.text);
+	dw_close(&w);
+}
+END_TEST
+
+Suite *suite_deliveries(void)
+{
+	Suite *s = suite_create("deliveries");
+	TCase *tc = tcase_create("readings");
+	tcase_add_test(tc, rfc4180_reader);
+	tcase_add_test(tc, reader_mutations_never_crash);
+	tcase_add_test(tc, recording_rules);
+	tcase_add_test(tc, import_edge_cases);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	return s;
+}
