@@ -176,12 +176,143 @@ START_TEST(kill_nine_during_bulk_memo)
 }
 END_TEST
 
+/* kill -9 a delivery import at random moments, then run the same import to
+ * the end: every row is in the ledger exactly once and verify passes. */
+
+struct ref_count {
+	size_t records, distinct_ok;
+	char seen[4096];
+};
+
+static int count_record(void *vctx, uint64_t seq, const uint8_t *bytes, size_t len)
+{
+	struct ref_count *c = vctx;
+	struct corridor_entry e;
+	const char *ref;
+	size_t n;
+	(void)seq;
+	ck_assert_int_eq(corridor_entry_decode(bytes, len, &e, NULL), 0);
+	if (strcmp(e.kind, "delivery.record") != 0)
+		return 0;
+	ck_assert_int_eq(corridor_msgpack_map_str(e.body, e.body_len, "idempotency_key", &ref, &n), 0);
+	unsigned idx;
+	ck_assert_int_eq(sscanf(ref, "ROW-%u", &idx), 1);
+	ck_assert_uint_lt(idx, sizeof c->seen);
+	ck_assert_msg(!c->seen[idx], "row %u is in the ledger twice", idx);
+	c->seen[idx] = 1;
+	c->records++;
+	return 0;
+}
+
+START_TEST(kill_nine_during_delivery_import)
+{
+	char *dir = tmpdir_new();
+	char ledger[1024], op[1024], gaz[1024], buy[1024], csv[1024], out[1024];
+	snprintf(ledger, sizeof ledger, "%s", path_join(dir, "L"));
+	snprintf(op, sizeof op, "%s", path_join(dir, "op.key"));
+	snprintf(gaz, sizeof gaz, "%s", path_join(dir, "gaz.key"));
+	snprintf(buy, sizeof buy, "%s", path_join(dir, "buy.key"));
+	snprintf(csv, sizeof csv, "%s", path_join(dir, "rows.csv"));
+	snprintf(out, sizeof out, "%s", path_join(dir, "out.txt"));
+	const char *env[] = { "CORRIDOR_PASSPHRASE=crash test", NULL };
+	struct run r;
+#define CLI(...)                                                                   \
+	do {                                                                       \
+		r = run_cli((const char *[]){ __VA_ARGS__, NULL }, env);           \
+		ck_assert_msg(r.status == 0, "%s", r.err);                         \
+		run_free(&r);                                                      \
+	} while (0)
+	CLI("key", "generate", "--name", ORIGIN, "--out", op, "--kdf", "interactive");
+	r = run_cli((const char *[]){ "key", "generate", "--name", "RU-GAZ", "--out", gaz, "--kdf",
+				      "interactive", NULL }, env);
+	char gvk[256];
+	snprintf(gvk, sizeof gvk, "%s", r.out);
+	gvk[strcspn(gvk, "\n")] = 0;
+	run_free(&r);
+	r = run_cli((const char *[]){ "key", "generate", "--name", "CN-BUY", "--out", buy, "--kdf",
+				      "interactive", NULL }, env);
+	char bvk[256];
+	snprintf(bvk, sizeof bvk, "%s", r.out);
+	bvk[strcspn(bvk, "\n")] = 0;
+	run_free(&r);
+	CLI("init", "--origin", ORIGIN, "--operator-key", op, "--ledger", ledger);
+	CLI("party", "register", "--key", op, "--id", "RU-GAZ", "--name", "G", "--country", "RU",
+	    "--roles", "seller", "--vkey", gvk, "--ledger", ledger);
+	CLI("party", "register", "--key", op, "--id", "CN-BUY", "--name", "B", "--country", "CN",
+	    "--roles", "buyer", "--vkey", bvk, "--ledger", ledger);
+	const char *base = getenv("CORRIDOR_EXAMPLES");
+	char g1[1024];
+	snprintf(g1, sizeof g1, "%s/gas-G1.json", base ? base : "docs/examples");
+	CLI("contract", "propose", "--key", gaz, "--file", g1, "--ledger", ledger);
+	CLI("contract", "accept", "G1", "--key", buy, "--ledger", ledger);
+	/* 4000 hourly readings of G1 (+08:00), from 2026-01-01 local. */
+	enum { ROWS = 4000 };
+	FILE *f = fopen(csv, "w");
+	fprintf(f, "contract,start,end,quantity,meter,reference\r\n");
+	for (int i = 0; i < ROWS; i++) {
+		char s[21], e[21];
+		int64_t t0 = 1767196800 + (int64_t)i * 3600; /* 2025-12-31T16:00:00Z */
+		corridor_utc_format(t0, s);
+		corridor_utc_format(t0 + 3600, e);
+		fprintf(f, "G1,%s,%s,%d.%03d,M1,ROW-%d\r\n", s, e, 4 + i % 3, i % 1000, i);
+	}
+	fclose(f);
+	const char *it_env = getenv("CORRIDOR_CRASH_ITERATIONS");
+	int kills = it_env ? atoi(it_env) / 4 : 4;
+	uint32_t x = 0x2545f491u;
+	setenv("CORRIDOR_PASSPHRASE", "crash test", 1);
+	for (int k = 0; k < kills; k++) {
+		const char *argv[] = { corridor_bin(), "delivery", "import", "--key", gaz, csv,
+				       "--batch", "250", "--ledger", ledger, NULL };
+		posix_spawn_file_actions_t fa;
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+		pid_t pid;
+		ck_assert_int_eq(posix_spawn(&pid, argv[0], &fa, NULL, (char **)(uintptr_t)argv,
+					     environ), 0);
+		posix_spawn_file_actions_destroy(&fa);
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		struct timespec ts = { 0, (long)(x % 900u) * 1000000L };
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		int st;
+		waitpid(pid, &st, 0);
+		struct corridor_ledger *l;
+		struct corridor_diag d;
+		ck_assert_int_eq(corridor_ledger_open(ledger, 0, &l, &d), 0);
+		ck_assert_msg(corridor_ledger_verify(l, NULL, NULL, &d) == 0, "kill %d: %s", k, d.text);
+		corridor_ledger_close(l);
+	}
+	/* The same import, to the end. */
+	CLI("delivery", "import", "--key", gaz, csv, "--batch", "250", "--ledger", ledger);
+	struct corridor_ledger *l;
+	struct corridor_diag d;
+	ck_assert_int_eq(corridor_ledger_open(ledger, 0, &l, &d), 0);
+	ck_assert_msg(corridor_ledger_verify(l, NULL, NULL, &d) == 0, "%s", d.text);
+	struct ref_count *c = calloc(1, sizeof *c);
+	ck_assert_int_eq(corridor_ledger_scan(l, 0, 0, count_record, c), 0);
+	ck_assert_uint_eq(c->records, ROWS);
+	free(c);
+	corridor_ledger_close(l);
+	fprintf(stderr, "crash: %d kills during a %d-row delivery import, then completed once\n",
+		kills, ROWS);
+#undef CLI
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 Suite *suite_crash(void)
 {
 	Suite *s = suite_create("crash");
 	TCase *tc = tcase_create("kill-9");
 	tcase_add_test(tc, kill_nine_during_bulk_memo);
+	tcase_add_test(tc, kill_nine_during_delivery_import);
 	tcase_set_timeout(tc, 1800);
 	suite_add_tcase(s, tc);
 	return s;
 }
+
