@@ -180,3 +180,35 @@ void corridor_utc_format(int64_t secs, char out[21])
 	snprintf(out, 21, "%.10sT%02u:%02u:%02uZ", d, (unsigned)(rem / 3600) % 24u,
 		 (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
 }
+
+unsigned corridor_month_days(int32_t first_day)
+{
+	int32_t y;
+	unsigned m, d;
+	corridor_civil_from_days(first_day, &y, &m, &d);
+	if (m == 2)
+		return (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29u : 28u;
+	return (m == 4 || m == 6 || m == 9 || m == 11) ? 30u : 31u;
+}
+
+/*
+ * The one rounding of Corridor: a quotient rounded half to even, computed
+ * exactly in 128 bits. Every amount, prorated band and conversion goes
+ * through here (SETTLEMENT.md "Numbers").
+ */
+int corridor_div_round(corridor_i128 num, corridor_i128 den, int64_t *out)
+{
+	CORRIDOR_ASSERT(den > 0);
+	corridor_i128 q = num / den, r = num % den; /* truncates toward zero */
+	if (r < 0) {                                /* floor */
+		q -= 1;
+		r += den;
+	}
+	corridor_i128 twice = 2 * r;
+	if (twice > den || (twice == den && (q & 1) != 0))
+		q += 1;
+	if (q > INT64_MAX || q < INT64_MIN)
+		return CORRIDOR_E_OVERFLOW;
+	*out = (int64_t)q;
+	return CORRIDOR_OK;
+}

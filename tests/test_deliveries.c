@@ -141,7 +141,7 @@ static void dw_open(struct dw *w, bool accept)
 	w->gaz = test_signer("RU-GAZ", 2);
 	w->buy = test_signer("CN-BUY", 3);
 	ck_assert_int_eq(corridor_ledger_create(path_join(w->dir, "L"), w->op, &w->l, &d), 0);
-	party(w, w->gaz, CORRIDOR_ROLE_SELLER);
+	party(w, w->gaz, CORRIDOR_ROLE_SELLER | CORRIDOR_ROLE_BUYER);
 	party(w, w->buy, CORRIDOR_ROLE_BUYER);
 	struct corridor_contract_terms *t = malloc(sizeof *t);
 	load("gas-G1.json", t);
@@ -322,6 +322,119 @@ START_TEST(import_edge_cases)
 }
 END_TEST
 
+struct perf_hold {
+	struct corridor_performance p[4];
+	size_t n;
+};
+
+static int hold_perf(void *ctx, const struct corridor_performance *p)
+{
+	struct perf_hold *h = ctx;
+	ck_assert_uint_lt(h->n, 4);
+	h->p[h->n++] = *p;
+	return 0;
+}
+
+START_TEST(worked_example_billable_quantity)
+{
+	/* SETTLEMENT.md: G1 daily 100 MWh for every local day of March 2026 by
+	 * RU-GAZ on M1; CN-BUY 100.4 each day, but 101 on 2026-03-10. */
+	struct dw w;
+	struct corridor_diag d;
+	uint64_t seq, prop;
+	dw_open(&w, true);
+	struct corridor_signer *pipe = test_signer("MN-PIPE", 9);
+	party(&w, pipe, CORRIDOR_ROLE_SELLER);
+	struct corridor_contract_terms *t = malloc(sizeof *t);
+	load("transit-T1.json", t);
+	snprintf(t->metering_party, sizeof t->metering_party, "MN-PIPE");
+	ck_assert_int_eq(corridor_contract_propose(w.l, pipe, t, NULL, &prop, &d), 0);
+	ck_assert_int_eq(corridor_contract_accept(w.l, w.gaz, "T1", prop, NULL, &seq, &d), 0);
+	free(t);
+	int64_t day0 = utc("2026-02-28T16:00:00Z"); /* 2026-03-01 00:00 +08:00 */
+	uint64_t first_reading = 0;
+	for (int i = 0; i < 31; i++) {
+		struct corridor_delivery_request r = { .contract = "G1", .meter = "M1",
+						       .start_s = day0 + (int64_t)i * 86400,
+						       .end_s = day0 + (int64_t)(i + 1) * 86400,
+						       .quantity_milli = 100000, .quality = 'A' };
+		ck_assert_msg(corridor_delivery_record(w.l, w.gaz, &r, &seq, &d) == 0, "%s", d.text);
+		if (i == 0)
+			first_reading = seq;
+		r.meter = "CN-M1";
+		r.quantity_milli = i == 9 ? 101000 : 100400;
+		ck_assert_msg(corridor_delivery_record(w.l, w.buy, &r, &seq, &d) == 0, "%s", d.text);
+	}
+	int32_t march;
+	ck_assert_int_eq(corridor_date_parse("2026-03-01", 10, &march), 0);
+	struct corridor_meter_report m;
+	ck_assert_int_eq(corridor_report_meters(w.l, "G1", march, &m, &d), 0);
+	ck_assert_uint_eq(m.count, 31);
+	ck_assert_uint_eq(m.agree, 30); /* 0.4 apart, 0.5 allowed at 5 per mille */
+	ck_assert_uint_eq(m.disputed, 1);
+	ck_assert_int_eq(m.rows[9].status, CORRIDOR_METER_DISPUTED);
+	ck_assert_int_eq(m.total_billing_milli, 3100000);
+	ck_assert_int_eq(m.total_other_milli, 30 * 100400 + 101000);
+	corridor_meter_report_release(&m);
+	struct perf_hold h = { .n = 0 };
+	ck_assert_int_eq(corridor_report_performance(w.l, NULL, march, hold_perf, &h, &d), 0);
+	ck_assert_uint_eq(h.n, 2);
+	ck_assert_str_eq(h.p[0].contract, "G1");
+	ck_assert_int_eq(h.p[0].billable_milli, 3100000);
+	ck_assert_int_eq(h.p[0].min_milli, 3000000);
+	ck_assert_int_eq(h.p[0].max_milli, 3050000);
+	ck_assert_int_eq(h.p[0].excess_milli, 50000);
+	ck_assert_int_eq(h.p[0].shortfall_milli, 0);
+	ck_assert_uint_eq(h.p[0].disputed, 1);
+	ck_assert_str_eq(h.p[1].contract, "T1"); /* transit carries G1's 3100 MWh */
+	ck_assert_int_eq(h.p[1].billable_milli, 3100000);
+	ck_assert(!h.p[1].has_min && !h.p[1].has_max);
+	/* A correction changes the billable quantity; a correction to 0 removes it. */
+	ck_assert_int_eq(corridor_delivery_correct(w.l, w.gaz, first_reading, 0, "meter fault", NULL,
+						   &seq, &d), 0);
+	h.n = 0;
+	ck_assert_int_eq(corridor_report_performance(w.l, "G1", march, hold_perf, &h, &d), 0);
+	ck_assert_int_eq(h.p[0].billable_milli, 3000000);
+	ck_assert_int_eq(h.p[0].excess_milli, 0);
+	/* A month of the term only partly inside: the band is prorated, half to even. */
+	int32_t jan;
+	ck_assert_int_eq(corridor_date_parse("2026-01-01", 10, &jan), 0);
+	h.n = 0;
+	ck_assert_int_eq(corridor_report_performance(w.l, "G1", jan, hold_perf, &h, &d), 0);
+	ck_assert_int_eq(h.p[0].min_milli, 3000000); /* term covers all of January */
+	ck_assert_int_eq(h.p[0].shortfall_milli, 3000000);
+	corridor_diag_init(&d);
+	ck_assert_msg(corridor_ledger_verify(w.l, NULL, NULL, &d) == 0, "%s", d.text);
+	corridor_signer_free(pipe);
+	dw_close(&w);
+}
+END_TEST
+
+START_TEST(rounding_is_half_to_even)
+{
+	int64_t v;
+	const struct {
+		long long num, den, want;
+	} cases[] = {
+		{ 5, 2, 2 },   { 7, 2, 4 },   { -5, 2, -2 }, { -7, 2, -4 }, { 1, 3, 0 },
+		{ 2, 3, 1 },   { -1, 3, 0 },  { -2, 3, -1 }, { 10, 5, 2 },  { 0, 7, 0 },
+		{ 375187545, 10, 37518754 }, /* SETTLEMENT.md's tie, 37518754.5 -> even */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_int_eq(corridor_div_round(cases[i].num, cases[i].den, &v), 0);
+		ck_assert_msg(v == cases[i].want, "%lld/%lld -> %lld", cases[i].num, cases[i].den,
+			      (long long)v);
+	}
+	/* The worked example's amounts, from its own inputs. */
+	ck_assert_int_eq(corridor_div_round((corridor_i128)1500000 * 250125030 * 100, 1000000000, &v), 0);
+	ck_assert_int_eq(v, 37518754);
+	ck_assert_int_eq(corridor_div_round((corridor_i128)50000 * 250125030 * 1500 * 100,
+					    (corridor_i128)1000000000 * 10000, &v), 0);
+	ck_assert_int_eq(v, 187594);
+	ck_assert_int_eq(corridor_div_round((corridor_i128)INT64_MAX * 4, 2, &v), CORRIDOR_E_OVERFLOW);
+}
+END_TEST
+
 Suite *suite_deliveries(void)
 {
 	Suite *s = suite_create("deliveries");
@@ -330,6 +443,8 @@ Suite *suite_deliveries(void)
 	tcase_add_test(tc, reader_mutations_never_crash);
 	tcase_add_test(tc, recording_rules);
 	tcase_add_test(tc, import_edge_cases);
+	tcase_add_test(tc, worked_example_billable_quantity);
+	tcase_add_test(tc, rounding_is_half_to_even);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;

@@ -888,6 +888,71 @@ CORRIDOR_MUST_CHECK int corridor_delivery_import(struct corridor_ledger *ledger,
 						 size_t *rows_written, size_t *rows_skipped,
 						 struct corridor_diag *diag);
 
+/* ------------------------------------------------------------------ */
+/* Reconciliation reports (docs/REPORTS.md)                            */
+/* ------------------------------------------------------------------ */
+
+/** THE rounding of Corridor (SETTLEMENT.md "Numbers"): num / den rounded half
+ *  to even, exact in 128 bits. den must be > 0. Errors: CORRIDOR_E_OVERFLOW
+ *  when the result does not fit a signed 64-bit integer. */
+__extension__ typedef __int128 corridor_i128;
+CORRIDOR_MUST_CHECK int corridor_div_round(corridor_i128 num, corridor_i128 den, int64_t *out);
+
+enum corridor_meter_status {
+	CORRIDOR_METER_AGREE = 1,     /* both sides within tolerance */
+	CORRIDOR_METER_DISPUTED = 2,  /* both sides, beyond tolerance */
+	CORRIDOR_METER_BILLING_ONLY = 3,
+	CORRIDOR_METER_OTHER_ONLY = 4,
+};
+struct corridor_meter_row {
+	int64_t start_s, end_s;
+	bool has_billing, has_other;
+	int64_t billing_milli, other_milli; /* latest readings; other: summed over meters */
+	enum corridor_meter_status status;
+};
+struct corridor_meter_report {
+	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char unit[8];
+	char metering_party[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char other_party[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char billing_meter[CORRIDOR_METER_ID_BYTES_MAX + 1];
+	uint32_t tolerance_permille;
+	size_t count;
+	struct corridor_meter_row *rows; /* by interval; malloc'd */
+	int64_t total_billing_milli, total_other_milli;
+	size_t agree, disputed, billing_only, other_only;
+};
+/** Meter vs meter for a contract and a local month (period_first_day: days
+ *  since the epoch of the month's first day). For a transit contract, the
+ *  readings of the supply contract it carries.
+ *  Errors: CORRIDOR_E_NOTFOUND (no such accepted contract), CORRIDOR_E_STORAGE,
+ *  CORRIDOR_E_NOMEM. Release with corridor_meter_report_release. */
+CORRIDOR_MUST_CHECK int corridor_report_meters(struct corridor_ledger *ledger, const char *contract,
+					       int32_t period_first_day,
+					       struct corridor_meter_report *out,
+					       struct corridor_diag *diag);
+void corridor_meter_report_release(struct corridor_meter_report *r);
+
+struct corridor_performance {
+	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char unit[8];
+	bool has_min, has_max;
+	int64_t min_milli, max_milli;  /* the band, prorated to the days of the term in P */
+	int64_t billable_milli;        /* SETTLEMENT.md "Billable quantity" */
+	int64_t shortfall_milli, excess_milli;
+	size_t intervals, disputed;
+};
+/** Contract performance for a local month: the band, the billable quantity,
+ *  shortfall and excess; for one contract, or (contract NULL) every accepted
+ *  contract whose term overlaps the month, by id. */
+typedef int (*corridor_performance_fn)(void *ctx, const struct corridor_performance *p);
+CORRIDOR_MUST_CHECK int corridor_report_performance(struct corridor_ledger *ledger,
+						    const char *contract, int32_t period_first_day,
+						    corridor_performance_fn fn, void *ctx,
+						    struct corridor_diag *diag);
+/** Days of the month that starts on first_day (28-31). */
+unsigned corridor_month_days(int32_t first_day);
+
 /** Copies entry `seq` (canonical bytes) into a malloc'd buffer the caller frees.
  *  Errors: CORRIDOR_E_NOTFOUND, CORRIDOR_E_STORAGE, CORRIDOR_E_NOMEM. */
 CORRIDOR_MUST_CHECK int corridor_ledger_entry(struct corridor_ledger *ledger, uint64_t seq,
