@@ -115,19 +115,30 @@ static int dedup(struct corridor_ledger *l, MDB_txn *txn, const char *author,
 		 struct corridor_diag *diag)
 {
 	struct corridor_kv_lmdb kv;
+	const char **idem = calloc(n, sizeof *idem);
+	size_t *ilen = calloc(n, sizeof *ilen);
+	int err = CORRIDOR_OK;
+	if (!idem || !ilen) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		goto out_free;
+	}
 	corridor_kv_lmdb_init(&kv, l, txn);
-	for (size_t i = 0; i < n; i++) {
-		const char *idem, *other;
-		size_t ilen, olen;
+	/* Each draft's key, read once. */
+	for (size_t i = 0; i < n; i++)
+		if (corridor_msgpack_map_str(drafts[i].body, drafts[i].body_len, "idempotency_key",
+					     &idem[i], &ilen[i]) != 0)
+			idem[i] = NULL;
+	for (size_t i = 0; i < n && !err; i++) {
 		skip[i] = false;
 		twin[i] = SIZE_MAX;
-		if (corridor_msgpack_map_str(drafts[i].body, drafts[i].body_len, "idempotency_key",
-					     &idem, &ilen) != 0)
+		if (!idem[i])
 			continue;
 		uint8_t ik[CORRIDOR_KV_KEY_BYTES_MAX];
-		if (strlen(author) + strlen(drafts[i].kind) + ilen + 2 > sizeof ik)
-			return corridor_diag_set(diag, CORRIDOR_E_INVALID, "idempotency key too long");
-		size_t iklen = corridor_idem_key(author, drafts[i].kind, idem, ilen, ik);
+		if (strlen(author) + strlen(drafts[i].kind) + ilen[i] + 2 > sizeof ik) {
+			err = corridor_diag_set(diag, CORRIDOR_E_INVALID, "idempotency key too long");
+			break;
+		}
+		size_t iklen = corridor_idem_key(author, drafts[i].kind, idem[i], ilen[i], ik);
 		const uint8_t *v;
 		size_t vlen;
 		if (kv.base.get(&kv.base, STATE_IDEM, ik, iklen, &v, &vlen) == 0 && vlen == 8) {
@@ -137,38 +148,46 @@ static int dedup(struct corridor_ledger *l, MDB_txn *txn, const char *author,
 			corridor_be64_put(kb, at);
 			MDB_val k = { .mv_size = 8, .mv_data = kb }, ev;
 			if (mdb_get(txn, l->entries, &k, &ev) != 0 ||
-			    corridor_entry_decode(ev.mv_data, ev.mv_size, &e, NULL) != 0)
-				return corridor_diag_set(diag, CORRIDOR_E_STORAGE,
-							 "idempotency index names a missing entry");
+			    corridor_entry_decode(ev.mv_data, ev.mv_size, &e, NULL) != 0) {
+				err = corridor_diag_set(diag, CORRIDOR_E_STORAGE,
+							"idempotency index names a missing entry");
+				break;
+			}
 			if (e.body_len != drafts[i].body_len ||
-			    memcmp(e.body, drafts[i].body, e.body_len) != 0)
-				return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
-							 "idempotency key '%.*s' was used at seq %llu "
-							 "for a different %s: nothing was written",
-							 (int)ilen, idem, (unsigned long long)at,
-							 drafts[i].kind);
+			    memcmp(e.body, drafts[i].body, e.body_len) != 0) {
+				err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+							"idempotency key '%.*s' was used at seq %llu "
+							"for a different %s: nothing was written",
+							(int)ilen[i], idem[i], (unsigned long long)at,
+							drafts[i].kind);
+				break;
+			}
 			seqs[i] = at;
 			skip[i] = true;
 			continue;
 		}
 		for (size_t j = 0; j < i; j++) {
-			if (skip[j] || strcmp(drafts[j].kind, drafts[i].kind) != 0 ||
-			    corridor_msgpack_map_str(drafts[j].body, drafts[j].body_len,
-						     "idempotency_key", &other, &olen) != 0 ||
-			    olen != ilen || memcmp(other, idem, ilen) != 0)
+			if (skip[j] || !idem[j] || ilen[j] != ilen[i] ||
+			    memcmp(idem[j], idem[i], ilen[i]) != 0 ||
+			    strcmp(drafts[j].kind, drafts[i].kind) != 0)
 				continue;
 			if (drafts[j].body_len != drafts[i].body_len ||
-			    memcmp(drafts[j].body, drafts[i].body, drafts[i].body_len) != 0)
-				return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
-							 "idempotency key '%.*s' is given twice with "
-							 "different contents: nothing was written",
-							 (int)ilen, idem);
+			    memcmp(drafts[j].body, drafts[i].body, drafts[i].body_len) != 0) {
+				err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+							"idempotency key '%.*s' is given twice with "
+							"different contents: nothing was written",
+							(int)ilen[i], idem[i]);
+				break;
+			}
 			skip[i] = true;
 			twin[i] = j; /* takes draft j's seq once it is known */
 			break;
 		}
 	}
-	return CORRIDOR_OK;
+out_free:
+	free(idem);
+	free(ilen);
+	return err;
 }
 
 int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,

@@ -520,16 +520,26 @@ enum col { COL_CONTRACT, COL_START, COL_END, COL_QUANTITY, COL_METER, COL_REFERE
 static const char *const COL_NAMES[COLS] = { "contract", "start", "end", "quantity",
 					     "meter", "reference", "quality" };
 
+/* A parsed row: its line and its canonical body, kept in one arena (a million
+ * rows take their bodies' bytes, about 150 each, and nothing more). */
 struct row {
 	unsigned line;
-	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
-	char meter[CORRIDOR_METER_ID_BYTES_MAX + 1];
-	char reference[CORRIDOR_IDEM_BYTES_MAX + 1];
-	struct corridor_delivery_request r;
-	uint8_t body[DELIVERY_BODY_BYTES_MAX];
-	size_t body_len;
 	bool skip; /* imported before with the same values */
+	uint32_t body_len;
+	size_t body_off;
 };
+
+struct rows {
+	struct row *r;
+	size_t count, cap;
+	uint8_t *arena;
+	size_t used, arena_cap;
+};
+
+static const uint8_t *row_body(const struct rows *rs, const struct row *r)
+{
+	return rs->arena + r->body_off;
+}
 
 static int copy_field(const struct corridor_csv_field *f, const char *col, char *out, size_t cap,
 		      struct corridor_diag *diag)
@@ -542,8 +552,18 @@ static int copy_field(const struct corridor_csv_field *f, const char *col, char 
 	return CORRIDOR_OK;
 }
 
+struct parsed {
+	unsigned line;
+	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char meter[CORRIDOR_METER_ID_BYTES_MAX + 1];
+	char reference[CORRIDOR_IDEM_BYTES_MAX + 1];
+	struct corridor_delivery_request r;
+	uint8_t body[DELIVERY_BODY_BYTES_MAX];
+	size_t body_len;
+};
+
 static int parse_row(const struct corridor_csv_field *fields, const int *map, bool has_quality,
-		     struct row *row, struct corridor_diag *diag)
+		     struct parsed *row, struct corridor_diag *diag)
 {
 	const struct corridor_csv_field *f;
 	int err;
@@ -597,13 +617,45 @@ static int parse_row(const struct corridor_csv_field *fields, const int *map, bo
 	return CORRIDOR_OK;
 }
 
+static int rows_add(struct rows *rs, const struct parsed *p)
+{
+	if (rs->count == rs->cap) {
+		size_t cap = rs->cap ? 2 * rs->cap : 4096;
+		struct row *n = realloc(rs->r, cap * sizeof *n);
+		if (!n)
+			return CORRIDOR_E_NOMEM;
+		rs->r = n;
+		rs->cap = cap;
+	}
+	if (rs->arena_cap - rs->used < p->body_len) {
+		size_t cap = rs->arena_cap ? 2 * rs->arena_cap : (size_t)1 << 20;
+		uint8_t *n = realloc(rs->arena, cap);
+		if (!n)
+			return CORRIDOR_E_NOMEM;
+		rs->arena = n;
+		rs->arena_cap = cap;
+	}
+	memcpy(rs->arena + rs->used, p->body, p->body_len);
+	rs->r[rs->count++] = (struct row){ .line = p->line, .body_len = (uint32_t)p->body_len,
+					   .body_off = rs->used };
+	rs->used += p->body_len;
+	return CORRIDOR_OK;
+}
+
+static void rows_release(struct rows *rs)
+{
+	free(rs->r);
+	free(rs->arena);
+	memset(rs, 0, sizeof *rs);
+}
+
 /* Reads the whole file: header, then every row parsed and checked. */
-static int read_rows(const char *csv, size_t len, struct row **rows_out, size_t *count,
-		     struct corridor_diag *diag)
+static int read_rows(const char *csv, size_t len, struct rows *rs, struct corridor_diag *diag)
 {
 	struct corridor_csv c;
 	struct corridor_csv_field fields[IMPORT_FIELDS_MAX];
 	char scratch[IMPORT_RECORD_BYTES_MAX];
+	struct parsed p;
 	size_t n;
 	int map[COLS];
 	int err;
@@ -631,68 +683,53 @@ static int read_rows(const char *csv, size_t len, struct row **rows_out, size_t 
 			return corridor_diag_set(diag, CORRIDOR_E_INVALID,
 						 "line 1: the header lacks the column '%s'",
 						 COL_NAMES[k]);
-	size_t cap = 1024, rows = 0;
-	struct row *r = malloc(cap * sizeof *r);
-	if (!r)
-		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	size_t want = (size_t)(map[COL_QUALITY] >= 0 ? COLS : COLS - 1);
 	for (;;) {
 		err = corridor_csv_record(&c, fields, IMPORT_FIELDS_MAX, &n, scratch, sizeof scratch, diag);
 		if (err == CORRIDOR_E_NOTFOUND)
-			break;
+			return CORRIDOR_OK;
 		if (err)
-			goto out_fail;
+			return err;
 		if (n == 1 && fields[0].len == 0)
 			continue; /* a blank line */
-		if (n != (size_t)(map[COL_QUALITY] >= 0 ? COLS : COLS - 1)) {
-			err = corridor_diag_set(diag, CORRIDOR_E_INVALID,
-						"line %u: %zu fields, the header has %d", c.record_line,
-						n, map[COL_QUALITY] >= 0 ? COLS : COLS - 1);
-			goto out_fail;
-		}
-		if (rows >= CORRIDOR_IMPORT_ROWS_MAX) {
-			err = corridor_diag_set(diag, CORRIDOR_E_LIMIT, "more than %u rows",
-						CORRIDOR_IMPORT_ROWS_MAX);
-			goto out_fail;
-		}
-		if (rows == cap) {
-			struct row *nr = realloc(r, 2 * cap * sizeof *nr);
-			if (!nr) {
-				err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
-				goto out_fail;
-			}
-			r = nr;
-			cap *= 2;
-		}
-		memset(&r[rows], 0, sizeof r[rows]);
-		if ((err = parse_row(fields, map, map[COL_QUALITY] >= 0, &r[rows], diag)) != 0)
-			goto out_fail;
-		r[rows].line = c.record_line;
-		rows++;
+		if (n != want)
+			return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+						 "line %u: %zu fields, the header has %zu",
+						 c.record_line, n, want);
+		if (rs->count >= CORRIDOR_IMPORT_ROWS_MAX)
+			return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "more than %u rows",
+						 CORRIDOR_IMPORT_ROWS_MAX);
+		memset(&p, 0, sizeof p);
+		if ((err = parse_row(fields, map, map[COL_QUALITY] >= 0, &p, diag)) != 0)
+			return err;
+		p.line = c.record_line;
+		if (rows_add(rs, &p) != 0)
+			return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
 	}
-	*rows_out = r;
-	*count = rows;
-	return CORRIDOR_OK;
-out_fail:
-	free(r);
-	return err;
 }
 
 /* The dry run: every row through the same checks an append makes, against
  * the ledger as it is, with the state changes kept in memory. Rows imported
  * before with the same values are marked to skip. */
-static int dry_run(struct corridor_ledger *l, const struct corridor_signer *signer, struct row *rows,
-		   size_t count, struct corridor_diag *diag)
+static int dry_run(struct corridor_ledger *l, const struct corridor_signer *signer, struct rows *rs,
+		   struct corridor_diag *diag)
 {
 	MDB_txn *txn;
 	struct ledger_head head;
 	struct corridor_kv_lmdb under;
 	struct corridor_kv_overlay ov;
 	const struct corridor_vkey *vk = corridor_signer_vkey(signer);
+	size_t *fresh = malloc((rs->count ? rs->count : 1) * sizeof *fresh), nfresh = 0;
+	if (!fresh)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
 	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
+	if (err) {
+		free(fresh);
 		return err;
+	}
 	if ((err = corridor_head_get(l, txn, &head, diag)) != 0) {
 		mdb_txn_abort(txn);
+		free(fresh);
 		return err;
 	}
 	corridor_kv_lmdb_init(&under, l, txn);
@@ -701,29 +738,24 @@ static int dry_run(struct corridor_ledger *l, const struct corridor_signer *sign
 	struct kind_state st = { .kv = &ov.base, .operator_key_id = head.operator_key_id,
 				 .content_hash = corridor_stored_content_hash, .content_ctx = &cc };
 	memcpy(st.origin, l->origin, strlen(l->origin) + 1);
-	uint64_t seq = head.size;
-	for (size_t i = 0; i < count && !err; i++) {
-		struct row *r = &rows[i];
+	for (size_t i = 0; i < rs->count && !err; i++) {
+		struct row *r = &rs->r[i];
+		const uint8_t *body = row_body(rs, r), *v;
+		const char *ref;
+		size_t rlen, vlen;
 		uint8_t ik[CORRIDOR_KV_KEY_BYTES_MAX];
-		const uint8_t *v;
-		size_t vlen;
-		size_t iklen = corridor_idem_key(vk->name, "delivery.record", r->reference,
-						 strlen(r->reference), ik);
+		int has_ref = corridor_msgpack_map_str(body, r->body_len, "idempotency_key", &ref,
+						       &rlen);
+		CORRIDOR_ASSERT(has_ref == 0); /* every imported row carries its reference */
+		size_t iklen = corridor_idem_key(vk->name, "delivery.record", ref, rlen, ik);
 		if (ov.base.get(&ov.base, STATE_IDEM, ik, iklen, &v, &vlen) == 0 && vlen == 8) {
 			/* Imported before (or earlier in this file): the same values? */
 			uint64_t at = corridor_be64_get(v);
 			bool same = false;
 			if (at >= head.size) {
-				size_t j = (size_t)(at - head.size); /* index among new rows */
-				for (size_t k = 0, nth = 0; k < i; k++) {
-					if (rows[k].skip)
-						continue;
-					if (nth++ == j) {
-						same = rows[k].body_len == r->body_len &&
-						       !memcmp(rows[k].body, r->body, r->body_len);
-						break;
-					}
-				}
+				const struct row *twin = &rs->r[fresh[at - head.size]];
+				same = twin->body_len == r->body_len &&
+				       !memcmp(row_body(rs, twin), body, r->body_len);
 			} else {
 				uint8_t kb[8];
 				struct corridor_entry e;
@@ -731,27 +763,28 @@ static int dry_run(struct corridor_ledger *l, const struct corridor_signer *sign
 				MDB_val k = { .mv_size = 8, .mv_data = kb }, ev;
 				same = mdb_get(txn, l->entries, &k, &ev) == 0 &&
 				       corridor_entry_decode(ev.mv_data, ev.mv_size, &e, NULL) == 0 &&
-				       e.body_len == r->body_len && !memcmp(e.body, r->body, r->body_len);
+				       e.body_len == r->body_len && !memcmp(e.body, body, r->body_len);
 			}
 			if (!same)
 				err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
-							"line %u: reference %s was imported at seq %llu "
-							"with other values",
-							r->line, r->reference, (unsigned long long)at);
+							"line %u: reference %.*s was imported at seq "
+							"%llu with other values",
+							r->line, (int)rlen, ref, (unsigned long long)at);
 			r->skip = true;
 			continue;
 		}
-		struct draft d = { .kind = "delivery.record", .body = r->body,
-				   .body_len = r->body_len };
+		struct draft d = { .kind = "delivery.record", .body = body, .body_len = r->body_len };
 		struct corridor_diag rd;
 		corridor_diag_init(&rd);
-		err = corridor_draft_process(&st, vk, &d, seq, head.time_us, head.tip, &rd);
+		err = corridor_draft_process(&st, vk, &d, head.size + nfresh, head.time_us, head.tip,
+					     &rd);
 		if (err)
 			corridor_diag_set(diag, err, "line %u: %s", r->line, rd.text);
-		seq++;
+		fresh[nfresh++] = i;
 	}
 	corridor_kv_overlay_release(&ov);
 	mdb_txn_abort(txn);
+	free(fresh);
 	return err;
 }
 
@@ -759,18 +792,17 @@ int corridor_delivery_import(struct corridor_ledger *l, const struct corridor_si
 			     const char *csv, size_t len, size_t batch, corridor_committed_fn committed,
 			     void *ctx, size_t *written, size_t *skipped, struct corridor_diag *diag)
 {
-	struct row *rows = NULL;
-	size_t count = 0;
+	struct rows rs = { 0 };
 	*written = *skipped = 0;
 	if (batch == 0 || batch > CORRIDOR_BATCH_ENTRIES_MAX)
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "batch size must be 1..%u",
 					 CORRIDOR_BATCH_ENTRIES_MAX);
 	if (len > CORRIDOR_IMPORT_BYTES_MAX)
 		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "the file is larger than 2 GiB");
-	int err = read_rows(csv, len, &rows, &count, diag);
+	int err = read_rows(csv, len, &rs, diag);
 	if (err)
-		return err;
-	if ((err = dry_run(l, signer, rows, count, diag)) != 0)
+		goto out_free;
+	if ((err = dry_run(l, signer, &rs, diag)) != 0)
 		goto out_free;
 	struct draft *drafts = calloc(batch, sizeof *drafts);
 	uint64_t *seqs = calloc(batch, sizeof *seqs);
@@ -781,15 +813,16 @@ int corridor_delivery_import(struct corridor_ledger *l, const struct corridor_si
 		goto out_free;
 	}
 	size_t i = 0;
-	while (i < count && !err) {
+	while (i < rs.count && !err) {
 		size_t n = 0;
-		for (; i < count && n < batch; i++) {
-			if (rows[i].skip) {
+		for (; i < rs.count && n < batch; i++) {
+			if (rs.r[i].skip) {
 				(*skipped)++;
 				continue;
 			}
-			drafts[n++] = (struct draft){ .kind = "delivery.record", .body = rows[i].body,
-						      .body_len = rows[i].body_len };
+			drafts[n++] = (struct draft){ .kind = "delivery.record",
+						      .body = row_body(&rs, &rs.r[i]),
+						      .body_len = rs.r[i].body_len };
 		}
 		if (n == 0)
 			break;
@@ -805,6 +838,6 @@ int corridor_delivery_import(struct corridor_ledger *l, const struct corridor_si
 	free(drafts);
 	free(seqs);
 out_free:
-	free(rows);
+	rows_release(&rs);
 	return err;
 }

@@ -10,6 +10,7 @@
  */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #include "corridor/corridor.h"
 
 #define ENTRIES 100000u
+#define IMPORT_ROWS 1000000u
+#define IMPORT_CONTRACTS 115u /* a year of hourly readings each: 115 x 8760 > 10^6 */
 #define BATCH 1000u
 #define RAW_OPS 20000u
 #define MSG_BYTES 160u
@@ -104,12 +107,93 @@ int main(int argc, char **argv)
 	}
 	double verify = (ENTRIES + 1) / (now_s() - t0);
 
+	/* A 1,000,000-row CSV of hourly power over many contracts, imported. */
+	double import_rate = 0, bytes_per_interval = 0;
+	{
+		uint8_t s2[32], s3[32];
+		struct corridor_signer *grid, *buyer;
+		randombytes_buf(s2, 32);
+		randombytes_buf(s3, 32);
+		uint64_t seq;
+		if (corridor_signer_from_seed("RU-GRID", s2, &grid) != 0 ||
+		    corridor_signer_from_seed("MN-GRID", s3, &buyer) != 0)
+			return 1;
+		struct corridor_party_request pr = { .id = "RU-GRID", .name = "RU grid", .country = "RU",
+						     .roles = CORRIDOR_ROLE_SELLER,
+						     .key = *corridor_signer_vkey(grid) };
+		if (corridor_party_register(l, op, &pr, NULL, &seq, &d) != 0)
+			return 1;
+		pr = (struct corridor_party_request){ .id = "MN-GRID", .name = "MN grid", .country = "MN",
+						      .roles = CORRIDOR_ROLE_BUYER,
+						      .key = *corridor_signer_vkey(buyer) };
+		if (corridor_party_register(l, op, &pr, NULL, &seq, &d) != 0)
+			return 1;
+		struct corridor_contract_terms t = { .commodity = CORRIDOR_COMMODITY_POWER,
+						     .utc_offset_min = 180, .price_count = 1,
+						     .payment_days = 15, .tolerance_permille = 10 };
+		snprintf(t.seller, sizeof t.seller, "RU-GRID");
+		snprintf(t.buyer, sizeof t.buyer, "MN-GRID");
+		snprintf(t.delivery_point, sizeof t.delivery_point, "Selendum 220 kV");
+		snprintf(t.unit, sizeof t.unit, "kWh");
+		snprintf(t.currency, sizeof t.currency, "RUB");
+		snprintf(t.settlement_currency, sizeof t.settlement_currency, "RUB");
+		snprintf(t.metering_party, sizeof t.metering_party, "MN-GRID");
+		snprintf(t.billing_meter, sizeof t.billing_meter, "SEL-1");
+		if (corridor_date_parse("2026-01-01", 10, &t.start_day) != 0 ||
+		    corridor_date_parse("2027-01-01", 10, &t.end_day) != 0)
+			return 1;
+		t.prices[0] = (struct corridor_price_step){ .from_day = t.start_day,
+							    .price_micro = 6150000 };
+		for (unsigned c = 0; c < IMPORT_CONTRACTS; c++) {
+			uint64_t prop;
+			snprintf(t.id, sizeof t.id, "P%u", c);
+			if (corridor_contract_propose(l, grid, &t, NULL, &prop, &d) != 0 ||
+			    corridor_contract_accept(l, buyer, t.id, prop, NULL, &seq, &d) != 0) {
+				fprintf(stderr, "bench: contracts: %s\n", d.text);
+				return 1;
+			}
+		}
+		size_t cap = (size_t)IMPORT_ROWS * 96u + 64u, len = 0;
+		char *csv = malloc(cap);
+		len += (size_t)snprintf(csv, cap, "contract,start,end,quantity,meter,reference\r\n");
+		int64_t base_s = (int64_t)t.start_day * 86400 - 180 * 60;
+		for (unsigned i = 0; i < IMPORT_ROWS; i++) {
+			char s[21], e[21];
+			unsigned c = i % IMPORT_CONTRACTS, h = i / IMPORT_CONTRACTS;
+			corridor_utc_format(base_s + (int64_t)h * 3600, s);
+			corridor_utc_format(base_s + (int64_t)(h + 1) * 3600, e);
+			len += (size_t)snprintf(csv + len, cap - len, "P%u,%s,%s,%u.%03u,SEL-%u,H%u-%u\r\n",
+						c, s, e, 40000u + i % 977u, i % 1000u, c, c, h);
+		}
+		struct stat st0, st1;
+		char path[96];
+		snprintf(path, sizeof path, "%s/data.mdb", ledger);
+		stat(path, &st0);
+		size_t written, skipped;
+
+		double t1 = now_s();
+		if (corridor_delivery_import(l, buyer, csv, len, BATCH, NULL, NULL, &written, &skipped,
+					     &d) != 0) {
+			fprintf(stderr, "bench: import: %s\n", d.text);
+			return 1;
+		}
+		import_rate = IMPORT_ROWS / (now_s() - t1);
+		stat(path, &st1);
+		bytes_per_interval = (double)(st1.st_size - st0.st_size) / IMPORT_ROWS;
+		free(csv);
+		corridor_signer_free(grid);
+		corridor_signer_free(buyer);
+	}
+
 	printf("sign_only_per_s %.0f\n", sign_only);
 	printf("ingest_entries_per_s %.0f\n", ingest);
 	printf("verify_only_per_s %.0f\n", verify_only);
 	printf("verify_entries_per_s %.0f\n", verify);
 	printf("ingest_vs_sign_only %.2f\n", ingest / sign_only);
 	printf("verify_vs_verify_only %.2f\n", verify / verify_only);
+	printf("import_rows_per_s %.0f\n", import_rate);
+	printf("import_vs_sign_only %.2f\n", import_rate / sign_only);
+	printf("bytes_per_interval %.0f\n", bytes_per_interval);
 	corridor_ledger_close(l);
 	corridor_signer_free(op);
 	free(texts);
