@@ -111,8 +111,10 @@ static int gather(struct corridor_ledger *l, const char *id, int32_t first_day,
 	err = corridor_delivery_list(l, c->id, -1, collect_one, col, diag);
 	if (err)
 		return err;
-	qsort(col->billing, col->nb, sizeof *col->billing, by_interval);
-	qsort(col->others, col->no, sizeof *col->others, by_interval);
+	if (col->nb) /* qsort wants a non-NULL base even for no elements */
+		qsort(col->billing, col->nb, sizeof *col->billing, by_interval);
+	if (col->no)
+		qsort(col->others, col->no, sizeof *col->others, by_interval);
 	return CORRIDOR_OK;
 }
 
@@ -299,7 +301,7 @@ int corridor_report_performance(struct corridor_ledger *l, const char *contract,
 	}
 	struct perf_all a = { .l = l, .first_day = first_day, .fn = fn, .ctx = ctx, .diag = diag };
 	int err = corridor_contract_list(l, NULL, perf_collect, &a, diag);
-	if (!err)
+	if (!err && a.count)
 		qsort(a.ids, a.count, sizeof *a.ids, by_id);
 	for (size_t i = 0; !err && i < a.count; i++)
 		if ((err = performance_one(l, a.ids[i], first_day, &p, diag)) == 0)
