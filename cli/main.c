@@ -64,6 +64,7 @@ static const struct command COMMANDS[] = {
 	{ "prove", cmd_prove },		{ "audit", cmd_audit },	  { "verify", cmd_verify },
 	{ "export", cmd_export },	{ "import", cmd_import },	  { "party", cmd_party },
 	{ "attest", cmd_attest },	{ "contract", cmd_contract },	  { "delivery", cmd_delivery },
+	{ "report", cmd_report },
 };
 
 int main(int argc, char **argv)

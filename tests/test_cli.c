@@ -404,6 +404,108 @@ START_TEST(parties_keys_and_roles)
 }
 END_TEST
 
+static const char *example_path(const char *name)
+{
+	static char buf[1024];
+	const char *base = getenv("CORRIDOR_EXAMPLES");
+	snprintf(buf, sizeof buf, "%s/%s", base ? base : "docs/examples", name);
+	return buf;
+}
+
+START_TEST(contracts_deliveries_reports)
+{
+	char *gaz = keygen("RU-GAZ", "gaz.key"), *buy = keygen("CN-BUY", "buy.key");
+	free(expect(0, (const char *[]){ "party", "register", "--key", P("op.key"), "--id", "RU-GAZ",
+					 "--name", "G", "--country", "RU", "--roles", "seller",
+					 "--vkey", gaz, NULL }));
+	free(expect(0, (const char *[]){ "party", "register", "--key", P("op.key"), "--id", "CN-BUY",
+					 "--name", "B", "--country", "CN", "--roles", "buyer,meter",
+					 "--vkey", buy, NULL }));
+	/* A malformed contract file names the field; a good one goes through. */
+	ck_assert(spit(P("bad.json"), "{\"id\":\"G1\",\"unit\":\"MWh\",\"prices\":3}", 40));
+	struct run r = cli((const char *[]){ "contract", "propose", "--key", P("gaz.key"), "--file",
+					     P("bad.json"), NULL });
+	ck_assert_int_eq(r.status, 1);
+	run_free(&r);
+	free(expect(0, (const char *[]){ "contract", "propose", "--key", P("gaz.key"), "--file",
+					 example_path("gas-G1.json"), NULL }));
+	refused_unchanged((const char *[]){ "contract", "accept", "G1", "--key", P("gaz.key"), NULL });
+	free(expect(0, (const char *[]){ "contract", "accept", "G1", "--key", P("buy.key"), NULL }));
+	char *show = expect(0, (const char *[]){ "contract", "show", "G1", "--format", "json", NULL });
+	ck_assert(strstr(show, "\"status\":\"active\"") != NULL);
+	ck_assert(strstr(show, "{\"from\":\"2026-03-16\",\"price\":\"260\"}") != NULL);
+	free(show);
+	/* Both sides meter March 1-3 (local +08:00); a bad file writes nothing. */
+	const char *gcsv = "contract,start,end,quantity,meter,reference,quality\r\n"
+			   "G1,2026-02-28T16:00:00Z,2026-03-01T16:00:00Z,100,M1,G-01,A\r\n"
+			   "G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,100,M1,G-02,A\r\n"
+			   "G1,2026-03-02T16:00:00Z,2026-03-03T16:00:00Z,100,M1,G-03,E\r\n";
+	const char *bcsv = "\xef\xbb\xbfreference,contract,start,end,quantity,meter\n"
+			   "B-01,G1,2026-02-28T16:00:00Z,2026-03-01T16:00:00Z,100.4,CN-M\n"
+			   "B-02,G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,101,CN-M\n";
+	ck_assert(spit(P("g.csv"), gcsv, strlen(gcsv)));
+	ck_assert(spit(P("b.csv"), bcsv, strlen(bcsv)));
+	ck_assert(spit(P("bad.csv"), "contract,start,end,quantity,meter,reference\n"
+				     "G1,2026-03-05T16:00:00Z,2026-03-06T16:00:00Z,1.2345,M1,X\n", 102));
+	r = cli((const char *[]){ "delivery", "import", "--key", P("gaz.key"), P("bad.csv"), NULL });
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.err, "line 2, column quantity") != NULL, "%s", r.err);
+	run_free(&r);
+	char *out = expect(0, (const char *[]){ "delivery", "import", "--key", P("gaz.key"), P("g.csv"),
+						NULL });
+	ck_assert(strstr(out, "imported 3 readings") != NULL);
+	free(out);
+	free(expect(0, (const char *[]){ "delivery", "import", "--key", P("buy.key"), P("b.csv"), NULL }));
+	out = expect(0, (const char *[]){ "delivery", "import", "--key", P("gaz.key"), P("g.csv"),
+					  NULL });
+	ck_assert(strstr(out, "imported 0 readings, 3 already there") != NULL);
+	free(out);
+	/* Correct the third day by its recorder; the original stays, superseded. */
+	out = expect(0, (const char *[]){ "delivery", "list", "--contract", "G1", "--format", "csv",
+					  NULL });
+	ck_assert(strstr(out, ",2026-03-02T16:00:00Z,2026-03-03T16:00:00Z,100,E,0,0") != NULL);
+	free(out);
+	char *seq = expect(0, (const char *[]){ "delivery", "correct", "--key", P("gaz.key"),
+						"--supersedes", "7", "--quantity", "99.5", "--reason",
+						"calibration", NULL });
+	free(seq);
+	refused_unchanged((const char *[]){ "delivery", "correct", "--key", P("buy.key"),
+					    "--supersedes", "6", "--quantity", "1", NULL });
+	/* The reports: the same numbers in table, CSV and JSON. */
+	char *tbl = expect(0, (const char *[]){ "report", "meters", "--contract", "G1", "--period",
+						"2026-03", NULL });
+	char *csv = expect(0, (const char *[]){ "report", "meters", "--contract", "G1", "--period",
+						"2026-03", "--format", "csv", NULL });
+	char *json = expect(0, (const char *[]){ "report", "meters", "--contract", "G1", "--period",
+						 "2026-03", "--format", "json", NULL });
+	ck_assert(strstr(csv, "2026-02-28T16:00:00Z,2026-03-01T16:00:00Z,100,100.4,-0.4,agree"));
+	ck_assert(strstr(csv, "2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,100,101,-1,disputed"));
+	ck_assert(strstr(csv, "2026-03-02T16:00:00Z,2026-03-03T16:00:00Z,99.5,,,billing-only"));
+	ck_assert(strstr(json, "\"billing\":\"100\",\"other\":\"101\",\"difference\":\"-1\","
+			       "\"status\":\"disputed\""));
+	ck_assert(strstr(json, "\"totals\":{\"billing\":\"299.5\",\"other\":\"201.4\",\"agree\":1,"
+			       "\"disputed\":1,\"billing_only\":1,\"other_only\":0}"));
+	ck_assert(strstr(tbl, "total billing 299.5, other 201.4; 1 agree, 1 disputed, 1 billing only"));
+	free(tbl);
+	free(csv);
+	free(json);
+	csv = expect(0, (const char *[]){ "report", "performance", "--period", "2026-03", "--format",
+					  "csv", NULL });
+	json = expect(0, (const char *[]){ "report", "performance", "--period", "2026-03", "--format",
+					   "json", NULL });
+	ck_assert(strstr(csv, "G1,2026-03,MWh,3000,3050,299.5,2700.5,0,3,1") != NULL);
+	ck_assert(strstr(json, "\"billable\":\"299.5\",\"shortfall\":\"2700.5\",\"excess\":\"0\"") !=
+		  NULL);
+	free(csv);
+	free(json);
+	out = expect(0, (const char *[]){ "verify", NULL });
+	ck_assert(strstr(out, "verify OK") != NULL);
+	free(out);
+	free(gaz);
+	free(buy);
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
 	Suite *s = suite_create("cli");
@@ -414,6 +516,7 @@ Suite *suite_cli(void)
 	tcase_add_test(tc, proofs_and_audits);
 	tcase_add_test(tc, archives_and_replicas);
 	tcase_add_test(tc, parties_keys_and_roles);
+	tcase_add_test(tc, contracts_deliveries_reports);
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
 	return s;
