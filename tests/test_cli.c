@@ -422,7 +422,8 @@ START_TEST(contracts_deliveries_reports)
 					 "--name", "B", "--country", "CN", "--roles", "buyer,meter",
 					 "--vkey", buy, NULL }));
 	/* A malformed contract file names the field; a good one goes through. */
-	ck_assert(spit(P("bad.json"), "{\"id\":\"G1\",\"unit\":\"MWh\",\"prices\":3}", 40));
+	const char *badjson = "{\"id\":\"G1\",\"unit\":\"MWh\",\"prices\":3}";
+	ck_assert(spit(P("bad.json"), badjson, strlen(badjson)));
 	struct run r = cli((const char *[]){ "contract", "propose", "--key", P("gaz.key"), "--file",
 					     P("bad.json"), NULL });
 	ck_assert_int_eq(r.status, 1);
@@ -445,8 +446,9 @@ START_TEST(contracts_deliveries_reports)
 			   "B-02,G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,101,CN-M\n";
 	ck_assert(spit(P("g.csv"), gcsv, strlen(gcsv)));
 	ck_assert(spit(P("b.csv"), bcsv, strlen(bcsv)));
-	ck_assert(spit(P("bad.csv"), "contract,start,end,quantity,meter,reference\n"
-				     "G1,2026-03-05T16:00:00Z,2026-03-06T16:00:00Z,1.2345,M1,X\n", 102));
+	const char *badcsv = "contract,start,end,quantity,meter,reference\n"
+			     "G1,2026-03-05T16:00:00Z,2026-03-06T16:00:00Z,1.2345,M1,X\n";
+	ck_assert(spit(P("bad.csv"), badcsv, strlen(badcsv)));
 	r = cli((const char *[]){ "delivery", "import", "--key", P("gaz.key"), P("bad.csv"), NULL });
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_msg(strstr(r.err, "line 2, column quantity") != NULL, "%s", r.err);
