@@ -56,6 +56,44 @@ step "Key rotation: the old key stops, the new one signs"
 "$C" memo --key gazprom-2027.key "Gas day 2026-03-02: nominated 11,800 MWh" >/dev/null
 "$C" party show RU-GAZPROM
 
+step "A pipeline gas contract RU->CN: proposed by the seller, accepted by the buyer"
+GAS_CONTRACT=$(dirname "$0")/../docs/examples/gas-G1.json
+case "$GAS_CONTRACT" in /*) ;; *) GAS_CONTRACT="$OLDPWD/$GAS_CONTRACT" ;; esac
+sed -e 's/"RU-GAZ"/"RU-GAZPROM"/g' -e 's/"CN-BUY"/"CN-CNPC"/g' "$GAS_CONTRACT" > gas.json
+"$C" contract propose --key gazprom-2027.key --file gas.json >/dev/null
+"$C" contract accept G1 --key cnpc.key >/dev/null
+"$C" contract show G1
+
+step "March gas days metered on both sides of the border, imported from CSV"
+{
+	echo "contract,start,end,quantity,meter,reference"
+	for d in $(seq 1 31); do
+		s=$(date -u -d "2026-02-28 16:00 +0000 + $((d - 1)) days" +%Y-%m-%dT%H:%M:%SZ)
+		e=$(date -u -d "2026-02-28 16:00 +0000 + $d days" +%Y-%m-%dT%H:%M:%SZ)
+		echo "G1,$s,$e,100,M1,GAZ-2026-03-$d"
+	done
+} > gazprom-march.csv
+{
+	echo "contract,start,end,quantity,meter,reference"
+	for d in $(seq 1 31); do
+		s=$(date -u -d "2026-02-28 16:00 +0000 + $((d - 1)) days" +%Y-%m-%dT%H:%M:%SZ)
+		e=$(date -u -d "2026-02-28 16:00 +0000 + $d days" +%Y-%m-%dT%H:%M:%SZ)
+		q=100.4; [ "$d" = 10 ] && q=101
+		echo "G1,$s,$e,$q,CN-ERENHOT,CNPC-$d"
+	done
+} > cnpc-march.csv
+"$C" delivery import --key gazprom-2027.key gazprom-march.csv | tail -1
+"$C" delivery import --key cnpc.key cnpc-march.csv | tail -1
+"$C" delivery import --key gazprom-2027.key gazprom-march.csv | tail -1
+FIRST=$("$C" delivery list --contract G1 --format csv | awk -F, 'NR==2 {print $1}')
+"$C" delivery correct --key gazprom-2027.key --supersedes "$FIRST" --quantity 99.8 \
+	--reason "meter recalibrated" >/dev/null
+
+step "Meter vs meter for March: agree within 5 per mille, or disputed"
+"$C" report meters --contract G1 --period 2026-03 | sed -n '1,2p;10,12p;$p'
+step "Contract performance for March: band, billable, shortfall, excess"
+"$C" report performance --period 2026-03
+
 step "Operator remarks: one at a time, then a file in atomic batches"
 "$C" memo --key operator.key "Gas day 2026-03-01: Power of Siberia 2 nominations received"
 cat > remarks.txt <<'TXT'
