@@ -74,54 +74,10 @@ static void pack_terms(msgpack_packer *pk, const struct corridor_contract_terms 
 
 /* ---- decoding terms from a msgpack object (already canonical) ---- */
 
-static const msgpack_object *field(const msgpack_object *map, const char *key)
-{
-	size_t n = strlen(key);
-	if (map->type != MSGPACK_OBJECT_MAP)
-		return NULL;
-	for (uint32_t i = 0; i < map->via.map.size; i++) {
-		const msgpack_object *k = &map->via.map.ptr[i].key;
-		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-		    memcmp(k->via.str.ptr, key, n) == 0)
-			return &map->via.map.ptr[i].val;
-	}
-	return NULL;
-}
-
-static bool ostr(const msgpack_object *o, char *out, size_t cap)
-{
-	if (!o || o->type != MSGPACK_OBJECT_STR || o->via.str.size >= cap)
-		return false;
-	memcpy(out, o->via.str.ptr, o->via.str.size);
-	out[o->via.str.size] = '\0';
-	return true;
-}
-
-static bool ouint(const msgpack_object *o, uint64_t max, uint64_t *out)
-{
-	if (!o || o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max)
-		return false;
-	*out = o->via.u64;
-	return true;
-}
-
-static bool oint(const msgpack_object *o, int64_t *out)
-{
-	if (o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= (uint64_t)INT64_MAX) {
-		*out = (int64_t)o->via.u64;
-		return true;
-	}
-	if (o && o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-		*out = o->via.i64;
-		return true;
-	}
-	return false;
-}
-
 static bool odate(const msgpack_object *o, int32_t *day)
 {
 	char s[16];
-	return ostr(o, s, sizeof s) && corridor_date_parse(s, strlen(s), day) == 0;
+	return corridor_mpo_str(o, s, sizeof s) && corridor_date_parse(s, strlen(s), day) == 0;
 }
 
 static const char *const TERM_FIELDS[] = {
@@ -148,60 +104,60 @@ static int terms_from_object(const msgpack_object *o, struct corridor_contract_t
 		if (!known)
 			return CORRIDOR_E_MALFORMED;
 	}
-	if (!ostr(field(o, "id"), t->id, sizeof t->id) ||
-	    !ostr(field(o, "seller"), t->seller, sizeof t->seller) ||
-	    !ostr(field(o, "buyer"), t->buyer, sizeof t->buyer) ||
-	    !ostr(field(o, "commodity"), buf, sizeof buf) ||
-	    !ostr(field(o, "delivery_point"), t->delivery_point, sizeof t->delivery_point) ||
-	    !ostr(field(o, "unit"), t->unit, sizeof t->unit) ||
-	    !odate(field(o, "start"), &t->start_day) || !odate(field(o, "end"), &t->end_day) ||
-	    !ostr(field(o, "currency"), t->currency, sizeof t->currency) ||
-	    !ostr(field(o, "settlement_currency"), t->settlement_currency,
+	if (!corridor_mpo_str(corridor_mpo_field(o, "id"), t->id, sizeof t->id) ||
+	    !corridor_mpo_str(corridor_mpo_field(o, "seller"), t->seller, sizeof t->seller) ||
+	    !corridor_mpo_str(corridor_mpo_field(o, "buyer"), t->buyer, sizeof t->buyer) ||
+	    !corridor_mpo_str(corridor_mpo_field(o, "commodity"), buf, sizeof buf) ||
+	    !corridor_mpo_str(corridor_mpo_field(o, "delivery_point"), t->delivery_point, sizeof t->delivery_point) ||
+	    !corridor_mpo_str(corridor_mpo_field(o, "unit"), t->unit, sizeof t->unit) ||
+	    !odate(corridor_mpo_field(o, "start"), &t->start_day) || !odate(corridor_mpo_field(o, "end"), &t->end_day) ||
+	    !corridor_mpo_str(corridor_mpo_field(o, "currency"), t->currency, sizeof t->currency) ||
+	    !corridor_mpo_str(corridor_mpo_field(o, "settlement_currency"), t->settlement_currency,
 		  sizeof t->settlement_currency) ||
-	    !ouint(field(o, "payment_days"), UINT32_MAX, &u))
+	    !corridor_mpo_uint(corridor_mpo_field(o, "payment_days"), UINT32_MAX, &u))
 		return CORRIDOR_E_MALFORMED;
 	t->payment_days = (uint32_t)u;
 	t->commodity = 0;
 	for (unsigned c = 1; c <= 3; c++)
 		if (strcmp(buf, COMMODITIES[c]) == 0)
 			t->commodity = (enum corridor_commodity)c;
-	if (!ostr(field(o, "utc_offset"), buf, sizeof buf) ||
+	if (!corridor_mpo_str(corridor_mpo_field(o, "utc_offset"), buf, sizeof buf) ||
 	    corridor_offset_parse(buf, strlen(buf), &t->utc_offset_min) != 0 ||
-	    !ouint(field(o, "tolerance_permille"), UINT32_MAX, &u))
+	    !corridor_mpo_uint(corridor_mpo_field(o, "tolerance_permille"), UINT32_MAX, &u))
 		return CORRIDOR_E_MALFORMED;
 	t->tolerance_permille = (uint32_t)u;
-	if (!ostr(field(o, "metering_party"), t->metering_party, sizeof t->metering_party) ||
-	    !ostr(field(o, "billing_meter"), t->billing_meter, sizeof t->billing_meter))
+	if (!corridor_mpo_str(corridor_mpo_field(o, "metering_party"), t->metering_party, sizeof t->metering_party) ||
+	    !corridor_mpo_str(corridor_mpo_field(o, "billing_meter"), t->billing_meter, sizeof t->billing_meter))
 		return CORRIDOR_E_MALFORMED;
-	if (field(o, "carries") && !ostr(field(o, "carries"), t->carries, sizeof t->carries))
+	if (corridor_mpo_field(o, "carries") && !corridor_mpo_str(corridor_mpo_field(o, "carries"), t->carries, sizeof t->carries))
 		return CORRIDOR_E_MALFORMED;
-	if (field(o, "rate_source") &&
-	    !ostr(field(o, "rate_source"), t->rate_source, sizeof t->rate_source))
+	if (corridor_mpo_field(o, "rate_source") &&
+	    !corridor_mpo_str(corridor_mpo_field(o, "rate_source"), t->rate_source, sizeof t->rate_source))
 		return CORRIDOR_E_MALFORMED;
-	if ((t->has_min = field(o, "min_quantity") != NULL)) {
-		if (!oint(field(o, "min_quantity"), &t->min_milli) ||
-		    !ouint(field(o, "shortfall_share_bp"), UINT32_MAX, &u))
+	if ((t->has_min = corridor_mpo_field(o, "min_quantity") != NULL)) {
+		if (!corridor_mpo_int(corridor_mpo_field(o, "min_quantity"), &t->min_milli) ||
+		    !corridor_mpo_uint(corridor_mpo_field(o, "shortfall_share_bp"), UINT32_MAX, &u))
 			return CORRIDOR_E_MALFORMED;
 		t->shortfall_bp = (uint32_t)u;
-	} else if (field(o, "shortfall_share_bp")) {
+	} else if (corridor_mpo_field(o, "shortfall_share_bp")) {
 		return CORRIDOR_E_MALFORMED;
 	}
-	if ((t->has_max = field(o, "max_quantity") != NULL)) {
-		if (!oint(field(o, "max_quantity"), &t->max_milli) ||
-		    !ouint(field(o, "excess_premium_bp"), UINT32_MAX, &u))
+	if ((t->has_max = corridor_mpo_field(o, "max_quantity") != NULL)) {
+		if (!corridor_mpo_int(corridor_mpo_field(o, "max_quantity"), &t->max_milli) ||
+		    !corridor_mpo_uint(corridor_mpo_field(o, "excess_premium_bp"), UINT32_MAX, &u))
 			return CORRIDOR_E_MALFORMED;
 		t->excess_bp = (uint32_t)u;
-	} else if (field(o, "excess_premium_bp")) {
+	} else if (corridor_mpo_field(o, "excess_premium_bp")) {
 		return CORRIDOR_E_MALFORMED;
 	}
-	const msgpack_object *p = field(o, "prices");
+	const msgpack_object *p = corridor_mpo_field(o, "prices");
 	if (!p || p->type != MSGPACK_OBJECT_ARRAY || p->via.array.size > CORRIDOR_PRICE_STEPS_MAX)
 		return CORRIDOR_E_MALFORMED;
 	for (uint32_t i = 0; i < p->via.array.size; i++) {
 		const msgpack_object *step = &p->via.array.ptr[i];
 		if (step->type != MSGPACK_OBJECT_ARRAY || step->via.array.size != 2 ||
 		    !odate(&step->via.array.ptr[0], &t->prices[i].from_day) ||
-		    !oint(&step->via.array.ptr[1], &t->prices[i].price_micro))
+		    !corridor_mpo_int(&step->via.array.ptr[1], &t->prices[i].price_micro))
 			return CORRIDOR_E_MALFORMED;
 	}
 	t->price_count = p->via.array.size;
@@ -522,10 +478,10 @@ static int record_decode(const uint8_t *buf, size_t len, struct corridor_contrac
 	msgpack_unpacked_init(&u);
 	if (msgpack_unpack_next(&u, (const char *)buf, len, &off) != MSGPACK_UNPACK_SUCCESS)
 		goto out;
-	const msgpack_object *o = &u.data, *p = field(o, "pending"), *vs = field(o, "versions");
-	if (!ostr(field(o, "id"), c->id, sizeof c->id) || !ouint(field(o, "proposed_seq"), UINT64_MAX,
+	const msgpack_object *o = &u.data, *p = corridor_mpo_field(o, "pending"), *vs = corridor_mpo_field(o, "versions");
+	if (!corridor_mpo_str(corridor_mpo_field(o, "id"), c->id, sizeof c->id) || !corridor_mpo_uint(corridor_mpo_field(o, "proposed_seq"), UINT64_MAX,
 								  &c->proposed_seq) ||
-	    !ouint(field(o, "status"), 3, &v) || !p || p->type != MSGPACK_OBJECT_ARRAY ||
+	    !corridor_mpo_uint(corridor_mpo_field(o, "status"), 3, &v) || !p || p->type != MSGPACK_OBJECT_ARRAY ||
 	    p->via.array.size > CORRIDOR_CONTRACT_PENDING_MAX || !vs ||
 	    vs->type != MSGPACK_OBJECT_ARRAY || vs->via.array.size > CORRIDOR_CONTRACT_VERSIONS_MAX)
 		goto out;
@@ -533,11 +489,11 @@ static int record_decode(const uint8_t *buf, size_t len, struct corridor_contrac
 	for (uint32_t i = 0; i < p->via.array.size; i++) {
 		const msgpack_object *e = &p->via.array.ptr[i];
 		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 4 ||
-		    !ouint(&e->via.array.ptr[0], UINT64_MAX, &c->pending[i].seq) ||
-		    !ostr(&e->via.array.ptr[1], c->pending[i].kind, sizeof c->pending[i].kind) ||
-		    !ostr(&e->via.array.ptr[2], c->pending[i].proposer,
+		    !corridor_mpo_uint(&e->via.array.ptr[0], UINT64_MAX, &c->pending[i].seq) ||
+		    !corridor_mpo_str(&e->via.array.ptr[1], c->pending[i].kind, sizeof c->pending[i].kind) ||
+		    !corridor_mpo_str(&e->via.array.ptr[2], c->pending[i].proposer,
 			  sizeof c->pending[i].proposer) ||
-		    !oint(&e->via.array.ptr[3], &iv))
+		    !corridor_mpo_int(&e->via.array.ptr[3], &iv))
 			goto out;
 		c->pending[i].effective_day = (int32_t)iv;
 	}
@@ -545,8 +501,8 @@ static int record_decode(const uint8_t *buf, size_t len, struct corridor_contrac
 	for (uint32_t i = 0; i < vs->via.array.size; i++) {
 		const msgpack_object *e = &vs->via.array.ptr[i];
 		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 3 ||
-		    !ouint(&e->via.array.ptr[0], UINT64_MAX, &c->versions[i].accepted_seq) ||
-		    !oint(&e->via.array.ptr[1], &iv) ||
+		    !corridor_mpo_uint(&e->via.array.ptr[0], UINT64_MAX, &c->versions[i].accepted_seq) ||
+		    !corridor_mpo_int(&e->via.array.ptr[1], &iv) ||
 		    terms_from_object(&e->via.array.ptr[2], &c->versions[i].terms) != 0)
 			goto out;
 		c->versions[i].effective_day = (int32_t)iv;
@@ -681,7 +637,7 @@ static int terms_in_ledger(struct kind_state *st, const struct corridor_entry *e
 static int decode_terms_field(const struct cbody *b, const struct corridor_entry *e,
 			      struct corridor_contract_terms *t, struct corridor_diag *diag)
 {
-	const msgpack_object *to = field(b->o, "terms");
+	const msgpack_object *to = corridor_mpo_field(b->o, "terms");
 	struct corridor_diag d;
 	corridor_diag_init(&d);
 	if (!to || terms_from_object(to, t) != 0)
@@ -770,7 +726,7 @@ int corridor_contract_process(struct kind_state *st, const struct corridor_entry
 		goto out;
 	}
 	/* accept, amend, terminate name an existing contract */
-	if (!ostr(field(b.o, "contract"), id, sizeof id)) {
+	if (!corridor_mpo_str(corridor_mpo_field(b.o, "contract"), id, sizeof id)) {
 		err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: needs a contract id",
 					e->kind);
 		goto out;
@@ -784,7 +740,7 @@ int corridor_contract_process(struct kind_state *st, const struct corridor_entry
 	if (strcmp(e->kind, "contract.accept") == 0) {
 		static const char *const allowed[] = { "contract", "idempotency_key", "proposal", NULL };
 		uint64_t pseq;
-		if (!only_fields(b.o, allowed) || !ouint(field(b.o, "proposal"), UINT64_MAX, &pseq)) {
+		if (!only_fields(b.o, allowed) || !corridor_mpo_uint(corridor_mpo_field(b.o, "proposal"), UINT64_MAX, &pseq)) {
 			err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq,
 						"%s: needs contract and proposal", e->kind);
 			goto out;
@@ -871,7 +827,7 @@ int corridor_contract_process(struct kind_state *st, const struct corridor_entry
 	}
 	char eff[16];
 	int32_t effective;
-	if (!ostr(field(b.o, "effective"), eff, sizeof eff) ||
+	if (!corridor_mpo_str(corridor_mpo_field(b.o, "effective"), eff, sizeof eff) ||
 	    corridor_date_parse(eff, strlen(eff), &effective) != 0) {
 		err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: needs an effective date",
 					e->kind);

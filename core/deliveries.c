@@ -175,34 +175,10 @@ static bool field_is(const msgpack_object_kv *kv, const char *name)
 	       memcmp(kv->key.via.str.ptr, name, kv->key.via.str.size) == 0;
 }
 
-static const msgpack_object *get(const msgpack_object *m, const char *name)
-{
-	for (uint32_t i = 0; i < m->via.map.size; i++)
-		if (field_is(&m->via.map.ptr[i], name))
-			return &m->via.map.ptr[i].val;
-	return NULL;
-}
-
+/* A non-empty str. */
 static bool copy_str(const msgpack_object *o, char *out, size_t cap)
 {
-	if (!o || o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0 || o->via.str.size >= cap)
-		return false;
-	memcpy(out, o->via.str.ptr, o->via.str.size);
-	out[o->via.str.size] = '\0';
-	return true;
-}
-
-static bool get_int(const msgpack_object *o, int64_t *out)
-{
-	if (o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= (uint64_t)INT64_MAX) {
-		*out = (int64_t)o->via.u64;
-		return true;
-	}
-	if (o && o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-		*out = o->via.i64;
-		return true;
-	}
-	return false;
+	return corridor_mpo_str(o, out, cap) && out[0] != '\0';
 }
 
 static bool meter_ok(const char *m)
@@ -230,11 +206,11 @@ static int process_record(struct kind_state *st, const struct corridor_entry *e,
 		if (!ok)
 			return dbad(e, diag, CORRIDOR_E_VERIFY, "unknown field");
 	}
-	if (!copy_str(get(o, "contract"), d.contract, sizeof d.contract) ||
-	    !copy_str(get(o, "meter"), d.meter, sizeof d.meter) || !meter_ok(d.meter) ||
-	    !copy_str(get(o, "quality"), quality, sizeof quality) ||
-	    !get_int(get(o, "start"), &d.start_s) || !get_int(get(o, "end"), &d.end_s) ||
-	    !get_int(get(o, "quantity"), &d.quantity_milli))
+	if (!copy_str(corridor_mpo_field(o, "contract"), d.contract, sizeof d.contract) ||
+	    !copy_str(corridor_mpo_field(o, "meter"), d.meter, sizeof d.meter) || !meter_ok(d.meter) ||
+	    !copy_str(corridor_mpo_field(o, "quality"), quality, sizeof quality) ||
+	    !corridor_mpo_int(corridor_mpo_field(o, "start"), &d.start_s) || !corridor_mpo_int(corridor_mpo_field(o, "end"), &d.end_s) ||
+	    !corridor_mpo_int(corridor_mpo_field(o, "quantity"), &d.quantity_milli))
 		return dbad(e, diag, CORRIDOR_E_VERIFY,
 			    "needs contract, start, end, quantity, meter (no spaces) and quality");
 	if (strcmp(quality, "A") != 0 && strcmp(quality, "E") != 0)
@@ -303,8 +279,8 @@ static int process_correct(struct kind_state *st, const struct corridor_entry *e
 		if (!ok)
 			return dbad(e, diag, CORRIDOR_E_VERIFY, "unknown field");
 	}
-	const msgpack_object *reason = get(o, "reason");
-	if (!get_int(get(o, "quantity"), &q) || !get_int(get(o, "supersedes"), &target) ||
+	const msgpack_object *reason = corridor_mpo_field(o, "reason");
+	if (!corridor_mpo_int(corridor_mpo_field(o, "quantity"), &q) || !corridor_mpo_int(corridor_mpo_field(o, "supersedes"), &target) ||
 	    target < 0 || (reason && (reason->type != MSGPACK_OBJECT_STR ||
 				      reason->via.str.size > CORRIDOR_REASON_BYTES_MAX)))
 		return dbad(e, diag, CORRIDOR_E_VERIFY, "needs supersedes and quantity");
@@ -494,16 +470,9 @@ int corridor_delivery_list(struct corridor_ledger *l, const char *contract, int3
 	if (corridor_contract_record(&kv.base, contract, c) != 0) {
 		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND, "no contract %s", contract);
 	} else {
-		int32_t y;
-		unsigned m, dd;
 		dc.offset_min = c->version_count ? c->versions[0].terms.utc_offset_min : 0;
-		corridor_civil_from_days(first_day < 0 ? 0 : first_day, &y, &m, &dd);
-		dc.next_day = first_day + (int32_t)(m == 2 ? ((y % 4 == 0 && (y % 100 != 0 ||
-									      y % 400 == 0))
-								     ? 29
-								     : 28)
-							  : (m == 4 || m == 6 || m == 9 || m == 11) ? 30
-												    : 31);
+		dc.next_day = first_day < 0 ? 0
+					    : first_day + (int32_t)corridor_month_days(first_day);
 		err = kv.base.scan(&kv.base, STATE_DELIVERIES, NULL, 0, dlist_one, &dc);
 		if (err < 0)
 			err = corridor_diag_set(diag, err, "cannot read the deliveries");

@@ -147,6 +147,12 @@ struct corridor_mpbuf {
 int corridor_mpbuf_write(void *data, const char *bytes, size_t n);
 void corridor_mpbuf_init(struct corridor_mpbuf *w, msgpack_packer *pk, uint8_t *buf, size_t cap);
 void corridor_mp_pack_str(msgpack_packer *pk, const char *s, size_t n);
+/* Reading a decoded (canonical) msgpack object: a map's field by string key,
+ * a str into a buffer (false if absent, another type or too long), integers. */
+const msgpack_object *corridor_mpo_field(const msgpack_object *map, const char *key);
+bool corridor_mpo_str(const msgpack_object *o, char *out, size_t cap);
+bool corridor_mpo_uint(const msgpack_object *o, uint64_t max, uint64_t *out);
+bool corridor_mpo_int(const msgpack_object *o, int64_t *out);
 
 /* ---- entries (formats/entry.c) ---- */
 

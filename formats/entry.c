@@ -502,3 +502,49 @@ int corridor_msgpack_map_uint(const uint8_t *map, size_t len, const char *key, u
 		return CORRIDOR_E_NOTFOUND;
 	return corridor_mp_uint(v, vlen, out);
 }
+
+/* ---- reading decoded msgpack objects (canonical input) ---- */
+
+const msgpack_object *corridor_mpo_field(const msgpack_object *map, const char *key)
+{
+	size_t n = strlen(key);
+	if (!map || map->type != MSGPACK_OBJECT_MAP)
+		return NULL;
+	for (uint32_t i = 0; i < map->via.map.size; i++) {
+		const msgpack_object *k = &map->via.map.ptr[i].key;
+		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+		    memcmp(k->via.str.ptr, key, n) == 0)
+			return &map->via.map.ptr[i].val;
+	}
+	return NULL;
+}
+
+bool corridor_mpo_str(const msgpack_object *o, char *out, size_t cap)
+{
+	if (!o || o->type != MSGPACK_OBJECT_STR || o->via.str.size >= cap)
+		return false;
+	memcpy(out, o->via.str.ptr, o->via.str.size);
+	out[o->via.str.size] = '\0';
+	return true;
+}
+
+bool corridor_mpo_uint(const msgpack_object *o, uint64_t max, uint64_t *out)
+{
+	if (!o || o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max)
+		return false;
+	*out = o->via.u64;
+	return true;
+}
+
+bool corridor_mpo_int(const msgpack_object *o, int64_t *out)
+{
+	if (o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= (uint64_t)INT64_MAX) {
+		*out = (int64_t)o->via.u64;
+		return true;
+	}
+	if (o && o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+		*out = o->via.i64;
+		return true;
+	}
+	return false;
+}
