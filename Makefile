@@ -43,7 +43,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 HEADERS := $(wildcard include/corridor/*.h core/*.h formats/*.h cli/*.h tests/*.h)
 
-.PHONY: all deps test check-run demo bench install clean san-test
+.PHONY: all deps test check-run demo bench install clean san-test fuzz fuzz-smoke
 
 all: $(BUILD)/corridor $(BUILD)/libcorridor.a
 
@@ -91,6 +91,29 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bench $(BUILD)/corridor
 	$(BUILD)/bench $(BUILD)/corridor
 
+# libFuzzer targets (clang): every decoder of untrusted input. `make fuzz`
+# runs each for FUZZ_SECONDS (default 60); `make fuzz-smoke` for 10, in CI.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := csv entry note contract archive
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Iinclude $(PKG_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(HEADERS)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lpthread
+
+fuzz: deps $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus-$$t; cp -n tests/fuzz/seeds/$$t/* build-fuzz/corpus-$$t/ 2>/dev/null; \
+	  echo "fuzz $$t: $(FUZZ_SECONDS) s"; \
+	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+	    -artifact_prefix=build-fuzz/ build-fuzz/corpus-$$t > build-fuzz/$$t.log 2>&1; rc=$$?; \
+	  grep -E "^stat::number_of_executed_units|^stat::peak_rss|ERROR|SUMMARY|runtime error" build-fuzz/$$t.log; \
+	  [ $$rc -eq 0 ] || { echo "fuzz $$t: failed (artifact in build-fuzz/)"; exit 1; }; \
+	done
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+
 corridor.pc: corridor.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@MSGPACK@|$(MSGPACK_PC)|g' $< > $@
 
@@ -102,4 +125,4 @@ install: all corridor.pc
 	install -m 0644 corridor.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/corridor.pc
 
 clean:
-	rm -rf build build-san corridor.pc
+	rm -rf build build-san build-fuzz corridor.pc

@@ -69,8 +69,9 @@ static int key_cmp(const msgpack_object *a, const msgpack_object *b)
 {
 	if (a->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
 		return a->via.u64 < b->via.u64 ? -1 : a->via.u64 > b->via.u64;
-	size_t la = a->via.str.size, lb = b->via.str.size;
-	int c = memcmp(a->via.str.ptr, b->via.str.ptr, la < lb ? la : lb);
+	size_t la = a->via.str.size, lb = b->via.str.size, n = la < lb ? la : lb;
+	/* msgpack-c leaves ptr NULL for an empty string: compare no bytes then */
+	int c = n ? memcmp(a->via.str.ptr, b->via.str.ptr, n) : 0;
 	if (c != 0)
 		return c;
 	return la < lb ? -1 : la > lb;
@@ -523,7 +524,8 @@ bool corridor_mpo_str(const msgpack_object *o, char *out, size_t cap)
 {
 	if (!o || o->type != MSGPACK_OBJECT_STR || o->via.str.size >= cap)
 		return false;
-	memcpy(out, o->via.str.ptr, o->via.str.size);
+	if (o->via.str.size) /* an empty string's ptr may be NULL */
+		memcpy(out, o->via.str.ptr, o->via.str.size);
 	out[o->via.str.size] = '\0';
 	return true;
 }

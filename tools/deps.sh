@@ -3,6 +3,8 @@
 # Used by `make test`, `make demo` and .ci/run; safe to run again.
 set -eu
 PKGS="build-essential pkg-config liblmdb-dev libsodium-dev libmsgpack-dev libjansson-dev check"
+# `tools/deps.sh fuzz` also installs clang and its sanitizer runtimes (libFuzzer).
+[ "${1:-}" = "fuzz" ] && PKGS="$PKGS clang libclang-rt-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,0 +1,30 @@
+/* libFuzzer: archive verification from a file (header, bin framing, entries). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "corridor/corridor.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char path[64];
+	static struct corridor_vkey vk;
+	static int ready;
+	if (!ready) {
+		if (corridor_init() != 0)
+			abort();
+		snprintf(path, sizeof path, "/tmp/corridor-fuzz-archive-%d", (int)getpid());
+		vk.sigtype = CORRIDOR_SIGTYPE_ED25519;
+		snprintf(vk.name, sizeof vk.name, "corridor.example/fuzz");
+		ready = 1;
+	}
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		abort();
+	fwrite(data, 1, size, f);
+	fclose(f);
+	(void)!corridor_archive_verify(path, &vk, NULL, NULL, NULL);
+	return 0;
+}
