@@ -675,6 +675,182 @@ static int32_t first_unsettled_day(const struct corridor_contract *c)
 	return c->versions[0].terms.start_day - (int32_t)(d - 1);
 }
 
+/* The key of a stored proposal body: contract id || 0 || be64(seq). */
+static size_t proposal_key(const char *id, uint64_t seq, uint8_t key[CORRIDOR_PARTY_ID_BYTES_MAX + 10])
+{
+	size_t kl = strlen(id);
+	memcpy(key, id, kl);
+	key[kl] = 0;
+	corridor_be64_put(key + kl + 1, seq);
+	return kl + 9;
+}
+
+static void add_pending(struct corridor_contract *c, const struct corridor_entry *e, int32_t effective)
+{
+	struct corridor_contract_pending *np = &c->pending[c->pending_count++];
+	*np = (struct corridor_contract_pending){ .seq = e->seq, .effective_day = effective };
+	snprintf(np->kind, sizeof np->kind, "%.23s", e->kind);
+	snprintf(np->proposer, sizeof np->proposer, "%.32s", e->author);
+}
+
+/* Records the contract and keeps the proposal's body until it is accepted. */
+static int store_proposal(struct kind_state *st, const struct corridor_contract *c,
+			  const struct corridor_entry *e)
+{
+	uint8_t key[CORRIDOR_PARTY_ID_BYTES_MAX + 10];
+	int err = record_put(st->kv, c);
+	return err ? err
+		   : st->kv->put(st->kv, STATE_PROPOSALS, key, proposal_key(c->id, e->seq, key),
+				 e->body, e->body_len);
+}
+
+static int unknown_field(const struct corridor_entry *e, struct corridor_diag *diag)
+{
+	return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: unknown field", e->kind);
+}
+
+static int process_propose(struct kind_state *st, const struct corridor_entry *e,
+			   const struct cbody *b, struct corridor_contract *c,
+			   struct corridor_contract_terms *t, struct corridor_diag *diag)
+{
+	static const char *const allowed[] = { "idempotency_key", "terms", NULL };
+	int err;
+	if (!only_fields(b->o, allowed))
+		return unknown_field(e, diag);
+	if ((err = decode_terms_field(b, e, t, diag)) || (err = terms_in_ledger(st, e, t, diag)))
+		return err;
+	if (record_get(st->kv, t->id, c) == 0)
+		return refuse(e, diag, "contract %s exists already", t->id);
+	memset(c, 0, sizeof *c);
+	memcpy(c->id, t->id, sizeof c->id);
+	c->status = CORRIDOR_CONTRACT_PROPOSED;
+	c->proposed_seq = e->seq;
+	add_pending(c, e, t->start_day);
+	return store_proposal(st, c, e);
+}
+
+/* The other party accepts a pending proposal: a new version, or the end. */
+static int process_accept(struct kind_state *st, const struct corridor_entry *e,
+			  const struct cbody *b, struct corridor_contract *c,
+			  struct corridor_contract_terms *t, struct corridor_diag *diag)
+{
+	static const char *const allowed[] = { "contract", "idempotency_key", "proposal", NULL };
+	const struct corridor_contract_terms *cur =
+		c->version_count ? &c->versions[c->version_count - 1].terms : NULL;
+	uint64_t pseq;
+	int err;
+	if (!only_fields(b->o, allowed) ||
+	    !corridor_mpo_uint(corridor_mpo_field(b->o, "proposal"), UINT64_MAX, &pseq))
+		return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq,
+					 "%s: needs contract and proposal", e->kind);
+	size_t k = 0;
+	while (k < c->pending_count && c->pending[k].seq != pseq)
+		k++;
+	if (k == c->pending_count)
+		return refuse(e, diag, "contract %s has no pending proposal at seq %llu", c->id,
+			      (unsigned long long)pseq);
+	struct corridor_contract_pending pend = c->pending[k];
+	const struct corridor_contract_terms *ref = cur;
+	if (strcmp(pend.kind, "contract.terminate") != 0) {
+		/* the proposal's terms, kept since it was made */
+		uint8_t key[CORRIDOR_PARTY_ID_BYTES_MAX + 10];
+		const uint8_t *pb;
+		size_t pblen;
+		struct cbody pbd;
+		if (st->kv->get(st->kv, STATE_PROPOSALS, key, proposal_key(c->id, pseq, key), &pb,
+				&pblen) != 0)
+			return corridor_diag_seq(diag, CORRIDOR_E_STORAGE, e->seq,
+						 "proposal %llu of %s is not stored",
+						 (unsigned long long)pseq, c->id);
+		struct corridor_entry pe = { .seq = pseq, .body = pb, .body_len = pblen };
+		snprintf(pe.kind, sizeof pe.kind, "%s", pend.kind);
+		if ((err = cbody_open(&pbd, &pe, diag)) != 0)
+			return err;
+		err = decode_terms_field(&pbd, &pe, t, diag);
+		msgpack_unpacked_destroy(&pbd.u);
+		if (err)
+			return err;
+		ref = t;
+	}
+	CORRIDOR_ASSERT(ref != NULL); /* a termination needs an accepted version */
+	if (strcmp(e->author, ref->seller) != 0 && strcmp(e->author, ref->buyer) != 0)
+		return refuse(e, diag, "only the parties of contract %s may accept", c->id);
+	if (strcmp(e->author, pend.proposer) == 0)
+		return refuse(e, diag, "%s proposed it: the other party accepts", e->author);
+	if (c->version_count >= CORRIDOR_CONTRACT_VERSIONS_MAX)
+		return refuse(e, diag, "contract %s has %u versions, the most one contract has", c->id,
+			      CORRIDOR_CONTRACT_VERSIONS_MAX);
+	struct corridor_contract_version *nv = &c->versions[c->version_count];
+	nv->accepted_seq = e->seq;
+	nv->effective_day = pend.effective_day;
+	nv->terms = *ref;
+	if (strcmp(pend.kind, "contract.terminate") == 0) {
+		nv->terms.end_day = pend.effective_day;
+		c->status = CORRIDOR_CONTRACT_TERMINATED;
+	} else if (c->status == CORRIDOR_CONTRACT_PROPOSED) {
+		c->status = CORRIDOR_CONTRACT_ACTIVE;
+	}
+	c->version_count++;
+	/* The other pending proposals lapse: they were made against the terms
+	 * this acceptance just replaced. */
+	c->pending_count = 0;
+	return record_put(st->kv, c);
+}
+
+/* An amendment or a termination, proposed by a party of an active contract. */
+static int process_change(struct kind_state *st, const struct corridor_entry *e,
+			  const struct cbody *b, struct corridor_contract *c,
+			  struct corridor_contract_terms *t, struct corridor_diag *diag)
+{
+	static const char *const amend_fields[] = { "contract", "effective", "idempotency_key",
+						    "terms", NULL };
+	static const char *const end_fields[] = { "contract", "effective", "idempotency_key", NULL };
+	bool amend = strcmp(e->kind, "contract.amend") == 0;
+	const struct corridor_contract_terms *cur = &c->versions[c->version_count - 1].terms;
+	char eff[16];
+	int32_t effective;
+	int err;
+	if (c->status != CORRIDOR_CONTRACT_ACTIVE)
+		return refuse(e, diag, "contract %s is not active (accepted and not terminated)", c->id);
+	if (strcmp(e->author, cur->seller) != 0 && strcmp(e->author, cur->buyer) != 0)
+		return refuse(e, diag, "only the seller or the buyer of %s may %s it", c->id,
+			      e->kind + strlen("contract."));
+	if (!only_fields(b->o, amend ? amend_fields : end_fields))
+		return unknown_field(e, diag);
+	if (!corridor_mpo_str(corridor_mpo_field(b->o, "effective"), eff, sizeof eff) ||
+	    corridor_date_parse(eff, strlen(eff), &effective) != 0)
+		return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq,
+					 "%s: needs an effective date", e->kind);
+	int32_t floor_day = first_unsettled_day(c);
+	if (c->versions[c->version_count - 1].effective_day > floor_day)
+		floor_day = c->versions[c->version_count - 1].effective_day;
+	if (effective < floor_day || effective >= cur->end_day)
+		return refuse(e, diag, "effective %s is outside the contract's open part of the term",
+			      eff);
+	if (amend) {
+		if ((err = decode_terms_field(b, e, t, diag)) != 0)
+			return err;
+		if (!same_identity(t, cur))
+			return refuse(e, diag, "an amendment keeps the id, parties, commodity and "
+					       "carried contract");
+		if ((err = terms_in_ledger(st, e, t, diag)) != 0)
+			return err;
+		if (!price_only(t, cur) && !corridor_month_start(effective))
+			return refuse(e, diag, "terms other than prices change from the first day of "
+					       "a period only, not %s",
+				      eff);
+	} else if (!corridor_month_start(effective) || effective <= cur->start_day) {
+		return refuse(e, diag, "a termination takes effect on the first day of a later "
+				       "period, not %s",
+			      eff);
+	}
+	if (c->pending_count >= CORRIDOR_CONTRACT_PENDING_MAX)
+		return refuse(e, diag, "contract %s has %u pending proposals already", c->id,
+			      CORRIDOR_CONTRACT_PENDING_MAX);
+	add_pending(c, e, effective);
+	return store_proposal(st, c, e);
+}
+
 int corridor_contract_process(struct kind_state *st, const struct corridor_entry *e,
 			      struct corridor_diag *diag)
 {
@@ -687,215 +863,20 @@ int corridor_contract_process(struct kind_state *st, const struct corridor_entry
 	struct corridor_contract_terms *t = calloc(1, sizeof *t);
 	if (!c || !t) {
 		err = CORRIDOR_E_NOMEM;
-		goto out;
-	}
-	if (strcmp(e->kind, "contract.propose") == 0) {
-		static const char *const allowed[] = { "idempotency_key", "terms", NULL };
-		if (!only_fields(b.o, allowed)) {
-			err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: unknown field",
-						e->kind);
-			goto out;
-		}
-		if ((err = decode_terms_field(&b, e, t, diag)) || (err = terms_in_ledger(st, e, t, diag)))
-			goto out;
-		if (record_get(st->kv, t->id, c) == 0) {
-			err = refuse(e, diag, "contract %s exists already", t->id);
-			goto out;
-		}
-		memset(c, 0, sizeof *c);
-		memcpy(c->id, t->id, sizeof c->id);
-		c->status = CORRIDOR_CONTRACT_PROPOSED;
-		c->proposed_seq = e->seq;
-		c->pending_count = 1;
-		c->pending[0] = (struct corridor_contract_pending){ .seq = e->seq,
-								    .effective_day = t->start_day };
-		snprintf(c->pending[0].kind, sizeof c->pending[0].kind, "%.23s", e->kind);
-		snprintf(c->pending[0].proposer, sizeof c->pending[0].proposer, "%.32s", e->author);
-		/* the proposed terms wait as version 0 with accepted_seq 0 */
-		c->version_count = 0;
-		err = record_put(st->kv, c);
-		if (!err) {
-			/* keep the proposed terms beside the record until accepted */
-			uint8_t key[CORRIDOR_PARTY_ID_BYTES_MAX + 10];
-			size_t kl = strlen(t->id);
-			memcpy(key, t->id, kl);
-			key[kl] = 0;
-			corridor_be64_put(key + kl + 1, e->seq);
-			err = st->kv->put(st->kv, STATE_PROPOSALS, key, kl + 9, e->body, e->body_len);
-		}
-		goto out;
-	}
-	/* accept, amend, terminate name an existing contract */
-	if (!corridor_mpo_str(corridor_mpo_field(b.o, "contract"), id, sizeof id)) {
+	} else if (strcmp(e->kind, "contract.propose") == 0) {
+		err = process_propose(st, e, &b, c, t, diag);
+	} else if (!corridor_mpo_str(corridor_mpo_field(b.o, "contract"), id, sizeof id)) {
 		err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: needs a contract id",
 					e->kind);
-		goto out;
-	}
-	if (record_get(st->kv, id, c) != 0) {
+	} else if (record_get(st->kv, id, c) != 0) {
 		err = refuse(e, diag, "there is no contract %s", id);
-		goto out;
-	}
-	const struct corridor_contract_terms *cur =
-		c->version_count ? &c->versions[c->version_count - 1].terms : NULL;
-	if (strcmp(e->kind, "contract.accept") == 0) {
-		static const char *const allowed[] = { "contract", "idempotency_key", "proposal", NULL };
-		uint64_t pseq;
-		if (!only_fields(b.o, allowed) || !corridor_mpo_uint(corridor_mpo_field(b.o, "proposal"), UINT64_MAX, &pseq)) {
-			err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq,
-						"%s: needs contract and proposal", e->kind);
-			goto out;
-		}
-		size_t k = 0;
-		while (k < c->pending_count && c->pending[k].seq != pseq)
-			k++;
-		if (k == c->pending_count) {
-			err = refuse(e, diag, "contract %s has no pending proposal at seq %llu", id,
-				     (unsigned long long)pseq);
-			goto out;
-		}
-		struct corridor_contract_pending pend = c->pending[k];
-		/* the proposal's terms (propose, amend) */
-		uint8_t key[CORRIDOR_PARTY_ID_BYTES_MAX + 10];
-		size_t kl = strlen(id);
-		memcpy(key, id, kl);
-		key[kl] = 0;
-		corridor_be64_put(key + kl + 1, pseq);
-		const uint8_t *pb;
-		size_t pblen;
-		if ((err = st->kv->get(st->kv, STATE_PROPOSALS, key, kl + 9, &pb, &pblen)) != 0) {
-			err = corridor_diag_seq(diag, CORRIDOR_E_STORAGE, e->seq,
-						"proposal %llu of %s is not stored",
-						(unsigned long long)pseq, id);
-			goto out;
-		}
-		struct corridor_entry pe = { .seq = pseq, .body = pb, .body_len = pblen };
-		snprintf(pe.kind, sizeof pe.kind, "%s", pend.kind);
-		struct corridor_contract_terms ref = cur ? *cur : (struct corridor_contract_terms){ 0 };
-		if (strcmp(pend.kind, "contract.terminate") != 0) {
-			struct cbody pbd;
-			if ((err = cbody_open(&pbd, &pe, diag)) != 0)
-				goto out;
-			err = decode_terms_field(&pbd, &pe, t, diag);
-			msgpack_unpacked_destroy(&pbd.u);
-			if (err)
-				goto out;
-			ref = *t;
-		}
-		/* the other party accepts */
-		if (strcmp(e->author, ref.seller) != 0 && strcmp(e->author, ref.buyer) != 0) {
-			err = refuse(e, diag, "only the parties of contract %s may accept", id);
-			goto out;
-		}
-		if (strcmp(e->author, pend.proposer) == 0) {
-			err = refuse(e, diag, "%s proposed it: the other party accepts", e->author);
-			goto out;
-		}
-		if (c->version_count >= CORRIDOR_CONTRACT_VERSIONS_MAX) {
-			err = refuse(e, diag, "contract %s has %u versions, the most one contract has",
-				     id, CORRIDOR_CONTRACT_VERSIONS_MAX);
-			goto out;
-		}
-		struct corridor_contract_version *nv = &c->versions[c->version_count];
-		nv->accepted_seq = e->seq;
-		nv->effective_day = pend.effective_day;
-		if (strcmp(pend.kind, "contract.terminate") == 0) {
-			nv->terms = *cur;
-			nv->terms.end_day = pend.effective_day;
-			c->status = CORRIDOR_CONTRACT_TERMINATED;
-		} else {
-			nv->terms = *t;
-			if (c->status == CORRIDOR_CONTRACT_PROPOSED)
-				c->status = CORRIDOR_CONTRACT_ACTIVE;
-		}
-		c->version_count++;
-		/* The accepted proposal, and every other still pending, is done with:
-		 * a proposal is accepted against the terms it was made on, so the
-		 * others would have to be made again on the new version. */
-		c->pending_count = 0;
-		err = record_put(st->kv, c);
-		goto out;
-	}
-	/* amend and terminate: proposed by a party of an active contract */
-	if (c->status != CORRIDOR_CONTRACT_ACTIVE || !cur) {
-		err = refuse(e, diag, "contract %s is not active (accepted and not terminated)", id);
-		goto out;
-	}
-	if (strcmp(e->author, cur->seller) != 0 && strcmp(e->author, cur->buyer) != 0) {
-		err = refuse(e, diag, "only the seller or the buyer of %s may %s it", id,
-			     e->kind + strlen("contract."));
-		goto out;
-	}
-	char eff[16];
-	int32_t effective;
-	if (!corridor_mpo_str(corridor_mpo_field(b.o, "effective"), eff, sizeof eff) ||
-	    corridor_date_parse(eff, strlen(eff), &effective) != 0) {
-		err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: needs an effective date",
-					e->kind);
-		goto out;
-	}
-	int32_t floor_day = first_unsettled_day(c);
-	if (c->versions[c->version_count - 1].effective_day > floor_day)
-		floor_day = c->versions[c->version_count - 1].effective_day;
-	if (effective < floor_day || effective >= cur->end_day) {
-		err = refuse(e, diag, "effective %s is outside the contract's open part of the term",
-			     eff);
-		goto out;
-	}
-	if (strcmp(e->kind, "contract.amend") == 0) {
-		static const char *const allowed[] = { "contract", "effective", "idempotency_key",
-						       "terms", NULL };
-		if (!only_fields(b.o, allowed)) {
-			err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: unknown field",
-						e->kind);
-			goto out;
-		}
-		if ((err = decode_terms_field(&b, e, t, diag)) != 0)
-			goto out;
-		if (!same_identity(t, cur)) {
-			err = refuse(e, diag, "an amendment keeps the id, parties, commodity and carried "
-					      "contract");
-			goto out;
-		}
-		if ((err = terms_in_ledger(st, e, t, diag)) != 0)
-			goto out;
-		if (!price_only(t, cur) && !corridor_month_start(effective)) {
-			err = refuse(e, diag, "terms other than prices change from the first day of a "
-					      "period only, not %s",
-				     eff);
-			goto out;
-		}
+	} else if (strcmp(e->kind, "contract.accept") == 0) {
+		err = process_accept(st, e, &b, c, t, diag);
+	} else if (c->version_count == 0) {
+		err = refuse(e, diag, "contract %s is not accepted yet", id);
 	} else {
-		static const char *const allowed[] = { "contract", "effective", "idempotency_key", NULL };
-		if (!only_fields(b.o, allowed)) {
-			err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: unknown field",
-						e->kind);
-			goto out;
-		}
-		if (!corridor_month_start(effective) || effective <= cur->start_day) {
-			err = refuse(e, diag, "a termination takes effect on the first day of a later "
-					      "period, not %s",
-				     eff);
-			goto out;
-		}
+		err = process_change(st, e, &b, c, t, diag);
 	}
-	if (c->pending_count >= CORRIDOR_CONTRACT_PENDING_MAX) {
-		err = refuse(e, diag, "contract %s has %u pending proposals already", id,
-			     CORRIDOR_CONTRACT_PENDING_MAX);
-		goto out;
-	}
-	struct corridor_contract_pending *np = &c->pending[c->pending_count++];
-	*np = (struct corridor_contract_pending){ .seq = e->seq, .effective_day = effective };
-	snprintf(np->kind, sizeof np->kind, "%.23s", e->kind);
-	snprintf(np->proposer, sizeof np->proposer, "%.32s", e->author);
-	if ((err = record_put(st->kv, c)) == 0) {
-		uint8_t key[CORRIDOR_PARTY_ID_BYTES_MAX + 10];
-		size_t kl = strlen(id);
-		memcpy(key, id, kl);
-		key[kl] = 0;
-		corridor_be64_put(key + kl + 1, e->seq);
-		err = st->kv->put(st->kv, STATE_PROPOSALS, key, kl + 9, e->body, e->body_len);
-	}
-out:
 	msgpack_unpacked_destroy(&b.u);
 	free(c);
 	free(t);
