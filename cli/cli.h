@@ -83,6 +83,7 @@ int cmd_attest(int argc, char **argv);
 int cmd_contract(int argc, char **argv);
 int cmd_delivery(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_memo(int argc, char **argv);
 int cmd_log(int argc, char **argv);

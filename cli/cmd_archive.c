@@ -68,3 +68,30 @@ int cmd_import(int argc, char **argv)
 	printf("replica %s holds %llu entries\n", dir, (unsigned long long)size);
 	return EXIT_OK;
 }
+
+int cmd_backup(int argc, char **argv)
+{
+	const char *out = NULL, *ledger = NULL;
+	const struct cli_opt opts[] = {
+		{ "out", &out, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+	};
+	const char *pos[1];
+	size_t np;
+	if (!cli_parse(argc, argv, opts, 2, pos, 0, 0, &np, "corridor backup --out DIR"))
+		return EXIT_USAGE;
+	if (!out)
+		return cli_usage("--out DIR is required; usage: corridor backup --out DIR");
+	struct corridor_ledger *l;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int rc = cli_open(ledger, &l);
+	if (rc)
+		return rc;
+	int err = corridor_ledger_backup(l, out, &d);
+	corridor_ledger_close(l);
+	if (err)
+		return cli_fail(err, &d);
+	printf("backup written to %s\n", out);
+	return EXIT_OK;
+}

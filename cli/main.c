@@ -47,6 +47,7 @@ static const char USAGE[] =
 	"archives\n"
 	"  export --format archive --out FILE [--from SEQ]\n"
 	"  import --archive FILE [--vkey VKEY]\n"
+	"  backup --out DIR                                  a consistent, compacted copy\n"
 	"\n"
 	"Every write takes --idempotency-key K (a retry with the same key and body changes nothing).\n"
 	"Every command takes --ledger DIR (else $CORRIDOR_LEDGER, else ./corridor-ledger).\n"
@@ -64,7 +65,7 @@ static const struct command COMMANDS[] = {
 	{ "prove", cmd_prove },		{ "audit", cmd_audit },	  { "verify", cmd_verify },
 	{ "export", cmd_export },	{ "import", cmd_import },	  { "party", cmd_party },
 	{ "attest", cmd_attest },	{ "contract", cmd_contract },	  { "delivery", cmd_delivery },
-	{ "report", cmd_report },
+	{ "report", cmd_report },	{ "backup", cmd_backup },
 };
 
 int main(int argc, char **argv)

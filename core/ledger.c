@@ -560,3 +560,25 @@ int corridor_ledger_scan(struct corridor_ledger *l, uint64_t from, uint64_t limi
 	mdb_txn_abort(txn);
 	return err;
 }
+
+int corridor_ledger_backup(struct corridor_ledger *l, const char *dir, struct corridor_diag *diag)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int n = snprintf(path, sizeof path, "%s/data.mdb", dir);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "backup path too long");
+	if (stat(path, &st) == 0)
+		return corridor_diag_set(diag, CORRIDOR_E_EXISTS,
+					 "%s already holds a ledger: a backup goes into a new directory",
+					 dir);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return corridor_diag_set(diag, CORRIDOR_E_IO, "cannot create %s: %s", dir,
+					 strerror(errno));
+	int rc = mdb_env_copy2(l->env, dir, MDB_CP_COMPACT);
+	if (rc) {
+		unlink(path); /* no half-written copy left behind */
+		return corridor_lmdb_err(l, rc, "cannot write the backup", diag);
+	}
+	return CORRIDOR_OK;
+}

@@ -1024,6 +1024,15 @@ CORRIDOR_MUST_CHECK int corridor_ledger_verify(struct corridor_ledger *ledger,
 					       corridor_progress_fn progress, void *ctx,
 					       struct corridor_diag *diag);
 
+/** Writes a consistent, compacted copy of the ledger into the new directory
+ *  `dir` (LMDB's environment copy with MDB_CP_COMPACT, taken from one read
+ *  transaction, so writers keep working meanwhile). Restoring is copying the
+ *  directory back (README "Backup and restore").
+ *  Errors: CORRIDOR_E_EXISTS (dir holds a ledger), CORRIDOR_E_IO,
+ *  CORRIDOR_E_FULL, CORRIDOR_E_STORAGE. */
+CORRIDOR_MUST_CHECK int corridor_ledger_backup(struct corridor_ledger *ledger, const char *dir,
+					       struct corridor_diag *diag);
+
 /* ------------------------------------------------------------------ */
 /* Archives                                                            */
 /* ------------------------------------------------------------------ */
