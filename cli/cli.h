@@ -44,6 +44,8 @@ int cli_exit_code(int err);
 const char *cli_ledger_dir(const char *opt);
 /* Opens the ledger, printing the error. Returns 0 or an exit code. */
 int cli_open(const char *opt_dir, struct corridor_ledger **out);
+/* The same, read-only: for commands that only read (verify, log, reports...). */
+int cli_open_ro(const char *opt_dir, struct corridor_ledger **out);
 
 /* Reads a passphrase: --passphrase-file, else $CORRIDOR_PASSPHRASE, else a
  * no-echo prompt on the terminal (asked twice if confirm). The buffer is

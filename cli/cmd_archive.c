@@ -26,7 +26,7 @@ int cmd_export(int argc, char **argv)
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int rc = cli_open(ledger, &l);
+	int rc = cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
 	int err = corridor_archive_export(l, from, out, &d);
@@ -85,7 +85,7 @@ int cmd_backup(int argc, char **argv)
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int rc = cli_open(ledger, &l);
+	int rc = cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
 	int err = corridor_ledger_backup(l, out, &d);

@@ -240,7 +240,7 @@ static int contract_show(int argc, char **argv, bool list)
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int rc = cli_open(ledger, &l);
+	int rc = cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
 	int err;

@@ -225,7 +225,7 @@ static int delivery_list(int argc, char **argv)
 	struct corridor_ledger *l;
 	struct corridor_diag dg;
 	corridor_diag_init(&dg);
-	int rc = cli_open(ledger, &l);
+	int rc = cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
 	if (c.format == 1)

@@ -313,7 +313,7 @@ int cmd_log(int argc, char **argv)
 	else if (format && strcmp(format, "table") != 0)
 		return cli_usage("--format must be table or json");
 	struct corridor_ledger *l;
-	int rc = cli_open(ledger, &l);
+	int rc = cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
 	if (!c.json)
@@ -338,7 +338,7 @@ int cmd_entry(int argc, char **argv)
 	if (!cli_u64(pos[0], &seq))
 		return cli_usage("SEQ must be a number");
 	struct corridor_ledger *l;
-	int rc = cli_open(ledger, &l);
+	int rc = cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
 	uint8_t *bytes;

@@ -147,7 +147,7 @@ static int party_list(int argc, char **argv)
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int rc = cli_open(ledger, &l);
+	int rc = cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
 	if (!json)
@@ -173,7 +173,7 @@ static int party_show(int argc, char **argv)
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int rc = cli_open(ledger, &l);
+	int rc = cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
 	struct corridor_party *p = malloc(sizeof *p);

@@ -152,7 +152,7 @@ int cmd_report(int argc, char **argv)
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int rc = cli_open(ledger, &l);
+	int rc = cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
 	int err;

@@ -34,7 +34,7 @@ int cmd_checkpoint(int argc, char **argv)
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int rc = cli_open(ledger, &l);
+	int rc = (sign || cosign) ? cli_open(ledger, &l) : cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
 	int err;
@@ -81,7 +81,7 @@ int cmd_prove(int argc, char **argv)
 		struct corridor_ledger *l;
 		struct corridor_diag d;
 		corridor_diag_init(&d);
-		int rc = cli_open(ledger, &l);
+		int rc = cli_open_ro(ledger, &l);
 		if (rc)
 			return rc;
 		int err = corridor_prove_operator_keys(l, size, stdout, &d);
@@ -101,7 +101,7 @@ int cmd_prove(int argc, char **argv)
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int rc = cli_open(ledger, &l);
+	int rc = cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
 	int err;
@@ -530,7 +530,7 @@ int cmd_verify(int argc, char **argv)
 		return EXIT_OK;
 	}
 	struct corridor_ledger *l;
-	int rc = cli_open(ledger, &l);
+	int rc = cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
 	err = corridor_ledger_verify(l, cli_progress, (void *)"verify", &d);

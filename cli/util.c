@@ -131,6 +131,14 @@ int cli_open(const char *opt_dir, struct corridor_ledger **out)
 	return err ? cli_fail(err, &d) : EXIT_OK;
 }
 
+int cli_open_ro(const char *opt_dir, struct corridor_ledger **out)
+{
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int err = corridor_ledger_open(cli_ledger_dir(opt_dir), CORRIDOR_OPEN_READONLY, out, &d);
+	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
 static char *secure_buf(void)
 {
 	char *p = sodium_malloc(CORRIDOR_PASSPHRASE_BYTES_MAX + 2);

@@ -519,7 +519,7 @@ int corridor_archive_import(const char *dir, const char *path, const struct corr
 						dir, (unsigned long long)a.first);
 			goto out_close;
 		}
-		if ((err = corridor_replica_create(dir, a.origin, &l, diag)) != 0)
+		if ((err = corridor_replica_create(dir, &l, diag)) != 0)
 			goto out_close;
 		c.fresh = true;
 	} else if (err) {

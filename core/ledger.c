@@ -108,6 +108,9 @@ int corridor_ledger_write(struct corridor_ledger *l, corridor_write_fn fn, void 
 			  struct corridor_diag *diag)
 {
 	int err = CORRIDOR_E_FULL;
+	if (l->readonly)
+		return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+					 "the ledger was opened read-only: it takes no writes");
 	for (unsigned attempt = 0; attempt < WRITE_RETRIES_MAX; attempt++) {
 		MDB_txn *txn;
 		l->map_full = false;
@@ -225,7 +228,8 @@ int corridor_node_put(void *ctx, unsigned level, uint64_t index,
 
 /* ---- open / create ---- */
 
-static int env_open(const char *dir, struct corridor_ledger **out, struct corridor_diag *diag)
+static int env_open(const char *dir, bool readonly, struct corridor_ledger **out,
+		    struct corridor_diag *diag)
 {
 	struct corridor_ledger *l = calloc(1, sizeof *l);
 	if (!l)
@@ -245,7 +249,7 @@ static int env_open(const char *dir, struct corridor_ledger **out, struct corrid
 	    v <= MAP_BYTES_MAX)
 		map_bytes = (size_t)v;
 	mdb_env_set_mapsize(l->env, map_bytes);
-	rc = mdb_env_open(l->env, dir, MDB_NOTLS, 0600);
+	rc = mdb_env_open(l->env, dir, MDB_NOTLS | (readonly ? MDB_RDONLY : 0u), 0600);
 	if (rc) {
 		int err = corridor_lmdb_err(NULL, rc, "cannot open the ledger", diag);
 		if (diag)
@@ -257,14 +261,16 @@ static int env_open(const char *dir, struct corridor_ledger **out, struct corrid
 	}
 	int dead = 0;
 	mdb_reader_check(l->env, &dead);
+	l->readonly = readonly;
 	MDB_txn *txn;
-	int err = corridor_txn_begin(l, 0, &txn, diag);
+	unsigned dbi_flags = readonly ? 0u : MDB_CREATE;
+	int err = corridor_txn_begin(l, readonly ? MDB_RDONLY : 0u, &txn, diag);
 	if (err)
 		goto out_close;
 	const char *names[5] = { "meta", "entries", "nodes", "checkpoints", "cosigned" };
 	MDB_dbi *dbis[5] = { &l->meta, &l->entries, &l->nodes, &l->checkpoints, &l->cosigned };
 	for (unsigned t = 0; t < STATE_TABLES; t++) {
-		rc = mdb_dbi_open(txn, corridor_state_table_names[t], MDB_CREATE, &l->state[t]);
+		rc = mdb_dbi_open(txn, corridor_state_table_names[t], dbi_flags, &l->state[t]);
 		if (rc) {
 			mdb_txn_abort(txn);
 			err = corridor_lmdb_err(l, rc, "cannot open a table", diag);
@@ -272,7 +278,7 @@ static int env_open(const char *dir, struct corridor_ledger **out, struct corrid
 		}
 	}
 	for (int i = 0; i < 5; i++) {
-		rc = mdb_dbi_open(txn, names[i], MDB_CREATE, dbis[i]);
+		rc = mdb_dbi_open(txn, names[i], dbi_flags, dbis[i]);
 		if (rc) {
 			mdb_txn_abort(txn);
 			err = corridor_lmdb_err(l, rc, "cannot open a table", diag);
@@ -329,7 +335,6 @@ int corridor_ledger_open(const char *dir, unsigned flags, struct corridor_ledger
 {
 	char path[PATH_MAX];
 	struct stat st;
-	(void)flags;
 	int n = snprintf(path, sizeof path, "%s/data.mdb", dir);
 	if (n < 0 || (size_t)n >= sizeof path)
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "ledger path too long");
@@ -337,7 +342,7 @@ int corridor_ledger_open(const char *dir, unsigned flags, struct corridor_ledger
 		return corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
 					 "no ledger in %s (create one with 'corridor init')", dir);
 	struct corridor_ledger *l;
-	int err = env_open(dir, &l, diag);
+	int err = env_open(dir, (flags & CORRIDOR_OPEN_READONLY) != 0, &l, diag);
 	if (err)
 		return err;
 	err = load_meta(l, diag);
@@ -379,7 +384,7 @@ static int create_env(const char *dir, struct corridor_ledger **out, struct corr
 		return corridor_diag_set(diag, CORRIDOR_E_IO, "cannot create %s: %s", dir,
 					 strerror(errno));
 	struct corridor_ledger *l;
-	int err = env_open(dir, &l, diag);
+	int err = env_open(dir, false, &l, diag);
 	if (err)
 		return err;
 	err = load_meta(l, NULL);
@@ -395,7 +400,6 @@ static int create_env(const char *dir, struct corridor_ledger **out, struct corr
 
 struct init_ctx {
 	const struct corridor_signer *op;
-	bool replica;
 };
 
 static int init_meta_txn(struct corridor_ledger *l, MDB_txn *txn, const char *origin,
@@ -438,7 +442,7 @@ int corridor_ledger_create(const char *dir, const struct corridor_signer *operat
 	int err = create_env(dir, &l, diag);
 	if (err)
 		return err;
-	struct init_ctx c = { .op = operator_key, .replica = false };
+	struct init_ctx c = { .op = operator_key };
 	err = corridor_ledger_write(l, init_txn, &c, diag);
 	if (err) {
 		corridor_ledger_close(l);
@@ -462,10 +466,8 @@ void corridor_env_discard(const char *dir)
 	rmdir(dir); /* only if it is now empty */
 }
 
-int corridor_replica_create(const char *dir, const char *origin, struct corridor_ledger **out,
-			    struct corridor_diag *diag)
+int corridor_replica_create(const char *dir, struct corridor_ledger **out, struct corridor_diag *diag)
 {
-	(void)origin;
 	return create_env(dir, out, diag);
 }
 

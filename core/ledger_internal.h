@@ -36,6 +36,7 @@ struct corridor_ledger {
 	MDB_dbi state[STATE_TABLES];
 	char origin[CORRIDOR_NAME_BYTES_MAX + 1];
 	bool replica;
+	bool readonly; /* opened with CORRIDOR_OPEN_READONLY: writes are refused */
 	bool map_full; /* set by lmdb_err when a write ran out of map */
 };
 
@@ -90,8 +91,7 @@ int corridor_checkpoint_sign_txn(struct corridor_ledger *l, MDB_txn *txn,
 				 const struct corridor_signer *signer, struct corridor_diag *diag);
 
 /* Replica creation (archive imports). */
-int corridor_replica_create(const char *dir, const char *origin, struct corridor_ledger **out,
-			    struct corridor_diag *diag);
+int corridor_replica_create(const char *dir, struct corridor_ledger **out, struct corridor_diag *diag);
 int corridor_replica_init_txn(struct corridor_ledger *l, MDB_txn *txn, const char *origin,
 			      struct corridor_diag *diag);
 /* Removes an uninitialised environment a failed create left behind. */

@@ -246,7 +246,7 @@ static int party_decode(struct corridor_kv *kv, const uint8_t *v, size_t vlen,
 			struct corridor_party *out)
 {
 	const char *s;
-	size_t n, rlen, ilen;
+	size_t n, ilen;
 	memset(out, 0, sizeof *out);
 	if (vlen <= 8)
 		return CORRIDOR_E_STORAGE;
@@ -263,7 +263,6 @@ static int party_decode(struct corridor_kv *kv, const uint8_t *v, size_t vlen,
 		memcpy(out->country, s, 2);
 	if (corridor_party_roles(kv, out->id, &out->roles) != 0)
 		return CORRIDOR_E_STORAGE;
-	(void)rlen;
 	const uint8_t *iv = corridor_map_find(m, mlen, "ibans", &ilen);
 	if (iv) {
 		struct corridor_mpscan scan;

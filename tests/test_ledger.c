@@ -548,6 +548,32 @@ START_TEST(backup_while_writing_and_restore)
 }
 END_TEST
 
+START_TEST(read_only_opens_refuse_writes)
+{
+	struct fixture f;
+	struct corridor_diag d;
+	struct corridor_ledger *ro;
+	struct corridor_head a, b;
+	fx_open(&f, 3);
+	ck_assert_int_eq(corridor_ledger_open(path_join(f.dir, "L"), CORRIDOR_OPEN_READONLY, &ro, &d), 0);
+	ck_assert_int_eq(corridor_ledger_head(ro, &a), 0);
+	ck_assert_int_eq(corridor_ledger_verify(ro, NULL, NULL, &d), 0);
+	const char *t = "no";
+	size_t n = 2;
+	ck_assert_int_eq(corridor_memo_append(ro, f.op, &t, &n, 1, 1, NULL, NULL, &d),
+			 CORRIDOR_E_REFUSED);
+	ck_assert_int_eq(corridor_checkpoint_sign(ro, f.op, NULL, &d), CORRIDOR_E_REFUSED);
+	ck_assert_int_eq(corridor_ledger_head(ro, &b), 0);
+	ck_assert_uint_eq(a.size, b.size);
+	/* The writable handle still writes, and the read-only one sees it. */
+	ck_assert_int_eq(corridor_memo_append(f.l, f.op, &t, &n, 1, 1, NULL, NULL, &d), 0);
+	ck_assert_int_eq(corridor_ledger_head(ro, &b), 0);
+	ck_assert_uint_eq(b.size, a.size + 1);
+	corridor_ledger_close(ro);
+	fx_close(&f);
+}
+END_TEST
+
 START_TEST(corrupted_lock_file)
 {
 	struct fixture f;
@@ -590,6 +616,7 @@ Suite *suite_ledger(void)
 	tcase_add_test(tc, proofs_from_the_store_verify);
 	tcase_add_test(tc, backup_while_writing_and_restore);
 	tcase_add_test(tc, corrupted_lock_file);
+	tcase_add_test(tc, read_only_opens_refuse_writes);
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
 	return s;

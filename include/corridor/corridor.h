@@ -501,6 +501,9 @@ CORRIDOR_MUST_CHECK int corridor_msgpack_check_canonical(const uint8_t *buf, siz
 struct corridor_ledger;
 
 enum corridor_open_flags {
+	/* Reads only (LMDB MDB_RDONLY): every write is refused with
+	 * CORRIDOR_E_REFUSED; the ledger's files need not be writable (the
+	 * directory must still allow LMDB's lock file). */
 	CORRIDOR_OPEN_READONLY = 1 << 0,
 };
 
