@@ -19,6 +19,7 @@ Suite *suite_faults(void);
 Suite *suite_parties(void);
 Suite *suite_contracts(void);
 Suite *suite_deliveries(void);
+Suite *suite_tty(void);
 
 /* A fresh temporary directory (mkdtemp); the caller removes it with rm_rf. */
 char *tmpdir_new(void);

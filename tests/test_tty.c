@@ -1,0 +1,118 @@
+/* test_tty.c — the passphrase prompt on a real terminal (a pty): no echo,
+ * asked twice when a key is made, the two answers compared. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+extern char **environ;
+
+/* Runs argv on a new pty as its controlling terminal; answers each prompt
+ * containing "Passphrase" with the next line of answers. Returns the exit
+ * status; everything the terminal showed goes into screen. */
+static int on_pty(const char *const *argv, const char *const *answers, size_t nanswers,
+		  char *screen, size_t cap)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY);
+	ck_assert(master >= 0);
+	ck_assert_int_eq(grantpt(master), 0);
+	ck_assert_int_eq(unlockpt(master), 0);
+	char slave_name[128];
+	ck_assert_int_eq(ptsname_r(master, slave_name, sizeof slave_name), 0);
+	pid_t pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		setsid(); /* the pty becomes the controlling terminal on open */
+		int slave = open(slave_name, O_RDWR);
+		if (slave < 0)
+			_exit(120);
+		dup2(slave, 0);
+		dup2(slave, 1);
+		dup2(slave, 2);
+		close(master);
+		unsetenv("CORRIDOR_PASSPHRASE");
+		execv(argv[0], (char *const *)(uintptr_t)argv);
+		_exit(121);
+	}
+	size_t len = 0, answered = 0, prompts_seen = 0;
+	for (int rounds = 0; rounds < 2000; rounds++) {
+		struct pollfd p = { .fd = master, .events = POLLIN };
+		if (poll(&p, 1, 100) <= 0) {
+			int st;
+			if (waitpid(pid, &st, WNOHANG) == pid) {
+				close(master);
+				screen[len] = 0;
+				return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			}
+			continue;
+		}
+		ssize_t n = read(master, screen + len, cap - 1 - len);
+		if (n <= 0)
+			break; /* EIO: the child closed the terminal */
+		len += (size_t)n;
+		screen[len] = 0;
+		size_t prompts = 0;
+		for (const char *q = screen; (q = strstr(q, "Passphrase")); q++)
+			prompts++;
+		while (prompts_seen < prompts && answered < nanswers) {
+			prompts_seen++;
+			ck_assert(write(master, answers[answered], strlen(answers[answered])) > 0);
+			answered++;
+		}
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	close(master);
+	screen[len] = 0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+START_TEST(passphrase_prompt_on_a_terminal)
+{
+	char *dir = tmpdir_new();
+	char key[1024], screen[8192];
+	snprintf(key, sizeof key, "%s", path_join(dir, "tty.key"));
+	const char *gen[] = { corridor_bin(), "key", "generate", "--name", "TTY-TEST", "--out",
+			      key, "--kdf", "interactive", NULL };
+	const char *same[] = { "typed secret\n", "typed secret\n" };
+	int rc = on_pty(gen, same, 2, screen, sizeof screen);
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, screen);
+	ck_assert(strstr(screen, "Passphrase (again)") != NULL);
+	ck_assert_msg(strstr(screen, "typed secret") == NULL, "the passphrase was echoed: %s", screen);
+	ck_assert(strstr(screen, "TTY-TEST+") != NULL);
+	/* The key unseals with what was typed. */
+	struct corridor_signer *s = NULL;
+	ck_assert_int_eq(corridor_signer_load(key, "typed secret", 12, &s, NULL), 0);
+	corridor_signer_free(s);
+	/* Two different answers: refused, nothing written. */
+	char key2[1024];
+	snprintf(key2, sizeof key2, "%s", path_join(dir, "tty2.key"));
+	const char *gen2[] = { corridor_bin(), "key", "generate", "--name", "TTY-TEST", "--out",
+			       key2, "--kdf", "interactive", NULL };
+	const char *differ[] = { "one\n", "two\n" };
+	rc = on_pty(gen2, differ, 2, screen, sizeof screen);
+	ck_assert_int_eq(rc, 2);
+	ck_assert(strstr(screen, "differ") != NULL);
+	ck_assert_int_ne(access(key2, F_OK), 0);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+Suite *suite_tty(void)
+{
+	Suite *s = suite_create("tty");
+	TCase *tc = tcase_create("prompt");
+	tcase_add_test(tc, passphrase_prompt_on_a_terminal);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return s;
+}
