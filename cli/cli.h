@@ -56,6 +56,12 @@ void cli_passphrase_free(char *p, size_t len);
 /* Loads a key file with the passphrase. Returns 0 or an exit code. */
 int cli_signer(const char *path, const char *pass_file, struct corridor_signer **out);
 
+/* Reads a whole input file (or pipe) of at most max bytes into a malloc'd,
+ * NUL-terminated buffer sized to what it holds. Prints one line and returns
+ * an exit code if it cannot be opened or read, is larger than max, or memory
+ * runs out; returns 0 otherwise. */
+int cli_read_input(const char *path, size_t max, char **buf, size_t *len);
+
 /* Parses a --vkey value: the verifier key string itself, or a file holding it. */
 int cli_vkey(const char *arg, struct corridor_vkey *out);
 

@@ -19,16 +19,11 @@ static int load_terms(const struct term_flags *f, struct corridor_contract_terms
 	corridor_diag_init(&d);
 	if (!f->file)
 		return cli_usage("--file contract.json is required (docs/CONTRACTS.md has examples)");
-	FILE *fp = fopen(f->file, "rb");
-	if (!fp) {
-		fprintf(stderr, "corridor: cannot open %s\n", f->file);
-		return EXIT_STORAGE;
-	}
-	char *buf = malloc(CORRIDOR_CONTRACT_JSON_BYTES_MAX + 1);
-	size_t n = buf ? fread(buf, 1, CORRIDOR_CONTRACT_JSON_BYTES_MAX + 1, fp) : 0;
-	fclose(fp);
-	if (!buf)
-		return cli_fail(CORRIDOR_E_NOMEM, NULL);
+	char *buf;
+	size_t n;
+	int rc = cli_read_input(f->file, CORRIDOR_CONTRACT_JSON_BYTES_MAX, &buf, &n);
+	if (rc)
+		return rc;
 	int err = corridor_contract_parse_json(buf, n, t, &d);
 	free(buf);
 	if (err) {

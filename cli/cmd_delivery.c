@@ -113,28 +113,16 @@ static int delivery_import(int argc, char **argv)
 		return EXIT_USAGE;
 	if (batch_s && (!cli_u64(batch_s, &batch) || batch == 0 || batch > CORRIDOR_BATCH_ENTRIES_MAX))
 		return cli_usage("--batch must be 1..%u", CORRIDOR_BATCH_ENTRIES_MAX);
-	FILE *f = fopen(pos[0], "rb");
-	if (!f) {
-		fprintf(stderr, "corridor: cannot open %s\n", pos[0]);
-		return EXIT_STORAGE;
-	}
-	fseek(f, 0, SEEK_END);
-	long size = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	if (size < 0 || (unsigned long)size > CORRIDOR_IMPORT_BYTES_MAX) {
-		fclose(f);
-		return cli_usage("%s is not a readable file of at most 2 GiB", pos[0]);
-	}
-	char *buf = malloc((size_t)size + 1);
-	size_t len = buf ? fread(buf, 1, (size_t)size, f) : 0;
-	fclose(f);
-	if (!buf)
-		return cli_fail(CORRIDOR_E_NOMEM, NULL);
+	char *buf;
+	size_t len;
+	int rc = cli_read_input(pos[0], CORRIDOR_IMPORT_BYTES_MAX, &buf, &len);
+	if (rc)
+		return rc;
 	struct corridor_ledger *l;
 	struct corridor_signer *s;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int rc = cli_open(ledger, &l);
+	rc = cli_open(ledger, &l);
 	if (!rc && (rc = cli_signer(key, pass_file, &s)) != 0)
 		corridor_ledger_close(l);
 	if (rc) {

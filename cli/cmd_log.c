@@ -147,23 +147,9 @@ int cmd_memo(int argc, char **argv)
 	corridor_diag_init(&d);
 	int rc;
 	if (from) {
-		FILE *f = fopen(from, "rb");
-		if (!f) {
-			fprintf(stderr, "corridor: cannot open %s\n", from);
-			return EXIT_STORAGE;
-		}
-		buf = malloc(MEMO_FILE_BYTES_MAX + 1);
-		size_t len = buf ? fread(buf, 1, MEMO_FILE_BYTES_MAX + 1, f) : 0;
-		bool bad = !buf || ferror(f);
-		fclose(f);
-		if (bad) {
-			free(buf);
-			return cli_fail(buf ? CORRIDOR_E_IO : CORRIDOR_E_NOMEM, NULL);
-		}
-		if (len > MEMO_FILE_BYTES_MAX) {
-			free(buf);
-			return cli_usage("%s is larger than %zu MiB", from, MEMO_FILE_BYTES_MAX >> 20);
-		}
+		size_t len;
+		if ((rc = cli_read_input(from, MEMO_FILE_BYTES_MAX, &buf, &len)) != 0)
+			return rc;
 		if ((rc = split_lines(buf, len, &texts, &lens, &count)) != 0) {
 			free(buf);
 			return rc;

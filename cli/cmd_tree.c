@@ -6,6 +6,8 @@
 #include "cli.h"
 
 #define PROOF_FILE_BYTES_MAX ((size_t)CORRIDOR_NOTE_BYTES_MAX + 16384u)
+/* An operator key chain: at most CORRIDOR_CHAIN_LINKS_MAX rotations. */
+#define CHAIN_FILE_BYTES_MAX ((size_t)4 << 20)
 
 int cmd_checkpoint(int argc, char **argv)
 {
@@ -121,31 +123,6 @@ int cmd_prove(int argc, char **argv)
 	return err ? cli_fail(err, &d) : EXIT_OK;
 }
 
-static int read_small(const char *path, size_t max, char **buf, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "corridor: cannot open %s\n", path);
-		return EXIT_STORAGE;
-	}
-	*buf = malloc(max + 1);
-	*len = *buf ? fread(*buf, 1, max + 1, f) : 0;
-	bool err = !*buf || ferror(f);
-	fclose(f);
-	if (err) {
-		free(*buf);
-		fprintf(stderr, "corridor: cannot read %s\n", path);
-		return EXIT_STORAGE;
-	}
-	if (*len > max) {
-		free(*buf);
-		fprintf(stderr, "corridor: %s is larger than %zu bytes\n", path, max);
-		return EXIT_REFUSED;
-	}
-	(*buf)[*len] = '\0';
-	return EXIT_OK;
-}
-
 /* The operator keys an audit accepts: the trusted --vkey, and with --chain
  * every key the log's rotations lead to from it. */
 struct trust {
@@ -178,18 +155,10 @@ static int trust_resolve(struct trust *t, const char *buf, size_t len)
 		return EXIT_REFUSED;
 	}
 	free(note);
-	FILE *f = fopen(t->chain, "rb");
-	if (!f) {
-		fprintf(stderr, "corridor: cannot open %s\n", t->chain);
-		return EXIT_STORAGE;
-	}
-	doc = malloc(4u << 20);
-	dlen = doc ? fread(doc, 1, 4u << 20, f) : 0;
-	fclose(f);
+	if ((rc = cli_read_input(t->chain, CHAIN_FILE_BYTES_MAX, &doc, &dlen)) != 0)
+		return rc;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	if (!doc)
-		return cli_fail(CORRIDOR_E_NOMEM, NULL);
 	int err = corridor_operator_chain_follow(doc, dlen, t->vk, cp.size, cp.root, t->keys,
 						 CORRIDOR_CHAIN_LINKS_MAX, &t->count, &d);
 	free(doc);
@@ -278,7 +247,7 @@ static int audit_checkpoint(struct trust *vk, const char *path,
 	char *buf;
 	size_t len, good = 0;
 	struct corridor_checkpoint cp;
-	int rc = read_small(path, CORRIDOR_NOTE_BYTES_MAX, &buf, &len);
+	int rc = cli_read_input(path, CORRIDOR_NOTE_BYTES_MAX, &buf, &len);
 	if (rc)
 		return rc;
 	rc = open_checkpoint(path, buf, len, vk, &cp);
@@ -318,7 +287,7 @@ static int audit_inclusion(struct trust *vk, const char *leaf_hex,
 		struct corridor_entry e;
 		struct corridor_diag d;
 		corridor_diag_init(&d);
-		if ((rc = read_small(entry_path, CORRIDOR_ENTRY_BYTES_MAX, &buf, &len)) != 0)
+		if ((rc = cli_read_input(entry_path, CORRIDOR_ENTRY_BYTES_MAX, &buf, &len)) != 0)
 			return rc;
 		int err = corridor_entry_decode((const uint8_t *)buf, len, &e, &d);
 		if (!err)
@@ -331,7 +300,7 @@ static int audit_inclusion(struct trust *vk, const char *leaf_hex,
 			return EXIT_REFUSED;
 		}
 	}
-	if ((rc = read_small(proof_path, PROOF_FILE_BYTES_MAX, &buf, &len)) != 0)
+	if ((rc = cli_read_input(proof_path, PROOF_FILE_BYTES_MAX, &buf, &len)) != 0)
 		return rc;
 	struct corridor_tlog_proof *p = malloc(sizeof *p);
 	struct corridor_checkpoint cp;
@@ -379,13 +348,13 @@ static int audit_consistency(struct trust *vk, const char *old_path,
 	size_t len;
 	int rc;
 	/* The newer checkpoint first: its chain also covers the older one's key. */
-	if ((rc = read_small(new_path, CORRIDOR_NOTE_BYTES_MAX, &buf, &len)) != 0)
+	if ((rc = cli_read_input(new_path, CORRIDOR_NOTE_BYTES_MAX, &buf, &len)) != 0)
 		return rc;
 	rc = open_checkpoint(new_path, buf, len, vk, &b);
 	free(buf);
 	if (rc)
 		return rc;
-	if ((rc = read_small(old_path, CORRIDOR_NOTE_BYTES_MAX, &buf, &len)) != 0)
+	if ((rc = cli_read_input(old_path, CORRIDOR_NOTE_BYTES_MAX, &buf, &len)) != 0)
 		return rc;
 	{
 		struct corridor_note *note = malloc(sizeof *note);
@@ -402,7 +371,7 @@ static int audit_consistency(struct trust *vk, const char *old_path,
 		}
 	}
 	free(buf);
-	if ((rc = read_small(proof_path, PROOF_FILE_BYTES_MAX, &buf, &len)) != 0)
+	if ((rc = cli_read_input(proof_path, PROOF_FILE_BYTES_MAX, &buf, &len)) != 0)
 		return rc;
 	uint8_t (*proof)[CORRIDOR_HASH_BYTES] = malloc(CORRIDOR_PROOF_HASHES_MAX * CORRIDOR_HASH_BYTES);
 	size_t count = 0;

@@ -1,6 +1,7 @@
 /* util.c — option parsing, passphrases, errors and terminal output. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -311,6 +312,68 @@ int cli_vkey(const char *arg, struct corridor_vkey *out)
 		return EXIT_REFUSED;
 	}
 	return EXIT_OK;
+}
+
+/* Growth step for inputs whose size is not known up front (pipes). */
+#define READ_CHUNK_BYTES ((size_t)64 << 10)
+
+int cli_read_input(const char *path, size_t max, char **buf, size_t *len)
+{
+	int rc = EXIT_OK;
+	*buf = NULL;
+	*len = 0;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "corridor: cannot open %s: %s\n", path, strerror(errno));
+		return EXIT_STORAGE;
+	}
+	/* A regular file's size sizes the buffer; anything else grows by chunks. */
+	struct stat st;
+	size_t cap = READ_CHUNK_BYTES;
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
+		if ((uint64_t)st.st_size > max) {
+			fprintf(stderr, "corridor: %s is larger than %zu bytes\n", path, max);
+			rc = EXIT_REFUSED;
+			goto out_close;
+		}
+		cap = (size_t)st.st_size + 1; /* the extra byte sees a file that grew */
+	}
+	char *b = NULL;
+	size_t n = 0;
+	for (;;) {
+		if (cap > max + 1)
+			cap = max + 1; /* one byte past max tells "larger" from "exactly max" */
+		char *nb = realloc(b, cap + 1);
+		if (!nb) {
+			fprintf(stderr, "corridor: out of memory reading %s\n", path);
+			rc = EXIT_STORAGE;
+			goto out_free;
+		}
+		b = nb;
+		n += fread(b + n, 1, cap - n, f);
+		if (ferror(f)) {
+			fprintf(stderr, "corridor: cannot read %s\n", path);
+			rc = EXIT_STORAGE;
+			goto out_free;
+		}
+		if (n > max) {
+			fprintf(stderr, "corridor: %s is larger than %zu bytes\n", path, max);
+			rc = EXIT_REFUSED;
+			goto out_free;
+		}
+		if (n < cap || feof(f))
+			break;
+		cap = cap < READ_CHUNK_BYTES ? READ_CHUNK_BYTES : cap * 2; /* a pipe, or a file that grew */
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	goto out_close;
+out_free:
+	free(b);
+out_close:
+	fclose(f);
+	return rc;
 }
 
 bool cli_u64(const char *s, uint64_t *out)

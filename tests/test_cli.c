@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -149,6 +151,35 @@ START_TEST(memo_log_and_verify)
 	ck_assert_int_eq(r.status, 1);
 	ck_assert(strstr(r.err, "corridor init") != NULL);
 	run_free(&r);
+}
+END_TEST
+
+/* Lines from a pipe: the size is not known up front, so the reader grows its
+ * buffer; 3,000 lines (about 200 KB) arrive whole and in order. */
+START_TEST(memo_from_a_pipe)
+{
+	ck_assert_int_eq(mkfifo(P("fifo"), 0600), 0);
+	pid_t pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		FILE *f = fopen(P("fifo"), "w");
+		if (!f)
+			_exit(1);
+		for (int i = 0; i < 3000; i++)
+			fprintf(f, "piped line %04d %s\n", i,
+				"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
+		_exit(fclose(f) == 0 ? 0 : 1);
+	}
+	char *out = expect(0, (const char *[]){ "memo", "--key", P("op.key"), "--from", P("fifo"),
+						"--batch", "1000", NULL });
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_str_eq(out, "appended 1..1000\nappended 1001..2000\nappended 2001..3000\n");
+	free(out);
+	out = expect(0, (const char *[]){ "entry", "3000", NULL });
+	ck_assert_msg(strstr(out, "piped line 2999 ") != NULL, "%s", out);
+	free(out);
 }
 END_TEST
 
@@ -515,6 +546,7 @@ Suite *suite_cli(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, keys_from_the_command_line);
 	tcase_add_test(tc, memo_log_and_verify);
+	tcase_add_test(tc, memo_from_a_pipe);
 	tcase_add_test(tc, proofs_and_audits);
 	tcase_add_test(tc, archives_and_replicas);
 	tcase_add_test(tc, parties_keys_and_roles);

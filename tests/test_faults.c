@@ -1,5 +1,5 @@
 /* test_faults.c — resource faults: a full disk, a file size limit, an
- * unwritable ledger. Each gives a clear one-line error and leaves every
+ * unwritable ledger, too little memory. Each gives a clear one-line error and leaves every
  * committed entry intact and nothing partial. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
@@ -183,6 +183,128 @@ START_TEST(unwritable_ledger_directory)
 }
 END_TEST
 
+/* Runs the corridor binary with its address space limited to as_bytes, stdout
+ * and stderr captured. Returns the exit code, or 128+signal. */
+static int run_limited(const char *const *argv, rlim_t as_bytes, char **out, char **err)
+{
+	FILE *o = tmpfile(), *e = tmpfile();
+	ck_assert(o && e);
+	pid_t pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { .rlim_cur = as_bytes, .rlim_max = as_bytes };
+		if (dup2(fileno(o), 1) < 0 || dup2(fileno(e), 2) < 0 ||
+		    setrlimit(RLIMIT_AS, &rl) != 0)
+			_exit(120);
+		execv(argv[0], (char *const *)(uintptr_t)argv);
+		_exit(121);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+	}
+	FILE *fs[2] = { o, e };
+	char **bufs[2] = { out, err };
+	for (int i = 0; i < 2; i++) {
+		long n = ftell(fs[i]);
+		ck_assert(n >= 0);
+		*bufs[i] = calloc((size_t)n + 1, 1);
+		rewind(fs[i]);
+		ck_assert_uint_eq(fread(*bufs[i], 1, (size_t)n, fs[i]), (size_t)n);
+		fclose(fs[i]);
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static uint64_t acked_entries(const char *out)
+{
+	uint64_t n = 0;
+	for (const char *p = out; (p = strstr(p, "appended ")); p++) {
+		unsigned long long a, b;
+		if (sscanf(p, "appended %llu..%llu", &a, &b) == 2)
+			n += b - a + 1;
+	}
+	return n;
+}
+
+/* A 9 MB input under an address-space limit from 8 MiB upwards: every run
+ * either finishes or stops with one line naming the memory it lacked, never
+ * a crash; what it acknowledged is there, no batch is partial, the ledger
+ * verifies. The limits meet, in turn, the input buffer, the line index, the
+ * LMDB map, Argon2id's 64 MiB and the map's growth. */
+START_TEST(out_of_memory_on_a_huge_input)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	fprintf(stderr, "faults: AddressSanitizer reserves terabytes of address space; "
+			"the out-of-memory test runs in the plain build\n");
+	return;
+#endif
+	char *dir = tmpdir_new();
+	char key[1024], lines[1024], ledger[1024];
+	snprintf(key, sizeof key, "%s", path_join(dir, "op.key"));
+	snprintf(lines, sizeof lines, "%s", path_join(dir, "lines.txt"));
+	snprintf(ledger, sizeof ledger, "%s", path_join(dir, "L"));
+	struct run r = run_cli((const char *[]){ "key", "generate", "--name", ORIGIN, "--out", key,
+						 "--kdf", "interactive", NULL }, ENV);
+	ck_assert_int_eq(r.status, 0);
+	run_free(&r);
+	r = run_cli((const char *[]){ "init", "--origin", ORIGIN, "--operator-key", key, "--ledger",
+				      ledger, NULL }, ENV);
+	ck_assert_int_eq(r.status, 0);
+	run_free(&r);
+	enum { LINES = 100000, BATCH = 1000 };
+	write_lines(lines, LINES, 80);
+	setenv("CORRIDOR_PASSPHRASE", "faults", 1);
+	const char *argv[] = { corridor_bin(), "memo", "--ledger", ledger, "--key", key,
+			       "--from", lines, "--batch", "1000", NULL };
+	bool done = false, saw_input_refused = false;
+	int runs = 0;
+	rlim_t last_limit = 0;
+	for (rlim_t limit = (rlim_t)8 << 20; !done && limit <= (rlim_t)4 << 30;
+	     limit += limit / 4, runs++) {
+		struct corridor_ledger *l;
+		struct corridor_head before, after;
+		struct corridor_diag d;
+		ck_assert_int_eq(corridor_ledger_open(ledger, 0, &l, &d), 0);
+		ck_assert_int_eq(corridor_ledger_head(l, &before), 0);
+		corridor_ledger_close(l);
+		char *out, *err;
+		int rc = run_limited(argv, limit, &out, &err);
+		ck_assert_msg(rc == 0 || rc == 3, "limit %llu MiB: exit %d: %s",
+			      (unsigned long long)(limit >> 20), rc, err);
+		uint64_t acked = acked_entries(out);
+		if (rc == 3) {
+			/* One line, naming memory. */
+			ck_assert_msg(strncmp(err, "corridor: ", 10) == 0 && strstr(err, "memory") &&
+					      strchr(err, '\n') == err + strlen(err) - 1,
+				      "limit %llu MiB: %s", (unsigned long long)(limit >> 20), err);
+			saw_input_refused |= strstr(err, "out of memory reading") != NULL;
+		} else {
+			ck_assert_uint_eq(acked, LINES);
+			done = true;
+			last_limit = limit;
+		}
+		ck_assert_int_eq(corridor_ledger_open(ledger, 0, &l, &d), 0);
+		ck_assert_int_eq(corridor_ledger_head(l, &after), 0);
+		ck_assert_msg(corridor_ledger_verify(l, NULL, NULL, &d) == 0, "%s", d.text);
+		corridor_ledger_close(l);
+		/* Exactly what was acknowledged, whole batches only. */
+		ck_assert_uint_eq(after.size, before.size + acked);
+		ck_assert_uint_eq(acked % BATCH, 0);
+		free(out);
+		free(err);
+	}
+	unsetenv("CORRIDOR_PASSPHRASE");
+	fprintf(stderr, "faults: %d runs under a rising memory limit, %d refused with one line, "
+			"finished at %llu MiB\n",
+		runs, runs - 1, (unsigned long long)(last_limit >> 20));
+	ck_assert_msg(done, "no limit up to 4 GiB let the import finish");
+	ck_assert(saw_input_refused);
+	ck_assert_int_ge(runs, 5);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 Suite *suite_faults(void)
 {
 	Suite *s = suite_create("faults");
@@ -190,6 +312,7 @@ Suite *suite_faults(void)
 	tcase_add_test(tc, disk_full_on_a_small_tmpfs);
 	tcase_add_test(tc, file_size_limit_mid_commit);
 	tcase_add_test(tc, unwritable_ledger_directory);
+	tcase_add_test(tc, out_of_memory_on_a_huge_input);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
