@@ -62,6 +62,12 @@ int cli_signer(const char *path, const char *pass_file, struct corridor_signer *
  * runs out; returns 0 otherwise. */
 int cli_read_input(const char *path, size_t max, char **buf, size_t *len);
 
+/* Prints s to stdout as a JSON string literal, or as one RFC 4180 CSV field
+ * (quoted when it holds a comma, quote, CR or LF). Write errors show in
+ * ferror(stdout). */
+void cli_json_str(const char *s);
+void cli_csv_str(const char *s);
+
 /* Parses a --vkey value: the verifier key string itself, or a file holding it. */
 int cli_vkey(const char *arg, struct corridor_vkey *out);
 

@@ -161,18 +161,20 @@ static int print_delivery(void *ctx, const struct corridor_delivery *d)
 	corridor_utc_format(d->end_s, e);
 	corridor_decimal_format(d->quantity_milli, 3, q, sizeof q);
 	const char *status = d->superseded_by ? "superseded" : d->supersedes ? "correction" : "latest";
-	if (c->format == 2)
-		printf("{\"seq\":%llu,\"contract\":\"%s\",\"recorder\":\"%s\",\"meter\":\"%s\","
-		       "\"start\":\"%s\",\"end\":\"%s\",\"quantity\":\"%s\",\"quality\":\"%c\","
+	if (c->format == 2) {
+		printf("{\"seq\":%llu,\"contract\":\"%s\",\"recorder\":\"%s\",\"meter\":",
+		       (unsigned long long)d->seq, d->contract, d->recorder);
+		cli_json_str(d->meter);
+		printf(",\"start\":\"%s\",\"end\":\"%s\",\"quantity\":\"%s\",\"quality\":\"%c\","
 		       "\"supersedes\":%llu,\"superseded_by\":%llu}\n",
-		       (unsigned long long)d->seq, d->contract, d->recorder, d->meter, s, e, q,
-		       d->quality, (unsigned long long)d->supersedes,
+		       s, e, q, d->quality, (unsigned long long)d->supersedes,
 		       (unsigned long long)d->superseded_by);
-	else if (c->format == 1)
-		printf("%llu,%s,%s,%s,%s,%s,%s,%c,%llu,%llu\r\n", (unsigned long long)d->seq,
-		       d->contract, d->recorder, d->meter, s, e, q, d->quality,
+	} else if (c->format == 1) {
+		printf("%llu,%s,%s,", (unsigned long long)d->seq, d->contract, d->recorder);
+		cli_csv_str(d->meter);
+		printf(",%s,%s,%s,%c,%llu,%llu\r\n", s, e, q, d->quality,
 		       (unsigned long long)d->supersedes, (unsigned long long)d->superseded_by);
-	else
+	} else
 		printf("%-8llu %-12s %-14s %s  %s  %14s %c %s%s\n", (unsigned long long)d->seq,
 		       d->recorder, d->meter, s, e, q, d->quality, status,
 		       d->superseded_by ? "" : "");

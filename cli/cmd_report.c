@@ -1,8 +1,12 @@
-/* cmd_report.c — corridor report meters | performance: table, CSV and JSON
- * printed from the same computed report, so the three give the same numbers. */
+/* cmd_report.c — corridor report meters | performance | diff: table, CSV and
+ * JSON printed from the same computed report, so the three give the same
+ * numbers. */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -123,28 +127,186 @@ static int print_perf(void *ctx, const struct corridor_performance *p)
 	return ferror(stdout) ? 1 : 0;
 }
 
+/* ---- report diff ---- */
+
+static const char *const DIFF_KIND[] = { "", "contract", "delivery" };
+static const char *const DIFF_STATUS[] = { "", "match", "ours-only", "theirs-only", "differ" };
+
+struct diff_out {
+	enum fmt f;
+	bool all;
+	size_t n;
+};
+
+static void seq_text(uint64_t seq, char out[24])
+{
+	if (seq)
+		snprintf(out, 24, "%llu", (unsigned long long)seq);
+	else
+		snprintf(out, 24, "-");
+}
+
+static int print_diff(void *ctx, const struct corridor_diff_row *r)
+{
+	struct diff_out *o = ctx;
+	if (!o->all && r->status == CORRIDOR_DIFF_MATCH)
+		return 0;
+	char a[24], b[24];
+	seq_text(r->ours_seq, a);
+	seq_text(r->theirs_seq, b);
+	if (o->f == FMT_CSV) {
+		printf("%s,", DIFF_KIND[r->kind]);
+		cli_csv_str(r->key);
+		printf(",%s,\"%s\",%s,%s\r\n", DIFF_STATUS[r->status], r->fields,
+		       r->ours_seq ? a : "", r->theirs_seq ? b : "");
+	} else if (o->f == FMT_JSON) {
+		printf("%s{\"kind\":\"%s\",\"key\":", o->n ? "," : "", DIFF_KIND[r->kind]);
+		cli_json_str(r->key);
+		printf(",\"status\":\"%s\",\"fields\":[", DIFF_STATUS[r->status]);
+		/* "a,b" becomes "a","b": field names are identifiers, no escaping */
+		for (const char *p = r->fields; *p;) {
+			size_t len = strcspn(p, ",");
+			printf("%s\"%.*s\"", p == r->fields ? "" : ",", (int)len, p);
+			p += len + (p[len] == ',');
+		}
+		printf("],\"ours_seq\":%s,\"theirs_seq\":%s}", r->ours_seq ? a : "null",
+		       r->theirs_seq ? b : "null");
+	} else
+		printf("%-9s %-44s %-12s %-24s %10s %10s\n", DIFF_KIND[r->kind], r->key,
+		       DIFF_STATUS[r->status], r->fields[0] ? r->fields : "-", a, b);
+	o->n++;
+	return ferror(stdout) ? 1 : 0;
+}
+
+/* Removes the scratch replica: its directory's files, then the directories. */
+static void remove_scratch(const char *top, const char *replica)
+{
+	DIR *dir = opendir(replica);
+	if (dir) {
+		struct dirent *de;
+		char path[4096];
+		while ((de = readdir(dir)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			if (snprintf(path, sizeof path, "%s/%s", replica, de->d_name) <
+			    (int)sizeof path)
+				unlink(path);
+		}
+		closedir(dir);
+	}
+	rmdir(replica);
+	rmdir(top);
+}
+
+static int report_diff(const char *ledger, const char *theirs, const char *vkey, bool all,
+		       enum fmt f)
+{
+	struct corridor_vkey vk;
+	int rc;
+	if (vkey && (rc = cli_vkey(vkey, &vk)) != 0)
+		return rc;
+	struct corridor_ledger *ours, *other;
+	if ((rc = cli_open_ro(ledger, &ours)) != 0)
+		return rc;
+	/* Their archive becomes a scratch replica: every entry and the checkpoint
+	 * are verified on the way in, and their state is rebuilt from the entries. */
+	const char *tmp = getenv("TMPDIR");
+	char top[4096], replica[4200];
+	snprintf(top, sizeof top, "%s/corridor-diff-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(top)) {
+		fprintf(stderr, "corridor: cannot make a scratch directory in %s: %s\n",
+			tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		corridor_ledger_close(ours);
+		return EXIT_STORAGE;
+	}
+	snprintf(replica, sizeof replica, "%s/theirs", top);
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	uint64_t size = 0;
+	struct corridor_diff_totals t;
+	struct diff_out o = { .f = f, .all = all };
+	int err = corridor_archive_import(replica, theirs, vkey ? &vk : NULL, &size, &d);
+	if (err) {
+		fprintf(stderr, "corridor: %s: %s\n", theirs, d.text[0] ? d.text : corridor_strerror(err));
+		rc = cli_exit_code(err);
+		goto out_scratch;
+	}
+	if ((err = corridor_ledger_open(replica, CORRIDOR_OPEN_READONLY, &other, &d)) != 0) {
+		rc = cli_fail(err, &d);
+		goto out_scratch;
+	}
+	if (f == FMT_CSV)
+		printf("kind,key,status,fields,ours_seq,theirs_seq\r\n");
+	else if (f == FMT_JSON)
+		printf("{\"theirs_size\":%llu,\"rows\":[", (unsigned long long)size);
+	else
+		printf("%-9s %-44s %-12s %-24s %10s %10s\n", "KIND", "KEY", "STATUS", "FIELDS", "OURS",
+		       "THEIRS");
+	err = corridor_report_diff(ours, other, print_diff, &o, &t, &d);
+	corridor_ledger_close(other);
+	if (err) {
+		rc = err > 0 ? EXIT_STORAGE : cli_fail(err, &d);
+		goto out_scratch;
+	}
+	size_t differences = 0;
+	for (int k = 0; k < 2; k++)
+		differences += t.count[k][1] + t.count[k][2] + t.count[k][3];
+	if (f == FMT_JSON) {
+		printf("],\"totals\":{");
+		for (int k = 0; k < 2; k++)
+			printf("%s\"%s\":{\"match\":%zu,\"ours_only\":%zu,\"theirs_only\":%zu,"
+			       "\"differ\":%zu}",
+			       k ? "," : "", k ? "deliveries" : "contracts", t.count[k][0],
+			       t.count[k][1], t.count[k][2], t.count[k][3]);
+		printf("}}\n");
+	} else if (f == FMT_TABLE) {
+		for (int k = 0; k < 2; k++)
+			printf("%s: %zu match, %zu differ, %zu only ours, %zu only theirs\n",
+			       k ? "deliveries" : "contracts", t.count[k][0], t.count[k][3],
+			       t.count[k][1], t.count[k][2]);
+	}
+	rc = ferror(stdout) ? EXIT_STORAGE : differences ? EXIT_REFUSED : EXIT_OK;
+out_scratch:
+	corridor_ledger_close(ours);
+	remove_scratch(top, replica);
+	return rc;
+}
+
 int cmd_report(int argc, char **argv)
 {
-	const char *contract = NULL, *period = NULL, *format = NULL, *ledger = NULL;
+	const char *contract = NULL, *period = NULL, *format = NULL, *ledger = NULL,
+		   *theirs = NULL, *vkey = NULL;
+	bool all = false;
 	const struct cli_opt opts[] = {
 		{ "contract", &contract, NULL, NULL, NULL, 0 },
 		{ "period", &period, NULL, NULL, NULL, 0 },
 		{ "format", &format, NULL, NULL, NULL, 0 },
 		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+		{ "theirs", &theirs, NULL, NULL, NULL, 0 },
+		{ "vkey", &vkey, NULL, NULL, NULL, 0 },
+		{ "all", NULL, &all, NULL, NULL, 0 },
 	};
 	const char *pos[1];
 	size_t np;
 	const char *usage = "corridor report meters --contract ID --period YYYY-MM | report "
-			    "performance [--contract ID] --period YYYY-MM [--format table|csv|json]";
-	if (!cli_parse(argc, argv, opts, 4, pos, 1, 1, &np, usage))
+			    "performance [--contract ID] --period YYYY-MM | report diff --theirs "
+			    "ARCHIVE [--vkey VKEY] [--all]; each [--format table|csv|json]";
+	if (!cli_parse(argc, argv, opts, 7, pos, 1, 1, &np, usage))
 		return EXIT_USAGE;
-	bool meters = strcmp(pos[0], "meters") == 0;
-	if (!meters && strcmp(pos[0], "performance") != 0)
-		return cli_usage("usage: %s", usage);
 	enum fmt f;
 	int32_t first;
 	if (!parse_fmt(format, &f))
 		return cli_usage("--format must be table, csv or json");
+	if (strcmp(pos[0], "diff") == 0) {
+		if (!theirs || contract || period)
+			return cli_usage("report diff takes --theirs ARCHIVE [--vkey VKEY] [--all]");
+		return report_diff(ledger, theirs, vkey, all, f);
+	}
+	if (theirs || vkey || all)
+		return cli_usage("--theirs, --vkey and --all go with report diff");
+	bool meters = strcmp(pos[0], "meters") == 0;
+	if (!meters && strcmp(pos[0], "performance") != 0)
+		return cli_usage("usage: %s", usage);
 	if (!parse_period(period, &first))
 		return cli_usage("--period YYYY-MM is required");
 	if (meters && !contract)

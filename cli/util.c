@@ -376,6 +376,28 @@ out_close:
 	return rc;
 }
 
+void cli_json_str(const char *s)
+{
+	if (corridor_json_write_string(stdout, s, strlen(s)) != 0) {
+		/* the caller sees it in ferror(stdout) */
+	}
+}
+
+void cli_csv_str(const char *s)
+{
+	if (!s[strcspn(s, ",\"\r\n")]) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
 bool cli_u64(const char *s, uint64_t *out)
 {
 	char *end;

@@ -534,6 +534,73 @@ START_TEST(contracts_deliveries_reports)
 	out = expect(0, (const char *[]){ "verify", NULL });
 	ck_assert(strstr(out, "verify OK") != NULL);
 	free(out);
+	/* Ledger against ledger: against its own archive, everything matches (an
+	 * archive runs to the latest signed checkpoint, so sign one first). */
+	free(expect(0, (const char *[]){ "checkpoint", "sign", "--key", P("op.key"), NULL }));
+	free(expect(0, (const char *[]){ "export", "--format", "archive", "--out", P("g.arc"), NULL }));
+	r = cli((const char *[]){ "report", "diff", "--theirs", P("g.arc"), "--vkey", g_vkey, NULL });
+	ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+	out = r.out;
+	free(r.err);
+	ck_assert_msg(strstr(out, "contracts: 1 match, 0 differ, 0 only ours, 0 only theirs\n"
+				  "deliveries: 5 match, 0 differ, 0 only ours, 0 only theirs\n"),
+		      "%s", out);
+	free(out);
+	/* Then ours moves on: a correction and a new reading; exit 1, each named. */
+	free(expect(0, (const char *[]){ "delivery", "correct", "--key", P("buy.key"), "--supersedes",
+					 "9", "--quantity", "100.5", "--reason", "recount", NULL }));
+	const char *more = "contract,start,end,quantity,meter,reference\n"
+			   "G1,2026-03-02T16:00:00Z,2026-03-03T16:00:00Z,99,CN-M,B-03\n";
+	ck_assert(spit(P("more.csv"), more, strlen(more)));
+	free(expect(0, (const char *[]){ "delivery", "import", "--key", P("buy.key"), P("more.csv"),
+					 NULL }));
+	r = cli((const char *[]){ "report", "diff", "--theirs", P("g.arc"), "--vkey", g_vkey,
+				  "--format", "csv", NULL });
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.out, "kind,key,status,fields,ours_seq,theirs_seq\r\n"
+				    "delivery,G1/CN-M/2026-03-01T16:00:00Z,differ,\"quantity\",11,9\r\n"
+				    "delivery,G1/CN-M/2026-03-02T16:00:00Z,ours-only,\"\",12,\r\n"),
+		      "%s", r.out);
+	run_free(&r);
+	r = cli((const char *[]){ "report", "diff", "--theirs", P("g.arc"), "--format", "json",
+				  "--all", NULL });
+	ck_assert_int_eq(r.status, 1);
+	ck_assert(strstr(r.out, "{\"kind\":\"contract\",\"key\":\"G1\",\"status\":\"match\","
+			       "\"fields\":[],\"ours_seq\":3,\"theirs_seq\":3}"));
+	ck_assert(strstr(r.out, "\"deliveries\":{\"match\":4,\"ours_only\":1,\"theirs_only\":0,"
+			       "\"differ\":1}"));
+	run_free(&r);
+	/* A meter id holding a quote and a comma stays one CSV field and one
+	 * JSON string. */
+	free(expect(0, (const char *[]){ "delivery", "record", "--key", P("buy.key"), "--contract",
+					 "G1", "--start", "2026-03-03T16:00:00Z", "--end",
+					 "2026-03-04T16:00:00Z", "--quantity", "7", "--meter",
+					 "Q\"M,1", NULL }));
+	out = expect(0, (const char *[]){ "delivery", "list", "--contract", "G1", "--format", "csv",
+					  NULL });
+	ck_assert_msg(strstr(out, ",CN-BUY,\"Q\"\"M,1\",2026-03-03T16:00:00Z,") != NULL, "%s", out);
+	free(out);
+	out = expect(0, (const char *[]){ "delivery", "list", "--contract", "G1", "--format", "json",
+					  NULL });
+	ck_assert_msg(strstr(out, "\"meter\":\"Q\\\"M,1\",") != NULL, "%s", out);
+	free(out);
+	r = cli((const char *[]){ "report", "diff", "--theirs", P("g.arc"), "--format", "csv", NULL });
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.out, "delivery,\"G1/Q\"\"M,1/2026-03-03T16:00:00Z\",ours-only,") !=
+			      NULL, "%s", r.out);
+	run_free(&r);
+	/* Their archive must verify: a changed byte is refused before any row. */
+	size_t alen;
+	uint8_t *arc = slurp(P("g.arc"), &alen);
+	arc[alen / 2] ^= 0x20;
+	ck_assert(spit(P("g-bad.arc"), arc, alen));
+	free(arc);
+	r = cli((const char *[]){ "report", "diff", "--theirs", P("g-bad.arc"), "--vkey", g_vkey,
+				  NULL });
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.out, "");
+	ck_assert(strncmp(r.err, "corridor: ", 10) == 0 && strchr(r.err, '\n') == r.err + strlen(r.err) - 1);
+	run_free(&r);
 	free(gaz);
 	free(buy);
 }

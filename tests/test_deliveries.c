@@ -435,6 +435,120 @@ START_TEST(rounding_is_half_to_even)
 }
 END_TEST
 
+/* ---- ledger against ledger ---- */
+
+struct rows_seen {
+	size_t n;
+	struct corridor_diff_row r[16];
+};
+
+static int keep_row(void *ctx, const struct corridor_diff_row *row)
+{
+	struct rows_seen *rs = ctx;
+	ck_assert_uint_lt(rs->n, 16);
+	rs->r[rs->n++] = *row;
+	return 0;
+}
+
+static void amend_price(struct dw *w, int32_t day, int64_t price_micro)
+{
+	struct corridor_diag d;
+	uint64_t prop, seq;
+	struct corridor_contract_terms *t = malloc(sizeof *t);
+	load("gas-G1.json", t);
+	t->prices[1].price_micro = price_micro;
+	ck_assert_msg(corridor_contract_amend(w->l, w->buy, t, day, NULL, &prop, &d) == 0, "%s",
+		      d.text);
+	ck_assert_int_eq(corridor_contract_accept(w->l, w->gaz, "G1", prop, NULL, &seq, &d), 0);
+	free(t);
+}
+
+/* Two ledgers holding the same contract and overlapping readings: every
+ * difference is found once, in key order, with the fields that differ. */
+START_TEST(diff_two_ledgers)
+{
+	struct dw a, b;
+	struct corridor_diag d;
+	uint64_t seq, a_new, a_q, b_q, b_only;
+	dw_open(&a, true);
+	dw_open(&b, true);
+	int32_t apr10;
+	ck_assert_int_eq(corridor_date_parse("2026-04-10", 10, &apr10), 0);
+	amend_price(&a, apr10, 265500000);
+	amend_price(&b, apr10, 266000000);
+	struct corridor_delivery_request r = { .contract = "G1", .meter = "M1",
+					       .start_s = utc("2026-03-09T16:00:00Z"),
+					       .end_s = utc("2026-03-10T16:00:00Z"),
+					       .quantity_milli = 100000, .quality = 'A' };
+	/* Day 1 on both, equal; day 2 on both, A corrected to another quantity
+	 * and marked estimated; day 3 on A only; day 4 on B only. */
+	ck_assert_int_eq(corridor_delivery_record(a.l, a.gaz, &r, &seq, &d), 0);
+	ck_assert_int_eq(corridor_delivery_record(b.l, b.gaz, &r, &seq, &d), 0);
+	r.start_s += 86400;
+	r.end_s += 86400;
+	ck_assert_int_eq(corridor_delivery_record(a.l, a.gaz, &r, &seq, &d), 0);
+	ck_assert_int_eq(corridor_delivery_correct(a.l, a.gaz, seq, 99000, "recount", NULL, &a_q,
+						   &d), 0);
+	r.quality = 'E';
+	ck_assert_int_eq(corridor_delivery_record(b.l, b.gaz, &r, &b_q, &d), 0);
+	r.quality = 'A';
+	r.start_s += 86400;
+	r.end_s += 86400;
+	ck_assert_int_eq(corridor_delivery_record(a.l, a.gaz, &r, &a_new, &d), 0);
+	r.start_s += 86400;
+	r.end_s += 86400;
+	ck_assert_int_eq(corridor_delivery_record(b.l, b.gaz, &r, &b_only, &d), 0);
+
+	struct corridor_head ha, hb, ha2, hb2;
+	ck_assert_int_eq(corridor_ledger_head(a.l, &ha), 0);
+	ck_assert_int_eq(corridor_ledger_head(b.l, &hb), 0);
+	struct rows_seen rs = { 0 };
+	struct corridor_diff_totals t;
+	ck_assert_int_eq(corridor_report_diff(a.l, b.l, keep_row, &rs, &t, &d), 0);
+	ck_assert_uint_eq(rs.n, 5);
+	ck_assert_int_eq(rs.r[0].kind, CORRIDOR_DIFF_CONTRACT);
+	ck_assert_str_eq(rs.r[0].key, "G1");
+	ck_assert_int_eq(rs.r[0].status, CORRIDOR_DIFF_DIFFER);
+	ck_assert_str_eq(rs.r[0].fields, "prices");
+	ck_assert_str_eq(rs.r[1].key, "G1/M1/2026-03-09T16:00:00Z");
+	ck_assert_int_eq(rs.r[1].status, CORRIDOR_DIFF_MATCH);
+	ck_assert_str_eq(rs.r[2].key, "G1/M1/2026-03-10T16:00:00Z");
+	ck_assert_int_eq(rs.r[2].status, CORRIDOR_DIFF_DIFFER);
+	ck_assert_str_eq(rs.r[2].fields, "quantity,quality");
+	ck_assert_uint_eq(rs.r[2].ours_seq, a_q); /* the correction, not the original */
+	ck_assert_uint_eq(rs.r[2].theirs_seq, b_q);
+	ck_assert_str_eq(rs.r[3].key, "G1/M1/2026-03-11T16:00:00Z");
+	ck_assert_int_eq(rs.r[3].status, CORRIDOR_DIFF_OURS_ONLY);
+	ck_assert_uint_eq(rs.r[3].ours_seq, a_new);
+	ck_assert_uint_eq(rs.r[3].theirs_seq, 0);
+	ck_assert_str_eq(rs.r[4].key, "G1/M1/2026-03-12T16:00:00Z");
+	ck_assert_int_eq(rs.r[4].status, CORRIDOR_DIFF_THEIRS_ONLY);
+	ck_assert_uint_eq(rs.r[4].theirs_seq, b_only);
+	ck_assert_uint_eq(t.count[0][CORRIDOR_DIFF_DIFFER - 1], 1);
+	ck_assert_uint_eq(t.count[1][CORRIDOR_DIFF_MATCH - 1], 1);
+	ck_assert_uint_eq(t.count[1][CORRIDOR_DIFF_DIFFER - 1], 1);
+	ck_assert_uint_eq(t.count[1][CORRIDOR_DIFF_OURS_ONLY - 1], 1);
+	ck_assert_uint_eq(t.count[1][CORRIDOR_DIFF_THEIRS_ONLY - 1], 1);
+	/* Swapped sides: the mirror image. */
+	rs.n = 0;
+	ck_assert_int_eq(corridor_report_diff(b.l, a.l, keep_row, &rs, &t, &d), 0);
+	ck_assert_uint_eq(rs.n, 5);
+	ck_assert_int_eq(rs.r[3].status, CORRIDOR_DIFF_THEIRS_ONLY);
+	ck_assert_int_eq(rs.r[4].status, CORRIDOR_DIFF_OURS_ONLY);
+	/* A ledger against itself: all match. Neither side was written. */
+	rs.n = 0;
+	ck_assert_int_eq(corridor_report_diff(a.l, a.l, keep_row, &rs, &t, &d), 0);
+	for (size_t i = 0; i < rs.n; i++)
+		ck_assert_int_eq(rs.r[i].status, CORRIDOR_DIFF_MATCH);
+	ck_assert_int_eq(corridor_ledger_head(a.l, &ha2), 0);
+	ck_assert_int_eq(corridor_ledger_head(b.l, &hb2), 0);
+	ck_assert_uint_eq(ha2.size, ha.size);
+	ck_assert_uint_eq(hb2.size, hb.size);
+	dw_close(&a);
+	dw_close(&b);
+}
+END_TEST
+
 Suite *suite_deliveries(void)
 {
 	Suite *s = suite_create("deliveries");
@@ -445,6 +559,7 @@ Suite *suite_deliveries(void)
 	tcase_add_test(tc, import_edge_cases);
 	tcase_add_test(tc, worked_example_billable_quantity);
 	tcase_add_test(tc, rounding_is_half_to_even);
+	tcase_add_test(tc, diff_two_ledgers);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;

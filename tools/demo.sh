@@ -132,6 +132,18 @@ step "An archive, verified offline, and a replica built from it"
 "$C" import --archive ledger.archive --ledger replica --vkey "$VKEY"
 "$C" verify --ledger replica
 
+step "Ledger against ledger: CNPC corrects its disputed day 10; what differs from the archive"
+DAY10=$("$C" delivery list --contract G1 --format csv | awk -F, '$4 == "CN-ERENHOT" && $5 == "2026-03-09T16:00:00Z" {print $1}')
+"$C" delivery correct --key cnpc.key --supersedes "$DAY10" --quantity 100.3 \
+	--reason "flow computer fixed" >/dev/null
+rc=0
+"$C" report diff --theirs ledger.archive --vkey "$VKEY" || rc=$?
+if [ "$rc" -ne 1 ]; then
+	echo "demo: report diff did not find the correction (exit $rc)" >&2
+	exit 1
+fi
+echo "(exit status 1: the ledgers differ, in exactly that reading)"
+
 step "Tampering is caught: one byte of the archive changed"
 cp ledger.archive tampered.archive
 printf 'X' | dd of=tampered.archive bs=1 seek=$(( $(wc -c < tampered.archive) - 80 )) conv=notrunc 2>/dev/null

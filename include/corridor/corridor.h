@@ -892,7 +892,7 @@ CORRIDOR_MUST_CHECK int corridor_delivery_import(struct corridor_ledger *ledger,
 						 struct corridor_diag *diag);
 
 /* ------------------------------------------------------------------ */
-/* Reconciliation reports (docs/REPORTS.md)                            */
+/* Reconciliation reports (docs/DELIVERIES.md "Reports")               */
 /* ------------------------------------------------------------------ */
 
 /** THE rounding of Corridor (SETTLEMENT.md "Numbers"): num / den rounded half
@@ -955,6 +955,48 @@ CORRIDOR_MUST_CHECK int corridor_report_performance(struct corridor_ledger *ledg
 						    struct corridor_diag *diag);
 /** Days of the month that starts on first_day (28-31). */
 unsigned corridor_month_days(int32_t first_day);
+
+/* ---- Ledger against ledger (docs/DELIVERIES.md "report diff") ---- */
+
+/** Readings one side may hold for one contract in a diff. */
+#define CORRIDOR_DIFF_READINGS_MAX 4000000u
+#define CORRIDOR_DIFF_KEY_BYTES_MAX 160u
+#define CORRIDOR_DIFF_FIELDS_BYTES_MAX 320u
+
+enum corridor_diff_kind {
+	CORRIDOR_DIFF_CONTRACT = 1, /* matched by contract id */
+	CORRIDOR_DIFF_DELIVERY = 2, /* matched by contract, meter and interval start */
+};
+enum corridor_diff_status {
+	CORRIDOR_DIFF_MATCH = 1,
+	CORRIDOR_DIFF_OURS_ONLY = 2,
+	CORRIDOR_DIFF_THEIRS_ONLY = 3,
+	CORRIDOR_DIFF_DIFFER = 4,
+};
+struct corridor_diff_row {
+	enum corridor_diff_kind kind;
+	enum corridor_diff_status status;
+	/* contract: "G1"; delivery: "G1/M1/2026-01-01T00:00:00Z" */
+	char key[CORRIDOR_DIFF_KEY_BYTES_MAX];
+	/* DIFFER: the fields that differ, comma-separated (e.g. "quantity,quality") */
+	char fields[CORRIDOR_DIFF_FIELDS_BYTES_MAX];
+	uint64_t ours_seq, theirs_seq; /* the entry on each side (0: none) */
+};
+/** Counts by status ([status - 1]) for contracts ([0]) and deliveries ([1]). */
+struct corridor_diff_totals {
+	size_t count[2][4];
+};
+/** Compares two ledgers' contracts (every version's terms, status) and latest
+ *  readings (end, quantity, quality, recorder), calling `fn` for every row in
+ *  key order: contracts first, then each contract's readings. Neither ledger
+ *  is written; either may be a replica made from another party's archive.
+ *  Errors: CORRIDOR_E_LIMIT (more than CORRIDOR_DIFF_READINGS_MAX readings),
+ *  CORRIDOR_E_NOMEM, CORRIDOR_E_STORAGE, or what `fn` returns. */
+typedef int (*corridor_diff_fn)(void *ctx, const struct corridor_diff_row *row);
+CORRIDOR_MUST_CHECK int corridor_report_diff(struct corridor_ledger *ours,
+					     struct corridor_ledger *theirs, corridor_diff_fn fn,
+					     void *ctx, struct corridor_diff_totals *totals,
+					     struct corridor_diag *diag);
 
 /** Copies entry `seq` (canonical bytes) into a malloc'd buffer the caller frees.
  *  Errors: CORRIDOR_E_NOTFOUND, CORRIDOR_E_STORAGE, CORRIDOR_E_NOMEM. */

@@ -1,0 +1,356 @@
+/*
+ * diff.c — one ledger against another (docs/DELIVERIES.md "report diff"): a party's
+ * private books against the shared ledger, or two parties' ledgers.
+ *
+ * Contracts are matched by id and compared version by version (effective
+ * day and every term) and by status. Readings are matched by contract, meter
+ * and interval start, each side at its latest correction, and compared by
+ * end, quantity, quality and recorder. Both sides are walked in key order,
+ * so each row is reported once and the output is the same on every run.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger_internal.h"
+
+/* Contracts one side may hold in a diff. */
+#define DIFF_CONTRACTS_MAX 100000u
+
+typedef char contract_id[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+
+struct ids {
+	contract_id *v;
+	size_t n, cap;
+	int err;
+};
+
+static int collect_id(void *vctx, const struct corridor_contract *c)
+{
+	struct ids *ids = vctx;
+	if (ids->n == ids->cap) {
+		if (ids->cap >= DIFF_CONTRACTS_MAX) {
+			ids->err = CORRIDOR_E_LIMIT;
+			return 1;
+		}
+		size_t cap = ids->cap ? 2 * ids->cap : 64;
+		contract_id *v = realloc(ids->v, cap * sizeof *v);
+		if (!v) {
+			ids->err = CORRIDOR_E_NOMEM;
+			return 1;
+		}
+		ids->v = v;
+		ids->cap = cap;
+	}
+	memcpy(ids->v[ids->n++], c->id, sizeof(contract_id));
+	return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const contract_id *)a, *(const contract_id *)b);
+}
+
+static int list_ids(struct corridor_ledger *l, struct ids *ids, struct corridor_diag *diag)
+{
+	int err = corridor_contract_list(l, NULL, collect_id, ids, diag);
+	if (ids->err)
+		return corridor_diag_set(diag, ids->err, ids->err == CORRIDOR_E_LIMIT ?
+							 "more than %u contracts" : "out of memory",
+					 DIFF_CONTRACTS_MAX);
+	if (err)
+		return err;
+	if (ids->n)
+		qsort(ids->v, ids->n, sizeof *ids->v, cmp_id);
+	return CORRIDOR_OK;
+}
+
+/* Appends name to the comma-separated list, once. */
+static void add_field(char *fields, const char *name)
+{
+	size_t nl = strlen(name), have = strlen(fields);
+	for (const char *p = fields; *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == nl && memcmp(p, name, nl) == 0)
+			return;
+		p += len + (comma ? 1 : 0);
+	}
+	size_t need = have + (have ? 1 : 0) + nl + 1;
+	CORRIDOR_ASSERT(need <= CORRIDOR_DIFF_FIELDS_BYTES_MAX);
+	if (have)
+		fields[have++] = ',';
+	memcpy(fields + have, name, nl + 1);
+}
+
+static void terms_diff(const struct corridor_contract_terms *a,
+		       const struct corridor_contract_terms *b, char *fields)
+{
+#define STR(f)                                   \
+	if (strcmp(a->f, b->f) != 0)             \
+	add_field(fields, #f)
+#define NUM(f)                                   \
+	if (a->f != b->f)                        \
+	add_field(fields, #f)
+	STR(seller);
+	STR(buyer);
+	NUM(commodity);
+	STR(carries);
+	STR(delivery_point);
+	STR(unit);
+	NUM(start_day);
+	NUM(end_day);
+	NUM(utc_offset_min);
+	bool prices = a->price_count != b->price_count;
+	for (size_t i = 0; !prices && i < a->price_count; i++)
+		prices = a->prices[i].from_day != b->prices[i].from_day ||
+			 a->prices[i].price_micro != b->prices[i].price_micro;
+	if (prices)
+		add_field(fields, "prices");
+	STR(currency);
+	STR(settlement_currency);
+	STR(rate_source);
+	NUM(payment_days);
+	if (a->has_min != b->has_min || (a->has_min && a->min_milli != b->min_milli))
+		add_field(fields, "min");
+	if (a->has_max != b->has_max || (a->has_max && a->max_milli != b->max_milli))
+		add_field(fields, "max");
+	NUM(shortfall_bp);
+	NUM(excess_bp);
+	NUM(tolerance_permille);
+	STR(metering_party);
+	STR(billing_meter);
+#undef STR
+#undef NUM
+}
+
+static void contract_diff(const struct corridor_contract *a, const struct corridor_contract *b,
+			  char *fields)
+{
+	if (a->status != b->status)
+		add_field(fields, "status");
+	if (a->version_count != b->version_count)
+		add_field(fields, "versions");
+	size_t n = a->version_count < b->version_count ? a->version_count : b->version_count;
+	for (size_t i = 0; i < n; i++) {
+		if (a->versions[i].effective_day != b->versions[i].effective_day)
+			add_field(fields, "effective");
+		terms_diff(&a->versions[i].terms, &b->versions[i].terms, fields);
+	}
+}
+
+/* ---- readings ---- */
+
+struct reading {
+	uint64_t seq;
+	int64_t start_s, end_s, quantity_milli;
+	char quality;
+	char meter[CORRIDOR_METER_ID_BYTES_MAX + 1];
+	char recorder[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+};
+
+struct readings {
+	struct reading *v;
+	size_t n, cap;
+	int err;
+};
+
+static int collect_reading(void *vctx, const struct corridor_delivery *d)
+{
+	struct readings *rs = vctx;
+	if (d->superseded_by)
+		return 0; /* only the latest correction counts */
+	if (rs->n == rs->cap) {
+		if (rs->cap >= CORRIDOR_DIFF_READINGS_MAX) {
+			rs->err = CORRIDOR_E_LIMIT;
+			return 1;
+		}
+		size_t cap = rs->cap ? 2 * rs->cap : 256;
+		if (cap > CORRIDOR_DIFF_READINGS_MAX)
+			cap = CORRIDOR_DIFF_READINGS_MAX;
+		struct reading *v = realloc(rs->v, cap * sizeof *v);
+		if (!v) {
+			rs->err = CORRIDOR_E_NOMEM;
+			return 1;
+		}
+		rs->v = v;
+		rs->cap = cap;
+	}
+	struct reading *r = &rs->v[rs->n++];
+	r->seq = d->seq;
+	r->start_s = d->start_s;
+	r->end_s = d->end_s;
+	r->quantity_milli = d->quantity_milli;
+	r->quality = d->quality;
+	memcpy(r->meter, d->meter, sizeof r->meter);
+	memcpy(r->recorder, d->recorder, sizeof r->recorder);
+	return 0;
+}
+
+/* Key order: meter, start; then recorder and seq so duplicates pair stably. */
+static int cmp_key(const struct reading *a, const struct reading *b)
+{
+	int c = strcmp(a->meter, b->meter);
+	if (c)
+		return c;
+	return (a->start_s > b->start_s) - (a->start_s < b->start_s);
+}
+
+static int cmp_reading(const void *va, const void *vb)
+{
+	const struct reading *a = va, *b = vb;
+	int c = cmp_key(a, b);
+	if (c)
+		return c;
+	c = strcmp(a->recorder, b->recorder);
+	if (c)
+		return c;
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static int list_readings(struct corridor_ledger *l, const char *contract, struct readings *rs,
+			 struct corridor_diag *diag)
+{
+	rs->n = 0;
+	rs->err = 0;
+	int err = corridor_delivery_list(l, contract, -1, collect_reading, rs, diag);
+	if (rs->err)
+		return corridor_diag_set(diag, rs->err,
+					 rs->err == CORRIDOR_E_LIMIT ?
+						 "contract %s has more than %u readings" :
+						 "out of memory listing the readings of %s",
+					 contract, CORRIDOR_DIFF_READINGS_MAX);
+	if (err == CORRIDOR_E_NOTFOUND)
+		return CORRIDOR_OK; /* the contract is not on this side */
+	if (err)
+		return err;
+	if (rs->n)
+		qsort(rs->v, rs->n, sizeof *rs->v, cmp_reading);
+	return CORRIDOR_OK;
+}
+
+struct emit {
+	corridor_diff_fn fn;
+	void *ctx;
+	struct corridor_diff_totals *totals;
+};
+
+static int emit(struct emit *e, struct corridor_diff_row *row)
+{
+	if (row->status == CORRIDOR_DIFF_MATCH && row->fields[0])
+		row->status = CORRIDOR_DIFF_DIFFER;
+	e->totals->count[row->kind - 1][row->status - 1]++;
+	return e->fn(e->ctx, row);
+}
+
+static int diff_readings(const char *contract, const struct readings *a,
+			 const struct readings *b, struct emit *e)
+{
+	size_t i = 0, j = 0;
+	while (i < a->n || j < b->n) {
+		const struct reading *x = i < a->n ? &a->v[i] : NULL;
+		const struct reading *y = j < b->n ? &b->v[j] : NULL;
+		int c = !x ? 1 : !y ? -1 : cmp_key(x, y);
+		const struct reading *k = c <= 0 ? x : y;
+		struct corridor_diff_row row = { .kind = CORRIDOR_DIFF_DELIVERY };
+		char start[21];
+		corridor_utc_format(k->start_s, start);
+		snprintf(row.key, sizeof row.key, "%s/%s/%s", contract, k->meter, start);
+		if (c < 0) {
+			row.status = CORRIDOR_DIFF_OURS_ONLY;
+			row.ours_seq = x->seq;
+			i++;
+		} else if (c > 0) {
+			row.status = CORRIDOR_DIFF_THEIRS_ONLY;
+			row.theirs_seq = y->seq;
+			j++;
+		} else {
+			row.status = CORRIDOR_DIFF_MATCH;
+			row.ours_seq = x->seq;
+			row.theirs_seq = y->seq;
+			if (x->end_s != y->end_s)
+				add_field(row.fields, "end");
+			if (x->quantity_milli != y->quantity_milli)
+				add_field(row.fields, "quantity");
+			if (x->quality != y->quality)
+				add_field(row.fields, "quality");
+			if (strcmp(x->recorder, y->recorder) != 0)
+				add_field(row.fields, "recorder");
+			i++;
+			j++;
+		}
+		int err = emit(e, &row);
+		if (err)
+			return err;
+	}
+	return CORRIDOR_OK;
+}
+
+int corridor_report_diff(struct corridor_ledger *ours, struct corridor_ledger *theirs,
+			 corridor_diff_fn fn, void *ctx, struct corridor_diff_totals *totals,
+			 struct corridor_diag *diag)
+{
+	struct ids a = { 0 }, b = { 0 };
+	struct readings ra = { 0 }, rb = { 0 };
+	struct corridor_contract *ca = malloc(sizeof *ca), *cb = malloc(sizeof *cb);
+	struct emit e = { .fn = fn, .ctx = ctx, .totals = totals };
+	memset(totals, 0, sizeof *totals);
+	int err = CORRIDOR_OK;
+	if (!ca || !cb) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		goto out_free;
+	}
+	if ((err = list_ids(ours, &a, diag)) != 0 || (err = list_ids(theirs, &b, diag)) != 0)
+		goto out_free;
+	/* Contracts, by id. */
+	size_t i = 0, j = 0;
+	while (i < a.n || j < b.n) {
+		int c = i == a.n ? 1 : j == b.n ? -1 : strcmp(a.v[i], b.v[j]);
+		struct corridor_diff_row row = { .kind = CORRIDOR_DIFF_CONTRACT };
+		snprintf(row.key, sizeof row.key, "%s", c <= 0 ? a.v[i] : b.v[j]);
+		if (c <= 0 && (err = corridor_contract_get(ours, a.v[i], ca, diag)) != 0)
+			goto out_free;
+		if (c >= 0 && (err = corridor_contract_get(theirs, b.v[j], cb, diag)) != 0)
+			goto out_free;
+		if (c < 0) {
+			row.status = CORRIDOR_DIFF_OURS_ONLY;
+			row.ours_seq = ca->proposed_seq;
+			i++;
+		} else if (c > 0) {
+			row.status = CORRIDOR_DIFF_THEIRS_ONLY;
+			row.theirs_seq = cb->proposed_seq;
+			j++;
+		} else {
+			row.status = CORRIDOR_DIFF_MATCH;
+			row.ours_seq = ca->proposed_seq;
+			row.theirs_seq = cb->proposed_seq;
+			contract_diff(ca, cb, row.fields);
+			i++;
+			j++;
+		}
+		if ((err = emit(&e, &row)) != 0)
+			goto out_free;
+	}
+	/* Readings, contract by contract, over the union of the ids. */
+	i = j = 0;
+	while (i < a.n || j < b.n) {
+		int c = i == a.n ? 1 : j == b.n ? -1 : strcmp(a.v[i], b.v[j]);
+		const char *id = c <= 0 ? a.v[i] : b.v[j];
+		ra.n = rb.n = 0;
+		if (c <= 0 && (err = list_readings(ours, id, &ra, diag)) != 0)
+			goto out_free;
+		if (c >= 0 && (err = list_readings(theirs, id, &rb, diag)) != 0)
+			goto out_free;
+		if ((err = diff_readings(id, &ra, &rb, &e)) != 0)
+			goto out_free;
+		i += c <= 0;
+		j += c >= 0;
+	}
+out_free:
+	free(ra.v);
+	free(rb.v);
+	free(a.v);
+	free(b.v);
+	free(ca);
+	free(cb);
+	return err;
+}
