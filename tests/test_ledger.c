@@ -376,6 +376,45 @@ START_TEST(map_grows_when_full)
 }
 END_TEST
 
+/* A reader's view of one batch: the memos [from, from + n) must all come from
+ * the same writer's same batch ("wW bB iI"). */
+struct batch_check {
+	char prefix[24];
+	size_t seen;
+	bool mixed;
+};
+
+static int check_batch_entry(void *vctx, uint64_t seq, const uint8_t *bytes, size_t len)
+{
+	struct batch_check *c = vctx;
+	struct corridor_entry e;
+	const char *text;
+	size_t n;
+	(void)seq;
+	if (corridor_entry_decode(bytes, len, &e, NULL) != 0 ||
+	    corridor_msgpack_map_str(e.body, e.body_len, "text", &text, &n) != 0) {
+		c->mixed = true;
+		return 1;
+	}
+	const char *sp = memchr(text, ' ', n);
+	const char *sp2 = sp ? memchr(sp + 1, ' ', n - (size_t)(sp + 1 - text)) : NULL;
+	size_t plen = sp2 ? (size_t)(sp2 - text) : 0;
+	if (!plen || plen >= sizeof c->prefix) {
+		c->mixed = true;
+		return 1;
+	}
+	if (c->seen == 0) {
+		memcpy(c->prefix, text, plen);
+		c->prefix[plen] = '\0';
+	} else if (strlen(c->prefix) != plen || memcmp(c->prefix, text, plen) != 0) {
+		c->mixed = true;
+	}
+	c->seen++;
+	return 0;
+}
+
+/* Writers in several processes and readers in others: the seq stays dense,
+ * no write is lost, and a reader only ever sees whole batches. */
 START_TEST(concurrent_writers_keep_seq_dense)
 {
 	struct fixture f;
@@ -384,11 +423,37 @@ START_TEST(concurrent_writers_keep_seq_dense)
 	char dir[1024];
 	snprintf(dir, sizeof dir, "%s", path_join(f.dir, "L"));
 	corridor_ledger_close(f.l);
-	enum { WRITERS = 3, BATCHES = 20, PER = 10 };
-	pid_t pids[WRITERS];
-	for (int w = 0; w < WRITERS; w++) {
+	enum { WRITERS = 3, READERS = 2, BATCHES = 40, PER = 10 };
+	enum { FINAL = 1 + WRITERS * BATCHES * PER, READS_MAX = 5000000 };
+	pid_t pids[WRITERS + READERS];
+	for (int w = 0; w < WRITERS + READERS; w++) {
 		pids[w] = fork();
 		ck_assert(pids[w] >= 0);
+		if (pids[w] == 0 && w >= WRITERS) {
+			/* Reader: each head it sees is genesis plus whole batches,
+			 * never shrinks, and its last batch is one writer's batch. */
+			struct corridor_ledger *l;
+			if (corridor_ledger_open(dir, CORRIDOR_OPEN_READONLY, &l, NULL) != 0)
+				_exit(3);
+			uint64_t last = 1;
+			for (int r = 0; r < READS_MAX && last < FINAL; r++) {
+				struct corridor_head h;
+				if (corridor_ledger_head(l, &h) != 0)
+					_exit(4);
+				if (h.size < last || (h.size - 1) % PER != 0)
+					_exit(5); /* went back, or a partial batch */
+				if (h.size > 1) {
+					struct batch_check c = { .seen = 0 };
+					if (corridor_ledger_scan(l, h.size - PER, PER, check_batch_entry,
+								 &c) != 0 ||
+					    c.mixed || c.seen != PER)
+						_exit(6);
+				}
+				last = h.size;
+			}
+			corridor_ledger_close(l);
+			_exit(last == FINAL ? 0 : 7);
+		}
 		if (pids[w] == 0) {
 			struct corridor_ledger *l;
 			if (corridor_ledger_open(dir, 0, &l, NULL) != 0)
@@ -409,15 +474,29 @@ START_TEST(concurrent_writers_keep_seq_dense)
 			_exit(0);
 		}
 	}
-	for (int w = 0; w < WRITERS; w++) {
+	for (int w = 0; w < WRITERS + READERS; w++) {
 		int st;
 		ck_assert_int_eq(waitpid(pids[w], &st, 0), pids[w]);
-		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s %d: status %d",
+			      w < WRITERS ? "writer" : "reader", w, st);
 	}
 	ck_assert_int_eq(corridor_ledger_open(dir, 0, &f.l, &d), 0);
 	struct corridor_head h;
 	ck_assert_int_eq(corridor_ledger_head(f.l, &h), 0);
-	ck_assert_uint_eq(h.size, 1 + WRITERS * BATCHES * PER);
+	ck_assert_uint_eq(h.size, FINAL);
+	/* The log is whole batches, and every writer's every batch is there once. */
+	bool seen[WRITERS][BATCHES] = { { false } };
+	for (uint64_t from = 1; from < FINAL; from += PER) {
+		struct batch_check c = { .seen = 0 };
+		ck_assert_int_eq(corridor_ledger_scan(f.l, from, PER, check_batch_entry, &c), 0);
+		ck_assert(!c.mixed);
+		ck_assert_uint_eq(c.seen, PER);
+		int w, b;
+		ck_assert_int_eq(sscanf(c.prefix, "w%d b%d", &w, &b), 2);
+		ck_assert(w >= 0 && w < WRITERS && b >= 0 && b < BATCHES);
+		ck_assert_msg(!seen[w][b], "batch w%d b%d twice", w, b);
+		seen[w][b] = true;
+	}
 	ck_assert_int_eq(verify(f.l, &d), 0);
 	fx_close(&f);
 }
