@@ -32,6 +32,19 @@ static void write_lines(const char *path, int n, int width)
 	fclose(f);
 }
 
+/* An operator key and a new ledger, made with the real binary. */
+static void new_ledger(const char *key, const char *ledger)
+{
+	struct run r = run_cli((const char *[]){ "key", "generate", "--name", ORIGIN, "--out", key,
+						 "--kdf", "interactive", NULL }, ENV);
+	ck_assert_int_eq(r.status, 0);
+	run_free(&r);
+	r = run_cli((const char *[]){ "init", "--origin", ORIGIN, "--operator-key", key, "--ledger",
+				      ledger, NULL }, ENV);
+	ck_assert_int_eq(r.status, 0);
+	run_free(&r);
+}
+
 static int count_acked(const char *out)
 {
 	int last = -1;
@@ -63,14 +76,8 @@ START_TEST(disk_full_on_a_small_tmpfs)
 		free(dir);
 		return;
 	}
-	struct run r = run_cli((const char *[]){ "key", "generate", "--name", ORIGIN, "--out", key,
-						 "--kdf", "interactive", NULL }, ENV);
-	ck_assert_int_eq(r.status, 0);
-	run_free(&r);
-	r = run_cli((const char *[]){ "init", "--origin", ORIGIN, "--operator-key", key, "--ledger",
-				      ledger, NULL }, ENV);
-	ck_assert_int_eq(r.status, 0);
-	run_free(&r);
+	new_ledger(key, ledger);
+	struct run r;
 	write_lines(lines, 4000, 600); /* ~2.4 MB: more than the disk */
 	r = run_cli((const char *[]){ "memo", "--ledger", ledger, "--key", key, "--from", lines,
 				      "--batch", "100", NULL }, ENV);
@@ -243,14 +250,7 @@ START_TEST(out_of_memory_on_a_huge_input)
 	snprintf(key, sizeof key, "%s", path_join(dir, "op.key"));
 	snprintf(lines, sizeof lines, "%s", path_join(dir, "lines.txt"));
 	snprintf(ledger, sizeof ledger, "%s", path_join(dir, "L"));
-	struct run r = run_cli((const char *[]){ "key", "generate", "--name", ORIGIN, "--out", key,
-						 "--kdf", "interactive", NULL }, ENV);
-	ck_assert_int_eq(r.status, 0);
-	run_free(&r);
-	r = run_cli((const char *[]){ "init", "--origin", ORIGIN, "--operator-key", key, "--ledger",
-				      ledger, NULL }, ENV);
-	ck_assert_int_eq(r.status, 0);
-	run_free(&r);
+	new_ledger(key, ledger);
 	enum { LINES = 100000, BATCH = 1000 };
 	write_lines(lines, LINES, 80);
 	setenv("CORRIDOR_PASSPHRASE", "faults", 1);
