@@ -6,16 +6,24 @@
 
 #include "corridor/corridor.h"
 
+static char path[64];
+
+/* The scratch file goes when the fuzzer exits normally. */
+static void remove_scratch(void)
+{
+	unlink(path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
 	static struct corridor_vkey vk;
 	static int ready;
 	if (!ready) {
 		if (corridor_init() != 0)
 			abort();
 		snprintf(path, sizeof path, "/tmp/corridor-fuzz-archive-%d", (int)getpid());
+		atexit(remove_scratch);
 		vk.sigtype = CORRIDOR_SIGTYPE_ED25519;
 		snprintf(vk.name, sizeof vk.name, "corridor.example/fuzz");
 		ready = 1;
