@@ -244,8 +244,13 @@ static int report_diff(const char *ledger, const char *theirs, const char *vkey,
 		       "THEIRS");
 	err = corridor_report_diff(ours, other, print_diff, &o, &t, &d);
 	corridor_ledger_close(other);
+	if (err > 0) {
+		fprintf(stderr, "corridor: cannot write the report to stdout\n");
+		rc = EXIT_STORAGE;
+		goto out_scratch;
+	}
 	if (err) {
-		rc = err > 0 ? EXIT_STORAGE : cli_fail(err, &d);
+		rc = cli_fail(err, &d);
 		goto out_scratch;
 	}
 	size_t differences = 0;

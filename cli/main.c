@@ -1,4 +1,5 @@
 /* main.c — the `corridor` command: dispatch to one file per command group. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -78,9 +79,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "corridor: cannot initialise libsodium\n");
 		return EXIT_STORAGE;
 	}
-	for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
-		if (strcmp(argv[1], COMMANDS[i].name) == 0)
-			return COMMANDS[i].run(argc - 2, argv + 2);
+	for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++) {
+		if (strcmp(argv[1], COMMANDS[i].name) != 0)
+			continue;
+		int rc = COMMANDS[i].run(argc - 2, argv + 2);
+		/* Output that did not reach its file (a full disk, a closed pipe) is
+		 * a failure, whatever the command thought: one place checks it. */
+		bool flush_failed = fflush(stdout) != 0;
+		int flush_errno = errno;
+		if ((flush_failed || ferror(stdout)) && (rc == EXIT_OK || rc == EXIT_REFUSED)) {
+			fprintf(stderr, "corridor: cannot write the output: %s\n",
+				flush_failed ? strerror(flush_errno) : "a write failed");
+			rc = EXIT_STORAGE;
+		}
+		return rc;
+	}
 	fprintf(stderr, "corridor: unknown command '%s' (see 'corridor --help')\n", argv[1]);
 	return EXIT_USAGE;
 }

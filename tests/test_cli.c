@@ -1,4 +1,5 @@
 /* test_cli.c — end-to-end: the real build/corridor binary on a temp ledger. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,64 @@ START_TEST(memo_from_a_pipe)
 	out = expect(0, (const char *[]){ "entry", "3000", NULL });
 	ck_assert_msg(strstr(out, "piped line 2999 ") != NULL, "%s", out);
 	free(out);
+}
+END_TEST
+
+/* Runs the binary with stdout on /dev/full; returns the exit code, stderr in err. */
+static int to_full_disk(const char *const *argv, char *err, size_t cap)
+{
+	FILE *e = tmpfile();
+	ck_assert_ptr_nonnull(e);
+	pid_t pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		int full = open("/dev/full", O_WRONLY);
+		if (full < 0 || dup2(full, 1) < 0 || dup2(fileno(e), 2) < 0)
+			_exit(120);
+		for (size_t i = 0; ENV[i]; i++) {
+			char kv[1300];
+			snprintf(kv, sizeof kv, "%s", ENV[i]);
+			char *eq = strchr(kv, '=');
+			if (!eq)
+				_exit(122);
+			*eq = '\0';
+			setenv(kv, eq + 1, 1);
+		}
+		execv(argv[0], (char *const *)(uintptr_t)argv);
+		_exit(121);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	rewind(e);
+	size_t n = fread(err, 1, cap - 1, e);
+	err[n] = '\0';
+	fclose(e);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Output that cannot be written is a failure with one line, never exit 0
+ * with the output silently lost. */
+START_TEST(output_to_a_full_disk)
+{
+	free(expect(0, (const char *[]){ "memo", "--key", P("op.key"), "one", NULL }));
+	const char *cmds[][6] = {
+		{ "log", NULL },
+		{ "party", "list", NULL },
+		{ "verify", NULL },
+		{ "checkpoint", NULL },
+		{ "report", "performance", "--period", "2026-03", NULL },
+	};
+	char err[1024];
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		const char *argv[8] = { corridor_bin() };
+		for (size_t k = 0; cmds[i][k]; k++)
+			argv[k + 1] = cmds[i][k];
+		int rc = to_full_disk(argv, err, sizeof err);
+		ck_assert_msg(rc == 3, "%s: exit %d, stderr %s", cmds[i][0], rc, err);
+		ck_assert_msg(strncmp(err, "corridor: ", 10) == 0 &&
+				      strchr(err, '\n') == err + strlen(err) - 1,
+			      "%s: %s", cmds[i][0], err);
+	}
 }
 END_TEST
 
@@ -614,6 +673,7 @@ Suite *suite_cli(void)
 	tcase_add_test(tc, keys_from_the_command_line);
 	tcase_add_test(tc, memo_log_and_verify);
 	tcase_add_test(tc, memo_from_a_pipe);
+	tcase_add_test(tc, output_to_a_full_disk);
 	tcase_add_test(tc, proofs_and_audits);
 	tcase_add_test(tc, archives_and_replicas);
 	tcase_add_test(tc, parties_keys_and_roles);
