@@ -68,6 +68,9 @@ $(BUILD)/obj/tests/%.o: tests/%.c $(HEADERS)
 $(BUILD)/check_corridor: $(TEST_OBJ) $(BUILD)/libcorridor.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $(TEST_OBJ) $(BUILD)/libcorridor.a $(LIBS_ALL) $(CHECK_LIBS)
 
+$(BUILD)/demo-meters: tools/demo_meters.c $(BUILD)/libcorridor.a $(HEADERS)
+	$(CC) $(CFLAGS_ALL) -o $@ tools/demo_meters.c $(BUILD)/libcorridor.a $(LIBS_ALL)
+
 $(BUILD)/bench: tools/bench.c $(BUILD)/libcorridor.a $(HEADERS)
 	$(CC) $(CFLAGS_ALL) -Icore -o $@ tools/bench.c $(BUILD)/libcorridor.a $(LIBS_ALL)
 
@@ -84,7 +87,7 @@ san-test: deps
 	@$(MAKE) --no-print-directory SAN=1 check-run
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/demo-meters
 	@sh tools/demo.sh $(BUILD)/corridor
 
 bench: deps

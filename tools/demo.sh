@@ -1,11 +1,15 @@
 #!/bin/sh
 # make demo — what Corridor does so far, on a fresh ledger under ./demo/:
-# keys, a signed log of operator remarks, checkpoints, an inclusion proof an
-# auditor checks with nothing but the operator's verifier key, an archive and
-# a verified replica. Re-runnable: it recreates ./demo/.
+# keys and parties, a gas contract metered on both sides of the border, a year
+# of hourly power readings (generated deterministically by tools/demo_meters.c),
+# meter reconciliation and contract performance, ledger-against-archive diff,
+# checkpoints, an inclusion proof an auditor checks with nothing but the
+# operator's verifier key, an archive and a verified replica, tampering caught.
+# Re-runnable: it recreates ./demo/.
 set -eu
 C=${1:-build/corridor}
 case "$C" in /*) ;; *) C="$(pwd)/$C" ;; esac
+DEMO_METERS=$(dirname "$C")/demo-meters
 rm -rf demo
 mkdir -p demo
 cd demo
@@ -93,6 +97,43 @@ step "Meter vs meter for March: agree within 5 per mille, or disputed"
 "$C" report meters --contract G1 --period 2026-03 | sed -n '1,2p;10,12p;$p'
 step "Contract performance for March: band, billable, shortfall, excess"
 "$C" report performance --period 2026-03
+
+step "Hourly power RU->MN for all of 2026 (P1, kWh, RUB): a contract and a July price change"
+MNG=$(key MN-GRID mn-grid.key)
+"$C" party register --key operator.key --id RU-GRID --name "Russian grid company" --country RU \
+	--roles seller --vkey "$GRID" >/dev/null
+"$C" party register --key operator.key --id MN-GRID --name "Mongolian grid company" \
+	--country MN --roles buyer,meter --vkey "$MNG" >/dev/null
+POWER_CONTRACT=$(dirname "$GAS_CONTRACT")/power-P1.json
+"$C" contract propose --key grid.key --file "$POWER_CONTRACT" >/dev/null
+"$C" contract accept P1 --key mn-grid.key >/dev/null
+sed -e 's|"prices": \[ { "from": "2026-01-01", "price": "6.150000" } \]|"prices": [ { "from": "2026-01-01", "price": "6.150000" }, { "from": "2026-07-01", "price": "6.450000" } ]|' \
+	"$POWER_CONTRACT" > power-P1-july.json
+"$C" contract amend P1 --key grid.key --file power-P1-july.json --effective 2026-07-01 >/dev/null
+"$C" contract accept P1 --key mn-grid.key >/dev/null
+"$C" contract show P1
+
+step "8,760 hourly readings from each side's meter, imported in batches (RU lost 15 August)"
+# Deterministic (fixed seed): the same year on every run. Local midnight
+# 2026-01-01 at +03:00 is 2025-12-31T21:00Z; hour 5424 is 15 August.
+"$DEMO_METERS" P1 2025-12-31T21:00:00Z 8760 95000 20260101 mn-grid-2026.csv SEL-220-1 \
+	ru-grid-2026.csv RU-SEL-1 5424
+"$C" delivery import --key mn-grid.key mn-grid-2026.csv | tail -1
+"$C" delivery import --key grid.key ru-grid-2026.csv | tail -1
+
+step "Meter vs meter, August 2026: the lost day and the hours beyond 10 per mille"
+"$C" report meters --contract P1 --period 2026-08 --format csv | tr -d '\r' > p1-2026-08.csv
+head -1 p1-2026-08.csv
+grep ',disputed$' p1-2026-08.csv
+grep ',billing-only$' p1-2026-08.csv | head -3
+echo "... (24 hours of 15 August local with no RU reading)"
+"$C" report meters --contract P1 --period 2026-08 | tail -1
+
+step "Contract performance of P1, month by month"
+"$C" report performance --contract P1 --period 2026-01 --format csv | tr -d '\r'
+for m in 02 03 04 05 06 07 08 09 10 11 12; do
+	"$C" report performance --contract P1 --period "2026-$m" --format csv | tr -d '\r' | tail -n +2
+done
 
 step "Operator remarks: one at a time, then a file in atomic batches"
 "$C" memo --key operator.key "Gas day 2026-03-01: Power of Siberia 2 nominations received"
