@@ -223,17 +223,6 @@ static void load(const char *file, struct corridor_contract_terms *t)
 	free(text);
 }
 
-#define UNCHANGED(w, call, code)                                                       \
-	do {                                                                           \
-		struct corridor_head b_, a_;                                           \
-		ck_assert_int_eq(corridor_ledger_head((w)->l, &b_), 0);                \
-		int rc_ = (call);                                                      \
-		ck_assert_msg(rc_ == (code), "%s: %d (%s)", #call, rc_, d.text);       \
-		ck_assert_int_eq(corridor_ledger_head((w)->l, &a_), 0);                \
-		ck_assert_uint_eq(a_.size, b_.size);                                   \
-		ck_assert(memcmp(a_.root, b_.root, 32) == 0);                          \
-	} while (0)
-
 START_TEST(lifecycle)
 {
 	struct cworld w;

@@ -168,17 +168,6 @@ static int64_t utc(const char *s)
 	return v;
 }
 
-#define SAME_HEAD(w, call, code)                                                       \
-	do {                                                                           \
-		struct corridor_head b_, a_;                                           \
-		ck_assert_int_eq(corridor_ledger_head((w)->l, &b_), 0);                \
-		int rc_ = (call);                                                      \
-		ck_assert_msg(rc_ == (code), "%s: %d (%s)", #call, rc_, d.text);       \
-		ck_assert_int_eq(corridor_ledger_head((w)->l, &a_), 0);                \
-		ck_assert_uint_eq(a_.size, b_.size);                                   \
-		ck_assert(memcmp(a_.root, b_.root, 32) == 0);                          \
-	} while (0)
-
 START_TEST(recording_rules)
 {
 	struct dw w;
@@ -190,7 +179,7 @@ START_TEST(recording_rules)
 					       .end_s = utc("2026-03-10T16:00:00Z"),
 					       .quantity_milli = 100000, .quality = 'A' };
 	/* Before acceptance: refused. */
-	SAME_HEAD(&w, corridor_delivery_record(w.l, w.gaz, &r, &seq, &d), CORRIDOR_E_REFUSED);
+	UNCHANGED(&w, corridor_delivery_record(w.l, w.gaz, &r, &seq, &d), CORRIDOR_E_REFUSED);
 	dw_close(&w);
 	dw_open(&w, true);
 	ck_assert_int_eq(corridor_delivery_record(w.l, w.gaz, &r, &first, &d), 0);
@@ -203,31 +192,31 @@ START_TEST(recording_rules)
 	 * contract's local midnight; end before start; a stranger. */
 	struct corridor_delivery_request x = r;
 	x.start_s = utc("2026-03-10T15:00:00Z");
-	SAME_HEAD(&w, corridor_delivery_record(w.l, w.gaz, &x, &seq, &d), CORRIDOR_E_REFUSED);
+	UNCHANGED(&w, corridor_delivery_record(w.l, w.gaz, &x, &seq, &d), CORRIDOR_E_REFUSED);
 	x = r;
 	x.start_s = utc("2025-12-31T15:00:00Z");
 	x.end_s = utc("2025-12-31T16:00:00Z");
-	SAME_HEAD(&w, corridor_delivery_record(w.l, w.gaz, &x, &seq, &d), CORRIDOR_E_REFUSED);
+	UNCHANGED(&w, corridor_delivery_record(w.l, w.gaz, &x, &seq, &d), CORRIDOR_E_REFUSED);
 	x = r;
 	x.start_s = utc("2026-03-11T15:00:00Z");
 	x.end_s = utc("2026-03-11T17:00:00Z");
-	SAME_HEAD(&w, corridor_delivery_record(w.l, w.gaz, &x, &seq, &d), CORRIDOR_E_REFUSED);
+	UNCHANGED(&w, corridor_delivery_record(w.l, w.gaz, &x, &seq, &d), CORRIDOR_E_REFUSED);
 	x = r;
 	x.end_s = x.start_s;
-	SAME_HEAD(&w, corridor_delivery_record(w.l, w.gaz, &x, &seq, &d), CORRIDOR_E_INVALID);
+	UNCHANGED(&w, corridor_delivery_record(w.l, w.gaz, &x, &seq, &d), CORRIDOR_E_INVALID);
 	x = r;
 	x.contract = "NOPE";
-	SAME_HEAD(&w, corridor_delivery_record(w.l, w.gaz, &x, &seq, &d), CORRIDOR_E_REFUSED);
+	UNCHANGED(&w, corridor_delivery_record(w.l, w.gaz, &x, &seq, &d), CORRIDOR_E_REFUSED);
 	/* Corrections: only by the recorder, only the latest, 0 allowed. */
-	SAME_HEAD(&w, corridor_delivery_correct(w.l, w.buy, first, 99000, NULL, NULL, &seq, &d),
+	UNCHANGED(&w, corridor_delivery_correct(w.l, w.buy, first, 99000, NULL, NULL, &seq, &d),
 		  CORRIDOR_E_REFUSED);
 	uint64_t c1;
 	ck_assert_int_eq(corridor_delivery_correct(w.l, w.gaz, first, 99500, "calibration", NULL,
 						   &c1, &d), 0);
-	SAME_HEAD(&w, corridor_delivery_correct(w.l, w.gaz, first, 99000, NULL, NULL, &seq, &d),
+	UNCHANGED(&w, corridor_delivery_correct(w.l, w.gaz, first, 99000, NULL, NULL, &seq, &d),
 		  CORRIDOR_E_REFUSED);
 	ck_assert_int_eq(corridor_delivery_correct(w.l, w.gaz, c1, 0, NULL, NULL, &seq, &d), 0);
-	SAME_HEAD(&w, corridor_delivery_correct(w.l, w.gaz, 1, 5, NULL, NULL, &seq, &d),
+	UNCHANGED(&w, corridor_delivery_correct(w.l, w.gaz, 1, 5, NULL, NULL, &seq, &d),
 		  CORRIDOR_E_REFUSED); /* seq 1 is not a reading */
 	corridor_diag_init(&d);
 	ck_assert_msg(corridor_ledger_verify(w.l, NULL, NULL, &d) == 0, "%s", d.text);
@@ -282,13 +271,13 @@ START_TEST(import_edge_cases)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char csv[512];
 		snprintf(csv, sizeof csv, "%s%s", head, bad[i].row);
-		SAME_HEAD(&w, import(&w, csv, &wr, &sk, &d), bad[i].code);
+		UNCHANGED(&w, import(&w, csv, &wr, &sk, &d), bad[i].code);
 		ck_assert_msg(strstr(d.text, bad[i].want) != NULL, "case %zu: %s", i, d.text);
 	}
 	/* Headers: unknown, repeated, missing columns. */
-	SAME_HEAD(&w, import(&w, "contract,start,end,quantity,meter,ref\n", &wr, &sk, &d),
+	UNCHANGED(&w, import(&w, "contract,start,end,quantity,meter,ref\n", &wr, &sk, &d),
 		  CORRIDOR_E_INVALID);
-	SAME_HEAD(&w, import(&w, "contract,start,end,quantity,meter,meter\n", &wr, &sk, &d),
+	UNCHANGED(&w, import(&w, "contract,start,end,quantity,meter,meter\n", &wr, &sk, &d),
 		  CORRIDOR_E_INVALID);
 	/* A bad row anywhere writes nothing, not even the good rows before it. */
 	char csv[2048];
@@ -297,7 +286,7 @@ START_TEST(import_edge_cases)
 		 "R1,G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,100,M1\r\n"
 		 "R2,G1,2026-03-02T16:00:00Z,2026-03-03T16:00:00Z,\"100.5\",M1\r\n"
 		 "R3,G1,2026-03-02T16:00:00Z,2026-03-03T16:00:00Z,99,M1\r\n");
-	SAME_HEAD(&w, import(&w, csv, &wr, &sk, &d), CORRIDOR_E_REFUSED);
+	UNCHANGED(&w, import(&w, csv, &wr, &sk, &d), CORRIDOR_E_REFUSED);
 	ck_assert_msg(strstr(d.text, "line 4") && strstr(d.text, "overlaps"), "%s", d.text);
 	/* Duplicate references: the same values are skipped, others refused. */
 	snprintf(csv, sizeof csv,
@@ -314,7 +303,7 @@ START_TEST(import_edge_cases)
 	snprintf(csv, sizeof csv,
 		 "reference,contract,start,end,quantity,meter\n"
 		 "R1,G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,100.001,M1\n");
-	SAME_HEAD(&w, import(&w, csv, &wr, &sk, &d), CORRIDOR_E_REFUSED);
+	UNCHANGED(&w, import(&w, csv, &wr, &sk, &d), CORRIDOR_E_REFUSED);
 	ck_assert(strstr(d.text, "other values") != NULL);
 	corridor_diag_init(&d);
 	ck_assert_msg(corridor_ledger_verify(w.l, NULL, NULL, &d) == 0, "%s", d.text);

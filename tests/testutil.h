@@ -46,4 +46,18 @@ struct run run_cli(const char *const *argv, const char *const *env);
 void run_free(struct run *r);
 const char *corridor_bin(void);
 
+/* Runs `call` (an expression using a `struct corridor_diag d` in scope) on the
+ * fixture `w` (anything with a ledger `l`), expects `code`, and checks the
+ * ledger's head (size and root) did not move. */
+#define UNCHANGED(w, call, code)                                                       \
+	do {                                                                           \
+		struct corridor_head b_, a_;                                           \
+		ck_assert_int_eq(corridor_ledger_head((w)->l, &b_), 0);                \
+		int rc_ = (call);                                                      \
+		ck_assert_msg(rc_ == (code), "%s: %d (%s)", #call, rc_, d.text);       \
+		ck_assert_int_eq(corridor_ledger_head((w)->l, &a_), 0);                \
+		ck_assert_uint_eq(a_.size, b_.size);                                   \
+		ck_assert(memcmp(a_.root, b_.root, 32) == 0);                          \
+	} while (0)
+
 #endif
