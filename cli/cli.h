@@ -71,6 +71,14 @@ void cli_csv_str(const char *s);
 /* Parses a --vkey value: the verifier key string itself, or a file holding it. */
 int cli_vkey(const char *arg, struct corridor_vkey *out);
 
+/* --format: NULL or "table", "json", and "csv" where allowed. Prints the
+ * usage error and returns EXIT_USAGE for anything else, else EXIT_OK. */
+enum cli_format { CLI_TABLE, CLI_CSV, CLI_JSON };
+int cli_format(const char *s, bool allow_csv, enum cli_format *out);
+
+/* --period YYYY-MM: the days since the epoch of the month's first day. */
+bool cli_period(const char *s, int32_t *first_day);
+
 /* Parses a decimal seq or count. */
 bool cli_u64(const char *s, uint64_t *out);
 

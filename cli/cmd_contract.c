@@ -229,9 +229,10 @@ static int contract_show(int argc, char **argv, bool list)
 		       list ? "corridor contract list [--party ID] [--format table|json]"
 			    : "corridor contract show ID [--format table|json]"))
 		return EXIT_USAGE;
-	bool json = format && strcmp(format, "json") == 0;
-	if (format && !json && strcmp(format, "table") != 0)
-		return cli_usage("--format must be table or json");
+	enum cli_format f;
+	if (cli_format(format, false, &f) != EXIT_OK)
+		return EXIT_USAGE;
+	bool json = f == CLI_JSON;
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);

@@ -150,7 +150,7 @@ static int delivery_import(int argc, char **argv)
 }
 
 struct dlist {
-	int format; /* 0 table, 1 csv, 2 json */
+	enum cli_format format;
 };
 
 static int print_delivery(void *ctx, const struct corridor_delivery *d)
@@ -161,7 +161,7 @@ static int print_delivery(void *ctx, const struct corridor_delivery *d)
 	corridor_utc_format(d->end_s, e);
 	corridor_decimal_format(d->quantity_milli, 3, q, sizeof q);
 	const char *status = d->superseded_by ? "superseded" : d->supersedes ? "correction" : "latest";
-	if (c->format == 2) {
+	if (c->format == CLI_JSON) {
 		printf("{\"seq\":%llu,\"contract\":\"%s\",\"recorder\":\"%s\",\"meter\":",
 		       (unsigned long long)d->seq, d->contract, d->recorder);
 		cli_json_str(d->meter);
@@ -169,7 +169,7 @@ static int print_delivery(void *ctx, const struct corridor_delivery *d)
 		       "\"supersedes\":%llu,\"superseded_by\":%llu}\n",
 		       s, e, q, d->quality, (unsigned long long)d->supersedes,
 		       (unsigned long long)d->superseded_by);
-	} else if (c->format == 1) {
+	} else if (c->format == CLI_CSV) {
 		printf("%llu,%s,%s,", (unsigned long long)d->seq, d->contract, d->recorder);
 		cli_csv_str(d->meter);
 		printf(",%s,%s,%s,%c,%llu,%llu\r\n", s, e, q, d->quality,
@@ -199,29 +199,21 @@ static int delivery_list(int argc, char **argv)
 	if (!contract)
 		return cli_usage("--contract is required; usage: %s", usage);
 	struct dlist c = { 0 };
-	if (format && strcmp(format, "csv") == 0)
-		c.format = 1;
-	else if (format && strcmp(format, "json") == 0)
-		c.format = 2;
-	else if (format && strcmp(format, "table") != 0)
-		return cli_usage("--format must be table, csv or json");
+	if (cli_format(format, true, &c.format) != EXIT_OK)
+		return EXIT_USAGE;
 	int32_t first = -1;
-	if (period) {
-		char d[11];
-		if (strlen(period) != 7 || snprintf(d, sizeof d, "%s-01", period) != 10 ||
-		    corridor_date_parse(d, 10, &first) != 0)
-			return cli_usage("--period is a month YYYY-MM");
-	}
+	if (period && !cli_period(period, &first))
+		return cli_usage("--period is a month YYYY-MM");
 	struct corridor_ledger *l;
 	struct corridor_diag dg;
 	corridor_diag_init(&dg);
 	int rc = cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
-	if (c.format == 1)
+	if (c.format == CLI_CSV)
 		printf("seq,contract,recorder,meter,start,end,quantity,quality,supersedes,"
 		       "superseded_by\r\n");
-	else if (c.format == 0)
+	else if (c.format == CLI_TABLE)
 		printf("%-8s %-12s %-14s %-20s  %-20s  %14s %s %s\n", "SEQ", "RECORDER", "METER",
 		       "START", "END", "QUANTITY", "Q", "STATUS");
 	int err = corridor_delivery_list(l, contract, first, print_delivery, &c, &dg);

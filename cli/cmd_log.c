@@ -294,10 +294,10 @@ int cmd_log(int argc, char **argv)
 	if (limit_s && !cli_u64(limit_s, &limit))
 		return cli_usage("--limit must be a count");
 	struct log_ctx c = { .json = false };
-	if (format && strcmp(format, "json") == 0)
-		c.json = true;
-	else if (format && strcmp(format, "table") != 0)
-		return cli_usage("--format must be table or json");
+	enum cli_format f;
+	if (cli_format(format, false, &f) != EXIT_OK)
+		return EXIT_USAGE;
+	c.json = f == CLI_JSON;
 	struct corridor_ledger *l;
 	int rc = cli_open_ro(ledger, &l);
 	if (rc)

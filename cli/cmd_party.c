@@ -126,12 +126,6 @@ static int print_row(void *ctx, const struct corridor_party *p)
 	return CORRIDOR_OK;
 }
 
-static bool parse_format(const char *f, bool *json)
-{
-	*json = f && strcmp(f, "json") == 0;
-	return !f || *json || strcmp(f, "table") == 0;
-}
-
 static int party_list(int argc, char **argv)
 {
 	const char *format = NULL, *ledger = NULL;
@@ -142,8 +136,10 @@ static int party_list(int argc, char **argv)
 	bool json;
 	if (!cli_parse(argc, argv, opts, 2, pos, 0, 0, &np, "corridor party list [--format table|json]"))
 		return EXIT_USAGE;
-	if (!parse_format(format, &json))
-		return cli_usage("--format must be table or json");
+	enum cli_format f;
+	if (cli_format(format, false, &f) != EXIT_OK)
+		return EXIT_USAGE;
+	json = f == CLI_JSON;
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
@@ -168,8 +164,10 @@ static int party_show(int argc, char **argv)
 	if (!cli_parse(argc, argv, opts, 2, pos, 1, 1, &np,
 		       "corridor party show ID [--format table|json]"))
 		return EXIT_USAGE;
-	if (!parse_format(format, &json))
-		return cli_usage("--format must be table or json");
+	enum cli_format f;
+	if (cli_format(format, false, &f) != EXIT_OK)
+		return EXIT_USAGE;
+	json = f == CLI_JSON;
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);

@@ -10,42 +10,20 @@
 
 #include "cli.h"
 
-enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
 
 static const char *const STATUS[] = { "", "agree", "disputed", "billing-only", "other-only" };
-
-static bool parse_fmt(const char *s, enum fmt *f)
-{
-	*f = FMT_TABLE;
-	if (!s || strcmp(s, "table") == 0)
-		return true;
-	if (strcmp(s, "csv") == 0)
-		*f = FMT_CSV;
-	else if (strcmp(s, "json") == 0)
-		*f = FMT_JSON;
-	else
-		return false;
-	return true;
-}
-
-static bool parse_period(const char *s, int32_t *first)
-{
-	char d[11];
-	return s && strlen(s) == 7 && snprintf(d, sizeof d, "%s-01", s) == 10 &&
-	       corridor_date_parse(d, 10, first) == 0;
-}
 
 static void qty(int64_t v, char *out)
 {
 	corridor_decimal_format(v, 3, out, 32);
 }
 
-static void print_meters(const struct corridor_meter_report *r, const char *period, enum fmt f)
+static void print_meters(const struct corridor_meter_report *r, const char *period, enum cli_format f)
 {
 	char s[21], e[21], a[32], b[32], diff[32];
-	if (f == FMT_CSV)
+	if (f == CLI_CSV)
 		printf("contract,period,start,end,billing,other,difference,status\r\n");
-	else if (f == FMT_JSON)
+	else if (f == CLI_JSON)
 		printf("{\"contract\":\"%s\",\"period\":\"%s\",\"unit\":\"%s\",\"metering_party\":"
 		       "\"%s\",\"other_party\":\"%s\",\"billing_meter\":\"%s\","
 		       "\"tolerance_permille\":%u,\"intervals\":[",
@@ -65,11 +43,11 @@ static void print_meters(const struct corridor_meter_report *r, const char *peri
 		qty(w->other_milli, b);
 		qty(w->billing_milli - w->other_milli, diff);
 		bool both = w->has_billing && w->has_other;
-		if (f == FMT_CSV)
+		if (f == CLI_CSV)
 			printf("%s,%s,%s,%s,%s,%s,%s,%s\r\n", r->contract, period, s, e,
 			       w->has_billing ? a : "", w->has_other ? b : "", both ? diff : "",
 			       STATUS[w->status]);
-		else if (f == FMT_JSON)
+		else if (f == CLI_JSON)
 			printf("%s{\"start\":\"%s\",\"end\":\"%s\",\"billing\":%s%s%s,\"other\":%s%s%s,"
 			       "\"difference\":%s%s%s,\"status\":\"%s\"}",
 			       i ? "," : "", s, e, w->has_billing ? "\"" : "",
@@ -83,18 +61,18 @@ static void print_meters(const struct corridor_meter_report *r, const char *peri
 	}
 	qty(r->total_billing_milli, a);
 	qty(r->total_other_milli, b);
-	if (f == FMT_JSON)
+	if (f == CLI_JSON)
 		printf("],\"totals\":{\"billing\":\"%s\",\"other\":\"%s\",\"agree\":%zu,\"disputed\":%zu,"
 		       "\"billing_only\":%zu,\"other_only\":%zu}}\n",
 		       a, b, r->agree, r->disputed, r->billing_only, r->other_only);
-	else if (f == FMT_TABLE)
+	else if (f == CLI_TABLE)
 		printf("total billing %s, other %s; %zu agree, %zu disputed, %zu billing only, %zu "
 		       "other only\n",
 		       a, b, r->agree, r->disputed, r->billing_only, r->other_only);
 }
 
 struct perf_out {
-	enum fmt f;
+	enum cli_format f;
 	const char *period;
 	size_t n;
 };
@@ -108,10 +86,10 @@ static int print_perf(void *ctx, const struct corridor_performance *p)
 	qty(p->billable_milli, q);
 	qty(p->shortfall_milli, sh);
 	qty(p->excess_milli, ex);
-	if (o->f == FMT_CSV)
+	if (o->f == CLI_CSV)
 		printf("%s,%s,%s,%s,%s,%s,%s,%s,%zu,%zu\r\n", p->contract, o->period, p->unit,
 		       p->has_min ? mn : "", p->has_max ? mx : "", q, sh, ex, p->intervals, p->disputed);
-	else if (o->f == FMT_JSON)
+	else if (o->f == CLI_JSON)
 		printf("%s{\"contract\":\"%s\",\"unit\":\"%s\",\"min\":%s%s%s,\"max\":%s%s%s,"
 		       "\"billable\":\"%s\",\"shortfall\":\"%s\",\"excess\":\"%s\",\"intervals\":%zu,"
 		       "\"disputed\":%zu}",
@@ -133,7 +111,7 @@ static const char *const DIFF_KIND[] = { "", "contract", "delivery" };
 static const char *const DIFF_STATUS[] = { "", "match", "ours-only", "theirs-only", "differ" };
 
 struct diff_out {
-	enum fmt f;
+	enum cli_format f;
 	bool all;
 	size_t n;
 };
@@ -154,12 +132,12 @@ static int print_diff(void *ctx, const struct corridor_diff_row *r)
 	char a[24], b[24];
 	seq_text(r->ours_seq, a);
 	seq_text(r->theirs_seq, b);
-	if (o->f == FMT_CSV) {
+	if (o->f == CLI_CSV) {
 		printf("%s,", DIFF_KIND[r->kind]);
 		cli_csv_str(r->key);
 		printf(",%s,\"%s\",%s,%s\r\n", DIFF_STATUS[r->status], r->fields,
 		       r->ours_seq ? a : "", r->theirs_seq ? b : "");
-	} else if (o->f == FMT_JSON) {
+	} else if (o->f == CLI_JSON) {
 		printf("%s{\"kind\":\"%s\",\"key\":", o->n ? "," : "", DIFF_KIND[r->kind]);
 		cli_json_str(r->key);
 		printf(",\"status\":\"%s\",\"fields\":[", DIFF_STATUS[r->status]);
@@ -199,7 +177,7 @@ static void remove_scratch(const char *top, const char *replica)
 }
 
 static int report_diff(const char *ledger, const char *theirs, const char *vkey, bool all,
-		       enum fmt f)
+		       enum cli_format f)
 {
 	struct corridor_vkey vk;
 	int rc;
@@ -235,9 +213,9 @@ static int report_diff(const char *ledger, const char *theirs, const char *vkey,
 		rc = cli_fail(err, &d);
 		goto out_scratch;
 	}
-	if (f == FMT_CSV)
+	if (f == CLI_CSV)
 		printf("kind,key,status,fields,ours_seq,theirs_seq\r\n");
-	else if (f == FMT_JSON)
+	else if (f == CLI_JSON)
 		printf("{\"theirs_size\":%llu,\"rows\":[", (unsigned long long)size);
 	else
 		printf("%-9s %-44s %-12s %-24s %10s %10s\n", "KIND", "KEY", "STATUS", "FIELDS", "OURS",
@@ -256,7 +234,7 @@ static int report_diff(const char *ledger, const char *theirs, const char *vkey,
 	size_t differences = 0;
 	for (int k = 0; k < 2; k++)
 		differences += t.count[k][1] + t.count[k][2] + t.count[k][3];
-	if (f == FMT_JSON) {
+	if (f == CLI_JSON) {
 		printf("],\"totals\":{");
 		for (int k = 0; k < 2; k++)
 			printf("%s\"%s\":{\"match\":%zu,\"ours_only\":%zu,\"theirs_only\":%zu,"
@@ -264,7 +242,7 @@ static int report_diff(const char *ledger, const char *theirs, const char *vkey,
 			       k ? "," : "", k ? "deliveries" : "contracts", t.count[k][0],
 			       t.count[k][1], t.count[k][2], t.count[k][3]);
 		printf("}}\n");
-	} else if (f == FMT_TABLE) {
+	} else if (f == CLI_TABLE) {
 		for (int k = 0; k < 2; k++)
 			printf("%s: %zu match, %zu differ, %zu only ours, %zu only theirs\n",
 			       k ? "deliveries" : "contracts", t.count[k][0], t.count[k][3],
@@ -298,10 +276,10 @@ int cmd_report(int argc, char **argv)
 			    "ARCHIVE [--vkey VKEY] [--all]; each [--format table|csv|json]";
 	if (!cli_parse(argc, argv, opts, 7, pos, 1, 1, &np, usage))
 		return EXIT_USAGE;
-	enum fmt f;
+	enum cli_format f;
 	int32_t first;
-	if (!parse_fmt(format, &f))
-		return cli_usage("--format must be table, csv or json");
+	if (cli_format(format, true, &f) != EXIT_OK)
+		return EXIT_USAGE;
 	if (strcmp(pos[0], "diff") == 0) {
 		if (!theirs || contract || period)
 			return cli_usage("report diff takes --theirs ARCHIVE [--vkey VKEY] [--all]");
@@ -312,7 +290,7 @@ int cmd_report(int argc, char **argv)
 	bool meters = strcmp(pos[0], "meters") == 0;
 	if (!meters && strcmp(pos[0], "performance") != 0)
 		return cli_usage("usage: %s", usage);
-	if (!parse_period(period, &first))
+	if (!cli_period(period, &first))
 		return cli_usage("--period YYYY-MM is required");
 	if (meters && !contract)
 		return cli_usage("report meters needs --contract ID");
@@ -332,17 +310,17 @@ int cmd_report(int argc, char **argv)
 		}
 	} else {
 		struct perf_out o = { .f = f, .period = period };
-		if (f == FMT_CSV)
+		if (f == CLI_CSV)
 			printf("contract,period,unit,min,max,billable,shortfall,excess,intervals,"
 			       "disputed\r\n");
-		else if (f == FMT_JSON)
+		else if (f == CLI_JSON)
 			printf("{\"period\":\"%s\",\"contracts\":[", period);
 		else
 			printf("%-16s %-6s %14s %14s %16s %14s %14s %9s %8s\n", "CONTRACT", "UNIT",
 			       "MIN", "MAX", "BILLABLE", "SHORTFALL", "EXCESS", "INTERVALS",
 			       "DISPUTED");
 		err = corridor_report_performance(l, contract, first, print_perf, &o, &d);
-		if (!err && f == FMT_JSON)
+		if (!err && f == CLI_JSON)
 			printf("]}\n");
 	}
 	corridor_ledger_close(l);

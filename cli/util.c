@@ -398,6 +398,29 @@ void cli_csv_str(const char *s)
 	putchar('"');
 }
 
+int cli_format(const char *s, bool allow_csv, enum cli_format *out)
+{
+	*out = CLI_TABLE;
+	if (!s || strcmp(s, "table") == 0)
+		return EXIT_OK;
+	if (strcmp(s, "json") == 0) {
+		*out = CLI_JSON;
+		return EXIT_OK;
+	}
+	if (allow_csv && strcmp(s, "csv") == 0) {
+		*out = CLI_CSV;
+		return EXIT_OK;
+	}
+	return cli_usage("--format must be %s", allow_csv ? "table, csv or json" : "table or json");
+}
+
+bool cli_period(const char *s, int32_t *first_day)
+{
+	char d[11];
+	return s && strlen(s) == 7 && snprintf(d, sizeof d, "%s-01", s) == 10 &&
+	       corridor_date_parse(d, 10, first_day) == 0;
+}
+
 bool cli_u64(const char *s, uint64_t *out)
 {
 	char *end;
