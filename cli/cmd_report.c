@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -255,10 +256,117 @@ out_scratch:
 	return rc;
 }
 
+static const char *const AGING[] = { "current", "1-30", "31-60", "61-90", "over-90" };
+
+static int report_invoices(struct corridor_ledger *l, const char *party, int32_t as_of,
+			   enum cli_format f)
+{
+	struct corridor_invoice_report r;
+	struct corridor_diag d;
+	char a[40], p[40], o[40], due[11], asof[11];
+	corridor_diag_init(&d);
+	int err = corridor_report_invoices(l, party, as_of, &r, &d);
+	if (err)
+		return cli_fail(err, &d);
+	corridor_date_format(as_of, asof);
+	if (f == CLI_CSV)
+		printf("section,invoice,contract,debtor,creditor,currency,amount,paid,open,due,"
+		       "days_overdue\r\n");
+	else if (f == CLI_JSON)
+		printf("{\"as_of\":\"%s\",\"invoices\":[", asof);
+	else
+		printf("invoices as of %s\n%-24s %-12s %-12s %-4s %16s %16s %16s  %-10s %5s\n", asof,
+		       "INVOICE", "DEBTOR", "CREDITOR", "CUR", "AMOUNT", "PAID", "OPEN", "DUE",
+		       "LATE");
+	for (size_t i = 0; i < r.count; i++) {
+		const struct corridor_invoice_status *s = &r.invoices[i];
+		corridor_money_format(s->amount_minor, s->decimals, a, sizeof a);
+		corridor_money_format(s->paid_minor, s->decimals, p, sizeof p);
+		corridor_money_format(s->open_minor, s->decimals, o, sizeof o);
+		corridor_date_format(s->due_day, due);
+		if (f == CLI_CSV)
+			printf("invoice,%s,%s,%s,%s,%s,%s,%s,%s,%s,%lld\r\n", s->id, s->contract,
+			       s->debtor, s->creditor, s->currency, a, p, o, due,
+			       (long long)s->days_overdue);
+		else if (f == CLI_JSON)
+			printf("%s{\"invoice\":\"%s\",\"contract\":\"%s\",\"debtor\":\"%s\","
+			       "\"creditor\":\"%s\",\"currency\":\"%s\",\"amount\":\"%s\","
+			       "\"paid\":\"%s\",\"open\":\"%s\",\"due\":\"%s\",\"days_overdue\":%lld}",
+			       i ? "," : "", s->id, s->contract, s->debtor, s->creditor, s->currency, a,
+			       p, o, due, (long long)s->days_overdue);
+		else
+			printf("%-24s %-12s %-12s %-4s %16s %16s %16s  %-10s %5lld\n", s->id, s->debtor,
+			       s->creditor, s->currency, a, p, o, due, (long long)s->days_overdue);
+	}
+	if (f == CLI_JSON)
+		printf("],\"aging\":[");
+	else if (f == CLI_TABLE)
+		printf("\naging of open amounts\n%-12s %-4s %14s %14s %14s %14s %14s %16s\n", "DEBTOR",
+		       "CUR", AGING[0], AGING[1], AGING[2], AGING[3], AGING[4], "OPEN");
+	for (size_t i = 0; i < r.aging_count; i++) {
+		const struct corridor_aging_row *g = &r.aging[i];
+		char b[CORRIDOR_AGING_BUCKETS][40];
+		for (int k = 0; k < CORRIDOR_AGING_BUCKETS; k++)
+			corridor_money_format(g->bucket_minor[k], g->decimals, b[k], sizeof b[k]);
+		corridor_money_format(g->open_minor, g->decimals, o, sizeof o);
+		if (f == CLI_CSV)
+			printf("aging,,,%s,,%s,%s,%s,%s,%s,%s\r\n", g->party, g->currency, b[0], b[1],
+			       b[2], b[3], b[4]);
+		else if (f == CLI_JSON)
+			printf("%s{\"party\":\"%s\",\"currency\":\"%s\",\"current\":\"%s\","
+			       "\"1-30\":\"%s\",\"31-60\":\"%s\",\"61-90\":\"%s\",\"over-90\":\"%s\","
+			       "\"open\":\"%s\"}",
+			       i ? "," : "", g->party, g->currency, b[0], b[1], b[2], b[3], b[4], o);
+		else
+			printf("%-12s %-4s %14s %14s %14s %14s %14s %16s\n", g->party, g->currency,
+			       b[0], b[1], b[2], b[3], b[4], o);
+	}
+	if (f == CLI_JSON)
+		printf("],\"unapplied\":[");
+	else if (f == CLI_TABLE && r.credit_count)
+		printf("\nunapplied credit (overpaid or unmatched payments)\n");
+	for (size_t i = 0; i < r.credit_count; i++) {
+		const struct corridor_credit *c = &r.credits[i];
+		corridor_money_format(c->amount_minor, c->decimals, a, sizeof a);
+		if (f == CLI_CSV)
+			printf("unapplied,,,%s,,%s,%s,,,,\r\n", c->party, c->currency, a);
+		else if (f == CLI_JSON)
+			printf("%s{\"party\":\"%s\",\"currency\":\"%s\",\"amount\":\"%s\"}",
+			       i ? "," : "", c->party, c->currency, a);
+		else
+			printf("%-12s %-4s %16s\n", c->party, c->currency, a);
+	}
+	if (f == CLI_JSON)
+		printf("]}\n");
+	corridor_invoice_report_release(&r);
+	return EXIT_OK;
+}
+
+struct bal_out {
+	enum cli_format f;
+	size_t n;
+};
+
+static int print_balance(void *ctx, const struct corridor_balance *b)
+{
+	struct bal_out *o = ctx;
+	char a[40];
+	corridor_money_format(b->balance_minor, b->decimals, a, sizeof a);
+	if (o->f == CLI_CSV)
+		printf("%s,%s,%s\r\n", b->currency, b->party, a);
+	else if (o->f == CLI_JSON)
+		printf("%s{\"currency\":\"%s\",\"party\":\"%s\",\"balance\":\"%s\"}",
+		       o->n ? "," : "", b->currency, b->party, a);
+	else
+		printf("%-4s %-16s %20s\n", b->currency, b->party, a);
+	o->n++;
+	return 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	const char *contract = NULL, *period = NULL, *format = NULL, *ledger = NULL,
-		   *theirs = NULL, *vkey = NULL;
+		   *theirs = NULL, *vkey = NULL, *party = NULL, *as_of = NULL;
 	bool all = false;
 	const struct cli_opt opts[] = {
 		{ "contract", &contract, NULL, NULL, NULL, 0 },
@@ -268,13 +376,16 @@ int cmd_report(int argc, char **argv)
 		{ "theirs", &theirs, NULL, NULL, NULL, 0 },
 		{ "vkey", &vkey, NULL, NULL, NULL, 0 },
 		{ "all", NULL, &all, NULL, NULL, 0 },
+		{ "party", &party, NULL, NULL, NULL, 0 },
+		{ "as-of", &as_of, NULL, NULL, NULL, 0 },
 	};
 	const char *pos[1];
 	size_t np;
 	const char *usage = "corridor report meters --contract ID --period YYYY-MM | report "
 			    "performance [--contract ID] --period YYYY-MM | report diff --theirs "
-			    "ARCHIVE [--vkey VKEY] [--all]; each [--format table|csv|json]";
-	if (!cli_parse(argc, argv, opts, 7, pos, 1, 1, &np, usage))
+			    "ARCHIVE [--vkey VKEY] [--all] | report invoices [--party ID] [--as-of DATE] | "
+			    "report balances [--as-of DATE]; each [--format table|csv|json]";
+	if (!cli_parse(argc, argv, opts, 9, pos, 1, 1, &np, usage))
 		return EXIT_USAGE;
 	enum cli_format f;
 	int32_t first;
@@ -287,6 +398,43 @@ int cmd_report(int argc, char **argv)
 	}
 	if (theirs || vkey || all)
 		return cli_usage("--theirs, --vkey and --all go with report diff");
+	if (!strcmp(pos[0], "invoices") || !strcmp(pos[0], "balances")) {
+		int32_t day = -1;
+		bool inv = !strcmp(pos[0], "invoices");
+		if (as_of && (strlen(as_of) != 10 || corridor_date_parse(as_of, 10, &day) != 0))
+			return cli_usage("--as-of is a date YYYY-MM-DD");
+		if (party && !inv)
+			return cli_usage("report balances takes no --party");
+		if (inv && !as_of) {
+			time_t now = time(NULL);
+			day = (int32_t)(now / 86400);
+		}
+		struct corridor_ledger *l;
+		int rc = cli_open_ro(ledger, &l);
+		if (rc)
+			return rc;
+		if (inv) {
+			rc = report_invoices(l, party, day, f);
+		} else {
+			struct bal_out o = { .f = f };
+			struct corridor_diag d;
+			corridor_diag_init(&d);
+			if (f == CLI_CSV)
+				printf("currency,party,balance\r\n");
+			else if (f == CLI_JSON)
+				printf("[");
+			else
+				printf("%-4s %-16s %20s\n", "CUR", "PARTY", "BALANCE");
+			int err = corridor_report_balances(l, day, print_balance, &o, &d);
+			if (!err && f == CLI_JSON)
+				printf("]\n");
+			rc = err ? cli_fail(err, &d) : EXIT_OK;
+		}
+		corridor_ledger_close(l);
+		return rc;
+	}
+	if (party || as_of)
+		return cli_usage("--party and --as-of go with report invoices and balances");
 	bool meters = strcmp(pos[0], "meters") == 0;
 	if (!meters && strcmp(pos[0], "performance") != 0)
 		return cli_usage("usage: %s", usage);

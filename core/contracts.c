@@ -665,16 +665,6 @@ static bool price_only(const struct corridor_contract_terms *a, const struct cor
 	return memcmp(&x, &y, sizeof x) == 0;
 }
 
-/* The first day of the contract's first unsettled period: until settlement
- * exists (the settlement issue), the first period of the term. */
-static int32_t first_unsettled_day(const struct corridor_contract *c)
-{
-	int32_t y;
-	unsigned m, d;
-	corridor_civil_from_days(c->versions[0].terms.start_day, &y, &m, &d);
-	return c->versions[0].terms.start_day - (int32_t)(d - 1);
-}
-
 /* The key of a stored proposal body: contract id || 0 || be64(seq). */
 static size_t proposal_key(const char *id, uint64_t seq, uint8_t key[CORRIDOR_PARTY_ID_BYTES_MAX + 10])
 {
@@ -821,7 +811,7 @@ static int process_change(struct kind_state *st, const struct corridor_entry *e,
 	    corridor_date_parse(eff, strlen(eff), &effective) != 0)
 		return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq,
 					 "%s: needs an effective date", e->kind);
-	int32_t floor_day = first_unsettled_day(c);
+	int32_t floor_day = corridor_first_unsettled_day(st->kv, c);
 	if (c->versions[c->version_count - 1].effective_day > floor_day)
 		floor_day = c->versions[c->version_count - 1].effective_day;
 	if (effective < floor_day || effective >= cur->end_day)

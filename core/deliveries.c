@@ -79,11 +79,50 @@ static int reading_get(struct corridor_kv *kv, uint64_t seq, struct corridor_del
 	return err ? err : reading_decode(seq, v, vlen, d);
 }
 
-static int reading_put(struct corridor_kv *kv, uint64_t seq, const struct corridor_delivery *d)
+/* The first local day of the month a reading's interval starts in. */
+static int32_t reading_month(const struct corridor_delivery *d, int32_t offset_min)
 {
-	uint8_t k[8], v[READING_FIXED + 3 + 3 * 64];
+	int64_t local = d->start_s + (int64_t)offset_min * 60;
+	int64_t day = local / SECONDS_PER_DAY - (local % SECONDS_PER_DAY < 0 ? 1 : 0);
+	int32_t y;
+	unsigned m, dd;
+	corridor_civil_from_days((int32_t)day, &y, &m, &dd);
+	return (int32_t)day - (int32_t)(dd - 1);
+}
+
+size_t corridor_period_key(const char *contract, int32_t first_day, uint64_t seq, uint8_t *out)
+{
+	size_t n = strlen(contract);
+	memcpy(out, contract, n);
+	out[n] = 0;
+	corridor_be32_put(out + n + 1, (uint32_t)first_day ^ 0x80000000u);
+	if (seq == 0)
+		return n + 5;
+	corridor_be64_put(out + n + 5, seq);
+	return n + 13;
+}
+
+/* Stores a reading by seq and in its contract's month index (STATE_PERIODS),
+ * the compact per-(contract, period) view settlement reads. */
+static int reading_put(struct corridor_kv *kv, uint64_t seq, const struct corridor_delivery *d,
+		       int32_t offset_min)
+{
+	uint8_t k[CORRIDOR_PARTY_ID_BYTES_MAX + 13], v[READING_FIXED + 3 + 3 * 64];
+	size_t vlen = reading_encode(d, v);
 	corridor_be64_put(k, seq);
-	return kv->put(kv, STATE_DELIVERIES, k, 8, v, reading_encode(d, v));
+	int err = kv->put(kv, STATE_DELIVERIES, k, 8, v, vlen);
+	if (err)
+		return err;
+	size_t klen = corridor_period_key(d->contract, reading_month(d, offset_min), seq, k);
+	return kv->put(kv, STATE_PERIODS, k, klen, v, vlen);
+}
+
+int corridor_period_reading_decode(const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen,
+				   struct corridor_delivery *d)
+{
+	if (klen < 13)
+		return CORRIDOR_E_STORAGE;
+	return reading_decode(corridor_be64_get(k + klen - 8), v, vlen, d);
 }
 
 /* ---- a recorder's intervals on a meter, per UTC day: (start, end, seq) each ---- */
@@ -248,6 +287,7 @@ static int process_record(struct kind_state *st, const struct corridor_entry *e,
 	else if (d.end_s > day_end)
 		err = dbad(e, diag, CORRIDOR_E_REFUSED,
 			   "the interval crosses midnight of %s's local day", d.contract);
+	int32_t offset_min = c->versions[0].terms.utc_offset_min;
 	free(c);
 	if (err)
 		return err;
@@ -262,7 +302,7 @@ static int process_record(struct kind_state *st, const struct corridor_entry *e,
 		return dbad(e, diag, CORRIDOR_E_REFUSED,
 			    "the interval overlaps reading %llu of %s on meter %s",
 			    (unsigned long long)overlap, d.recorder, d.meter);
-	return reading_put(st->kv, e->seq, &d);
+	return reading_put(st->kv, e->seq, &d, offset_min);
 }
 
 static int process_correct(struct kind_state *st, const struct corridor_entry *e,
@@ -297,8 +337,16 @@ static int process_correct(struct kind_state *st, const struct corridor_entry *e
 		return dbad(e, diag, CORRIDOR_E_REFUSED,
 			    "reading %lld was corrected by %llu already: correct that one",
 			    (long long)target, (unsigned long long)d.superseded_by);
+	struct corridor_contract *c = malloc(sizeof *c);
+	if (!c)
+		return CORRIDOR_E_NOMEM;
+	int err = corridor_contract_record(st->kv, d.contract, c);
+	int32_t offset_min = !err && c->version_count ? c->versions[0].terms.utc_offset_min : 0;
+	free(c);
+	if (err)
+		return err;
 	d.superseded_by = e->seq;
-	int err = reading_put(st->kv, (uint64_t)target, &d);
+	err = reading_put(st->kv, (uint64_t)target, &d, offset_min);
 	uint64_t unused;
 	struct corridor_delivery n = d;
 	n.seq = e->seq;
@@ -308,7 +356,7 @@ static int process_correct(struct kind_state *st, const struct corridor_entry *e
 	if (!err)
 		err = day_intervals(st->kv, &d, e->seq, false, &unused);
 	if (!err)
-		err = reading_put(st->kv, e->seq, &n);
+		err = reading_put(st->kv, e->seq, &n, offset_min);
 	return err;
 }
 
@@ -452,6 +500,15 @@ static int dlist_one(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v
 	return c->fn(c->ctx, &d);
 }
 
+static int dlist_period(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
+{
+	struct dlist_ctx *c = vctx;
+	struct corridor_delivery d;
+	if (corridor_period_reading_decode(k, klen, v, vlen, &d) != 0)
+		return CORRIDOR_E_STORAGE;
+	return c->fn(c->ctx, &d);
+}
+
 int corridor_delivery_list(struct corridor_ledger *l, const char *contract, int32_t first_day,
 			   corridor_delivery_fn fn, void *ctx, struct corridor_diag *diag)
 {
@@ -473,7 +530,11 @@ int corridor_delivery_list(struct corridor_ledger *l, const char *contract, int3
 		dc.offset_min = c->version_count ? c->versions[0].terms.utc_offset_min : 0;
 		dc.next_day = first_day < 0 ? 0
 					    : first_day + (int32_t)corridor_month_days(first_day);
-		err = kv.base.scan(&kv.base, STATE_DELIVERIES, NULL, 0, dlist_one, &dc);
+		uint8_t prefix[CORRIDOR_PARTY_ID_BYTES_MAX + 13];
+		size_t plen = first_day >= 0 ? corridor_period_key(contract, first_day, 0, prefix) : 0;
+		err = first_day >= 0
+			      ? kv.base.scan(&kv.base, STATE_PERIODS, prefix, plen, dlist_period, &dc)
+			      : kv.base.scan(&kv.base, STATE_DELIVERIES, NULL, 0, dlist_one, &dc);
 		if (err < 0)
 			err = corridor_diag_set(diag, err, "cannot read the deliveries");
 	}

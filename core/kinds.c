@@ -683,6 +683,12 @@ int corridor_kind_process(struct kind_state *st, const struct corridor_entry *e,
 		err = corridor_contract_process(st, e, diag);
 	else if (strncmp(e->kind, "delivery.", 9) == 0)
 		err = corridor_delivery_process(st, e, diag);
+	else if (strncmp(e->kind, "rate.", 5) == 0 || strcmp(e->kind, "currency.define") == 0)
+		err = corridor_money_process(st, e, diag);
+	else if (strncmp(e->kind, "settlement.", 11) == 0)
+		err = corridor_settle_process(st, e, diag);
+	else if (strncmp(e->kind, "payment.", 8) == 0)
+		err = corridor_payment_process(st, e, diag);
 	else
 		CORRIDOR_ASSERT(!"an implemented kind without processing");
 	if (err)

@@ -239,7 +239,7 @@ static int env_open(const char *dir, bool readonly, struct corridor_ledger **out
 		free(l);
 		return corridor_lmdb_err(NULL, rc, "cannot create the LMDB environment", diag);
 	}
-	mdb_env_set_maxdbs(l->env, 16);
+	mdb_env_set_maxdbs(l->env, 5u + STATE_TABLES + 4u);
 	/* CORRIDOR_MAP_BYTES sets the initial map of a new ledger (README); the
 	 * map grows by doubling when full, and an existing ledger keeps its own. */
 	size_t map_bytes = MAP_BYTES_INITIAL;

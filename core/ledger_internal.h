@@ -26,7 +26,15 @@ enum state_table {
 	STATE_PROPOSALS = 4,
 	STATE_DELIVERIES = 5, /* be64(seq) -> a reading and what superseded it */
 	STATE_DAYS = 6,       /* recorder, meter, UTC day -> its intervals (overlaps) */
-	STATE_TABLES = 7
+	STATE_PERIODS = 7,    /* contract, local month, be64(seq) -> the reading (settle.c) */
+	STATE_CURRENCIES = 8, /* ISO 4217 code -> decimals, seq (money.c) */
+	STATE_RATES = 9,      /* source, base, quote, day -> rate, seq (money.c) */
+	STATE_SETTLED = 10,   /* contract, month -> what its invoice settled (settle.c) */
+	STATE_INVOICES = 11,  /* invoice id -> the invoice's postings (settle.c) */
+	STATE_BATCHES = 12,   /* month, be64(seq) [, part] -> a batch and its parts */
+	STATE_PAYMENTS = 13,  /* be64(seq) -> a payment (payments.c) */
+	STATE_BALANCES = 14,  /* party, currency -> the trial balance, minor units */
+	STATE_TABLES = 15
 };
 extern const char *const corridor_state_table_names[STATE_TABLES];
 
@@ -213,6 +221,15 @@ struct draft;
 /* Processes delivery.record and delivery.correct (deliveries.c). */
 int corridor_delivery_process(struct kind_state *st, const struct corridor_entry *e,
 			      struct corridor_diag *diag);
+/* The month index of readings (deliveries.c): key = contract || 0 ||
+ * be32(first local day of the month ^ 2^31) [|| be64(seq) if seq != 0]. */
+size_t corridor_period_key(const char *contract, int32_t first_day, uint64_t seq, uint8_t *out);
+int corridor_period_reading_decode(const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen,
+				   struct corridor_delivery *d);
+/* The meter report of contract record c for the month at first_day, from the
+ * month index (reports.c); out->contract is c's id. */
+int corridor_period_meters(struct corridor_kv *kv, const struct corridor_contract *c,
+			   int32_t first_day, struct corridor_meter_report *out);
 /* Reads a contract's state record (contracts.c). */
 int corridor_contract_record(struct corridor_kv *kv, const char *id, struct corridor_contract *out);
 /* Builds the entry a draft would be at `seq` (the envelope without its signature)
@@ -224,6 +241,40 @@ int corridor_draft_process(struct kind_state *st, const struct corridor_vkey *au
 /* Processes contract.propose, .accept, .amend and .terminate (contracts.c). */
 int corridor_contract_process(struct kind_state *st, const struct corridor_entry *e,
 			      struct corridor_diag *diag);
+
+/* ---- money (money.c, settle.c, payments.c) ---- */
+bool corridor_currency_code_ok(const char *code);
+/* Decimals (and defining seq, 0 if predefined) of a currency; NOTFOUND if none. */
+int corridor_currency_get(struct corridor_kv *kv, const char *code, unsigned *decimals,
+			  uint64_t *seq);
+int corridor_rate_check(const struct corridor_rate *r, struct corridor_diag *diag);
+int corridor_rate_get(struct corridor_kv *kv, const char *source, const char *base,
+		      const char *quote, int32_t day, struct corridor_rate *out);
+/* The fixing rate (SETTLEMENT.md "Conversion"): the direct pair from..to on
+ * the latest date in [fixing - 7, fixing], else the inverse pair likewise. */
+int corridor_rate_fixing(struct corridor_kv *kv, const char *source, const char *from,
+			 const char *to, int32_t fixing_day, struct corridor_rate *out,
+			 bool *inverse);
+bool corridor_mpo_fields_only(const msgpack_object *o, const char *const *allowed);
+bool corridor_mpo_date(const msgpack_object *o, int32_t *day);
+/* currency.define, rate.record, rate.correct */
+int corridor_money_process(struct kind_state *st, const struct corridor_entry *e,
+			   struct corridor_diag *diag);
+/* settlement.batch, settlement.invoice, settlement.reverse (settle.c) */
+int corridor_settle_process(struct kind_state *st, const struct corridor_entry *e,
+			    struct corridor_diag *diag);
+/* payment.record, payment.reverse (payments.c) */
+int corridor_payment_process(struct kind_state *st, const struct corridor_entry *e,
+			     struct corridor_diag *diag);
+/* An invoice's record (no lines) by id; NOTFOUND if none (settle.c). */
+int corridor_invoice_record(struct corridor_kv *kv, const char *id, struct corridor_invoice *out);
+/* An invoice's canonical body; 0 if it does not fit. */
+size_t corridor_invoice_body(const struct corridor_invoice *inv, uint8_t *buf, size_t cap);
+/* Adds delta to the trial balance of (party, currency). */
+int corridor_balance_add(struct corridor_kv *kv, const char *party, const char *currency,
+			 int64_t delta);
+/* The first day of contract c's first period with no standing invoice. */
+int32_t corridor_first_unsettled_day(struct corridor_kv *kv, const struct corridor_contract *c);
 
 /* Reads a party's roles from the state (0 and CORRIDOR_E_NOTFOUND if none). */
 int corridor_party_roles(struct corridor_kv *kv, const char *id, unsigned *roles);

@@ -75,49 +75,6 @@ static const struct corridor_contract_terms *in_force(const struct corridor_cont
 	return t;
 }
 
-/* Reads the contract (or, for transit, the one it carries) and its readings. */
-static int gather(struct corridor_ledger *l, const char *id, int32_t first_day,
-		  struct corridor_contract *c, const struct corridor_contract_terms **terms_out,
-		  struct collect *col, struct corridor_diag *diag)
-{
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
-	corridor_kv_lmdb_init(&kv, l, txn);
-	err = corridor_contract_record(&kv.base, id, c);
-	if (!err && c->version_count == 0)
-		err = CORRIDOR_E_NOTFOUND;
-	if (!err && in_force(c, first_day)->commodity == CORRIDOR_COMMODITY_TRANSIT) {
-		char carried[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
-		snprintf(carried, sizeof carried, "%s", in_force(c, first_day)->carries);
-		err = corridor_contract_record(&kv.base, carried, c);
-		if (!err && c->version_count == 0)
-			err = CORRIDOR_E_NOTFOUND;
-	}
-	mdb_txn_abort(txn);
-	if (err == CORRIDOR_E_NOTFOUND)
-		return corridor_diag_set(diag, err, "no accepted contract %s", id);
-	if (err)
-		return corridor_diag_set(diag, err, "cannot read contract %s", id);
-	const struct corridor_contract_terms *t = in_force(c, first_day);
-	int64_t off = (int64_t)t->utc_offset_min * 60;
-	col->t = t;
-	col->other = strcmp(t->metering_party, t->buyer) == 0 ? t->seller : t->buyer;
-	col->from_s = (int64_t)first_day * SECONDS_PER_DAY - off;
-	col->to_s = ((int64_t)first_day + corridor_month_days(first_day)) * SECONDS_PER_DAY - off;
-	*terms_out = t;
-	err = corridor_delivery_list(l, c->id, -1, collect_one, col, diag);
-	if (err)
-		return err;
-	if (col->nb) /* qsort wants a non-NULL base even for no elements */
-		qsort(col->billing, col->nb, sizeof *col->billing, by_interval);
-	if (col->no)
-		qsort(col->others, col->no, sizeof *col->others, by_interval);
-	return CORRIDOR_OK;
-}
-
 static enum corridor_meter_status judge(const struct corridor_meter_row *r, uint32_t tol)
 {
 	if (!r->has_other)
@@ -171,31 +128,85 @@ static int merge(const struct collect *c, struct corridor_meter_report *out)
 	return CORRIDOR_OK;
 }
 
-int corridor_report_meters(struct corridor_ledger *l, const char *contract, int32_t first_day,
-			   struct corridor_meter_report *out, struct corridor_diag *diag)
+static int collect_scan(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
 {
-	struct corridor_contract *c = malloc(sizeof *c);
+	struct corridor_delivery d;
+	if (corridor_period_reading_decode(k, klen, v, vlen, &d) != 0)
+		return CORRIDOR_E_STORAGE;
+	return collect_one(vctx, &d);
+}
+
+int corridor_period_meters(struct corridor_kv *kv, const struct corridor_contract *c,
+			   int32_t first_day, struct corridor_meter_report *out)
+{
 	struct collect col = { 0 };
-	const struct corridor_contract_terms *t = NULL;
+	const struct corridor_contract_terms *t = in_force(c, first_day);
+	int64_t off = (int64_t)t->utc_offset_min * 60;
+	uint8_t prefix[CORRIDOR_PARTY_ID_BYTES_MAX + 13];
 	memset(out, 0, sizeof *out);
-	if (!c)
-		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
-	int err = gather(l, contract, first_day, c, &t, &col, diag);
-	if (!err && t) {
-		snprintf(out->contract, sizeof out->contract, "%s", contract);
+	col.t = t;
+	col.other = strcmp(t->metering_party, t->buyer) == 0 ? t->seller : t->buyer;
+	col.from_s = (int64_t)first_day * SECONDS_PER_DAY - off;
+	col.to_s = ((int64_t)first_day + corridor_month_days(first_day)) * SECONDS_PER_DAY - off;
+	size_t plen = corridor_period_key(c->id, first_day, 0, prefix);
+	int err = kv->scan(kv, STATE_PERIODS, prefix, plen, collect_scan, &col);
+	if (!err && col.nb) /* qsort wants a non-NULL base even for no elements */
+		qsort(col.billing, col.nb, sizeof *col.billing, by_interval);
+	if (!err && col.no)
+		qsort(col.others, col.no, sizeof *col.others, by_interval);
+	if (!err) {
+		snprintf(out->contract, sizeof out->contract, "%s", c->id);
 		snprintf(out->unit, sizeof out->unit, "%s", t->unit);
 		snprintf(out->metering_party, sizeof out->metering_party, "%s", t->metering_party);
 		snprintf(out->other_party, sizeof out->other_party, "%s", col.other);
 		snprintf(out->billing_meter, sizeof out->billing_meter, "%s", t->billing_meter);
 		out->tolerance_permille = t->tolerance_permille;
-		if ((err = merge(&col, out)) != 0)
-			corridor_diag_set(diag, err, "the report's totals overflow");
+		err = merge(&col, out);
 	}
 	free(col.billing);
 	free(col.others);
-	free(c);
 	if (err)
 		corridor_meter_report_release(out);
+	return err;
+}
+
+int corridor_report_meters(struct corridor_ledger *l, const char *contract, int32_t first_day,
+			   struct corridor_meter_report *out, struct corridor_diag *diag)
+{
+	MDB_txn *txn;
+	struct corridor_kv_lmdb kv;
+	struct corridor_contract *c = malloc(sizeof *c);
+	memset(out, 0, sizeof *out);
+	if (!c)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	if (err) {
+		free(c);
+		return err;
+	}
+	corridor_kv_lmdb_init(&kv, l, txn);
+	err = corridor_contract_record(&kv.base, contract, c);
+	if (!err && c->version_count == 0)
+		err = CORRIDOR_E_NOTFOUND;
+	if (!err && in_force(c, first_day)->commodity == CORRIDOR_COMMODITY_TRANSIT) {
+		char carried[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+		snprintf(carried, sizeof carried, "%s", in_force(c, first_day)->carries);
+		err = corridor_contract_record(&kv.base, carried, c);
+		if (!err && c->version_count == 0)
+			err = CORRIDOR_E_NOTFOUND;
+	}
+	if (err == CORRIDOR_E_NOTFOUND)
+		corridor_diag_set(diag, err, "no accepted contract %s", contract);
+	else if (err)
+		corridor_diag_set(diag, err, "cannot read contract %s", contract);
+	else if ((err = corridor_period_meters(&kv.base, c, first_day, out)) != 0)
+		corridor_diag_set(diag, err, err == CORRIDOR_E_OVERFLOW ? "the report's totals overflow"
+									  : "cannot read the readings of %s",
+				  contract);
+	if (!err)
+		snprintf(out->contract, sizeof out->contract, "%s", contract);
+	mdb_txn_abort(txn);
+	free(c);
 	return err;
 }
 

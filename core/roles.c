@@ -14,20 +14,20 @@ static const struct kind_rule_def RULES[] = {
 	{ "key.revoke", RULE_OPERATOR_OR_SELF, 0, true },
 	{ "memo", RULE_ANY, 0, true },
 	{ "attest", RULE_ANY, 0, true },
-	{ "currency.define", RULE_OPERATOR, 0, false },
+	{ "currency.define", RULE_OPERATOR, 0, true },
 	{ "contract.propose", RULE_CONTRACT_PARTY, 0, true },
 	{ "contract.accept", RULE_CONTRACT_PARTY, 0, true },
 	{ "contract.amend", RULE_CONTRACT_PARTY, 0, true },
 	{ "contract.terminate", RULE_CONTRACT_PARTY, 0, true },
 	{ "delivery.record", RULE_RECORDER, 0, true },
 	{ "delivery.correct", RULE_RECORDER, 0, true },
-	{ "rate.record", RULE_ROLE, CORRIDOR_ROLE_RATES, false },
-	{ "rate.correct", RULE_ROLE, CORRIDOR_ROLE_RATES, false },
-	{ "settlement.invoice", RULE_ROLE, CORRIDOR_ROLE_SETTLEMENT, false },
-	{ "settlement.batch", RULE_ROLE, CORRIDOR_ROLE_SETTLEMENT, false },
-	{ "settlement.reverse", RULE_ROLE, CORRIDOR_ROLE_SETTLEMENT, false },
-	{ "payment.record", RULE_PAYEE_OR_ROLE, CORRIDOR_ROLE_SETTLEMENT, false },
-	{ "payment.reverse", RULE_PAYEE_OR_ROLE, CORRIDOR_ROLE_SETTLEMENT, false },
+	{ "rate.record", RULE_ROLE, CORRIDOR_ROLE_RATES, true },
+	{ "rate.correct", RULE_ROLE, CORRIDOR_ROLE_RATES, true },
+	{ "settlement.invoice", RULE_ROLE, CORRIDOR_ROLE_SETTLEMENT, true },
+	{ "settlement.batch", RULE_ROLE, CORRIDOR_ROLE_SETTLEMENT, true },
+	{ "settlement.reverse", RULE_ROLE, CORRIDOR_ROLE_SETTLEMENT, true },
+	{ "payment.record", RULE_PAYEE_OR_ROLE, CORRIDOR_ROLE_SETTLEMENT, true },
+	{ "payment.reverse", RULE_PAYEE_OR_ROLE, CORRIDOR_ROLE_SETTLEMENT, true },
 };
 
 const struct kind_rule_def *corridor_kind_rule(const char *kind)
@@ -61,7 +61,6 @@ int corridor_rule_check(const struct kind_rule_def *r, const struct kind_state *
 					 "not by %s",
 					 r->kind, target, target, author);
 	case RULE_ROLE:
-	case RULE_PAYEE_OR_ROLE:
 		if (author_roles & r->role)
 			return CORRIDOR_OK;
 		return corridor_diag_seq(diag, CORRIDOR_E_REFUSED, seq,
@@ -69,6 +68,7 @@ int corridor_rule_check(const struct kind_rule_def *r, const struct kind_state *
 					 r->kind, r->role == CORRIDOR_ROLE_RATES ? "rates" : "settlement",
 					 author);
 	case RULE_GENESIS:
+	case RULE_PAYEE_OR_ROLE: /* payments.c: the payee is in the body or the payment */
 	case RULE_CONTRACT_PARTY:
 	case RULE_RECORDER:
 	default:

@@ -11,7 +11,9 @@
 #include "ledger_internal.h"
 
 const char *const corridor_state_table_names[STATE_TABLES] = {
-	"keys", "parties", "idem", "contracts", "proposals", "deliveries", "days"
+	"keys",     "parties",  "idem",	   "contracts", "proposals",
+	"deliveries", "days",	  "periods",	   "currencies", "rates",
+	"settled",  "invoices", "batches", "payments",  "balances"
 };
 
 /* ---- LMDB ---- */

@@ -14,6 +14,7 @@ int main(void)
 	srunner_add_suite(sr, suite_parties());
 	srunner_add_suite(sr, suite_contracts());
 	srunner_add_suite(sr, suite_deliveries());
+	srunner_add_suite(sr, suite_settle());
 	srunner_add_suite(sr, suite_cli());
 	srunner_add_suite(sr, suite_tty());
 	srunner_add_suite(sr, suite_faults());

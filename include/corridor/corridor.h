@@ -1112,6 +1112,275 @@ CORRIDOR_MUST_CHECK int corridor_archive_import(const char *dir, const char *pat
 						const struct corridor_vkey *vkey, uint64_t *size_out,
 						struct corridor_diag *diag);
 
+/* ------------------------------------------------------------------ */
+/* Currencies, FX rates, settlement, payments (docs/SETTLEMENT.md)     */
+/* ------------------------------------------------------------------ */
+
+#define CORRIDOR_CURRENCY_DECIMALS_MAX 4u
+#define CORRIDOR_RATE_LIMIT 100000000000000LL /* 0 < r < 10^14, r = rate x 10^8 */
+#define CORRIDOR_RATE_LOOKBACK_DAYS 7
+#define CORRIDOR_SOURCE_BYTES_MAX 32u
+#define CORRIDOR_REFERENCE_BYTES_MAX 140u   /* ISO 20022 Max140Text */
+#define CORRIDOR_INVOICE_ID_BYTES_MAX 64u
+/** Invoices in one batch, lines and adjustments on one invoice. */
+#define CORRIDOR_BATCH_INVOICES_MAX 4000u
+#define CORRIDOR_INVOICE_LINES_MAX 64u
+#define CORRIDOR_INVOICE_ADJUSTMENTS_MAX 120u
+/** Rows of one rates CSV. */
+#define CORRIDOR_RATE_ROWS_MAX 1000000u
+/** Periods of a contract's term walked when checking settlement order. */
+#define CORRIDOR_TERM_PERIODS_MAX 1200u
+/** Money: |amount| < 2^63 minor units; a payment amount is positive. */
+
+/** Formats minor units with exactly `decimals` fractional digits ("-12.30"). */
+void corridor_money_format(int64_t minor, unsigned decimals, char *out, size_t cap);
+
+/** Defines a currency (the operator): an ISO 4217 code of three capital
+ *  letters and its minor-unit decimals (0..4). CNY, RUB, MNT and USD are
+ *  predefined with 2 decimals. A code is defined once.
+ *  Errors: CORRIDOR_E_INVALID, CORRIDOR_E_REFUSED, storage errors. */
+CORRIDOR_MUST_CHECK int corridor_currency_define(struct corridor_ledger *ledger,
+						 const struct corridor_signer *signer,
+						 const char *code, unsigned decimals,
+						 const char *idempotency_key, uint64_t *seq,
+						 struct corridor_diag *diag);
+/** The decimals of a currency (predefined or defined). Errors: CORRIDOR_E_NOTFOUND. */
+CORRIDOR_MUST_CHECK int corridor_currency_decimals(struct corridor_ledger *ledger, const char *code,
+						   unsigned *decimals, struct corridor_diag *diag);
+typedef int (*corridor_currency_fn)(void *ctx, const char *code, unsigned decimals, uint64_t seq);
+/** Every currency by code (seq 0: predefined). */
+CORRIDOR_MUST_CHECK int corridor_currency_list(struct corridor_ledger *ledger,
+					       corridor_currency_fn fn, void *ctx,
+					       struct corridor_diag *diag);
+
+/** An FX rate: units of `quote` per 1 unit of `base`, times 10^8. */
+struct corridor_rate {
+	char source[CORRIDOR_SOURCE_BYTES_MAX + 1];
+	char base[4], quote[4];
+	int32_t day;     /* the publisher's calendar date */
+	int64_t rate_e8; /* 0 < r < 10^14 */
+	uint64_t seq;    /* the entry that set it (listing) */
+	uint64_t corrects; /* listing: the seq of the rate it corrected, 0 for a first */
+};
+/** Records a rate (a `rates` party). A second rate for the same (source, pair,
+ *  date) is refused unless `correct` is set (a rate.correct entry, which needs
+ *  an existing rate). Errors: CORRIDOR_E_INVALID, CORRIDOR_E_REFUSED, storage. */
+CORRIDOR_MUST_CHECK int corridor_rate_record(struct corridor_ledger *ledger,
+					     const struct corridor_signer *signer,
+					     const struct corridor_rate *rate, bool correct,
+					     const char *idempotency_key, uint64_t *seq,
+					     struct corridor_diag *diag);
+/** Imports a rates CSV (RFC 4180; header `base,quote,date,rate,source`, any
+ *  column order): every row checked first, then written in one transaction.
+ *  A row equal to a rate already recorded is skipped; a different value for an
+ *  existing (source, pair, date) is refused (correct it with --correct).
+ *  Errors: CORRIDOR_E_MALFORMED / CORRIDOR_E_INVALID (diag names line and
+ *  column), CORRIDOR_E_REFUSED, CORRIDOR_E_LIMIT, storage errors. */
+CORRIDOR_MUST_CHECK int corridor_rate_import(struct corridor_ledger *ledger,
+					     const struct corridor_signer *signer, const char *csv,
+					     size_t len, size_t *written, size_t *skipped,
+					     struct corridor_diag *diag);
+typedef int (*corridor_rate_fn)(void *ctx, const struct corridor_rate *r);
+/** Current rates, by pair, date and source; base/quote NULL for all pairs;
+ *  days in [from_day, to_day]. */
+CORRIDOR_MUST_CHECK int corridor_rate_list(struct corridor_ledger *ledger, const char *base,
+					   const char *quote, int32_t from_day, int32_t to_day,
+					   corridor_rate_fn fn, void *ctx, struct corridor_diag *diag);
+
+enum corridor_line_kind {
+	CORRIDOR_LINE_ENERGY = 1,
+	CORRIDOR_LINE_SHORTFALL = 2,
+	CORRIDOR_LINE_EXCESS = 3,
+	CORRIDOR_LINE_TRANSIT = 4,
+};
+struct corridor_invoice_line {
+	enum corridor_line_kind kind;
+	int64_t quantity_milli;
+	int64_t price_micro;
+	int64_t amount_minor; /* contract currency */
+};
+/** A prior-period adjustment (SETTLEMENT.md): delta in the contract currency,
+ *  amount converted with the rate that period's invoice used. */
+struct corridor_invoice_adjustment {
+	int32_t period_day;
+	char invoice[CORRIDOR_INVOICE_ID_BYTES_MAX + 1];
+	int64_t delta_minor, amount_minor;
+};
+struct corridor_invoice {
+	char id[CORRIDOR_INVOICE_ID_BYTES_MAX + 1];
+	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char seller[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char buyer[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char currency[4], settlement_currency[4];
+	int32_t period_day, issue_day, due_day;
+	size_t line_count;
+	struct corridor_invoice_line lines[CORRIDOR_INVOICE_LINES_MAX];
+	size_t adjustment_count;
+	struct corridor_invoice_adjustment adjustments[CORRIDOR_INVOICE_ADJUSTMENTS_MAX];
+	uint64_t intervals, disputed;
+	int64_t subtotal_minor; /* lines, contract currency */
+	bool converted;         /* a rate was used: */
+	struct corridor_rate rate; /* as recorded (direct: base = currency) */
+	int64_t total_minor;    /* settlement currency, adjustments included */
+	uint64_t seq;           /* the entry (0 in a dry run) */
+	bool reversed;
+};
+struct corridor_netting {
+	char currency[4];
+	char from[CORRIDOR_PARTY_ID_BYTES_MAX + 1], to[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	int64_t amount_minor;
+};
+#define CORRIDOR_NETTING_MAX 4096u
+struct corridor_currency_total {
+	char currency[4];
+	int64_t amount_minor;
+};
+#define CORRIDOR_BATCH_CURRENCIES_MAX 64u
+/** A settlement batch: its invoices (by id), totals and netting per currency,
+ *  and the exact entry bodies it writes (summary first). */
+struct corridor_batch {
+	int32_t period_day;
+	uint64_t seq; /* the summary entry (0 in a dry run) */
+	bool reversed;
+	size_t invoice_count;
+	struct corridor_invoice *invoices; /* malloc'd */
+	size_t total_count;
+	struct corridor_currency_total totals[CORRIDOR_BATCH_CURRENCIES_MAX];
+	size_t netting_count;
+	struct corridor_netting *netting; /* malloc'd */
+	uint8_t digest[CORRIDOR_HASH_BYTES];
+	/* Rates a refused run lacked: (source, pair base/quote, fixing date). */
+	size_t missing_count;
+	struct corridor_rate *missing; /* malloc'd */
+	/* The bodies, in write order: summary, then invoices by id. */
+	size_t body_count;
+	uint8_t **bodies;
+	size_t *body_lens;
+};
+void corridor_batch_release(struct corridor_batch *b);
+
+/** Settles a period (a `settlement` party): every accepted contract whose
+ *  term overlaps it and that is not settled for it, from one read snapshot;
+ *  with dry_run, nothing is written and `out` holds exactly what would be.
+ *  Errors: CORRIDOR_E_NOTFOUND (nothing left to settle: diag says so),
+ *  CORRIDOR_E_REFUSED (missing rates: diag lists every (source, pair, fixing
+ *  date); an earlier period unsettled; a batch of that period in progress),
+ *  CORRIDOR_E_OVERFLOW, CORRIDOR_E_LIMIT, storage errors. */
+CORRIDOR_MUST_CHECK int corridor_settle_run(struct corridor_ledger *ledger,
+					    const struct corridor_signer *signer,
+					    int32_t period_day, bool dry_run,
+					    struct corridor_batch *out, struct corridor_diag *diag);
+/** The batches of a period, oldest first (reversed ones included). */
+typedef int (*corridor_batch_fn)(void *ctx, const struct corridor_batch *b);
+CORRIDOR_MUST_CHECK int corridor_settle_show(struct corridor_ledger *ledger, int32_t period_day,
+					     corridor_batch_fn fn, void *ctx,
+					     struct corridor_diag *diag);
+/** One invoice by id, as written. */
+CORRIDOR_MUST_CHECK int corridor_invoice_get(struct corridor_ledger *ledger, const char *id,
+					     struct corridor_invoice *out,
+					     struct corridor_diag *diag);
+/** Reverses the latest batch of a period (a `settlement` party). Refused while
+ *  a later batch holds an adjustment for one of its invoices. */
+CORRIDOR_MUST_CHECK int corridor_settle_reverse(struct corridor_ledger *ledger,
+						const struct corridor_signer *signer,
+						int32_t period_day, const char *reason,
+						const char *idempotency_key, uint64_t *seq,
+						struct corridor_diag *diag);
+
+struct corridor_payment {
+	uint64_t seq;
+	char payer[CORRIDOR_PARTY_ID_BYTES_MAX + 1], payee[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char currency[4];
+	int64_t amount_minor; /* > 0 */
+	int32_t value_day;
+	char reference[CORRIDOR_REFERENCE_BYTES_MAX + 1];
+	uint64_t reversed_by; /* 0 while it stands */
+};
+/** Records a payment (by the payee or a `settlement` party).
+ *  Errors: CORRIDOR_E_INVALID, CORRIDOR_E_REFUSED, storage errors. */
+CORRIDOR_MUST_CHECK int corridor_payment_record(struct corridor_ledger *ledger,
+						const struct corridor_signer *signer,
+						const struct corridor_payment *p,
+						const char *idempotency_key, uint64_t *seq,
+						struct corridor_diag *diag);
+/** Reverses a payment (its payee or a `settlement` party). */
+CORRIDOR_MUST_CHECK int corridor_payment_reverse(struct corridor_ledger *ledger,
+						 const struct corridor_signer *signer,
+						 uint64_t payment, const char *reason,
+						 const char *idempotency_key, uint64_t *seq,
+						 struct corridor_diag *diag);
+typedef int (*corridor_payment_fn)(void *ctx, const struct corridor_payment *p);
+/** Payments by seq (of `party` as payer or payee, if not NULL). */
+CORRIDOR_MUST_CHECK int corridor_payment_list(struct corridor_ledger *ledger, const char *party,
+					      corridor_payment_fn fn, void *ctx,
+					      struct corridor_diag *diag);
+
+/** One open or paid invoice as of a date (SETTLEMENT.md "Payments"). */
+struct corridor_invoice_status {
+	char id[CORRIDOR_INVOICE_ID_BYTES_MAX + 1];
+	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char debtor[CORRIDOR_PARTY_ID_BYTES_MAX + 1], creditor[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char currency[4];
+	unsigned decimals;
+	int64_t amount_minor, paid_minor, open_minor; /* amount = |total| */
+	int32_t due_day;
+	int32_t paid_day;     /* value date of the payment that closed it, or -1 */
+	int64_t days_overdue; /* (paid_day or as_of) - due_day, at least 0 */
+};
+enum corridor_aging {
+	CORRIDOR_AGING_CURRENT = 0,
+	CORRIDOR_AGING_1_30 = 1,
+	CORRIDOR_AGING_31_60 = 2,
+	CORRIDOR_AGING_61_90 = 3,
+	CORRIDOR_AGING_OVER_90 = 4,
+	CORRIDOR_AGING_BUCKETS = 5
+};
+/** Open amounts per debtor and currency in aging buckets. */
+struct corridor_aging_row {
+	char party[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char currency[4];
+	unsigned decimals;
+	int64_t bucket_minor[CORRIDOR_AGING_BUCKETS];
+	int64_t open_minor;
+};
+/** Unapplied credit of a payer (overpayments, unmatched payments). */
+struct corridor_credit {
+	char party[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char currency[4];
+	unsigned decimals;
+	int64_t amount_minor;
+};
+struct corridor_invoice_report {
+	size_t count;
+	struct corridor_invoice_status *invoices; /* by id */
+	size_t aging_count;
+	struct corridor_aging_row *aging; /* by party, currency */
+	size_t credit_count;
+	struct corridor_credit *credits; /* by party, currency */
+};
+/** Invoices against payments as of a date (payments with a value date after
+ *  it are not counted); of `party` (as debtor or creditor) if not NULL. */
+CORRIDOR_MUST_CHECK int corridor_report_invoices(struct corridor_ledger *ledger, const char *party,
+						 int32_t as_of_day,
+						 struct corridor_invoice_report *out,
+						 struct corridor_diag *diag);
+void corridor_invoice_report_release(struct corridor_invoice_report *r);
+
+struct corridor_balance {
+	char party[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char currency[4];
+	unsigned decimals;
+	int64_t balance_minor; /* receivable (+) or payable (-) */
+};
+/** The trial balance per party and currency by (currency, party): invoice
+ *  postings (issued on or before as_of) and payments (value date on or before
+ *  it). Every currency sums to zero. as_of_day < 0: everything. */
+typedef int (*corridor_balance_fn)(void *ctx, const struct corridor_balance *b);
+CORRIDOR_MUST_CHECK int corridor_report_balances(struct corridor_ledger *ledger, int32_t as_of_day,
+						 corridor_balance_fn fn, void *ctx,
+						 struct corridor_diag *diag);
+
+
 #ifdef __cplusplus
 }
 #endif

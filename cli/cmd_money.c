@@ -1,0 +1,692 @@
+/* cmd_money.c — corridor currency | rate | settle | payment. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const LINE_KIND[] = { "", "energy", "shortfall", "excess", "transit" };
+
+/* Opens the ledger and the signer together; on failure nothing stays open. */
+static int open_signed(const char *ledger, const char *key, const char *pass_file,
+		       struct corridor_ledger **l, struct corridor_signer **s)
+{
+	int rc = cli_open(ledger, l);
+	if (!rc && (rc = cli_signer(key, pass_file, s)) != 0)
+		corridor_ledger_close(*l);
+	return rc;
+}
+
+static bool parse_date(const char *s, int32_t *day)
+{
+	return s && strlen(s) == 10 && corridor_date_parse(s, 10, day) == 0;
+}
+
+/* ---- currency ---- */
+
+struct cdef {
+	const char *code, *idem;
+	unsigned decimals;
+};
+
+static int do_currency(struct corridor_ledger *l, const struct corridor_signer *s, void *vctx,
+		       uint64_t *seq, struct corridor_diag *d)
+{
+	struct cdef *c = vctx;
+	return corridor_currency_define(l, s, c->code, c->decimals, c->idem, seq, d);
+}
+
+static int print_currency(void *ctx, const char *code, unsigned decimals, uint64_t seq)
+{
+	enum cli_format *f = ctx;
+	if (*f == CLI_JSON)
+		printf("{\"code\":\"%s\",\"decimals\":%u,\"seq\":%llu}\n", code, decimals,
+		       (unsigned long long)seq);
+	else if (*f == CLI_CSV)
+		printf("%s,%u,%llu\r\n", code, decimals, (unsigned long long)seq);
+	else
+		printf("%-4s %u  %s\n", code, decimals, seq ? "defined" : "predefined");
+	return 0;
+}
+
+int cmd_currency(int argc, char **argv)
+{
+	const char *key = NULL, *code = NULL, *dec = NULL, *idem = NULL, *pass_file = NULL,
+		   *ledger = NULL, *format = NULL;
+	const struct cli_opt opts[] = {
+		{ "key", &key, NULL, NULL, NULL, 0 },
+		{ "code", &code, NULL, NULL, NULL, 0 },
+		{ "decimals", &dec, NULL, NULL, NULL, 0 },
+		{ "idempotency-key", &idem, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+		{ "format", &format, NULL, NULL, NULL, 0 },
+	};
+	const char *pos[1];
+	size_t np;
+	const char *usage = "corridor currency define --key FILE --code CODE --decimals N | "
+			    "currency list [--format table|csv|json]";
+	if (!cli_parse(argc, argv, opts, 7, pos, 1, 1, &np, usage))
+		return EXIT_USAGE;
+	if (strcmp(pos[0], "list") == 0) {
+		enum cli_format f;
+		struct corridor_ledger *l;
+		struct corridor_diag d;
+		corridor_diag_init(&d);
+		if (cli_format(format, true, &f) != EXIT_OK)
+			return EXIT_USAGE;
+		int rc = cli_open_ro(ledger, &l);
+		if (rc)
+			return rc;
+		if (f == CLI_CSV)
+			printf("code,decimals,seq\r\n");
+		int err = corridor_currency_list(l, print_currency, &f, &d);
+		corridor_ledger_close(l);
+		return err ? cli_fail(err, &d) : EXIT_OK;
+	}
+	if (strcmp(pos[0], "define") != 0)
+		return cli_usage("usage: %s", usage);
+	uint64_t n;
+	if (!code || !dec || !cli_u64(dec, &n) || n > CORRIDOR_CURRENCY_DECIMALS_MAX)
+		return cli_usage("--code CODE and --decimals 0..%u are required",
+				 CORRIDOR_CURRENCY_DECIMALS_MAX);
+	struct cdef c = { .code = code, .idem = idem, .decimals = (unsigned)n };
+	return cli_write(ledger, key, pass_file, do_currency, &c);
+}
+
+/* ---- rate ---- */
+
+struct rrec {
+	struct corridor_rate r;
+	bool correct;
+	const char *idem;
+};
+
+static int do_rate(struct corridor_ledger *l, const struct corridor_signer *s, void *vctx,
+		   uint64_t *seq, struct corridor_diag *d)
+{
+	struct rrec *c = vctx;
+	return corridor_rate_record(l, s, &c->r, c->correct, c->idem, seq, d);
+}
+
+static int print_rate(void *ctx, const struct corridor_rate *r)
+{
+	enum cli_format *f = ctx;
+	char date[11], rate[32];
+	corridor_date_format(r->day, date);
+	corridor_decimal_format(r->rate_e8, 8, rate, sizeof rate);
+	if (*f == CLI_CSV) {
+		printf("%s,%s,%s,%s,", r->base, r->quote, date, rate);
+		cli_csv_str(r->source);
+		printf(",%llu,%llu\r\n", (unsigned long long)r->seq,
+		       (unsigned long long)r->corrects);
+	} else if (*f == CLI_JSON) {
+		printf("{\"base\":\"%s\",\"quote\":\"%s\",\"date\":\"%s\",\"rate\":\"%s\",\"source\":",
+		       r->base, r->quote, date, rate);
+		cli_json_str(r->source);
+		printf(",\"seq\":%llu,\"corrects\":%llu}\n", (unsigned long long)r->seq,
+		       (unsigned long long)r->corrects);
+	} else {
+		printf("%s/%s  %s  %16s  %-10s %8llu%s\n", r->base, r->quote, date, rate, r->source,
+		       (unsigned long long)r->seq, r->corrects ? "  (correction)" : "");
+	}
+	return 0;
+}
+
+int cmd_rate(int argc, char **argv)
+{
+	const char *key = NULL, *base = NULL, *quote = NULL, *date = NULL, *rate = NULL,
+		   *source = NULL, *idem = NULL, *pass_file = NULL, *ledger = NULL, *format = NULL,
+		   *pair = NULL, *from = NULL, *to = NULL;
+	bool correct = false;
+	const struct cli_opt opts[] = {
+		{ "key", &key, NULL, NULL, NULL, 0 },
+		{ "base", &base, NULL, NULL, NULL, 0 },
+		{ "quote", &quote, NULL, NULL, NULL, 0 },
+		{ "date", &date, NULL, NULL, NULL, 0 },
+		{ "rate", &rate, NULL, NULL, NULL, 0 },
+		{ "source", &source, NULL, NULL, NULL, 0 },
+		{ "correct", NULL, &correct, NULL, NULL, 0 },
+		{ "idempotency-key", &idem, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+		{ "format", &format, NULL, NULL, NULL, 0 },
+		{ "pair", &pair, NULL, NULL, NULL, 0 },
+		{ "from", &from, NULL, NULL, NULL, 0 },
+		{ "to", &to, NULL, NULL, NULL, 0 },
+	};
+	const char *pos[2];
+	size_t np;
+	const char *usage = "corridor rate record --key FILE --base CUR --quote CUR --date D --rate "
+			    "DEC --source NAME [--correct] | rate import --key FILE rates.csv | rate "
+			    "list [--pair BASE/QUOTE] [--from D] [--to D] [--format table|csv|json]";
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 2, &np, usage))
+		return EXIT_USAGE;
+	if (strcmp(pos[0], "list") == 0) {
+		enum cli_format f;
+		char b[4] = "", q[4] = "";
+		int32_t lo = INT32_MIN, hi = INT32_MAX;
+		if (cli_format(format, true, &f) != EXIT_OK)
+			return EXIT_USAGE;
+		if (pair && (strlen(pair) != 7 || pair[3] != '/'))
+			return cli_usage("--pair is BASE/QUOTE, e.g. USD/CNY");
+		if (pair) {
+			memcpy(b, pair, 3);
+			memcpy(q, pair + 4, 3);
+		}
+		if ((from && !parse_date(from, &lo)) || (to && !parse_date(to, &hi)))
+			return cli_usage("--from and --to are dates YYYY-MM-DD");
+		struct corridor_ledger *l;
+		struct corridor_diag d;
+		corridor_diag_init(&d);
+		int rc = cli_open_ro(ledger, &l);
+		if (rc)
+			return rc;
+		if (f == CLI_CSV)
+			printf("base,quote,date,rate,source,seq,corrects\r\n");
+		int err = corridor_rate_list(l, pair ? b : NULL, pair ? q : NULL, lo, hi, print_rate,
+					     &f, &d);
+		corridor_ledger_close(l);
+		return err ? cli_fail(err, &d) : EXIT_OK;
+	}
+	if (strcmp(pos[0], "import") == 0) {
+		if (np != 2)
+			return cli_usage("usage: corridor rate import --key FILE rates.csv");
+		char *buf;
+		size_t len, written = 0, skipped = 0;
+		int rc = cli_read_input(pos[1], CORRIDOR_IMPORT_BYTES_MAX, &buf, &len);
+		if (rc)
+			return rc;
+		struct corridor_ledger *l;
+		struct corridor_signer *s;
+		struct corridor_diag d;
+		corridor_diag_init(&d);
+		if ((rc = open_signed(ledger, key, pass_file, &l, &s)) != 0) {
+			free(buf);
+			return rc;
+		}
+		int err = corridor_rate_import(l, s, buf, len, &written, &skipped, &d);
+		corridor_signer_free(s);
+		corridor_ledger_close(l);
+		free(buf);
+		if (err) {
+			fprintf(stderr, "corridor: %s: %s%s\n", pos[1], d.text,
+				written ? "" : "; nothing was written");
+			return cli_exit_code(err);
+		}
+		printf("imported %zu rates, %zu already there\n", written, skipped);
+		return EXIT_OK;
+	}
+	if (strcmp(pos[0], "record") != 0 || np != 1)
+		return cli_usage("usage: %s", usage);
+	struct rrec c = { .correct = correct, .idem = idem };
+	if (!base || !quote || !source || !parse_date(date, &c.r.day))
+		return cli_usage("--base, --quote, --date YYYY-MM-DD, --rate and --source are required");
+	if (!rate || corridor_decimal_parse(rate, strlen(rate), 8, 1, CORRIDOR_RATE_LIMIT - 1,
+					    &c.r.rate_e8) != 0)
+		return cli_usage("--rate: a decimal above 0 and below 1000000, at most 8 decimals");
+	snprintf(c.r.base, sizeof c.r.base, "%.3s", base);
+	snprintf(c.r.quote, sizeof c.r.quote, "%.3s", quote);
+	if (strlen(base) != 3 || strlen(quote) != 3)
+		return cli_usage("--base and --quote are ISO 4217 codes such as USD");
+	if (strlen(source) > CORRIDOR_SOURCE_BYTES_MAX)
+		return cli_usage("--source: at most %u bytes", CORRIDOR_SOURCE_BYTES_MAX);
+	snprintf(c.r.source, sizeof c.r.source, "%s", source);
+	return cli_write(ledger, key, pass_file, do_rate, &c);
+}
+
+/* ---- settle ---- */
+
+static unsigned decimals_of(struct corridor_ledger *l, const char *cur)
+{
+	unsigned d = 2;
+	struct corridor_diag diag;
+	corridor_diag_init(&diag);
+	if (corridor_currency_decimals(l, cur, &d, &diag) != 0)
+		d = 2;
+	return d;
+}
+
+static void money(struct corridor_ledger *l, const char *cur, int64_t v, char out[40])
+{
+	corridor_money_format(v, decimals_of(l, cur), out, 40);
+}
+
+static void print_invoice_table(struct corridor_ledger *l, const struct corridor_invoice *v)
+{
+	char per[11], due[11], a[40], q[32], p[32];
+	corridor_date_format(v->period_day, per);
+	corridor_date_format(v->due_day, due);
+	printf("%s%s  %s -> %s  contract %s  period %.7s  due %s  seq %llu\n", v->id,
+	       v->reversed ? " (reversed)" : "", v->seller, v->buyer, v->contract, per, due,
+	       (unsigned long long)v->seq);
+	for (size_t i = 0; i < v->line_count; i++) {
+		const struct corridor_invoice_line *ln = &v->lines[i];
+		corridor_decimal_format(ln->quantity_milli, 3, q, sizeof q);
+		corridor_decimal_format(ln->price_micro, 6, p, sizeof p);
+		money(l, v->currency, ln->amount_minor, a);
+		printf("  %-10s %16s x %14s  %18s %s\n", LINE_KIND[ln->kind], q, p, a, v->currency);
+	}
+	money(l, v->currency, v->subtotal_minor, a);
+	printf("  %-10s %50s %s   (%llu intervals, %llu disputed)\n", "subtotal", a, v->currency,
+	       (unsigned long long)v->intervals, (unsigned long long)v->disputed);
+	if (v->converted) {
+		char r[32], d[11];
+		corridor_decimal_format(v->rate.rate_e8, 8, r, sizeof r);
+		corridor_date_format(v->rate.day, d);
+		printf("  rate %s/%s %s of %s (%s)\n", v->rate.base, v->rate.quote, r, d,
+		       v->rate.source);
+	}
+	for (size_t i = 0; i < v->adjustment_count; i++) {
+		const struct corridor_invoice_adjustment *ad = &v->adjustments[i];
+		char pd[11], dl[40];
+		corridor_date_format(ad->period_day, pd);
+		money(l, v->currency, ad->delta_minor, dl);
+		money(l, v->settlement_currency, ad->amount_minor, a);
+		printf("  adjustment %.7s (%s): %s %s -> %s %s\n", pd, ad->invoice, dl, v->currency,
+		       a, v->settlement_currency);
+	}
+	money(l, v->settlement_currency, v->total_minor, a);
+	printf("  %-10s %50s %s\n", "total", a, v->settlement_currency);
+}
+
+static void print_invoice_json(struct corridor_ledger *l, const struct corridor_invoice *v)
+{
+	char per[11], due[11], iss[11], a[40], q[32], p[32];
+	corridor_date_format(v->period_day, per);
+	corridor_date_format(v->due_day, due);
+	corridor_date_format(v->issue_day, iss);
+	printf("{\"id\":\"%s\",\"seq\":%llu,\"reversed\":%s,\"contract\":\"%s\",\"seller\":\"%s\","
+	       "\"buyer\":\"%s\",\"period\":\"%.7s\",\"issued\":\"%s\",\"due\":\"%s\","
+	       "\"currency\":\"%s\",\"settlement_currency\":\"%s\",\"lines\":[",
+	       v->id, (unsigned long long)v->seq, v->reversed ? "true" : "false", v->contract,
+	       v->seller, v->buyer, per, iss, due, v->currency, v->settlement_currency);
+	for (size_t i = 0; i < v->line_count; i++) {
+		const struct corridor_invoice_line *ln = &v->lines[i];
+		corridor_decimal_format(ln->quantity_milli, 3, q, sizeof q);
+		corridor_decimal_format(ln->price_micro, 6, p, sizeof p);
+		money(l, v->currency, ln->amount_minor, a);
+		printf("%s{\"kind\":\"%s\",\"quantity\":\"%s\",\"price\":\"%s\",\"amount\":\"%s\"}",
+		       i ? "," : "", LINE_KIND[ln->kind], q, p, a);
+	}
+	money(l, v->currency, v->subtotal_minor, a);
+	printf("],\"subtotal\":\"%s\",\"intervals\":%llu,\"disputed\":%llu,\"rate\":", a,
+	       (unsigned long long)v->intervals, (unsigned long long)v->disputed);
+	if (v->converted) {
+		char r[32], d[11];
+		corridor_decimal_format(v->rate.rate_e8, 8, r, sizeof r);
+		corridor_date_format(v->rate.day, d);
+		printf("{\"base\":\"%s\",\"quote\":\"%s\",\"date\":\"%s\",\"rate\":\"%s\","
+		       "\"source\":",
+		       v->rate.base, v->rate.quote, d, r);
+		cli_json_str(v->rate.source);
+		printf("}");
+	} else {
+		printf("null");
+	}
+	printf(",\"adjustments\":[");
+	for (size_t i = 0; i < v->adjustment_count; i++) {
+		const struct corridor_invoice_adjustment *ad = &v->adjustments[i];
+		char pd[11], dl[40];
+		corridor_date_format(ad->period_day, pd);
+		money(l, v->currency, ad->delta_minor, dl);
+		money(l, v->settlement_currency, ad->amount_minor, a);
+		printf("%s{\"period\":\"%.7s\",\"invoice\":\"%s\",\"delta\":\"%s\",\"amount\":\"%s\"}",
+		       i ? "," : "", pd, ad->invoice, dl, a);
+	}
+	money(l, v->settlement_currency, v->total_minor, a);
+	printf("],\"total\":\"%s\"}", a);
+}
+
+static void print_invoice_csv(struct corridor_ledger *l, const struct corridor_invoice *v)
+{
+	char per[11], due[11], a[40], q[32], p[32];
+	corridor_date_format(v->period_day, per);
+	corridor_date_format(v->due_day, due);
+	for (size_t i = 0; i < v->line_count; i++) {
+		const struct corridor_invoice_line *ln = &v->lines[i];
+		corridor_decimal_format(ln->quantity_milli, 3, q, sizeof q);
+		corridor_decimal_format(ln->price_micro, 6, p, sizeof p);
+		money(l, v->currency, ln->amount_minor, a);
+		printf("%s,%s,%.7s,%s,%s,%s,%s,%s,%s,%s\r\n", v->id, v->contract, per, v->seller,
+		       v->buyer, LINE_KIND[ln->kind], q, p, a, v->currency);
+	}
+	for (size_t i = 0; i < v->adjustment_count; i++) {
+		char pd[11];
+		corridor_date_format(v->adjustments[i].period_day, pd);
+		money(l, v->settlement_currency, v->adjustments[i].amount_minor, a);
+		printf("%s,%s,%.7s,%s,%s,adjustment %.7s,,,%s,%s\r\n", v->id, v->contract, per,
+		       v->seller, v->buyer, pd, a, v->settlement_currency);
+	}
+	money(l, v->currency, v->subtotal_minor, a);
+	printf("%s,%s,%.7s,%s,%s,subtotal,,,%s,%s\r\n", v->id, v->contract, per, v->seller,
+	       v->buyer, a, v->currency);
+	money(l, v->settlement_currency, v->total_minor, a);
+	printf("%s,%s,%.7s,%s,%s,total,,,%s,%s\r\n", v->id, v->contract, per, v->seller, v->buyer,
+	       a, v->settlement_currency);
+}
+
+struct bprint {
+	struct corridor_ledger *l;
+	enum cli_format f;
+	bool dry_run;
+	size_t shown;
+};
+
+static int print_batch(void *ctx, const struct corridor_batch *b)
+{
+	struct bprint *c = ctx;
+	char per[11], a[40], hex[2 * CORRIDOR_HASH_BYTES + 1];
+	corridor_date_format(b->period_day, per);
+	for (size_t i = 0; i < CORRIDOR_HASH_BYTES; i++)
+		snprintf(hex + 2 * i, 3, "%02x", b->digest[i]);
+	if (c->f == CLI_JSON) {
+		printf("%s{\"period\":\"%.7s\",\"seq\":%llu,\"dry_run\":%s,\"reversed\":%s,"
+		       "\"digest\":\"%s\",\"invoices\":[",
+		       c->shown ? "," : "", per, (unsigned long long)b->seq,
+		       c->dry_run ? "true" : "false", b->reversed ? "true" : "false", hex);
+		for (size_t i = 0; i < b->invoice_count; i++) {
+			printf("%s", i ? "," : "");
+			print_invoice_json(c->l, &b->invoices[i]);
+		}
+		printf("],\"totals\":[");
+		for (size_t i = 0; i < b->total_count; i++) {
+			money(c->l, b->totals[i].currency, b->totals[i].amount_minor, a);
+			printf("%s{\"currency\":\"%s\",\"amount\":\"%s\"}", i ? "," : "",
+			       b->totals[i].currency, a);
+		}
+		printf("],\"netting\":[");
+		for (size_t i = 0; i < b->netting_count; i++) {
+			const struct corridor_netting *n = &b->netting[i];
+			money(c->l, n->currency, n->amount_minor, a);
+			printf("%s{\"currency\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\"}",
+			       i ? "," : "", n->currency, n->from, n->to, a);
+		}
+		printf("]}");
+	} else if (c->f == CLI_CSV) {
+		if (!c->shown)
+			printf("invoice,contract,period,seller,buyer,line,quantity,price,amount,"
+			       "currency\r\n");
+		for (size_t i = 0; i < b->invoice_count; i++)
+			print_invoice_csv(c->l, &b->invoices[i]);
+	} else {
+		printf("%sbatch %.7s%s%s: %zu invoice%s, digest %s\n", c->shown ? "\n" : "", per,
+		       c->dry_run ? " (dry run, nothing written)" : "",
+		       b->reversed ? " (reversed)" : "", b->invoice_count,
+		       b->invoice_count == 1 ? "" : "s", hex);
+		if (b->seq)
+			printf("summary entry %llu\n", (unsigned long long)b->seq);
+		for (size_t i = 0; i < b->invoice_count; i++)
+			print_invoice_table(c->l, &b->invoices[i]);
+		printf("totals:");
+		for (size_t i = 0; i < b->total_count; i++) {
+			money(c->l, b->totals[i].currency, b->totals[i].amount_minor, a);
+			printf(" %s %s", a, b->totals[i].currency);
+		}
+		printf("\nnetting:\n");
+		for (size_t i = 0; i < b->netting_count; i++) {
+			const struct corridor_netting *n = &b->netting[i];
+			money(c->l, n->currency, n->amount_minor, a);
+			printf("  %s: %s pays %s %s\n", n->currency, n->from, n->to, a);
+		}
+	}
+	c->shown++;
+	return 0;
+}
+
+static int settle_run(const char *ledger, const char *key, const char *pass_file,
+		      const char *period, bool dry_run, enum cli_format f)
+{
+	int32_t first;
+	if (!cli_period(period, &first))
+		return cli_usage("--period YYYY-MM is required");
+	struct corridor_ledger *l;
+	struct corridor_signer *s;
+	struct corridor_diag d;
+	struct corridor_batch b;
+	corridor_diag_init(&d);
+	int rc = open_signed(ledger, key, pass_file, &l, &s);
+	if (rc)
+		return rc;
+	int err = corridor_settle_run(l, s, first, dry_run, &b, &d);
+	if (!err) {
+		struct bprint c = { .l = l, .f = f, .dry_run = dry_run };
+		if (f == CLI_JSON)
+			printf("[");
+		print_batch(&c, &b);
+		if (f == CLI_JSON)
+			printf("]\n");
+	} else if (b.missing_count) {
+		for (size_t i = 0; i < b.missing_count; i++) {
+			char date[11];
+			corridor_date_format(b.missing[i].day, date);
+			fprintf(stderr, "corridor: missing rate: %s %s/%s %s (or the inverse pair, up "
+					"to %d days before)\n",
+				b.missing[i].source, b.missing[i].base, b.missing[i].quote, date,
+				CORRIDOR_RATE_LOOKBACK_DAYS);
+		}
+	}
+	corridor_batch_release(&b);
+	corridor_signer_free(s);
+	corridor_ledger_close(l);
+	if (err == CORRIDOR_E_NOTFOUND) {
+		printf("%s\n", d.text); /* nothing left: not a failure */
+		return EXIT_OK;
+	}
+	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
+struct srev {
+	int32_t period;
+	const char *reason, *idem;
+};
+
+static int do_settle_reverse(struct corridor_ledger *l, const struct corridor_signer *s,
+			     void *vctx, uint64_t *seq, struct corridor_diag *d)
+{
+	struct srev *c = vctx;
+	return corridor_settle_reverse(l, s, c->period, c->reason, c->idem, seq, d);
+}
+
+int cmd_settle(int argc, char **argv)
+{
+	const char *key = NULL, *period = NULL, *format = NULL, *pass_file = NULL, *ledger = NULL,
+		   *reason = NULL, *idem = NULL;
+	bool dry_run = false;
+	const struct cli_opt opts[] = {
+		{ "key", &key, NULL, NULL, NULL, 0 },
+		{ "period", &period, NULL, NULL, NULL, 0 },
+		{ "format", &format, NULL, NULL, NULL, 0 },
+		{ "dry-run", NULL, &dry_run, NULL, NULL, 0 },
+		{ "reason", &reason, NULL, NULL, NULL, 0 },
+		{ "idempotency-key", &idem, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+	};
+	const char *pos[2];
+	size_t np;
+	const char *usage = "corridor settle run --key FILE --period YYYY-MM [--dry-run] | settle "
+			    "show PERIOD|INVOICE | settle reverse --key FILE --period YYYY-MM "
+			    "--reason TEXT; [--format table|csv|json]";
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 2, &np, usage))
+		return EXIT_USAGE;
+	enum cli_format f;
+	if (cli_format(format, true, &f) != EXIT_OK)
+		return EXIT_USAGE;
+	if (strcmp(pos[0], "run") == 0 && np == 1)
+		return settle_run(ledger, key, pass_file, period, dry_run, f);
+	if (strcmp(pos[0], "reverse") == 0 && np == 1) {
+		struct srev c = { .reason = reason, .idem = idem };
+		if (!cli_period(period, &c.period))
+			return cli_usage("--period YYYY-MM is required");
+		if (!reason)
+			return cli_usage("--reason TEXT is required");
+		return cli_write(ledger, key, pass_file, do_settle_reverse, &c);
+	}
+	if (strcmp(pos[0], "show") != 0 || np != 2)
+		return cli_usage("usage: %s", usage);
+	struct corridor_ledger *l;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int rc = cli_open_ro(ledger, &l);
+	if (rc)
+		return rc;
+	int32_t first;
+	int err;
+	struct bprint c = { .l = l, .f = f };
+	if (f == CLI_JSON)
+		printf("[");
+	if (cli_period(pos[1], &first)) {
+		err = corridor_settle_show(l, first, print_batch, &c, &d);
+	} else {
+		struct corridor_invoice *v = malloc(sizeof *v);
+		err = v ? corridor_invoice_get(l, pos[1], v, &d) : CORRIDOR_E_NOMEM;
+		if (!err && f == CLI_JSON)
+			print_invoice_json(l, v);
+		else if (!err && f == CLI_CSV) {
+			printf("invoice,contract,period,seller,buyer,line,quantity,price,amount,"
+			       "currency\r\n");
+			print_invoice_csv(l, v);
+		} else if (!err)
+			print_invoice_table(l, v);
+		free(v);
+	}
+	if (f == CLI_JSON)
+		printf("]\n");
+	corridor_ledger_close(l);
+	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
+/* ---- payment ---- */
+
+struct prec {
+	struct corridor_payment p;
+	uint64_t target;
+	const char *reason, *idem;
+	bool reverse;
+};
+
+static int do_payment(struct corridor_ledger *l, const struct corridor_signer *s, void *vctx,
+		      uint64_t *seq, struct corridor_diag *d)
+{
+	struct prec *c = vctx;
+	if (c->reverse)
+		return corridor_payment_reverse(l, s, c->target, c->reason, c->idem, seq, d);
+	return corridor_payment_record(l, s, &c->p, c->idem, seq, d);
+}
+
+struct pprint {
+	struct corridor_ledger *l;
+	enum cli_format f;
+	size_t n;
+};
+
+static int print_payment(void *ctx, const struct corridor_payment *p)
+{
+	struct pprint *c = ctx;
+	char date[11], a[40];
+	corridor_date_format(p->value_day, date);
+	money(c->l, p->currency, p->amount_minor, a);
+	if (c->f == CLI_CSV) {
+		printf("%llu,%s,%s,%s,%s,%s,", (unsigned long long)p->seq, p->payer, p->payee,
+		       p->currency, a, date);
+		cli_csv_str(p->reference);
+		printf(",%llu\r\n", (unsigned long long)p->reversed_by);
+	} else if (c->f == CLI_JSON) {
+		printf("%s{\"seq\":%llu,\"payer\":\"%s\",\"payee\":\"%s\",\"currency\":\"%s\","
+		       "\"amount\":\"%s\",\"value_date\":\"%s\",\"reference\":",
+		       c->n ? "," : "", (unsigned long long)p->seq, p->payer, p->payee, p->currency,
+		       a, date);
+		cli_json_str(p->reference);
+		printf(",\"reversed_by\":%llu}", (unsigned long long)p->reversed_by);
+	} else {
+		printf("%8llu  %-12s -> %-12s %18s %s  %s  %s%s\n", (unsigned long long)p->seq,
+		       p->payer, p->payee, a, p->currency, date, p->reference,
+		       p->reversed_by ? "  (reversed)" : "");
+	}
+	c->n++;
+	return 0;
+}
+
+int cmd_payment(int argc, char **argv)
+{
+	const char *key = NULL, *payer = NULL, *payee = NULL, *currency = NULL, *amount = NULL,
+		   *value_date = NULL, *reference = NULL, *reason = NULL, *idem = NULL,
+		   *pass_file = NULL, *ledger = NULL, *format = NULL, *party = NULL;
+	const struct cli_opt opts[] = {
+		{ "key", &key, NULL, NULL, NULL, 0 },
+		{ "payer", &payer, NULL, NULL, NULL, 0 },
+		{ "payee", &payee, NULL, NULL, NULL, 0 },
+		{ "currency", &currency, NULL, NULL, NULL, 0 },
+		{ "amount", &amount, NULL, NULL, NULL, 0 },
+		{ "value-date", &value_date, NULL, NULL, NULL, 0 },
+		{ "reference", &reference, NULL, NULL, NULL, 0 },
+		{ "reason", &reason, NULL, NULL, NULL, 0 },
+		{ "idempotency-key", &idem, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+		{ "format", &format, NULL, NULL, NULL, 0 },
+		{ "party", &party, NULL, NULL, NULL, 0 },
+	};
+	const char *pos[2];
+	size_t np;
+	const char *usage = "corridor payment record --key FILE --payer ID --payee ID --currency CUR "
+			    "--amount DEC --value-date D --reference REF | payment reverse --key "
+			    "FILE SEQ --reason TEXT | payment list [--party ID] [--format "
+			    "table|csv|json]";
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 2, &np, usage))
+		return EXIT_USAGE;
+	if (strcmp(pos[0], "list") == 0 && np == 1) {
+		struct pprint c = { 0 };
+		struct corridor_diag d;
+		corridor_diag_init(&d);
+		if (cli_format(format, true, &c.f) != EXIT_OK)
+			return EXIT_USAGE;
+		int rc = cli_open_ro(ledger, &c.l);
+		if (rc)
+			return rc;
+		if (c.f == CLI_CSV)
+			printf("seq,payer,payee,currency,amount,value_date,reference,reversed_by\r\n");
+		else if (c.f == CLI_JSON)
+			printf("[");
+		int err = corridor_payment_list(c.l, party, print_payment, &c, &d);
+		if (!err && c.f == CLI_JSON)
+			printf("]\n");
+		corridor_ledger_close(c.l);
+		return err ? cli_fail(err, &d) : EXIT_OK;
+	}
+	struct prec c = { .reason = reason, .idem = idem };
+	if (strcmp(pos[0], "reverse") == 0 && np == 2) {
+		c.reverse = true;
+		if (!cli_u64(pos[1], &c.target) || !reason)
+			return cli_usage("usage: corridor payment reverse --key FILE SEQ --reason TEXT");
+		return cli_write(ledger, key, pass_file, do_payment, &c);
+	}
+	if (strcmp(pos[0], "record") != 0 || np != 1)
+		return cli_usage("usage: %s", usage);
+	if (!payer || !payee || !currency || !amount || !reference)
+		return cli_usage("--payer, --payee, --currency, --amount, --value-date and --reference "
+				 "are required");
+	if (!parse_date(value_date, &c.p.value_day))
+		return cli_usage("--value-date is a date YYYY-MM-DD");
+	if (strlen(currency) != 3 || strlen(payer) > CORRIDOR_PARTY_ID_BYTES_MAX ||
+	    strlen(payee) > CORRIDOR_PARTY_ID_BYTES_MAX ||
+	    strlen(reference) > CORRIDOR_REFERENCE_BYTES_MAX)
+		return cli_usage("--currency is an ISO 4217 code; party ids at most %u bytes; "
+				 "--reference at most %u",
+				 CORRIDOR_PARTY_ID_BYTES_MAX, CORRIDOR_REFERENCE_BYTES_MAX);
+	snprintf(c.p.payer, sizeof c.p.payer, "%s", payer);
+	snprintf(c.p.payee, sizeof c.p.payee, "%s", payee);
+	snprintf(c.p.currency, sizeof c.p.currency, "%s", currency);
+	snprintf(c.p.reference, sizeof c.p.reference, "%s", reference);
+	struct corridor_ledger *l;
+	int rc = cli_open_ro(ledger, &l);
+	if (rc)
+		return rc;
+	unsigned dec = decimals_of(l, currency);
+	corridor_ledger_close(l);
+	if (corridor_decimal_parse(amount, strlen(amount), dec, 1, INT64_MAX, &c.p.amount_minor) != 0)
+		return cli_usage("--amount: a positive decimal with at most %u decimals for %s", dec,
+				 currency);
+	return cli_write(ledger, key, pass_file, do_payment, &c);
+}

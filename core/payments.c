@@ -1,0 +1,667 @@
+/*
+ * payments.c — payments (payment.record, payment.reverse), and the reports
+ * that set invoices against them: invoices with aging, and balances.
+ *
+ * Bodies (canonical maps, string keys):
+ *   payment.record  {amount, currency, idempotency_key?, payee, payer, reference,
+ *                    value_date}                  the payee or a `settlement` party
+ *   payment.reverse {idempotency_key?, payment, reason}
+ *                                                 the payee or a `settlement` party
+ * State: STATE_PAYMENTS be64(seq) -> be64 amount || be32(value day ^ 2^31) ||
+ *        be64 reversed_by || payer, payee, currency, reference (u8 length each);
+ *        the trial balance (STATE_BALANCES): payer +amount, payee -amount.
+ *
+ * Application (SETTLEMENT.md "Payments") happens when a report is made, so a
+ * payment to an invoice later reversed applies to its re-issue: a reference
+ * names an invoice id with or without its "-r<n>" suffix, and applies to the
+ * standing invoice of that contract and period.
+ */
+#include <msgpack.h>
+
+#include "ledger_internal.h"
+
+#define PAY_FIXED 20u
+#define BIAS 0x80000000u
+#define REPORT_ROWS_MAX 10000000u
+
+static int pay_decode(uint64_t seq, const uint8_t *v, size_t vlen, struct corridor_payment *p)
+{
+	memset(p, 0, sizeof *p);
+	if (vlen < PAY_FIXED)
+		return CORRIDOR_E_STORAGE;
+	p->seq = seq;
+	p->amount_minor = (int64_t)corridor_be64_get(v);
+	p->value_day = (int32_t)(corridor_be32_get(v + 8) ^ BIAS);
+	p->reversed_by = corridor_be64_get(v + 12);
+	char *strs[4] = { p->payer, p->payee, p->currency, p->reference };
+	size_t caps[4] = { sizeof p->payer, sizeof p->payee, sizeof p->currency, sizeof p->reference };
+	size_t at = PAY_FIXED;
+	for (int i = 0; i < 4; i++) {
+		if (at >= vlen || v[at] >= caps[i] || at + 1u + v[at] > vlen)
+			return CORRIDOR_E_STORAGE;
+		memcpy(strs[i], v + at + 1, v[at]);
+		strs[i][v[at]] = '\0';
+		at += 1u + v[at];
+	}
+	return at == vlen ? CORRIDOR_OK : CORRIDOR_E_STORAGE;
+}
+
+static int pay_put(struct corridor_kv *kv, const struct corridor_payment *p)
+{
+	uint8_t k[8], v[PAY_FIXED + 4 + 2 * CORRIDOR_PARTY_ID_BYTES_MAX + 3 + CORRIDOR_REFERENCE_BYTES_MAX];
+	corridor_be64_put(k, p->seq);
+	corridor_be64_put(v, (uint64_t)p->amount_minor);
+	corridor_be32_put(v + 8, (uint32_t)p->value_day ^ BIAS);
+	corridor_be64_put(v + 12, p->reversed_by);
+	const char *strs[4] = { p->payer, p->payee, p->currency, p->reference };
+	size_t at = PAY_FIXED;
+	for (int i = 0; i < 4; i++) {
+		size_t n = strlen(strs[i]);
+		v[at] = (uint8_t)n;
+		memcpy(v + at + 1, strs[i], n);
+		at += 1 + n;
+	}
+	return kv->put(kv, STATE_PAYMENTS, k, 8, v, at);
+}
+
+static int pay_get(struct corridor_kv *kv, uint64_t seq, struct corridor_payment *p)
+{
+	uint8_t k[8];
+	const uint8_t *v;
+	size_t vlen;
+	corridor_be64_put(k, seq);
+	int err = kv->get(kv, STATE_PAYMENTS, k, 8, &v, &vlen);
+	return err ? err : pay_decode(seq, v, vlen, p);
+}
+
+static int pbad(const struct corridor_entry *e, struct corridor_diag *diag, int code,
+		const char *fmt, ...) CORRIDOR_PRINTF(4, 5);
+static int pbad(const struct corridor_entry *e, struct corridor_diag *diag, int code,
+		const char *fmt, ...)
+{
+	char msg[CORRIDOR_DIAG_BYTES_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return corridor_diag_seq(diag, code, e->seq, "%s: %s", e->kind, msg);
+}
+
+static bool reference_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > CORRIDOR_REFERENCE_BYTES_MAX || !corridor_utf8_valid((const uint8_t *)s, n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20u || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* The author may write about a payment to `payee`: the payee or a settlement party. */
+static int payee_or_settlement(struct kind_state *st, const struct corridor_entry *e,
+			       const char *payee, struct corridor_diag *diag)
+{
+	unsigned roles = 0;
+	if (strcmp(e->author, payee) == 0)
+		return CORRIDOR_OK;
+	if (corridor_party_roles(st->kv, e->author, &roles) == 0 && (roles & CORRIDOR_ROLE_SETTLEMENT))
+		return CORRIDOR_OK;
+	return pbad(e, diag, CORRIDOR_E_REFUSED,
+		    "a payment to %s is recorded by %s or a settlement party, not by %s", payee, payee,
+		    e->author);
+}
+
+static int process_record(struct kind_state *st, const struct corridor_entry *e,
+			  const msgpack_object *o, struct corridor_diag *diag)
+{
+	static const char *const allowed[] = { "amount", "currency", "idempotency_key", "payee",
+					       "payer", "reference", "value_date", NULL };
+	struct corridor_payment p = { .seq = e->seq };
+	unsigned decimals, roles;
+	if (!corridor_mpo_fields_only(o, allowed) ||
+	    !corridor_mpo_int(corridor_mpo_field(o, "amount"), &p.amount_minor) ||
+	    !corridor_mpo_str(corridor_mpo_field(o, "currency"), p.currency, sizeof p.currency) ||
+	    !corridor_mpo_str(corridor_mpo_field(o, "payee"), p.payee, sizeof p.payee) ||
+	    !corridor_mpo_str(corridor_mpo_field(o, "payer"), p.payer, sizeof p.payer) ||
+	    !corridor_mpo_str(corridor_mpo_field(o, "reference"), p.reference, sizeof p.reference) ||
+	    !corridor_mpo_date(corridor_mpo_field(o, "value_date"), &p.value_day) ||
+	    !reference_ok(p.reference))
+		return pbad(e, diag, CORRIDOR_E_VERIFY,
+			    "needs amount, currency, payee, payer, reference and value_date");
+	if (p.amount_minor <= 0)
+		return pbad(e, diag, CORRIDOR_E_VERIFY, "the amount must be positive");
+	int err = payee_or_settlement(st, e, p.payee, diag);
+	if (err)
+		return err;
+	if (corridor_currency_get(st->kv, p.currency, &decimals, NULL) != 0)
+		return pbad(e, diag, CORRIDOR_E_REFUSED, "currency %s is not defined", p.currency);
+	if (strcmp(p.payer, p.payee) == 0)
+		return pbad(e, diag, CORRIDOR_E_REFUSED, "payer and payee are the same party");
+	if (corridor_party_roles(st->kv, p.payer, &roles) != 0 ||
+	    corridor_party_roles(st->kv, p.payee, &roles) != 0)
+		return pbad(e, diag, CORRIDOR_E_REFUSED, "%s or %s is not a registered party",
+			    p.payer, p.payee);
+	if ((err = corridor_balance_add(st->kv, p.payer, p.currency, p.amount_minor)) != 0 ||
+	    (err = corridor_balance_add(st->kv, p.payee, p.currency, -p.amount_minor)) != 0)
+		return err == CORRIDOR_E_OVERFLOW
+			       ? pbad(e, diag, CORRIDOR_E_REFUSED, "the balance would overflow")
+			       : err;
+	return pay_put(st->kv, &p);
+}
+
+static int process_reverse(struct kind_state *st, const struct corridor_entry *e,
+			   const msgpack_object *o, struct corridor_diag *diag)
+{
+	static const char *const allowed[] = { "idempotency_key", "payment", "reason", NULL };
+	struct corridor_payment p;
+	uint64_t seq;
+	char reason[CORRIDOR_REASON_BYTES_MAX + 1];
+	if (!corridor_mpo_fields_only(o, allowed) ||
+	    !corridor_mpo_uint(corridor_mpo_field(o, "payment"), UINT64_MAX, &seq) ||
+	    !corridor_mpo_str(corridor_mpo_field(o, "reason"), reason, sizeof reason) || !reason[0])
+		return pbad(e, diag, CORRIDOR_E_VERIFY, "needs payment and reason");
+	if (pay_get(st->kv, seq, &p) != 0)
+		return pbad(e, diag, CORRIDOR_E_REFUSED, "entry %llu is not a payment",
+			    (unsigned long long)seq);
+	if (p.reversed_by)
+		return pbad(e, diag, CORRIDOR_E_REFUSED, "payment %llu was reversed by %llu already",
+			    (unsigned long long)seq, (unsigned long long)p.reversed_by);
+	int err = payee_or_settlement(st, e, p.payee, diag);
+	if (err)
+		return err;
+	p.reversed_by = e->seq;
+	if ((err = corridor_balance_add(st->kv, p.payer, p.currency, -p.amount_minor)) != 0 ||
+	    (err = corridor_balance_add(st->kv, p.payee, p.currency, p.amount_minor)) != 0)
+		return err;
+	return pay_put(st->kv, &p);
+}
+
+int corridor_payment_process(struct kind_state *st, const struct corridor_entry *e,
+			     struct corridor_diag *diag)
+{
+	msgpack_unpacked u;
+	size_t off = 0;
+	int err;
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, (const char *)e->body, e->body_len, &off) !=
+		    MSGPACK_UNPACK_SUCCESS ||
+	    u.data.type != MSGPACK_OBJECT_MAP)
+		err = pbad(e, diag, CORRIDOR_E_VERIFY, "body does not parse");
+	else if (strcmp(e->kind, "payment.record") == 0)
+		err = process_record(st, e, &u.data, diag);
+	else
+		err = process_reverse(st, e, &u.data, diag);
+	msgpack_unpacked_destroy(&u);
+	return err;
+}
+
+/* ---- API ---- */
+
+int corridor_payment_record(struct corridor_ledger *l, const struct corridor_signer *s,
+			    const struct corridor_payment *p, const char *idem, uint64_t *seq,
+			    struct corridor_diag *diag)
+{
+	uint8_t buf[1024];
+	char date[11];
+	if (p->amount_minor <= 0)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "--amount must be positive");
+	if (!corridor_currency_code_ok(p->currency))
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "--currency: an ISO 4217 code");
+	if (!p->payer[0] || !p->payee[0])
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "--payer and --payee are needed");
+	if (!reference_ok(p->reference))
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "--reference: 1-%u bytes of printable UTF-8",
+					 CORRIDOR_REFERENCE_BYTES_MAX);
+	if (idem && corridor_idem_check(idem, strlen(idem), diag))
+		return CORRIDOR_E_INVALID;
+	struct corridor_mpbuf w;
+	msgpack_packer pk;
+	corridor_date_format(p->value_day, date);
+	corridor_mpbuf_init(&w, &pk, buf, sizeof buf);
+	msgpack_pack_map(&pk, idem ? 7 : 6);
+	corridor_mp_pack_str(&pk, "amount", 6);
+	msgpack_pack_int64(&pk, p->amount_minor);
+	corridor_mp_pack_str(&pk, "currency", 8);
+	corridor_mp_pack_str(&pk, p->currency, strlen(p->currency));
+	if (idem) {
+		corridor_mp_pack_str(&pk, "idempotency_key", 15);
+		corridor_mp_pack_str(&pk, idem, strlen(idem));
+	}
+	corridor_mp_pack_str(&pk, "payee", 5);
+	corridor_mp_pack_str(&pk, p->payee, strlen(p->payee));
+	corridor_mp_pack_str(&pk, "payer", 5);
+	corridor_mp_pack_str(&pk, p->payer, strlen(p->payer));
+	corridor_mp_pack_str(&pk, "reference", 9);
+	corridor_mp_pack_str(&pk, p->reference, strlen(p->reference));
+	corridor_mp_pack_str(&pk, "value_date", 10);
+	corridor_mp_pack_str(&pk, date, 10);
+	CORRIDOR_ASSERT(!w.overflow);
+	return corridor_append_one(l, s, "payment.record", buf, w.len, seq, diag);
+}
+
+int corridor_payment_reverse(struct corridor_ledger *l, const struct corridor_signer *s,
+			     uint64_t payment, const char *reason, const char *idem, uint64_t *seq,
+			     struct corridor_diag *diag)
+{
+	uint8_t buf[CORRIDOR_REASON_BYTES_MAX + CORRIDOR_IDEM_BYTES_MAX + 128];
+	if (!reason || !reason[0] || strlen(reason) > CORRIDOR_REASON_BYTES_MAX)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "--reason: 1-%u bytes",
+					 CORRIDOR_REASON_BYTES_MAX);
+	if (idem && corridor_idem_check(idem, strlen(idem), diag))
+		return CORRIDOR_E_INVALID;
+	struct corridor_mpbuf w;
+	msgpack_packer pk;
+	corridor_mpbuf_init(&w, &pk, buf, sizeof buf);
+	msgpack_pack_map(&pk, idem ? 3 : 2);
+	if (idem) {
+		corridor_mp_pack_str(&pk, "idempotency_key", 15);
+		corridor_mp_pack_str(&pk, idem, strlen(idem));
+	}
+	corridor_mp_pack_str(&pk, "payment", 7);
+	msgpack_pack_uint64(&pk, payment);
+	corridor_mp_pack_str(&pk, "reason", 6);
+	corridor_mp_pack_str(&pk, reason, strlen(reason));
+	CORRIDOR_ASSERT(!w.overflow);
+	return corridor_append_one(l, s, "payment.reverse", buf, w.len, seq, diag);
+}
+
+struct plist {
+	struct corridor_payment *p;
+	size_t n;
+};
+
+static int plist_one(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
+{
+	struct plist *c = vctx;
+	if (klen != 8)
+		return CORRIDOR_E_STORAGE;
+	if (c->n >= REPORT_ROWS_MAX)
+		return CORRIDOR_E_LIMIT;
+	void *n = realloc(c->p, (c->n + 1) * sizeof *c->p);
+	if (!n)
+		return CORRIDOR_E_NOMEM;
+	c->p = n;
+	return pay_decode(corridor_be64_get(k), v, vlen, &c->p[c->n++]);
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	uint64_t x = ((const struct corridor_payment *)a)->seq,
+		 y = ((const struct corridor_payment *)b)->seq;
+	return (x > y) - (x < y);
+}
+
+static int payments_all(struct corridor_kv *kv, struct plist *pl)
+{
+	int err = kv->scan(kv, STATE_PAYMENTS, NULL, 0, plist_one, pl);
+	if (!err && pl->n)
+		qsort(pl->p, pl->n, sizeof *pl->p, by_seq);
+	return err;
+}
+
+int corridor_payment_list(struct corridor_ledger *l, const char *party, corridor_payment_fn fn,
+			  void *ctx, struct corridor_diag *diag)
+{
+	MDB_txn *txn;
+	struct corridor_kv_lmdb kv;
+	struct plist pl = { 0 };
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	if (err)
+		return err;
+	corridor_kv_lmdb_init(&kv, l, txn);
+	err = payments_all(&kv.base, &pl);
+	mdb_txn_abort(txn);
+	if (err) {
+		free(pl.p);
+		return corridor_diag_set(diag, err, "cannot read the payments");
+	}
+	for (size_t i = 0; !err && i < pl.n; i++)
+		if (!party || !strcmp(party, pl.p[i].payer) || !strcmp(party, pl.p[i].payee))
+			err = fn(ctx, &pl.p[i]);
+	free(pl.p);
+	return err;
+}
+
+/* ---- invoices against payments ---- */
+
+struct ilist {
+	struct corridor_invoice *inv;
+	size_t n;
+	struct corridor_kv *kv;
+};
+
+static int ilist_one(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
+{
+	struct ilist *c = vctx;
+	char id[CORRIDOR_INVOICE_ID_BYTES_MAX + 1];
+	(void)v;
+	(void)vlen;
+	if (klen == 0 || klen > CORRIDOR_INVOICE_ID_BYTES_MAX)
+		return CORRIDOR_E_STORAGE;
+	if (c->n >= REPORT_ROWS_MAX)
+		return CORRIDOR_E_LIMIT;
+	memcpy(id, k, klen);
+	id[klen] = '\0';
+	void *n = realloc(c->inv, (c->n + 1) * sizeof *c->inv);
+	if (!n)
+		return CORRIDOR_E_NOMEM;
+	c->inv = n;
+	return corridor_invoice_record(c->kv, id, &c->inv[c->n++]);
+}
+
+/* The id without a re-issue suffix "-r<n>". */
+static size_t base_len(const char *id)
+{
+	size_t n = strlen(id), i = n;
+	while (i > 0 && id[i - 1] >= '0' && id[i - 1] <= '9')
+		i--;
+	if (i < n && i >= 2 && id[i - 1] == 'r' && id[i - 2] == '-')
+		return i - 2;
+	return n;
+}
+
+static int by_inv_id(const void *a, const void *b)
+{
+	return strcmp(((const struct corridor_invoice_status *)a)->id,
+		      ((const struct corridor_invoice_status *)b)->id);
+}
+
+static int credit_add(struct corridor_invoice_report *r, struct corridor_kv *kv,
+		      const char *party, const char *cur, int64_t amount)
+{
+	for (size_t i = 0; i < r->credit_count; i++)
+		if (!strcmp(r->credits[i].party, party) && !strcmp(r->credits[i].currency, cur))
+			return __builtin_add_overflow(r->credits[i].amount_minor, amount,
+						      &r->credits[i].amount_minor)
+				       ? CORRIDOR_E_OVERFLOW
+				       : CORRIDOR_OK;
+	void *n = realloc(r->credits, (r->credit_count + 1) * sizeof *r->credits);
+	if (!n)
+		return CORRIDOR_E_NOMEM;
+	r->credits = n;
+	struct corridor_credit *c = &r->credits[r->credit_count++];
+	memset(c, 0, sizeof *c);
+	snprintf(c->party, sizeof c->party, "%s", party);
+	snprintf(c->currency, sizeof c->currency, "%s", cur);
+	if (corridor_currency_get(kv, cur, &c->decimals, NULL) != 0)
+		c->decimals = 2;
+	c->amount_minor = amount;
+	return CORRIDOR_OK;
+}
+
+static int by_party_currency(const void *a, const void *b)
+{
+	const struct corridor_aging_row *x = a, *y = b;
+	int c = strcmp(x->party, y->party);
+	return c ? c : strcmp(x->currency, y->currency);
+}
+
+static int by_credit(const void *a, const void *b)
+{
+	const struct corridor_credit *x = a, *y = b;
+	int c = strcmp(x->party, y->party);
+	return c ? c : strcmp(x->currency, y->currency);
+}
+
+int corridor_report_invoices(struct corridor_ledger *l, const char *party, int32_t as_of,
+			     struct corridor_invoice_report *out, struct corridor_diag *diag)
+{
+	MDB_txn *txn;
+	struct corridor_kv_lmdb kv;
+	struct ilist il = { 0 };
+	struct plist pl = { 0 };
+	memset(out, 0, sizeof *out);
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	if (err)
+		return err;
+	corridor_kv_lmdb_init(&kv, l, txn);
+	il.kv = &kv.base;
+	err = kv.base.scan(&kv.base, STATE_INVOICES, NULL, 0, ilist_one, &il);
+	if (!err)
+		err = payments_all(&kv.base, &pl);
+	struct corridor_invoice_status *st = NULL;
+	size_t ns = 0;
+	if (!err)
+		st = calloc(il.n ? il.n : 1, sizeof *st);
+	if (!err && !st)
+		err = CORRIDOR_E_NOMEM;
+	for (size_t i = 0; !err && i < il.n; i++) {
+		const struct corridor_invoice *v = &il.inv[i];
+		if (v->reversed || v->issue_day > as_of)
+			continue;
+		struct corridor_invoice_status *s = &st[ns++];
+		snprintf(s->id, sizeof s->id, "%s", v->id);
+		snprintf(s->contract, sizeof s->contract, "%s", v->contract);
+		bool owed = v->total_minor >= 0;
+		snprintf(s->debtor, sizeof s->debtor, "%s", owed ? v->buyer : v->seller);
+		snprintf(s->creditor, sizeof s->creditor, "%s", owed ? v->seller : v->buyer);
+		memcpy(s->currency, v->settlement_currency, 4);
+		if (corridor_currency_get(&kv.base, s->currency, &s->decimals, NULL) != 0)
+			s->decimals = 2;
+		s->amount_minor = owed ? v->total_minor : -v->total_minor;
+		s->open_minor = s->amount_minor;
+		s->due_day = v->due_day;
+		s->paid_day = -1;
+	}
+	if (ns)
+		qsort(st, ns, sizeof *st, by_inv_id);
+	/* payments in seq order, each to the standing invoice its reference names */
+	for (size_t i = 0; !err && i < pl.n; i++) {
+		const struct corridor_payment *p = &pl.p[i];
+		if (p->reversed_by || p->value_day > as_of)
+			continue;
+		size_t bl = base_len(p->reference);
+		struct corridor_invoice_status *to = NULL;
+		for (size_t k = 0; k < ns && !to; k++)
+			if (base_len(st[k].id) == bl && !strncmp(st[k].id, p->reference, bl) &&
+			    !strcmp(st[k].currency, p->currency))
+				to = &st[k];
+		int64_t applied = 0;
+		if (to) {
+			applied = p->amount_minor < to->open_minor ? p->amount_minor : to->open_minor;
+			to->paid_minor += applied;
+			to->open_minor -= applied;
+			if (to->open_minor == 0 && applied > 0)
+				to->paid_day = p->value_day;
+		}
+		if (p->amount_minor > applied)
+			err = credit_add(out, &kv.base, p->payer, p->currency, p->amount_minor - applied);
+	}
+	/* days overdue, aging, the party filter */
+	for (size_t i = 0; !err && i < ns; i++) {
+		struct corridor_invoice_status *s = &st[i];
+		int64_t ref = s->open_minor == 0 && s->paid_day >= 0 ? s->paid_day : as_of;
+		s->days_overdue = ref > s->due_day ? ref - s->due_day : 0;
+		if (party && strcmp(party, s->debtor) && strcmp(party, s->creditor))
+			continue;
+		out->invoices = out->invoices ? out->invoices : calloc(ns, sizeof *out->invoices);
+		if (!out->invoices) {
+			err = CORRIDOR_E_NOMEM;
+			break;
+		}
+		out->invoices[out->count++] = *s;
+		if (s->open_minor == 0)
+			continue;
+		int64_t late = as_of - s->due_day;
+		unsigned bucket = late <= 0 ? CORRIDOR_AGING_CURRENT
+				  : late <= 30 ? CORRIDOR_AGING_1_30
+				  : late <= 60 ? CORRIDOR_AGING_31_60
+				  : late <= 90 ? CORRIDOR_AGING_61_90
+					       : CORRIDOR_AGING_OVER_90;
+		struct corridor_aging_row *a = NULL;
+		for (size_t k = 0; k < out->aging_count && !a; k++)
+			if (!strcmp(out->aging[k].party, s->debtor) &&
+			    !strcmp(out->aging[k].currency, s->currency))
+				a = &out->aging[k];
+		if (!a) {
+			void *n = realloc(out->aging, (out->aging_count + 1) * sizeof *out->aging);
+			if (!n) {
+				err = CORRIDOR_E_NOMEM;
+				break;
+			}
+			out->aging = n;
+			a = &out->aging[out->aging_count++];
+			memset(a, 0, sizeof *a);
+			memcpy(a->party, s->debtor, sizeof a->party);
+			memcpy(a->currency, s->currency, 4);
+			a->decimals = s->decimals;
+		}
+		if (__builtin_add_overflow(a->bucket_minor[bucket], s->open_minor,
+					   &a->bucket_minor[bucket]) ||
+		    __builtin_add_overflow(a->open_minor, s->open_minor, &a->open_minor))
+			err = CORRIDOR_E_OVERFLOW;
+	}
+	mdb_txn_abort(txn);
+	free(st);
+	free(il.inv);
+	free(pl.p);
+	if (party && !err) {
+		size_t k = 0;
+		for (size_t i = 0; i < out->credit_count; i++)
+			if (!strcmp(out->credits[i].party, party))
+				out->credits[k++] = out->credits[i];
+		out->credit_count = k;
+	}
+	if (out->aging_count)
+		qsort(out->aging, out->aging_count, sizeof *out->aging, by_party_currency);
+	if (out->credit_count)
+		qsort(out->credits, out->credit_count, sizeof *out->credits, by_credit);
+	if (err) {
+		corridor_invoice_report_release(out);
+		return corridor_diag_set(diag, err, "cannot make the invoice report");
+	}
+	return CORRIDOR_OK;
+}
+
+void corridor_invoice_report_release(struct corridor_invoice_report *r)
+{
+	free(r->invoices);
+	free(r->aging);
+	free(r->credits);
+	memset(r, 0, sizeof *r);
+}
+
+/* ---- balances ---- */
+
+struct bal {
+	struct corridor_balance *b;
+	size_t n;
+};
+
+static int bal_add(struct bal *bs, struct corridor_kv *kv, const char *party, const char *cur,
+		   int64_t delta)
+{
+	for (size_t i = 0; i < bs->n; i++)
+		if (!strcmp(bs->b[i].party, party) && !strcmp(bs->b[i].currency, cur))
+			return __builtin_add_overflow(bs->b[i].balance_minor, delta,
+						      &bs->b[i].balance_minor)
+				       ? CORRIDOR_E_OVERFLOW
+				       : CORRIDOR_OK;
+	void *n = realloc(bs->b, (bs->n + 1) * sizeof *bs->b);
+	if (!n)
+		return CORRIDOR_E_NOMEM;
+	bs->b = n;
+	struct corridor_balance *b = &bs->b[bs->n++];
+	memset(b, 0, sizeof *b);
+	snprintf(b->party, sizeof b->party, "%s", party);
+	snprintf(b->currency, sizeof b->currency, "%s", cur);
+	if (corridor_currency_get(kv, cur, &b->decimals, NULL) != 0)
+		b->decimals = 2;
+	b->balance_minor = delta;
+	return CORRIDOR_OK;
+}
+
+static int by_cur_party(const void *a, const void *b)
+{
+	const struct corridor_balance *x = a, *y = b;
+	int c = strcmp(x->currency, y->currency);
+	return c ? c : strcmp(x->party, y->party);
+}
+
+struct bal_check {
+	struct bal *bs;
+	size_t matched;
+	bool differ;
+};
+
+static int bal_compare(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
+{
+	struct bal_check *c = vctx;
+	int64_t stored;
+	if (vlen != 8 || klen < 5)
+		return CORRIDOR_E_STORAGE;
+	stored = (int64_t)corridor_be64_get(v);
+	for (size_t i = 0; i < c->bs->n; i++) {
+		size_t pl = strlen(c->bs->b[i].party);
+		if (pl + 4 == klen && !memcmp(k, c->bs->b[i].party, pl) &&
+		    !memcmp(k + pl + 1, c->bs->b[i].currency, 3)) {
+			c->matched++;
+			c->differ |= stored != c->bs->b[i].balance_minor;
+			return CORRIDOR_OK;
+		}
+	}
+	c->differ |= stored != 0;
+	return CORRIDOR_OK;
+}
+
+int corridor_report_balances(struct corridor_ledger *l, int32_t as_of, corridor_balance_fn fn,
+			     void *ctx, struct corridor_diag *diag)
+{
+	MDB_txn *txn;
+	struct corridor_kv_lmdb kv;
+	struct ilist il = { 0 };
+	struct plist pl = { 0 };
+	struct bal bs = { 0 };
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	if (err)
+		return err;
+	corridor_kv_lmdb_init(&kv, l, txn);
+	il.kv = &kv.base;
+	err = kv.base.scan(&kv.base, STATE_INVOICES, NULL, 0, ilist_one, &il);
+	if (!err)
+		err = payments_all(&kv.base, &pl);
+	for (size_t i = 0; !err && i < il.n; i++) {
+		const struct corridor_invoice *v = &il.inv[i];
+		if (v->reversed || (as_of >= 0 && v->issue_day > as_of))
+			continue;
+		if (!(err = bal_add(&bs, &kv.base, v->seller, v->settlement_currency, v->total_minor)))
+			err = bal_add(&bs, &kv.base, v->buyer, v->settlement_currency, -v->total_minor);
+	}
+	for (size_t i = 0; !err && i < pl.n; i++) {
+		const struct corridor_payment *p = &pl.p[i];
+		if (p->reversed_by || (as_of >= 0 && p->value_day > as_of))
+			continue;
+		if (!(err = bal_add(&bs, &kv.base, p->payer, p->currency, p->amount_minor)))
+			err = bal_add(&bs, &kv.base, p->payee, p->currency, -p->amount_minor);
+	}
+	if (!err && as_of < 0) {
+		/* everything: the index kept with every entry must agree */
+		struct bal_check bc = { .bs = &bs };
+		err = kv.base.scan(&kv.base, STATE_BALANCES, NULL, 0, bal_compare, &bc);
+		if (!err && bc.differ)
+			err = corridor_diag_set(diag, CORRIDOR_E_STORAGE,
+						"the balance index disagrees with the entries");
+	}
+	mdb_txn_abort(txn);
+	free(il.inv);
+	free(pl.p);
+	if (bs.n)
+		qsort(bs.b, bs.n, sizeof *bs.b, by_cur_party);
+	/* every currency sums to zero */
+	for (size_t lo = 0; !err && lo < bs.n;) {
+		size_t hi = lo;
+		corridor_i128 sum = 0;
+		while (hi < bs.n && !strcmp(bs.b[hi].currency, bs.b[lo].currency))
+			sum += bs.b[hi++].balance_minor;
+		CORRIDOR_ASSERT(sum == 0);
+		lo = hi;
+	}
+	for (size_t i = 0; !err && i < bs.n; i++)
+		err = fn(ctx, &bs.b[i]);
+	free(bs.b);
+	if (err < 0 && diag && !diag->text[0])
+		corridor_diag_set(diag, err, "cannot make the balances");
+	return err;
+}

@@ -1,0 +1,658 @@
+/* test_settle.c — currencies, rates, settlement batches (SETTLEMENT.md's
+ * worked example to the minor unit), adjustments, reversal, payments and the
+ * invoice and balance reports. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#define ORIGIN "corridor.example/settle"
+
+struct sw {
+	char *dir;
+	struct corridor_ledger *l;
+	struct corridor_signer *op, *gaz, *buy, *pipe, *fx, *agent;
+	uint64_t first_reading;
+	int32_t jan, feb, mar, apr;
+};
+
+static void party(struct sw *w, struct corridor_signer *s, unsigned roles)
+{
+	struct corridor_diag d;
+	uint64_t seq;
+	struct corridor_party_request r = { .id = corridor_signer_vkey(s)->name,
+					    .name = corridor_signer_vkey(s)->name,
+					    .country = "MN",
+					    .roles = roles,
+					    .key = *corridor_signer_vkey(s) };
+	ck_assert_msg(corridor_party_register(w->l, w->op, &r, NULL, &seq, &d) == 0, "%s", d.text);
+}
+
+static void load(const char *file, struct corridor_contract_terms *t)
+{
+	char path[1024];
+	size_t len;
+	struct corridor_diag d;
+	const char *base = getenv("CORRIDOR_EXAMPLES");
+	snprintf(path, sizeof path, "%s/%s", base ? base : "docs/examples", file);
+	char *text = (char *)slurp(path, &len);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(corridor_contract_parse_json(text, len, t, &d) == 0, "%s", d.text);
+	free(text);
+}
+
+static int32_t day(const char *s)
+{
+	int32_t v;
+	ck_assert_int_eq(corridor_date_parse(s, strlen(s), &v), 0);
+	return v;
+}
+
+static void rate(struct sw *w, const char *base, const char *quote, const char *date,
+		 int64_t r_e8)
+{
+	struct corridor_diag d;
+	uint64_t seq;
+	struct corridor_rate r = { .source = "PBOC", .rate_e8 = r_e8, .day = day(date) };
+	snprintf(r.base, sizeof r.base, "%s", base);
+	snprintf(r.quote, sizeof r.quote, "%s", quote);
+	ck_assert_msg(corridor_rate_record(w->l, w->fx, &r, false, NULL, &seq, &d) == 0, "%s",
+		      d.text);
+}
+
+/* SETTLEMENT.md's worked example: G1 and T1, March deliveries, one rate. */
+static void sw_open(struct sw *w)
+{
+	struct corridor_diag d;
+	uint64_t prop, seq;
+	memset(w, 0, sizeof *w);
+	w->dir = tmpdir_new();
+	w->op = test_signer(ORIGIN, 1);
+	w->gaz = test_signer("RU-GAZ", 2);
+	w->buy = test_signer("CN-BUY", 3);
+	w->pipe = test_signer("MN-PIPE", 4);
+	w->fx = test_signer("FX-PUB", 5);
+	w->agent = test_signer("SETTLER", 6);
+	ck_assert_int_eq(corridor_ledger_create(path_join(w->dir, "L"), w->op, &w->l, &d), 0);
+	party(w, w->gaz, CORRIDOR_ROLE_SELLER | CORRIDOR_ROLE_BUYER);
+	party(w, w->buy, CORRIDOR_ROLE_BUYER);
+	party(w, w->pipe, CORRIDOR_ROLE_SELLER);
+	party(w, w->fx, CORRIDOR_ROLE_RATES);
+	party(w, w->agent, CORRIDOR_ROLE_SETTLEMENT);
+	struct corridor_contract_terms *t = malloc(sizeof *t);
+	load("gas-G1.json", t);
+	ck_assert_int_eq(corridor_contract_propose(w->l, w->gaz, t, NULL, &prop, &d), 0);
+	ck_assert_int_eq(corridor_contract_accept(w->l, w->buy, "G1", prop, NULL, &seq, &d), 0);
+	load("transit-T1.json", t);
+	ck_assert_int_eq(corridor_contract_propose(w->l, w->pipe, t, NULL, &prop, &d), 0);
+	ck_assert_int_eq(corridor_contract_accept(w->l, w->gaz, "T1", prop, NULL, &seq, &d), 0);
+	free(t);
+	int64_t day0;
+	ck_assert_int_eq(corridor_utc_parse("2026-02-28T16:00:00Z", 20, &day0), 0);
+	for (int i = 0; i < 31; i++) {
+		struct corridor_delivery_request r = { .contract = "G1", .meter = "M1",
+						       .start_s = day0 + (int64_t)i * 86400,
+						       .end_s = day0 + (int64_t)(i + 1) * 86400,
+						       .quantity_milli = 100000, .quality = 'A' };
+		ck_assert_msg(corridor_delivery_record(w->l, w->gaz, &r, &seq, &d) == 0, "%s", d.text);
+		if (i == 0)
+			w->first_reading = seq;
+		r.meter = "CN-M1";
+		r.quantity_milli = i == 9 ? 101000 : 100400;
+		ck_assert_msg(corridor_delivery_record(w->l, w->buy, &r, &seq, &d) == 0, "%s", d.text);
+	}
+	w->jan = day("2026-01-01");
+	w->feb = day("2026-02-01");
+	w->mar = day("2026-03-01");
+	w->apr = day("2026-04-01");
+	rate(w, "USD", "CNY", "2026-01-30", 710000000); /* direct, a day before the fixing */
+	rate(w, "CNY", "USD", "2026-02-25", 14000000);  /* only the inverse pair for February */
+	rate(w, "USD", "CNY", "2026-03-27", 712345678); /* the worked example's rate */
+}
+
+static void sw_close(struct sw *w)
+{
+	corridor_ledger_close(w->l);
+	corridor_signer_free(w->op);
+	corridor_signer_free(w->gaz);
+	corridor_signer_free(w->buy);
+	corridor_signer_free(w->pipe);
+	corridor_signer_free(w->fx);
+	corridor_signer_free(w->agent);
+	rm_rf(w->dir);
+	free(w->dir);
+}
+
+static void settle(struct sw *w, int32_t period, struct corridor_batch *b)
+{
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	ck_assert_msg(corridor_settle_run(w->l, w->agent, period, false, b, &d) == 0, "%s", d.text);
+}
+
+static const struct corridor_invoice *find(const struct corridor_batch *b, const char *id)
+{
+	for (size_t i = 0; i < b->invoice_count; i++)
+		if (strcmp(b->invoices[i].id, id) == 0)
+			return &b->invoices[i];
+	ck_abort_msg("no invoice %s", id);
+	return NULL;
+}
+
+static void verify(struct sw *w)
+{
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	ck_assert_msg(corridor_ledger_verify(w->l, NULL, NULL, &d) == 0, "%s", d.text);
+}
+
+START_TEST(worked_example)
+{
+	struct sw w;
+	struct corridor_batch b;
+	struct corridor_diag d;
+	sw_open(&w);
+	/* Periods are settled in order: March first is refused, naming January. */
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_settle_run(w.l, w.agent, w.mar, false, &b, &d), CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "2026-01 is not settled"), "%s", d.text);
+	corridor_batch_release(&b);
+	/* January: no deliveries, the full shortfall: 3000 MWh x 250.12503 x 85%
+	 * = 637818.8265 USD -> 63781883 cents; x 7.1 = 452851369.3 -> 452851369 fen. */
+	settle(&w, w.jan, &b);
+	ck_assert_uint_eq(b.invoice_count, 2);
+	const struct corridor_invoice *g = find(&b, "INV-G1-2026-01");
+	ck_assert_uint_eq(g->line_count, 1);
+	ck_assert_int_eq(g->lines[0].kind, CORRIDOR_LINE_SHORTFALL);
+	ck_assert_int_eq(g->lines[0].quantity_milli, 3000000);
+	ck_assert_int_eq(g->lines[0].amount_minor, 63781883);
+	ck_assert_int_eq(g->total_minor, 452851369);
+	ck_assert_str_eq(g->rate.base, "USD");
+	ck_assert_int_eq(g->rate.day, day("2026-01-30"));
+	corridor_batch_release(&b);
+	/* February: only CNY/USD 0.14 exists: the inverse, 63781883 x 10^8 / 14000000
+	 * = 455584878.571... -> 455584879. */
+	settle(&w, w.feb, &b);
+	g = find(&b, "INV-G1-2026-02");
+	ck_assert_str_eq(g->rate.base, "CNY");
+	ck_assert_int_eq(g->total_minor, 455584879);
+	corridor_batch_release(&b);
+	/* March: SETTLEMENT.md's table, to the minor unit. */
+	settle(&w, w.mar, &b);
+	ck_assert_uint_eq(b.invoice_count, 2);
+	g = find(&b, "INV-G1-2026-03");
+	ck_assert_uint_eq(g->line_count, 3);
+	ck_assert_int_eq(g->lines[0].kind, CORRIDOR_LINE_ENERGY);
+	ck_assert_int_eq(g->lines[0].quantity_milli, 1500000);
+	ck_assert_int_eq(g->lines[0].price_micro, 250125030);
+	ck_assert_int_eq(g->lines[0].amount_minor, 37518754); /* 37518754.5, a tie, to even */
+	ck_assert_int_eq(g->lines[1].quantity_milli, 1600000);
+	ck_assert_int_eq(g->lines[1].price_micro, 260000000);
+	ck_assert_int_eq(g->lines[1].amount_minor, 41600000);
+	ck_assert_int_eq(g->lines[2].kind, CORRIDOR_LINE_EXCESS);
+	ck_assert_int_eq(g->lines[2].quantity_milli, 50000);
+	ck_assert_int_eq(g->lines[2].amount_minor, 187594);
+	ck_assert_int_eq(g->subtotal_minor, 79306348);
+	ck_assert_uint_eq(g->disputed, 1);
+	ck_assert_int_eq(g->rate.rate_e8, 712345678);
+	ck_assert_int_eq(g->rate.day, day("2026-03-27"));
+	ck_assert_int_eq(g->total_minor, 564935342);
+	ck_assert_int_eq(g->due_day, day("2026-04-20"));
+	const struct corridor_invoice *t = find(&b, "INV-T1-2026-03");
+	ck_assert_uint_eq(t->line_count, 1);
+	ck_assert_int_eq(t->lines[0].kind, CORRIDOR_LINE_TRANSIT);
+	ck_assert_int_eq(t->lines[0].quantity_milli, 3100000);
+	ck_assert_int_eq(t->lines[0].amount_minor, 382716);
+	ck_assert_int_eq(t->total_minor, 382716);
+	ck_assert_str_eq(t->seller, "MN-PIPE");
+	ck_assert_str_eq(t->buyer, "RU-GAZ");
+	ck_assert_int_eq(t->due_day, day("2026-04-30"));
+	ck_assert_uint_eq(b.netting_count, 2);
+	ck_assert_str_eq(b.netting[0].currency, "CNY");
+	ck_assert_str_eq(b.netting[0].from, "CN-BUY");
+	ck_assert_str_eq(b.netting[0].to, "RU-GAZ");
+	ck_assert_int_eq(b.netting[0].amount_minor, 564935342);
+	ck_assert_str_eq(b.netting[1].currency, "USD");
+	ck_assert_str_eq(b.netting[1].from, "RU-GAZ");
+	ck_assert_str_eq(b.netting[1].to, "MN-PIPE");
+	ck_assert_int_eq(b.netting[1].amount_minor, 382716);
+	corridor_batch_release(&b);
+	/* A second run has nothing left and writes nothing. */
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_settle_run(w.l, w.agent, w.mar, false, &b, &d), CORRIDOR_E_NOTFOUND);
+	ck_assert_msg(strstr(d.text, "nothing left"), "%s", d.text);
+	corridor_batch_release(&b);
+	/* The invoice as stored reads back the same. */
+	struct corridor_invoice *back = malloc(sizeof *back);
+	ck_assert_int_eq(corridor_invoice_get(w.l, "INV-G1-2026-03", back, &d), 0);
+	ck_assert_int_eq(back->total_minor, 564935342);
+	ck_assert_int_eq(back->lines[0].amount_minor, 37518754);
+	free(back);
+	verify(&w);
+	sw_close(&w);
+}
+END_TEST
+
+struct scan_bodies {
+	uint64_t from;
+	size_t n;
+	uint8_t *bodies[8];
+	size_t lens[8];
+};
+
+static int keep_body(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len)
+{
+	struct scan_bodies *s = ctx;
+	struct corridor_entry e;
+	(void)seq;
+	ck_assert_int_eq(corridor_entry_decode(bytes, len, &e, NULL), 0);
+	ck_assert_uint_lt(s->n, 8);
+	s->bodies[s->n] = malloc(e.body_len);
+	memcpy(s->bodies[s->n], e.body, e.body_len);
+	s->lens[s->n++] = e.body_len;
+	return 0;
+}
+
+START_TEST(dry_run_equals_real_run)
+{
+	struct sw w;
+	struct corridor_batch dry, real, b;
+	struct corridor_diag d;
+	sw_open(&w);
+	settle(&w, w.jan, &b);
+	corridor_batch_release(&b);
+	settle(&w, w.feb, &b);
+	corridor_batch_release(&b);
+	struct corridor_head h0;
+	ck_assert_int_eq(corridor_ledger_head(w.l, &h0), 0);
+	UNCHANGED(&w, corridor_settle_run(w.l, w.agent, w.mar, true, &dry, &d), 0);
+	settle(&w, w.mar, &real);
+	ck_assert_uint_eq(dry.body_count, 3);
+	ck_assert_uint_eq(real.body_count, 3);
+	struct scan_bodies s = { .from = h0.size };
+	ck_assert_int_eq(corridor_ledger_scan(w.l, h0.size, 0, keep_body, &s), 0);
+	ck_assert_uint_eq(s.n, 3);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_uint_eq(dry.body_lens[i], s.lens[i]);
+		ck_assert(memcmp(dry.bodies[i], s.bodies[i], s.lens[i]) == 0);
+		free(s.bodies[i]);
+	}
+	/* The same log settled in a second, fresh ledger gives the same bodies. */
+	struct sw w2;
+	sw_open(&w2);
+	settle(&w2, w2.jan, &b);
+	corridor_batch_release(&b);
+	settle(&w2, w2.feb, &b);
+	corridor_batch_release(&b);
+	struct corridor_batch again;
+	settle(&w2, w2.mar, &again);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_uint_eq(again.body_lens[i], real.body_lens[i]);
+		ck_assert(memcmp(again.bodies[i], real.bodies[i], real.body_lens[i]) == 0);
+	}
+	corridor_batch_release(&again);
+	corridor_batch_release(&dry);
+	corridor_batch_release(&real);
+	sw_close(&w2);
+	sw_close(&w);
+}
+END_TEST
+
+START_TEST(missing_rates_are_listed)
+{
+	struct sw w;
+	struct corridor_batch b;
+	struct corridor_diag d;
+	sw_open(&w);
+	/* Rates are needed for May: none within 7 days of 2026-05-31. */
+	settle(&w, w.jan, &b);
+	corridor_batch_release(&b);
+	settle(&w, w.feb, &b);
+	corridor_batch_release(&b);
+	settle(&w, w.mar, &b);
+	corridor_batch_release(&b);
+	/* 2026-04-22 is 8 days before the fixing date: outside the lookback. */
+	rate(&w, "USD", "CNY", "2026-04-22", 720000000);
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_settle_run(w.l, w.agent, w.apr, false, &b, &d), CORRIDOR_E_REFUSED);
+	ck_assert_uint_eq(b.missing_count, 1);
+	ck_assert_str_eq(b.missing[0].source, "PBOC");
+	ck_assert_str_eq(b.missing[0].base, "USD");
+	ck_assert_str_eq(b.missing[0].quote, "CNY");
+	ck_assert_int_eq(b.missing[0].day, day("2026-04-30"));
+	ck_assert_msg(strstr(d.text, "PBOC USD/CNY 2026-04-30"), "%s", d.text);
+	corridor_batch_release(&b);
+	/* 7 days before is inside. */
+	rate(&w, "USD", "CNY", "2026-04-23", 720000000);
+	settle(&w, w.apr, &b);
+	ck_assert_int_eq(find(&b, "INV-G1-2026-04")->rate.day, day("2026-04-23"));
+	corridor_batch_release(&b);
+	sw_close(&w);
+}
+END_TEST
+
+START_TEST(adjustment_reversal_and_reissue)
+{
+	struct sw w;
+	struct corridor_batch b;
+	struct corridor_diag d;
+	uint64_t seq;
+	sw_open(&w);
+	settle(&w, w.jan, &b);
+	corridor_batch_release(&b);
+	settle(&w, w.feb, &b);
+	corridor_batch_release(&b);
+	settle(&w, w.mar, &b);
+	corridor_batch_release(&b);
+	rate(&w, "USD", "CNY", "2026-04-30", 720000000);
+	/* After March is settled, its first day is corrected from 100 to 0 MWh. */
+	ck_assert_int_eq(corridor_delivery_correct(w.l, w.gaz, w.first_reading, 0, "meter fault",
+						   NULL, &seq, &d), 0);
+	settle(&w, w.apr, &b);
+	const struct corridor_invoice *g = find(&b, "INV-G1-2026-04");
+	/* March recomputed: 1400 MWh at 250.12503 + 1600 at 260, no excess (3000 <
+	 * 3050) = 35017504.2 -> 35017504 + 41600000 = 76617504; invoiced 79306348;
+	 * delta -2688844 USD cents at March's rate 7.12345678 = -19153856.08... */
+	ck_assert_uint_eq(g->adjustment_count, 1);
+	ck_assert_str_eq(g->adjustments[0].invoice, "INV-G1-2026-03");
+	ck_assert_int_eq(g->adjustments[0].delta_minor, 76617504 - 79306348);
+	int64_t want;
+	ck_assert_int_eq(corridor_div_round((corridor_i128)(76617504 - 79306348) * 712345678 * 100,
+					    (corridor_i128)100000000 * 100, &want), 0);
+	ck_assert_int_eq(g->adjustments[0].amount_minor, want);
+	/* April has no deliveries: the full shortfall at the price in force on
+	 * April 1 (260, from 2026-03-16): 3000 x 260 x 85% = 663000.00 USD, at 7.2. */
+	ck_assert_int_eq(g->lines[0].kind, CORRIDOR_LINE_SHORTFALL);
+	ck_assert_int_eq(g->lines[0].price_micro, 260000000);
+	ck_assert_int_eq(g->subtotal_minor, 66300000);
+	ck_assert_int_eq(g->total_minor, 477360000 + want);
+	/* The transit contract carries the change too: 3000 x 1.234567 = 3703.701. */
+	const struct corridor_invoice *t = find(&b, "INV-T1-2026-04");
+	ck_assert_uint_eq(t->adjustment_count, 1);
+	ck_assert_int_eq(t->adjustments[0].delta_minor, 370370 - 382716);
+	corridor_batch_release(&b);
+	verify(&w);
+	/* March cannot be reversed while April holds its adjustment. */
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_settle_reverse(w.l, w.agent, w.mar, "wrong rate", NULL, &seq, &d),
+		  CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "later batch"), "%s", d.text);
+	/* Latest first: April, then March; March re-issued as -r1 with today's data. */
+	ck_assert_int_eq(corridor_settle_reverse(w.l, w.agent, w.apr, "redo", NULL, &seq, &d), 0);
+	ck_assert_msg(corridor_settle_reverse(w.l, w.agent, w.mar, "redo", NULL, &seq, &d) == 0, "%s",
+		      d.text);
+	settle(&w, w.mar, &b);
+	g = find(&b, "INV-G1-2026-03-r1");
+	ck_assert_int_eq(g->subtotal_minor, 76617504);
+	ck_assert_uint_eq(g->adjustment_count, 0);
+	corridor_batch_release(&b);
+	settle(&w, w.apr, &b);
+	g = find(&b, "INV-G1-2026-04-r1");
+	ck_assert_uint_eq(g->adjustment_count, 0); /* the re-issue already has the correction */
+	corridor_batch_release(&b);
+	/* Balances still sum to zero per currency and agree with the index. */
+	verify(&w);
+	sw_close(&w);
+}
+END_TEST
+
+struct bal_hold {
+	struct corridor_balance b[16];
+	size_t n;
+};
+
+static int hold_balance(void *ctx, const struct corridor_balance *b)
+{
+	struct bal_hold *h = ctx;
+	ck_assert_uint_lt(h->n, 16);
+	h->b[h->n++] = *b;
+	return 0;
+}
+
+static int64_t balance_of(const struct bal_hold *h, const char *party, const char *cur)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (!strcmp(h->b[i].party, party) && !strcmp(h->b[i].currency, cur))
+			return h->b[i].balance_minor;
+	return 0;
+}
+
+static uint64_t pay(struct sw *w, struct corridor_signer *by, const char *payer, const char *payee,
+		    const char *cur, int64_t amount, const char *date, const char *ref)
+{
+	struct corridor_diag d;
+	uint64_t seq;
+	struct corridor_payment p = { .amount_minor = amount, .value_day = day(date) };
+	snprintf(p.payer, sizeof p.payer, "%s", payer);
+	snprintf(p.payee, sizeof p.payee, "%s", payee);
+	snprintf(p.currency, sizeof p.currency, "%s", cur);
+	snprintf(p.reference, sizeof p.reference, "%s", ref);
+	ck_assert_msg(corridor_payment_record(w->l, by, &p, NULL, &seq, &d) == 0, "%s", d.text);
+	return seq;
+}
+
+static const struct corridor_invoice_status *status(const struct corridor_invoice_report *r,
+						    const char *id)
+{
+	for (size_t i = 0; i < r->count; i++)
+		if (!strcmp(r->invoices[i].id, id))
+			return &r->invoices[i];
+	ck_abort_msg("no %s in the report", id);
+	return NULL;
+}
+
+START_TEST(payments_and_reports)
+{
+	struct sw w;
+	struct corridor_batch b;
+	struct corridor_diag d;
+	uint64_t seq;
+	sw_open(&w);
+	settle(&w, w.jan, &b);
+	corridor_batch_release(&b);
+	settle(&w, w.feb, &b);
+	corridor_batch_release(&b);
+	settle(&w, w.mar, &b);
+	corridor_batch_release(&b);
+	/* January paid in full on time by the agent; February partly, late;
+	 * March's transit overpaid; one payment in the wrong currency; one
+	 * unmatched; one reversed. */
+	pay(&w, w.agent, "CN-BUY", "RU-GAZ", "CNY", 452851369, "2026-02-15", "INV-G1-2026-01");
+	pay(&w, w.gaz, "CN-BUY", "RU-GAZ", "CNY", 200000000, "2026-04-01", "INV-G1-2026-02");
+	pay(&w, w.pipe, "RU-GAZ", "MN-PIPE", "USD", 400000, "2026-04-10", "INV-T1-2026-03");
+	pay(&w, w.gaz, "CN-BUY", "RU-GAZ", "USD", 1000, "2026-04-10", "INV-G1-2026-03");
+	pay(&w, w.gaz, "CN-BUY", "RU-GAZ", "CNY", 5000, "2026-04-11", "no such invoice");
+	uint64_t wrong = pay(&w, w.gaz, "CN-BUY", "RU-GAZ", "CNY", 99, "2026-04-12", "INV-G1-2026-03");
+	ck_assert_int_eq(corridor_payment_reverse(w.l, w.gaz, wrong, "bank reversal", NULL, &seq, &d), 0);
+	/* Only the payee or a settlement party records a payment. */
+	struct corridor_payment p = { .amount_minor = 1, .value_day = day("2026-04-01"),
+				      .payer = "CN-BUY", .payee = "RU-GAZ", .currency = "CNY",
+				      .reference = "x" };
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_payment_record(w.l, w.buy, &p, NULL, &seq, &d), CORRIDOR_E_REFUSED);
+	UNCHANGED(&w, corridor_payment_reverse(w.l, w.gaz, wrong, "twice", NULL, &seq, &d),
+		  CORRIDOR_E_REFUSED);
+	p.amount_minor = 0;
+	UNCHANGED(&w, corridor_payment_record(w.l, w.gaz, &p, NULL, &seq, &d), CORRIDOR_E_INVALID);
+
+	struct corridor_invoice_report r;
+	ck_assert_int_eq(corridor_report_invoices(w.l, NULL, day("2026-05-15"), &r, &d), 0);
+	const struct corridor_invoice_status *s = status(&r, "INV-G1-2026-01");
+	ck_assert_int_eq(s->open_minor, 0);
+	ck_assert_int_eq(s->days_overdue, 0); /* paid before 2026-02-20 */
+	s = status(&r, "INV-G1-2026-02");
+	ck_assert_int_eq(s->paid_minor, 200000000);
+	ck_assert_int_eq(s->open_minor, 455584879 - 200000000);
+	ck_assert_int_eq(s->due_day, day("2026-03-20"));
+	ck_assert_int_eq(s->days_overdue, day("2026-05-15") - day("2026-03-20")); /* 56 */
+	s = status(&r, "INV-T1-2026-03");
+	ck_assert_int_eq(s->open_minor, 0);
+	ck_assert_str_eq(s->debtor, "RU-GAZ");
+	s = status(&r, "INV-G1-2026-03");
+	ck_assert_int_eq(s->paid_minor, 0); /* the USD payment does not apply to a CNY invoice */
+	ck_assert_int_eq(s->days_overdue, day("2026-05-15") - day("2026-04-20"));
+	/* aging of CN-BUY's CNY: February's rest in 31-60, March in 1-30 */
+	ck_assert_uint_eq(r.aging_count, 1);
+	ck_assert_str_eq(r.aging[0].party, "CN-BUY");
+	ck_assert_int_eq(r.aging[0].bucket_minor[CORRIDOR_AGING_31_60], 455584879 - 200000000);
+	ck_assert_int_eq(r.aging[0].bucket_minor[CORRIDOR_AGING_1_30], 564935342);
+	/* unapplied credit: RU-GAZ's USD overpayment, CN-BUY's USD and unmatched CNY */
+	ck_assert_uint_eq(r.credit_count, 3);
+	ck_assert_str_eq(r.credits[0].party, "CN-BUY");
+	ck_assert_str_eq(r.credits[0].currency, "CNY");
+	ck_assert_int_eq(r.credits[0].amount_minor, 5000);
+	ck_assert_int_eq(r.credits[1].amount_minor, 1000);
+	ck_assert_str_eq(r.credits[2].party, "RU-GAZ");
+	ck_assert_int_eq(r.credits[2].amount_minor, 400000 - 382716);
+	corridor_invoice_report_release(&r);
+	/* Balances: per currency they sum to zero, and match invoices minus payments. */
+	struct bal_hold h = { .n = 0 };
+	ck_assert_msg(corridor_report_balances(w.l, -1, hold_balance, &h, &d) == 0, "%s", d.text);
+	int64_t cny_invoiced = 452851369 + 455584879 + 564935342;
+	int64_t cny_paid = 452851369 + 200000000 + 5000;
+	ck_assert_int_eq(balance_of(&h, "RU-GAZ", "CNY"), cny_invoiced - cny_paid);
+	ck_assert_int_eq(balance_of(&h, "CN-BUY", "CNY"), -(cny_invoiced - cny_paid));
+	ck_assert_int_eq(balance_of(&h, "MN-PIPE", "USD"), 382716 - 400000);
+	ck_assert_int_eq(balance_of(&h, "CN-BUY", "USD"), 1000);
+	ck_assert_int_eq(balance_of(&h, "RU-GAZ", "USD"), -382716 + 400000 - 1000);
+	/* As of an earlier date, later entries are left out. */
+	h.n = 0;
+	ck_assert_int_eq(corridor_report_balances(w.l, day("2026-02-15"), hold_balance, &h, &d), 0);
+	ck_assert_int_eq(balance_of(&h, "RU-GAZ", "CNY"), 0);
+	verify(&w);
+	sw_close(&w);
+}
+END_TEST
+
+START_TEST(currencies_and_rates)
+{
+	struct sw w;
+	struct corridor_diag d;
+	uint64_t seq;
+	size_t written, skipped;
+	unsigned dec;
+	sw_open(&w);
+	ck_assert_int_eq(corridor_currency_define(w.l, w.op, "KZT", 2, NULL, &seq, &d), 0);
+	ck_assert_int_eq(corridor_currency_decimals(w.l, "KZT", &dec, &d), 0);
+	ck_assert_uint_eq(dec, 2);
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_currency_define(w.l, w.op, "KZT", 0, NULL, &seq, &d),
+		  CORRIDOR_E_REFUSED);
+	UNCHANGED(&w, corridor_currency_define(w.l, w.op, "USD", 2, NULL, &seq, &d),
+		  CORRIDOR_E_REFUSED);
+	UNCHANGED(&w, corridor_currency_define(w.l, w.gaz, "JPY", 0, NULL, &seq, &d),
+		  CORRIDOR_E_REFUSED);
+	UNCHANGED(&w, corridor_currency_define(w.l, w.op, "usd", 2, NULL, &seq, &d),
+		  CORRIDOR_E_INVALID);
+	UNCHANGED(&w, corridor_currency_define(w.l, w.op, "BHD", 5, NULL, &seq, &d),
+		  CORRIDOR_E_INVALID);
+	/* Rates: a rates party only; a second rate for the same day is a correction. */
+	struct corridor_rate r = { .source = "PBOC", .base = "USD", .quote = "CNY",
+				   .day = day("2026-03-27"), .rate_e8 = 712000000 };
+	UNCHANGED(&w, corridor_rate_record(w.l, w.fx, &r, false, NULL, &seq, &d), CORRIDOR_E_REFUSED);
+	UNCHANGED(&w, corridor_rate_record(w.l, w.gaz, &r, true, NULL, &seq, &d), CORRIDOR_E_REFUSED);
+	ck_assert_int_eq(corridor_rate_record(w.l, w.fx, &r, true, NULL, &seq, &d), 0);
+	r.day = day("2026-03-20");
+	UNCHANGED(&w, corridor_rate_record(w.l, w.fx, &r, true, NULL, &seq, &d), CORRIDOR_E_REFUSED);
+	r.rate_e8 = 0;
+	UNCHANGED(&w, corridor_rate_record(w.l, w.fx, &r, false, NULL, &seq, &d), CORRIDOR_E_INVALID);
+	r.rate_e8 = CORRIDOR_RATE_LIMIT;
+	UNCHANGED(&w, corridor_rate_record(w.l, w.fx, &r, false, NULL, &seq, &d), CORRIDOR_E_INVALID);
+	r.rate_e8 = 1;
+	memcpy(r.quote, "XXX", 4); /* not defined */
+	UNCHANGED(&w, corridor_rate_record(w.l, w.fx, &r, false, NULL, &seq, &d), CORRIDOR_E_REFUSED);
+	/* CSV import: rows equal to recorded ones are skipped; a different value
+	 * for an existing day is refused with its line; bad cells name line and column. */
+	const char *csv = "source,base,quote,date,rate\r\n"
+			  "PBOC,USD,CNY,2026-03-30,7.1\r\n"
+			  "PBOC,USD,CNY,2026-03-27,7.12\r\n"
+			  "CBR,USD,RUB,2026-03-31,\"81.5\"\r\n";
+	ck_assert_msg(corridor_rate_import(w.l, w.fx, csv, strlen(csv), &written, &skipped, &d) == 0,
+		      "%s", d.text);
+	ck_assert_uint_eq(written, 2);
+	ck_assert_uint_eq(skipped, 1);
+	ck_assert_int_eq(corridor_rate_import(w.l, w.fx, csv, strlen(csv), &written, &skipped, &d), 0);
+	ck_assert_uint_eq(written, 0);
+	const char *bad[][2] = {
+		{ "base,quote,date,rate,source\nUSD,CNY,2026-03-30,7.2,PBOC\n", "line 2" },
+		{ "base,quote,date,rate,source\nUSD,CNY,2026-02-30,7.2,PBOC\n", "column date" },
+		{ "base,quote,date,rate,source\nUSD,CNY,2026-03-01,7.123456789,PBOC\n", "8 decimals" },
+		{ "base,quote,date,rate,source\nUSD,CNY,2026-03-01,-1,PBOC\n", "column rate" },
+		{ "base,quote,date,rate,source\nUSD,CNY,2026-03-01,1e3,PBOC\n", "not a decimal" },
+		{ "base,quote,date,rate\nUSD,CNY,2026-03-01,1\n", "lacks the column 'source'" },
+		{ "base,quote,date,rate,source\nUSD,USD,2026-03-01,1,PBOC\n", "the same" },
+		{ "base,quote,date,rate,source\nUSD,CNY,2026-03-01,1,\"PB\"\"OC\n", "line 2" },
+		{ "", "empty" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		corridor_diag_init(&d);
+		struct corridor_head b0, a0;
+		ck_assert_int_eq(corridor_ledger_head(w.l, &b0), 0);
+		ck_assert_int_ne(corridor_rate_import(w.l, w.fx, bad[i][0], strlen(bad[i][0]), &written,
+						      &skipped, &d), 0);
+		ck_assert_msg(strstr(d.text, bad[i][1]), "%zu: %s", i, d.text);
+		ck_assert_int_eq(corridor_ledger_head(w.l, &a0), 0);
+		ck_assert_uint_eq(a0.size, b0.size);
+	}
+	verify(&w);
+	sw_close(&w);
+}
+END_TEST
+
+START_TEST(roles_and_overflow)
+{
+	struct sw w;
+	struct corridor_batch b;
+	struct corridor_diag d;
+	uint64_t seq;
+	sw_open(&w);
+	corridor_diag_init(&d);
+	/* only a settlement party settles and reverses */
+	UNCHANGED(&w, corridor_settle_run(w.l, w.gaz, w.jan, false, &b, &d), CORRIDOR_E_REFUSED);
+	corridor_batch_release(&b);
+	settle(&w, w.jan, &b);
+	corridor_batch_release(&b);
+	UNCHANGED(&w, corridor_settle_reverse(w.l, w.buy, w.jan, "no", NULL, &seq, &d),
+		  CORRIDOR_E_REFUSED);
+	UNCHANGED(&w, corridor_settle_reverse(w.l, w.agent, w.feb, "none", NULL, &seq, &d),
+		  CORRIDOR_E_NOTFOUND);
+	/* half to even, both ways, and overflow is an error */
+	int64_t v;
+	ck_assert_int_eq(corridor_div_round(5, 2, &v), 0);
+	ck_assert_int_eq(v, 2);
+	ck_assert_int_eq(corridor_div_round(15, 2, &v), 0);
+	ck_assert_int_eq(v, 8);
+	ck_assert_int_eq(corridor_div_round(-5, 2, &v), 0);
+	ck_assert_int_eq(v, -2);
+	ck_assert_int_eq(corridor_div_round(-15, 2, &v), 0);
+	ck_assert_int_eq(v, -8);
+	ck_assert_int_eq(corridor_div_round((corridor_i128)INT64_MAX * 4, 2, &v), CORRIDOR_E_OVERFLOW);
+	/* money text keeps its decimals */
+	char m[40];
+	corridor_money_format(564935342, 2, m, sizeof m);
+	ck_assert_str_eq(m, "5649353.42");
+	corridor_money_format(-5, 2, m, sizeof m);
+	ck_assert_str_eq(m, "-0.05");
+	corridor_money_format(7, 0, m, sizeof m);
+	ck_assert_str_eq(m, "7");
+	verify(&w);
+	sw_close(&w);
+}
+END_TEST
+
+Suite *suite_settle(void)
+{
+	Suite *s = suite_create("settle");
+	TCase *tc = tcase_create("settlement");
+	tcase_add_test(tc, worked_example);
+	tcase_add_test(tc, dry_run_equals_real_run);
+	tcase_add_test(tc, missing_rates_are_listed);
+	tcase_add_test(tc, adjustment_reversal_and_reissue);
+	tcase_add_test(tc, payments_and_reports);
+	tcase_add_test(tc, currencies_and_rates);
+	tcase_add_test(tc, roles_and_overflow);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	return s;
+}
