@@ -54,7 +54,8 @@ static bool period_parse(const msgpack_object *o, int32_t *first_day)
 	char s[16], d[11];
 	if (!corridor_mpo_str(o, s, sizeof s) || strlen(s) != 7)
 		return false;
-	snprintf(d, sizeof d, "%s-01", s);
+	memcpy(d, s, 7);
+	memcpy(d + 7, "-01", 4);
 	return corridor_date_parse(d, 10, first_day) == 0;
 }
 

@@ -7,6 +7,11 @@
  *                         durable commits (fsync), on the build directory's disk
  *   verify_only_per_s     crypto_sign_verify_detached, one core
  *   verify_entries_per_s  corridor_ledger_verify of the ledger just written
+ *   import_rows_per_s     a 1,000,000-row delivery CSV imported (115 contracts)
+ *   settle_intervals_per_s  one settlement batch (written, not a dry run) over
+ *                         1,000,000 intervals of March across 1,000 contracts,
+ *                         in a ledger of its own
+ *   report_balances_ms    corridor_report_balances on that ledger afterwards
  */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
@@ -34,12 +39,122 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static int count_balance(void *ctx, const struct corridor_balance *b)
+{
+	(void)b;
+	(*(unsigned *)ctx)++;
+	return 0;
+}
+
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
 	(void)ftw;
 	return remove(p);
+}
+
+#define SETTLE_CONTRACTS 1000u
+#define SETTLE_INTERVALS 1000u /* per contract: 40-minute intervals, March 1-28 */
+
+static int party_add(struct corridor_ledger *l, struct corridor_signer *op, const char *id,
+		     unsigned roles, struct corridor_signer **out)
+{
+	uint8_t seed[32];
+	uint64_t seq;
+	struct corridor_diag d;
+	randombytes_buf(seed, sizeof seed);
+	if (corridor_signer_from_seed(id, seed, out) != 0)
+		return 1;
+	struct corridor_party_request pr = { .id = id, .name = id, .country = "MN", .roles = roles,
+					     .key = *corridor_signer_vkey(*out) };
+	return corridor_party_register(l, op, &pr, NULL, &seq, &d) != 0;
+}
+
+static int bench_settle(const char *dir, struct corridor_signer *op, double *rate, double *bal_ms)
+{
+	char path[96];
+	struct corridor_ledger *l;
+	struct corridor_signer *grid, *buyer, *agent;
+	struct corridor_diag d;
+	snprintf(path, sizeof path, "%s/S", dir);
+	if (corridor_ledger_create(path, op, &l, &d) != 0 ||
+	    party_add(l, op, "RU-GRID", CORRIDOR_ROLE_SELLER, &grid) ||
+	    party_add(l, op, "MN-GRID", CORRIDOR_ROLE_BUYER, &buyer) ||
+	    party_add(l, op, "SETTLER", CORRIDOR_ROLE_SETTLEMENT, &agent))
+		return 1;
+	struct corridor_contract_terms t = { .commodity = CORRIDOR_COMMODITY_POWER,
+					     .utc_offset_min = 480, .price_count = 2,
+					     .payment_days = 15, .tolerance_permille = 10,
+					     .has_min = true, .min_milli = 30000000000LL,
+					     .shortfall_bp = 5000 };
+	snprintf(t.seller, sizeof t.seller, "RU-GRID");
+	snprintf(t.buyer, sizeof t.buyer, "MN-GRID");
+	snprintf(t.delivery_point, sizeof t.delivery_point, "Selendum 220 kV");
+	snprintf(t.unit, sizeof t.unit, "kWh");
+	snprintf(t.currency, sizeof t.currency, "RUB");
+	snprintf(t.settlement_currency, sizeof t.settlement_currency, "RUB");
+	snprintf(t.metering_party, sizeof t.metering_party, "MN-GRID");
+	snprintf(t.billing_meter, sizeof t.billing_meter, "SEL-1");
+	if (corridor_date_parse("2026-03-01", 10, &t.start_day) != 0 ||
+	    corridor_date_parse("2027-03-01", 10, &t.end_day) != 0)
+		return 1;
+	t.prices[0] = (struct corridor_price_step){ .from_day = t.start_day, .price_micro = 6150000 };
+	t.prices[1] = (struct corridor_price_step){ .from_day = t.start_day + 14,
+						    .price_micro = 6450000 };
+	for (unsigned c = 0; c < SETTLE_CONTRACTS; c++) {
+		uint64_t prop, seq;
+		snprintf(t.id, sizeof t.id, "Q%u", c);
+		snprintf(t.billing_meter, sizeof t.billing_meter, "SEL-%u", c);
+		if (corridor_contract_propose(l, grid, &t, NULL, &prop, &d) != 0 ||
+		    corridor_contract_accept(l, buyer, t.id, prop, NULL, &seq, &d) != 0) {
+			fprintf(stderr, "bench: contracts: %s\n", d.text);
+			return 1;
+		}
+	}
+	size_t rows = (size_t)SETTLE_CONTRACTS * SETTLE_INTERVALS, cap = rows * 96u + 64u, len = 0;
+	char *csv = malloc(cap);
+	if (!csv)
+		return 1;
+	len += (size_t)snprintf(csv, cap, "contract,start,end,quantity,meter,reference\r\n");
+	int64_t base_s = (int64_t)t.start_day * 86400 - 480 * 60;
+	for (unsigned i = 0; i < rows; i++) {
+		char s[21], e[21];
+		unsigned c = i % SETTLE_CONTRACTS, k = i / SETTLE_CONTRACTS;
+		corridor_utc_format(base_s + (int64_t)k * 2400, s);
+		corridor_utc_format(base_s + (int64_t)(k + 1) * 2400, e);
+		len += (size_t)snprintf(csv + len, cap - len, "Q%u,%s,%s,%u.%03u,SEL-%u,R%u-%u\r\n",
+					c, s, e, 25000u + i % 977u, i % 1000u, c, c, k);
+	}
+	size_t written, skipped;
+	if (corridor_delivery_import(l, buyer, csv, len, BATCH, NULL, NULL, &written, &skipped,
+				     &d) != 0) {
+		fprintf(stderr, "bench: settle import: %s\n", d.text);
+		return 1;
+	}
+	free(csv);
+	struct corridor_batch b;
+	int32_t march = t.start_day;
+	double t0 = now_s();
+	if (corridor_settle_run(l, agent, march, false, &b, &d) != 0 ||
+	    b.invoice_count != SETTLE_CONTRACTS) {
+		fprintf(stderr, "bench: settle: %s\n", d.text);
+		return 1;
+	}
+	*rate = (double)rows / (now_s() - t0);
+	corridor_batch_release(&b);
+	t0 = now_s();
+	unsigned n = 0;
+	if (corridor_report_balances(l, -1, count_balance, &n, &d) != 0 || n != 2) {
+		fprintf(stderr, "bench: balances: %s\n", d.text);
+		return 1;
+	}
+	*bal_ms = (now_s() - t0) * 1000.0;
+	corridor_ledger_close(l);
+	corridor_signer_free(grid);
+	corridor_signer_free(buyer);
+	corridor_signer_free(agent);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -185,6 +300,9 @@ int main(int argc, char **argv)
 		corridor_signer_free(buyer);
 	}
 
+	double settle_rate = 0, balances_ms = 0;
+	if (bench_settle(dir, op, &settle_rate, &balances_ms) != 0)
+		return 1;
 	printf("sign_only_per_s %.0f\n", sign_only);
 	printf("ingest_entries_per_s %.0f\n", ingest);
 	printf("verify_only_per_s %.0f\n", verify_only);
@@ -194,6 +312,8 @@ int main(int argc, char **argv)
 	printf("import_rows_per_s %.0f\n", import_rate);
 	printf("import_vs_sign_only %.2f\n", import_rate / sign_only);
 	printf("bytes_per_interval %.0f\n", bytes_per_interval);
+	printf("settle_intervals_per_s %.0f\n", settle_rate);
+	printf("report_balances_ms %.1f\n", balances_ms);
 	corridor_ledger_close(l);
 	corridor_signer_free(op);
 	free(texts);

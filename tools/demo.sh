@@ -33,7 +33,7 @@ CNPC=$(key CN-CNPC cnpc.key)
 MNT=$(key MN-TRANSIT mn-transit.key)
 AUD=$(key AUDIT-MN audit.key)
 "$C" party register --key operator.key --id RU-GAZPROM --name "Russian gas producer" \
-	--country RU --roles seller --vkey "$GAZ" >/dev/null
+	--country RU --roles seller,buyer --vkey "$GAZ" >/dev/null
 "$C" party register --key operator.key --id CN-CNPC --name "Chinese gas buyer" --country CN \
 	--roles buyer,meter --vkey "$CNPC" >/dev/null
 "$C" party register --key operator.key --id MN-TRANSIT --name "Mongolian pipeline operator" \
@@ -148,6 +148,88 @@ TXT
 
 step "The log"
 "$C" log
+
+step "Money: a rate publisher and a settlement agent; the Mongolian transit contract T1"
+FXK=$(key FX-PUB fx.key)
+AGK=$(key SETTLE-AG agent.key)
+"$C" party register --key operator.key --id FX-PUB --name "Rate publisher (PBOC and Mongolbank fixings)" \
+	--country MN --roles rates --vkey "$FXK" >/dev/null
+"$C" party register --key operator.key --id SETTLE-AG --name "Corridor settlement agent" \
+	--country MN --roles settlement --vkey "$AGK" >/dev/null
+sed -e 's/"MN-PIPE"/"MN-TRANSIT"/g' -e 's/"RU-GAZ"/"RU-GAZPROM"/g' \
+	"$(dirname "$GAS_CONTRACT")/transit-T1.json" > transit.json
+"$C" contract propose --key mn-transit.key --file transit.json >/dev/null
+"$C" contract accept T1 --key gazprom-2027.key >/dev/null
+"$C" currency list
+
+step "A year of daily fixings on working days (no weekend rates): USD/CNY by PBOC, RUB/MNT by Mongolbank"
+awk 'BEGIN {
+	print "base,quote,date,rate,source"
+	# deterministic: a slow wave around 7.12 CNY per USD and 38.4 MNT per RUB
+	for (i = 0; i < 365; i++) {
+		t = 1767225600 + i * 86400
+		cmd = "date -u -d @" t " +%Y-%m-%d:%u"; cmd | getline dw; close(cmd)
+		split(dw, a, ":")
+		if (a[2] >= 6) continue
+		u = 712000000 + (i * 7919) % 2400000 - 1200000
+		r = 3840000000 + (i * 104729) % 60000000 - 30000000
+		printf "USD,CNY,%s,%d.%08d,PBOC\n", a[1], u / 100000000, u % 100000000
+		printf "RUB,MNT,%s,%d.%08d,MONGOLBANK\n", a[1], r / 100000000, r % 100000000
+	}
+}' > rates-2026.csv
+"$C" rate import --key fx.key rates-2026.csv
+"$C" rate list --pair USD/CNY --from 2026-03-25 --to 2026-03-31
+
+step "Twelve monthly settlement batches (G1 gas USD->CNY, T1 transit USD, P1 power RUB->MNT)"
+"$C" settle run --key agent.key --period 2026-03 --dry-run 2>&1 | tail -1 || true
+for m in 01 02 03 04 05 06 07 08 09 10 11 12; do
+	if [ "$m" = 06 ]; then
+		# May is settled; now MN-GRID corrects one May hour: June carries the adjustment.
+		SEQ=$("$C" delivery list --contract P1 --period 2026-05 --format csv | \
+			awk -F, '$3 == "MN-GRID" && $10 == "0" {print $1; exit}')
+		"$C" delivery correct --key mn-grid.key --supersedes "$SEQ" --quantity 0 \
+			--reason "double-counted hour" >/dev/null
+	fi
+	"$C" settle run --key agent.key --period "2026-$m" --format csv | tr -d '\r' | \
+		awk -F, -v m="$m" '$6 == "total" {printf "2026-%s  %-20s %16s %s\n", m, $1, $9, $10}'
+done
+"$C" settle run --key agent.key --period 2026-12 | tail -1
+step "The last batch (December), its invoices and netting"
+"$C" settle show 2026-12
+step "June's P1 invoice carries May's correction as an adjustment"
+"$C" settle show INV-P1-2026-06 | grep -E "adjustment|total"
+
+step "Payments: on time, late, partial, one in the wrong currency, one unmatched, one reversed"
+amount() { "$C" settle show "$1" --format csv | tr -d '\r' | awk -F, '$6 == "total" {print $9}'; }
+"$C" payment record --key gazprom-2027.key --payer CN-CNPC --payee RU-GAZPROM --currency CNY \
+	--amount "$(amount INV-G1-2026-01)" --value-date 2026-02-19 --reference INV-G1-2026-01 >/dev/null
+"$C" payment record --key gazprom-2027.key --payer CN-CNPC --payee RU-GAZPROM --currency CNY \
+	--amount "$(amount INV-G1-2026-02)" --value-date 2026-04-02 --reference INV-G1-2026-02 >/dev/null
+"$C" payment record --key gazprom-2027.key --payer CN-CNPC --payee RU-GAZPROM --currency CNY \
+	--amount 1000000.00 --value-date 2026-04-20 --reference INV-G1-2026-03 >/dev/null
+"$C" payment record --key mn-transit.key --payer RU-GAZPROM --payee MN-TRANSIT --currency USD \
+	--amount "$(amount INV-T1-2026-03)" --value-date 2026-04-28 --reference INV-T1-2026-03 >/dev/null
+"$C" payment record --key agent.key --payer MN-GRID --payee RU-GRID --currency USD \
+	--amount 1500.00 --value-date 2026-03-05 --reference INV-P1-2026-01 >/dev/null
+"$C" payment record --key grid.key --payer MN-GRID --payee RU-GRID --currency MNT \
+	--amount 25000.00 --value-date 2026-03-09 --reference "Selendum Feb" >/dev/null
+BAD=$("$C" payment record --key grid.key --payer MN-GRID --payee RU-GRID --currency MNT \
+	--amount "$(amount INV-P1-2026-01)" --value-date 2026-02-14 --reference INV-P1-2026-01)
+"$C" payment reverse --key grid.key "$BAD" --reason "returned by the bank: wrong account" >/dev/null
+"$C" payment record --key grid.key --payer MN-GRID --payee RU-GRID --currency MNT \
+	--amount "$(amount INV-P1-2026-01)" --value-date 2026-02-20 --reference INV-P1-2026-01 >/dev/null
+"$C" payment list
+
+step "Invoices against payments as of 2027-01-31: paid, open, days overdue, aging"
+"$C" report invoices --as-of 2027-01-31 | head -8
+echo "..."
+"$C" report invoices --as-of 2027-01-31 | sed -n '/^aging/,$p'
+
+step "Balances: the trial balance per currency sums to zero"
+"$C" report balances
+"$C" report balances --format csv | tr -d '\r' | awk -F, 'NR > 1 {
+	split($3, p, "."); v = p[1] * 100 + (p[1] < 0 || substr($3, 1, 1) == "-" ? -p[2] : p[2]); s[$1] += v }
+	END { for (c in s) printf "%s sums to %d minor units\n", c, s[c] }' | sort
 
 step "The latest signed checkpoint, cosigned by the auditor (C2SP tlog-cosignature)"
 "$C" checkpoint cosign --key audit.key | tee checkpoint.txt
