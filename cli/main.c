@@ -32,9 +32,20 @@ static const char USAGE[] =
 	"  delivery import --key FILE FILE.csv [--batch N]\n"
 	"  delivery correct --key FILE --supersedes SEQ --quantity DEC [--reason TEXT]\n"
 	"  delivery list --contract ID [--period YYYY-MM] [--format table|csv|json]\n"
+	"money (docs/SETTLEMENT.md)\n"
+	"  currency define --key OPERATOR_KEY --code CODE --decimals N | currency list\n"
+	"  rate record --key FILE --base CUR --quote CUR --date D --rate DEC --source NAME [--correct]\n"
+	"  rate import --key FILE rates.csv | rate list [--pair B/Q] [--from D] [--to D]\n"
+	"  settle run --key FILE --period YYYY-MM [--dry-run] | settle show PERIOD|INVOICE\n"
+	"  settle reverse --key FILE --period YYYY-MM --reason TEXT\n"
+	"  payment record --key FILE --payer ID --payee ID --currency CUR --amount DEC\n"
+	"                 --value-date D --reference REF\n"
+	"  payment reverse --key FILE SEQ --reason TEXT | payment list [--party ID]\n"
 	"reports\n"
 	"  report meters --contract ID --period YYYY-MM [--format table|csv|json]\n"
 	"  report performance [--contract ID] --period YYYY-MM [--format table|csv|json]\n"
+	"  report invoices [--party ID] [--as-of DATE] | report balances [--as-of DATE]\n"
+	"  report diff --theirs ARCHIVE [--vkey VKEY] [--all]\n"
 	"  log [--from SEQ] [--limit N] [--format table|json]\n"
 	"  entry SEQ [--out FILE]\n"
 	"tree, proofs and audits\n"
@@ -66,7 +77,8 @@ static const struct command COMMANDS[] = {
 	{ "prove", cmd_prove },		{ "audit", cmd_audit },	  { "verify", cmd_verify },
 	{ "export", cmd_export },	{ "import", cmd_import },	  { "party", cmd_party },
 	{ "attest", cmd_attest },	{ "contract", cmd_contract },	  { "delivery", cmd_delivery },
-	{ "report", cmd_report },	{ "backup", cmd_backup },
+	{ "report", cmd_report },	{ "backup", cmd_backup },	  { "currency", cmd_currency },
+	{ "rate", cmd_rate },		{ "settle", cmd_settle },	  { "payment", cmd_payment },
 };
 
 int main(int argc, char **argv)

@@ -181,11 +181,12 @@ awk 'BEGIN {
 "$C" rate list --pair USD/CNY --from 2026-03-25 --to 2026-03-31
 
 step "Twelve monthly settlement batches (G1 gas USD->CNY, T1 transit USD, P1 power RUB->MNT)"
+echo "Settling March before January is refused:"
 "$C" settle run --key agent.key --period 2026-03 --dry-run 2>&1 | tail -1 || true
 for m in 01 02 03 04 05 06 07 08 09 10 11 12; do
 	if [ "$m" = 06 ]; then
 		# May is settled; now MN-GRID corrects one May hour: June carries the adjustment.
-		SEQ=$("$C" delivery list --contract P1 --period 2026-05 --format csv | \
+		SEQ=$("$C" delivery list --contract P1 --period 2026-05 --format csv | tr -d '\r' | \
 			awk -F, '$3 == "MN-GRID" && $10 == "0" {print $1; exit}')
 		"$C" delivery correct --key mn-grid.key --supersedes "$SEQ" --quantity 0 \
 			--reason "double-counted hour" >/dev/null
@@ -231,7 +232,8 @@ step "Balances: the trial balance per currency sums to zero"
 	split($3, p, "."); v = p[1] * 100 + (p[1] < 0 || substr($3, 1, 1) == "-" ? -p[2] : p[2]); s[$1] += v }
 	END { for (c in s) printf "%s sums to %d minor units\n", c, s[c] }' | sort
 
-step "The latest signed checkpoint, cosigned by the auditor (C2SP tlog-cosignature)"
+step "The operator signs the head; the auditor cosigns it (C2SP tlog-cosignature)"
+"$C" checkpoint sign --key operator.key >/dev/null
 "$C" checkpoint cosign --key audit.key | tee checkpoint.txt
 AUDC=$("$C" key public audit.key --cosigner)
 "$C" audit checkpoint --vkey "$VKEY" --cosigner "$AUDC" --min-cosigners 1 checkpoint.txt
