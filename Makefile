@@ -11,7 +11,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 
 MSGPACK_PC := $(shell pkg-config --exists msgpack-c 2>/dev/null && echo msgpack-c || echo msgpack)
-PKGS    := lmdb libsodium $(MSGPACK_PC) jansson
+PKGS    := lmdb libsodium $(MSGPACK_PC) jansson libxml-2.0
 
 WARN := -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow \
         -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings \
@@ -80,7 +80,7 @@ test: deps
 
 check-run: $(BUILD)/corridor $(BUILD)/check_corridor
 	CORRIDOR_BIN=$(CURDIR)/$(BUILD)/corridor CORRIDOR_VECTORS=$(CURDIR)/tests/vectors \
-	  CORRIDOR_EXAMPLES=$(CURDIR)/docs/examples \
+	  CORRIDOR_EXAMPLES=$(CURDIR)/docs/examples CORRIDOR_CAMT=$(CURDIR)/tests/camt \
 	  $(BUILD)/check_corridor
 
 san-test: deps

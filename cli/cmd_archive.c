@@ -15,11 +15,15 @@ int cmd_export(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor export --format archive --out FILE [--from SEQ]";
+	const char *usage = "corridor export --format archive|journal --out FILE [--from SEQ]";
 	if (!cli_parse(argc, argv, opts, 4, pos, 0, 0, &np, usage))
 		return EXIT_USAGE;
-	if (!format || strcmp(format, "archive") != 0 || !out)
-		return cli_usage("--format archive and --out FILE are required; usage: %s", usage);
+	bool journal = format && strcmp(format, "journal") == 0;
+	if (!format || (!journal && strcmp(format, "archive") != 0) || !out)
+		return cli_usage("--format archive|journal and --out FILE are required; usage: %s",
+				 usage);
+	if (journal && from_s)
+		return cli_usage("--from goes with --format archive");
 	uint64_t from = 0;
 	if (from_s && !cli_u64(from_s, &from))
 		return cli_usage("--from must be a seq");
@@ -29,7 +33,8 @@ int cmd_export(int argc, char **argv)
 	int rc = cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
-	int err = corridor_archive_export(l, from, out, &d);
+	int err = journal ? corridor_export_journal(l, out, &d)
+			  : corridor_archive_export(l, from, out, &d);
 	corridor_ledger_close(l);
 	if (err)
 		return cli_fail(err, &d);

@@ -608,6 +608,91 @@ static int print_payment(void *ctx, const struct corridor_payment *p)
 	return 0;
 }
 
+static const char *const CAMT_OUTCOME[] = { "",	  "applied", "unapplied",  "reversed",
+					      "already", "unmatched", "not-booked" };
+
+struct camt_print {
+	struct corridor_ledger *l;
+	enum cli_format f;
+	size_t n, counts[7];
+};
+
+static int print_camt(void *ctx, const struct corridor_camt_result *r)
+{
+	struct camt_print *c = ctx;
+	char a[40], date[11], pos[32];
+	money(c->l, r->currency, r->amount_minor, a);
+	corridor_date_format(r->value_day, date);
+	snprintf(pos, sizeof pos, "%u.%u.%u", r->statement, r->entry, r->tx);
+	c->counts[r->outcome]++;
+	if (c->f == CLI_CSV) {
+		printf("%s,%u,%s,", pos, r->line, CAMT_OUTCOME[r->outcome]);
+		cli_csv_str(r->bank_reference);
+		printf(",%s,%s,%s,%s,%s,%s,%llu,%llu,", r->payer, r->payee, r->currency, a, date,
+		       r->invoice, (unsigned long long)r->seq, (unsigned long long)r->reverses);
+		cli_csv_str(r->why);
+		printf("\r\n");
+	} else if (c->f == CLI_JSON) {
+		printf("%s{\"transaction\":\"%s\",\"line\":%u,\"outcome\":\"%s\",\"bank_reference\":",
+		       c->n ? "," : "", pos, r->line, CAMT_OUTCOME[r->outcome]);
+		cli_json_str(r->bank_reference);
+		printf(",\"payer\":\"%s\",\"payee\":\"%s\",\"currency\":\"%s\",\"amount\":\"%s\","
+		       "\"value_date\":\"%s\",\"invoice\":\"%s\",\"seq\":%llu,\"reverses\":%llu,"
+		       "\"why\":",
+		       r->payer, r->payee, r->currency, a, date, r->invoice,
+		       (unsigned long long)r->seq, (unsigned long long)r->reverses);
+		cli_json_str(r->why);
+		printf("}");
+	} else {
+		printf("%-8s %-10s %-12s -> %-12s %16s %s  %s  %s%s%s\n", pos, CAMT_OUTCOME[r->outcome],
+		       r->payer, r->payee, a, r->currency, date, r->invoice,
+		       r->invoice[0] && r->why[0] ? "  " : "", r->why);
+	}
+	c->n++;
+	return 0;
+}
+
+static int payment_import(const char *ledger, const char *key, const char *pass_file,
+			  const char *file, enum cli_format f)
+{
+	char *buf;
+	size_t len, written = 0;
+	int rc = cli_read_input(file, CORRIDOR_CAMT_BYTES_MAX, &buf, &len);
+	if (rc)
+		return rc;
+	struct corridor_ledger *l;
+	struct corridor_signer *s;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if ((rc = open_signed(ledger, key, pass_file, &l, &s)) != 0) {
+		free(buf);
+		return rc;
+	}
+	struct camt_print c = { .l = l, .f = f };
+	if (f == CLI_CSV)
+		printf("transaction,line,outcome,bank_reference,payer,payee,currency,amount,"
+		       "value_date,invoice,seq,reverses,why\r\n");
+	else if (f == CLI_JSON)
+		printf("[");
+	int err = corridor_payment_import(l, s, buf, len, print_camt, &c, &written, &d);
+	if (!err && f == CLI_JSON)
+		printf("]\n");
+	corridor_signer_free(s);
+	corridor_ledger_close(l);
+	free(buf);
+	if (err) {
+		fprintf(stderr, "corridor: %s: %s\n", file, d.text);
+		return cli_exit_code(err);
+	}
+	if (f == CLI_TABLE)
+		printf("%zu written: %zu applied, %zu unapplied, %zu reversals; %zu already there, "
+		       "%zu unmatched, %zu not booked\n",
+		       written, c.counts[CORRIDOR_CAMT_APPLIED], c.counts[CORRIDOR_CAMT_UNAPPLIED],
+		       c.counts[CORRIDOR_CAMT_REVERSED], c.counts[CORRIDOR_CAMT_ALREADY],
+		       c.counts[CORRIDOR_CAMT_UNMATCHED], c.counts[CORRIDOR_CAMT_NOT_BOOKED]);
+	return EXIT_OK;
+}
+
 int cmd_payment(int argc, char **argv)
 {
 	const char *key = NULL, *payer = NULL, *payee = NULL, *currency = NULL, *amount = NULL,
@@ -632,8 +717,8 @@ int cmd_payment(int argc, char **argv)
 	size_t np;
 	const char *usage = "corridor payment record --key FILE --payer ID --payee ID --currency CUR "
 			    "--amount DEC --value-date D --reference REF | payment reverse --key "
-			    "FILE SEQ --reason TEXT | payment list [--party ID] [--format "
-			    "table|csv|json]";
+			    "FILE SEQ --reason TEXT | payment import --key FILE statement.xml | "
+			    "payment list [--party ID]; [--format table|csv|json]";
 	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 2, &np, usage))
 		return EXIT_USAGE;
 	if (strcmp(pos[0], "list") == 0 && np == 1) {
@@ -654,6 +739,12 @@ int cmd_payment(int argc, char **argv)
 			printf("]\n");
 		corridor_ledger_close(c.l);
 		return err ? cli_fail(err, &d) : EXIT_OK;
+	}
+	if (strcmp(pos[0], "import") == 0 && np == 2) {
+		enum cli_format f;
+		if (cli_format(format, true, &f) != EXIT_OK)
+			return EXIT_USAGE;
+		return payment_import(ledger, key, pass_file, pos[1], f);
 	}
 	struct prec c = { .reason = reason, .idem = idem };
 	if (strcmp(pos[0], "reverse") == 0 && np == 2) {

@@ -183,4 +183,23 @@ int corridor_mp_bin(const uint8_t *v, size_t len, const uint8_t **b, size_t *ble
 /* Reads a uint value (shortest form). */
 int corridor_mp_uint(const uint8_t *v, size_t len, uint64_t *out);
 
+
+/* ---- ISO 20022 camt.053 statements (formats/camt053.c) ---- */
+
+/* One booked (or not) transaction of a statement: an entry, or one of a batch
+ * entry's TxDtls. Texts are as written (amount: a decimal string). */
+struct corridor_camt_tx {
+	char account_iban[35];
+	char currency[4];
+	char amount[40];
+	bool credit, reversal, booked;
+	int32_t value_day;
+	char entry_ref[36];
+	unsigned statement_no, entry_no, tx_no, line;
+	char end_to_end[36], creditor_ref[36], remittance[141];
+	char counterparty_iban[35], counterparty_name[141];
+};
+int corridor_camt053_parse(const char *xml, size_t len, struct corridor_camt_tx **out,
+			   size_t *count, struct corridor_diag *diag);
+
 #endif

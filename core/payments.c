@@ -198,28 +198,14 @@ int corridor_payment_process(struct kind_state *st, const struct corridor_entry 
 
 /* ---- API ---- */
 
-int corridor_payment_record(struct corridor_ledger *l, const struct corridor_signer *s,
-			    const struct corridor_payment *p, const char *idem, uint64_t *seq,
-			    struct corridor_diag *diag)
+static size_t payment_body(const struct corridor_payment *p, const char *idem, uint8_t *buf,
+			   size_t cap)
 {
-	uint8_t buf[1024];
-	char date[11];
-	if (p->amount_minor <= 0)
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "--amount must be positive");
-	if (!corridor_currency_code_ok(p->currency))
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "--currency: an ISO 4217 code");
-	if (!p->payer[0] || !p->payee[0])
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "--payer and --payee are needed");
-	if (!reference_ok(p->reference))
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					 "--reference: 1-%u bytes of printable UTF-8",
-					 CORRIDOR_REFERENCE_BYTES_MAX);
-	if (idem && corridor_idem_check(idem, strlen(idem), diag))
-		return CORRIDOR_E_INVALID;
 	struct corridor_mpbuf w;
 	msgpack_packer pk;
+	char date[11];
 	corridor_date_format(p->value_day, date);
-	corridor_mpbuf_init(&w, &pk, buf, sizeof buf);
+	corridor_mpbuf_init(&w, &pk, buf, cap);
 	msgpack_pack_map(&pk, idem ? 7 : 6);
 	corridor_mp_pack_str(&pk, "amount", 6);
 	msgpack_pack_int64(&pk, p->amount_minor);
@@ -237,23 +223,15 @@ int corridor_payment_record(struct corridor_ledger *l, const struct corridor_sig
 	corridor_mp_pack_str(&pk, p->reference, strlen(p->reference));
 	corridor_mp_pack_str(&pk, "value_date", 10);
 	corridor_mp_pack_str(&pk, date, 10);
-	CORRIDOR_ASSERT(!w.overflow);
-	return corridor_append_one(l, s, "payment.record", buf, w.len, seq, diag);
+	return w.overflow ? 0 : w.len;
 }
 
-int corridor_payment_reverse(struct corridor_ledger *l, const struct corridor_signer *s,
-			     uint64_t payment, const char *reason, const char *idem, uint64_t *seq,
-			     struct corridor_diag *diag)
+static size_t reverse_body(uint64_t payment, const char *reason, const char *idem, uint8_t *buf,
+			   size_t cap)
 {
-	uint8_t buf[CORRIDOR_REASON_BYTES_MAX + CORRIDOR_IDEM_BYTES_MAX + 128];
-	if (!reason || !reason[0] || strlen(reason) > CORRIDOR_REASON_BYTES_MAX)
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "--reason: 1-%u bytes",
-					 CORRIDOR_REASON_BYTES_MAX);
-	if (idem && corridor_idem_check(idem, strlen(idem), diag))
-		return CORRIDOR_E_INVALID;
 	struct corridor_mpbuf w;
 	msgpack_packer pk;
-	corridor_mpbuf_init(&w, &pk, buf, sizeof buf);
+	corridor_mpbuf_init(&w, &pk, buf, cap);
 	msgpack_pack_map(&pk, idem ? 3 : 2);
 	if (idem) {
 		corridor_mp_pack_str(&pk, "idempotency_key", 15);
@@ -263,8 +241,46 @@ int corridor_payment_reverse(struct corridor_ledger *l, const struct corridor_si
 	msgpack_pack_uint64(&pk, payment);
 	corridor_mp_pack_str(&pk, "reason", 6);
 	corridor_mp_pack_str(&pk, reason, strlen(reason));
-	CORRIDOR_ASSERT(!w.overflow);
-	return corridor_append_one(l, s, "payment.reverse", buf, w.len, seq, diag);
+	return w.overflow ? 0 : w.len;
+}
+
+#define PAYMENT_BODY_BYTES_MAX (CORRIDOR_REASON_BYTES_MAX + CORRIDOR_IDEM_BYTES_MAX + 512u)
+
+int corridor_payment_record(struct corridor_ledger *l, const struct corridor_signer *s,
+			    const struct corridor_payment *p, const char *idem, uint64_t *seq,
+			    struct corridor_diag *diag)
+{
+	uint8_t buf[PAYMENT_BODY_BYTES_MAX];
+	if (p->amount_minor <= 0)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "--amount must be positive");
+	if (!corridor_currency_code_ok(p->currency))
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "--currency: an ISO 4217 code");
+	if (!p->payer[0] || !p->payee[0])
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "--payer and --payee are needed");
+	if (!reference_ok(p->reference))
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "--reference: 1-%u bytes of printable UTF-8",
+					 CORRIDOR_REFERENCE_BYTES_MAX);
+	if (idem && corridor_idem_check(idem, strlen(idem), diag))
+		return CORRIDOR_E_INVALID;
+	size_t n = payment_body(p, idem, buf, sizeof buf);
+	CORRIDOR_ASSERT(n > 0);
+	return corridor_append_one(l, s, "payment.record", buf, n, seq, diag);
+}
+
+int corridor_payment_reverse(struct corridor_ledger *l, const struct corridor_signer *s,
+			     uint64_t payment, const char *reason, const char *idem, uint64_t *seq,
+			     struct corridor_diag *diag)
+{
+	uint8_t buf[PAYMENT_BODY_BYTES_MAX];
+	if (!reason || !reason[0] || strlen(reason) > CORRIDOR_REASON_BYTES_MAX)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "--reason: 1-%u bytes",
+					 CORRIDOR_REASON_BYTES_MAX);
+	if (idem && corridor_idem_check(idem, strlen(idem), diag))
+		return CORRIDOR_E_INVALID;
+	size_t n = reverse_body(payment, reason, idem, buf, sizeof buf);
+	CORRIDOR_ASSERT(n > 0);
+	return corridor_append_one(l, s, "payment.reverse", buf, n, seq, diag);
 }
 
 struct plist {
@@ -663,5 +679,412 @@ int corridor_report_balances(struct corridor_ledger *l, int32_t as_of, corridor_
 	free(bs.b);
 	if (err < 0 && diag && !diag->text[0])
 		corridor_diag_set(diag, err, "cannot make the balances");
+	return err;
+}
+
+/* ---- ISO 20022 camt.053 import ---- */
+
+struct iban_map {
+	char (*iban)[35];
+	char (*party)[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	size_t n;
+};
+
+static int iban_collect(void *ctx, const struct corridor_party *p)
+{
+	struct iban_map *m = ctx;
+	for (size_t i = 0; i < p->iban_count; i++) {
+		void *a = realloc(m->iban, (m->n + 1) * sizeof *m->iban);
+		if (!a)
+			return CORRIDOR_E_NOMEM;
+		m->iban = a;
+		void *b = realloc(m->party, (m->n + 1) * sizeof *m->party);
+		if (!b)
+			return CORRIDOR_E_NOMEM;
+		m->party = b;
+		snprintf(m->iban[m->n], sizeof m->iban[0], "%s", p->ibans[i]);
+		snprintf(m->party[m->n++], sizeof m->party[0], "%.32s", p->id);
+	}
+	return 0;
+}
+
+static const char *iban_party(const struct iban_map *m, const char *iban)
+{
+	for (size_t i = 0; iban[0] && i < m->n; i++)
+		if (strcmp(m->iban[i], iban) == 0)
+			return m->party[i];
+	return NULL;
+}
+
+struct camt_draft {
+	struct corridor_camt_result r;
+	const char *kind;
+	uint8_t body[PAYMENT_BODY_BYTES_MAX];
+	size_t body_len;
+	bool write;
+	long target; /* a reversal of the payment this statement's draft #target records, or -1 */
+	char idem[CORRIDOR_IDEM_BYTES_MAX + 1];
+};
+#define CAMT_REVERSAL_REASON "bank statement: reversal"
+
+/* The invoice a reference names: a standing invoice id, with or without -r<n>. */
+static struct corridor_invoice_status *named_invoice(struct corridor_invoice_report *rep,
+						     const char *ref, const char *currency)
+{
+	size_t bl = base_len(ref);
+	for (size_t i = 0; ref[0] && i < rep->count; i++)
+		if (base_len(rep->invoices[i].id) == bl && !strncmp(rep->invoices[i].id, ref, bl) &&
+		    !strcmp(rep->invoices[i].currency, currency))
+			return &rep->invoices[i];
+	return NULL;
+}
+
+static int plist_keep(void *ctx, const struct corridor_payment *p)
+{
+	struct plist *pl = ctx;
+	void *n = realloc(pl->p, (pl->n + 1) * sizeof *pl->p);
+	if (!n)
+		return CORRIDOR_E_NOMEM;
+	pl->p = n;
+	pl->p[pl->n++] = *p;
+	return 0;
+}
+
+/* Decides what one transaction becomes (nothing is written here). */
+static int camt_decide(const struct corridor_camt_tx *t, const char *owner, unsigned owner_roles,
+		       const struct iban_map *ibans, struct corridor_invoice_report *rep,
+		       struct plist *pays, struct corridor_ledger *l, struct camt_draft *cds,
+		       size_t at, struct corridor_diag *diag)
+{
+	struct camt_draft *cd = &cds[at];
+	struct corridor_camt_result *r = &cd->r;
+	unsigned dec;
+	char *idem = cd->idem;
+	memset(cd, 0, sizeof *cd);
+	cd->target = -1;
+	r->statement = t->statement_no;
+	r->entry = t->entry_no;
+	r->tx = t->tx_no;
+	r->line = t->line;
+	r->value_day = t->value_day;
+	memcpy(r->currency, t->currency, 4);
+	snprintf(r->bank_reference, sizeof r->bank_reference, "%s", t->entry_ref);
+	if (!t->booked) {
+		r->outcome = CORRIDOR_CAMT_NOT_BOOKED;
+		snprintf(r->why, sizeof r->why, "status is not BOOK");
+		return CORRIDOR_OK;
+	}
+	struct corridor_diag dd;
+	corridor_diag_init(&dd);
+	if (corridor_currency_decimals(l, t->currency, &dec, &dd) != 0) {
+		r->outcome = CORRIDOR_CAMT_UNMATCHED;
+		snprintf(r->why, sizeof r->why, "currency %s is not defined", t->currency);
+		return CORRIDOR_OK;
+	}
+	if (corridor_decimal_parse(t->amount, strlen(t->amount), dec, 1, INT64_MAX,
+				   &r->amount_minor) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "line %u: amount '%.39s' is not a positive %s amount with "
+					 "at most %u decimals",
+					 t->line, t->amount, t->currency, dec);
+	const char *cp = iban_party(ibans, t->counterparty_iban);
+	if (!cp) {
+		r->outcome = CORRIDOR_CAMT_UNMATCHED;
+		snprintf(r->why, sizeof r->why, "counterparty IBAN '%.34s' (%.40s) is not registered",
+			 t->counterparty_iban, t->counterparty_name);
+		return CORRIDOR_OK;
+	}
+	bool owner_pays = t->credit == t->reversal; /* a debit, or the reversal of a credit-to-them */
+	snprintf(r->payer, sizeof r->payer, "%.32s", owner_pays ? owner : cp);
+	snprintf(r->payee, sizeof r->payee, "%.32s", owner_pays ? cp : owner);
+	if (owner_pays && !(owner_roles & CORRIDOR_ROLE_SETTLEMENT)) {
+		r->outcome = CORRIDOR_CAMT_UNMATCHED;
+		snprintf(r->why, sizeof r->why, "%.32s paying %.32s: recorded by its payee", owner,
+			 cp);
+		return CORRIDOR_OK;
+	}
+	if (t->entry_ref[0])
+		snprintf(idem, sizeof cd->idem, "camt053/%s/%s/%u", t->account_iban, t->entry_ref,
+			 t->tx_no);
+	else
+		snprintf(idem, sizeof cd->idem, "camt053/%s/%d/%u/%u", t->account_iban,
+			 t->value_day, t->entry_no, t->tx_no);
+	const char *refs[3] = { t->creditor_ref, t->end_to_end, t->remittance };
+	if (t->reversal) {
+		/* the payment it undoes: same parties, currency and amount; its
+		 * reference if the bank repeats it; the latest first */
+		struct corridor_payment *hit = NULL;
+		for (size_t pass = 0; pass < 2 && !hit; pass++)
+			for (size_t i = pays->n; i-- > 0 && !hit;) {
+				struct corridor_payment *p = &pays->p[i];
+				bool same = !p->reversed_by && !strcmp(p->payer, r->payer) &&
+					    !strcmp(p->payee, r->payee) &&
+					    !strcmp(p->currency, r->currency) &&
+					    p->amount_minor == r->amount_minor;
+				bool ref = false;
+				for (int k = 0; k < 3; k++)
+					ref |= refs[k][0] && !strcmp(refs[k], p->reference);
+				if (same && (pass == 1 || ref))
+					hit = p;
+			}
+		/* or a payment this statement records, earlier */
+		for (size_t j = at; !hit && cd->target < 0 && j-- > 0;) {
+			const struct corridor_camt_result *o = &cds[j].r;
+			if (cds[j].write && cds[j].target < 0 && !strcmp(cds[j].kind, "payment.record") &&
+			    o->amount_minor == r->amount_minor && !strcmp(o->payer, r->payer) &&
+			    !strcmp(o->payee, r->payee) && !strcmp(o->currency, r->currency) &&
+			    !cds[j].r.reverses) {
+				bool taken = false;
+				for (size_t q = j + 1; q < at; q++)
+					taken |= cds[q].target == (long)j;
+				if (!taken)
+					cd->target = (long)j;
+			}
+		}
+		if (cd->target >= 0) {
+			r->outcome = CORRIDOR_CAMT_REVERSED;
+			cd->kind = "payment.reverse";
+			cd->write = true; /* its body names the seq draft #target gets */
+			return CORRIDOR_OK;
+		}
+		if (!hit) {
+			r->outcome = CORRIDOR_CAMT_UNMATCHED;
+			snprintf(r->why, sizeof r->why, "a reversal, but no standing payment of %s to %s "
+							"of that amount",
+				 r->payer, r->payee);
+			return CORRIDOR_OK;
+		}
+		hit->reversed_by = UINT64_MAX; /* taken */
+		r->outcome = CORRIDOR_CAMT_REVERSED;
+		r->reverses = hit->seq;
+		cd->kind = "payment.reverse";
+		cd->body_len = reverse_body(hit->seq, CAMT_REVERSAL_REASON, idem, cd->body,
+					    sizeof cd->body);
+		cd->write = true;
+		return CORRIDOR_OK;
+	}
+	struct corridor_payment p = { .amount_minor = r->amount_minor, .value_day = t->value_day };
+	memcpy(p.payer, r->payer, sizeof p.payer);
+	memcpy(p.payee, r->payee, sizeof p.payee);
+	memcpy(p.currency, r->currency, 4);
+	struct corridor_invoice_status *inv = NULL;
+	for (int k = 0; k < 3 && !inv; k++)
+		if ((inv = named_invoice(rep, refs[k], r->currency)) != NULL)
+			snprintf(p.reference, sizeof p.reference, "%s", refs[k]);
+	if (!inv) {
+		struct corridor_invoice_status *only = NULL;
+		size_t hits = 0;
+		for (size_t i = 0; i < rep->count; i++) {
+			struct corridor_invoice_status *s = &rep->invoices[i];
+			if (s->open_minor == r->amount_minor && !strcmp(s->debtor, r->payer) &&
+			    !strcmp(s->creditor, r->payee) && !strcmp(s->currency, r->currency)) {
+				only = s;
+				hits++;
+			}
+		}
+		if (hits == 1) {
+			inv = only;
+			snprintf(p.reference, sizeof p.reference, "%s", inv->id);
+		}
+	}
+	if (inv) {
+		r->outcome = CORRIDOR_CAMT_APPLIED;
+		snprintf(r->invoice, sizeof r->invoice, "%s", inv->id);
+		inv->open_minor = inv->open_minor > r->amount_minor ? inv->open_minor - r->amount_minor : 0;
+	} else {
+		r->outcome = CORRIDOR_CAMT_UNAPPLIED;
+		const char *any = refs[0][0] ? refs[0] : refs[1][0] ? refs[1] : refs[2][0] ? refs[2]
+					 : t->entry_ref[0] ? t->entry_ref : "bank statement";
+		snprintf(p.reference, sizeof p.reference, "%s", any);
+		snprintf(r->why, sizeof r->why, "no invoice matches: an unapplied credit of %s",
+			 r->payer);
+	}
+	if (!reference_ok(p.reference))
+		snprintf(p.reference, sizeof p.reference, "bank statement");
+	cd->kind = "payment.record";
+	cd->body_len = payment_body(&p, idem, cd->body, sizeof cd->body);
+	cd->write = true;
+	return CORRIDOR_OK;
+}
+
+/* The write: one transaction; a reversal of a payment recorded by the same
+ * statement names the seq that payment got a moment before. Re-runnable. */
+struct camt_write {
+	const struct corridor_signer *signer;
+	struct draft *drafts;
+	size_t nd, appended;
+	uint64_t *seqs;
+	struct camt_draft *cds;
+	const size_t *cd_of, *draft_of;
+};
+
+static int camt_write_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
+			 struct corridor_diag *diag)
+{
+	struct camt_write *c = vctx;
+	c->appended = 0;
+	for (size_t k = 0; k < c->nd; k++) {
+		struct camt_draft *cd = &c->cds[c->cd_of[k]];
+		size_t app = 0;
+		if (cd->target >= 0) {
+			cd->body_len = reverse_body(c->seqs[c->draft_of[cd->target]],
+						    CAMT_REVERSAL_REASON, cd->idem, cd->body,
+						    sizeof cd->body);
+			CORRIDOR_ASSERT(cd->body_len > 0);
+			c->drafts[k].body_len = cd->body_len;
+		}
+		int err = corridor_append_txn(l, txn, c->signer, &c->drafts[k], 1, false,
+					      &c->seqs[k], &app, diag);
+		if (err)
+			return err;
+		c->appended += app;
+	}
+	return CORRIDOR_OK;
+}
+
+int corridor_payment_import(struct corridor_ledger *l, const struct corridor_signer *signer,
+			    const char *xml, size_t len, corridor_camt_fn fn, void *ctx,
+			    size_t *written, struct corridor_diag *diag)
+{
+	struct corridor_camt_tx *txs = NULL;
+	struct camt_draft *cds = NULL;
+	struct corridor_party *owner = NULL;
+	struct iban_map ibans = { 0 };
+	struct corridor_invoice_report rep = { 0 };
+	struct plist pays = { 0 };
+	struct draft *drafts = NULL;
+	uint64_t *seqs = NULL;
+	size_t n = 0, nd = 0, *draft_of = NULL, *cd_of = NULL;
+	*written = 0;
+	int err = corridor_camt053_parse(xml, len, &txs, &n, diag);
+	if (err)
+		return err;
+	const char *who = corridor_signer_vkey(signer)->name;
+	owner = malloc(sizeof *owner);
+	cds = calloc(n ? n : 1, sizeof *cds);
+	drafts = calloc(n ? n : 1, sizeof *drafts);
+	seqs = calloc(n ? n : 1, sizeof *seqs);
+	draft_of = calloc(n ? n : 1, sizeof *draft_of);
+	cd_of = calloc(n ? n : 1, sizeof *cd_of);
+	if (!owner || !cds || !drafts || !seqs || !draft_of || !cd_of) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((err = corridor_party_get(l, who, owner, diag)) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		bool mine = false;
+		for (size_t k = 0; k < owner->iban_count; k++)
+			mine |= strcmp(owner->ibans[k], txs[i].account_iban) == 0;
+		if (!mine) {
+			err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+						"statement %u is of account %s, not an account "
+						"registered to %s; nothing was written",
+						txs[i].statement_no, txs[i].account_iban, who);
+			goto out;
+		}
+	}
+	if ((err = corridor_party_list(l, iban_collect, &ibans, diag)) != 0 ||
+	    (err = corridor_report_invoices(l, NULL, INT32_MAX, &rep, diag)) != 0 ||
+	    (err = corridor_payment_list(l, NULL, plist_keep, &pays, diag)) != 0)
+		goto out;
+	for (size_t i = 0; i < n && !err; i++)
+		err = camt_decide(&txs[i], who, owner->roles, &ibans, &rep, &pays, l, cds, i, diag);
+	if (err)
+		goto out;
+	/* The dry run: imported before? else the same checks an append makes. */
+	MDB_txn *txn;
+	struct ledger_head head;
+	struct corridor_kv_lmdb under;
+	struct corridor_kv_overlay ov;
+	if ((err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag)) != 0)
+		goto out;
+	if ((err = corridor_head_get(l, txn, &head, diag)) != 0) {
+		mdb_txn_abort(txn);
+		goto out;
+	}
+	corridor_kv_lmdb_init(&under, l, txn);
+	corridor_kv_overlay_init(&ov, &under.base);
+	struct node_ctx nc = { .l = l, .txn = txn };
+	struct kind_state st = { .kv = &ov.base, .operator_key_id = head.operator_key_id,
+				 .content_hash = corridor_stored_content_hash, .content_ctx = &nc };
+	memcpy(st.origin, l->origin, strlen(l->origin) + 1);
+	for (size_t i = 0; i < n && !err; i++) {
+		struct camt_draft *cd = &cds[i];
+		const char *key;
+		size_t klen;
+		const uint8_t *v;
+		size_t vlen;
+		uint8_t ik[CORRIDOR_KV_KEY_BYTES_MAX];
+		if (!cd->write)
+			continue;
+		if (cd->target >= 0) {
+			struct camt_draft *tg = &cds[cd->target];
+			if (!tg->write) { /* the payment was imported before: so was this */
+				cd->target = -1;
+				cd->r.reverses = tg->r.seq;
+				cd->body_len = reverse_body(tg->r.seq, CAMT_REVERSAL_REASON, cd->idem,
+							    cd->body, sizeof cd->body);
+			} else {
+				cd->body_len = reverse_body(head.size + (uint64_t)draft_of[cd->target],
+							    CAMT_REVERSAL_REASON, cd->idem, cd->body,
+							    sizeof cd->body);
+			}
+		}
+		CORRIDOR_ASSERT(cd->body_len > 0);
+		int has_key = corridor_msgpack_map_str(cd->body, cd->body_len, "idempotency_key",
+						       &key, &klen);
+		CORRIDOR_ASSERT(has_key == 0); /* every imported transaction carries one */
+		size_t iklen = corridor_idem_key(who, cd->kind, key, klen, ik);
+		if (ov.base.get(&ov.base, STATE_IDEM, ik, iklen, &v, &vlen) == 0 && vlen == 8) {
+			cd->write = false;
+			cd->r.outcome = CORRIDOR_CAMT_ALREADY;
+			cd->r.seq = corridor_be64_get(v);
+			snprintf(cd->r.why, sizeof cd->r.why, "imported before, at seq %llu",
+				 (unsigned long long)cd->r.seq);
+			continue;
+		}
+		draft_of[i] = nd;
+		cd_of[nd] = i;
+		drafts[nd] = (struct draft){ .kind = cd->kind, .body = cd->body, .body_len = cd->body_len };
+		struct corridor_diag rd;
+		corridor_diag_init(&rd);
+		err = corridor_draft_process(&st, corridor_signer_vkey(signer), &drafts[nd],
+					     head.size + nd, head.time_us, head.tip, &rd);
+		if (err)
+			corridor_diag_set(diag, err, "line %u: %s", cd->r.line, rd.text);
+		nd++;
+	}
+	corridor_kv_overlay_release(&ov);
+	mdb_txn_abort(txn);
+	if (err)
+		goto out;
+	if (nd) {
+		struct camt_write cw = { .signer = signer, .drafts = drafts, .nd = nd, .seqs = seqs,
+					 .cds = cds, .cd_of = cd_of, .draft_of = draft_of };
+		if ((err = corridor_ledger_write(l, camt_write_fn, &cw, diag)) != 0)
+			goto out;
+		*written = cw.appended;
+	}
+	for (size_t i = 0, k = 0; i < n && !err; i++) {
+		if (cds[i].write)
+			cds[i].r.seq = seqs[k++];
+		if (cds[i].write && cds[i].target >= 0)
+			cds[i].r.reverses = seqs[draft_of[cds[i].target]];
+		if (fn)
+			err = fn(ctx, &cds[i].r);
+	}
+out:
+	free(txs);
+	free(cds);
+	free(owner);
+	free(ibans.iban);
+	free(ibans.party);
+	free(pays.p);
+	free(drafts);
+	free(seqs);
+	free(draft_of);
+	free(cd_of);
+	corridor_invoice_report_release(&rep);
 	return err;
 }

@@ -1683,6 +1683,61 @@ int corridor_invoice_get(struct corridor_ledger *l, const char *id, struct corri
 	return err ? corridor_diag_set(diag, err, "cannot read invoice %s", id) : CORRIDOR_OK;
 }
 
+struct inv_all {
+	struct corridor_kv *kv;
+	struct corridor_invoice *inv;
+	size_t n;
+};
+
+static int inv_all_one(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
+{
+	struct inv_all *c = vctx;
+	char id[CORRIDOR_INVOICE_ID_BYTES_MAX + 1];
+	(void)v;
+	(void)vlen;
+	if (klen == 0 || klen > CORRIDOR_INVOICE_ID_BYTES_MAX)
+		return CORRIDOR_E_STORAGE;
+	memcpy(id, k, klen);
+	id[klen] = '\0';
+	void *n = realloc(c->inv, (c->n + 1) * sizeof *c->inv);
+	if (!n)
+		return CORRIDOR_E_NOMEM;
+	c->inv = n;
+	return corridor_invoice_record(c->kv, id, &c->inv[c->n++]);
+}
+
+static int by_issue_seq(const void *a, const void *b)
+{
+	const struct corridor_invoice *x = a, *y = b;
+	if (x->issue_day != y->issue_day)
+		return x->issue_day < y->issue_day ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+int corridor_invoice_list(struct corridor_ledger *l, corridor_invoice_fn fn, void *ctx,
+			  struct corridor_diag *diag)
+{
+	MDB_txn *txn;
+	struct corridor_kv_lmdb kv;
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	if (err)
+		return err;
+	corridor_kv_lmdb_init(&kv, l, txn);
+	struct inv_all c = { .kv = &kv.base };
+	err = kv.base.scan(&kv.base, STATE_INVOICES, NULL, 0, inv_all_one, &c);
+	mdb_txn_abort(txn);
+	if (err) {
+		free(c.inv);
+		return corridor_diag_set(diag, err, "cannot read the invoices");
+	}
+	if (c.n)
+		qsort(c.inv, c.n, sizeof *c.inv, by_issue_seq);
+	for (size_t i = 0; !err && i < c.n; i++)
+		err = fn(ctx, &c.inv[i]);
+	free(c.inv);
+	return err;
+}
+
 struct show_scan {
 	uint64_t *seqs;
 	size_t n;

@@ -17,14 +17,21 @@ struct sw {
 	int32_t jan, feb, mar, apr;
 };
 
+#define IBAN_GAZ "DE89370400440532013000"
+#define IBAN_BUY "GB82WEST12345698765432"
+
 static void party(struct sw *w, struct corridor_signer *s, unsigned roles)
 {
 	struct corridor_diag d;
 	uint64_t seq;
-	struct corridor_party_request r = { .id = corridor_signer_vkey(s)->name,
-					    .name = corridor_signer_vkey(s)->name,
+	const char *name = corridor_signer_vkey(s)->name;
+	const char *iban = !strcmp(name, "RU-GAZ") ? IBAN_GAZ : !strcmp(name, "CN-BUY") ? IBAN_BUY : NULL;
+	struct corridor_party_request r = { .id = name,
+					    .name = name,
 					    .country = "MN",
 					    .roles = roles,
+					    .ibans = iban ? &iban : NULL,
+					    .iban_count = iban ? 1 : 0,
 					    .key = *corridor_signer_vkey(s) };
 	ck_assert_msg(corridor_party_register(w->l, w->op, &r, NULL, &seq, &d) == 0, "%s", d.text);
 }
@@ -525,6 +532,247 @@ START_TEST(payments_and_reports)
 }
 END_TEST
 
+/* Reads `TOOL -f FILE bal --flat --no-total parties` into "account currency amount" lines:
+ * an account's other commodities come on the lines before its name. */
+static size_t tool_balances(const char *tool, const char *path, char out[][160], size_t max)
+{
+	char cmd[1200], line[256], pending[8][96];
+	size_t n = 0, np = 0;
+	snprintf(cmd, sizeof cmd, "%s -f '%s' bal --flat --no-total parties 2>&1", tool, path);
+	FILE *p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	while (fgets(line, sizeof line, p)) {
+		char amount[40], cur[8], account[48];
+		int k = sscanf(line, "%39s %7s %47s", amount, cur, account);
+		ck_assert_msg(k >= 2, "%s printed: %s", tool, line);
+		ck_assert_uint_lt(np, 8);
+		snprintf(pending[np++], sizeof pending[0], "%s %s", cur, amount);
+		if (k == 3) {
+			for (size_t i = 0; i < np; i++) {
+				ck_assert_uint_lt(n, max);
+				snprintf(out[n++], 160, "%.47s %.95s", account, pending[i]);
+			}
+			np = 0;
+		}
+	}
+	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_uint_eq(np, 0);
+	return n;
+}
+
+static int by_line(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+START_TEST(journal_reads_in_ledger_and_hledger)
+{
+	struct sw w;
+	struct corridor_batch b;
+	struct corridor_diag d;
+	uint64_t seq;
+	sw_open(&w);
+	ck_assert_int_eq(corridor_currency_define(w.l, w.op, "JPY", 0, NULL, &seq, &d), 0);
+	settle(&w, w.jan, &b);
+	corridor_batch_release(&b);
+	settle(&w, w.feb, &b);
+	corridor_batch_release(&b);
+	settle(&w, w.mar, &b);
+	corridor_batch_release(&b);
+	pay(&w, w.gaz, "CN-BUY", "RU-GAZ", "CNY", 452851369, "2026-02-15", "INV-G1-2026-01");
+	pay(&w, w.pipe, "RU-GAZ", "MN-PIPE", "USD", 100001, "2026-04-10", "INV-T1-2026-03; part");
+	pay(&w, w.gaz, "CN-BUY", "RU-GAZ", "JPY", 12345, "2026-04-11", "yen, unmatched");
+	uint64_t r = pay(&w, w.gaz, "CN-BUY", "RU-GAZ", "CNY", 7, "2026-04-12", "reversed");
+	ck_assert_int_eq(corridor_payment_reverse(w.l, w.gaz, r, "bank", NULL, &seq, &d), 0);
+	const char *path = path_join(w.dir, "books.journal");
+	ck_assert_msg(corridor_export_journal(w.l, path, &d) == 0, "%s", d.text);
+	/* an existing file is not overwritten */
+	corridor_diag_init(&d);
+	ck_assert_int_eq(corridor_export_journal(w.l, path, &d), CORRIDOR_E_IO);
+	size_t len;
+	char *text = (char *)slurp(path, &len);
+	ck_assert_ptr_nonnull(text);
+	ck_assert(strstr(text, "commodity JPY\n") && !strstr(text, "JPY\n    format"));
+	ck_assert(strstr(text, "commodity CNY\n    format 1000.00 CNY\n"));
+	ck_assert(strstr(text, "(INV-G1-2026-03) invoice G1 2026-03  ; contract: G1"));
+	ck_assert(strstr(text, " 5649353.42 CNY\n"));
+	ck_assert(!strstr(text, "@")); /* no prices */
+	free(text);
+	/* ours: the non-zero balances */
+	struct bal_hold h = { .n = 0 };
+	ck_assert_int_eq(corridor_report_balances(w.l, -1, hold_balance, &h, &d), 0);
+	char ours[16][160], theirs[16][160];
+	size_t n = 0;
+	for (size_t i = 0; i < h.n; i++) {
+		char a[40];
+		if (h.b[i].balance_minor == 0)
+			continue;
+		corridor_money_format(h.b[i].balance_minor, h.b[i].decimals, a, sizeof a);
+		snprintf(ours[n++], 160, "parties:%s %s %s", h.b[i].party, h.b[i].currency, a);
+	}
+	qsort(ours, n, sizeof ours[0], by_line);
+	const char *tools[] = { "ledger", "hledger" };
+	for (size_t t = 0; t < 2; t++) {
+		char probe[64];
+		snprintf(probe, sizeof probe, "command -v %s >/dev/null 2>&1", tools[t]);
+		if (system(probe) != 0) {
+			ck_assert_msg(t == 1, "ledger-cli is a test dependency (tools/deps.sh)");
+			continue; /* hledger where installed */
+		}
+		size_t m = tool_balances(tools[t], path, theirs, 16);
+		qsort(theirs, m, sizeof theirs[0], by_line);
+		ck_assert_uint_eq(m, n);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_str_eq(theirs[i], ours[i]);
+	}
+	sw_close(&w);
+}
+END_TEST
+
+struct camt_hold {
+	struct corridor_camt_result r[16];
+	size_t n;
+};
+
+static int hold_camt(void *ctx, const struct corridor_camt_result *r)
+{
+	struct camt_hold *h = ctx;
+	ck_assert_uint_lt(h->n, 16);
+	h->r[h->n++] = *r;
+	return 0;
+}
+
+static char *camt_file(const char *name, size_t *len)
+{
+	char path[1024];
+	const char *base = getenv("CORRIDOR_CAMT");
+	snprintf(path, sizeof path, "%s/%s", base ? base : "tests/camt", name);
+	char *text = (char *)slurp(path, len);
+	ck_assert_msg(text != NULL, "%s", path);
+	return text;
+}
+
+START_TEST(camt053_statements)
+{
+	struct sw w;
+	struct corridor_batch b;
+	struct corridor_diag d;
+	struct camt_hold h = { .n = 0 };
+	size_t len, written;
+	sw_open(&w);
+	settle(&w, w.jan, &b);
+	corridor_batch_release(&b);
+	settle(&w, w.feb, &b);
+	corridor_batch_release(&b);
+	settle(&w, w.mar, &b);
+	corridor_batch_release(&b);
+	char *xml = camt_file("stmt-02.xml", &len);
+	/* Only the account's owner imports its statement. */
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_payment_import(w.l, w.buy, xml, len, hold_camt, &h, &written, &d),
+		  CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "not an account registered to CN-BUY"), "%s", d.text);
+	h.n = 0;
+	ck_assert_msg(corridor_payment_import(w.l, w.gaz, xml, len, hold_camt, &h, &written, &d) == 0,
+		      "%s", d.text);
+	ck_assert_uint_eq(h.n, 8);
+	ck_assert_uint_eq(written, 5);
+	/* 1: named by the creditor reference */
+	ck_assert_int_eq(h.r[0].outcome, CORRIDOR_CAMT_APPLIED);
+	ck_assert_str_eq(h.r[0].invoice, "INV-G1-2026-01");
+	ck_assert_str_eq(h.r[0].payer, "CN-BUY");
+	ck_assert_int_eq(h.r[0].amount_minor, 452851369);
+	ck_assert_int_eq(h.r[0].value_day, day("2026-02-15"));
+	/* 2: a batch booking: by free text, then by amount */
+	ck_assert_uint_eq(h.r[1].entry, 2);
+	ck_assert_uint_eq(h.r[1].tx, 1);
+	ck_assert_int_eq(h.r[1].outcome, CORRIDOR_CAMT_APPLIED);
+	ck_assert_str_eq(h.r[1].invoice, "INV-G1-2026-02");
+	ck_assert_int_eq(h.r[1].amount_minor, 200000000);
+	ck_assert_uint_eq(h.r[2].tx, 2);
+	ck_assert_int_eq(h.r[2].outcome, CORRIDOR_CAMT_APPLIED);
+	ck_assert_str_eq(h.r[2].invoice, "INV-G1-2026-03");
+	/* 3: USD, no invoice: unapplied; 4: an unknown account: reported, not written */
+	ck_assert_int_eq(h.r[3].outcome, CORRIDOR_CAMT_UNAPPLIED);
+	ck_assert_str_eq(h.r[3].currency, "USD");
+	ck_assert_int_eq(h.r[4].outcome, CORRIDOR_CAMT_UNMATCHED);
+	ck_assert_msg(strstr(h.r[4].why, "NL91ABNA0417164300"), "%s", h.r[4].why);
+	ck_assert_uint_eq(h.r[4].seq, 0);
+	/* 5: the reversal of 3, in the same statement */
+	ck_assert_int_eq(h.r[5].outcome, CORRIDOR_CAMT_REVERSED);
+	ck_assert_uint_eq(h.r[5].reverses, h.r[3].seq);
+	/* 6: pending; 7: the owner paying: its payee records it */
+	ck_assert_int_eq(h.r[6].outcome, CORRIDOR_CAMT_NOT_BOOKED);
+	ck_assert_int_eq(h.r[7].outcome, CORRIDOR_CAMT_UNMATCHED);
+	ck_assert_msg(strstr(h.r[7].why, "recorded by its payee"), "%s", h.r[7].why);
+	/* The report: January paid, February partly, March in full; USD reversed. */
+	struct corridor_invoice_report r;
+	ck_assert_int_eq(corridor_report_invoices(w.l, NULL, day("2026-05-01"), &r, &d), 0);
+	ck_assert_int_eq(status(&r, "INV-G1-2026-01")->open_minor, 0);
+	ck_assert_int_eq(status(&r, "INV-G1-2026-02")->paid_minor, 200000000);
+	ck_assert_int_eq(status(&r, "INV-G1-2026-03")->open_minor, 0);
+	ck_assert_uint_eq(r.credit_count, 0);
+	corridor_invoice_report_release(&r);
+	/* The same statement again appends nothing. */
+	h.n = 0;
+	UNCHANGED(&w, corridor_payment_import(w.l, w.gaz, xml, len, hold_camt, &h, &written, &d), 0);
+	ck_assert_uint_eq(written, 0);
+	ck_assert_int_eq(h.r[0].outcome, CORRIDOR_CAMT_ALREADY);
+	ck_assert_int_eq(h.r[5].outcome, CORRIDOR_CAMT_ALREADY);
+	free(xml);
+	/* Version .08 (Sts/Cd, TxDtls/Amt, Pty/Nm, ValDt/DtTm): the same January
+	 * payment under another bank reference is a new payment, an overpayment. */
+	xml = camt_file("stmt-08.xml", &len);
+	h.n = 0;
+	ck_assert_msg(corridor_payment_import(w.l, w.gaz, xml, len, hold_camt, &h, &written, &d) == 0,
+		      "%s", d.text);
+	ck_assert_uint_eq(h.n, 1);
+	ck_assert_int_eq(h.r[0].outcome, CORRIDOR_CAMT_APPLIED);
+	ck_assert_str_eq(h.r[0].invoice, "INV-G1-2026-01");
+	ck_assert_int_eq(h.r[0].value_day, day("2026-02-15"));
+	free(xml);
+	ck_assert_int_eq(corridor_report_invoices(w.l, NULL, day("2026-05-01"), &r, &d), 0);
+	ck_assert_uint_eq(r.credit_count, 1); /* the second January payment */
+	ck_assert_int_eq(r.credits[0].amount_minor, 452851369);
+	corridor_invoice_report_release(&r);
+	/* Malformed XML, another namespace, a missing element, hostile entities:
+	 * one clear error each, nothing written. */
+	const char *bad[][2] = {
+		{ "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt>",
+		  "not well-formed" },
+		{ "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.054.001.02\"/>",
+		  "not a camt.053 statement" },
+		{ "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.01\"/>",
+		  "not a camt.053 statement" },
+		{ "<Document><BkToCstmrStmt/></Document>", "not a camt.053 statement" },
+		{ "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt>"
+		  "<Stmt><Acct><Id><IBAN>" IBAN_GAZ "</IBAN></Id></Acct><Ntry><Amt>1.00</Amt>"
+		  "</Ntry></Stmt></BkToCstmrStmt></Document>",
+		  "Ccy" },
+		{ "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt>"
+		  "<Stmt><Acct><Id><IBAN>" IBAN_GAZ "</IBAN></Id></Acct><Ntry><Amt Ccy=\"CNY\">1.001"
+		  "</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><ValDt><Dt>2026-04-01</Dt></ValDt>"
+		  "<NtryDtls><TxDtls><RltdPties><DbtrAcct><Id><IBAN>" IBAN_BUY "</IBAN></Id></DbtrAcct>"
+		  "</RltdPties></TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>",
+		  "at most 2 decimals" },
+		{ "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b "
+		  "\"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]>"
+		  "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt>"
+		  "<Stmt><Acct><Id><IBAN>&c;</IBAN></Id></Acct></Stmt></BkToCstmrStmt></Document>",
+		  "entity" },
+		{ "", "not well-formed" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		corridor_diag_init(&d);
+		UNCHANGED(&w, corridor_payment_import(w.l, w.gaz, bad[i][0], strlen(bad[i][0]), NULL,
+						      NULL, &written, &d) != 0, 1);
+		ck_assert_msg(strstr(d.text, bad[i][1]), "%zu: %s", i, d.text);
+	}
+	verify(&w);
+	sw_close(&w);
+}
+END_TEST
+
 START_TEST(currencies_and_rates)
 {
 	struct sw w;
@@ -651,6 +899,8 @@ Suite *suite_settle(void)
 	tcase_add_test(tc, adjustment_reversal_and_reissue);
 	tcase_add_test(tc, payments_and_reports);
 	tcase_add_test(tc, currencies_and_rates);
+	tcase_add_test(tc, journal_reads_in_ledger_and_hledger);
+	tcase_add_test(tc, camt053_statements);
 	tcase_add_test(tc, roles_and_overflow);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);

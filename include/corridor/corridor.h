@@ -1279,6 +1279,13 @@ CORRIDOR_MUST_CHECK int corridor_settle_show(struct corridor_ledger *ledger, int
 CORRIDOR_MUST_CHECK int corridor_invoice_get(struct corridor_ledger *ledger, const char *id,
 					     struct corridor_invoice *out,
 					     struct corridor_diag *diag);
+/** Every invoice's record (no lines: id, contract, parties, settlement
+ *  currency, period, issue and due dates, total, seq, reversed), by issue
+ *  date then seq. */
+typedef int (*corridor_invoice_fn)(void *ctx, const struct corridor_invoice *inv);
+CORRIDOR_MUST_CHECK int corridor_invoice_list(struct corridor_ledger *ledger,
+					      corridor_invoice_fn fn, void *ctx,
+					      struct corridor_diag *diag);
 /** Reverses the latest batch of a period (a `settlement` party). Refused while
  *  a later batch holds an adjustment for one of its invoices. */
 CORRIDOR_MUST_CHECK int corridor_settle_reverse(struct corridor_ledger *ledger,
@@ -1310,6 +1317,52 @@ CORRIDOR_MUST_CHECK int corridor_payment_reverse(struct corridor_ledger *ledger,
 						 const char *idempotency_key, uint64_t *seq,
 						 struct corridor_diag *diag);
 typedef int (*corridor_payment_fn)(void *ctx, const struct corridor_payment *p);
+/** camt.053 import limits. */
+#define CORRIDOR_CAMT_BYTES_MAX (64u << 20)
+#define CORRIDOR_CAMT_TX_MAX CORRIDOR_BATCH_ENTRIES_MAX
+
+enum corridor_camt_outcome {
+	CORRIDOR_CAMT_APPLIED = 1,   /* a payment, applied to `invoice` */
+	CORRIDOR_CAMT_UNAPPLIED = 2, /* a payment no invoice matched: the payer's credit */
+	CORRIDOR_CAMT_REVERSED = 3,  /* a reversal of payment `reverses` */
+	CORRIDOR_CAMT_ALREADY = 4,   /* imported before (the same statement again) */
+	CORRIDOR_CAMT_UNMATCHED = 5, /* not written: `why` says what is missing */
+	CORRIDOR_CAMT_NOT_BOOKED = 6,/* pending or information only: not written */
+};
+/** What became of one statement transaction. */
+struct corridor_camt_result {
+	unsigned statement, entry, tx; /* positions, from 1 (tx 0: the entry itself) */
+	unsigned line;
+	enum corridor_camt_outcome outcome;
+	char bank_reference[36];
+	char payer[CORRIDOR_PARTY_ID_BYTES_MAX + 1], payee[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char currency[4];
+	int64_t amount_minor;
+	int32_t value_day;
+	char invoice[CORRIDOR_INVOICE_ID_BYTES_MAX + 1];
+	uint64_t seq, reverses;
+	char why[128];
+};
+typedef int (*corridor_camt_fn)(void *ctx, const struct corridor_camt_result *r);
+/** Imports an ISO 20022 camt.053 statement (.001.02 and later) of an account
+ *  registered to the signer's party: every booked credit becomes a payment to
+ *  it from the party whose registered IBAN is the debtor's, applied to the
+ *  invoice its reference names (structured creditor reference, end-to-end
+ *  id, then remittance text), else to the one open invoice of that payer,
+ *  payee, currency and amount, else left unapplied; a booked reversal (RvslInd)
+ *  of a debit reverses the payment it undoes; a debit (the owner paying) is
+ *  written only by a `settlement` party. Each transaction's bank reference is
+ *  its idempotency key: the same statement again appends nothing. Everything
+ *  is checked first and written in one transaction; `fn` gets every
+ *  transaction's outcome, unmatched ones included.
+ *  Errors: CORRIDOR_E_MALFORMED (not XML), CORRIDOR_E_INVALID (not camt.053,
+ *  a missing element: diag names the line), CORRIDOR_E_REFUSED (the account
+ *  is not the signer's), CORRIDOR_E_LIMIT, storage errors. */
+CORRIDOR_MUST_CHECK int corridor_payment_import(struct corridor_ledger *ledger,
+						const struct corridor_signer *signer,
+						const char *xml, size_t len, corridor_camt_fn fn,
+						void *ctx, size_t *written,
+						struct corridor_diag *diag);
 /** Payments by seq (of `party` as payer or payee, if not NULL). */
 CORRIDOR_MUST_CHECK int corridor_payment_list(struct corridor_ledger *ledger, const char *party,
 					      corridor_payment_fn fn, void *ctx,
@@ -1372,6 +1425,13 @@ struct corridor_balance {
 	unsigned decimals;
 	int64_t balance_minor; /* receivable (+) or payable (-) */
 };
+/** Writes the accounting journal (docs/SETTLEMENT.md "Journal") to a new
+ *  file `path` (refused if it exists; removed again on failure): standing
+ *  invoices and payments as balanced transactions in the syntax hledger and
+ *  ledger-cli both read, whose balances equal corridor_report_balances.
+ *  Errors: CORRIDOR_E_IO, storage errors. */
+CORRIDOR_MUST_CHECK int corridor_export_journal(struct corridor_ledger *ledger, const char *path,
+						struct corridor_diag *diag);
 /** The trial balance per party and currency by (currency, party): invoice
  *  postings (issued on or before as_of) and payments (value date on or before
  *  it). Every currency sums to zero. as_of_day < 0: everything. */
