@@ -790,8 +790,12 @@ static int camt_decide(const struct corridor_camt_tx *t, const char *owner, unsi
 	const char *cp = iban_party(ibans, t->counterparty_iban);
 	if (!cp) {
 		r->outcome = CORRIDOR_CAMT_UNMATCHED;
-		snprintf(r->why, sizeof r->why, "counterparty IBAN '%.34s' (%.40s) is not registered",
-			 t->counterparty_iban, t->counterparty_name);
+		if (!t->counterparty_iban[0])
+			snprintf(r->why, sizeof r->why, "no counterparty IBAN in the statement");
+		else
+			snprintf(r->why, sizeof r->why, "counterparty IBAN %.34s%s%.40s%s is not registered",
+				 t->counterparty_iban, t->counterparty_name[0] ? " (" : "",
+				 t->counterparty_name, t->counterparty_name[0] ? ")" : "");
 		return CORRIDOR_OK;
 	}
 	bool owner_pays = t->credit == t->reversal; /* a debit, or the reversal of a credit-to-them */

@@ -155,14 +155,22 @@ static int read_tx(struct camt_ctx *c, const xmlNode *tx, struct corridor_camt_t
 	text(path(tx, "RmtInf/Strd/CdtrRefInf/Ref", ns), t->creditor_ref, sizeof t->creditor_ref);
 	text(path(tx, "RmtInf/Ustrd", ns), t->remittance, sizeof t->remittance);
 	const xmlNode *rp = child(tx, "RltdPties", ns);
-	/* the counterparty: the debtor of a credit, the creditor of a debit */
-	const char *who = t->credit ? "Dbtr" : "Cdtr";
-	char acct[24];
-	snprintf(acct, sizeof acct, "%sAcct/Id/IBAN", who);
-	text(path(rp, acct, ns), t->counterparty_iban, sizeof t->counterparty_iban);
-	const xmlNode *party = child(rp, who, ns);
-	if (!text(child(party, "Nm", ns), t->counterparty_name, sizeof t->counterparty_name))
-		text(path(party, "Pty/Nm", ns), t->counterparty_name, sizeof t->counterparty_name);
+	/* the counterparty: the debtor of a credit, the creditor of a debit; a
+	 * reversal undoes the other direction (its parties repeat the original's).
+	 * A bank that fills only the other side is read from that side. */
+	const char *sides[2] = { "Dbtr", "Cdtr" };
+	int first = t->credit != t->reversal ? 0 : 1;
+	for (int k = 0; k < 2 && !t->counterparty_iban[0]; k++) {
+		const char *who = sides[(first + k) % 2];
+		char acct[24];
+		snprintf(acct, sizeof acct, "%sAcct/Id/IBAN", who);
+		if (!text(path(rp, acct, ns), t->counterparty_iban, sizeof t->counterparty_iban))
+			continue;
+		const xmlNode *party = child(rp, who, ns);
+		if (!text(child(party, "Nm", ns), t->counterparty_name, sizeof t->counterparty_name))
+			text(path(party, "Pty/Nm", ns), t->counterparty_name,
+			     sizeof t->counterparty_name);
+	}
 	return CORRIDOR_OK;
 }
 

@@ -33,9 +33,9 @@ CNPC=$(key CN-CNPC cnpc.key)
 MNT=$(key MN-TRANSIT mn-transit.key)
 AUD=$(key AUDIT-MN audit.key)
 "$C" party register --key operator.key --id RU-GAZPROM --name "Russian gas producer" \
-	--country RU --roles seller,buyer --vkey "$GAZ" >/dev/null
+	--country RU --roles seller,buyer --vkey "$GAZ" --iban DE89370400440532013000 >/dev/null
 "$C" party register --key operator.key --id CN-CNPC --name "Chinese gas buyer" --country CN \
-	--roles buyer,meter --vkey "$CNPC" >/dev/null
+	--roles buyer,meter --vkey "$CNPC" --iban GB82WEST12345698765432 >/dev/null
 "$C" party register --key operator.key --id MN-TRANSIT --name "Mongolian pipeline operator" \
 	--country MN --roles seller,meter --vkey "$MNT" --iban MN580050099123456789 >/dev/null
 "$C" party register --key operator.key --id AUDIT-MN --name "Corridor auditor" --country MN \
@@ -220,6 +220,48 @@ BAD=$("$C" payment record --key grid.key --payer MN-GRID --payee RU-GRID --curre
 "$C" payment record --key grid.key --payer MN-GRID --payee RU-GRID --currency MNT \
 	--amount "$(amount INV-P1-2026-01)" --value-date 2026-02-20 --reference INV-P1-2026-01 >/dev/null
 "$C" payment list
+
+step "RU-GAZPROM's bank statement (ISO 20022 camt.053.001.02), imported by the account owner"
+A4=$(amount INV-G1-2026-04)
+A5=$(amount INV-G1-2026-05)
+ntry() { # amount ccy CRDT|DBIT reversal ref debtor-iban remittance-xml
+	cat <<XML
+      <Ntry>
+        <Amt Ccy="$2">$1</Amt><CdtDbtInd>$3</CdtDbtInd>$4<Sts>BOOK</Sts>
+        <ValDt><Dt>2026-06-12</Dt></ValDt><AcctSvcrRef>$5</AcctSvcrRef>
+        <BkTxCd><Prtry><Cd>RCDT</Cd></Prtry></BkTxCd>
+        <NtryDtls><TxDtls><RltdPties><DbtrAcct><Id><IBAN>$6</IBAN></Id></DbtrAcct></RltdPties>$7</TxDtls></NtryDtls>
+      </Ntry>
+XML
+}
+{
+	cat <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>DEMO-STMT-2026-06</MsgId><CreDtTm>2026-06-30T18:00:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>RU-GAZPROM-CNY-2026-06</Id><CreDtTm>2026-06-30T18:00:00</CreDtTm>
+      <Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>
+      <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="CNY">0.00</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-06-01</Dt></Dt></Bal>
+XML
+	ntry "$A4" CNY CRDT "" BANK-0601 GB82WEST12345698765432 \
+		"<RmtInf><Strd><CdtrRefInf><Ref>INV-G1-2026-04</Ref></CdtrRefInf></Strd></RmtInf>"
+	ntry "$A5" CNY CRDT "" BANK-0602 GB82WEST12345698765432 ""
+	ntry 12000.00 CNY CRDT "" BANK-0603 NL91ABNA0417164300 "<RmtInf><Ustrd>unknown sender</Ustrd></RmtInf>"
+	ntry 5000.00 CNY CRDT "" BANK-0604 GB82WEST12345698765432 "<RmtInf><Ustrd>advance</Ustrd></RmtInf>"
+	ntry 5000.00 CNY DBIT "<RvslInd>true</RvslInd>" BANK-0605 GB82WEST12345698765432 \
+		"<RmtInf><Ustrd>advance</Ustrd></RmtInf>"
+	cat <<XML
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+} > statement-2026-06.xml
+"$C" payment import --key gazprom-2027.key statement-2026-06.xml
+echo "The same statement again:"
+"$C" payment import --key gazprom-2027.key statement-2026-06.xml | tail -1
 
 step "Invoices against payments as of 2027-01-31: paid, open, days overdue, aging"
 "$C" report invoices --as-of 2027-01-31 | head -8
