@@ -255,6 +255,9 @@ int corridor_rate_get(struct corridor_kv *kv, const char *source, const char *ba
 int corridor_rate_fixing(struct corridor_kv *kv, const char *source, const char *from,
 			 const char *to, int32_t fixing_day, struct corridor_rate *out,
 			 bool *inverse);
+/* The rates CSV of corridor_rate_import, parsed and checked (no ledger). */
+int corridor_rates_csv_parse(const char *csv, size_t len, struct corridor_rate **out, size_t *count,
+			     struct corridor_diag *diag);
 bool corridor_mpo_fields_only(const msgpack_object *o, const char *const *allowed);
 bool corridor_mpo_date(const msgpack_object *o, int32_t *day);
 /* currency.define, rate.record, rate.correct */

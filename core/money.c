@@ -539,6 +539,27 @@ static int read_rate_rows(const char *csv, size_t len, struct rrow **out, size_t
 	}
 }
 
+int corridor_rates_csv_parse(const char *csv, size_t len, struct corridor_rate **out, size_t *count,
+			     struct corridor_diag *diag)
+{
+	struct rrow *rows = NULL;
+	size_t n = 0;
+	*out = NULL;
+	*count = 0;
+	int err = read_rate_rows(csv, len, &rows, &n, diag);
+	if (!err && n) {
+		*out = calloc(n, sizeof **out);
+		if (!*out)
+			err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		for (size_t i = 0; !err && i < n; i++)
+			(*out)[i] = rows[i].r;
+		if (!err)
+			*count = n;
+	}
+	free(rows);
+	return err;
+}
+
 int corridor_rate_import(struct corridor_ledger *l, const struct corridor_signer *signer,
 			 const char *csv, size_t len, size_t *written, size_t *skipped,
 			 struct corridor_diag *diag)

@@ -305,12 +305,180 @@ START_TEST(kill_nine_during_delivery_import)
 }
 END_TEST
 
+
+/* kill -9 at random moments of the money writers, in turn: a rates CSV import
+ * (one transaction), a settlement batch (one transaction) and a camt.053
+ * statement import (one transaction). After each kill the ledger verifies;
+ * at the end each writer is run to completion once more: every rate exactly
+ * once, each period settled exactly once, each statement payment once. */
+
+struct money_count {
+	size_t rates, batches, invoices, payments;
+};
+
+static int count_money(void *vctx, uint64_t seq, const uint8_t *bytes, size_t len)
+{
+	struct money_count *c = vctx;
+	struct corridor_entry e;
+	(void)seq;
+	ck_assert_int_eq(corridor_entry_decode(bytes, len, &e, NULL), 0);
+	c->rates += strcmp(e.kind, "rate.record") == 0;
+	c->batches += strcmp(e.kind, "settlement.batch") == 0;
+	c->invoices += strcmp(e.kind, "settlement.invoice") == 0;
+	c->payments += strcmp(e.kind, "payment.record") == 0;
+	return 0;
+}
+
+START_TEST(kill_nine_during_money_writers)
+{
+	char *dir = tmpdir_new();
+	char ledger[1024], op[1024], gaz[1024], buy[1024], fx[1024], ag[1024], rates[1024],
+		stmt[1024];
+	snprintf(ledger, sizeof ledger, "%s", path_join(dir, "L"));
+	snprintf(op, sizeof op, "%s", path_join(dir, "op.key"));
+	snprintf(gaz, sizeof gaz, "%s", path_join(dir, "gaz.key"));
+	snprintf(buy, sizeof buy, "%s", path_join(dir, "buy.key"));
+	snprintf(fx, sizeof fx, "%s", path_join(dir, "fx.key"));
+	snprintf(ag, sizeof ag, "%s", path_join(dir, "agent.key"));
+	snprintf(rates, sizeof rates, "%s", path_join(dir, "rates.csv"));
+	snprintf(stmt, sizeof stmt, "%s", path_join(dir, "stmt.xml"));
+	const char *env[] = { "CORRIDOR_PASSPHRASE=crash test", NULL };
+	struct run r;
+#define CLI(...)                                                                   \
+	do {                                                                       \
+		r = run_cli((const char *[]){ __VA_ARGS__, NULL }, env);           \
+		ck_assert_msg(r.status == 0, "%s", r.err);                         \
+		run_free(&r);                                                      \
+	} while (0)
+	CLI("key", "generate", "--name", ORIGIN, "--out", op, "--kdf", "interactive");
+	const char *ids[4] = { "RU-GAZ", "CN-BUY", "FX", "AGENT" };
+	const char *files[4] = { gaz, buy, fx, ag };
+	const char *roles[4] = { "seller", "buyer", "rates", "settlement" };
+	const char *ibans[4] = { "DE89370400440532013000", "GB82WEST12345698765432", NULL, NULL };
+	char vk[4][256];
+	for (int i = 0; i < 4; i++) {
+		r = run_cli((const char *[]){ "key", "generate", "--name", ids[i], "--out", files[i],
+					      "--kdf", "interactive", NULL }, env);
+		snprintf(vk[i], sizeof vk[i], "%s", r.out);
+		vk[i][strcspn(vk[i], "\n")] = 0;
+		run_free(&r);
+	}
+	CLI("init", "--origin", ORIGIN, "--operator-key", op, "--ledger", ledger);
+	for (int i = 0; i < 4; i++) {
+		if (ibans[i])
+			CLI("party", "register", "--key", op, "--id", ids[i], "--name", ids[i],
+			    "--country", "MN", "--roles", roles[i], "--vkey", vk[i], "--iban",
+			    ibans[i], "--ledger", ledger);
+		else
+			CLI("party", "register", "--key", op, "--id", ids[i], "--name", ids[i],
+			    "--country", "MN", "--roles", roles[i], "--vkey", vk[i], "--ledger",
+			    ledger);
+	}
+	const char *base = getenv("CORRIDOR_EXAMPLES");
+	char g1[1024];
+	snprintf(g1, sizeof g1, "%s/gas-G1.json", base ? base : "docs/examples");
+	CLI("contract", "propose", "--key", gaz, "--file", g1, "--ledger", ledger);
+	CLI("contract", "accept", "G1", "--key", buy, "--ledger", ledger);
+	/* a rate for every day of 2026 */
+	enum { DAYS = 365, PAYS = 3 };
+	FILE *f = fopen(rates, "w");
+	fprintf(f, "base,quote,date,rate,source\r\n");
+	for (int i = 0; i < DAYS; i++) {
+		char date[11];
+		corridor_date_format(20454 + i, date); /* 2026-01-01 */
+		fprintf(f, "USD,CNY,%s,7.%08d,PBOC\r\n", date, 10000000 + i * 1111);
+	}
+	fclose(f);
+	f = fopen(stmt, "w");
+	fprintf(f, "<?xml version=\"1.0\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:"
+		   "camt.053.001.02\"><BkToCstmrStmt><GrpHdr><MsgId>M</MsgId><CreDtTm>2026-06-30T00:"
+		   "00:00</CreDtTm></GrpHdr><Stmt><Id>S</Id><CreDtTm>2026-06-30T00:00:00</CreDtTm>"
+		   "<Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>\n");
+	for (int i = 0; i < PAYS; i++)
+		fprintf(f, "<Ntry><Amt Ccy=\"CNY\">%d.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>"
+			   "<ValDt><Dt>2026-06-1%d</Dt></ValDt><AcctSvcrRef>B-%d</AcctSvcrRef><NtryDtls>"
+			   "<TxDtls><RltdPties><DbtrAcct><Id><IBAN>GB82WEST12345698765432</IBAN></Id>"
+			   "</DbtrAcct></RltdPties><RmtInf><Ustrd>INV-G1-2026-0%d</Ustrd></RmtInf>"
+			   "</TxDtls></NtryDtls></Ntry>\n",
+			1000 + i, i, i, i + 1);
+	fprintf(f, "</Stmt></BkToCstmrStmt></Document>\n");
+	fclose(f);
+	const char *it_env = getenv("CORRIDOR_CRASH_ITERATIONS");
+	int kills = it_env ? atoi(it_env) / 4 : 6;
+	uint32_t x = 0x9e3779b9u;
+	setenv("CORRIDOR_PASSPHRASE", "crash test", 1);
+	for (int k = 0; k < kills; k++) {
+		char period[8];
+		snprintf(period, sizeof period, "2026-%02d", 1 + (k / 3) % 12);
+		const char *rate_argv[] = { corridor_bin(), "rate",  "import", "--key", fx, rates,
+					    "--ledger",	    ledger, NULL };
+		const char *settle_argv[] = { corridor_bin(), "settle", "run", "--key", ag,
+					      "--period",     period,	"--ledger", ledger, NULL };
+		const char *pay_argv[] = { corridor_bin(), "payment", "import", "--key", gaz, stmt,
+					   "--ledger",	   ledger, NULL };
+		const char *const *argv = k % 3 == 0 ? rate_argv : k % 3 == 1 ? settle_argv : pay_argv;
+		posix_spawn_file_actions_t fa;
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+		pid_t pid;
+		ck_assert_int_eq(posix_spawn(&pid, argv[0], &fa, NULL, (char **)(uintptr_t)argv,
+					     environ), 0);
+		posix_spawn_file_actions_destroy(&fa);
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		struct timespec ts = { 0, (long)(x % 400u) * 1000000L };
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		int st;
+		waitpid(pid, &st, 0);
+		struct corridor_ledger *l;
+		struct corridor_diag d;
+		struct money_count c = { 0 };
+		ck_assert_int_eq(corridor_ledger_open(ledger, 0, &l, &d), 0);
+		ck_assert_msg(corridor_ledger_verify(l, NULL, NULL, &d) == 0, "kill %d: %s", k, d.text);
+		ck_assert_int_eq(corridor_ledger_scan(l, 0, 0, count_money, &c), 0);
+		ck_assert(c.rates == 0 || c.rates == DAYS);          /* all or nothing */
+		ck_assert(c.payments == 0 || c.payments == PAYS);
+		ck_assert_uint_eq(c.invoices, c.batches); /* one contract: one invoice per batch */
+		corridor_ledger_close(l);
+	}
+	/* Each writer to the end, once more. */
+	CLI("rate", "import", "--key", fx, rates, "--ledger", ledger);
+	for (int m = 1; m <= 12; m++) {
+		char period[8];
+		snprintf(period, sizeof period, "2026-%02d", m);
+		CLI("settle", "run", "--key", ag, "--period", period, "--ledger", ledger);
+	}
+	CLI("payment", "import", "--key", gaz, stmt, "--ledger", ledger);
+	struct corridor_ledger *l;
+	struct corridor_diag d;
+	struct money_count c = { 0 };
+	ck_assert_int_eq(corridor_ledger_open(ledger, 0, &l, &d), 0);
+	ck_assert_msg(corridor_ledger_verify(l, NULL, NULL, &d) == 0, "%s", d.text);
+	ck_assert_int_eq(corridor_ledger_scan(l, 0, 0, count_money, &c), 0);
+	ck_assert_uint_eq(c.rates, DAYS);
+	ck_assert_uint_eq(c.batches, 12);
+	ck_assert_uint_eq(c.invoices, 12);
+	ck_assert_uint_eq(c.payments, PAYS);
+	corridor_ledger_close(l);
+	fprintf(stderr, "crash: %d kills across rate import, settlement and statement import, then "
+			"each completed once\n",
+		kills);
+#undef CLI
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 Suite *suite_crash(void)
 {
 	Suite *s = suite_create("crash");
 	TCase *tc = tcase_create("kill-9");
 	tcase_add_test(tc, kill_nine_during_bulk_memo);
 	tcase_add_test(tc, kill_nine_during_delivery_import);
+	tcase_add_test(tc, kill_nine_during_money_writers);
 	tcase_set_timeout(tc, 1800);
 	suite_add_tcase(s, tc);
 	return s;
