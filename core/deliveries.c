@@ -79,17 +79,6 @@ static int reading_get(struct corridor_kv *kv, uint64_t seq, struct corridor_del
 	return err ? err : reading_decode(seq, v, vlen, d);
 }
 
-/* The first local day of the month a reading's interval starts in. */
-static int32_t reading_month(const struct corridor_delivery *d, int32_t offset_min)
-{
-	int64_t local = d->start_s + (int64_t)offset_min * 60;
-	int64_t day = local / SECONDS_PER_DAY - (local % SECONDS_PER_DAY < 0 ? 1 : 0);
-	int32_t y;
-	unsigned m, dd;
-	corridor_civil_from_days((int32_t)day, &y, &m, &dd);
-	return (int32_t)day - (int32_t)(dd - 1);
-}
-
 size_t corridor_period_key(const char *contract, int32_t first_day, uint64_t seq, uint8_t *out)
 {
 	size_t n = strlen(contract);
@@ -102,27 +91,130 @@ size_t corridor_period_key(const char *contract, int32_t first_day, uint64_t seq
 	return n + 13;
 }
 
-/* Stores a reading by seq and in its contract's month index (STATE_PERIODS),
- * the compact per-(contract, period) view settlement reads. */
-static int reading_put(struct corridor_kv *kv, uint64_t seq, const struct corridor_delivery *d,
-		       int32_t offset_min)
+/* Stores a reading by seq (STATE_DELIVERIES). */
+static int reading_put(struct corridor_kv *kv, uint64_t seq, const struct corridor_delivery *d)
 {
-	uint8_t k[CORRIDOR_PARTY_ID_BYTES_MAX + 13], v[READING_FIXED + 3 + 3 * 64];
-	size_t vlen = reading_encode(d, v);
+	uint8_t k[8], v[READING_FIXED + 3 + 3 * 64];
 	corridor_be64_put(k, seq);
-	int err = kv->put(kv, STATE_DELIVERIES, k, 8, v, vlen);
-	if (err)
-		return err;
-	size_t klen = corridor_period_key(d->contract, reading_month(d, offset_min), seq, k);
-	return kv->put(kv, STATE_PERIODS, k, klen, v, vlen);
+	return kv->put(kv, STATE_DELIVERIES, k, 8, v, reading_encode(d, v));
 }
 
-int corridor_period_reading_decode(const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen,
-				   struct corridor_delivery *d)
+/* ---- per (contract, local day): its readings, in seq order (STATE_PERIODS) ----
+ * The compact view settlement and the month reports read with one get per
+ * day, also from the in-memory tables verify rebuilds. A record: be64 seq,
+ * be32 start (seconds after local midnight), be32 duration, be64 quantity,
+ * be64 supersedes (0: an original), quality, then recorder and meter (u8
+ * length each). A correction is appended; what it supersedes is found by seq. */
+#define BUCKET_FIXED 33u
+#define BUCKET_BYTES_MAX ((size_t)1 << 22)
+
+static int64_t local_day(int64_t utc_s, int32_t offset_min)
 {
-	if (klen < 13)
-		return CORRIDOR_E_STORAGE;
-	return reading_decode(corridor_be64_get(k + klen - 8), v, vlen, d);
+	int64_t local = utc_s + (int64_t)offset_min * 60;
+	return local / SECONDS_PER_DAY - (local % SECONDS_PER_DAY < 0 ? 1 : 0);
+}
+
+static int bucket_append(struct corridor_kv *kv, const struct corridor_delivery *d,
+			 int32_t offset_min)
+{
+	uint8_t k[CORRIDOR_PARTY_ID_BYTES_MAX + 5], small[8192], *buf = small;
+	const uint8_t *old;
+	size_t olen = 0, rl = strlen(d->recorder), ml = strlen(d->meter);
+	int64_t day = local_day(d->start_s, offset_min);
+	int64_t midnight = day * SECONDS_PER_DAY - (int64_t)offset_min * 60;
+	size_t klen = corridor_period_key(d->contract, (int32_t)day, 0, k);
+	int err = kv->get(kv, STATE_PERIODS, k, klen, &old, &olen);
+	if (err == CORRIDOR_E_NOTFOUND)
+		olen = 0;
+	else if (err)
+		return err;
+	size_t len = olen + BUCKET_FIXED + 2 + rl + ml;
+	if (len > BUCKET_BYTES_MAX)
+		return CORRIDOR_E_LIMIT;
+	if (len > sizeof small && !(buf = malloc(len)))
+		return CORRIDOR_E_NOMEM;
+	if (olen)
+		memcpy(buf, old, olen);
+	uint8_t *p = buf + olen;
+	corridor_be64_put(p, d->seq);
+	corridor_be32_put(p + 8, (uint32_t)(d->start_s - midnight));
+	corridor_be32_put(p + 12, (uint32_t)(d->end_s - d->start_s));
+	corridor_be64_put(p + 16, (uint64_t)d->quantity_milli);
+	corridor_be64_put(p + 24, d->supersedes);
+	p[32] = (uint8_t)d->quality;
+	p[33] = (uint8_t)rl;
+	memcpy(p + 34, d->recorder, rl);
+	p[34 + rl] = (uint8_t)ml;
+	memcpy(p + 35 + rl, d->meter, ml);
+	err = kv->put(kv, STATE_PERIODS, k, klen, buf, len);
+	if (buf != small)
+		free(buf);
+	return err;
+}
+
+int corridor_day_readings(struct corridor_kv *kv, const char *contract, int32_t first_day,
+			  int32_t days, int32_t offset_min, corridor_delivery_fn fn, void *ctx)
+{
+	uint8_t k[CORRIDOR_PARTY_ID_BYTES_MAX + 5];
+	struct corridor_delivery *rs = NULL;
+	size_t cap = 0;
+	int err = CORRIDOR_OK;
+	if (strlen(contract) > CORRIDOR_PARTY_ID_BYTES_MAX)
+		return CORRIDOR_E_NOTFOUND;
+	for (int32_t day = first_day; !err && day < first_day + days; day++) {
+		const uint8_t *v;
+		size_t vlen, n = 0;
+		size_t klen = corridor_period_key(contract, day, 0, k);
+		err = kv->get(kv, STATE_PERIODS, k, klen, &v, &vlen);
+		if (err == CORRIDOR_E_NOTFOUND) {
+			err = CORRIDOR_OK;
+			continue;
+		}
+		if (err)
+			break;
+		int64_t midnight = (int64_t)day * SECONDS_PER_DAY - (int64_t)offset_min * 60;
+		for (size_t at = 0; at < vlen && !err; n++) {
+			if (n == cap) {
+				size_t c2 = cap ? 2 * cap : 64;
+				void *nr = realloc(rs, c2 * sizeof *rs);
+				if (!nr) {
+					err = CORRIDOR_E_NOMEM;
+					break;
+				}
+				rs = nr;
+				cap = c2;
+			}
+			struct corridor_delivery *d = &rs[n];
+			const uint8_t *p = v + at;
+			if (vlen - at < BUCKET_FIXED + 2 || p[33] > CORRIDOR_PARTY_ID_BYTES_MAX ||
+			    vlen - at < BUCKET_FIXED + 2u + p[33] ||
+			    p[34 + p[33]] > CORRIDOR_METER_ID_BYTES_MAX ||
+			    vlen - at < BUCKET_FIXED + 2u + p[33] + p[34 + p[33]]) {
+				err = CORRIDOR_E_STORAGE;
+				break;
+			}
+			memset(d, 0, sizeof *d);
+			snprintf(d->contract, sizeof d->contract, "%s", contract);
+			d->seq = corridor_be64_get(p);
+			d->start_s = midnight + corridor_be32_get(p + 8);
+			d->end_s = d->start_s + corridor_be32_get(p + 12);
+			d->quantity_milli = (int64_t)corridor_be64_get(p + 16);
+			d->supersedes = corridor_be64_get(p + 24);
+			d->quality = (char)p[32];
+			memcpy(d->recorder, p + 34, p[33]);
+			memcpy(d->meter, p + 35 + p[33], p[34 + p[33]]);
+			at += BUCKET_FIXED + 2u + p[33] + p[34 + p[33]];
+		}
+		/* what each correction superseded (in this bucket, by seq) */
+		for (size_t i = 0; !err && i < n; i++)
+			for (size_t j = 0; rs[i].supersedes && j < i; j++)
+				if (rs[j].seq == rs[i].supersedes)
+					rs[j].superseded_by = rs[i].seq;
+		for (size_t i = 0; !err && i < n; i++)
+			err = fn(ctx, &rs[i]);
+	}
+	free(rs);
+	return err;
 }
 
 /* ---- a recorder's intervals on a meter, per UTC day: (start, end, seq) each ---- */
@@ -302,7 +394,8 @@ static int process_record(struct kind_state *st, const struct corridor_entry *e,
 		return dbad(e, diag, CORRIDOR_E_REFUSED,
 			    "the interval overlaps reading %llu of %s on meter %s",
 			    (unsigned long long)overlap, d.recorder, d.meter);
-	return reading_put(st->kv, e->seq, &d, offset_min);
+	int err2 = reading_put(st->kv, e->seq, &d);
+	return err2 ? err2 : bucket_append(st->kv, &d, offset_min);
 }
 
 static int process_correct(struct kind_state *st, const struct corridor_entry *e,
@@ -346,7 +439,7 @@ static int process_correct(struct kind_state *st, const struct corridor_entry *e
 	if (err)
 		return err;
 	d.superseded_by = e->seq;
-	err = reading_put(st->kv, (uint64_t)target, &d, offset_min);
+	err = reading_put(st->kv, (uint64_t)target, &d);
 	uint64_t unused;
 	struct corridor_delivery n = d;
 	n.seq = e->seq;
@@ -356,7 +449,9 @@ static int process_correct(struct kind_state *st, const struct corridor_entry *e
 	if (!err)
 		err = day_intervals(st->kv, &d, e->seq, false, &unused);
 	if (!err)
-		err = reading_put(st->kv, e->seq, &n, offset_min);
+		err = reading_put(st->kv, e->seq, &n);
+	if (!err)
+		err = bucket_append(st->kv, &n, offset_min);
 	return err;
 }
 
@@ -500,15 +595,6 @@ static int dlist_one(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v
 	return c->fn(c->ctx, &d);
 }
 
-static int dlist_period(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
-{
-	struct dlist_ctx *c = vctx;
-	struct corridor_delivery d;
-	if (corridor_period_reading_decode(k, klen, v, vlen, &d) != 0)
-		return CORRIDOR_E_STORAGE;
-	return c->fn(c->ctx, &d);
-}
-
 int corridor_delivery_list(struct corridor_ledger *l, const char *contract, int32_t first_day,
 			   corridor_delivery_fn fn, void *ctx, struct corridor_diag *diag)
 {
@@ -530,10 +616,10 @@ int corridor_delivery_list(struct corridor_ledger *l, const char *contract, int3
 		dc.offset_min = c->version_count ? c->versions[0].terms.utc_offset_min : 0;
 		dc.next_day = first_day < 0 ? 0
 					    : first_day + (int32_t)corridor_month_days(first_day);
-		uint8_t prefix[CORRIDOR_PARTY_ID_BYTES_MAX + 13];
-		size_t plen = first_day >= 0 ? corridor_period_key(contract, first_day, 0, prefix) : 0;
 		err = first_day >= 0
-			      ? kv.base.scan(&kv.base, STATE_PERIODS, prefix, plen, dlist_period, &dc)
+			      ? corridor_day_readings(&kv.base, contract, first_day,
+						      (int32_t)corridor_month_days(first_day),
+						      dc.offset_min, fn, ctx)
 			      : kv.base.scan(&kv.base, STATE_DELIVERIES, NULL, 0, dlist_one, &dc);
 		if (err < 0)
 			err = corridor_diag_set(diag, err, "cannot read the deliveries");

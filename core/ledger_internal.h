@@ -26,7 +26,7 @@ enum state_table {
 	STATE_PROPOSALS = 4,
 	STATE_DELIVERIES = 5, /* be64(seq) -> a reading and what superseded it */
 	STATE_DAYS = 6,       /* recorder, meter, UTC day -> its intervals (overlaps) */
-	STATE_PERIODS = 7,    /* contract, local month, be64(seq) -> the reading (settle.c) */
+	STATE_PERIODS = 7,    /* contract, local day -> its readings (deliveries.c) */
 	STATE_CURRENCIES = 8, /* ISO 4217 code -> decimals, seq (money.c) */
 	STATE_RATES = 9,      /* source, base, quote, day -> rate, seq (money.c) */
 	STATE_SETTLED = 10,   /* contract, month -> what its invoice settled (settle.c) */
@@ -221,11 +221,13 @@ struct draft;
 /* Processes delivery.record and delivery.correct (deliveries.c). */
 int corridor_delivery_process(struct kind_state *st, const struct corridor_entry *e,
 			      struct corridor_diag *diag);
-/* The month index of readings (deliveries.c): key = contract || 0 ||
- * be32(first local day of the month ^ 2^31) [|| be64(seq) if seq != 0]. */
+/* contract || 0 || be32(day ^ 2^31) [|| be64(seq) if seq != 0]: the key of a
+ * contract's local day (STATE_PERIODS) or month (STATE_SETTLED). */
 size_t corridor_period_key(const char *contract, int32_t first_day, uint64_t seq, uint8_t *out);
-int corridor_period_reading_decode(const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen,
-				   struct corridor_delivery *d);
+/* A contract's readings of local days [first_day, first_day + days), day by
+ * day in seq order, each with superseded_by set (deliveries.c). */
+int corridor_day_readings(struct corridor_kv *kv, const char *contract, int32_t first_day,
+			  int32_t days, int32_t offset_min, corridor_delivery_fn fn, void *ctx);
 /* The meter report of contract record c for the month at first_day, from the
  * month index (reports.c); out->contract is c's id. */
 int corridor_period_meters(struct corridor_kv *kv, const struct corridor_contract *c,

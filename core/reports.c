@@ -128,28 +128,19 @@ static int merge(const struct collect *c, struct corridor_meter_report *out)
 	return CORRIDOR_OK;
 }
 
-static int collect_scan(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
-{
-	struct corridor_delivery d;
-	if (corridor_period_reading_decode(k, klen, v, vlen, &d) != 0)
-		return CORRIDOR_E_STORAGE;
-	return collect_one(vctx, &d);
-}
-
 int corridor_period_meters(struct corridor_kv *kv, const struct corridor_contract *c,
 			   int32_t first_day, struct corridor_meter_report *out)
 {
 	struct collect col = { 0 };
 	const struct corridor_contract_terms *t = in_force(c, first_day);
 	int64_t off = (int64_t)t->utc_offset_min * 60;
-	uint8_t prefix[CORRIDOR_PARTY_ID_BYTES_MAX + 13];
 	memset(out, 0, sizeof *out);
 	col.t = t;
 	col.other = strcmp(t->metering_party, t->buyer) == 0 ? t->seller : t->buyer;
 	col.from_s = (int64_t)first_day * SECONDS_PER_DAY - off;
 	col.to_s = ((int64_t)first_day + corridor_month_days(first_day)) * SECONDS_PER_DAY - off;
-	size_t plen = corridor_period_key(c->id, first_day, 0, prefix);
-	int err = kv->scan(kv, STATE_PERIODS, prefix, plen, collect_scan, &col);
+	int err = corridor_day_readings(kv, c->id, first_day, (int32_t)corridor_month_days(first_day),
+					c->versions[0].terms.utc_offset_min, collect_one, &col);
 	if (!err && col.nb) /* qsort wants a non-NULL base even for no elements */
 		qsort(col.billing, col.nb, sizeof *col.billing, by_interval);
 	if (!err && col.no)

@@ -1092,17 +1092,23 @@ static int batch_close(struct kind_state *st, const struct corridor_entry *e, in
 	return open_put(st->kv, P, 0);
 }
 
+/* A settlement.invoice is accepted only if it is exactly the invoice the
+ * rules give from the state at its seq: the same computation a run makes,
+ * re-encoded and compared byte for byte. So verify re-derives every invoice
+ * line, rate, adjustment and total from the deliveries, rates and contracts. */
 static int process_invoice(struct kind_state *st, const struct corridor_entry *e,
 			   const msgpack_object *o, struct corridor_diag *diag)
 {
-	struct corridor_invoice *inv = malloc(sizeof *inv);
+	struct corridor_invoice *inv = malloc(sizeof *inv), *calc = malloc(sizeof *calc);
 	struct corridor_contract *c = malloc(sizeof *c);
+	uint8_t *body = malloc(BODY_CAP);
+	struct corridor_batch scratch = { 0 };
 	struct batch_hdr h;
 	struct settled s;
 	uint64_t bseq;
 	int32_t bP = 0;
-	unsigned d1, d2;
-	int err = (!inv || !c) ? CORRIDOR_E_NOMEM : CORRIDOR_OK;
+	bool none = true;
+	int err = (!inv || !calc || !c || !body) ? CORRIDOR_E_NOMEM : CORRIDOR_OK;
 	if (err)
 		goto out;
 	if (invoice_decode(o, inv) != 0) {
@@ -1126,138 +1132,89 @@ static int process_invoice(struct kind_state *st, const struct corridor_entry *e
 		err = sbad(e, diag, CORRIDOR_E_REFUSED, "%s is not an accepted contract", inv->contract);
 		goto out;
 	}
-	int32_t P = inv->period_day, first = c->versions[0].terms.start_day > P
-						     ? c->versions[0].terms.start_day
-						     : P;
-	const struct corridor_contract_terms *t = in_force(c, first);
-	char per[8], want[CORRIDOR_INVOICE_ID_BYTES_MAX + 1];
-	period_text(P, per);
-	settled_get(st->kv, inv->contract, P, &s);
-	if (s.reversals)
-		snprintf(want, sizeof want, "INV-%s-%s-r%u", inv->contract, per, s.reversals);
-	else
-		snprintf(want, sizeof want, "INV-%s-%s", inv->contract, per);
-	if (s.standing) {
-		err = sbad(e, diag, CORRIDOR_E_REFUSED, "%s is settled for %s already (%s)",
-			   inv->contract, per, s.id);
+	struct corridor_diag cd;
+	corridor_diag_init(&cd);
+	struct run run = { .kv = st->kv, .P = inv->period_day, .b = &scratch, .diag = &cd };
+	if ((err = invoice_compute(&run, c, calc, &none)) != 0) {
+		err = sbad(e, diag, err == CORRIDOR_E_NOMEM || err == CORRIDOR_E_STORAGE
+					    ? err
+					    : CORRIDOR_E_REFUSED,
+			   "invoice %s: %s", inv->id, cd.text);
 		goto out;
 	}
-	if (strcmp(inv->id, want) != 0 || strcmp(inv->seller, t->seller) != 0 ||
-	    strcmp(inv->buyer, t->buyer) != 0 || strcmp(inv->currency, t->currency) != 0 ||
-	    strcmp(inv->settlement_currency, t->settlement_currency) != 0 ||
-	    inv->issue_day != last_day(P) || inv->due_day != last_day(P) + (int32_t)t->payment_days ||
-	    corridor_currency_get(st->kv, inv->currency, &d1, NULL) != 0 ||
-	    corridor_currency_get(st->kv, inv->settlement_currency, &d2, NULL) != 0) {
+	if (scratch.missing_count || none) {
+		err = sbad(e, diag, CORRIDOR_E_REFUSED, "invoice %s: %s", inv->id,
+			   scratch.missing_count ? "a rate it needs is not recorded"
+						 : "its contract has nothing to settle for the period");
+		goto out;
+	}
+	size_t len = corridor_invoice_body(calc, body, BODY_CAP);
+	if (len != e->body_len || memcmp(body, e->body, len) != 0) {
 		err = sbad(e, diag, CORRIDOR_E_VERIFY,
-			   "invoice %s does not match contract %s (id %s, parties, currencies, dates)",
-			   inv->id, inv->contract, want);
+			   "invoice %s is not what the ledger gives: recomputed subtotal %lld, "
+			   "total %lld; the entry says %lld, %lld",
+			   inv->id, (long long)calc->subtotal_minor, (long long)calc->total_minor,
+			   (long long)inv->subtotal_minor, (long long)inv->total_minor);
 		goto out;
 	}
-	/* the arithmetic: subtotal = lines, total = converted subtotal + adjustments */
-	int64_t sum = 0, total = inv->subtotal_minor;
-	for (size_t i = 0; i < inv->line_count && !err; i++)
-		if (__builtin_add_overflow(sum, inv->lines[i].amount_minor, &sum))
-			err = CORRIDOR_E_OVERFLOW;
-	bool inverse = false;
-	if (!err && inv->converted) {
-		struct corridor_rate r;
-		inverse = strcmp(inv->rate.base, inv->currency) != 0;
-		const char *from = inverse ? inv->settlement_currency : inv->currency;
-		const char *to = inverse ? inv->currency : inv->settlement_currency;
-		if (strcmp(inv->rate.base, from) != 0 || strcmp(inv->rate.quote, to) != 0 ||
-		    corridor_rate_get(st->kv, inv->rate.source, from, to, inv->rate.day, &r) != 0 ||
-		    r.rate_e8 != inv->rate.rate_e8)
-			err = sbad(e, diag, CORRIDOR_E_VERIFY, "invoice %s: its rate is not recorded",
-				   inv->id);
-		else
-			err = convert(inv->subtotal_minor, r.rate_e8, inverse, d1, d2, &total);
-	} else if (!err && strcmp(inv->currency, inv->settlement_currency) != 0 &&
-		   inv->line_count) {
-		err = sbad(e, diag, CORRIDOR_E_VERIFY, "invoice %s needs a rate", inv->id);
-	}
-	for (size_t i = 0; i < inv->adjustment_count && !err; i++) {
-		struct corridor_invoice_adjustment *a = &inv->adjustments[i];
+	/* effects: what it settled, the adjusted periods, postings, the batch */
+	int32_t P = calc->period_day;
+	for (size_t i = 0; i < calc->adjustment_count && !err; i++) {
+		struct corridor_invoice_adjustment *a = &calc->adjustments[i];
 		struct settled ps;
-		int64_t amount = a->delta_minor;
-		if (a->period_day >= P || settled_get(st->kv, inv->contract, a->period_day, &ps) != 0 ||
-		    !ps.standing || strcmp(ps.id, a->invoice) != 0 ||
-		    (ps.rate_e8 && convert(a->delta_minor, ps.rate_e8, ps.inverse, d1, d2, &amount)) ||
-		    amount != a->amount_minor) {
-			err = sbad(e, diag, CORRIDOR_E_VERIFY,
-				   "invoice %s: adjustment %zu does not match %s", inv->id, i + 1,
-				   a->invoice);
-			break;
-		}
 		uint8_t ak[CORRIDOR_PARTY_ID_BYTES_MAX + 13];
-		size_t aklen = corridor_period_key(inv->contract, a->period_day, 0, ak);
+		size_t aklen = corridor_period_key(calc->contract, a->period_day, 0, ak);
+		if ((err = settled_get(st->kv, calc->contract, a->period_day, &ps)) != 0)
+			break;
 		ps.open_adjustments++;
-		if (__builtin_add_overflow(ps.invoiced, a->delta_minor, &ps.invoiced) ||
-		    __builtin_add_overflow(total, amount, &total))
+		if (__builtin_add_overflow(ps.invoiced, a->delta_minor, &ps.invoiced))
 			err = CORRIDOR_E_OVERFLOW;
 		if (!err)
-			err = settled_put(st->kv, inv->contract, a->period_day, &ps);
+			err = settled_put(st->kv, calc->contract, a->period_day, &ps);
 		if (!err)
 			err = part_add(st->kv, P, bseq, 'A', (const char *)ak, aklen, a->delta_minor);
 	}
-	if (err == CORRIDOR_E_OVERFLOW)
-		err = sbad(e, diag, CORRIDOR_E_VERIFY, "invoice %s: an amount overflows", inv->id);
 	if (err)
 		goto out;
-	if (sum != inv->subtotal_minor || total != inv->total_minor) {
-		err = sbad(e, diag, CORRIDOR_E_VERIFY,
-			   "invoice %s: its subtotal or total is not the sum of its lines", inv->id);
-		goto out;
-	}
-	/* periods in order */
-	int32_t p = period_of(c->versions[0].terms.start_day);
-	struct settled q;
-	for (unsigned i = 0; p < P && p < c->versions[c->version_count - 1].terms.end_day &&
-			     i < CORRIDOR_TERM_PERIODS_MAX;
-	     i++, p = next_period(p))
-		if (settled_get(st->kv, inv->contract, p, &q) != 0 || !q.standing) {
-			err = sbad(e, diag, CORRIDOR_E_REFUSED,
-				   "%s: an earlier period is not settled", inv->contract);
-			goto out;
-		}
-	/* effects */
+	settled_get(st->kv, calc->contract, P, &s); /* keeps the reversal count */
 	s.standing = true;
 	s.batch = bseq;
-	s.invoiced = inv->subtotal_minor;
-	s.rate_e8 = inv->converted ? inv->rate.rate_e8 : 0;
-	s.inverse = inverse;
+	s.invoiced = calc->subtotal_minor;
+	s.rate_e8 = calc->converted ? calc->rate.rate_e8 : 0;
+	s.inverse = calc->converted && strcmp(calc->rate.base, calc->currency) != 0;
 	s.open_adjustments = 0;
-	snprintf(s.id, sizeof s.id, "%s", inv->id);
-	struct inv_rec r = { .seq = e->seq, .batch = bseq, .period = P, .issue = inv->issue_day,
-			     .due = inv->due_day, .total = inv->total_minor };
-	memcpy(r.contract, inv->contract, sizeof r.contract);
-	memcpy(r.seller, inv->seller, sizeof r.seller);
-	memcpy(r.buyer, inv->buyer, sizeof r.buyer);
-	memcpy(r.currency, inv->settlement_currency, 4);
+	snprintf(s.id, sizeof s.id, "%s", calc->id);
+	struct inv_rec r = { .seq = e->seq, .batch = bseq, .period = P, .issue = calc->issue_day,
+			     .due = calc->due_day, .total = calc->total_minor };
+	memcpy(r.contract, calc->contract, sizeof r.contract);
+	memcpy(r.seller, calc->seller, sizeof r.seller);
+	memcpy(r.buyer, calc->buyer, sizeof r.buyer);
+	memcpy(r.currency, calc->settlement_currency, 4);
 	char pk[2 * CORRIDOR_PARTY_ID_BYTES_MAX + 8];
-	size_t sl = strlen(inv->seller), bl = strlen(inv->buyer);
-	if ((err = settled_put(st->kv, inv->contract, P, &s)) ||
-	    (err = invrec_put(st->kv, inv->id, &r)) ||
-	    (err = part_add(st->kv, P, bseq, 'I', inv->id, strlen(inv->id), 0)) ||
-	    (err = corridor_balance_add(st->kv, inv->seller, r.currency, inv->total_minor)) ||
-	    (err = corridor_balance_add(st->kv, inv->buyer, r.currency, -inv->total_minor)))
+	size_t sl = strlen(calc->seller), bl = strlen(calc->buyer);
+	if ((err = settled_put(st->kv, calc->contract, P, &s)) ||
+	    (err = invrec_put(st->kv, calc->id, &r)) ||
+	    (err = part_add(st->kv, P, bseq, 'I', calc->id, strlen(calc->id), 0)) ||
+	    (err = corridor_balance_add(st->kv, calc->seller, r.currency, calc->total_minor)) ||
+	    (err = corridor_balance_add(st->kv, calc->buyer, r.currency, -calc->total_minor)))
 		goto out;
-	memcpy(pk, inv->seller, sl);
+	memcpy(pk, calc->seller, sl);
 	pk[sl] = 0;
 	memcpy(pk + sl + 1, r.currency, 3);
-	if ((err = part_add(st->kv, P, bseq, 'P', pk, sl + 4, inv->total_minor)) != 0)
+	if ((err = part_add(st->kv, P, bseq, 'P', pk, sl + 4, calc->total_minor)) != 0)
 		goto out;
-	memcpy(pk, inv->buyer, bl);
+	memcpy(pk, calc->buyer, bl);
 	pk[bl] = 0;
 	memcpy(pk + bl + 1, r.currency, 3);
-	if ((err = part_add(st->kv, P, bseq, 'P', pk, bl + 4, -inv->total_minor)) ||
-	    (err = part_add(st->kv, P, bseq, 'T', r.currency, 3, inv->total_minor)))
+	if ((err = part_add(st->kv, P, bseq, 'P', pk, bl + 4, -calc->total_minor)) ||
+	    (err = part_add(st->kv, P, bseq, 'T', r.currency, 3, calc->total_minor)))
 		goto out;
 	/* the batch header last: its body pointer is into the kv's value */
 	if ((err = hdr_get(st->kv, bP, bseq, &h)) != 0)
 		goto out;
 	crypto_hash_sha256_update(&h.hs, e->body, e->body_len);
 	h.seen++;
-	snprintf(h.last_id, sizeof h.last_id, "%s", inv->id);
+	snprintf(h.last_id, sizeof h.last_id, "%s", calc->id);
 	uint8_t *copy = malloc(h.body_len ? h.body_len : 1);
 	if (!copy) {
 		err = CORRIDOR_E_NOMEM;
@@ -1272,8 +1229,11 @@ static int process_invoice(struct kind_state *st, const struct corridor_entry *e
 out:
 	if (err == CORRIDOR_E_OVERFLOW)
 		err = sbad(e, diag, CORRIDOR_E_VERIFY, "an amount overflows");
+	corridor_batch_release(&scratch);
 	free(inv);
+	free(calc);
 	free(c);
+	free(body);
 	return err;
 }
 

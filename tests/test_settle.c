@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/ledger_internal.h"
 #include "testutil.h"
 
 #define ORIGIN "corridor.example/settle"
@@ -773,6 +774,445 @@ START_TEST(camt053_statements)
 }
 END_TEST
 
+
+/* A forged invoice (one minor unit more than the rules give) is refused at
+ * append time, and so it would be by verify: processing recomputes it. */
+START_TEST(forged_invoice_is_refused)
+{
+	struct sw w;
+	struct corridor_batch b, dry;
+	struct corridor_diag d;
+	sw_open(&w);
+	settle(&w, w.jan, &b);
+	corridor_batch_release(&b);
+	ck_assert_int_eq(corridor_settle_run(w.l, w.agent, w.feb, true, &dry, &d), 0);
+	ck_assert_uint_eq(dry.body_count, 3);
+	struct draft drafts[3];
+	for (size_t i = 0; i < 3; i++)
+		drafts[i] = (struct draft){ i ? "settlement.invoice" : "settlement.batch",
+					    dry.bodies[i], dry.body_lens[i] };
+	/* the last field of an invoice body is its total, a msgpack integer */
+	dry.bodies[1][dry.body_lens[1] - 1] ^= 1;
+	uint64_t seqs[3];
+	size_t appended;
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_append(w.l, w.agent, drafts, 3, seqs, &appended, &d),
+		  CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "is not what the ledger gives"), "%s", d.text);
+	/* unforged, the same bodies are accepted */
+	dry.bodies[1][dry.body_lens[1] - 1] ^= 1;
+	ck_assert_msg(corridor_append(w.l, w.agent, drafts, 3, seqs, &appended, &d) == 0, "%s",
+		      d.text);
+	ck_assert_uint_eq(appended, 3);
+	/* a summary whose netting is not what its invoices give */
+	corridor_batch_release(&dry);
+	ck_assert_int_eq(corridor_settle_run(w.l, w.agent, w.mar, true, &dry, &d), 0);
+	for (size_t i = 0; i < 3; i++)
+		drafts[i] = (struct draft){ i ? "settlement.invoice" : "settlement.batch",
+					    dry.bodies[i], dry.body_lens[i] };
+	dry.bodies[0][dry.body_lens[0] - 1] ^= 1; /* totals: the last amount byte */
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_append(w.l, w.agent, drafts, 3, seqs, &appended, &d),
+		  CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "summary"), "%s", d.text);
+	corridor_batch_release(&dry);
+	verify(&w);
+	sw_close(&w);
+}
+END_TEST
+
+/* ---- property tests over random logs ---- */
+
+struct first_reading {
+	const char *recorder;
+	uint64_t seq;
+};
+
+static int keep_first(void *ctx, const struct corridor_delivery *dl)
+{
+	struct first_reading *f = ctx;
+	if (!f->seq && !dl->superseded_by && !strcmp(dl->recorder, f->recorder))
+		f->seq = dl->seq;
+	return 0;
+}
+
+static uint32_t rnd(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+struct prop {
+	char *dir;
+	struct corridor_ledger *l;
+	struct corridor_signer *op, *p[4], *fx, *agent;
+	struct corridor_batch batches[2];
+};
+
+static const char *const CUR[4] = { "CNY", "MNT", "RUB", "USD" };
+
+/* A random log from seed: 4 parties, 3 contracts (random currencies, prices
+ * changing mid-month, bands, a term starting mid-January), readings by both
+ * sides, rates (direct or inverse), then January settled, a correction, and
+ * February settled; each batch's dry run is checked against the real run. */
+static void prop_build(struct prop *pr, uint32_t seed)
+{
+	struct corridor_diag d;
+	uint64_t seq, prop;
+	uint32_t x = seed * 2654435761u + 1;
+	memset(pr, 0, sizeof *pr);
+	pr->dir = tmpdir_new();
+	pr->op = test_signer(ORIGIN, 1);
+	ck_assert_int_eq(corridor_ledger_create(path_join(pr->dir, "L"), pr->op, &pr->l, &d), 0);
+	const char *names[4] = { "PA", "PB", "PC", "PD" };
+	for (int i = 0; i < 4; i++) {
+		pr->p[i] = test_signer(names[i], (uint8_t)(10 + i));
+		struct corridor_party_request r = { .id = names[i], .name = names[i], .country = "MN",
+						    .roles = CORRIDOR_ROLE_SELLER | CORRIDOR_ROLE_BUYER,
+						    .key = *corridor_signer_vkey(pr->p[i]) };
+		ck_assert_int_eq(corridor_party_register(pr->l, pr->op, &r, NULL, &seq, &d), 0);
+	}
+	pr->fx = test_signer("FX", 20);
+	pr->agent = test_signer("AG", 21);
+	struct corridor_party_request r = { .id = "FX", .name = "FX", .country = "MN",
+					    .roles = CORRIDOR_ROLE_RATES,
+					    .key = *corridor_signer_vkey(pr->fx) };
+	ck_assert_int_eq(corridor_party_register(pr->l, pr->op, &r, NULL, &seq, &d), 0);
+	r = (struct corridor_party_request){ .id = "AG", .name = "AG", .country = "MN",
+					     .roles = CORRIDOR_ROLE_SETTLEMENT,
+					     .key = *corridor_signer_vkey(pr->agent) };
+	ck_assert_int_eq(corridor_party_register(pr->l, pr->op, &r, NULL, &seq, &d), 0);
+	int32_t jan = day("2026-01-01"), feb = day("2026-02-01");
+	for (int c = 0; c < 3; c++) {
+		struct corridor_contract_terms t = { .commodity = CORRIDOR_COMMODITY_POWER,
+						     .payment_days = 1 + rnd(&x) % 60,
+						     .tolerance_permille = rnd(&x) % 20 };
+		int s = (int)(rnd(&x) % 4), bu = (s + 1 + (int)(rnd(&x) % 3)) % 4;
+		snprintf(t.id, sizeof t.id, "C%d", c);
+		snprintf(t.seller, sizeof t.seller, "%s", names[s]);
+		snprintf(t.buyer, sizeof t.buyer, "%s", names[bu]);
+		snprintf(t.delivery_point, sizeof t.delivery_point, "border");
+		snprintf(t.unit, sizeof t.unit, "MWh");
+		snprintf(t.currency, sizeof t.currency, "%s", CUR[rnd(&x) % 4]);
+		snprintf(t.settlement_currency, sizeof t.settlement_currency, "%s", CUR[rnd(&x) % 4]);
+		if (strcmp(t.currency, t.settlement_currency))
+			snprintf(t.rate_source, sizeof t.rate_source, "SRC");
+		snprintf(t.metering_party, sizeof t.metering_party, "%s", names[s]);
+		snprintf(t.billing_meter, sizeof t.billing_meter, "M%d", c);
+		t.utc_offset_min = rnd(&x) % 2 ? 480 : 180;
+		t.start_day = jan + (c == 2 ? 9 : 0); /* C2 starts on 10 January: prorated */
+		t.end_day = day("2027-01-01");
+		t.price_count = 2;
+		t.prices[0] = (struct corridor_price_step){ t.start_day,
+							    1000000 + (int64_t)(rnd(&x) % 400000000) };
+		t.prices[1] = (struct corridor_price_step){ jan + 15,
+							    1000000 + (int64_t)(rnd(&x) % 400000000) };
+		if ((t.has_min = rnd(&x) % 2)) {
+			t.min_milli = (int64_t)(rnd(&x) % 3000) * 1000;
+			t.shortfall_bp = rnd(&x) % 10001;
+		}
+		if ((t.has_max = rnd(&x) % 2)) {
+			t.max_milli = (t.has_min ? t.min_milli : 0) + (int64_t)(rnd(&x) % 3000) * 1000;
+			t.excess_bp = rnd(&x) % 10001;
+		}
+		ck_assert_msg(corridor_contract_propose(pr->l, pr->p[s], &t, NULL, &prop, &d) == 0,
+			      "%s", d.text);
+		ck_assert_int_eq(corridor_contract_accept(pr->l, pr->p[bu], t.id, prop, NULL, &seq, &d),
+				 0);
+		/* daily readings for January and February, both sides */
+		for (int32_t dd = t.start_day; dd < feb + 28; dd++) {
+			int64_t st = (int64_t)dd * 86400 - (int64_t)t.utc_offset_min * 60;
+			struct corridor_delivery_request q = { .contract = t.id, .meter = t.billing_meter,
+							       .start_s = st, .end_s = st + 86400,
+							       .quantity_milli = (int64_t)(rnd(&x) % 200000),
+							       .quality = 'A' };
+			ck_assert_int_eq(corridor_delivery_record(pr->l, pr->p[s], &q, &seq, &d), 0);
+			char other[8];
+			snprintf(other, sizeof other, "O%d", c);
+			q.meter = other;
+			q.quantity_milli += (int64_t)(rnd(&x) % 3000) - 1500;
+			if (q.quantity_milli < 0)
+				q.quantity_milli = 0;
+			if (rnd(&x) % 5)
+				ck_assert_int_eq(corridor_delivery_record(pr->l, pr->p[bu], &q, &seq, &d), 0);
+		}
+	}
+	/* rates for every pair, either direction, a few days before each month end */
+	for (int a = 0; a < 4; a++)
+		for (int b2 = a + 1; b2 < 4; b2++)
+			for (int m = 0; m < 2; m++) {
+				struct corridor_rate rt = { .source = "SRC" };
+				bool direct = rnd(&x) % 2;
+				snprintf(rt.base, sizeof rt.base, "%s", CUR[direct ? a : b2]);
+				snprintf(rt.quote, sizeof rt.quote, "%s", CUR[direct ? b2 : a]);
+				rt.day = (m ? day("2026-02-28") : day("2026-01-31")) - (int32_t)(rnd(&x) % 8);
+				rt.rate_e8 = 1 + (int64_t)(rnd(&x) % 2000000000);
+				ck_assert_msg(corridor_rate_record(pr->l, pr->fx, &rt, false, NULL, &seq, &d) == 0,
+					      "%s", d.text);
+			}
+	int32_t periods[2] = { jan, feb };
+	for (int m = 0; m < 2; m++) {
+		struct corridor_batch dry;
+		struct corridor_head h0;
+		ck_assert_int_eq(corridor_ledger_head(pr->l, &h0), 0);
+		ck_assert_msg(corridor_settle_run(pr->l, pr->agent, periods[m], true, &dry, &d) == 0,
+			      "%s", d.text);
+		ck_assert_msg(corridor_settle_run(pr->l, pr->agent, periods[m], false, &pr->batches[m],
+						  &d) == 0, "%s", d.text);
+		ck_assert_uint_eq(dry.body_count, pr->batches[m].body_count);
+		for (size_t i = 0; i < dry.body_count; i++) {
+			ck_assert_uint_eq(dry.body_lens[i], pr->batches[m].body_lens[i]);
+			ck_assert(memcmp(dry.bodies[i], pr->batches[m].bodies[i], dry.body_lens[i]) == 0);
+		}
+		/* postings per currency sum to zero, and the netting instructions
+		 * settle every party's position exactly, at most parties - 1 each */
+		for (size_t k = 0; k < dry.total_count; k++) {
+			const char *cur = dry.totals[k].currency;
+			int64_t pos[6] = { 0 }, sum = 0;
+			const char *who[6] = { "PA", "PB", "PC", "PD", "FX", "AG" };
+			size_t instr = 0;
+			for (size_t i = 0; i < dry.invoice_count; i++) {
+				const struct corridor_invoice *v = &dry.invoices[i];
+				if (strcmp(v->settlement_currency, cur))
+					continue;
+				for (int q = 0; q < 6; q++) {
+					pos[q] += !strcmp(who[q], v->seller) ? v->total_minor : 0;
+					pos[q] -= !strcmp(who[q], v->buyer) ? v->total_minor : 0;
+				}
+			}
+			for (int q = 0; q < 6; q++)
+				sum += pos[q];
+			ck_assert_int_eq(sum, 0);
+			for (size_t i = 0; i < dry.netting_count; i++) {
+				const struct corridor_netting *nt = &dry.netting[i];
+				if (strcmp(nt->currency, cur))
+					continue;
+				instr++;
+				ck_assert_int_gt(nt->amount_minor, 0);
+				for (int q = 0; q < 6; q++) {
+					pos[q] += !strcmp(who[q], nt->from) ? nt->amount_minor : 0;
+					pos[q] -= !strcmp(who[q], nt->to) ? nt->amount_minor : 0;
+				}
+			}
+			for (int q = 0; q < 6; q++)
+				ck_assert_int_eq(pos[q], 0);
+			ck_assert_uint_le(instr, 3);
+		}
+		corridor_batch_release(&dry);
+		if (m == 0) {
+			/* a January reading of C0 corrected after January is settled:
+			 * February carries the adjustment */
+			struct first_reading fr = { .recorder = NULL };
+			struct corridor_contract *c0 = malloc(sizeof *c0);
+			ck_assert_int_eq(corridor_contract_get(pr->l, "C0", c0, &d), 0);
+			fr.recorder = c0->versions[0].terms.metering_party;
+			ck_assert_int_eq(corridor_delivery_list(pr->l, "C0", jan, keep_first, &fr, &d), 0);
+			ck_assert_uint_ne(fr.seq, 0);
+			int err = corridor_delivery_correct(pr->l, pr->p[fr.recorder[1] - 'A'], fr.seq,
+							    (int64_t)(rnd(&x) % 200000), "fix", NULL,
+							    &seq, &d);
+			ck_assert_msg(err == 0, "%s", d.text);
+			free(c0);
+		}
+	}
+	struct bal_hold h = { .n = 0 };
+	ck_assert_int_eq(corridor_report_balances(pr->l, -1, hold_balance, &h, &d), 0);
+	for (size_t i = 0; i < h.n;) {
+		corridor_i128 sum = 0;
+		size_t j = i;
+		while (j < h.n && !strcmp(h.b[j].currency, h.b[i].currency))
+			sum += h.b[j++].balance_minor;
+		ck_assert(sum == 0);
+		i = j;
+	}
+	corridor_diag_init(&d);
+	ck_assert_msg(corridor_ledger_verify(pr->l, NULL, NULL, &d) == 0, "%s", d.text);
+}
+
+static void prop_free(struct prop *pr)
+{
+	corridor_batch_release(&pr->batches[0]);
+	corridor_batch_release(&pr->batches[1]);
+	corridor_ledger_close(pr->l);
+	corridor_signer_free(pr->op);
+	for (int i = 0; i < 4; i++)
+		corridor_signer_free(pr->p[i]);
+	corridor_signer_free(pr->fx);
+	corridor_signer_free(pr->agent);
+	rm_rf(pr->dir);
+	free(pr->dir);
+}
+
+START_TEST(random_logs)
+{
+	enum { LOGS = 6 };
+	size_t adjustments = 0, direct = 0, inverse = 0, shortfall = 0, excess = 0, energy = 0;
+	for (uint32_t seed = 1; seed <= LOGS; seed++) {
+		struct prop a, b;
+		prop_build(&a, seed);
+		prop_build(&b, seed); /* the same log in a second, fresh ledger */
+		for (int m = 0; m < 2; m++) {
+			for (size_t i = 0; i < a.batches[m].invoice_count; i++) {
+				const struct corridor_invoice *v = &a.batches[m].invoices[i];
+				adjustments += v->adjustment_count;
+				direct += v->converted && !strcmp(v->rate.base, v->currency);
+				inverse += v->converted && strcmp(v->rate.base, v->currency);
+				for (size_t k = 0; k < v->line_count; k++) {
+					shortfall += v->lines[k].kind == CORRIDOR_LINE_SHORTFALL;
+					excess += v->lines[k].kind == CORRIDOR_LINE_EXCESS;
+					energy += v->lines[k].kind == CORRIDOR_LINE_ENERGY;
+				}
+			}
+			ck_assert_uint_eq(a.batches[m].body_count, b.batches[m].body_count);
+			for (size_t i = 0; i < a.batches[m].body_count; i++) {
+				ck_assert_uint_eq(a.batches[m].body_lens[i], b.batches[m].body_lens[i]);
+				ck_assert(memcmp(a.batches[m].bodies[i], b.batches[m].bodies[i],
+						 a.batches[m].body_lens[i]) == 0);
+			}
+		}
+		prop_free(&a);
+		prop_free(&b);
+	}
+	/* the random logs exercised every rule */
+	fprintf(stderr, "settle: %d random logs: %zu energy, %zu shortfall, %zu excess lines, %zu "
+			"direct and %zu inverse conversions, %zu adjustments\n",
+		LOGS, energy, shortfall, excess, direct, inverse, adjustments);
+	ck_assert(adjustments && direct && inverse && shortfall && excess && energy);
+}
+END_TEST
+
+
+/* A term starting mid-period prorates the band; three parties net to two
+ * instructions, the largest debt paying the largest claim first. */
+START_TEST(proration_and_three_party_netting)
+{
+	struct corridor_diag d;
+	uint64_t seq, prop;
+	char *dir = tmpdir_new();
+	struct corridor_ledger *l;
+	struct corridor_signer *op = test_signer(ORIGIN, 1), *p[3], *agent = test_signer("AG", 9);
+	const char *names[3] = { "A", "B", "C" };
+	ck_assert_int_eq(corridor_ledger_create(path_join(dir, "L"), op, &l, &d), 0);
+	for (int i = 0; i < 3; i++) {
+		p[i] = test_signer(names[i], (uint8_t)(2 + i));
+		struct corridor_party_request r = { .id = names[i], .name = names[i], .country = "MN",
+						    .roles = CORRIDOR_ROLE_SELLER | CORRIDOR_ROLE_BUYER,
+						    .key = *corridor_signer_vkey(p[i]) };
+		ck_assert_int_eq(corridor_party_register(l, op, &r, NULL, &seq, &d), 0);
+	}
+	struct corridor_party_request r = { .id = "AG", .name = "AG", .country = "MN",
+					    .roles = CORRIDOR_ROLE_SETTLEMENT,
+					    .key = *corridor_signer_vkey(agent) };
+	ck_assert_int_eq(corridor_party_register(l, op, &r, NULL, &seq, &d), 0);
+	/* K1 A->B 100 MWh, K2 B->C 30, K3 C->A 50, K4 A->B from 10 March with a
+	 * 310 MWh minimum and nothing delivered: 310 x 22/31 = 220 MWh short. */
+	struct {
+		const char *id;
+		int s, b;
+		int64_t q;
+		const char *start;
+	} k[4] = { { "K1", 0, 1, 100000, "2026-03-01" }, { "K2", 1, 2, 30000, "2026-03-01" },
+		   { "K3", 2, 0, 50000, "2026-03-01" }, { "K4", 0, 1, 0, "2026-03-10" } };
+	for (int i = 0; i < 4; i++) {
+		struct corridor_contract_terms t = { .commodity = CORRIDOR_COMMODITY_GAS,
+						     .utc_offset_min = 480, .price_count = 1,
+						     .payment_days = 10 };
+		snprintf(t.id, sizeof t.id, "%s", k[i].id);
+		snprintf(t.seller, sizeof t.seller, "%s", names[k[i].s]);
+		snprintf(t.buyer, sizeof t.buyer, "%s", names[k[i].b]);
+		snprintf(t.delivery_point, sizeof t.delivery_point, "x");
+		snprintf(t.unit, sizeof t.unit, "MWh");
+		snprintf(t.currency, sizeof t.currency, "USD");
+		snprintf(t.settlement_currency, sizeof t.settlement_currency, "USD");
+		snprintf(t.metering_party, sizeof t.metering_party, "%s", names[k[i].s]);
+		snprintf(t.billing_meter, sizeof t.billing_meter, "M-%s", k[i].id);
+		t.start_day = day(k[i].start);
+		t.end_day = day("2027-01-01");
+		t.prices[0] = (struct corridor_price_step){ t.start_day, 1000000 };
+		if (i == 3) {
+			t.has_min = true;
+			t.min_milli = 310000;
+			t.shortfall_bp = 10000;
+		}
+		ck_assert_msg(corridor_contract_propose(l, p[k[i].s], &t, NULL, &prop, &d) == 0, "%s",
+			      d.text);
+		ck_assert_int_eq(corridor_contract_accept(l, p[k[i].b], t.id, prop, NULL, &seq, &d), 0);
+		if (k[i].q) {
+			int64_t st = (int64_t)day("2026-03-12") * 86400 - 480 * 60;
+			struct corridor_delivery_request q = { .contract = t.id, .meter = t.billing_meter,
+							       .start_s = st, .end_s = st + 86400,
+							       .quantity_milli = k[i].q, .quality = 'A' };
+			ck_assert_int_eq(corridor_delivery_record(l, p[k[i].s], &q, &seq, &d), 0);
+		}
+	}
+	struct corridor_batch b;
+	ck_assert_msg(corridor_settle_run(l, agent, day("2026-03-01"), false, &b, &d) == 0, "%s",
+		      d.text);
+	ck_assert_uint_eq(b.invoice_count, 4);
+	const struct corridor_invoice *k4 = find(&b, "INV-K4-2026-03");
+	ck_assert_uint_eq(k4->line_count, 1);
+	ck_assert_int_eq(k4->lines[0].kind, CORRIDOR_LINE_SHORTFALL);
+	ck_assert_int_eq(k4->lines[0].quantity_milli, 220000);
+	ck_assert_int_eq(k4->total_minor, 22000);
+	ck_assert_int_eq(find(&b, "INV-K1-2026-03")->total_minor, 10000);
+	/* A +100 +220 -50 = +270; B -100 -220 +30 = -290; C -30 +50 = +20 */
+	ck_assert_uint_eq(b.netting_count, 2);
+	ck_assert_str_eq(b.netting[0].from, "B");
+	ck_assert_str_eq(b.netting[0].to, "A");
+	ck_assert_int_eq(b.netting[0].amount_minor, 27000);
+	ck_assert_str_eq(b.netting[1].from, "B");
+	ck_assert_str_eq(b.netting[1].to, "C");
+	ck_assert_int_eq(b.netting[1].amount_minor, 2000);
+	ck_assert_uint_eq(b.total_count, 1);
+	ck_assert_int_eq(b.totals[0].amount_minor, 10000 + 3000 + 5000 + 22000);
+	corridor_batch_release(&b);
+	/* An amount beyond int64 is an error, not a wrap: 10^15 - 1 milli-MWh at
+	 * 999999.999999 a MWh is 10^20 cents. */
+	struct corridor_contract_terms t = { .commodity = CORRIDOR_COMMODITY_GAS,
+					     .utc_offset_min = 480, .price_count = 1,
+					     .payment_days = 10 };
+	snprintf(t.id, sizeof t.id, "BIG");
+	snprintf(t.seller, sizeof t.seller, "A");
+	snprintf(t.buyer, sizeof t.buyer, "C");
+	snprintf(t.delivery_point, sizeof t.delivery_point, "x");
+	snprintf(t.unit, sizeof t.unit, "MWh");
+	snprintf(t.currency, sizeof t.currency, "USD");
+	snprintf(t.settlement_currency, sizeof t.settlement_currency, "USD");
+	snprintf(t.metering_party, sizeof t.metering_party, "A");
+	snprintf(t.billing_meter, sizeof t.billing_meter, "M-BIG");
+	t.start_day = day("2026-04-01");
+	t.end_day = day("2027-01-01");
+	t.prices[0] = (struct corridor_price_step){ t.start_day, CORRIDOR_PRICE_MICRO_LIMIT - 1 };
+	ck_assert_int_eq(corridor_contract_propose(l, p[0], &t, NULL, &prop, &d), 0);
+	ck_assert_int_eq(corridor_contract_accept(l, p[2], t.id, prop, NULL, &seq, &d), 0);
+	int64_t st = (int64_t)day("2026-04-02") * 86400 - 480 * 60;
+	struct corridor_delivery_request q = { .contract = "BIG", .meter = "M-BIG", .start_s = st,
+					       .end_s = st + 86400,
+					       .quantity_milli = CORRIDOR_QUANTITY_MILLI_LIMIT - 1,
+					       .quality = 'A' };
+	ck_assert_int_eq(corridor_delivery_record(l, p[0], &q, &seq, &d), 0);
+	struct corridor_head h0, h1;
+	ck_assert_int_eq(corridor_ledger_head(l, &h0), 0);
+	corridor_diag_init(&d);
+	ck_assert_int_eq(corridor_settle_run(l, agent, day("2026-04-01"), false, &b, &d),
+			 CORRIDOR_E_OVERFLOW);
+	ck_assert_msg(strstr(d.text, "BIG") && strstr(d.text, "overflow"), "%s", d.text);
+	corridor_batch_release(&b);
+	ck_assert_int_eq(corridor_ledger_head(l, &h1), 0);
+	ck_assert_uint_eq(h1.size, h0.size);
+	ck_assert_msg(corridor_ledger_verify(l, NULL, NULL, &d) == 0, "%s", d.text);
+	corridor_ledger_close(l);
+	corridor_signer_free(op);
+	corridor_signer_free(agent);
+	for (int i = 0; i < 3; i++)
+		corridor_signer_free(p[i]);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(currencies_and_rates)
 {
 	struct sw w;
@@ -901,6 +1341,9 @@ Suite *suite_settle(void)
 	tcase_add_test(tc, currencies_and_rates);
 	tcase_add_test(tc, journal_reads_in_ledger_and_hledger);
 	tcase_add_test(tc, camt053_statements);
+	tcase_add_test(tc, forged_invoice_is_refused);
+	tcase_add_test(tc, random_logs);
+	tcase_add_test(tc, proration_and_three_party_netting);
 	tcase_add_test(tc, roles_and_overflow);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
