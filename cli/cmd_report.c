@@ -108,7 +108,10 @@ static int print_perf(void *ctx, const struct corridor_performance *p)
 
 /* ---- report diff ---- */
 
-static const char *const DIFF_KIND[] = { "", "contract", "delivery" };
+static const char *const DIFF_KIND[] = { "", "contract", "delivery", "rate", "invoice",
+					  "payment" };
+static const char *const DIFF_PLURAL[] = { "contracts", "deliveries", "rates", "invoices",
+					    "payments" };
 static const char *const DIFF_STATUS[] = { "", "match", "ours-only", "theirs-only", "differ" };
 
 struct diff_out {
@@ -233,21 +236,21 @@ static int report_diff(const char *ledger, const char *theirs, const char *vkey,
 		goto out_scratch;
 	}
 	size_t differences = 0;
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < CORRIDOR_DIFF_KINDS; k++)
 		differences += t.count[k][1] + t.count[k][2] + t.count[k][3];
 	if (f == CLI_JSON) {
 		printf("],\"totals\":{");
-		for (int k = 0; k < 2; k++)
+		for (int k = 0; k < CORRIDOR_DIFF_KINDS; k++)
 			printf("%s\"%s\":{\"match\":%zu,\"ours_only\":%zu,\"theirs_only\":%zu,"
 			       "\"differ\":%zu}",
-			       k ? "," : "", k ? "deliveries" : "contracts", t.count[k][0],
-			       t.count[k][1], t.count[k][2], t.count[k][3]);
+			       k ? "," : "", DIFF_PLURAL[k], t.count[k][0], t.count[k][1],
+			       t.count[k][2], t.count[k][3]);
 		printf("}}\n");
 	} else if (f == CLI_TABLE) {
-		for (int k = 0; k < 2; k++)
+		for (int k = 0; k < CORRIDOR_DIFF_KINDS; k++)
 			printf("%s: %zu match, %zu differ, %zu only ours, %zu only theirs\n",
-			       k ? "deliveries" : "contracts", t.count[k][0], t.count[k][3],
-			       t.count[k][1], t.count[k][2]);
+			       DIFF_PLURAL[k], t.count[k][0], t.count[k][3], t.count[k][1],
+			       t.count[k][2]);
 	}
 	rc = ferror(stdout) ? EXIT_STORAGE : differences ? EXIT_REFUSED : EXIT_OK;
 out_scratch:

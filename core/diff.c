@@ -5,8 +5,10 @@
  * Contracts are matched by id and compared version by version (effective
  * day and every term) and by status. Readings are matched by contract, meter
  * and interval start, each side at its latest correction, and compared by
- * end, quantity, quality and recorder. Both sides are walked in key order,
- * so each row is reported once and the output is the same on every run.
+ * end, quantity, quality and recorder. Rates, invoices and payments are
+ * turned into (key, named values) items and merged the same way. Both sides
+ * are walked in key order, so each row is reported once and the output is
+ * the same on every run.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -285,6 +287,198 @@ static int diff_readings(const char *contract, const struct readings *a,
 	return CORRIDOR_OK;
 }
 
+
+/* ---- rates, invoices, payments: keyed items with named values ---- */
+
+#define ITEM_VALUES 8u
+#define ITEM_VALUE_BYTES 48u
+#define DIFF_ITEMS_MAX 10000000u
+
+struct item {
+	char key[CORRIDOR_DIFF_KEY_BYTES_MAX];
+	uint64_t seq;
+	char val[ITEM_VALUES][ITEM_VALUE_BYTES];
+};
+
+struct items {
+	struct item *v;
+	size_t n, cap;
+	int err;
+};
+
+static struct item *item_new(struct items *it)
+{
+	if (it->n == it->cap) {
+		if (it->cap >= DIFF_ITEMS_MAX) {
+			it->err = CORRIDOR_E_LIMIT;
+			return NULL;
+		}
+		size_t cap = it->cap ? 2 * it->cap : 256;
+		struct item *v = realloc(it->v, cap * sizeof *v);
+		if (!v) {
+			it->err = CORRIDOR_E_NOMEM;
+			return NULL;
+		}
+		it->v = v;
+		it->cap = cap;
+	}
+	struct item *x = &it->v[it->n++];
+	memset(x, 0, sizeof *x);
+	return x;
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static const char *const RATE_VALUES[] = { "rate", NULL };
+static const char *const INVOICE_VALUES[] = { "contract", "seller", "buyer", "currency",
+					      "total",	  "due",    "status", NULL };
+static const char *const PAYMENT_VALUES[] = { "payee", "currency", "amount", "status", NULL };
+
+static int rate_item(void *ctx, const struct corridor_rate *r)
+{
+	struct item *x = item_new(ctx);
+	char date[11];
+	if (!x)
+		return 1;
+	corridor_date_format(r->day, date);
+	snprintf(x->key, sizeof x->key, "%s/%s/%s/%s", r->source, r->base, r->quote, date);
+	x->seq = r->seq;
+	corridor_decimal_format(r->rate_e8, 8, x->val[0], ITEM_VALUE_BYTES);
+	return 0;
+}
+
+static int invoice_item(void *ctx, const struct corridor_invoice *v)
+{
+	struct item *x = item_new(ctx);
+	if (!x)
+		return 1;
+	snprintf(x->key, sizeof x->key, "%s", v->id);
+	x->seq = v->seq;
+	snprintf(x->val[0], ITEM_VALUE_BYTES, "%s", v->contract);
+	snprintf(x->val[1], ITEM_VALUE_BYTES, "%s", v->seller);
+	snprintf(x->val[2], ITEM_VALUE_BYTES, "%s", v->buyer);
+	snprintf(x->val[3], ITEM_VALUE_BYTES, "%s", v->settlement_currency);
+	snprintf(x->val[4], ITEM_VALUE_BYTES, "%lld", (long long)v->total_minor);
+	corridor_date_format(v->due_day, x->val[5]);
+	snprintf(x->val[6], ITEM_VALUE_BYTES, "%s", v->reversed ? "reversed" : "standing");
+	return 0;
+}
+
+static int payment_item(void *ctx, const struct corridor_payment *p)
+{
+	struct item *x = item_new(ctx);
+	char date[11];
+	if (!x)
+		return 1;
+	corridor_date_format(p->value_day, date);
+	snprintf(x->key, sizeof x->key, "%.100s/%s/%s", p->reference, p->payer, date);
+	x->seq = p->seq;
+	snprintf(x->val[0], ITEM_VALUE_BYTES, "%s", p->payee);
+	snprintf(x->val[1], ITEM_VALUE_BYTES, "%s", p->currency);
+	snprintf(x->val[2], ITEM_VALUE_BYTES, "%lld", (long long)p->amount_minor);
+	snprintf(x->val[3], ITEM_VALUE_BYTES, "%s", p->reversed_by ? "reversed" : "standing");
+	return 0;
+}
+
+/* Sorts by key (then seq) and numbers equal keys "#2", "#3"... in seq order. */
+static int items_finish(struct items *it, struct corridor_diag *diag)
+{
+	if (it->err)
+		return corridor_diag_set(diag, it->err, it->err == CORRIDOR_E_LIMIT
+								? "more than %u rows to compare"
+								: "out of memory",
+					 DIFF_ITEMS_MAX);
+	if (it->n)
+		qsort(it->v, it->n, sizeof *it->v, cmp_item);
+	for (size_t i = 1, k = 1; i < it->n; i++) {
+		if (strncmp(it->v[i].key, it->v[i - k].key, sizeof it->v[i].key) != 0) {
+			k = 1;
+			continue;
+		}
+		size_t len = strlen(it->v[i].key);
+		snprintf(it->v[i].key + (len > sizeof it->v[i].key - 12 ? sizeof it->v[i].key - 12 : len),
+			 12, "#%zu", ++k);
+	}
+	return CORRIDOR_OK;
+}
+
+static int diff_items(enum corridor_diff_kind kind, const char *const *names, struct items *a,
+		      struct items *b, struct emit *e)
+{
+	size_t i = 0, j = 0;
+	/* re-sort: numbering may have changed the order of equal prefixes */
+	if (a->n)
+		qsort(a->v, a->n, sizeof *a->v, cmp_item);
+	if (b->n)
+		qsort(b->v, b->n, sizeof *b->v, cmp_item);
+	while (i < a->n || j < b->n) {
+		const struct item *x = i < a->n ? &a->v[i] : NULL, *y = j < b->n ? &b->v[j] : NULL;
+		int c = !x ? 1 : !y ? -1 : strcmp(x->key, y->key);
+		struct corridor_diff_row row = { .kind = kind };
+		snprintf(row.key, sizeof row.key, "%s", c <= 0 ? x->key : y->key);
+		if (c < 0) {
+			row.status = CORRIDOR_DIFF_OURS_ONLY;
+			row.ours_seq = x->seq;
+			i++;
+		} else if (c > 0) {
+			row.status = CORRIDOR_DIFF_THEIRS_ONLY;
+			row.theirs_seq = y->seq;
+			j++;
+		} else {
+			row.status = CORRIDOR_DIFF_MATCH;
+			row.ours_seq = x->seq;
+			row.theirs_seq = y->seq;
+			for (size_t k = 0; names[k]; k++)
+				if (strcmp(x->val[k], y->val[k]) != 0)
+					add_field(row.fields, names[k]);
+			i++;
+			j++;
+		}
+		int err = emit(e, &row);
+		if (err)
+			return err;
+	}
+	return CORRIDOR_OK;
+}
+
+static int diff_money(struct corridor_ledger *ours, struct corridor_ledger *theirs, struct emit *e,
+		      struct corridor_diag *diag)
+{
+	struct items a = { 0 }, b = { 0 };
+	int err = CORRIDOR_OK;
+	for (int kind = CORRIDOR_DIFF_RATE; !err && kind <= CORRIDOR_DIFF_PAYMENT; kind++) {
+		a.n = b.n = 0;
+		a.err = b.err = 0;
+		struct corridor_ledger *side[2] = { ours, theirs };
+		struct items *it[2] = { &a, &b };
+		for (int s = 0; s < 2 && !err; s++) {
+			if (kind == CORRIDOR_DIFF_RATE)
+				err = corridor_rate_list(side[s], NULL, NULL, INT32_MIN, INT32_MAX,
+							 rate_item, it[s], diag);
+			else if (kind == CORRIDOR_DIFF_INVOICE)
+				err = corridor_invoice_list(side[s], invoice_item, it[s], diag);
+			else
+				err = corridor_payment_list(side[s], NULL, payment_item, it[s], diag);
+			if (err == 1 || !err)
+				err = items_finish(it[s], diag);
+		}
+		if (!err)
+			err = diff_items((enum corridor_diff_kind)kind,
+					 kind == CORRIDOR_DIFF_RATE	 ? RATE_VALUES
+					 : kind == CORRIDOR_DIFF_INVOICE ? INVOICE_VALUES
+									 : PAYMENT_VALUES,
+					 &a, &b, e);
+	}
+	free(a.v);
+	free(b.v);
+	return err;
+}
+
 int corridor_report_diff(struct corridor_ledger *ours, struct corridor_ledger *theirs,
 			 corridor_diff_fn fn, void *ctx, struct corridor_diff_totals *totals,
 			 struct corridor_diag *diag)
@@ -345,6 +539,7 @@ int corridor_report_diff(struct corridor_ledger *ours, struct corridor_ledger *t
 		i += c <= 0;
 		j += c >= 0;
 	}
+	err = diff_money(ours, theirs, &e, diag);
 out_free:
 	free(ra.v);
 	free(rb.v);

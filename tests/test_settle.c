@@ -262,6 +262,30 @@ static int keep_body(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len)
 	return 0;
 }
 
+static uint64_t pay(struct sw *w, struct corridor_signer *by, const char *payer, const char *payee,
+		    const char *cur, int64_t amount, const char *date, const char *ref)
+{
+	struct corridor_diag d;
+	uint64_t seq;
+	struct corridor_payment p = { .amount_minor = amount, .value_day = day(date) };
+	snprintf(p.payer, sizeof p.payer, "%s", payer);
+	snprintf(p.payee, sizeof p.payee, "%s", payee);
+	snprintf(p.currency, sizeof p.currency, "%s", cur);
+	snprintf(p.reference, sizeof p.reference, "%s", ref);
+	ck_assert_msg(corridor_payment_record(w->l, by, &p, NULL, &seq, &d) == 0, "%s", d.text);
+	return seq;
+}
+
+static int count_row(void *ctx, const struct corridor_diff_row *r)
+{
+	(void)ctx;
+	if (r->kind == CORRIDOR_DIFF_RATE && r->status == CORRIDOR_DIFF_DIFFER)
+		ck_assert_str_eq(r->fields, "rate");
+	if (r->kind == CORRIDOR_DIFF_PAYMENT)
+		ck_assert_str_eq(r->key, "INV-G1-2026-03/CN-BUY/2026-04-01");
+	return 0;
+}
+
 START_TEST(dry_run_equals_real_run)
 {
 	struct sw w;
@@ -302,6 +326,19 @@ START_TEST(dry_run_equals_real_run)
 	corridor_batch_release(&again);
 	corridor_batch_release(&dry);
 	corridor_batch_release(&real);
+	/* Ledger against ledger: the second corrects a rate and records a payment. */
+	uint64_t seq;
+	struct corridor_rate fix = { .source = "PBOC", .base = "USD", .quote = "CNY",
+				     .day = day("2026-01-30"), .rate_e8 = 710000001 };
+	ck_assert_int_eq(corridor_rate_record(w2.l, w2.fx, &fix, true, NULL, &seq, &d), 0);
+	pay(&w2, w2.gaz, "CN-BUY", "RU-GAZ", "CNY", 100, "2026-04-01", "INV-G1-2026-03");
+	struct corridor_diff_totals t;
+	ck_assert_int_eq(corridor_report_diff(w.l, w2.l, count_row, NULL, &t, &d), 0);
+	ck_assert_uint_eq(t.count[CORRIDOR_DIFF_RATE - 1][CORRIDOR_DIFF_MATCH - 1], 2);
+	ck_assert_uint_eq(t.count[CORRIDOR_DIFF_RATE - 1][CORRIDOR_DIFF_DIFFER - 1], 1);
+	ck_assert_uint_eq(t.count[CORRIDOR_DIFF_INVOICE - 1][CORRIDOR_DIFF_MATCH - 1], 6);
+	ck_assert_uint_eq(t.count[CORRIDOR_DIFF_PAYMENT - 1][CORRIDOR_DIFF_THEIRS_ONLY - 1], 1);
+	ck_assert_uint_eq(t.count[CORRIDOR_DIFF_PAYMENT - 1][CORRIDOR_DIFF_MATCH - 1], 0);
 	sw_close(&w2);
 	sw_close(&w);
 }
@@ -426,19 +463,6 @@ static int64_t balance_of(const struct bal_hold *h, const char *party, const cha
 	return 0;
 }
 
-static uint64_t pay(struct sw *w, struct corridor_signer *by, const char *payer, const char *payee,
-		    const char *cur, int64_t amount, const char *date, const char *ref)
-{
-	struct corridor_diag d;
-	uint64_t seq;
-	struct corridor_payment p = { .amount_minor = amount, .value_day = day(date) };
-	snprintf(p.payer, sizeof p.payer, "%s", payer);
-	snprintf(p.payee, sizeof p.payee, "%s", payee);
-	snprintf(p.currency, sizeof p.currency, "%s", cur);
-	snprintf(p.reference, sizeof p.reference, "%s", ref);
-	ck_assert_msg(corridor_payment_record(w->l, by, &p, NULL, &seq, &d) == 0, "%s", d.text);
-	return seq;
-}
 
 static const struct corridor_invoice_status *status(const struct corridor_invoice_report *r,
 						    const char *id)

@@ -966,6 +966,10 @@ unsigned corridor_month_days(int32_t first_day);
 enum corridor_diff_kind {
 	CORRIDOR_DIFF_CONTRACT = 1, /* matched by contract id */
 	CORRIDOR_DIFF_DELIVERY = 2, /* matched by contract, meter and interval start */
+	CORRIDOR_DIFF_RATE = 3,     /* matched by source, pair and date */
+	CORRIDOR_DIFF_INVOICE = 4,  /* matched by invoice id */
+	CORRIDOR_DIFF_PAYMENT = 5,  /* matched by reference, payer, value date (and #n among equals) */
+	CORRIDOR_DIFF_KINDS = 5
 };
 enum corridor_diff_status {
 	CORRIDOR_DIFF_MATCH = 1,
@@ -982,14 +986,17 @@ struct corridor_diff_row {
 	char fields[CORRIDOR_DIFF_FIELDS_BYTES_MAX];
 	uint64_t ours_seq, theirs_seq; /* the entry on each side (0: none) */
 };
-/** Counts by status ([status - 1]) for contracts ([0]) and deliveries ([1]). */
+/** Counts by kind ([kind - 1]) and status ([status - 1]). */
 struct corridor_diff_totals {
-	size_t count[2][4];
+	size_t count[CORRIDOR_DIFF_KINDS][4];
 };
-/** Compares two ledgers' contracts (every version's terms, status) and latest
- *  readings (end, quantity, quality, recorder), calling `fn` for every row in
- *  key order: contracts first, then each contract's readings. Neither ledger
- *  is written; either may be a replica made from another party's archive.
+/** Compares two ledgers' contracts (every version's terms, status), latest
+ *  readings (end, quantity, quality, recorder), rates (rate), invoices
+ *  (contract, parties, currency, subtotal, total, due date, status) and
+ *  payments (payee, currency, amount, status), calling `fn` for every row in
+ *  key order: contracts, each contract's readings, rates, invoices, payments.
+ *  Neither ledger is written; either may be a replica made from another
+ *  party's archive.
  *  Errors: CORRIDOR_E_LIMIT (more than CORRIDOR_DIFF_READINGS_MAX readings),
  *  CORRIDOR_E_NOMEM, CORRIDOR_E_STORAGE, or what `fn` returns. */
 typedef int (*corridor_diff_fn)(void *ctx, const struct corridor_diff_row *row);
