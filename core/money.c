@@ -599,6 +599,13 @@ int corridor_rate_import(struct corridor_ledger *l, const struct corridor_signer
 	struct kind_state st = { .kv = &ov.base, .operator_key_id = head.operator_key_id,
 				 .content_hash = corridor_stored_content_hash, .content_ctx = &cc };
 	memcpy(st.origin, l->origin, strlen(l->origin) + 1);
+	unsigned roles = 0;
+	const char *who = corridor_signer_vkey(signer)->name;
+	if (corridor_party_roles(&ov.base, who, &roles) != 0 || !(roles & CORRIDOR_ROLE_RATES))
+		err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+					"rate.record needs a party with the rates role; %s does not "
+					"hold it",
+					who);
 	for (size_t i = 0; i < count && !err; i++) {
 		struct corridor_rate have;
 		struct rrow *r = &rows[i];

@@ -665,6 +665,172 @@ START_TEST(contracts_deliveries_reports)
 }
 END_TEST
 
+
+/* The money commands end to end on the real binary: rates from CSV,
+ * settlement in order, the worked example's March in three formats, a missing
+ * rate, payments by hand and from a camt.053 statement, the reports, the
+ * journal, reversal. */
+START_TEST(money_end_to_end)
+{
+	struct {
+		const char *id, *file, *roles, *iban;
+	} ps[5] = { { "RU-GAZ", "gaz.key", "seller,buyer", "DE89370400440532013000" },
+		    { "CN-BUY", "buy.key", "buyer", "GB82WEST12345698765432" },
+		    { "MN-PIPE", "pipe.key", "seller,meter", NULL },
+		    { "FX", "fx.key", "rates", NULL },
+		    { "AGENT", "agent.key", "settlement", NULL } };
+	for (int i = 0; i < 5; i++) {
+		char *vk = keygen(ps[i].id, ps[i].file);
+		if (ps[i].iban)
+			free(expect(0, (const char *[]){ "party", "register", "--key", P("op.key"), "--id",
+							 ps[i].id, "--name", ps[i].id, "--country", "MN",
+							 "--roles", ps[i].roles, "--vkey", vk, "--iban",
+							 ps[i].iban, NULL }));
+		else
+			free(expect(0, (const char *[]){ "party", "register", "--key", P("op.key"), "--id",
+							 ps[i].id, "--name", ps[i].id, "--country", "MN",
+							 "--roles", ps[i].roles, "--vkey", vk, NULL }));
+		free(vk);
+	}
+	free(expect(0, (const char *[]){ "contract", "propose", "--key", P("gaz.key"), "--file",
+					 example_path("gas-G1.json"), NULL }));
+	free(expect(0, (const char *[]){ "contract", "accept", "G1", "--key", P("buy.key"), NULL }));
+	free(expect(0, (const char *[]){ "contract", "propose", "--key", P("pipe.key"), "--file",
+					 example_path("transit-T1.json"), NULL }));
+	free(expect(0, (const char *[]){ "contract", "accept", "T1", "--key", P("gaz.key"), NULL }));
+	char csv[4096];
+	size_t at = (size_t)snprintf(csv, sizeof csv, "contract,start,end,quantity,meter,reference\n");
+	for (int d = 0; d < 31; d++) {
+		char s0[21], e0[21];
+		corridor_utc_format(1772294400 + (int64_t)d * 86400, s0); /* 2026-02-28T16:00Z */
+		corridor_utc_format(1772294400 + (int64_t)(d + 1) * 86400, e0);
+		at += (size_t)snprintf(csv + at, sizeof csv - at, "G1,%s,%s,100,M1,G-%d\n", s0, e0, d);
+	}
+	ck_assert(spit(P("march.csv"), csv, at));
+	free(expect(0, (const char *[]){ "delivery", "import", "--key", P("gaz.key"), P("march.csv"),
+					 NULL }));
+	const char *rates = "base,quote,date,rate,source\n"
+			    "USD,CNY,2026-01-30,7.1,PBOC\nUSD,CNY,2026-02-27,7.2,PBOC\n"
+			    "USD,CNY,2026-03-27,7.12345678,PBOC\n";
+	ck_assert(spit(P("rates.csv"), rates, strlen(rates)));
+	char *out = expect(0, (const char *[]){ "rate", "import", "--key", P("fx.key"), P("rates.csv"),
+						NULL });
+	ck_assert_msg(strstr(out, "imported 3 rates, 0 already there"), "%s", out);
+	free(out);
+	refused_unchanged((const char *[]){ "rate", "import", "--key", P("gaz.key"), P("rates.csv"),
+					    NULL });
+	out = expect(0, (const char *[]){ "rate", "list", "--pair", "USD/CNY", "--from", "2026-03-01",
+					  "--format", "csv", NULL });
+	ck_assert_msg(strstr(out, "USD,CNY,2026-03-27,7.12345678,PBOC,"), "%s", out);
+	ck_assert(!strstr(out, "2026-02-27"));
+	free(out);
+	/* periods in order */
+	refused_unchanged((const char *[]){ "settle", "run", "--key", P("agent.key"), "--period",
+					    "2026-03", NULL });
+	free(expect(0, (const char *[]){ "settle", "run", "--key", P("agent.key"), "--period",
+					 "2026-01", NULL }));
+	free(expect(0, (const char *[]){ "settle", "run", "--key", P("agent.key"), "--period",
+					 "2026-02", NULL }));
+	/* March: a dry run in JSON writes nothing; the run in CSV; show in a table */
+	struct corridor_head h0, h1;
+	head_of(&h0);
+	char *json = expect(0, (const char *[]){ "settle", "run", "--key", P("agent.key"), "--period",
+						 "2026-03", "--dry-run", "--format", "json", NULL });
+	head_of(&h1);
+	ck_assert_uint_eq(h0.size, h1.size);
+	ck_assert_msg(strstr(json, "\"dry_run\":true"), "%s", json);
+	ck_assert(strstr(json, "{\"kind\":\"energy\",\"quantity\":\"1500\",\"price\":\"250.12503\","
+			       "\"amount\":\"375187.54\"}"));
+	ck_assert(strstr(json, "\"subtotal\":\"793063.48\""));
+	ck_assert(strstr(json, "\"total\":\"5649353.42\""));
+	ck_assert(strstr(json, "{\"currency\":\"CNY\",\"from\":\"CN-BUY\",\"to\":\"RU-GAZ\","
+			       "\"amount\":\"5649353.42\"}"));
+	char *csvout = expect(0, (const char *[]){ "settle", "run", "--key", P("agent.key"),
+						   "--period", "2026-03", "--format", "csv", NULL });
+	ck_assert_msg(strstr(csvout, "INV-G1-2026-03,G1,2026-03,RU-GAZ,CN-BUY,excess,50,250.12503,"
+				     "1875.94,USD\r\n"), "%s", csvout);
+	ck_assert(strstr(csvout, "INV-G1-2026-03,G1,2026-03,RU-GAZ,CN-BUY,total,,,5649353.42,CNY\r\n"));
+	ck_assert(strstr(csvout, "INV-T1-2026-03,T1,2026-03,MN-PIPE,RU-GAZ,transit,3100,1.234567,"
+				 "3827.16,USD\r\n"));
+	char *tbl = expect(0, (const char *[]){ "settle", "show", "INV-G1-2026-03", NULL });
+	ck_assert_msg(strstr(tbl, "5649353.42 CNY") && strstr(tbl, "due 2026-04-20"), "%s", tbl);
+	free(json);
+	free(csvout);
+	free(tbl);
+	out = expect(0, (const char *[]){ "settle", "run", "--key", P("agent.key"), "--period",
+					  "2026-03", NULL });
+	ck_assert_msg(strstr(out, "nothing left to settle for 2026-03"), "%s", out);
+	free(out);
+	/* April has no rate within 7 days of its last day: every one is named */
+	struct run r = cli((const char *[]){ "settle", "run", "--key", P("agent.key"), "--period",
+					     "2026-04", NULL });
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.err, "missing rate: PBOC USD/CNY 2026-04-30"), "%s", r.err);
+	run_free(&r);
+	/* a payment by hand, partial; a statement from the bank */
+	free(expect(0, (const char *[]){ "payment", "record", "--key", P("gaz.key"), "--payer",
+					 "CN-BUY", "--payee", "RU-GAZ", "--currency", "CNY",
+					 "--amount", "1000000.5", "--value-date", "2026-04-25",
+					 "--reference", "INV-G1-2026-03", NULL }));
+	free(expect(2, (const char *[]){ "payment", "record", "--key", P("gaz.key"), "--payer",
+					 "CN-BUY", "--payee", "RU-GAZ", "--currency", "CNY",
+					 "--amount", "1.005", "--value-date", "2026-04-25",
+					 "--reference", "x", NULL }));
+	char stmt[1024];
+	snprintf(stmt, sizeof stmt, "%s/stmt-02.xml",
+		 getenv("CORRIDOR_CAMT") ? getenv("CORRIDOR_CAMT") : "tests/camt");
+	out = expect(0, (const char *[]){ "payment", "import", "--key", P("gaz.key"), stmt, "--format",
+					  "csv", NULL });
+	ck_assert_msg(strstr(out, "1.1.1,") && strstr(out, ",applied,BANK-0001,CN-BUY,RU-GAZ,CNY,"),
+		      "%s", out);
+	ck_assert(strstr(out, ",unmatched,BANK-0004,"));
+	free(out);
+	out = expect(0, (const char *[]){ "payment", "import", "--key", P("gaz.key"), stmt, NULL });
+	ck_assert_msg(strstr(out, "0 written"), "%s", out);
+	free(out);
+	/* the reports, three formats, the same numbers */
+	tbl = expect(0, (const char *[]){ "report", "invoices", "--as-of", "2026-05-01", NULL });
+	csvout = expect(0, (const char *[]){ "report", "invoices", "--as-of", "2026-05-01",
+					     "--format", "csv", NULL });
+	json = expect(0, (const char *[]){ "report", "invoices", "--as-of", "2026-05-01", "--format",
+					   "json", "--party", "CN-BUY", NULL });
+	ck_assert_msg(strstr(csvout, "invoice,INV-G1-2026-03,G1,CN-BUY,RU-GAZ,CNY,5649353.42,"),
+		      "%s", csvout);
+	ck_assert(strstr(tbl, "INV-G1-2026-03"));
+	ck_assert(strstr(json, "\"invoice\":\"INV-G1-2026-03\""));
+	ck_assert(!strstr(json, "INV-T1")); /* CN-BUY is no party to T1 */
+	free(tbl);
+	free(csvout);
+	free(json);
+	csvout = expect(0, (const char *[]){ "report", "balances", "--format", "csv", NULL });
+	ck_assert_msg(strstr(csvout, "currency,party,balance\r\n"), "%s", csvout);
+	free(csvout);
+	/* the journal; an existing file is not overwritten */
+	out = expect(0, (const char *[]){ "export", "--format", "journal", "--out", P("books.journal"),
+					  NULL });
+	free(out);
+	free(expect(3, (const char *[]){ "export", "--format", "journal", "--out", P("books.journal"),
+					 NULL }));
+	size_t jl;
+	char *jt = (char *)slurp(P("books.journal"), &jl);
+	ck_assert(jt && strstr(jt, "(INV-G1-2026-03) invoice G1 2026-03  ; contract: G1"));
+	free(jt);
+	/* reversal: latest first, then March again as -r1 */
+	free(expect(0, (const char *[]){ "settle", "reverse", "--key", P("agent.key"), "--period",
+					 "2026-03", "--reason", "rate corrected", NULL }));
+	json = expect(0, (const char *[]){ "settle", "show", "2026-03", "--format", "json", NULL });
+	ck_assert_msg(strstr(json, "\"reversed\":true"), "%s", json);
+	free(json);
+	out = expect(0, (const char *[]){ "settle", "run", "--key", P("agent.key"), "--period",
+					  "2026-03", NULL });
+	ck_assert_msg(strstr(out, "INV-G1-2026-03-r1"), "%s", out);
+	free(out);
+	out = expect(0, (const char *[]){ "verify", NULL });
+	ck_assert(strstr(out, "verify OK"));
+	free(out);
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
 	Suite *s = suite_create("cli");
@@ -678,6 +844,7 @@ Suite *suite_cli(void)
 	tcase_add_test(tc, archives_and_replicas);
 	tcase_add_test(tc, parties_keys_and_roles);
 	tcase_add_test(tc, contracts_deliveries_reports);
+	tcase_add_test(tc, money_end_to_end);
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
 	return s;
