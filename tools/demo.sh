@@ -93,6 +93,16 @@ FIRST=$("$C" delivery list --contract G1 --format csv | awk -F, 'NR==2 {print $1
 "$C" delivery correct --key gazprom-2027.key --supersedes "$FIRST" --quantity 99.8 \
 	--reason "meter recalibrated" >/dev/null
 
+step "The rest of the gas year, metered daily on both sides (a generator, fixed seed)"
+"$DEMO_METERS" G1 2025-12-31T16:00:00Z 59 100 20260102 gaz-janfeb.csv M1 \
+	cnpc-janfeb.csv CN-ERENHOT 100000 86400
+"$DEMO_METERS" G1 2026-03-31T16:00:00Z 275 100 20260103 gaz-aprdec.csv M1 \
+	cnpc-aprdec.csv CN-ERENHOT 100000 86400
+"$C" delivery import --key gazprom-2027.key gaz-janfeb.csv | tail -1
+"$C" delivery import --key cnpc.key cnpc-janfeb.csv | tail -1
+"$C" delivery import --key gazprom-2027.key gaz-aprdec.csv | tail -1
+"$C" delivery import --key cnpc.key cnpc-aprdec.csv | tail -1
+
 step "Meter vs meter for March: agree within 5 per mille, or disputed"
 "$C" report meters --contract G1 --period 2026-03 | sed -n '1,2p;10,12p;$p'
 step "Contract performance for March: band, billable, shortfall, excess"
@@ -120,6 +130,25 @@ step "8,760 hourly readings from each side's meter, imported in batches (RU lost
 	ru-grid-2026.csv RU-SEL-1 5424
 "$C" delivery import --key mn-grid.key mn-grid-2026.csv | tail -1
 "$C" delivery import --key grid.key ru-grid-2026.csv | tail -1
+
+step "Hourly power CN->MN for all of 2026 (P2, kWh, CNY): Inner Mongolia to a Mongolian mine"
+IMP=$(key CN-IMPOWER impower.key)
+MINE=$(key MN-MINE mine.key)
+"$C" party register --key operator.key --id CN-IMPOWER --name "Inner Mongolia power company" \
+	--country CN --roles seller --vkey "$IMP" >/dev/null
+"$C" party register --key operator.key --id MN-MINE --name "Mongolian copper mine" \
+	--country MN --roles buyer,meter --vkey "$MINE" >/dev/null
+sed -e 's/"P1"/"P2"/' -e 's/"RU-GRID"/"CN-IMPOWER"/' -e 's/"MN-GRID"/"MN-MINE"/g' \
+	-e 's/"Selendum 220 kV interconnector"/"Oyu Tolgoi 220 kV substation"/' \
+	-e 's/"+03:00"/"+08:00"/' -e 's/"6.150000"/"0.410000"/' -e 's/"RUB"/"CNY"/' \
+	-e 's/"MNT"/"CNY"/' -e '/rate_source/d' -e 's/"SEL-220-1"/"OT-220-1"/' \
+	"$POWER_CONTRACT" > power-P2.json
+"$C" contract propose --key impower.key --file power-P2.json >/dev/null
+"$C" contract accept P2 --key mine.key >/dev/null
+"$DEMO_METERS" P2 2025-12-31T16:00:00Z 8760 60000 20260104 mine-2026.csv OT-220-1 \
+	impower-2026.csv IM-OT-1 100000
+"$C" delivery import --key mine.key mine-2026.csv | tail -1
+"$C" delivery import --key impower.key impower-2026.csv | tail -1
 
 step "Meter vs meter, August 2026: the lost day and the hours beyond 10 per mille"
 "$C" report meters --contract P1 --period 2026-08 --format csv | tr -d '\r' > p1-2026-08.csv
@@ -180,7 +209,7 @@ awk 'BEGIN {
 "$C" rate import --key fx.key rates-2026.csv
 "$C" rate list --pair USD/CNY --from 2026-03-25 --to 2026-03-31
 
-step "Twelve monthly settlement batches (G1 gas USD->CNY, T1 transit USD, P1 power RUB->MNT)"
+step "Twelve monthly settlement batches (G1 gas USD->CNY, T1 transit USD, P1 power RUB->MNT, P2 power CNY)"
 echo "Settling March before January is refused:"
 "$C" settle run --key agent.key --period 2026-03 --dry-run 2>&1 | tail -1 || true
 for m in 01 02 03 04 05 06 07 08 09 10 11 12; do

@@ -1,13 +1,15 @@
-/* demo_meters.c — a deterministic year of hourly meter readings for the demo:
- * the same flow seen by two meters on either side of a border.
+/* demo_meters.c — deterministic meter readings for the demo: the same flow
+ * seen by two meters on either side of a border.
  *
- *   demo-meters CONTRACT START_UTC HOURS BASE_KWH SEED BILLING.csv BILLING_METER
- *               OTHER.csv OTHER_METER SKIP_HOUR
+ *   demo-meters CONTRACT START_UTC INTERVALS BASE SEED BILLING.csv BILLING_METER
+ *               OTHER.csv OTHER_METER SKIP [STEP_S]
  *
- * The flow follows a daily load curve with seeded noise; each meter reads it
- * within ±0.2 %; every 613th hour the other meter is 1.5 % high (beyond a
- * 10 per-mille tolerance); the other side has no readings for the 24 hours
- * from SKIP_HOUR (a failed data link). Integers only: kWh in thousandths. */
+ * STEP_S is the interval length (3600, hourly, by default; 86400: daily). An
+ * hourly flow follows a daily load curve, a daily one is flat; both with
+ * seeded noise of ±4 %; each meter reads it within ±0.2 %; every 613th
+ * interval the other meter is 1.5 % high (beyond a 10 per-mille tolerance);
+ * the other side has no readings for the 24 intervals from SKIP (a failed
+ * data link). Integers only: the contract unit in thousandths. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,24 +41,27 @@ static const int64_t PROFILE_PERMILLE[24] = { 780, 750, 730, 720, 730, 790, 880,
 					      1010, 1030, 1040, 1040, 1030, 1020, 1010, 1020,
 					      1060, 1120, 1180, 1200, 1160, 1070, 950, 850 };
 
-static int write_row(FILE *f, const char *contract, int64_t t, int64_t milli, const char *meter,
-		     const char *ref_prefix, unsigned long hour)
+static int write_row(FILE *f, const char *contract, int64_t t, int64_t step, int64_t milli,
+		     const char *meter, const char *ref_prefix, unsigned long hour)
 {
 	char s[21], e[21], q[32];
 	corridor_utc_format(t, s);
-	corridor_utc_format(t + 3600, e);
+	corridor_utc_format(t + step, e);
 	corridor_decimal_format(milli, 3, q, sizeof q);
-	return fprintf(f, "%s,%s,%s,%s,%s,%s-%06lu\r\n", contract, s, e, q, meter, ref_prefix,
-		       hour) < 0;
+	(void)hour;
+	/* the reference names the interval: unique however the year is split */
+	return fprintf(f, "%s,%s,%s,%s,%s,%s-%s-%s\r\n", contract, s, e, q, meter, ref_prefix,
+		       contract, s) < 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc != 11) {
-		fprintf(stderr, "usage: demo-meters CONTRACT START_UTC HOURS BASE_KWH SEED "
-				"BILLING.csv BILLING_METER OTHER.csv OTHER_METER SKIP_HOUR\n");
+	if (argc != 11 && argc != 12) {
+		fprintf(stderr, "usage: demo-meters CONTRACT START_UTC INTERVALS BASE SEED "
+				"BILLING.csv BILLING_METER OTHER.csv OTHER_METER SKIP [STEP_S]\n");
 		return 2;
 	}
+	long step = argc == 12 ? strtol(argv[11], NULL, 10) : 3600;
 	int64_t start;
 	char *end;
 	unsigned long hours = strtoul(argv[3], &end, 10);
@@ -64,7 +69,8 @@ int main(int argc, char **argv)
 	unsigned long long seed = strtoull(argv[5], NULL, 10);
 	unsigned long skip = strtoul(argv[10], NULL, 10);
 	if (corridor_utc_parse(argv[2], strlen(argv[2]), &start) != 0 || *end || hours == 0 ||
-	    hours > HOURS_MAX || base_kwh <= 0 || base_kwh > 10000000 || seed == 0) {
+	    hours > HOURS_MAX || base_kwh <= 0 || base_kwh > 10000000 || seed == 0 ||
+	    (step != 3600 && step != 86400)) {
 		fprintf(stderr, "demo-meters: bad arguments\n");
 		return 2;
 	}
@@ -77,19 +83,20 @@ int main(int argc, char **argv)
 	const char *header = "contract,start,end,quantity,meter,reference\r\n";
 	int bad = fputs(header, fb) < 0 || fputs(header, fo) < 0;
 	for (unsigned long h = 0; h < hours && !bad; h++) {
-		int64_t t = start + (int64_t)h * 3600;
+		int64_t t = start + (int64_t)h * step;
 		unsigned local_hour = (unsigned)(h % 24u);
 		int64_t base_milli = (int64_t)base_kwh * 1000;
 		/* the flow: profile ± 4 %, then each meter within ± 0.2 % of it */
-		int64_t flow = base_milli * PROFILE_PERMILLE[local_hour] / 1000;
+		int64_t flow = step == 3600 ? base_milli * PROFILE_PERMILLE[local_hour] / 1000
+					    : base_milli;
 		flow += flow * jitter(40) / 1000;
 		int64_t billing = flow + flow * jitter(2) / 1000;
 		int64_t other = flow + flow * jitter(2) / 1000;
 		if (h % 613u == 100u)
 			other += other * 15 / 1000;
-		bad |= write_row(fb, argv[1], t, billing, argv[7], "B", h);
+		bad |= write_row(fb, argv[1], t, step, billing, argv[7], "B", h);
 		if (h < skip || h >= skip + 24u)
-			bad |= write_row(fo, argv[1], t, other, argv[9], "O", h);
+			bad |= write_row(fo, argv[1], t, step, other, argv[9], "O", h);
 	}
 	bad |= fclose(fb) != 0;
 	bad |= fclose(fo) != 0;
