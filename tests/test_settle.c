@@ -1192,6 +1192,39 @@ START_TEST(proration_and_three_party_netting)
 	ck_assert_uint_eq(b.total_count, 1);
 	ck_assert_int_eq(b.totals[0].amount_minor, 10000 + 3000 + 5000 + 22000);
 	corridor_batch_release(&b);
+	/* Half to even, both ways, in an invoice line: 0.015 MWh at 1 USD is 1.5
+	 * cents -> 2; 0.025 MWh is 2.5 cents -> 2. */
+	int64_t tie_q[2] = { 15, 25 };
+	for (int i = 0; i < 2; i++) {
+		struct corridor_contract_terms t = { .commodity = CORRIDOR_COMMODITY_GAS,
+						     .utc_offset_min = 480, .price_count = 1,
+						     .payment_days = 10 };
+		snprintf(t.id, sizeof t.id, "TIE%d", i);
+		snprintf(t.seller, sizeof t.seller, "B");
+		snprintf(t.buyer, sizeof t.buyer, "C");
+		snprintf(t.delivery_point, sizeof t.delivery_point, "x");
+		snprintf(t.unit, sizeof t.unit, "MWh");
+		snprintf(t.currency, sizeof t.currency, "USD");
+		snprintf(t.settlement_currency, sizeof t.settlement_currency, "USD");
+		snprintf(t.metering_party, sizeof t.metering_party, "B");
+		snprintf(t.billing_meter, sizeof t.billing_meter, "M-TIE%d", i);
+		t.start_day = day("2026-04-01");
+		t.end_day = day("2027-01-01");
+		t.prices[0] = (struct corridor_price_step){ t.start_day, 1000000 };
+		ck_assert_int_eq(corridor_contract_propose(l, p[1], &t, NULL, &prop, &d), 0);
+		ck_assert_int_eq(corridor_contract_accept(l, p[2], t.id, prop, NULL, &seq, &d), 0);
+		int64_t st = (int64_t)day("2026-04-03") * 86400 - 480 * 60;
+		struct corridor_delivery_request q = { .contract = t.id, .meter = t.billing_meter,
+						       .start_s = st, .end_s = st + 86400,
+						       .quantity_milli = tie_q[i], .quality = 'A' };
+		ck_assert_int_eq(corridor_delivery_record(l, p[1], &q, &seq, &d), 0);
+	}
+	ck_assert_msg(corridor_settle_run(l, agent, day("2026-04-01"), false, &b, &d) == 0, "%s",
+		      d.text);
+	ck_assert_int_eq(find(&b, "INV-TIE0-2026-04")->lines[0].amount_minor, 2); /* 1.5 -> 2 */
+	ck_assert_int_eq(find(&b, "INV-TIE1-2026-04")->lines[0].amount_minor, 2); /* 2.5 -> 2 */
+	ck_assert_int_eq(find(&b, "INV-K4-2026-04")->total_minor, 31000); /* the whole month */
+	corridor_batch_release(&b);
 	/* An amount beyond int64 is an error, not a wrap: 10^15 - 1 milli-MWh at
 	 * 999999.999999 a MWh is 10^20 cents. */
 	struct corridor_contract_terms t = { .commodity = CORRIDOR_COMMODITY_GAS,
@@ -1206,12 +1239,12 @@ START_TEST(proration_and_three_party_netting)
 	snprintf(t.settlement_currency, sizeof t.settlement_currency, "USD");
 	snprintf(t.metering_party, sizeof t.metering_party, "A");
 	snprintf(t.billing_meter, sizeof t.billing_meter, "M-BIG");
-	t.start_day = day("2026-04-01");
+	t.start_day = day("2026-05-01");
 	t.end_day = day("2027-01-01");
 	t.prices[0] = (struct corridor_price_step){ t.start_day, CORRIDOR_PRICE_MICRO_LIMIT - 1 };
 	ck_assert_int_eq(corridor_contract_propose(l, p[0], &t, NULL, &prop, &d), 0);
 	ck_assert_int_eq(corridor_contract_accept(l, p[2], t.id, prop, NULL, &seq, &d), 0);
-	int64_t st = (int64_t)day("2026-04-02") * 86400 - 480 * 60;
+	int64_t st = (int64_t)day("2026-05-02") * 86400 - 480 * 60;
 	struct corridor_delivery_request q = { .contract = "BIG", .meter = "M-BIG", .start_s = st,
 					       .end_s = st + 86400,
 					       .quantity_milli = CORRIDOR_QUANTITY_MILLI_LIMIT - 1,
@@ -1220,7 +1253,7 @@ START_TEST(proration_and_three_party_netting)
 	struct corridor_head h0, h1;
 	ck_assert_int_eq(corridor_ledger_head(l, &h0), 0);
 	corridor_diag_init(&d);
-	ck_assert_int_eq(corridor_settle_run(l, agent, day("2026-04-01"), false, &b, &d),
+	ck_assert_int_eq(corridor_settle_run(l, agent, day("2026-05-01"), false, &b, &d),
 			 CORRIDOR_E_OVERFLOW);
 	ck_assert_msg(strstr(d.text, "BIG") && strstr(d.text, "overflow"), "%s", d.text);
 	corridor_batch_release(&b);
