@@ -72,6 +72,34 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+int corridor_dry_run_begin(struct corridor_ledger *l, struct corridor_dry_run *dr,
+			   struct corridor_diag *diag)
+{
+	memset(dr, 0, sizeof *dr);
+	int err = corridor_txn_begin(l, MDB_RDONLY, &dr->txn, diag);
+	if (err)
+		return err;
+	if ((err = corridor_head_get(l, dr->txn, &dr->head, diag)) != 0) {
+		mdb_txn_abort(dr->txn);
+		return err;
+	}
+	corridor_kv_lmdb_init(&dr->under, l, dr->txn);
+	corridor_kv_overlay_init(&dr->ov, &dr->under.base);
+	dr->nc = (struct node_ctx){ .l = l, .txn = dr->txn };
+	dr->st = (struct kind_state){ .kv = &dr->ov.base,
+				      .operator_key_id = dr->head.operator_key_id,
+				      .content_hash = corridor_stored_content_hash,
+				      .content_ctx = &dr->nc };
+	memcpy(dr->st.origin, l->origin, strlen(l->origin) + 1);
+	return CORRIDOR_OK;
+}
+
+void corridor_dry_run_end(struct corridor_dry_run *dr)
+{
+	corridor_kv_overlay_release(&dr->ov);
+	mdb_txn_abort(dr->txn);
+}
+
 int corridor_draft_process(struct kind_state *st, const struct corridor_vkey *vk,
 			   const struct draft *d, uint64_t seq, uint64_t time_us,
 			   const uint8_t prev[CORRIDOR_HASH_BYTES], struct corridor_diag *diag)

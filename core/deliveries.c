@@ -287,19 +287,6 @@ static int day_intervals(struct corridor_kv *kv, const struct corridor_delivery 
 
 /* ---- processing ---- */
 
-static int dbad(const struct corridor_entry *e, struct corridor_diag *diag, int code,
-		const char *fmt, ...) CORRIDOR_PRINTF(4, 5);
-static int dbad(const struct corridor_entry *e, struct corridor_diag *diag, int code,
-		const char *fmt, ...)
-{
-	char msg[CORRIDOR_DIAG_BYTES_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return corridor_diag_seq(diag, code, e->seq, "%s: %s", e->kind, msg);
-}
-
 static bool field_is(const msgpack_object_kv *kv, const char *name)
 {
 	return kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == strlen(name) &&
@@ -335,29 +322,29 @@ static int process_record(struct kind_state *st, const struct corridor_entry *e,
 		for (size_t f = 0; allowed[f] && !ok; f++)
 			ok = field_is(&o->via.map.ptr[i], allowed[f]);
 		if (!ok)
-			return dbad(e, diag, CORRIDOR_E_VERIFY, "unknown field");
+			return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "unknown field");
 	}
 	if (!copy_str(corridor_mpo_field(o, "contract"), d.contract, sizeof d.contract) ||
 	    !copy_str(corridor_mpo_field(o, "meter"), d.meter, sizeof d.meter) || !meter_ok(d.meter) ||
 	    !copy_str(corridor_mpo_field(o, "quality"), quality, sizeof quality) ||
 	    !corridor_mpo_int(corridor_mpo_field(o, "start"), &d.start_s) || !corridor_mpo_int(corridor_mpo_field(o, "end"), &d.end_s) ||
 	    !corridor_mpo_int(corridor_mpo_field(o, "quantity"), &d.quantity_milli))
-		return dbad(e, diag, CORRIDOR_E_VERIFY,
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY,
 			    "needs contract, start, end, quantity, meter (no spaces) and quality");
 	if (strcmp(quality, "A") != 0 && strcmp(quality, "E") != 0)
-		return dbad(e, diag, CORRIDOR_E_VERIFY, "quality is A (actual) or E (estimated)");
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "quality is A (actual) or E (estimated)");
 	d.quality = quality[0];
 	if (d.quantity_milli < 0 || d.quantity_milli >= CORRIDOR_QUANTITY_MILLI_LIMIT)
-		return dbad(e, diag, CORRIDOR_E_REFUSED, "quantity must be 0 <= q < 10^12");
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "quantity must be 0 <= q < 10^12");
 	if (d.end_s <= d.start_s)
-		return dbad(e, diag, CORRIDOR_E_REFUSED, "the interval must end after it starts");
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "the interval must end after it starts");
 	struct corridor_contract *c = malloc(sizeof *c);
 	if (!c)
 		return CORRIDOR_E_NOMEM;
 	int err = corridor_contract_record(st->kv, d.contract, c);
 	if (err || c->version_count == 0) {
 		free(c);
-		return dbad(e, diag, CORRIDOR_E_REFUSED, "contract %s is not an accepted contract",
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "contract %s is not an accepted contract",
 			    d.contract);
 	}
 	const struct corridor_contract_terms *t = &c->versions[c->version_count - 1].terms;
@@ -370,14 +357,14 @@ static int process_record(struct kind_state *st, const struct corridor_entry *e,
 	bool recorder_ok = strcmp(e->author, t->metering_party) == 0 ||
 			   strcmp(e->author, t->seller) == 0 || strcmp(e->author, t->buyer) == 0;
 	if (!recorder_ok)
-		err = dbad(e, diag, CORRIDOR_E_REFUSED,
+		err = corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
 			   "%s is neither the metering party nor a party of contract %s", e->author,
 			   d.contract);
 	else if (d.start_s < term_start || d.end_s > term_end)
-		err = dbad(e, diag, CORRIDOR_E_REFUSED, "the interval is outside the term of %s",
+		err = corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "the interval is outside the term of %s",
 			   d.contract);
 	else if (d.end_s > day_end)
-		err = dbad(e, diag, CORRIDOR_E_REFUSED,
+		err = corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
 			   "the interval crosses midnight of %s's local day", d.contract);
 	int32_t offset_min = c->versions[0].terms.utc_offset_min;
 	free(c);
@@ -387,11 +374,11 @@ static int process_record(struct kind_state *st, const struct corridor_entry *e,
 	uint64_t overlap;
 	if ((err = day_intervals(st->kv, &d, e->seq, true, &overlap)) != 0)
 		return err == CORRIDOR_E_LIMIT
-			       ? dbad(e, diag, CORRIDOR_E_REFUSED, "more than %u intervals in a day",
+			       ? corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "more than %u intervals in a day",
 				      CORRIDOR_DAY_INTERVALS_MAX)
 			       : err;
 	if (overlap)
-		return dbad(e, diag, CORRIDOR_E_REFUSED,
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
 			    "the interval overlaps reading %llu of %s on meter %s",
 			    (unsigned long long)overlap, d.recorder, d.meter);
 	int err2 = reading_put(st->kv, e->seq, &d);
@@ -410,24 +397,24 @@ static int process_correct(struct kind_state *st, const struct corridor_entry *e
 		for (size_t f = 0; allowed[f] && !ok; f++)
 			ok = field_is(&o->via.map.ptr[i], allowed[f]);
 		if (!ok)
-			return dbad(e, diag, CORRIDOR_E_VERIFY, "unknown field");
+			return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "unknown field");
 	}
 	const msgpack_object *reason = corridor_mpo_field(o, "reason");
 	if (!corridor_mpo_int(corridor_mpo_field(o, "quantity"), &q) || !corridor_mpo_int(corridor_mpo_field(o, "supersedes"), &target) ||
 	    target < 0 || (reason && (reason->type != MSGPACK_OBJECT_STR ||
 				      reason->via.str.size > CORRIDOR_REASON_BYTES_MAX)))
-		return dbad(e, diag, CORRIDOR_E_VERIFY, "needs supersedes and quantity");
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "needs supersedes and quantity");
 	if (q < 0 || q >= CORRIDOR_QUANTITY_MILLI_LIMIT)
-		return dbad(e, diag, CORRIDOR_E_REFUSED, "quantity must be 0 <= q < 10^12");
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "quantity must be 0 <= q < 10^12");
 	if (reading_get(st->kv, (uint64_t)target, &d) != 0)
-		return dbad(e, diag, CORRIDOR_E_REFUSED, "entry %lld is not a delivery reading",
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "entry %lld is not a delivery reading",
 			    (long long)target);
 	if (strcmp(d.recorder, e->author) != 0)
-		return dbad(e, diag, CORRIDOR_E_REFUSED,
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
 			    "reading %lld was recorded by %s: only its recorder corrects it",
 			    (long long)target, d.recorder);
 	if (d.superseded_by)
-		return dbad(e, diag, CORRIDOR_E_REFUSED,
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
 			    "reading %lld was corrected by %llu already: correct that one",
 			    (long long)target, (unsigned long long)d.superseded_by);
 	struct corridor_contract *c = malloc(sizeof *c);
@@ -459,15 +446,12 @@ int corridor_delivery_process(struct kind_state *st, const struct corridor_entry
 			      struct corridor_diag *diag)
 {
 	msgpack_unpacked u;
-	size_t off = 0;
 	int err;
 	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, (const char *)e->body, e->body_len, &off) != MSGPACK_UNPACK_SUCCESS ||
-	    u.data.type != MSGPACK_OBJECT_MAP)
-		err = dbad(e, diag, CORRIDOR_E_VERIFY, "body does not parse");
-	else if (strcmp(e->kind, "delivery.record") == 0)
+	err = corridor_body_map(e, &u, diag);
+	if (!err && strcmp(e->kind, "delivery.record") == 0)
 		err = process_record(st, e, &u.data, diag);
-	else
+	else if (!err)
 		err = process_correct(st, e, &u.data, diag);
 	msgpack_unpacked_destroy(&u);
 	return err;
@@ -830,30 +814,16 @@ static int read_rows(const char *csv, size_t len, struct rows *rs, struct corrid
 static int dry_run(struct corridor_ledger *l, const struct corridor_signer *signer, struct rows *rs,
 		   struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct ledger_head head;
-	struct corridor_kv_lmdb under;
-	struct corridor_kv_overlay ov;
+	struct corridor_dry_run dr;
 	const struct corridor_vkey *vk = corridor_signer_vkey(signer);
 	size_t *fresh = malloc((rs->count ? rs->count : 1) * sizeof *fresh), nfresh = 0;
 	if (!fresh)
 		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	int err = corridor_dry_run_begin(l, &dr, diag);
 	if (err) {
 		free(fresh);
 		return err;
 	}
-	if ((err = corridor_head_get(l, txn, &head, diag)) != 0) {
-		mdb_txn_abort(txn);
-		free(fresh);
-		return err;
-	}
-	corridor_kv_lmdb_init(&under, l, txn);
-	corridor_kv_overlay_init(&ov, &under.base);
-	struct node_ctx cc = { .l = l, .txn = txn };
-	struct kind_state st = { .kv = &ov.base, .operator_key_id = head.operator_key_id,
-				 .content_hash = corridor_stored_content_hash, .content_ctx = &cc };
-	memcpy(st.origin, l->origin, strlen(l->origin) + 1);
 	for (size_t i = 0; i < rs->count && !err; i++) {
 		struct row *r = &rs->r[i];
 		const uint8_t *body = row_body(rs, r), *v;
@@ -864,12 +834,12 @@ static int dry_run(struct corridor_ledger *l, const struct corridor_signer *sign
 						       &rlen);
 		CORRIDOR_ASSERT(has_ref == 0); /* every imported row carries its reference */
 		size_t iklen = corridor_idem_key(vk->name, "delivery.record", ref, rlen, ik);
-		if (ov.base.get(&ov.base, STATE_IDEM, ik, iklen, &v, &vlen) == 0 && vlen == 8) {
+		if (dr.ov.base.get(&dr.ov.base, STATE_IDEM, ik, iklen, &v, &vlen) == 0 && vlen == 8) {
 			/* Imported before (or earlier in this file): the same values? */
 			uint64_t at = corridor_be64_get(v);
 			bool same = false;
-			if (at >= head.size) {
-				const struct row *twin = &rs->r[fresh[at - head.size]];
+			if (at >= dr.head.size) {
+				const struct row *twin = &rs->r[fresh[at - dr.head.size]];
 				same = twin->body_len == r->body_len &&
 				       !memcmp(row_body(rs, twin), body, r->body_len);
 			} else {
@@ -877,7 +847,7 @@ static int dry_run(struct corridor_ledger *l, const struct corridor_signer *sign
 				struct corridor_entry e;
 				corridor_be64_put(kb, at);
 				MDB_val k = { .mv_size = 8, .mv_data = kb }, ev;
-				same = mdb_get(txn, l->entries, &k, &ev) == 0 &&
+				same = mdb_get(dr.txn, l->entries, &k, &ev) == 0 &&
 				       corridor_entry_decode(ev.mv_data, ev.mv_size, &e, NULL) == 0 &&
 				       e.body_len == r->body_len && !memcmp(e.body, body, r->body_len);
 			}
@@ -892,14 +862,13 @@ static int dry_run(struct corridor_ledger *l, const struct corridor_signer *sign
 		struct draft d = { .kind = "delivery.record", .body = body, .body_len = r->body_len };
 		struct corridor_diag rd;
 		corridor_diag_init(&rd);
-		err = corridor_draft_process(&st, vk, &d, head.size + nfresh, head.time_us, head.tip,
+		err = corridor_draft_process(&dr.st, vk, &d, dr.head.size + nfresh, dr.head.time_us, dr.head.tip,
 					     &rd);
 		if (err)
 			corridor_diag_set(diag, err, "line %u: %s", r->line, rd.text);
 		fresh[nfresh++] = i;
 	}
-	corridor_kv_overlay_release(&ov);
-	mdb_txn_abort(txn);
+	corridor_dry_run_end(&dr);
 	free(fresh);
 	return err;
 }

@@ -165,6 +165,28 @@ int corridor_memo_check(const char *text, size_t len, struct corridor_diag *diag
 
 /* ---- reading bodies ---- */
 
+int corridor_entry_bad(const struct corridor_entry *e, struct corridor_diag *diag, int code,
+		       const char *fmt, ...)
+{
+	char msg[CORRIDOR_DIAG_BYTES_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return corridor_diag_seq(diag, code, e->seq, "%s: %s", e->kind, msg);
+}
+
+int corridor_body_map(const struct corridor_entry *e, msgpack_unpacked *u,
+		      struct corridor_diag *diag)
+{
+	size_t off = 0;
+	if (msgpack_unpack_next(u, (const char *)e->body, e->body_len, &off) !=
+		    MSGPACK_UNPACK_SUCCESS ||
+	    u->data.type != MSGPACK_OBJECT_MAP)
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "body does not parse");
+	return CORRIDOR_OK;
+}
+
 /* A body's fields, looked up by name; the body was decoded canonically. */
 struct body {
 	const struct corridor_entry *e;

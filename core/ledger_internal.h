@@ -244,6 +244,20 @@ int corridor_draft_process(struct kind_state *st, const struct corridor_vkey *au
 int corridor_contract_process(struct kind_state *st, const struct corridor_entry *e,
 			      struct corridor_diag *diag);
 
+/* "<kind>: <message>" for entry e, with its seq, as error `code` (kinds.c). */
+int corridor_entry_bad(const struct corridor_entry *e, struct corridor_diag *diag, int code,
+		       const char *fmt, ...) CORRIDOR_PRINTF(4, 5);
+/* Unpacks an entry's body, which must be a map (a VERIFY error if not). The
+ * caller has initialised u and destroys it. */
+int corridor_body_map(const struct corridor_entry *e, msgpack_unpacked *u,
+		      struct corridor_diag *diag);
+/* The contract version in force on a local day; a band prorated to the days
+ * of the term inside the month at first_day (reports.c, SETTLEMENT.md). */
+const struct corridor_contract_terms *corridor_terms_in_force(const struct corridor_contract *c,
+							     int32_t day);
+int corridor_band_prorate(int64_t q, const struct corridor_contract_terms *t, int32_t first_day,
+			  int64_t *out);
+
 /* ---- money (money.c, settle.c, payments.c) ---- */
 bool corridor_currency_code_ok(const char *code);
 /* Decimals (and defining seq, 0 if predefined) of a currency; NOTFOUND if none. */
@@ -283,6 +297,20 @@ int32_t corridor_first_unsettled_day(struct corridor_kv *kv, const struct corrid
 
 /* Reads a party's roles from the state (0 and CORRIDOR_E_NOTFOUND if none). */
 int corridor_party_roles(struct corridor_kv *kv, const char *id, unsigned *roles);
+
+/* ---- dry runs: drafts checked against the ledger as it is, nothing written ---- */
+
+struct corridor_dry_run {
+	MDB_txn *txn; /* a read snapshot */
+	struct ledger_head head;
+	struct corridor_kv_lmdb under;
+	struct corridor_kv_overlay ov; /* reads fall through, writes stay in memory */
+	struct node_ctx nc;
+	struct kind_state st; /* for corridor_draft_process at head.size + i */
+};
+int corridor_dry_run_begin(struct corridor_ledger *l, struct corridor_dry_run *dr,
+			   struct corridor_diag *diag);
+void corridor_dry_run_end(struct corridor_dry_run *dr);
 
 /* ---- appends ---- */
 

@@ -76,19 +76,6 @@ int corridor_currency_get(struct corridor_kv *kv, const char *code, unsigned *de
 	return CORRIDOR_OK;
 }
 
-static int mbad(const struct corridor_entry *e, struct corridor_diag *diag, int code,
-		const char *fmt, ...) CORRIDOR_PRINTF(4, 5);
-static int mbad(const struct corridor_entry *e, struct corridor_diag *diag, int code,
-		const char *fmt, ...)
-{
-	char msg[CORRIDOR_DIAG_BYTES_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return corridor_diag_seq(diag, code, e->seq, "%s: %s", e->kind, msg);
-}
-
 bool corridor_mpo_fields_only(const msgpack_object *o, const char *const *allowed)
 {
 	for (uint32_t i = 0; i < o->via.map.size; i++) {
@@ -122,10 +109,10 @@ static int process_currency(struct kind_state *st, const struct corridor_entry *
 	    !corridor_mpo_uint(corridor_mpo_field(o, "decimals"), CORRIDOR_CURRENCY_DECIMALS_MAX,
 			       &decimals) ||
 	    !corridor_currency_code_ok(code))
-		return mbad(e, diag, CORRIDOR_E_VERIFY,
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY,
 			    "needs code (three capital letters) and decimals (0..4)");
 	if (corridor_currency_get(st->kv, code, &have, NULL) == 0)
-		return mbad(e, diag, CORRIDOR_E_REFUSED, "%s is defined already (%u decimals)", code,
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "%s is defined already (%u decimals)", code,
 			    have);
 	uint8_t v[9];
 	v[0] = (uint8_t)decimals;
@@ -261,13 +248,13 @@ static int process_rate(struct kind_state *st, const struct corridor_entry *e,
 	    !corridor_mpo_str(corridor_mpo_field(o, "source"), r.source, sizeof r.source) ||
 	    !corridor_mpo_date(corridor_mpo_field(o, "date"), &r.day) ||
 	    !corridor_mpo_int(corridor_mpo_field(o, "rate"), &r.rate_e8))
-		return mbad(e, diag, CORRIDOR_E_VERIFY, "needs base, quote, date, rate and source");
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "needs base, quote, date, rate and source");
 	corridor_diag_init(&d);
 	if (corridor_rate_check(&r, &d) != 0)
-		return mbad(e, diag, CORRIDOR_E_VERIFY, "%s", d.text);
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "%s", d.text);
 	if (corridor_currency_get(st->kv, r.base, &decimals, NULL) != 0 ||
 	    corridor_currency_get(st->kv, r.quote, &decimals, NULL) != 0)
-		return mbad(e, diag, CORRIDOR_E_REFUSED, "%s/%s: a currency that is not defined",
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "%s/%s: a currency that is not defined",
 			    r.base, r.quote);
 	int err = corridor_rate_get(st->kv, r.source, r.base, r.quote, r.day, &old);
 	if (err && err != CORRIDOR_E_NOTFOUND)
@@ -275,12 +262,12 @@ static int process_rate(struct kind_state *st, const struct corridor_entry *e,
 	char date[11];
 	corridor_date_format(r.day, date);
 	if (!correct && err == 0)
-		return mbad(e, diag, CORRIDOR_E_REFUSED,
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
 			    "%s has a %s/%s rate for %s already (seq %llu); a different one is a "
 			    "correction",
 			    r.source, r.base, r.quote, date, (unsigned long long)old.seq);
 	if (correct && err)
-		return mbad(e, diag, CORRIDOR_E_REFUSED, "%s has no %s/%s rate for %s to correct",
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "%s has no %s/%s rate for %s to correct",
 			    r.source, r.base, r.quote, date);
 	uint8_t k[CORRIDOR_SOURCE_BYTES_MAX + 11], v[RATE_VALUE_BYTES];
 	corridor_be64_put(v, (uint64_t)r.rate_e8);
@@ -294,16 +281,12 @@ int corridor_money_process(struct kind_state *st, const struct corridor_entry *e
 			   struct corridor_diag *diag)
 {
 	msgpack_unpacked u;
-	size_t off = 0;
 	int err;
 	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, (const char *)e->body, e->body_len, &off) !=
-		    MSGPACK_UNPACK_SUCCESS ||
-	    u.data.type != MSGPACK_OBJECT_MAP)
-		err = mbad(e, diag, CORRIDOR_E_VERIFY, "body does not parse");
-	else if (strcmp(e->kind, "currency.define") == 0)
+	err = corridor_body_map(e, &u, diag);
+	if (!err && strcmp(e->kind, "currency.define") == 0)
 		err = process_currency(st, e, &u.data, diag);
-	else
+	else if (!err)
 		err = process_rate(st, e, &u.data, diag);
 	msgpack_unpacked_destroy(&u);
 	return err;
@@ -569,10 +552,7 @@ int corridor_rate_import(struct corridor_ledger *l, const struct corridor_signer
 	uint8_t *bodies = NULL;
 	struct draft *drafts = NULL;
 	uint64_t *seqs = NULL;
-	MDB_txn *txn;
-	struct ledger_head head;
-	struct corridor_kv_lmdb under;
-	struct corridor_kv_overlay ov;
+	struct corridor_dry_run dr;
 	*written = *skipped = 0;
 	if (len > CORRIDOR_IMPORT_BYTES_MAX)
 		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "the file is larger than 2 GiB");
@@ -587,21 +567,11 @@ int corridor_rate_import(struct corridor_ledger *l, const struct corridor_signer
 		goto out_rows;
 	}
 	/* The dry run: every row through the same checks an append makes. */
-	if ((err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag)) != 0)
+	if ((err = corridor_dry_run_begin(l, &dr, diag)) != 0)
 		goto out_rows;
-	if ((err = corridor_head_get(l, txn, &head, diag)) != 0) {
-		mdb_txn_abort(txn);
-		goto out_rows;
-	}
-	corridor_kv_lmdb_init(&under, l, txn);
-	corridor_kv_overlay_init(&ov, &under.base);
-	struct node_ctx cc = { .l = l, .txn = txn };
-	struct kind_state st = { .kv = &ov.base, .operator_key_id = head.operator_key_id,
-				 .content_hash = corridor_stored_content_hash, .content_ctx = &cc };
-	memcpy(st.origin, l->origin, strlen(l->origin) + 1);
 	unsigned roles = 0;
 	const char *who = corridor_signer_vkey(signer)->name;
-	if (corridor_party_roles(&ov.base, who, &roles) != 0 || !(roles & CORRIDOR_ROLE_RATES))
+	if (corridor_party_roles(&dr.ov.base, who, &roles) != 0 || !(roles & CORRIDOR_ROLE_RATES))
 		err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
 					"rate.record needs a party with the rates role; %s does not "
 					"hold it",
@@ -609,7 +579,7 @@ int corridor_rate_import(struct corridor_ledger *l, const struct corridor_signer
 	for (size_t i = 0; i < count && !err; i++) {
 		struct corridor_rate have;
 		struct rrow *r = &rows[i];
-		if (corridor_rate_get(&ov.base, r->r.source, r->r.base, r->r.quote, r->r.day, &have) ==
+		if (corridor_rate_get(&dr.ov.base, r->r.source, r->r.base, r->r.quote, r->r.day, &have) ==
 		    0) {
 			char date[11], a[32], b[32];
 			if (have.rate_e8 == r->r.rate_e8) {
@@ -633,14 +603,13 @@ int corridor_rate_import(struct corridor_ledger *l, const struct corridor_signer
 		drafts[fresh] = (struct draft){ .kind = "rate.record", .body = body, .body_len = blen };
 		struct corridor_diag rd;
 		corridor_diag_init(&rd);
-		err = corridor_draft_process(&st, corridor_signer_vkey(signer), &drafts[fresh],
-					     head.size + fresh, head.time_us, head.tip, &rd);
+		err = corridor_draft_process(&dr.st, corridor_signer_vkey(signer), &drafts[fresh],
+					     dr.head.size + fresh, dr.head.time_us, dr.head.tip, &rd);
 		if (err)
 			corridor_diag_set(diag, err, "line %u: %s", r->line, rd.text);
 		fresh++;
 	}
-	corridor_kv_overlay_release(&ov);
-	mdb_txn_abort(txn);
+	corridor_dry_run_end(&dr);
 	if (err)
 		goto out_rows;
 	*skipped = count - fresh;

@@ -74,19 +74,6 @@ static int pay_get(struct corridor_kv *kv, uint64_t seq, struct corridor_payment
 	return err ? err : pay_decode(seq, v, vlen, p);
 }
 
-static int pbad(const struct corridor_entry *e, struct corridor_diag *diag, int code,
-		const char *fmt, ...) CORRIDOR_PRINTF(4, 5);
-static int pbad(const struct corridor_entry *e, struct corridor_diag *diag, int code,
-		const char *fmt, ...)
-{
-	char msg[CORRIDOR_DIAG_BYTES_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return corridor_diag_seq(diag, code, e->seq, "%s: %s", e->kind, msg);
-}
-
 static bool reference_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -107,7 +94,7 @@ static int payee_or_settlement(struct kind_state *st, const struct corridor_entr
 		return CORRIDOR_OK;
 	if (corridor_party_roles(st->kv, e->author, &roles) == 0 && (roles & CORRIDOR_ROLE_SETTLEMENT))
 		return CORRIDOR_OK;
-	return pbad(e, diag, CORRIDOR_E_REFUSED,
+	return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
 		    "a payment to %s is recorded by %s or a settlement party, not by %s", payee, payee,
 		    e->author);
 }
@@ -127,25 +114,25 @@ static int process_record(struct kind_state *st, const struct corridor_entry *e,
 	    !corridor_mpo_str(corridor_mpo_field(o, "reference"), p.reference, sizeof p.reference) ||
 	    !corridor_mpo_date(corridor_mpo_field(o, "value_date"), &p.value_day) ||
 	    !reference_ok(p.reference))
-		return pbad(e, diag, CORRIDOR_E_VERIFY,
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY,
 			    "needs amount, currency, payee, payer, reference and value_date");
 	if (p.amount_minor <= 0)
-		return pbad(e, diag, CORRIDOR_E_VERIFY, "the amount must be positive");
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "the amount must be positive");
 	int err = payee_or_settlement(st, e, p.payee, diag);
 	if (err)
 		return err;
 	if (corridor_currency_get(st->kv, p.currency, &decimals, NULL) != 0)
-		return pbad(e, diag, CORRIDOR_E_REFUSED, "currency %s is not defined", p.currency);
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "currency %s is not defined", p.currency);
 	if (strcmp(p.payer, p.payee) == 0)
-		return pbad(e, diag, CORRIDOR_E_REFUSED, "payer and payee are the same party");
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "payer and payee are the same party");
 	if (corridor_party_roles(st->kv, p.payer, &roles) != 0 ||
 	    corridor_party_roles(st->kv, p.payee, &roles) != 0)
-		return pbad(e, diag, CORRIDOR_E_REFUSED, "%s or %s is not a registered party",
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "%s or %s is not a registered party",
 			    p.payer, p.payee);
 	if ((err = corridor_balance_add(st->kv, p.payer, p.currency, p.amount_minor)) != 0 ||
 	    (err = corridor_balance_add(st->kv, p.payee, p.currency, -p.amount_minor)) != 0)
 		return err == CORRIDOR_E_OVERFLOW
-			       ? pbad(e, diag, CORRIDOR_E_REFUSED, "the balance would overflow")
+			       ? corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "the balance would overflow")
 			       : err;
 	return pay_put(st->kv, &p);
 }
@@ -160,12 +147,12 @@ static int process_reverse(struct kind_state *st, const struct corridor_entry *e
 	if (!corridor_mpo_fields_only(o, allowed) ||
 	    !corridor_mpo_uint(corridor_mpo_field(o, "payment"), UINT64_MAX, &seq) ||
 	    !corridor_mpo_str(corridor_mpo_field(o, "reason"), reason, sizeof reason) || !reason[0])
-		return pbad(e, diag, CORRIDOR_E_VERIFY, "needs payment and reason");
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "needs payment and reason");
 	if (pay_get(st->kv, seq, &p) != 0)
-		return pbad(e, diag, CORRIDOR_E_REFUSED, "entry %llu is not a payment",
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "entry %llu is not a payment",
 			    (unsigned long long)seq);
 	if (p.reversed_by)
-		return pbad(e, diag, CORRIDOR_E_REFUSED, "payment %llu was reversed by %llu already",
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "payment %llu was reversed by %llu already",
 			    (unsigned long long)seq, (unsigned long long)p.reversed_by);
 	int err = payee_or_settlement(st, e, p.payee, diag);
 	if (err)
@@ -181,16 +168,12 @@ int corridor_payment_process(struct kind_state *st, const struct corridor_entry 
 			     struct corridor_diag *diag)
 {
 	msgpack_unpacked u;
-	size_t off = 0;
 	int err;
 	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, (const char *)e->body, e->body_len, &off) !=
-		    MSGPACK_UNPACK_SUCCESS ||
-	    u.data.type != MSGPACK_OBJECT_MAP)
-		err = pbad(e, diag, CORRIDOR_E_VERIFY, "body does not parse");
-	else if (strcmp(e->kind, "payment.record") == 0)
+	err = corridor_body_map(e, &u, diag);
+	if (!err && strcmp(e->kind, "payment.record") == 0)
 		err = process_record(st, e, &u.data, diag);
-	else
+	else if (!err)
 		err = process_reverse(st, e, &u.data, diag);
 	msgpack_unpacked_destroy(&u);
 	return err;
@@ -997,22 +980,9 @@ int corridor_payment_import(struct corridor_ledger *l, const struct corridor_sig
 	if (err)
 		goto out;
 	/* The dry run: imported before? else the same checks an append makes. */
-	MDB_txn *txn;
-	struct ledger_head head;
-	struct corridor_kv_lmdb under;
-	struct corridor_kv_overlay ov;
-	if ((err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag)) != 0)
+	struct corridor_dry_run dr;
+	if ((err = corridor_dry_run_begin(l, &dr, diag)) != 0)
 		goto out;
-	if ((err = corridor_head_get(l, txn, &head, diag)) != 0) {
-		mdb_txn_abort(txn);
-		goto out;
-	}
-	corridor_kv_lmdb_init(&under, l, txn);
-	corridor_kv_overlay_init(&ov, &under.base);
-	struct node_ctx nc = { .l = l, .txn = txn };
-	struct kind_state st = { .kv = &ov.base, .operator_key_id = head.operator_key_id,
-				 .content_hash = corridor_stored_content_hash, .content_ctx = &nc };
-	memcpy(st.origin, l->origin, strlen(l->origin) + 1);
 	for (size_t i = 0; i < n && !err; i++) {
 		struct camt_draft *cd = &cds[i];
 		const char *key;
@@ -1030,7 +1000,7 @@ int corridor_payment_import(struct corridor_ledger *l, const struct corridor_sig
 				cd->body_len = reverse_body(tg->r.seq, CAMT_REVERSAL_REASON, cd->idem,
 							    cd->body, sizeof cd->body);
 			} else {
-				cd->body_len = reverse_body(head.size + (uint64_t)draft_of[cd->target],
+				cd->body_len = reverse_body(dr.head.size + (uint64_t)draft_of[cd->target],
 							    CAMT_REVERSAL_REASON, cd->idem, cd->body,
 							    sizeof cd->body);
 			}
@@ -1040,7 +1010,7 @@ int corridor_payment_import(struct corridor_ledger *l, const struct corridor_sig
 						       &key, &klen);
 		CORRIDOR_ASSERT(has_key == 0); /* every imported transaction carries one */
 		size_t iklen = corridor_idem_key(who, cd->kind, key, klen, ik);
-		if (ov.base.get(&ov.base, STATE_IDEM, ik, iklen, &v, &vlen) == 0 && vlen == 8) {
+		if (dr.ov.base.get(&dr.ov.base, STATE_IDEM, ik, iklen, &v, &vlen) == 0 && vlen == 8) {
 			cd->write = false;
 			cd->r.outcome = CORRIDOR_CAMT_ALREADY;
 			cd->r.seq = corridor_be64_get(v);
@@ -1053,14 +1023,13 @@ int corridor_payment_import(struct corridor_ledger *l, const struct corridor_sig
 		drafts[nd] = (struct draft){ .kind = cd->kind, .body = cd->body, .body_len = cd->body_len };
 		struct corridor_diag rd;
 		corridor_diag_init(&rd);
-		err = corridor_draft_process(&st, corridor_signer_vkey(signer), &drafts[nd],
-					     head.size + nd, head.time_us, head.tip, &rd);
+		err = corridor_draft_process(&dr.st, corridor_signer_vkey(signer), &drafts[nd],
+					     dr.head.size + nd, dr.head.time_us, dr.head.tip, &rd);
 		if (err)
 			corridor_diag_set(diag, err, "line %u: %s", cd->r.line, rd.text);
 		nd++;
 	}
-	corridor_kv_overlay_release(&ov);
-	mdb_txn_abort(txn);
+	corridor_dry_run_end(&dr);
 	if (err)
 		goto out;
 	if (nd) {

@@ -65,7 +65,8 @@ static int by_interval(const void *a, const void *b)
 }
 
 /* The version in force on a local day (the latest effective on or before it). */
-static const struct corridor_contract_terms *in_force(const struct corridor_contract *c, int32_t day)
+const struct corridor_contract_terms *corridor_terms_in_force(const struct corridor_contract *c,
+							     int32_t day)
 {
 	CORRIDOR_ASSERT(c->version_count > 0);
 	const struct corridor_contract_terms *t = &c->versions[0].terms;
@@ -132,7 +133,7 @@ int corridor_period_meters(struct corridor_kv *kv, const struct corridor_contrac
 			   int32_t first_day, struct corridor_meter_report *out)
 {
 	struct collect col = { 0 };
-	const struct corridor_contract_terms *t = in_force(c, first_day);
+	const struct corridor_contract_terms *t = corridor_terms_in_force(c, first_day);
 	int64_t off = (int64_t)t->utc_offset_min * 60;
 	memset(out, 0, sizeof *out);
 	col.t = t;
@@ -179,9 +180,9 @@ int corridor_report_meters(struct corridor_ledger *l, const char *contract, int3
 	err = corridor_contract_record(&kv.base, contract, c);
 	if (!err && c->version_count == 0)
 		err = CORRIDOR_E_NOTFOUND;
-	if (!err && in_force(c, first_day)->commodity == CORRIDOR_COMMODITY_TRANSIT) {
+	if (!err && corridor_terms_in_force(c, first_day)->commodity == CORRIDOR_COMMODITY_TRANSIT) {
 		char carried[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
-		snprintf(carried, sizeof carried, "%s", in_force(c, first_day)->carries);
+		snprintf(carried, sizeof carried, "%s", corridor_terms_in_force(c, first_day)->carries);
 		err = corridor_contract_record(&kv.base, carried, c);
 		if (!err && c->version_count == 0)
 			err = CORRIDOR_E_NOTFOUND;
@@ -209,8 +210,8 @@ void corridor_meter_report_release(struct corridor_meter_report *r)
 }
 
 /* A band prorated to the days of the term inside the period (SETTLEMENT.md). */
-static int prorate(int64_t q, const struct corridor_contract_terms *t, int32_t first_day,
-		   int64_t *out)
+int corridor_band_prorate(int64_t q, const struct corridor_contract_terms *t, int32_t first_day,
+			  int64_t *out)
 {
 	int32_t days = (int32_t)corridor_month_days(first_day), last = first_day + days;
 	int32_t from = t->start_day > first_day ? t->start_day : first_day;
@@ -240,19 +241,19 @@ static int performance_one(struct corridor_ledger *l, const char *id, int32_t fi
 		free(c);
 		return err;
 	}
-	const struct corridor_contract_terms *t = in_force(c, first_day);
+	const struct corridor_contract_terms *t = corridor_terms_in_force(c, first_day);
 	snprintf(p->contract, sizeof p->contract, "%s", id);
 	snprintf(p->unit, sizeof p->unit, "%s", t->unit);
 	p->billable_milli = m.total_billing_milli;
 	p->intervals = m.count - m.other_only;
 	p->disputed = m.disputed;
 	if ((p->has_min = t->has_min) && !err) {
-		err = prorate(t->min_milli, t, first_day, &p->min_milli);
+		err = corridor_band_prorate(t->min_milli, t, first_day, &p->min_milli);
 		if (!err && p->billable_milli < p->min_milli)
 			p->shortfall_milli = p->min_milli - p->billable_milli;
 	}
 	if ((p->has_max = t->has_max) && !err) {
-		err = prorate(t->max_milli, t, first_day, &p->max_milli);
+		err = corridor_band_prorate(t->max_milli, t, first_day, &p->max_milli);
 		if (!err && p->billable_milli > p->max_milli)
 			p->excess_milli = p->billable_milli - p->max_milli;
 	}
@@ -276,7 +277,7 @@ static int perf_collect(void *vctx, const struct corridor_contract *c)
 	struct perf_all *a = vctx;
 	if (c->version_count == 0)
 		return CORRIDOR_OK;
-	const struct corridor_contract_terms *t = in_force(c, a->first_day);
+	const struct corridor_contract_terms *t = corridor_terms_in_force(c, a->first_day);
 	int32_t last = a->first_day + (int32_t)corridor_month_days(a->first_day);
 	if (t->start_day >= last || t->end_day <= a->first_day)
 		return CORRIDOR_OK; /* the term does not overlap the period */

@@ -98,20 +98,9 @@ static int convert(int64_t x, int64_t r, bool inverse, unsigned d1, unsigned d2,
 				  (corridor_i128)r * pow10i(d1), out);
 }
 
-/* The version in force on a local day (the latest effective on or before it). */
-static const struct corridor_contract_terms *in_force(const struct corridor_contract *c, int32_t day)
-{
-	CORRIDOR_ASSERT(c->version_count > 0);
-	const struct corridor_contract_terms *t = &c->versions[0].terms;
-	for (size_t i = 1; i < c->version_count; i++)
-		if (c->versions[i].effective_day <= day)
-			t = &c->versions[i].terms;
-	return t;
-}
-
 static int64_t price_on(const struct corridor_contract *c, int32_t day)
 {
-	const struct corridor_contract_terms *t = in_force(c, day);
+	const struct corridor_contract_terms *t = corridor_terms_in_force(c, day);
 	int64_t p = t->prices[0].price_micro;
 	for (size_t i = 1; i < t->price_count; i++)
 		if (t->prices[i].from_day <= day)
@@ -616,27 +605,12 @@ static int by_price(const void *a, const void *b)
 	return (x->price > y->price) - (x->price < y->price);
 }
 
-/* A band prorated to the days of the term inside the period. */
-static int prorate(int64_t q, const struct corridor_contract_terms *t, int32_t first_day,
-		   int64_t *out)
-{
-	int32_t days = (int32_t)corridor_month_days(first_day), last = first_day + days;
-	int32_t from = t->start_day > first_day ? t->start_day : first_day;
-	int32_t to = t->end_day < last ? t->end_day : last;
-	int32_t inside = to > from ? to - from : 0;
-	if (inside == days) {
-		*out = q;
-		return CORRIDOR_OK;
-	}
-	return corridor_div_round((corridor_i128)q * inside, days, out);
-}
-
 /* Lines 1-4 of SETTLEMENT.md for contract c in period P, and the subtotal. */
 static int period_lines(struct corridor_kv *kv, const struct corridor_contract *c, int32_t P,
 			unsigned d, struct corridor_invoice *inv, struct corridor_diag *diag)
 {
 	int32_t first = c->versions[0].terms.start_day > P ? c->versions[0].terms.start_day : P;
-	const struct corridor_contract_terms *t = in_force(c, first);
+	const struct corridor_contract_terms *t = corridor_terms_in_force(c, first);
 	struct corridor_meter_report m;
 	int64_t scale = pow10i(d);
 	int err;
@@ -708,14 +682,14 @@ static int period_lines(struct corridor_kv *kv, const struct corridor_contract *
 					 (corridor_i128)1000000000, &l->amount_minor);
 	}
 	int64_t p0 = price_on(c, first), band;
-	if (!err && t->has_min && (err = prorate(t->min_milli, t, P, &band)) == 0 && q < band) {
+	if (!err && t->has_min && (err = corridor_band_prorate(t->min_milli, t, P, &band)) == 0 && q < band) {
 		struct corridor_invoice_line *l = &inv->lines[inv->line_count++];
 		*l = (struct corridor_invoice_line){ .kind = CORRIDOR_LINE_SHORTFALL,
 						     .quantity_milli = band - q, .price_micro = p0 };
 		err = corridor_div_round((corridor_i128)(band - q) * p0 * t->shortfall_bp * scale,
 					 (corridor_i128)1000000000 * 10000, &l->amount_minor);
 	}
-	if (!err && t->has_max && (err = prorate(t->max_milli, t, P, &band)) == 0 && q > band) {
+	if (!err && t->has_max && (err = corridor_band_prorate(t->max_milli, t, P, &band)) == 0 && q > band) {
 		struct corridor_invoice_line *l = &inv->lines[inv->line_count++];
 		*l = (struct corridor_invoice_line){ .kind = CORRIDOR_LINE_EXCESS,
 						     .quantity_milli = q - band, .price_micro = p0 };
@@ -772,10 +746,10 @@ static int invoice_compute(struct run *run, const struct corridor_contract *c,
 	*none = true;
 	if (settled_get(kv, c->id, P, &s) == 0 && s.standing)
 		return CORRIDOR_OK; /* settled for P already */
-	bool active = t0->start_day <= P_last && in_force(c, P_last)->end_day > P &&
-		      in_force(c, P)->end_day > P;
+	bool active = t0->start_day <= P_last && corridor_terms_in_force(c, P_last)->end_day > P &&
+		      corridor_terms_in_force(c, P)->end_day > P;
 	int32_t first = t0->start_day > P ? t0->start_day : P;
-	const struct corridor_contract_terms *t = active ? in_force(c, first) : tl;
+	const struct corridor_contract_terms *t = active ? corridor_terms_in_force(c, first) : tl;
 	if (t0->start_day > P_last)
 		return CORRIDOR_OK; /* starts later */
 	memset(inv, 0, sizeof *inv);
@@ -982,19 +956,6 @@ void corridor_batch_release(struct corridor_batch *b)
 
 /* ---- processing ---- */
 
-static int sbad(const struct corridor_entry *e, struct corridor_diag *diag, int code,
-		const char *fmt, ...) CORRIDOR_PRINTF(4, 5);
-static int sbad(const struct corridor_entry *e, struct corridor_diag *diag, int code,
-		const char *fmt, ...)
-{
-	char msg[CORRIDOR_DIAG_BYTES_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return corridor_diag_seq(diag, code, e->seq, "%s: %s", e->kind, msg);
-}
-
 static int process_batch(struct kind_state *st, const struct corridor_entry *e,
 			 const msgpack_object *o, struct corridor_diag *diag)
 {
@@ -1005,15 +966,15 @@ static int process_batch(struct kind_state *st, const struct corridor_entry *e,
 	if (!corridor_mpo_fields_only(o, allowed) || !obj_u64(o, "count", &count) ||
 	    !period_parse(corridor_mpo_field(o, "period"), &P) || !corridor_mpo_field(o, "digest") ||
 	    !corridor_mpo_field(o, "netting") || !corridor_mpo_field(o, "totals"))
-		return sbad(e, diag, CORRIDOR_E_VERIFY, "needs count, digest, netting, period, totals");
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "needs count, digest, netting, period, totals");
 	if (count == 0 || count > CORRIDOR_BATCH_INVOICES_MAX)
-		return sbad(e, diag, CORRIDOR_E_VERIFY, "count must be 1..%u",
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "count must be 1..%u",
 			    CORRIDOR_BATCH_INVOICES_MAX);
 	int err = open_get(st->kv, &open);
 	if (err)
 		return err;
 	if (open)
-		return sbad(e, diag, CORRIDOR_E_REFUSED, "batch %llu is not complete",
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "batch %llu is not complete",
 			    (unsigned long long)open);
 	struct batch_hdr h = { .count = (uint32_t)count, .body = e->body, .body_len = e->body_len };
 	crypto_hash_sha256_init(&h.hs);
@@ -1083,9 +1044,9 @@ static int batch_close(struct kind_state *st, const struct corridor_entry *e, in
 	if (err)
 		return err == CORRIDOR_E_STORAGE || err == CORRIDOR_E_NOMEM
 			       ? err
-			       : sbad(e, diag, CORRIDOR_E_VERIFY, "the batch's postings overflow");
+			       : corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "the batch's postings overflow");
 	if (!same)
-		return sbad(e, diag, CORRIDOR_E_VERIFY,
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY,
 			    "batch %llu: its summary (digest, totals or netting) is not what its "
 			    "invoices give",
 			    (unsigned long long)bseq);
@@ -1112,45 +1073,45 @@ static int process_invoice(struct kind_state *st, const struct corridor_entry *e
 	if (err)
 		goto out;
 	if (invoice_decode(o, inv) != 0) {
-		err = sbad(e, diag, CORRIDOR_E_VERIFY, "malformed invoice body");
+		err = corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "malformed invoice body");
 		goto out;
 	}
 	if ((err = open_get(st->kv, &bseq)) != 0)
 		goto out;
 	if (!bseq || (err = open_period(st->kv, &bP)) != 0 || (err = hdr_get(st->kv, bP, bseq, &h)) != 0) {
-		err = err ? err : sbad(e, diag, CORRIDOR_E_VERIFY, "no batch is open for invoice %s", inv->id);
+		err = err ? err : corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "no batch is open for invoice %s", inv->id);
 		goto out;
 	}
 	if (bP != inv->period_day || h.seen >= h.count ||
 	    (h.last_id[0] && strcmp(h.last_id, inv->id) >= 0)) {
-		err = sbad(e, diag, CORRIDOR_E_VERIFY,
+		err = corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY,
 			   "invoice %s does not belong to batch %llu (period, count or id order)",
 			   inv->id, (unsigned long long)bseq);
 		goto out;
 	}
 	if (corridor_contract_record(st->kv, inv->contract, c) != 0 || c->version_count == 0) {
-		err = sbad(e, diag, CORRIDOR_E_REFUSED, "%s is not an accepted contract", inv->contract);
+		err = corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "%s is not an accepted contract", inv->contract);
 		goto out;
 	}
 	struct corridor_diag cd;
 	corridor_diag_init(&cd);
 	struct run run = { .kv = st->kv, .P = inv->period_day, .b = &scratch, .diag = &cd };
 	if ((err = invoice_compute(&run, c, calc, &none)) != 0) {
-		err = sbad(e, diag, err == CORRIDOR_E_NOMEM || err == CORRIDOR_E_STORAGE
+		err = corridor_entry_bad(e, diag, err == CORRIDOR_E_NOMEM || err == CORRIDOR_E_STORAGE
 					    ? err
 					    : CORRIDOR_E_REFUSED,
 			   "invoice %s: %s", inv->id, cd.text);
 		goto out;
 	}
 	if (scratch.missing_count || none) {
-		err = sbad(e, diag, CORRIDOR_E_REFUSED, "invoice %s: %s", inv->id,
+		err = corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "invoice %s: %s", inv->id,
 			   scratch.missing_count ? "a rate it needs is not recorded"
 						 : "its contract has nothing to settle for the period");
 		goto out;
 	}
 	size_t len = corridor_invoice_body(calc, body, BODY_CAP);
 	if (len != e->body_len || memcmp(body, e->body, len) != 0) {
-		err = sbad(e, diag, CORRIDOR_E_VERIFY,
+		err = corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY,
 			   "invoice %s is not what the ledger gives: recomputed subtotal %lld, "
 			   "total %lld; the entry says %lld, %lld",
 			   inv->id, (long long)calc->subtotal_minor, (long long)calc->total_minor,
@@ -1228,7 +1189,7 @@ static int process_invoice(struct kind_state *st, const struct corridor_entry *e
 	free(copy);
 out:
 	if (err == CORRIDOR_E_OVERFLOW)
-		err = sbad(e, diag, CORRIDOR_E_VERIFY, "an amount overflows");
+		err = corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "an amount overflows");
 	corridor_batch_release(&scratch);
 	free(inv);
 	free(calc);
@@ -1309,23 +1270,23 @@ static int process_reverse(struct kind_state *st, const struct corridor_entry *e
 	if (!corridor_mpo_fields_only(o, allowed) || !obj_u64(o, "batch", &bseq) ||
 	    !period_parse(corridor_mpo_field(o, "period"), &P) ||
 	    !corridor_mpo_str(corridor_mpo_field(o, "reason"), reason, sizeof reason) || !reason[0])
-		return sbad(e, diag, CORRIDOR_E_VERIFY, "needs batch, period and reason");
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "needs batch, period and reason");
 	period_text(P, per);
 	int err = open_get(st->kv, &open);
 	if (err)
 		return err;
 	if (open == bseq && open)
-		return sbad(e, diag, CORRIDOR_E_REFUSED, "batch %llu is not complete",
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "batch %llu is not complete",
 			    (unsigned long long)bseq);
 	if (hdr_get(st->kv, P, bseq, &h) != 0 || h.reversed)
-		return sbad(e, diag, CORRIDOR_E_REFUSED, "%llu is not a standing batch of %s",
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "%llu is not a standing batch of %s",
 			    (unsigned long long)bseq, per);
 	uint8_t prefix[12];
 	corridor_be32_put(prefix, (uint32_t)P ^ BIAS);
 	if ((err = st->kv->scan(st->kv, STATE_BATCHES, prefix, 4, latest_batch, &rs)) != 0)
 		return err;
 	if (rs.latest != bseq)
-		return sbad(e, diag, CORRIDOR_E_REFUSED,
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
 			    "batch %llu is not the latest batch of %s (%llu is): reverse that first",
 			    (unsigned long long)bseq, per, (unsigned long long)rs.latest);
 	err = st->kv->scan(st->kv, STATE_BATCHES, prefix, batch_key(P, bseq, 0, NULL, 0, prefix),
@@ -1337,7 +1298,7 @@ static int process_reverse(struct kind_state *st, const struct corridor_entry *e
 		    (err = settled_get(st->kv, r.contract, r.period, &s)) != 0)
 			break;
 		if (s.open_adjustments) {
-			err = sbad(e, diag, CORRIDOR_E_REFUSED,
+			err = corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
 				   "a later batch holds an adjustment for %s: reverse that batch "
 				   "first",
 				   rs.ids[i]);
@@ -1364,7 +1325,7 @@ static int process_reverse(struct kind_state *st, const struct corridor_entry *e
 	free(rs.ids);
 	free(rs.adj);
 	if (err)
-		return err == CORRIDOR_E_OVERFLOW ? sbad(e, diag, CORRIDOR_E_VERIFY, "overflow") : err;
+		return err == CORRIDOR_E_OVERFLOW ? corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "overflow") : err;
 	if ((err = hdr_get(st->kv, P, bseq, &h)) != 0)
 		return err;
 	uint8_t *copy = malloc(h.body_len ? h.body_len : 1);
@@ -1382,18 +1343,14 @@ int corridor_settle_process(struct kind_state *st, const struct corridor_entry *
 			    struct corridor_diag *diag)
 {
 	msgpack_unpacked u;
-	size_t off = 0;
 	int err;
 	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, (const char *)e->body, e->body_len, &off) !=
-		    MSGPACK_UNPACK_SUCCESS ||
-	    u.data.type != MSGPACK_OBJECT_MAP)
-		err = sbad(e, diag, CORRIDOR_E_VERIFY, "body does not parse");
-	else if (strcmp(e->kind, "settlement.batch") == 0)
+	err = corridor_body_map(e, &u, diag);
+	if (!err && strcmp(e->kind, "settlement.batch") == 0)
 		err = process_batch(st, e, &u.data, diag);
-	else if (strcmp(e->kind, "settlement.invoice") == 0)
+	else if (!err && strcmp(e->kind, "settlement.invoice") == 0)
 		err = process_invoice(st, e, &u.data, diag);
-	else
+	else if (!err)
 		err = process_reverse(st, e, &u.data, diag);
 	msgpack_unpacked_destroy(&u);
 	return err;
