@@ -408,8 +408,8 @@ START_TEST(kill_nine_during_money_writers)
 	uint32_t x = 0x9e3779b9u;
 	setenv("CORRIDOR_PASSPHRASE", "crash test", 1);
 	for (int k = 0; k < kills; k++) {
-		char period[8];
-		snprintf(period, sizeof period, "2026-%02d", 1 + (k / 3) % 12);
+		char period[16];
+		snprintf(period, sizeof period, "2026-%02u", 1u + (unsigned)(k / 3) % 12u);
 		const char *rate_argv[] = { corridor_bin(), "rate",  "import", "--key", fx, rates,
 					    "--ledger",	    ledger, NULL };
 		const char *settle_argv[] = { corridor_bin(), "settle", "run", "--key", ag,
@@ -446,9 +446,9 @@ START_TEST(kill_nine_during_money_writers)
 	}
 	/* Each writer to the end, once more. */
 	CLI("rate", "import", "--key", fx, rates, "--ledger", ledger);
-	for (int m = 1; m <= 12; m++) {
-		char period[8];
-		snprintf(period, sizeof period, "2026-%02d", m);
+	for (unsigned m = 1; m <= 12; m++) {
+		char period[16];
+		snprintf(period, sizeof period, "2026-%02u", m);
 		CLI("settle", "run", "--key", ag, "--period", period, "--ledger", ledger);
 	}
 	CLI("payment", "import", "--key", gaz, stmt, "--ledger", ledger);

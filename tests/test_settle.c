@@ -953,7 +953,7 @@ static void prop_build(struct prop *pr, uint32_t seed)
 							       .quantity_milli = (int64_t)(rnd(&x) % 200000),
 							       .quality = 'A' };
 			ck_assert_int_eq(corridor_delivery_record(pr->l, pr->p[s], &q, &seq, &d), 0);
-			char other[8];
+			char other[16];
 			snprintf(other, sizeof other, "O%d", c);
 			q.meter = other;
 			q.quantity_milli += (int64_t)(rnd(&x) % 3000) - 1500;
