@@ -613,6 +613,11 @@ static int terms_in_ledger(struct kind_state *st, const struct corridor_entry *e
 		return refuse(e, diag, "metering party %s is neither seller, buyer nor a party with "
 				       "the meter role",
 			      t->metering_party);
+	unsigned decimals;
+	if (corridor_currency_get(st->kv, t->currency, &decimals, NULL) != 0 ||
+	    corridor_currency_get(st->kv, t->settlement_currency, &decimals, NULL) != 0)
+		return refuse(e, diag, "currency %s or %s is not defined (currency define)",
+			      t->currency, t->settlement_currency);
 	if (t->commodity == CORRIDOR_COMMODITY_TRANSIT) {
 		struct corridor_contract *s = malloc(sizeof *s);
 		if (!s)

@@ -1278,7 +1278,17 @@ START_TEST(currencies_and_rates)
 	size_t written, skipped;
 	unsigned dec;
 	sw_open(&w);
+	/* a contract in a currency nobody defined is refused until it is defined */
+	struct corridor_contract_terms *kt = malloc(sizeof *kt);
+	load("gas-G1.json", kt);
+	snprintf(kt->id, sizeof kt->id, "K1");
+	snprintf(kt->settlement_currency, sizeof kt->settlement_currency, "KZT");
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_contract_propose(w.l, w.gaz, kt, NULL, &seq, &d), CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "KZT is not defined"), "%s", d.text);
 	ck_assert_int_eq(corridor_currency_define(w.l, w.op, "KZT", 2, NULL, &seq, &d), 0);
+	ck_assert_msg(corridor_contract_propose(w.l, w.gaz, kt, NULL, &seq, &d) == 0, "%s", d.text);
+	free(kt);
 	ck_assert_int_eq(corridor_currency_decimals(w.l, "KZT", &dec, &d), 0);
 	ck_assert_uint_eq(dec, 2);
 	corridor_diag_init(&d);
