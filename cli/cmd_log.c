@@ -227,6 +227,70 @@ static void summary(const struct corridor_entry *e, char *out, size_t cap)
 		snprintf(out, cap, "key %08llx of %.*s", (unsigned long long)u, (int)n, s);
 		return;
 	}
+	if (strcmp(e->kind, "payment.record") == 0) {
+		const char *payer, *payee, *cur;
+		size_t a, b, c;
+		if (corridor_msgpack_map_str(e->body, e->body_len, "payer", &payer, &a) == 0 &&
+		    corridor_msgpack_map_str(e->body, e->body_len, "payee", &payee, &b) == 0 &&
+		    corridor_msgpack_map_str(e->body, e->body_len, "currency", &cur, &c) == 0 &&
+		    corridor_msgpack_map_str(e->body, e->body_len, "reference", &s, &n) == 0) {
+			snprintf(out, cap, "%.*s to %.*s, %.*s: %.*s", (int)a, payer, (int)b, payee,
+				 (int)c, cur, (int)(n < 40 ? n : 40), s);
+			return;
+		}
+	}
+	if (strncmp(e->kind, "rate.", 5) == 0) {
+		const char *base, *quote, *date;
+		size_t a, b, c;
+		if (corridor_msgpack_map_str(e->body, e->body_len, "base", &base, &a) == 0 &&
+		    corridor_msgpack_map_str(e->body, e->body_len, "quote", &quote, &b) == 0 &&
+		    corridor_msgpack_map_str(e->body, e->body_len, "date", &date, &c) == 0 &&
+		    corridor_msgpack_map_str(e->body, e->body_len, "source", &s, &n) == 0) {
+			snprintf(out, cap, "%.*s/%.*s %.*s (%.*s)", (int)a, base, (int)b, quote, (int)c,
+				 date, (int)(n < 32 ? n : 32), s);
+			return;
+		}
+	}
+	if ((strcmp(e->kind, "settlement.batch") == 0 || strcmp(e->kind, "settlement.reverse") == 0) &&
+	    corridor_msgpack_map_str(e->body, e->body_len, "period", &s, &n) == 0) {
+		if (corridor_msgpack_map_uint(e->body, e->body_len, "count", &u) == 0)
+			snprintf(out, cap, "period %.*s, %llu invoices", (int)n, s, (unsigned long long)u);
+		else if (corridor_msgpack_map_uint(e->body, e->body_len, "batch", &u) == 0)
+			snprintf(out, cap, "reverses batch %llu of %.*s", (unsigned long long)u, (int)n, s);
+		return;
+	}
+	if (strcmp(e->kind, "payment.reverse") == 0 &&
+	    corridor_msgpack_map_uint(e->body, e->body_len, "payment", &u) == 0) {
+		snprintf(out, cap, "reverses payment %llu", (unsigned long long)u);
+		return;
+	}
+	if (strncmp(e->kind, "delivery.", 9) == 0 &&
+	    corridor_msgpack_map_str(e->body, e->body_len, "contract", &s, &n) == 0) {
+		const char *meter;
+		size_t m;
+		if (corridor_msgpack_map_str(e->body, e->body_len, "meter", &meter, &m) == 0)
+			snprintf(out, cap, "%.*s on %.*s", (int)n, s, (int)(m < 40 ? m : 40), meter);
+		return;
+	}
+	if (strcmp(e->kind, "delivery.correct") == 0 &&
+	    corridor_msgpack_map_uint(e->body, e->body_len, "supersedes", &u) == 0) {
+		snprintf(out, cap, "corrects reading %llu", (unsigned long long)u);
+		return;
+	}
+	if (strncmp(e->kind, "contract.", 9) == 0 &&
+	    corridor_msgpack_map_str(e->body, e->body_len, "contract", &s, &n) == 0) {
+		snprintf(out, cap, "contract %.*s", (int)(n < 40 ? n : 40), s);
+		return;
+	}
+	if (strcmp(e->kind, "contract.propose") == 0) {
+		snprintf(out, cap, "a new contract");
+		return;
+	}
+	if (strcmp(e->kind, "currency.define") == 0 &&
+	    corridor_msgpack_map_str(e->body, e->body_len, "code", &s, &n) == 0) {
+		snprintf(out, cap, "%.*s", (int)(n < 8 ? n : 8), s);
+		return;
+	}
 	if (corridor_msgpack_map_str(e->body, e->body_len, "text", &s, &n) == 0 ||
 	    corridor_msgpack_map_str(e->body, e->body_len, "id", &s, &n) == 0 ||
 	    corridor_msgpack_map_str(e->body, e->body_len, "origin", &s, &n) == 0) {

@@ -175,8 +175,8 @@ FX fixing sources agreed: PBOC (CNY), CBR (RUB), Mongolbank (MNT)
 TXT
 "$C" memo --key operator.key --from remarks.txt --batch 2
 
-step "The log"
-"$C" log
+step "The log: its first entries (the rest: corridor log --from 12)"
+"$C" log --limit 12
 
 step "Money: a rate publisher and a settlement agent; the Mongolian transit contract T1"
 FXK=$(key FX-PUB fx.key)
