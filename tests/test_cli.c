@@ -828,6 +828,14 @@ START_TEST(money_end_to_end)
 	out = expect(0, (const char *[]){ "verify", NULL });
 	ck_assert(strstr(out, "verify OK"));
 	free(out);
+	/* the log says what each money entry is about */
+	out = expect(0, (const char *[]){ "log", NULL });
+	ck_assert_msg(strstr(out, "period 2026-03, 2 invoices") && strstr(out, "INV-G1-2026-03-r1") &&
+			      strstr(out, "USD/CNY 2026-03-27 (PBOC)") &&
+			      strstr(out, "CN-BUY to RU-GAZ, CNY: INV-G1-2026-03") &&
+			      strstr(out, "reverses batch"),
+		      "%s", out);
+	free(out);
 }
 END_TEST
 
