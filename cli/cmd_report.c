@@ -329,8 +329,8 @@ static int report_invoices(struct corridor_ledger *l, const char *party, int32_t
 	else if (f == CLI_TABLE && r.credit_count)
 		printf("\nunapplied credit (overpaid or unmatched payments)\n");
 	for (size_t i = 0; i < r.credit_count; i++) {
-		const struct corridor_credit *c = &r.credits[i];
-		corridor_money_format(c->amount_minor, c->decimals, a, sizeof a);
+		const struct corridor_balance *c = &r.credits[i];
+		corridor_money_format(c->balance_minor, c->decimals, a, sizeof a);
 		if (f == CLI_CSV)
 			printf("unapplied,,,%s,,%s,%s,,,,\r\n", c->party, c->currency, a);
 		else if (f == CLI_JSON)

@@ -289,6 +289,11 @@ int corridor_payment_process(struct kind_state *st, const struct corridor_entry 
 int corridor_invoice_record(struct corridor_kv *kv, const char *id, struct corridor_invoice *out);
 /* An invoice's canonical body; 0 if it does not fit. */
 size_t corridor_invoice_body(const struct corridor_invoice *inv, uint8_t *buf, size_t cap);
+/* Adds delta to the (party, currency) row of a growing array (at most
+ * `max` rows), creating it with the currency's decimals from kv (if kv). */
+int corridor_balances_add(struct corridor_balance **v, size_t *n, size_t max,
+			  struct corridor_kv *kv, const char *party, const char *currency,
+			  int64_t delta);
 /* Adds delta to the trial balance of (party, currency). */
 int corridor_balance_add(struct corridor_kv *kv, const char *party, const char *currency,
 			 int64_t delta);

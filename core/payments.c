@@ -367,26 +367,29 @@ static int by_inv_id(const void *a, const void *b)
 		      ((const struct corridor_invoice_status *)b)->id);
 }
 
-static int credit_add(struct corridor_invoice_report *r, struct corridor_kv *kv,
-		      const char *party, const char *cur, int64_t amount)
+int corridor_balances_add(struct corridor_balance **v, size_t *n, size_t max,
+			  struct corridor_kv *kv, const char *party, const char *currency,
+			  int64_t delta)
 {
-	for (size_t i = 0; i < r->credit_count; i++)
-		if (!strcmp(r->credits[i].party, party) && !strcmp(r->credits[i].currency, cur))
-			return __builtin_add_overflow(r->credits[i].amount_minor, amount,
-						      &r->credits[i].amount_minor)
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*v)[i].party, party) && !strcmp((*v)[i].currency, currency))
+			return __builtin_add_overflow((*v)[i].balance_minor, delta,
+						      &(*v)[i].balance_minor)
 				       ? CORRIDOR_E_OVERFLOW
 				       : CORRIDOR_OK;
-	void *n = realloc(r->credits, (r->credit_count + 1) * sizeof *r->credits);
-	if (!n)
+	if (*n >= max)
+		return CORRIDOR_E_LIMIT;
+	void *nv = realloc(*v, (*n + 1) * sizeof **v);
+	if (!nv)
 		return CORRIDOR_E_NOMEM;
-	r->credits = n;
-	struct corridor_credit *c = &r->credits[r->credit_count++];
-	memset(c, 0, sizeof *c);
-	snprintf(c->party, sizeof c->party, "%s", party);
-	snprintf(c->currency, sizeof c->currency, "%s", cur);
-	if (corridor_currency_get(kv, cur, &c->decimals, NULL) != 0)
-		c->decimals = 2;
-	c->amount_minor = amount;
+	*v = nv;
+	struct corridor_balance *b = &(*v)[(*n)++];
+	memset(b, 0, sizeof *b);
+	snprintf(b->party, sizeof b->party, "%s", party);
+	snprintf(b->currency, sizeof b->currency, "%s", currency);
+	if (!kv || corridor_currency_get(kv, currency, &b->decimals, NULL) != 0)
+		b->decimals = 2;
+	b->balance_minor = delta;
 	return CORRIDOR_OK;
 }
 
@@ -399,7 +402,7 @@ static int by_party_currency(const void *a, const void *b)
 
 static int by_credit(const void *a, const void *b)
 {
-	const struct corridor_credit *x = a, *y = b;
+	const struct corridor_balance *x = a, *y = b;
 	int c = strcmp(x->party, y->party);
 	return c ? c : strcmp(x->currency, y->currency);
 }
@@ -466,7 +469,9 @@ int corridor_report_invoices(struct corridor_ledger *l, const char *party, int32
 				to->paid_day = p->value_day;
 		}
 		if (p->amount_minor > applied)
-			err = credit_add(out, &kv.base, p->payer, p->currency, p->amount_minor - applied);
+			err = corridor_balances_add(&out->credits, &out->credit_count, REPORT_ROWS_MAX,
+						    &kv.base, p->payer, p->currency,
+						    p->amount_minor - applied);
 	}
 	/* days overdue, aging, the party filter */
 	for (size_t i = 0; !err && i < ns; i++) {
@@ -544,34 +549,6 @@ void corridor_invoice_report_release(struct corridor_invoice_report *r)
 
 /* ---- balances ---- */
 
-struct bal {
-	struct corridor_balance *b;
-	size_t n;
-};
-
-static int bal_add(struct bal *bs, struct corridor_kv *kv, const char *party, const char *cur,
-		   int64_t delta)
-{
-	for (size_t i = 0; i < bs->n; i++)
-		if (!strcmp(bs->b[i].party, party) && !strcmp(bs->b[i].currency, cur))
-			return __builtin_add_overflow(bs->b[i].balance_minor, delta,
-						      &bs->b[i].balance_minor)
-				       ? CORRIDOR_E_OVERFLOW
-				       : CORRIDOR_OK;
-	void *n = realloc(bs->b, (bs->n + 1) * sizeof *bs->b);
-	if (!n)
-		return CORRIDOR_E_NOMEM;
-	bs->b = n;
-	struct corridor_balance *b = &bs->b[bs->n++];
-	memset(b, 0, sizeof *b);
-	snprintf(b->party, sizeof b->party, "%s", party);
-	snprintf(b->currency, sizeof b->currency, "%s", cur);
-	if (corridor_currency_get(kv, cur, &b->decimals, NULL) != 0)
-		b->decimals = 2;
-	b->balance_minor = delta;
-	return CORRIDOR_OK;
-}
-
 static int by_cur_party(const void *a, const void *b)
 {
 	const struct corridor_balance *x = a, *y = b;
@@ -579,8 +556,13 @@ static int by_cur_party(const void *a, const void *b)
 	return c ? c : strcmp(x->party, y->party);
 }
 
+struct balances {
+	struct corridor_balance *b;
+	size_t n;
+};
+
 struct bal_check {
-	struct bal *bs;
+	struct balances *bs;
 	size_t matched;
 	bool differ;
 };
@@ -612,7 +594,7 @@ int corridor_report_balances(struct corridor_ledger *l, int32_t as_of, corridor_
 	struct corridor_kv_lmdb kv;
 	struct ilist il = { 0 };
 	struct plist pl = { 0 };
-	struct bal bs = { 0 };
+	struct balances bs = { 0 };
 	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
 	if (err)
 		return err;
@@ -625,15 +607,15 @@ int corridor_report_balances(struct corridor_ledger *l, int32_t as_of, corridor_
 		const struct corridor_invoice *v = &il.inv[i];
 		if (v->reversed || (as_of >= 0 && v->issue_day > as_of))
 			continue;
-		if (!(err = bal_add(&bs, &kv.base, v->seller, v->settlement_currency, v->total_minor)))
-			err = bal_add(&bs, &kv.base, v->buyer, v->settlement_currency, -v->total_minor);
+		if (!(err = corridor_balances_add(&bs.b, &bs.n, REPORT_ROWS_MAX, &kv.base, v->seller, v->settlement_currency, v->total_minor)))
+			err = corridor_balances_add(&bs.b, &bs.n, REPORT_ROWS_MAX, &kv.base, v->buyer, v->settlement_currency, -v->total_minor);
 	}
 	for (size_t i = 0; !err && i < pl.n; i++) {
 		const struct corridor_payment *p = &pl.p[i];
 		if (p->reversed_by || (as_of >= 0 && p->value_day > as_of))
 			continue;
-		if (!(err = bal_add(&bs, &kv.base, p->payer, p->currency, p->amount_minor)))
-			err = bal_add(&bs, &kv.base, p->payee, p->currency, -p->amount_minor);
+		if (!(err = corridor_balances_add(&bs.b, &bs.n, REPORT_ROWS_MAX, &kv.base, p->payer, p->currency, p->amount_minor)))
+			err = corridor_balances_add(&bs.b, &bs.n, REPORT_ROWS_MAX, &kv.base, p->payee, p->currency, -p->amount_minor);
 	}
 	if (!err && as_of < 0) {
 		/* everything: the index kept with every entry must agree */

@@ -846,44 +846,16 @@ static int invoice_compute(struct run *run, const struct corridor_contract *c,
 
 /* ---- netting ---- */
 
-struct position {
-	char party[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
-	char currency[4];
-	int64_t amount;
-};
-
 static int by_currency_party(const void *a, const void *b)
 {
-	const struct position *x = a, *y = b;
+	const struct corridor_balance *x = a, *y = b;
 	int c = strcmp(x->currency, y->currency);
 	return c ? c : strcmp(x->party, y->party);
 }
 
-static int position_add(struct position **ps, size_t *n, const char *party, const char *cur,
-			int64_t delta)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*ps)[i].party, party) && !strcmp((*ps)[i].currency, cur))
-			return __builtin_add_overflow((*ps)[i].amount, delta, &(*ps)[i].amount)
-				       ? CORRIDOR_E_OVERFLOW
-				       : CORRIDOR_OK;
-	if (*n >= POSITIONS_MAX)
-		return CORRIDOR_E_LIMIT;
-	struct position *np = realloc(*ps, (*n + 1) * sizeof *np);
-	if (!np)
-		return CORRIDOR_E_NOMEM;
-	*ps = np;
-	struct position *p = &np[(*n)++];
-	memset(p, 0, sizeof *p);
-	snprintf(p->party, sizeof p->party, "%s", party);
-	snprintf(p->currency, sizeof p->currency, "%s", cur);
-	p->amount = delta;
-	return CORRIDOR_OK;
-}
-
 /* SETTLEMENT.md "Netting" and the per-currency totals, from positions and the
  * invoices' totals; positions are sorted by currency, then party. */
-static int netting_compute(struct position *ps, size_t n, struct corridor_batch *b)
+static int netting_compute(struct corridor_balance *ps, size_t n, struct corridor_batch *b)
 {
 	if (n)
 		qsort(ps, n, sizeof *ps, by_currency_party);
@@ -900,25 +872,25 @@ static int netting_compute(struct position *ps, size_t n, struct corridor_batch 
 			size_t payer = SIZE_MAX, payee = SIZE_MAX;
 			for (size_t i = lo; i < hi; i++) {
 				/* largest debt / claim; ties go to the smaller id (sorted) */
-				if (ps[i].amount < 0 && (payer == SIZE_MAX || ps[i].amount < ps[payer].amount))
+				if (ps[i].balance_minor < 0 && (payer == SIZE_MAX || ps[i].balance_minor < ps[payer].balance_minor))
 					payer = i;
-				if (ps[i].amount > 0 && (payee == SIZE_MAX || ps[i].amount > ps[payee].amount))
+				if (ps[i].balance_minor > 0 && (payee == SIZE_MAX || ps[i].balance_minor > ps[payee].balance_minor))
 					payee = i;
 			}
 			if (payer == SIZE_MAX || payee == SIZE_MAX)
 				break;
-			int64_t amt = -ps[payer].amount < ps[payee].amount ? -ps[payer].amount
-									   : ps[payee].amount;
+			int64_t amt = -ps[payer].balance_minor < ps[payee].balance_minor ? -ps[payer].balance_minor
+									   : ps[payee].balance_minor;
 			struct corridor_netting *nt = &b->netting[b->netting_count++];
 			memcpy(nt->currency, ps[lo].currency, 4);
 			memcpy(nt->from, ps[payer].party, sizeof nt->from);
 			memcpy(nt->to, ps[payee].party, sizeof nt->to);
 			nt->amount_minor = amt;
-			ps[payer].amount += amt;
-			ps[payee].amount -= amt;
+			ps[payer].balance_minor += amt;
+			ps[payee].balance_minor -= amt;
 		}
 		for (size_t i = lo; i < hi; i++)
-			CORRIDOR_ASSERT(ps[i].amount == 0); /* postings sum to zero per currency */
+			CORRIDOR_ASSERT(ps[i].balance_minor == 0); /* postings sum to zero per currency */
 		lo = hi;
 	}
 	return CORRIDOR_OK;
@@ -988,7 +960,7 @@ static int batch_close(struct kind_state *st, const struct corridor_entry *e, in
 		       uint64_t bseq, struct batch_hdr *h, struct corridor_diag *diag);
 
 struct part_scan {
-	struct position *ps;
+	struct corridor_balance *ps;
 	size_t n;
 	struct corridor_batch *b;
 	int err;
@@ -1011,7 +983,7 @@ static int part_collect(void *vctx, const uint8_t *k, size_t klen, const uint8_t
 		party[z - name] = '\0';
 		memcpy(cur, z + 1, 3);
 		cur[3] = '\0';
-		return position_add(&c->ps, &c->n, party, cur, amount);
+		return corridor_balances_add(&c->ps, &c->n, POSITIONS_MAX, NULL, party, cur, amount);
 	}
 	if (k[12] == 'T') {
 		char cur[4];
@@ -1396,7 +1368,7 @@ static int batch_compute(struct corridor_kv *kv, int32_t P, struct corridor_batc
 {
 	struct id_list ids = { 0 };
 	struct corridor_contract *c = malloc(sizeof *c);
-	struct position *ps = NULL;
+	struct corridor_balance *ps = NULL;
 	size_t nps = 0;
 	char per[8];
 	period_text(P, per);
@@ -1483,9 +1455,9 @@ static int batch_compute(struct corridor_kv *kv, int32_t P, struct corridor_batc
 			return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "invoice %s is over 64 KiB",
 						 inv->id);
 		crypto_hash_sha256_update(&hs, body, len);
-		if ((err = position_add(&ps, &nps, inv->seller, inv->settlement_currency,
+		if ((err = corridor_balances_add(&ps, &nps, POSITIONS_MAX, NULL, inv->seller, inv->settlement_currency,
 					inv->total_minor)) ||
-		    (err = position_add(&ps, &nps, inv->buyer, inv->settlement_currency,
+		    (err = corridor_balances_add(&ps, &nps, POSITIONS_MAX, NULL, inv->buyer, inv->settlement_currency,
 					-inv->total_minor)) ||
 		    (err = total_add(b, inv->settlement_currency, inv->total_minor)))
 			corridor_diag_set(diag, err, "the batch's positions overflow");

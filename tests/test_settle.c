@@ -533,10 +533,10 @@ START_TEST(payments_and_reports)
 	ck_assert_uint_eq(r.credit_count, 3);
 	ck_assert_str_eq(r.credits[0].party, "CN-BUY");
 	ck_assert_str_eq(r.credits[0].currency, "CNY");
-	ck_assert_int_eq(r.credits[0].amount_minor, 5000);
-	ck_assert_int_eq(r.credits[1].amount_minor, 1000);
+	ck_assert_int_eq(r.credits[0].balance_minor, 5000);
+	ck_assert_int_eq(r.credits[1].balance_minor, 1000);
 	ck_assert_str_eq(r.credits[2].party, "RU-GAZ");
-	ck_assert_int_eq(r.credits[2].amount_minor, 400000 - 382716);
+	ck_assert_int_eq(r.credits[2].balance_minor, 400000 - 382716);
 	corridor_invoice_report_release(&r);
 	/* Balances: per currency they sum to zero, and match invoices minus payments. */
 	struct bal_hold h = { .n = 0 };
@@ -758,7 +758,7 @@ START_TEST(camt053_statements)
 	free(xml);
 	ck_assert_int_eq(corridor_report_invoices(w.l, NULL, day("2026-05-01"), &r, &d), 0);
 	ck_assert_uint_eq(r.credit_count, 1); /* the second January payment */
-	ck_assert_int_eq(r.credits[0].amount_minor, 452851369);
+	ck_assert_int_eq(r.credits[0].balance_minor, 452851369);
 	corridor_invoice_report_release(&r);
 	/* Malformed XML, another namespace, a missing element, hostile entities:
 	 * one clear error each, nothing written. */

@@ -1375,6 +1375,13 @@ CORRIDOR_MUST_CHECK int corridor_payment_list(struct corridor_ledger *ledger, co
 					      corridor_payment_fn fn, void *ctx,
 					      struct corridor_diag *diag);
 
+struct corridor_balance {
+	char party[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char currency[4];
+	unsigned decimals;
+	int64_t balance_minor; /* receivable (+) or payable (-) */
+};
+
 /** One open or paid invoice as of a date (SETTLEMENT.md "Payments"). */
 struct corridor_invoice_status {
 	char id[CORRIDOR_INVOICE_ID_BYTES_MAX + 1];
@@ -1403,20 +1410,15 @@ struct corridor_aging_row {
 	int64_t bucket_minor[CORRIDOR_AGING_BUCKETS];
 	int64_t open_minor;
 };
-/** Unapplied credit of a payer (overpayments, unmatched payments). */
-struct corridor_credit {
-	char party[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
-	char currency[4];
-	unsigned decimals;
-	int64_t amount_minor;
-};
 struct corridor_invoice_report {
 	size_t count;
 	struct corridor_invoice_status *invoices; /* by id */
 	size_t aging_count;
 	struct corridor_aging_row *aging; /* by party, currency */
 	size_t credit_count;
-	struct corridor_credit *credits; /* by party, currency */
+	/* unapplied credit per payer (overpayments, payments no invoice took),
+	 * in balance_minor; by party, currency */
+	struct corridor_balance *credits;
 };
 /** Invoices against payments as of a date (payments with a value date after
  *  it are not counted); of `party` (as debtor or creditor) if not NULL. */
@@ -1426,12 +1428,6 @@ CORRIDOR_MUST_CHECK int corridor_report_invoices(struct corridor_ledger *ledger,
 						 struct corridor_diag *diag);
 void corridor_invoice_report_release(struct corridor_invoice_report *r);
 
-struct corridor_balance {
-	char party[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
-	char currency[4];
-	unsigned decimals;
-	int64_t balance_minor; /* receivable (+) or payable (-) */
-};
 /** Writes the accounting journal (docs/SETTLEMENT.md "Journal") to a new
  *  file `path` (refused if it exists; removed again on failure): standing
  *  invoices and payments as balanced transactions in the syntax hledger and
