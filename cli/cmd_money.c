@@ -247,9 +247,41 @@ static unsigned decimals_of(struct corridor_ledger *l, const char *cur)
 	return d;
 }
 
+/* The currencies' decimals, read once per process for everything it prints
+ * (a read transaction per printed amount otherwise). */
+#define CLI_CURRENCIES_MAX 256u
+static struct {
+	bool loaded;
+	size_t n;
+	char code[CLI_CURRENCIES_MAX][4];
+	unsigned decimals[CLI_CURRENCIES_MAX];
+} g_currencies;
+
+static int keep_currency(void *ctx, const char *code, unsigned decimals, uint64_t seq)
+{
+	(void)ctx;
+	(void)seq;
+	if (g_currencies.n >= CLI_CURRENCIES_MAX)
+		return 1;
+	snprintf(g_currencies.code[g_currencies.n], 4, "%s", code);
+	g_currencies.decimals[g_currencies.n++] = decimals;
+	return 0;
+}
+
 static void money(struct corridor_ledger *l, const char *cur, int64_t v, char out[40])
 {
-	corridor_money_format(v, decimals_of(l, cur), out, 40);
+	unsigned d = 2;
+	if (!g_currencies.loaded) {
+		struct corridor_diag diag;
+		corridor_diag_init(&diag);
+		g_currencies.loaded = true;
+		if (corridor_currency_list(l, keep_currency, NULL, &diag) < 0)
+			g_currencies.n = 0;
+	}
+	for (size_t i = 0; i < g_currencies.n; i++)
+		if (strcmp(g_currencies.code[i], cur) == 0)
+			d = g_currencies.decimals[i];
+	corridor_money_format(v, d, out, 40);
 }
 
 static void print_invoice_table(struct corridor_ledger *l, const struct corridor_invoice *v)

@@ -15,18 +15,6 @@ static const char *const COMMODITIES[] = { NULL, "gas", "power", "transit" };
 
 /* ---- encoding terms: a canonical map, keys in byte order ---- */
 
-static void pstr(msgpack_packer *pk, const char *s)
-{
-	corridor_mp_pack_str(pk, s, strlen(s));
-}
-
-static void pdate(msgpack_packer *pk, int32_t day)
-{
-	char d[11];
-	corridor_date_format(day, d);
-	pstr(pk, d);
-}
-
 static void pack_terms(msgpack_packer *pk, const struct corridor_contract_terms *t)
 {
 	bool transit = t->commodity == CORRIDOR_COMMODITY_TRANSIT;
@@ -35,50 +23,44 @@ static void pack_terms(msgpack_packer *pk, const struct corridor_contract_terms 
 		   (t->rate_source[0] ? 1u : 0u);
 	/* excess_premium_bp and shortfall_share_bp go with max and min. */
 	msgpack_pack_map(pk, n);
-	pstr(pk, "billing_meter"), pstr(pk, t->billing_meter);
-	pstr(pk, "buyer"), pstr(pk, t->buyer);
+	corridor_mp_cstr(pk, "billing_meter"), corridor_mp_cstr(pk, t->billing_meter);
+	corridor_mp_cstr(pk, "buyer"), corridor_mp_cstr(pk, t->buyer);
 	if (transit)
-		pstr(pk, "carries"), pstr(pk, t->carries);
-	pstr(pk, "commodity"), pstr(pk, COMMODITIES[t->commodity]);
-	pstr(pk, "currency"), pstr(pk, t->currency);
-	pstr(pk, "delivery_point"), pstr(pk, t->delivery_point);
-	pstr(pk, "end"), pdate(pk, t->end_day);
+		corridor_mp_cstr(pk, "carries"), corridor_mp_cstr(pk, t->carries);
+	corridor_mp_cstr(pk, "commodity"), corridor_mp_cstr(pk, COMMODITIES[t->commodity]);
+	corridor_mp_cstr(pk, "currency"), corridor_mp_cstr(pk, t->currency);
+	corridor_mp_cstr(pk, "delivery_point"), corridor_mp_cstr(pk, t->delivery_point);
+	corridor_mp_cstr(pk, "end"), corridor_mp_date(pk, t->end_day);
 	if (t->has_max)
-		pstr(pk, "excess_premium_bp"), msgpack_pack_uint32(pk, t->excess_bp);
-	pstr(pk, "id"), pstr(pk, t->id);
+		corridor_mp_cstr(pk, "excess_premium_bp"), msgpack_pack_uint32(pk, t->excess_bp);
+	corridor_mp_cstr(pk, "id"), corridor_mp_cstr(pk, t->id);
 	if (t->has_max)
-		pstr(pk, "max_quantity"), msgpack_pack_int64(pk, t->max_milli);
-	pstr(pk, "metering_party"), pstr(pk, t->metering_party);
+		corridor_mp_cstr(pk, "max_quantity"), msgpack_pack_int64(pk, t->max_milli);
+	corridor_mp_cstr(pk, "metering_party"), corridor_mp_cstr(pk, t->metering_party);
 	if (t->has_min)
-		pstr(pk, "min_quantity"), msgpack_pack_int64(pk, t->min_milli);
-	pstr(pk, "payment_days"), msgpack_pack_uint32(pk, t->payment_days);
-	pstr(pk, "prices");
+		corridor_mp_cstr(pk, "min_quantity"), msgpack_pack_int64(pk, t->min_milli);
+	corridor_mp_cstr(pk, "payment_days"), msgpack_pack_uint32(pk, t->payment_days);
+	corridor_mp_cstr(pk, "prices");
 	msgpack_pack_array(pk, t->price_count);
 	for (size_t i = 0; i < t->price_count; i++) {
 		msgpack_pack_array(pk, 2);
-		pdate(pk, t->prices[i].from_day);
+		corridor_mp_date(pk, t->prices[i].from_day);
 		msgpack_pack_int64(pk, t->prices[i].price_micro);
 	}
 	if (t->rate_source[0])
-		pstr(pk, "rate_source"), pstr(pk, t->rate_source);
-	pstr(pk, "seller"), pstr(pk, t->seller);
-	pstr(pk, "settlement_currency"), pstr(pk, t->settlement_currency);
+		corridor_mp_cstr(pk, "rate_source"), corridor_mp_cstr(pk, t->rate_source);
+	corridor_mp_cstr(pk, "seller"), corridor_mp_cstr(pk, t->seller);
+	corridor_mp_cstr(pk, "settlement_currency"), corridor_mp_cstr(pk, t->settlement_currency);
 	if (t->has_min)
-		pstr(pk, "shortfall_share_bp"), msgpack_pack_uint32(pk, t->shortfall_bp);
-	pstr(pk, "start"), pdate(pk, t->start_day);
-	pstr(pk, "tolerance_permille"), msgpack_pack_uint32(pk, t->tolerance_permille);
-	pstr(pk, "unit"), pstr(pk, t->unit);
+		corridor_mp_cstr(pk, "shortfall_share_bp"), msgpack_pack_uint32(pk, t->shortfall_bp);
+	corridor_mp_cstr(pk, "start"), corridor_mp_date(pk, t->start_day);
+	corridor_mp_cstr(pk, "tolerance_permille"), msgpack_pack_uint32(pk, t->tolerance_permille);
+	corridor_mp_cstr(pk, "unit"), corridor_mp_cstr(pk, t->unit);
 	corridor_offset_format(t->utc_offset_min, off);
-	pstr(pk, "utc_offset"), pstr(pk, off);
+	corridor_mp_cstr(pk, "utc_offset"), corridor_mp_cstr(pk, off);
 }
 
 /* ---- decoding terms from a msgpack object (already canonical) ---- */
-
-static bool odate(const msgpack_object *o, int32_t *day)
-{
-	char s[16];
-	return corridor_mpo_str(o, s, sizeof s) && corridor_date_parse(s, strlen(s), day) == 0;
-}
 
 static const char *const TERM_FIELDS[] = {
 	"billing_meter", "buyer", "carries", "commodity", "currency", "delivery_point", "end",
@@ -110,7 +92,7 @@ static int terms_from_object(const msgpack_object *o, struct corridor_contract_t
 	    !corridor_mpo_str(corridor_mpo_field(o, "commodity"), buf, sizeof buf) ||
 	    !corridor_mpo_str(corridor_mpo_field(o, "delivery_point"), t->delivery_point, sizeof t->delivery_point) ||
 	    !corridor_mpo_str(corridor_mpo_field(o, "unit"), t->unit, sizeof t->unit) ||
-	    !odate(corridor_mpo_field(o, "start"), &t->start_day) || !odate(corridor_mpo_field(o, "end"), &t->end_day) ||
+	    !corridor_mpo_date(corridor_mpo_field(o, "start"), &t->start_day) || !corridor_mpo_date(corridor_mpo_field(o, "end"), &t->end_day) ||
 	    !corridor_mpo_str(corridor_mpo_field(o, "currency"), t->currency, sizeof t->currency) ||
 	    !corridor_mpo_str(corridor_mpo_field(o, "settlement_currency"), t->settlement_currency,
 		  sizeof t->settlement_currency) ||
@@ -156,7 +138,7 @@ static int terms_from_object(const msgpack_object *o, struct corridor_contract_t
 	for (uint32_t i = 0; i < p->via.array.size; i++) {
 		const msgpack_object *step = &p->via.array.ptr[i];
 		if (step->type != MSGPACK_OBJECT_ARRAY || step->via.array.size != 2 ||
-		    !odate(&step->via.array.ptr[0], &t->prices[i].from_day) ||
+		    !corridor_mpo_date(&step->via.array.ptr[0], &t->prices[i].from_day) ||
 		    !corridor_mpo_int(&step->via.array.ptr[1], &t->prices[i].price_micro))
 			return CORRIDOR_E_MALFORMED;
 	}
@@ -444,19 +426,19 @@ static size_t record_encode(const struct corridor_contract *c, uint8_t *buf, siz
 	msgpack_packer pk;
 	corridor_mpbuf_init(&w, &pk, buf, cap);
 	msgpack_pack_map(&pk, 5);
-	pstr(&pk, "id"), pstr(&pk, c->id);
-	pstr(&pk, "pending");
+	corridor_mp_cstr(&pk, "id"), corridor_mp_cstr(&pk, c->id);
+	corridor_mp_cstr(&pk, "pending");
 	msgpack_pack_array(&pk, c->pending_count);
 	for (size_t i = 0; i < c->pending_count; i++) {
 		msgpack_pack_array(&pk, 4);
 		msgpack_pack_uint64(&pk, c->pending[i].seq);
-		pstr(&pk, c->pending[i].kind);
-		pstr(&pk, c->pending[i].proposer);
+		corridor_mp_cstr(&pk, c->pending[i].kind);
+		corridor_mp_cstr(&pk, c->pending[i].proposer);
 		msgpack_pack_int32(&pk, c->pending[i].effective_day);
 	}
-	pstr(&pk, "proposed_seq"), msgpack_pack_uint64(&pk, c->proposed_seq);
-	pstr(&pk, "status"), msgpack_pack_uint32(&pk, (uint32_t)c->status);
-	pstr(&pk, "versions");
+	corridor_mp_cstr(&pk, "proposed_seq"), msgpack_pack_uint64(&pk, c->proposed_seq);
+	corridor_mp_cstr(&pk, "status"), msgpack_pack_uint32(&pk, (uint32_t)c->status);
+	corridor_mp_cstr(&pk, "versions");
 	msgpack_pack_array(&pk, c->version_count);
 	for (size_t i = 0; i < c->version_count; i++) {
 		msgpack_pack_array(&pk, 3);
@@ -899,15 +881,15 @@ static int write_body(struct corridor_ledger *l, const struct corridor_signer *s
 		   (t ? 1u : 0u) + (proposal ? 1u : 0u);
 	msgpack_pack_map(&pk, n);
 	if (contract)
-		pstr(&pk, "contract"), pstr(&pk, contract);
+		corridor_mp_cstr(&pk, "contract"), corridor_mp_cstr(&pk, contract);
 	if (with_effective)
-		pstr(&pk, "effective"), pdate(&pk, effective);
+		corridor_mp_cstr(&pk, "effective"), corridor_mp_date(&pk, effective);
 	if (idem)
-		pstr(&pk, "idempotency_key"), pstr(&pk, idem);
+		corridor_mp_cstr(&pk, "idempotency_key"), corridor_mp_cstr(&pk, idem);
 	if (proposal)
-		pstr(&pk, "proposal"), msgpack_pack_uint64(&pk, proposal);
+		corridor_mp_cstr(&pk, "proposal"), msgpack_pack_uint64(&pk, proposal);
 	if (t) {
-		pstr(&pk, "terms");
+		corridor_mp_cstr(&pk, "terms");
 		pack_terms(&pk, t);
 	}
 	if (w.overflow) {

@@ -287,12 +287,6 @@ static int day_intervals(struct corridor_kv *kv, const struct corridor_delivery 
 
 /* ---- processing ---- */
 
-static bool field_is(const msgpack_object_kv *kv, const char *name)
-{
-	return kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == strlen(name) &&
-	       memcmp(kv->key.via.str.ptr, name, kv->key.via.str.size) == 0;
-}
-
 /* A non-empty str. */
 static bool copy_str(const msgpack_object *o, char *out, size_t cap)
 {
@@ -317,13 +311,8 @@ static int process_record(struct kind_state *st, const struct corridor_entry *e,
 					       "quality", "quantity", "start", NULL };
 	struct corridor_delivery d = { .seq = e->seq };
 	char quality[4];
-	for (uint32_t i = 0; i < o->via.map.size; i++) {
-		bool ok = false;
-		for (size_t f = 0; allowed[f] && !ok; f++)
-			ok = field_is(&o->via.map.ptr[i], allowed[f]);
-		if (!ok)
-			return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "unknown field");
-	}
+	if (!corridor_mpo_fields_only(o, allowed))
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "unknown field");
 	if (!copy_str(corridor_mpo_field(o, "contract"), d.contract, sizeof d.contract) ||
 	    !copy_str(corridor_mpo_field(o, "meter"), d.meter, sizeof d.meter) || !meter_ok(d.meter) ||
 	    !copy_str(corridor_mpo_field(o, "quality"), quality, sizeof quality) ||
@@ -392,13 +381,8 @@ static int process_correct(struct kind_state *st, const struct corridor_entry *e
 					       "supersedes", NULL };
 	int64_t q, target;
 	struct corridor_delivery d;
-	for (uint32_t i = 0; i < o->via.map.size; i++) {
-		bool ok = false;
-		for (size_t f = 0; allowed[f] && !ok; f++)
-			ok = field_is(&o->via.map.ptr[i], allowed[f]);
-		if (!ok)
-			return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "unknown field");
-	}
+	if (!corridor_mpo_fields_only(o, allowed))
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "unknown field");
 	const msgpack_object *reason = corridor_mpo_field(o, "reason");
 	if (!corridor_mpo_int(corridor_mpo_field(o, "quantity"), &q) || !corridor_mpo_int(corridor_mpo_field(o, "supersedes"), &target) ||
 	    target < 0 || (reason && (reason->type != MSGPACK_OBJECT_STR ||

@@ -147,10 +147,17 @@ struct corridor_mpbuf {
 int corridor_mpbuf_write(void *data, const char *bytes, size_t n);
 void corridor_mpbuf_init(struct corridor_mpbuf *w, msgpack_packer *pk, uint8_t *buf, size_t cap);
 void corridor_mp_pack_str(msgpack_packer *pk, const char *s, size_t n);
+/* A NUL-terminated string; a date as YYYY-MM-DD. */
+void corridor_mp_cstr(msgpack_packer *pk, const char *s);
+void corridor_mp_date(msgpack_packer *pk, int32_t day);
 /* Reading a decoded (canonical) msgpack object: a map's field by string key,
  * a str into a buffer (false if absent, another type or too long), integers. */
 const msgpack_object *corridor_mpo_field(const msgpack_object *map, const char *key);
 bool corridor_mpo_str(const msgpack_object *o, char *out, size_t cap);
+/* Every key of map o is one of `allowed` (NULL-terminated). */
+bool corridor_mpo_fields_only(const msgpack_object *o, const char *const *allowed);
+/* A YYYY-MM-DD string as days since 1970-01-01. */
+bool corridor_mpo_date(const msgpack_object *o, int32_t *day);
 bool corridor_mpo_uint(const msgpack_object *o, uint64_t max, uint64_t *out);
 bool corridor_mpo_int(const msgpack_object *o, int64_t *out);
 

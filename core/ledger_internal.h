@@ -274,8 +274,6 @@ int corridor_rate_fixing(struct corridor_kv *kv, const char *source, const char 
 /* The rates CSV of corridor_rate_import, parsed and checked (no ledger). */
 int corridor_rates_csv_parse(const char *csv, size_t len, struct corridor_rate **out, size_t *count,
 			     struct corridor_diag *diag);
-bool corridor_mpo_fields_only(const msgpack_object *o, const char *const *allowed);
-bool corridor_mpo_date(const msgpack_object *o, int32_t *day);
 /* currency.define, rate.record, rate.correct */
 int corridor_money_process(struct kind_state *st, const struct corridor_entry *e,
 			   struct corridor_diag *diag);
@@ -294,6 +292,8 @@ size_t corridor_invoice_body(const struct corridor_invoice *inv, uint8_t *buf, s
 int corridor_balances_add(struct corridor_balance **v, size_t *n, size_t max,
 			  struct corridor_kv *kv, const char *party, const char *currency,
 			  int64_t delta);
+/* qsort order of balance rows: by currency, then party. */
+int corridor_balance_order(const void *a, const void *b);
 /* Adds delta to the trial balance of (party, currency). */
 int corridor_balance_add(struct corridor_kv *kv, const char *party, const char *currency,
 			 int64_t delta);

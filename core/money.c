@@ -76,27 +76,6 @@ int corridor_currency_get(struct corridor_kv *kv, const char *code, unsigned *de
 	return CORRIDOR_OK;
 }
 
-bool corridor_mpo_fields_only(const msgpack_object *o, const char *const *allowed)
-{
-	for (uint32_t i = 0; i < o->via.map.size; i++) {
-		const msgpack_object *k = &o->via.map.ptr[i].key;
-		bool ok = false;
-		for (size_t f = 0; allowed[f] && !ok; f++)
-			ok = k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(allowed[f]) &&
-			     memcmp(k->via.str.ptr, allowed[f], k->via.str.size) == 0;
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
-bool corridor_mpo_date(const msgpack_object *o, int32_t *day)
-{
-	char s[16];
-	return corridor_mpo_str(o, s, sizeof s) && strlen(s) == 10 &&
-	       corridor_date_parse(s, 10, day) == 0;
-}
-
 static int process_currency(struct kind_state *st, const struct corridor_entry *e,
 			    const msgpack_object *o, struct corridor_diag *diag)
 {

@@ -549,7 +549,7 @@ void corridor_invoice_report_release(struct corridor_invoice_report *r)
 
 /* ---- balances ---- */
 
-static int by_cur_party(const void *a, const void *b)
+int corridor_balance_order(const void *a, const void *b)
 {
 	const struct corridor_balance *x = a, *y = b;
 	int c = strcmp(x->currency, y->currency);
@@ -629,7 +629,7 @@ int corridor_report_balances(struct corridor_ledger *l, int32_t as_of, corridor_
 	free(il.inv);
 	free(pl.p);
 	if (bs.n)
-		qsort(bs.b, bs.n, sizeof *bs.b, by_cur_party);
+		qsort(bs.b, bs.n, sizeof *bs.b, corridor_balance_order);
 	/* every currency sums to zero */
 	for (size_t lo = 0; !err && lo < bs.n;) {
 		size_t hi = lo;
@@ -718,7 +718,7 @@ static int plist_keep(void *ctx, const struct corridor_payment *p)
 /* Decides what one transaction becomes (nothing is written here). */
 static int camt_decide(const struct corridor_camt_tx *t, const char *owner, unsigned owner_roles,
 		       const struct iban_map *ibans, struct corridor_invoice_report *rep,
-		       struct plist *pays, struct corridor_ledger *l, struct camt_draft *cds,
+		       struct plist *pays, struct corridor_kv *kv, struct camt_draft *cds,
 		       size_t at, struct corridor_diag *diag)
 {
 	struct camt_draft *cd = &cds[at];
@@ -739,9 +739,7 @@ static int camt_decide(const struct corridor_camt_tx *t, const char *owner, unsi
 		snprintf(r->why, sizeof r->why, "status is not BOOK");
 		return CORRIDOR_OK;
 	}
-	struct corridor_diag dd;
-	corridor_diag_init(&dd);
-	if (corridor_currency_decimals(l, t->currency, &dec, &dd) != 0) {
+	if (corridor_currency_get(kv, t->currency, &dec, NULL) != 0) {
 		r->outcome = CORRIDOR_CAMT_UNMATCHED;
 		snprintf(r->why, sizeof r->why, "currency %s is not defined", t->currency);
 		return CORRIDOR_OK;
@@ -957,14 +955,14 @@ int corridor_payment_import(struct corridor_ledger *l, const struct corridor_sig
 	    (err = corridor_report_invoices(l, NULL, INT32_MAX, &rep, diag)) != 0 ||
 	    (err = corridor_payment_list(l, NULL, plist_keep, &pays, diag)) != 0)
 		goto out;
-	for (size_t i = 0; i < n && !err; i++)
-		err = camt_decide(&txs[i], who, owner->roles, &ibans, &rep, &pays, l, cds, i, diag);
-	if (err)
-		goto out;
-	/* The dry run: imported before? else the same checks an append makes. */
+	/* What each transaction becomes, then the dry run: imported before? else
+	 * the same checks an append makes. */
 	struct corridor_dry_run dr;
 	if ((err = corridor_dry_run_begin(l, &dr, diag)) != 0)
 		goto out;
+	for (size_t i = 0; i < n && !err; i++)
+		err = camt_decide(&txs[i], who, owner->roles, &ibans, &rep, &pays, &dr.ov.base, cds,
+				  i, diag);
 	for (size_t i = 0; i < n && !err; i++) {
 		struct camt_draft *cd = &cds[i];
 		const char *key;

@@ -401,23 +401,11 @@ int corridor_balance_add(struct corridor_kv *kv, const char *party, const char *
 
 /* ---- bodies ---- */
 
-static void pstr(msgpack_packer *pk, const char *s)
-{
-	corridor_mp_pack_str(pk, s, strlen(s));
-}
-
-static void pdate(msgpack_packer *pk, int32_t day)
-{
-	char d[11];
-	corridor_date_format(day, d);
-	pstr(pk, d);
-}
-
 static void pperiod(msgpack_packer *pk, int32_t day)
 {
 	char p[8];
 	period_text(day, p);
-	pstr(pk, p);
+	corridor_mp_cstr(pk, p);
 }
 
 size_t corridor_invoice_body(const struct corridor_invoice *inv, uint8_t *buf, size_t cap)
@@ -427,49 +415,49 @@ size_t corridor_invoice_body(const struct corridor_invoice *inv, uint8_t *buf, s
 	corridor_mpbuf_init(&w, &pk, buf, cap);
 	msgpack_pack_map(&pk, 14u + (inv->adjustment_count ? 1u : 0u) + (inv->converted ? 1u : 0u));
 	if (inv->adjustment_count) {
-		pstr(&pk, "adjustments");
+		corridor_mp_cstr(&pk, "adjustments");
 		msgpack_pack_array(&pk, inv->adjustment_count);
 		for (size_t i = 0; i < inv->adjustment_count; i++) {
 			const struct corridor_invoice_adjustment *a = &inv->adjustments[i];
 			msgpack_pack_map(&pk, 4);
-			pstr(&pk, "amount"), msgpack_pack_int64(&pk, a->amount_minor);
-			pstr(&pk, "delta"), msgpack_pack_int64(&pk, a->delta_minor);
-			pstr(&pk, "invoice"), pstr(&pk, a->invoice);
-			pstr(&pk, "period"), pperiod(&pk, a->period_day);
+			corridor_mp_cstr(&pk, "amount"), msgpack_pack_int64(&pk, a->amount_minor);
+			corridor_mp_cstr(&pk, "delta"), msgpack_pack_int64(&pk, a->delta_minor);
+			corridor_mp_cstr(&pk, "invoice"), corridor_mp_cstr(&pk, a->invoice);
+			corridor_mp_cstr(&pk, "period"), pperiod(&pk, a->period_day);
 		}
 	}
-	pstr(&pk, "buyer"), pstr(&pk, inv->buyer);
-	pstr(&pk, "contract"), pstr(&pk, inv->contract);
-	pstr(&pk, "currency"), pstr(&pk, inv->currency);
-	pstr(&pk, "disputed"), msgpack_pack_uint64(&pk, inv->disputed);
-	pstr(&pk, "due"), pdate(&pk, inv->due_day);
-	pstr(&pk, "id"), pstr(&pk, inv->id);
-	pstr(&pk, "intervals"), msgpack_pack_uint64(&pk, inv->intervals);
-	pstr(&pk, "issued"), pdate(&pk, inv->issue_day);
-	pstr(&pk, "lines");
+	corridor_mp_cstr(&pk, "buyer"), corridor_mp_cstr(&pk, inv->buyer);
+	corridor_mp_cstr(&pk, "contract"), corridor_mp_cstr(&pk, inv->contract);
+	corridor_mp_cstr(&pk, "currency"), corridor_mp_cstr(&pk, inv->currency);
+	corridor_mp_cstr(&pk, "disputed"), msgpack_pack_uint64(&pk, inv->disputed);
+	corridor_mp_cstr(&pk, "due"), corridor_mp_date(&pk, inv->due_day);
+	corridor_mp_cstr(&pk, "id"), corridor_mp_cstr(&pk, inv->id);
+	corridor_mp_cstr(&pk, "intervals"), msgpack_pack_uint64(&pk, inv->intervals);
+	corridor_mp_cstr(&pk, "issued"), corridor_mp_date(&pk, inv->issue_day);
+	corridor_mp_cstr(&pk, "lines");
 	msgpack_pack_array(&pk, inv->line_count);
 	for (size_t i = 0; i < inv->line_count; i++) {
 		const struct corridor_invoice_line *l = &inv->lines[i];
 		msgpack_pack_map(&pk, 4);
-		pstr(&pk, "amount"), msgpack_pack_int64(&pk, l->amount_minor);
-		pstr(&pk, "kind"), pstr(&pk, LINE_KINDS[l->kind]);
-		pstr(&pk, "price"), msgpack_pack_int64(&pk, l->price_micro);
-		pstr(&pk, "quantity"), msgpack_pack_int64(&pk, l->quantity_milli);
+		corridor_mp_cstr(&pk, "amount"), msgpack_pack_int64(&pk, l->amount_minor);
+		corridor_mp_cstr(&pk, "kind"), corridor_mp_cstr(&pk, LINE_KINDS[l->kind]);
+		corridor_mp_cstr(&pk, "price"), msgpack_pack_int64(&pk, l->price_micro);
+		corridor_mp_cstr(&pk, "quantity"), msgpack_pack_int64(&pk, l->quantity_milli);
 	}
-	pstr(&pk, "period"), pperiod(&pk, inv->period_day);
+	corridor_mp_cstr(&pk, "period"), pperiod(&pk, inv->period_day);
 	if (inv->converted) {
-		pstr(&pk, "rate");
+		corridor_mp_cstr(&pk, "rate");
 		msgpack_pack_map(&pk, 5);
-		pstr(&pk, "base"), pstr(&pk, inv->rate.base);
-		pstr(&pk, "date"), pdate(&pk, inv->rate.day);
-		pstr(&pk, "quote"), pstr(&pk, inv->rate.quote);
-		pstr(&pk, "rate"), msgpack_pack_int64(&pk, inv->rate.rate_e8);
-		pstr(&pk, "source"), pstr(&pk, inv->rate.source);
+		corridor_mp_cstr(&pk, "base"), corridor_mp_cstr(&pk, inv->rate.base);
+		corridor_mp_cstr(&pk, "date"), corridor_mp_date(&pk, inv->rate.day);
+		corridor_mp_cstr(&pk, "quote"), corridor_mp_cstr(&pk, inv->rate.quote);
+		corridor_mp_cstr(&pk, "rate"), msgpack_pack_int64(&pk, inv->rate.rate_e8);
+		corridor_mp_cstr(&pk, "source"), corridor_mp_cstr(&pk, inv->rate.source);
 	}
-	pstr(&pk, "seller"), pstr(&pk, inv->seller);
-	pstr(&pk, "settlement_currency"), pstr(&pk, inv->settlement_currency);
-	pstr(&pk, "subtotal"), msgpack_pack_int64(&pk, inv->subtotal_minor);
-	pstr(&pk, "total"), msgpack_pack_int64(&pk, inv->total_minor);
+	corridor_mp_cstr(&pk, "seller"), corridor_mp_cstr(&pk, inv->seller);
+	corridor_mp_cstr(&pk, "settlement_currency"), corridor_mp_cstr(&pk, inv->settlement_currency);
+	corridor_mp_cstr(&pk, "subtotal"), msgpack_pack_int64(&pk, inv->subtotal_minor);
+	corridor_mp_cstr(&pk, "total"), msgpack_pack_int64(&pk, inv->total_minor);
 	return w.overflow ? 0 : w.len;
 }
 
@@ -479,27 +467,27 @@ static size_t batch_body(const struct corridor_batch *b, uint8_t *buf, size_t ca
 	msgpack_packer pk;
 	corridor_mpbuf_init(&w, &pk, buf, cap);
 	msgpack_pack_map(&pk, 5);
-	pstr(&pk, "count"), msgpack_pack_uint64(&pk, b->invoice_count);
-	pstr(&pk, "digest");
+	corridor_mp_cstr(&pk, "count"), msgpack_pack_uint64(&pk, b->invoice_count);
+	corridor_mp_cstr(&pk, "digest");
 	msgpack_pack_bin(&pk, CORRIDOR_HASH_BYTES);
 	msgpack_pack_bin_body(&pk, b->digest, CORRIDOR_HASH_BYTES);
-	pstr(&pk, "netting");
+	corridor_mp_cstr(&pk, "netting");
 	msgpack_pack_array(&pk, b->netting_count);
 	for (size_t i = 0; i < b->netting_count; i++) {
 		const struct corridor_netting *n = &b->netting[i];
 		msgpack_pack_map(&pk, 4);
-		pstr(&pk, "amount"), msgpack_pack_int64(&pk, n->amount_minor);
-		pstr(&pk, "currency"), pstr(&pk, n->currency);
-		pstr(&pk, "from"), pstr(&pk, n->from);
-		pstr(&pk, "to"), pstr(&pk, n->to);
+		corridor_mp_cstr(&pk, "amount"), msgpack_pack_int64(&pk, n->amount_minor);
+		corridor_mp_cstr(&pk, "currency"), corridor_mp_cstr(&pk, n->currency);
+		corridor_mp_cstr(&pk, "from"), corridor_mp_cstr(&pk, n->from);
+		corridor_mp_cstr(&pk, "to"), corridor_mp_cstr(&pk, n->to);
 	}
-	pstr(&pk, "period"), pperiod(&pk, b->period_day);
-	pstr(&pk, "totals");
+	corridor_mp_cstr(&pk, "period"), pperiod(&pk, b->period_day);
+	corridor_mp_cstr(&pk, "totals");
 	msgpack_pack_array(&pk, b->total_count);
 	for (size_t i = 0; i < b->total_count; i++) {
 		msgpack_pack_map(&pk, 2);
-		pstr(&pk, "amount"), msgpack_pack_int64(&pk, b->totals[i].amount_minor);
-		pstr(&pk, "currency"), pstr(&pk, b->totals[i].currency);
+		corridor_mp_cstr(&pk, "amount"), msgpack_pack_int64(&pk, b->totals[i].amount_minor);
+		corridor_mp_cstr(&pk, "currency"), corridor_mp_cstr(&pk, b->totals[i].currency);
 	}
 	return w.overflow ? 0 : w.len;
 }
@@ -740,11 +728,11 @@ static int invoice_compute(struct run *run, const struct corridor_contract *c,
 	int32_t P = run->P, P_last = last_day(P);
 	const struct corridor_contract_terms *t0 = &c->versions[0].terms;
 	const struct corridor_contract_terms *tl = &c->versions[c->version_count - 1].terms;
-	struct settled s;
+	struct settled s, cur;
 	unsigned d1, d2;
 	int err;
 	*none = true;
-	if (settled_get(kv, c->id, P, &s) == 0 && s.standing)
+	if (settled_get(kv, c->id, P, &cur) == 0 && cur.standing)
 		return CORRIDOR_OK; /* settled for P already */
 	bool active = t0->start_day <= P_last && corridor_terms_in_force(c, P_last)->end_day > P &&
 		      corridor_terms_in_force(c, P)->end_day > P;
@@ -778,15 +766,12 @@ static int invoice_compute(struct run *run, const struct corridor_contract *c,
 	inv->period_day = P;
 	inv->issue_day = P_last;
 	inv->due_day = P_last + (int32_t)t->payment_days;
-	settled_get(kv, c->id, P, &s); /* the reversals so far name the re-issue */
-	{
-		char per[8];
-		period_text(P, per);
-		if (s.reversals)
-			snprintf(inv->id, sizeof inv->id, "INV-%s-%s-r%u", c->id, per, s.reversals);
-		else
-			snprintf(inv->id, sizeof inv->id, "INV-%s-%s", c->id, per);
-	}
+	char per[8];
+	period_text(P, per); /* the reversals so far name the re-issue */
+	if (cur.reversals)
+		snprintf(inv->id, sizeof inv->id, "INV-%s-%s-r%u", c->id, per, cur.reversals);
+	else
+		snprintf(inv->id, sizeof inv->id, "INV-%s-%s", c->id, per);
 	if (active && (err = period_lines(kv, c, P, d1, inv, run->diag)) != 0)
 		return err;
 	int64_t total = 0;
@@ -846,19 +831,12 @@ static int invoice_compute(struct run *run, const struct corridor_contract *c,
 
 /* ---- netting ---- */
 
-static int by_currency_party(const void *a, const void *b)
-{
-	const struct corridor_balance *x = a, *y = b;
-	int c = strcmp(x->currency, y->currency);
-	return c ? c : strcmp(x->party, y->party);
-}
-
 /* SETTLEMENT.md "Netting" and the per-currency totals, from positions and the
  * invoices' totals; positions are sorted by currency, then party. */
 static int netting_compute(struct corridor_balance *ps, size_t n, struct corridor_batch *b)
 {
 	if (n)
-		qsort(ps, n, sizeof *ps, by_currency_party);
+		qsort(ps, n, sizeof *ps, corridor_balance_order);
 	b->netting_count = 0;
 	free(b->netting);
 	b->netting = calloc(n ? n : 1, sizeof *b->netting);
@@ -1784,11 +1762,11 @@ int corridor_settle_reverse(struct corridor_ledger *l, const struct corridor_sig
 	msgpack_packer pk;
 	corridor_mpbuf_init(&w, &pk, buf, sizeof buf);
 	msgpack_pack_map(&pk, idem ? 4 : 3);
-	pstr(&pk, "batch"), msgpack_pack_uint64(&pk, rs.latest);
+	corridor_mp_cstr(&pk, "batch"), msgpack_pack_uint64(&pk, rs.latest);
 	if (idem)
-		pstr(&pk, "idempotency_key"), pstr(&pk, idem);
-	pstr(&pk, "period"), pstr(&pk, per);
-	pstr(&pk, "reason"), pstr(&pk, reason);
+		corridor_mp_cstr(&pk, "idempotency_key"), corridor_mp_cstr(&pk, idem);
+	corridor_mp_cstr(&pk, "period"), corridor_mp_cstr(&pk, per);
+	corridor_mp_cstr(&pk, "reason"), corridor_mp_cstr(&pk, reason);
 	CORRIDOR_ASSERT(!w.overflow);
 	return corridor_append_one(l, s, "settlement.reverse", buf, w.len, seq, diag);
 }

@@ -42,6 +42,18 @@ void corridor_mp_pack_str(msgpack_packer *pk, const char *s, size_t n)
 	msgpack_pack_str_body(pk, s, n);
 }
 
+void corridor_mp_cstr(msgpack_packer *pk, const char *s)
+{
+	corridor_mp_pack_str(pk, s, strlen(s));
+}
+
+void corridor_mp_date(msgpack_packer *pk, int32_t day)
+{
+	char d[11];
+	corridor_date_format(day, d);
+	corridor_mp_pack_str(pk, d, 10);
+}
+
 /* ---- a msgpack "writer" that compares with the input instead ---- */
 
 struct compare_writer {
@@ -528,6 +540,27 @@ bool corridor_mpo_str(const msgpack_object *o, char *out, size_t cap)
 		memcpy(out, o->via.str.ptr, o->via.str.size);
 	out[o->via.str.size] = '\0';
 	return true;
+}
+
+bool corridor_mpo_fields_only(const msgpack_object *o, const char *const *allowed)
+{
+	for (uint32_t i = 0; i < o->via.map.size; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+		bool ok = false;
+		for (size_t f = 0; allowed[f] && !ok; f++)
+			ok = k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(allowed[f]) &&
+			     memcmp(k->via.str.ptr, allowed[f], k->via.str.size) == 0;
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+bool corridor_mpo_date(const msgpack_object *o, int32_t *day)
+{
+	char s[16];
+	return corridor_mpo_str(o, s, sizeof s) && strlen(s) == 10 &&
+	       corridor_date_parse(s, 10, day) == 0;
 }
 
 bool corridor_mpo_uint(const msgpack_object *o, uint64_t max, uint64_t *out)
