@@ -524,17 +524,8 @@ static int record_put(struct corridor_kv *kv, const struct corridor_contract *c)
 
 /* ---- processing the kinds ---- */
 
-static int refuse(const struct corridor_entry *e, struct corridor_diag *diag, const char *fmt, ...)
-	CORRIDOR_PRINTF(3, 4);
-static int refuse(const struct corridor_entry *e, struct corridor_diag *diag, const char *fmt, ...)
-{
-	char msg[CORRIDOR_DIAG_BYTES_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return corridor_diag_seq(diag, CORRIDOR_E_REFUSED, e->seq, "%s: %s", e->kind, msg);
-}
+/* "<kind>: <message>" as a refusal (the one formatter, kinds.c). */
+#define refuse(e, diag, ...) corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, __VA_ARGS__)
 
 /* Unpacks an entry body (canonical) for the contract kinds. */
 struct cbody {
@@ -544,30 +535,14 @@ struct cbody {
 
 static int cbody_open(struct cbody *b, const struct corridor_entry *e, struct corridor_diag *diag)
 {
-	size_t off = 0;
 	msgpack_unpacked_init(&b->u);
-	if (msgpack_unpack_next(&b->u, (const char *)e->body, e->body_len, &off) !=
-	    MSGPACK_UNPACK_SUCCESS) {
+	int err = corridor_body_map(e, &b->u, diag);
+	if (err) {
 		msgpack_unpacked_destroy(&b->u);
-		return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq, "%s: body does not parse",
-					 e->kind);
+		return err;
 	}
 	b->o = &b->u.data;
 	return CORRIDOR_OK;
-}
-
-static bool only_fields(const msgpack_object *o, const char *const *allowed)
-{
-	for (uint32_t i = 0; i < o->via.map.size; i++) {
-		const msgpack_object *k = &o->via.map.ptr[i].key;
-		bool ok = false;
-		for (size_t f = 0; allowed[f] && !ok; f++)
-			ok = k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(allowed[f]) &&
-			     memcmp(k->via.str.ptr, allowed[f], k->via.str.size) == 0;
-		if (!ok)
-			return false;
-	}
-	return true;
 }
 
 static bool has_role(struct kind_state *st, const char *id, unsigned role)
@@ -692,7 +667,7 @@ static int process_propose(struct kind_state *st, const struct corridor_entry *e
 {
 	static const char *const allowed[] = { "idempotency_key", "terms", NULL };
 	int err;
-	if (!only_fields(b->o, allowed))
+	if (!corridor_mpo_fields_only(b->o, allowed))
 		return unknown_field(e, diag);
 	if ((err = decode_terms_field(b, e, t, diag)) || (err = terms_in_ledger(st, e, t, diag)))
 		return err;
@@ -716,7 +691,7 @@ static int process_accept(struct kind_state *st, const struct corridor_entry *e,
 		c->version_count ? &c->versions[c->version_count - 1].terms : NULL;
 	uint64_t pseq;
 	int err;
-	if (!only_fields(b->o, allowed) ||
+	if (!corridor_mpo_fields_only(b->o, allowed) ||
 	    !corridor_mpo_uint(corridor_mpo_field(b->o, "proposal"), UINT64_MAX, &pseq))
 		return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq,
 					 "%s: needs contract and proposal", e->kind);
@@ -792,7 +767,7 @@ static int process_change(struct kind_state *st, const struct corridor_entry *e,
 	if (strcmp(e->author, cur->seller) != 0 && strcmp(e->author, cur->buyer) != 0)
 		return refuse(e, diag, "only the seller or the buyer of %s may %s it", c->id,
 			      e->kind + strlen("contract."));
-	if (!only_fields(b->o, amend ? amend_fields : end_fields))
+	if (!corridor_mpo_fields_only(b->o, amend ? amend_fields : end_fields))
 		return unknown_field(e, diag);
 	if (!corridor_mpo_str(corridor_mpo_field(b->o, "effective"), eff, sizeof eff) ||
 	    corridor_date_parse(eff, strlen(eff), &effective) != 0)
