@@ -67,6 +67,15 @@ int cli_read_input(const char *path, size_t max, char **buf, size_t *len);
  * ferror(stdout). */
 void cli_json_str(const char *s);
 void cli_csv_str(const char *s);
+/* The importers' one opening: reads `file` (at most max bytes), checks it
+ * with corridor_import_check, and only then opens the ledger and unseals the
+ * key. Returns 0, or an exit code with the error printed. */
+int cli_import_open(const char *file, size_t max, enum corridor_import_format format,
+		    const char *ledger, const char *key, const char *pass_file, char **buf,
+		    size_t *len, struct corridor_ledger **l, struct corridor_signer **s);
+/* s escaped for a table (corridor_escape), in one of four rotating buffers. */
+#define CLI_SAFE_BYTES_MAX 1024u
+const char *cli_safe(const char *s);
 
 /* Parses a --vkey value: the verifier key string itself, or a file holding it. */
 int cli_vkey(const char *arg, struct corridor_vkey *out);

@@ -115,20 +115,14 @@ static int delivery_import(int argc, char **argv)
 		return cli_usage("--batch must be 1..%u", CORRIDOR_BATCH_ENTRIES_MAX);
 	char *buf;
 	size_t len;
-	int rc = cli_read_input(pos[0], CORRIDOR_IMPORT_BYTES_MAX, &buf, &len);
-	if (rc)
-		return rc;
 	struct corridor_ledger *l;
 	struct corridor_signer *s;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	rc = cli_open(ledger, &l);
-	if (!rc && (rc = cli_signer(key, pass_file, &s)) != 0)
-		corridor_ledger_close(l);
-	if (rc) {
-		free(buf);
+	int rc = cli_import_open(pos[0], CORRIDOR_IMPORT_BYTES_MAX, CORRIDOR_IMPORT_DELIVERIES, ledger,
+				 key, pass_file, &buf, &len, &l, &s);
+	if (rc)
 		return rc;
-	}
 	struct imp_progress prog = { 0 };
 	size_t written, skipped;
 	int err = corridor_delivery_import(l, s, buf, len, (size_t)batch, imp_committed, &prog,

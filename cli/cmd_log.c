@@ -333,7 +333,7 @@ static int log_one(void *vctx, uint64_t seq, const uint8_t *bytes, size_t len)
 		char sum[61];
 		summary(&e, sum, sizeof sum);
 		printf("%-8llu %-27s %-14s %-24s %08x  %s\n", (unsigned long long)e.seq, t, e.kind,
-		       e.author, (unsigned)e.key_id, sum);
+		       e.author, (unsigned)e.key_id, cli_safe(sum));
 	}
 	return ferror(stdout) ? CORRIDOR_E_IO : CORRIDOR_OK;
 }

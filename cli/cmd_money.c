@@ -194,17 +194,14 @@ int cmd_rate(int argc, char **argv)
 			return cli_usage("usage: corridor rate import --key FILE rates.csv");
 		char *buf;
 		size_t len, written = 0, skipped = 0;
-		int rc = cli_read_input(pos[1], CORRIDOR_IMPORT_BYTES_MAX, &buf, &len);
-		if (rc)
-			return rc;
 		struct corridor_ledger *l;
 		struct corridor_signer *s;
 		struct corridor_diag d;
 		corridor_diag_init(&d);
-		if ((rc = open_signed(ledger, key, pass_file, &l, &s)) != 0) {
-			free(buf);
+		int rc = cli_import_open(pos[1], CORRIDOR_IMPORT_BYTES_MAX, CORRIDOR_IMPORT_RATES,
+					 ledger, key, pass_file, &buf, &len, &l, &s);
+		if (rc)
 			return rc;
-		}
 		int err = corridor_rate_import(l, s, buf, len, &written, &skipped, &d);
 		corridor_signer_free(s);
 		corridor_ledger_close(l);
@@ -641,12 +638,13 @@ static int print_payment(void *ctx, const struct corridor_payment *p)
 }
 
 static const char *const CAMT_OUTCOME[] = { "",	  "applied", "unapplied",  "reversed",
-					      "already", "unmatched", "not-booked" };
+					      "already", "unmatched", "not-booked", "no-reference" };
+#define CAMT_OUTCOMES (sizeof CAMT_OUTCOME / sizeof CAMT_OUTCOME[0])
 
 struct camt_print {
 	struct corridor_ledger *l;
 	enum cli_format f;
-	size_t n, counts[7];
+	size_t n, counts[CAMT_OUTCOMES];
 };
 
 static int print_camt(void *ctx, const struct corridor_camt_result *r)
@@ -678,7 +676,7 @@ static int print_camt(void *ctx, const struct corridor_camt_result *r)
 	} else {
 		printf("%-8s %-10s %-12s -> %-12s %16s %s  %s  %s%s%s\n", pos, CAMT_OUTCOME[r->outcome],
 		       r->payer, r->payee, a, r->currency, date, r->invoice,
-		       r->invoice[0] && r->why[0] ? "  " : "", r->why);
+		       r->invoice[0] && r->why[0] ? "  " : "", cli_safe(r->why));
 	}
 	c->n++;
 	return 0;
@@ -689,17 +687,14 @@ static int payment_import(const char *ledger, const char *key, const char *pass_
 {
 	char *buf;
 	size_t len, written = 0;
-	int rc = cli_read_input(file, CORRIDOR_CAMT_BYTES_MAX, &buf, &len);
-	if (rc)
-		return rc;
 	struct corridor_ledger *l;
 	struct corridor_signer *s;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	if ((rc = open_signed(ledger, key, pass_file, &l, &s)) != 0) {
-		free(buf);
+	int rc = cli_import_open(file, CORRIDOR_CAMT_BYTES_MAX, CORRIDOR_IMPORT_STATEMENT, ledger,
+				 key, pass_file, &buf, &len, &l, &s);
+	if (rc)
 		return rc;
-	}
 	struct camt_print c = { .l = l, .f = f };
 	if (f == CLI_CSV)
 		printf("transaction,line,outcome,bank_reference,payer,payee,currency,amount,"
@@ -718,10 +713,18 @@ static int payment_import(const char *ledger, const char *key, const char *pass_
 	}
 	if (f == CLI_TABLE)
 		printf("%zu written: %zu applied, %zu unapplied, %zu reversals; %zu already there, "
-		       "%zu unmatched, %zu not booked\n",
+		       "%zu unmatched, %zu not booked, %zu without a bank reference\n",
 		       written, c.counts[CORRIDOR_CAMT_APPLIED], c.counts[CORRIDOR_CAMT_UNAPPLIED],
 		       c.counts[CORRIDOR_CAMT_REVERSED], c.counts[CORRIDOR_CAMT_ALREADY],
-		       c.counts[CORRIDOR_CAMT_UNMATCHED], c.counts[CORRIDOR_CAMT_NOT_BOOKED]);
+		       c.counts[CORRIDOR_CAMT_UNMATCHED], c.counts[CORRIDOR_CAMT_NOT_BOOKED],
+		       c.counts[CORRIDOR_CAMT_NO_REFERENCE]);
+	/* a booked transaction left out for want of a bank reference: scripts notice */
+	if (c.counts[CORRIDOR_CAMT_NO_REFERENCE]) {
+		fprintf(stderr, "corridor: %s: %zu booked transactions have no bank reference "
+				"(AcctSvcrRef) and were not imported\n",
+			file, c.counts[CORRIDOR_CAMT_NO_REFERENCE]);
+		return EXIT_REFUSED;
+	}
 	return EXIT_OK;
 }
 

@@ -383,6 +383,15 @@ void cli_json_str(const char *s)
 	}
 }
 
+const char *cli_safe(const char *s)
+{
+	static char bufs[4][CLI_SAFE_BYTES_MAX];
+	static unsigned next;
+	char *b = bufs[next++ % 4u];
+	corridor_escape(s, strlen(s), b, CLI_SAFE_BYTES_MAX);
+	return b;
+}
+
 void cli_csv_str(const char *s)
 {
 	if (!s[strcspn(s, ",\"\r\n")]) {
@@ -486,4 +495,32 @@ int cli_write(const char *ledger_opt, const char *key, const char *pass_file, cl
 	corridor_signer_free(s);
 	corridor_ledger_close(l);
 	return cli_print_seq(err, seq, &d);
+}
+
+int cli_import_open(const char *file, size_t max, enum corridor_import_format format,
+		    const char *ledger, const char *key, const char *pass_file, char **buf,
+		    size_t *len, struct corridor_ledger **l, struct corridor_signer **s)
+{
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int rc = cli_read_input(file, max, buf, len);
+	if (rc)
+		return rc;
+	int err = corridor_import_check(format, *buf, *len, &d);
+	if (err) {
+		fprintf(stderr, "corridor: %s: %s; nothing was written\n", file, d.text);
+		rc = cli_exit_code(err);
+		goto out_free;
+	}
+	if ((rc = cli_open(ledger, l)) != 0)
+		goto out_free;
+	if ((rc = cli_signer(key, pass_file, s)) != 0) {
+		corridor_ledger_close(*l);
+		goto out_free;
+	}
+	return EXIT_OK;
+out_free:
+	free(*buf);
+	*buf = NULL;
+	return rc;
 }

@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,17 +123,30 @@ out_abort:
 	return err;
 }
 
-/* ---- reading ---- */
+/* ---- reading ----
+ *
+ * Archives are read with read(2) through one bounded buffer, never mapped: a
+ * file truncated or rewritten while it is read is an ordinary error ("archive
+ * truncated"), not a SIGBUS. Entries handed out stay in the buffer until the
+ * caller releases them (archive_release), so a chunk can be fed at once. */
+
+#define ARCHIVE_BUF_BYTES (8u << 20) /* >= the header and one largest entry */
 
 struct archive {
-	uint8_t *map;
-	size_t len;
-	size_t pos; /* next entry */
+	int fd;
+	uint8_t *buf;
+	size_t keep;  /* buf[keep, pos): entries handed out and not released */
+	size_t pos;   /* buf[pos, end): read, not yet consumed */
+	size_t end;
+	bool eof;
+	size_t hlen;  /* the header's length: where the entries start in the file */
 	uint64_t first, size, next;
 	char origin[CORRIDOR_NAME_BYTES_MAX + 1];
-	const char *cp;
+	char *cp;     /* the checkpoint note (a copy) */
 	size_t cp_len;
 };
+
+#define ARCHIVE_FULL 1 /* archive_next: release what was handed out, then ask again */
 
 static int header_str(const uint8_t *h, size_t hlen, const char *key, const char **s, size_t *n)
 {
@@ -152,9 +164,63 @@ static int header_uint(const uint8_t *h, size_t hlen, const char *key, uint64_t 
 
 static void archive_close(struct archive *a)
 {
-	if (a->map && a->len)
-		munmap(a->map, a->len);
-	a->map = NULL;
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = -1;
+	free(a->buf);
+	free(a->cp);
+	a->buf = NULL;
+	a->cp = NULL;
+}
+
+/* Makes buf[pos, pos + need) readable, unless the end of the file comes
+ * first (then *got is less). ARCHIVE_FULL if that needs the room taken by
+ * entries not yet released. */
+static int archive_fill(struct archive *a, size_t need, size_t *got, struct corridor_diag *diag)
+{
+	CORRIDOR_ASSERT(need <= ARCHIVE_BUF_BYTES);
+	while (a->end - a->pos < need && !a->eof) {
+		if (ARCHIVE_BUF_BYTES - a->pos < need) {
+			if (a->keep > 0) {
+				memmove(a->buf, a->buf + a->keep, a->end - a->keep);
+				a->pos -= a->keep;
+				a->end -= a->keep;
+				a->keep = 0;
+			} else {
+				return ARCHIVE_FULL;
+			}
+			if (ARCHIVE_BUF_BYTES - a->pos < need)
+				return ARCHIVE_FULL;
+		}
+		ssize_t n = read(a->fd, a->buf + a->end, ARCHIVE_BUF_BYTES - a->end);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return corridor_diag_set(diag, CORRIDOR_E_IO, "cannot read the archive: %s",
+						 strerror(errno));
+		if (n == 0)
+			a->eof = true;
+		a->end += (size_t)n;
+	}
+	*got = a->end - a->pos < need ? a->end - a->pos : need;
+	return CORRIDOR_OK;
+}
+
+static void archive_release(struct archive *a)
+{
+	a->keep = a->pos;
+}
+
+/* Back to the first entry (a write transaction may run more than once). */
+static int archive_rewind(struct archive *a, struct corridor_diag *diag)
+{
+	if (lseek(a->fd, (off_t)a->hlen, SEEK_SET) < 0)
+		return corridor_diag_set(diag, CORRIDOR_E_IO, "cannot read the archive: %s",
+					 strerror(errno));
+	a->keep = a->pos = a->end = 0;
+	a->eof = false;
+	a->next = a->first;
+	return CORRIDOR_OK;
 }
 
 static int archive_open(const char *path, struct archive *a, struct corridor_diag *diag)
@@ -162,45 +228,43 @@ static int archive_open(const char *path, struct archive *a, struct corridor_dia
 	struct stat st;
 	struct corridor_mpscan scan;
 	memset(a, 0, sizeof *a);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return corridor_diag_set(diag, errno == ENOENT ? CORRIDOR_E_NOTFOUND : CORRIDOR_E_IO,
+	a->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (a->fd < 0)
+		return corridor_diag_set(diag, CORRIDOR_E_IO,
 					 "cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-		close(fd);
+	if (fstat(a->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		archive_close(a);
 		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "%s is not an archive (empty)",
 					 path);
 	}
-	a->len = (size_t)st.st_size;
-	a->map = mmap(NULL, a->len, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (a->map == MAP_FAILED) {
-		a->map = NULL;
-		return corridor_diag_set(diag, CORRIDOR_E_IO, "cannot map %s: %s", path,
-					 strerror(errno));
+	if (!(a->buf = malloc(ARCHIVE_BUF_BYTES))) {
+		archive_close(a);
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
 	}
-	size_t hlen = 0;
-	const char *s;
+	size_t hlen = 0, got = 0;
+	const char *s, *cp;
 	size_t n;
 	uint64_t version;
-	int err = corridor_mpscan_prefix(a->map, a->len < ARCHIVE_HEADER_BYTES_MAX ? a->len
-										   : ARCHIVE_HEADER_BYTES_MAX,
-					 2, &scan, &hlen, diag);
+	int err = archive_fill(a, ARCHIVE_HEADER_BYTES_MAX, &got, diag);
 	if (!err)
-		err = corridor_msgpack_check_canonical(a->map, hlen, 2, diag);
+		err = corridor_mpscan_prefix(a->buf, got, 2, &scan, &hlen, diag);
+	if (!err)
+		err = corridor_msgpack_check_canonical(a->buf, hlen, 2, diag);
 	if (err) {
 		char why[CORRIDOR_DIAG_BYTES_MAX];
 		snprintf(why, sizeof why, "%s", diag ? diag->text : "");
 		archive_close(a);
-		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "archive header: %s", why);
+		return corridor_diag_set(diag, err == CORRIDOR_E_IO ? err : CORRIDOR_E_MALFORMED,
+					 "archive header: %s", why);
 	}
-	if (a->map[0] != 0x86u || header_str(a->map, hlen, "format", &s, &n) ||
+	const uint8_t *h = a->buf;
+	if (h[0] != 0x86u || header_str(h, hlen, "format", &s, &n) ||
 	    n != strlen(ARCHIVE_FORMAT) || memcmp(s, ARCHIVE_FORMAT, n) != 0 ||
-	    header_uint(a->map, hlen, "version", &version) || version != ARCHIVE_VERSION ||
-	    header_uint(a->map, hlen, "first", &a->first) ||
-	    header_uint(a->map, hlen, "size", &a->size) || a->first > a->size ||
-	    header_str(a->map, hlen, "origin", &s, &n) || !corridor_key_name_valid(s, n) ||
-	    header_str(a->map, hlen, "checkpoint", &a->cp, &a->cp_len)) {
+	    header_uint(h, hlen, "version", &version) || version != ARCHIVE_VERSION ||
+	    header_uint(h, hlen, "first", &a->first) ||
+	    header_uint(h, hlen, "size", &a->size) || a->first > a->size ||
+	    header_str(h, hlen, "checkpoint", &cp, &a->cp_len) ||
+	    header_str(h, hlen, "origin", &s, &n) || !corridor_key_name_valid(s, n)) {
 		archive_close(a);
 		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED,
 					 "%s is not a Corridor archive of version %u (header fields)",
@@ -208,28 +272,40 @@ static int archive_open(const char *path, struct archive *a, struct corridor_dia
 	}
 	memcpy(a->origin, s, n);
 	a->origin[n] = '\0';
-	a->pos = hlen;
+	if (!(a->cp = malloc(a->cp_len ? a->cp_len : 1))) {
+		archive_close(a);
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	}
+	memcpy(a->cp, cp, a->cp_len);
+	a->hlen = hlen;
+	a->pos = a->keep = hlen;
 	a->next = a->first;
 	return CORRIDOR_OK;
 }
 
-/* The next entry's bytes, or CORRIDOR_E_NOTFOUND after the last one. */
+/* The next entry's bytes (valid until archive_release and the next call that
+ * needs room), CORRIDOR_E_NOTFOUND after the last one, or ARCHIVE_FULL. */
 static int archive_next(struct archive *a, const uint8_t **bytes, size_t *len,
 			struct corridor_diag *diag)
 {
+	size_t got;
+	int err;
 	if (a->next == a->size) {
-		if (a->pos != a->len)
+		if ((err = archive_fill(a, 1, &got, diag)) != 0)
+			return err;
+		if (got)
 			return corridor_diag_set(diag, CORRIDOR_E_MALFORMED,
-						 "archive has %zu bytes after its last entry",
-						 a->len - a->pos);
+						 "archive has bytes after its last entry");
 		return CORRIDOR_E_NOTFOUND;
 	}
-	const uint8_t *p = a->map + a->pos;
-	size_t avail = a->len - a->pos, hdr, n;
-	if (avail >= 2 && p[0] == 0xc4u) {
+	if ((err = archive_fill(a, 3, &got, diag)) != 0)
+		return err;
+	const uint8_t *p = a->buf + a->pos;
+	size_t hdr, n;
+	if (got >= 2 && p[0] == 0xc4u) {
 		hdr = 2;
 		n = p[1];
-	} else if (avail >= 3 && p[0] == 0xc5u) {
+	} else if (got >= 3 && p[0] == 0xc5u) {
 		hdr = 3;
 		n = (size_t)p[1] << 8 | p[2];
 		if (n < 256)
@@ -241,11 +317,13 @@ static int archive_next(struct archive *a, const uint8_t **bytes, size_t *len,
 					 "archive truncated or malformed at entry %llu",
 					 (unsigned long long)a->next);
 	}
-	if (n > avail - hdr)
+	if ((err = archive_fill(a, hdr + n, &got, diag)) != 0)
+		return err;
+	if (got < hdr + n)
 		return corridor_diag_seq(diag, CORRIDOR_E_MALFORMED, a->next,
 					 "archive truncated inside entry %llu",
 					 (unsigned long long)a->next);
-	*bytes = p + hdr;
+	*bytes = a->buf + a->pos + hdr;
 	*len = n;
 	a->pos += hdr + n;
 	a->next++;
@@ -268,6 +346,10 @@ static int archive_feed(struct archive *a, struct verifier *v, corridor_progress
 		size_t n = 0;
 		while (n < VERIFY_CHUNK_ENTRIES) {
 			err = archive_next(a, &ptrs[n], &lens[n], diag);
+			if (err == ARCHIVE_FULL && n > 0) {
+				err = CORRIDOR_OK; /* the buffer holds a chunk: feed it */
+				break;
+			}
 			if (err == CORRIDOR_E_NOTFOUND) {
 				err = CORRIDOR_OK;
 				done = true;
@@ -277,7 +359,9 @@ static int archive_feed(struct archive *a, struct verifier *v, corridor_progress
 				break;
 			n++;
 		}
+		CORRIDOR_ASSERT(err != ARCHIVE_FULL);
 		int ferr = corridor_verifier_feed(v, ptrs, lens, n, diag);
+		archive_release(a);
 		if (ferr || err) {
 			err = ferr ? ferr : err;
 			break;
@@ -430,18 +514,7 @@ static int import_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct
 		st->operator_key_id = head.operator_key_id;
 	}
 	/* Rewind to the first entry (the header was parsed at open). */
-	{
-		struct corridor_mpscan scan;
-		size_t hlen = 0;
-		err = corridor_mpscan_prefix(a->map, a->len < ARCHIVE_HEADER_BYTES_MAX
-							     ? a->len
-							     : ARCHIVE_HEADER_BYTES_MAX,
-					     2, &scan, &hlen, diag);
-		CORRIDOR_ASSERT(err == 0);
-		a->pos = hlen;
-		a->next = a->first;
-	}
-	if ((err = archive_feed(a, v, NULL, NULL, diag)) != 0)
+	if ((err = archive_rewind(a, diag)) != 0 || (err = archive_feed(a, v, NULL, NULL, diag)) != 0)
 		goto out_free;
 	uint8_t root[CORRIDOR_HASH_BYTES];
 	corridor_merkle_range_root(corridor_verifier_range(v), root);

@@ -744,29 +744,8 @@ static int read_rows(const char *csv, size_t len, struct rows *rs, struct corrid
 	int map[COLS];
 	int err;
 	corridor_csv_init(&c, csv, len);
-	if ((err = corridor_csv_record(&c, fields, IMPORT_FIELDS_MAX, &n, scratch, sizeof scratch,
-				       diag)) != 0)
-		return err == CORRIDOR_E_NOTFOUND
-			       ? corridor_diag_set(diag, CORRIDOR_E_INVALID, "the file is empty")
-			       : err;
-	for (int k = 0; k < COLS; k++)
-		map[k] = -1;
-	for (size_t i = 0; i < n; i++) {
-		int found = -1;
-		for (int k = 0; k < COLS && found < 0; k++)
-			if (strcmp(fields[i].text, COL_NAMES[k]) == 0)
-				found = k;
-		if (found < 0 || map[found] >= 0)
-			return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-						 "line 1: column '%.40s' is %s", fields[i].text,
-						 found < 0 ? "unknown" : "given twice");
-		map[found] = (int)i;
-	}
-	for (int k = 0; k < COL_QUALITY; k++)
-		if (map[k] < 0)
-			return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-						 "line 1: the header lacks the column '%s'",
-						 COL_NAMES[k]);
+	if ((err = corridor_csv_header(&c, COL_NAMES, COLS, COL_QUALITY, map, &n, diag)) != 0)
+		return err;
 	size_t want = (size_t)(map[COL_QUALITY] >= 0 ? COLS : COLS - 1);
 	for (;;) {
 		err = corridor_csv_record(&c, fields, IMPORT_FIELDS_MAX, &n, scratch, sizeof scratch, diag);
@@ -790,6 +769,16 @@ static int read_rows(const char *csv, size_t len, struct rows *rs, struct corrid
 		if (rows_add(rs, &p) != 0)
 			return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
 	}
+}
+
+int corridor_deliveries_csv_check(const char *csv, size_t len, struct corridor_diag *diag)
+{
+	struct rows rs = { 0 };
+	int err = len > CORRIDOR_IMPORT_BYTES_MAX
+			  ? corridor_diag_set(diag, CORRIDOR_E_LIMIT, "the file is larger than 2 GiB")
+			  : read_rows(csv, len, &rs, diag);
+	rows_release(&rs);
+	return err;
 }
 
 /* The dry run: every row through the same checks an append makes, against

@@ -44,11 +44,20 @@ void corridor_diag_init(struct corridor_diag *diag)
 	diag->text[0] = '\0';
 }
 
+/* Every error text goes through corridor_escape: whatever untrusted bytes a
+ * message quotes (a CSV field, an archive's string, libxml2's own text), it
+ * reaches a terminal as one line with no control characters. */
 static void diag_vset(struct corridor_diag *diag, const char *fmt, va_list ap)
 {
-	int n = vsnprintf(diag->text, sizeof diag->text, fmt, ap);
+	char raw[CORRIDOR_DIAG_BYTES_MAX];
+	int n = vsnprintf(raw, sizeof raw, fmt, ap);
 	if (n < 0)
-		diag->text[0] = '\0';
+		raw[0] = '\0';
+	size_t len = strlen(raw);
+	/* libxml2 and strerror-style texts end in a newline: not part of the line */
+	while (len && (raw[len - 1] == '\n' || raw[len - 1] == '\r'))
+		len--;
+	corridor_escape(raw, len, diag->text, sizeof diag->text);
 }
 
 int corridor_diag_set(struct corridor_diag *diag, int err, const char *fmt, ...)
@@ -112,7 +121,7 @@ int corridor_read_file(const char *path, size_t max_bytes, uint8_t **out, size_t
 	int err;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return corridor_diag_set(diag, errno == ENOENT ? CORRIDOR_E_NOTFOUND : CORRIDOR_E_IO,
+		return corridor_diag_set(diag, CORRIDOR_E_IO,
 					 "cannot open %s: %s", path, strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) != 0) {

@@ -107,6 +107,14 @@ void corridor_csv_init(struct corridor_csv *c, const char *buf, size_t len);
 int corridor_csv_record(struct corridor_csv *c, struct corridor_csv_field *fields, size_t max,
 			size_t *count, char *scratch, size_t scratch_cap, struct corridor_diag *diag);
 
+/* Reads the header record: each field one of names[0, ncols) at most once,
+ * the first nrequired all present. map[k] receives the column of names[k]
+ * (-1 if absent), *width the number of columns. */
+#define CORRIDOR_CSV_HEADER_FIELDS_MAX 16u
+#define CORRIDOR_CSV_HEADER_BYTES_MAX 1024u
+int corridor_csv_header(struct corridor_csv *c, const char *const *names, int ncols,
+			int nrequired, int *map, size_t *width, struct corridor_diag *diag);
+
 /* ---- parallel for (core/parallel.c) ---- */
 
 /* Calls fn(ctx, worker, begin, end) on up to `threads` workers over [0, n),
@@ -201,7 +209,8 @@ struct corridor_camt_tx {
 	char amount[40];
 	bool credit, reversal, booked;
 	int32_t value_day;
-	char entry_ref[36];
+	char entry_ref[36]; /* Ntry/AcctSvcrRef */
+	char tx_ref[36];    /* TxDtls/Refs/AcctSvcrRef */
 	unsigned statement_no, entry_no, tx_no, line;
 	char end_to_end[36], creditor_ref[36], remittance[141];
 	char counterparty_iban[35], counterparty_name[141];

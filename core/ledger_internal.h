@@ -272,6 +272,8 @@ int corridor_rate_fixing(struct corridor_kv *kv, const char *source, const char 
 			 const char *to, int32_t fixing_day, struct corridor_rate *out,
 			 bool *inverse);
 /* The rates CSV of corridor_rate_import, parsed and checked (no ledger). */
+/* Reads and checks a delivery CSV file whole, without a ledger. */
+int corridor_deliveries_csv_check(const char *csv, size_t len, struct corridor_diag *diag);
 int corridor_rates_csv_parse(const char *csv, size_t len, struct corridor_rate **out, size_t *count,
 			     struct corridor_diag *diag);
 /* currency.define, rate.record, rate.correct */

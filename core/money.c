@@ -450,29 +450,8 @@ static int read_rate_rows(const char *csv, size_t len, struct rrow **out, size_t
 	*out = NULL;
 	*count = 0;
 	corridor_csv_init(&c, csv, len);
-	if ((err = corridor_csv_record(&c, f, RATE_FIELDS_MAX, &n, scratch, sizeof scratch, diag)) !=
-	    0)
-		return err == CORRIDOR_E_NOTFOUND
-			       ? corridor_diag_set(diag, CORRIDOR_E_INVALID, "the file is empty")
-			       : err;
-	for (int k = 0; k < RCOLS; k++)
-		map[k] = -1;
-	for (size_t i = 0; i < n; i++) {
-		int found = -1;
-		for (int k = 0; k < RCOLS && found < 0; k++)
-			if (strcmp(f[i].text, RCOL_NAMES[k]) == 0)
-				found = k;
-		if (found < 0 || map[found] >= 0)
-			return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-						 "line 1: column '%.40s' is %s", f[i].text,
-						 found < 0 ? "unknown" : "given twice");
-		map[found] = (int)i;
-	}
-	for (int k = 0; k < RCOLS; k++)
-		if (map[k] < 0)
-			return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-						 "line 1: the header lacks the column '%s'",
-						 RCOL_NAMES[k]);
+	if ((err = corridor_csv_header(&c, RCOL_NAMES, RCOLS, RCOLS, map, &n, diag)) != 0)
+		return err;
 	for (;;) {
 		err = corridor_csv_record(&c, f, RATE_FIELDS_MAX, &n, scratch, sizeof scratch, diag);
 		if (err == CORRIDOR_E_NOTFOUND)

@@ -733,7 +733,8 @@ static int camt_decide(const struct corridor_camt_tx *t, const char *owner, unsi
 	r->line = t->line;
 	r->value_day = t->value_day;
 	memcpy(r->currency, t->currency, 4);
-	snprintf(r->bank_reference, sizeof r->bank_reference, "%s", t->entry_ref);
+	snprintf(r->bank_reference, sizeof r->bank_reference, "%s",
+		 t->entry_ref[0] ? t->entry_ref : t->tx_ref);
 	if (!t->booked) {
 		r->outcome = CORRIDOR_CAMT_NOT_BOOKED;
 		snprintf(r->why, sizeof r->why, "status is not BOOK");
@@ -770,12 +771,22 @@ static int camt_decide(const struct corridor_camt_tx *t, const char *owner, unsi
 			 cp);
 		return CORRIDOR_OK;
 	}
+	/* The identity of a bank transaction: the bank's reference of the entry
+	 * (and the transaction's place among the entry's details), else the
+	 * bank's reference of the transaction itself. A position in the file is
+	 * none: a re-issued statement could not be told from a new one. */
 	if (t->entry_ref[0])
 		snprintf(idem, sizeof cd->idem, "camt053/%s/%s/%u", t->account_iban, t->entry_ref,
 			 t->tx_no);
-	else
-		snprintf(idem, sizeof cd->idem, "camt053/%s/%d/%u/%u", t->account_iban,
-			 t->value_day, t->entry_no, t->tx_no);
+	else if (t->tx_ref[0])
+		snprintf(idem, sizeof cd->idem, "camt053/%s/tx/%s", t->account_iban, t->tx_ref);
+	else {
+		r->outcome = CORRIDOR_CAMT_NO_REFERENCE;
+		snprintf(r->why, sizeof r->why,
+			 "no bank reference (AcctSvcrRef): not imported; record it with "
+			 "`payment record`");
+		return CORRIDOR_OK;
+	}
 	const char *refs[3] = { t->creditor_ref, t->end_to_end, t->remittance };
 	if (t->reversal) {
 		/* the payment it undoes: same parties, currency and amount; its
@@ -909,6 +920,70 @@ static int camt_write_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
 	return CORRIDOR_OK;
 }
 
+/* What the ledger holds for the bank transaction written at seq `at`: the
+ * bank's facts (amount, currency, parties; the value date of a payment). */
+static int camt_recorded(struct corridor_kv *kv, struct corridor_ledger *l, MDB_txn *txn,
+			 uint64_t at, struct corridor_camt_result *was, struct corridor_diag *diag)
+{
+	uint8_t kb[8];
+	struct corridor_entry e;
+	struct corridor_payment p;
+	uint64_t target = at;
+	memset(was, 0, sizeof *was);
+	corridor_be64_put(kb, at);
+	MDB_val k = { .mv_size = 8, .mv_data = kb }, ev;
+	if (mdb_get(txn, l->entries, &k, &ev) != 0 ||
+	    corridor_entry_decode(ev.mv_data, ev.mv_size, &e, NULL) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_STORAGE,
+					 "the idempotency index names a missing entry %llu",
+					 (unsigned long long)at);
+	was->reverses = 0;
+	if (strcmp(e.kind, "payment.reverse") == 0) {
+		const uint8_t *pv;
+		size_t plen;
+		if ((pv = corridor_map_find(e.body, e.body_len, "payment", &plen)) == NULL ||
+		    corridor_mp_uint(pv, plen, &target) != 0)
+			return corridor_diag_set(diag, CORRIDOR_E_STORAGE, "entry %llu does not decode",
+						 (unsigned long long)at);
+		was->reverses = target;
+		was->outcome = CORRIDOR_CAMT_REVERSED;
+	} else {
+		was->outcome = CORRIDOR_CAMT_APPLIED;
+	}
+	if (pay_get(kv, target, &p) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_STORAGE, "payment %llu is not in the index",
+					 (unsigned long long)target);
+	was->amount_minor = p.amount_minor;
+	was->value_day = was->reverses ? INT32_MIN : p.value_day;
+	memcpy(was->currency, p.currency, sizeof was->currency);
+	memcpy(was->payer, p.payer, sizeof was->payer);
+	memcpy(was->payee, p.payee, sizeof was->payee);
+	return CORRIDOR_OK;
+}
+
+/* The same bank facts: amount, currency, parties and (a payment's) value date. */
+static bool camt_same(const struct corridor_camt_result *was, const struct corridor_camt_result *r)
+{
+	return was->amount_minor == r->amount_minor && !strcmp(was->currency, r->currency) &&
+	       !strcmp(was->payer, r->payer) && !strcmp(was->payee, r->payee) &&
+	       (was->value_day == INT32_MIN || was->value_day == r->value_day);
+}
+
+/* "CNY 100.00 from A to B on 2026-02-15" in out (48 bytes). */
+static void camt_describe(struct corridor_kv *kv, const struct corridor_camt_result *r, char *out)
+{
+	unsigned dec = 2;
+	char amt[32], date[11];
+	if (corridor_currency_get(kv, r->currency, &dec, NULL) != 0)
+		dec = 2;
+	corridor_decimal_format(r->amount_minor, dec, amt, sizeof amt);
+	corridor_date_format(r->value_day, date);
+	if (r->value_day == INT32_MIN)
+		snprintf(out, 48, "%.3s %.24s", r->currency, amt);
+	else
+		snprintf(out, 48, "%.3s %.24s on %.10s", r->currency, amt, date);
+}
+
 int corridor_payment_import(struct corridor_ledger *l, const struct corridor_signer *signer,
 			    const char *xml, size_t len, corridor_camt_fn fn, void *ctx,
 			    size_t *written, struct corridor_diag *diag)
@@ -989,15 +1064,52 @@ int corridor_payment_import(struct corridor_ledger *l, const struct corridor_sig
 		int has_key = corridor_msgpack_map_str(cd->body, cd->body_len, "idempotency_key",
 						       &key, &klen);
 		CORRIDOR_ASSERT(has_key == 0); /* every imported transaction carries one */
-		size_t iklen = corridor_idem_key(who, cd->kind, key, klen, ik);
-		if (dr.ov.base.get(&dr.ov.base, STATE_IDEM, ik, iklen, &v, &vlen) == 0 && vlen == 8) {
+		/* Imported before, or earlier in this statement: under either kind */
+		const char *kinds[2] = { cd->kind, !strcmp(cd->kind, "payment.record")
+							   ? "payment.reverse" : "payment.record" };
+		bool seen = false;
+		for (int kk = 0; kk < 2 && !seen && !err; kk++) {
+			size_t iklen = corridor_idem_key(who, kinds[kk], key, klen, ik);
+			if (dr.ov.base.get(&dr.ov.base, STATE_IDEM, ik, iklen, &v, &vlen) != 0 ||
+			    vlen != 8)
+				continue;
+			seen = true;
+			uint64_t at = corridor_be64_get(v);
+			struct corridor_camt_result was;
+			if (at >= dr.head.size) {
+				CORRIDOR_ASSERT(at - dr.head.size < nd);
+				was = cds[cd_of[at - dr.head.size]].r;
+				err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+							"line %u: bank reference %s/%u is given twice in "
+							"this statement (line %u): nothing was written",
+							cd->r.line, cd->r.bank_reference, cd->r.tx, was.line);
+				break;
+			}
+			if ((err = camt_recorded(&dr.ov.base, l, dr.txn, at, &was, diag)) != 0)
+				break;
+			if (kk != 0 || !camt_same(&was, &cd->r)) {
+				char a[48], b[48];
+				camt_describe(&dr.ov.base, &was, a);
+				camt_describe(&dr.ov.base, &cd->r, b);
+				err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+							"line %u: bank reference %s/%u was imported at seq "
+							"%llu with other values (%s%s; this statement: "
+							"%s %s): nothing was written",
+							cd->r.line, cd->r.bank_reference, cd->r.tx,
+							(unsigned long long)at,
+							kk ? (was.reverses ? "a reversal, " : "a payment, ")
+							   : "",
+							a, cd->kind + 8, b);
+				break;
+			}
 			cd->write = false;
 			cd->r.outcome = CORRIDOR_CAMT_ALREADY;
-			cd->r.seq = corridor_be64_get(v);
+			cd->r.seq = at;
 			snprintf(cd->r.why, sizeof cd->r.why, "imported before, at seq %llu",
 				 (unsigned long long)cd->r.seq);
-			continue;
 		}
+		if (seen || err)
+			continue;
 		draft_of[i] = nd;
 		cd_of[nd] = i;
 		drafts[nd] = (struct draft){ .kind = cd->kind, .body = cd->body, .body_len = cd->body_len };

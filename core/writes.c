@@ -176,3 +176,25 @@ int corridor_attest(struct corridor_ledger *l, const struct corridor_signer *sig
 	CORRIDOR_ASSERT(!w.overflow);
 	return corridor_append_one(l, signer, "attest", body, w.len, seq, diag);
 }
+
+int corridor_import_check(enum corridor_import_format format, const char *buf, size_t len,
+			  struct corridor_diag *diag)
+{
+	struct corridor_rate *rates = NULL;
+	struct corridor_camt_tx *txs = NULL;
+	size_t n = 0;
+	int err;
+	switch (format) {
+	case CORRIDOR_IMPORT_DELIVERIES:
+		return corridor_deliveries_csv_check(buf, len, diag);
+	case CORRIDOR_IMPORT_RATES:
+		err = corridor_rates_csv_parse(buf, len, &rates, &n, diag);
+		free(rates);
+		return err;
+	case CORRIDOR_IMPORT_STATEMENT:
+		err = corridor_camt053_parse(buf, len, &txs, &n, diag);
+		free(txs);
+		return err;
+	}
+	return corridor_diag_set(diag, CORRIDOR_E_INVALID, "unknown import format");
+}

@@ -15,8 +15,12 @@
  *     RltdPties/{Dbtr,Cdtr}/Nm (.02-.07) or {Dbtr,Cdtr}/Pty/Nm (.08+),
  *     RltdPties/{DbtrAcct,CdtrAcct}/Id/IBAN,
  *     RmtInf/Strd/CdtrRefInf/Ref, RmtInf/Ustrd (the first)
- * The document is parsed without network access, DTD loading or entity
- * substitution; anything else in it is ignored.
+ *     Refs/AcctSvcrRef                   the bank's reference of the transaction
+ * A bank statement has no business carrying a DTD: a document with a
+ * DOCTYPE is refused before libxml2 reads a byte of it, so no entity can be
+ * declared, and a reference to an undeclared one is not well-formed. libxml2
+ * runs without network access. An allocation failure anywhere is an error
+ * (CORRIDOR_E_NOMEM), never an absent field. Anything else is ignored.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +35,7 @@
 
 struct camt_ctx {
 	const xmlChar *ns;
+	bool nomem; /* an allocation failed while reading a field */
 	struct corridor_camt_tx *tx;
 	size_t n, cap;
 	struct corridor_diag *diag;
@@ -71,15 +76,18 @@ static xmlNode *path(const xmlNode *n, const char *p, const xmlChar *ns)
 	return (xmlNode *)(uintptr_t)at;
 }
 
-/* The element's text, whitespace-trimmed, into out (false if absent or too long). */
-static bool text(const xmlNode *n, char *out, size_t cap)
+/* The element's text, whitespace-trimmed, into out (false if absent or too
+ * long). A failed allocation marks the context: the caller fails the read. */
+static bool text(struct camt_ctx *c, const xmlNode *n, char *out, size_t cap)
 {
 	out[0] = '\0';
 	if (!n)
 		return false;
 	xmlChar *t = xmlNodeGetContent(n);
-	if (!t)
+	if (!t) {
+		c->nomem = true;
 		return false;
+	}
 	const char *s = (const char *)t;
 	size_t len = strlen(s);
 	while (len && strchr(" \t\r\n", s[len - 1]))
@@ -97,17 +105,37 @@ static bool text(const xmlNode *n, char *out, size_t cap)
 	return ok;
 }
 
-static bool date_of(const xmlNode *dt, const xmlChar *ns, int32_t *day)
+/* The Ccy attribute of an amount element (3 letters) into out[4]. */
+static bool ccy_of(struct camt_ctx *c, const xmlNode *amt, char out[4])
+{
+	if (!amt || !xmlHasProp(amt, (const xmlChar *)"Ccy"))
+		return false;
+	xmlChar *ccy = xmlGetProp(amt, (const xmlChar *)"Ccy");
+	if (!ccy) {
+		c->nomem = true;
+		return false;
+	}
+	bool ok = strlen((const char *)ccy) == 3;
+	if (ok)
+		memcpy(out, ccy, 4);
+	xmlFree(ccy);
+	return ok;
+}
+
+static bool date_of(struct camt_ctx *c, const xmlNode *dt, int32_t *day)
 {
 	char s[40];
-	const xmlNode *d = child(dt, "Dt", ns);
+	const xmlNode *d = child(dt, "Dt", c->ns);
 	if (!d)
-		d = child(dt, "DtTm", ns);
-	return d && text(d, s, sizeof s) && strlen(s) >= 10 && corridor_date_parse(s, 10, day) == 0;
+		d = child(dt, "DtTm", c->ns);
+	return d && text(c, d, s, sizeof s) && strlen(s) >= 10 &&
+	       corridor_date_parse(s, 10, day) == 0;
 }
 
 static int fail(struct camt_ctx *c, const xmlNode *n, const char *what)
 {
+	if (c->nomem)
+		return corridor_diag_set(c->diag, CORRIDOR_E_NOMEM, "out of memory reading the statement");
 	return corridor_diag_set(c->diag, CORRIDOR_E_INVALID, "line %ld: %s", n ? xmlGetLineNo(n) : 0L,
 				 what);
 }
@@ -136,24 +164,17 @@ static int read_tx(struct camt_ctx *c, const xmlNode *tx, struct corridor_camt_t
 	const xmlNode *amt = child(tx, "Amt", ns);
 	if (!amt)
 		amt = path(tx, "AmtDtls/TxAmt/Amt", ns);
-	if (amt) {
-		xmlChar *ccy = xmlGetProp(amt, (const xmlChar *)"Ccy");
-		bool ok = ccy && strlen((const char *)ccy) == 3 &&
-			  text(amt, t->amount, sizeof t->amount);
-		if (ok)
-			memcpy(t->currency, ccy, 4);
-		xmlFree(ccy);
-		if (!ok)
-			return fail(c, amt, "a transaction amount needs Ccy and a decimal");
-	}
+	if (amt && !(ccy_of(c, amt, t->currency) && text(c, amt, t->amount, sizeof t->amount)))
+		return fail(c, amt, "a transaction amount needs Ccy and a decimal");
 	char ind[8];
-	if (text(child(tx, "CdtDbtInd", ns), ind, sizeof ind))
+	if (text(c, child(tx, "CdtDbtInd", ns), ind, sizeof ind))
 		t->credit = strcmp(ind, "CRDT") == 0;
-	text(path(tx, "Refs/EndToEndId", ns), t->end_to_end, sizeof t->end_to_end);
+	text(c, path(tx, "Refs/AcctSvcrRef", ns), t->tx_ref, sizeof t->tx_ref);
+	text(c, path(tx, "Refs/EndToEndId", ns), t->end_to_end, sizeof t->end_to_end);
 	if (strcmp(t->end_to_end, "NOTPROVIDED") == 0)
 		t->end_to_end[0] = '\0';
-	text(path(tx, "RmtInf/Strd/CdtrRefInf/Ref", ns), t->creditor_ref, sizeof t->creditor_ref);
-	text(path(tx, "RmtInf/Ustrd", ns), t->remittance, sizeof t->remittance);
+	text(c, path(tx, "RmtInf/Strd/CdtrRefInf/Ref", ns), t->creditor_ref, sizeof t->creditor_ref);
+	text(c, path(tx, "RmtInf/Ustrd", ns), t->remittance, sizeof t->remittance);
 	const xmlNode *rp = child(tx, "RltdPties", ns);
 	/* the counterparty: the debtor of a credit, the creditor of a debit; a
 	 * reversal undoes the other direction (its parties repeat the original's).
@@ -164,14 +185,14 @@ static int read_tx(struct camt_ctx *c, const xmlNode *tx, struct corridor_camt_t
 		const char *who = sides[(first + k) % 2];
 		char acct[24];
 		snprintf(acct, sizeof acct, "%sAcct/Id/IBAN", who);
-		if (!text(path(rp, acct, ns), t->counterparty_iban, sizeof t->counterparty_iban))
+		if (!text(c, path(rp, acct, ns), t->counterparty_iban, sizeof t->counterparty_iban))
 			continue;
 		const xmlNode *party = child(rp, who, ns);
-		if (!text(child(party, "Nm", ns), t->counterparty_name, sizeof t->counterparty_name))
-			text(path(party, "Pty/Nm", ns), t->counterparty_name,
+		if (!text(c, child(party, "Nm", ns), t->counterparty_name, sizeof t->counterparty_name))
+			text(c, path(party, "Pty/Nm", ns), t->counterparty_name,
 			     sizeof t->counterparty_name);
 	}
-	return CORRIDOR_OK;
+	return c->nomem ? fail(c, tx, "") : CORRIDOR_OK;
 }
 
 static int read_entry(struct camt_ctx *c, const xmlNode *ntry, const char *iban, unsigned stmt_no,
@@ -186,28 +207,26 @@ static int read_entry(struct camt_ctx *c, const xmlNode *ntry, const char *iban,
 	t.entry_no = ntry_no;
 	t.line = (unsigned)xmlGetLineNo(ntry);
 	const xmlNode *amt = child(ntry, "Amt", ns);
-	xmlChar *ccy = amt ? xmlGetProp(amt, (const xmlChar *)"Ccy") : NULL;
-	bool ok = ccy && strlen((const char *)ccy) == 3 && text(amt, t.amount, sizeof t.amount);
-	if (ok)
-		memcpy(t.currency, ccy, 4);
-	xmlFree(ccy);
-	if (!ok)
+	if (!ccy_of(c, amt, t.currency) || !text(c, amt, t.amount, sizeof t.amount))
 		return fail(c, ntry, "Ntry needs Amt with a Ccy attribute");
-	if (!text(child(ntry, "CdtDbtInd", ns), ind, sizeof ind) ||
+	if (!text(c, child(ntry, "CdtDbtInd", ns), ind, sizeof ind) ||
 	    (strcmp(ind, "CRDT") != 0 && strcmp(ind, "DBIT") != 0))
 		return fail(c, ntry, "Ntry needs CdtDbtInd CRDT or DBIT");
 	t.credit = strcmp(ind, "CRDT") == 0;
-	t.reversal = text(child(ntry, "RvslInd", ns), rv, sizeof rv) &&
+	t.reversal = text(c, child(ntry, "RvslInd", ns), rv, sizeof rv) &&
 		     (strcmp(rv, "true") == 0 || strcmp(rv, "1") == 0);
 	const xmlNode *st = child(ntry, "Sts", ns);
-	if (!text(child(st, "Cd", ns), sts, sizeof sts))
-		text(st, sts, sizeof sts);
+	if (!text(c, child(st, "Cd", ns), sts, sizeof sts))
+		text(c, st, sts, sizeof sts);
 	t.booked = strcmp(sts, "BOOK") == 0;
-	if (!date_of(child(ntry, "ValDt", ns), ns, &t.value_day) &&
-	    !date_of(child(ntry, "BookgDt", ns), ns, &t.value_day))
+	if (!date_of(c, child(ntry, "ValDt", ns), &t.value_day) &&
+	    !date_of(c, child(ntry, "BookgDt", ns), &t.value_day))
 		return fail(c, ntry, "Ntry needs ValDt (or BookgDt) with Dt or DtTm");
-	if (!text(child(ntry, "AcctSvcrRef", ns), t.entry_ref, sizeof t.entry_ref))
-		text(child(ntry, "NtryRef", ns), t.entry_ref, sizeof t.entry_ref);
+	/* the bank's own reference; NtryRef numbers entries within one
+	 * statement only, so it is no identity (SETTLEMENT.md, "Bank statements") */
+	text(c, child(ntry, "AcctSvcrRef", ns), t.entry_ref, sizeof t.entry_ref);
+	if (c->nomem)
+		return fail(c, ntry, "");
 	bool entry_credit = t.credit;
 	unsigned tx_no = 0;
 	for (const xmlNode *dt = child(ntry, "NtryDtls", ns); dt; dt = next_named((xmlNode *)(uintptr_t)dt, "NtryDtls", ns))
@@ -226,6 +245,20 @@ static int read_entry(struct camt_ctx *c, const xmlNode *ntry, const char *iban,
 	return tx_no ? CORRIDOR_OK : push(c, &t);
 }
 
+/* True if the bytes hold a document type declaration. A statement is read
+ * only if it has none: without a DTD no entity can be declared. The check is
+ * on the raw bytes, before libxml2 sees them, and errs towards refusing
+ * (a "<!DOCTYPE" inside a comment is refused too). */
+static bool has_doctype(const char *xml, size_t len)
+{
+	static const char tag[] = "<!DOCTYPE";
+	const size_t n = sizeof tag - 1;
+	for (size_t i = 0; i + n <= len; i++)
+		if (xml[i] == '<' && memcmp(xml + i, tag, n) == 0)
+			return true;
+	return false;
+}
+
 int corridor_camt053_parse(const char *xml, size_t len, struct corridor_camt_tx **out,
 			   size_t *count, struct corridor_diag *diag)
 {
@@ -237,15 +270,29 @@ int corridor_camt053_parse(const char *xml, size_t len, struct corridor_camt_tx 
 					 CORRIDOR_CAMT_BYTES_MAX);
 	if (len > (size_t)INT32_MAX)
 		return CORRIDOR_E_LIMIT;
+	if (has_doctype(xml, len))
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "a bank statement carries no DTD: a document with a DOCTYPE "
+					 "(and so any entity) is refused");
+	xmlResetLastError();
 	xmlDoc *doc = xmlReadMemory(xml, (int)len, NULL, NULL,
 				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc) {
 		const xmlError *e = xmlGetLastError();
+		if (e && e->code == XML_ERR_NO_MEMORY)
+			return corridor_diag_set(diag, CORRIDOR_E_NOMEM,
+						 "out of memory reading the statement");
 		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "not well-formed XML: line %d: %s",
 					 e ? e->line : 0,
 					 e && e->message ? e->message : "unreadable");
 	}
 	int err = CORRIDOR_OK;
+	if (doc->intSubset || doc->extSubset) { /* another encoding hid it from the scan */
+		err = corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					"a bank statement carries no DTD: a document with a DOCTYPE "
+					"(and so any entity) is refused");
+		goto out_doc;
+	}
 	xmlNode *root = xmlDocGetRootElement(doc);
 	const char *href = root && root->ns ? (const char *)root->ns->href : "";
 	const char *ver = strncmp(href, CAMT_NS_PREFIX, strlen(CAMT_NS_PREFIX)) == 0
@@ -270,7 +317,7 @@ int corridor_camt053_parse(const char *xml, size_t len, struct corridor_camt_tx 
 	for (xmlNode *st = child(msg, "Stmt", c.ns); st && !err; st = next_named(st, "Stmt", c.ns)) {
 		char iban[35];
 		stmt_no++;
-		if (!text(path(st, "Acct/Id/IBAN", c.ns), iban, sizeof iban)) {
+		if (!text(&c, path(st, "Acct/Id/IBAN", c.ns), iban, sizeof iban)) {
 			err = fail(&c, st, "Stmt needs Acct/Id/IBAN");
 			break;
 		}

@@ -6,8 +6,9 @@
  * the matching quote, with "" standing for one quote and commas, CR and LF
  * taken literally; nothing may follow a closing quote but a comma or the end
  * of the record; a quote inside an unquoted field is an error. A UTF-8 byte
- * order mark at the very start is skipped. Every field reports the line and
- * column (1-based) where it starts, so errors can name them.
+ * order mark at the very start is skipped. A NUL byte inside a field is an
+ * error (a C string would end there and hide the rest). Every field reports
+ * the line and column (1-based) where it starts, so errors can name them.
  *
  * libcsv (Debian's libcsv-dev) was considered: it does not report positions,
  * which the importers must give for every bad row.
@@ -104,6 +105,10 @@ int corridor_csv_record(struct corridor_csv *c, struct corridor_csv_field *field
 			}
 		}
 		f->len = used - start;
+		if (memchr(f->text, '\0', f->len))
+			return corridor_diag_set(diag, CORRIDOR_E_MALFORMED,
+						 "line %u, column %u: a NUL byte inside a field",
+						 f->line, f->col);
 		if (used >= scratch_cap)
 			return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "line %u: the record is too long",
 						 c->record_line);
@@ -129,5 +134,38 @@ int corridor_csv_record(struct corridor_csv *c, struct corridor_csv_field *field
 					 c->col);
 	}
 	*count = n;
+	return CORRIDOR_OK;
+}
+
+int corridor_csv_header(struct corridor_csv *c, const char *const *names, int ncols,
+			int nrequired, int *map, size_t *width, struct corridor_diag *diag)
+{
+	struct corridor_csv_field fields[CORRIDOR_CSV_HEADER_FIELDS_MAX];
+	char scratch[CORRIDOR_CSV_HEADER_BYTES_MAX];
+	size_t n;
+	int err = corridor_csv_record(c, fields, CORRIDOR_CSV_HEADER_FIELDS_MAX, &n, scratch,
+				      sizeof scratch, diag);
+	if (err)
+		return err == CORRIDOR_E_NOTFOUND
+			       ? corridor_diag_set(diag, CORRIDOR_E_INVALID, "the file is empty")
+			       : err;
+	for (int k = 0; k < ncols; k++)
+		map[k] = -1;
+	for (size_t i = 0; i < n; i++) {
+		int found = -1;
+		for (int k = 0; k < ncols && found < 0; k++)
+			if (strcmp(fields[i].text, names[k]) == 0)
+				found = k;
+		if (found < 0 || map[found] >= 0)
+			return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+						 "line 1: column '%.40s' is %s", fields[i].text,
+						 found < 0 ? "unknown" : "given twice");
+		map[found] = (int)i;
+	}
+	for (int k = 0; k < nrequired; k++)
+		if (map[k] < 0)
+			return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+						 "line 1: the header lacks the column '%s'", names[k]);
+	*width = n;
 	return CORRIDOR_OK;
 }

@@ -180,6 +180,14 @@ void corridor_utc_format(int64_t secs, char out[21]);
 /** True if `s` is well-formed UTF-8 (no overlongs, no surrogates). */
 bool corridor_utf8_valid(const uint8_t *s, size_t len);
 
+/** Makes untrusted bytes safe for one line of a terminal: control characters
+ *  (C0, DEL) and bytes that are not UTF-8 become `\xNN`, C1 controls, line
+ *  separators and bidi controls `\u{N}`; everything else is copied, so
+ *  escaping an escaped text changes nothing (messages that quote messages). Writes at most cap-1 bytes and a NUL into out, never half an
+ *  escape; returns the length written. Every error text (corridor_diag) and
+ *  every untrusted string the CLI prints goes through it. */
+size_t corridor_escape(const char *in, size_t len, char *out, size_t cap);
+
 /* ------------------------------------------------------------------ */
 /* Keys (C2SP signed-note Ed25519 keys)                                */
 /* ------------------------------------------------------------------ */
@@ -877,6 +885,19 @@ CORRIDOR_MUST_CHECK int corridor_delivery_list(struct corridor_ledger *ledger, c
 					       int32_t period_first_day, corridor_delivery_fn fn,
 					       void *ctx, struct corridor_diag *diag);
 
+/** What an importer reads. */
+enum corridor_import_format {
+	CORRIDOR_IMPORT_DELIVERIES = 1, /* delivery CSV (corridor_delivery_import) */
+	CORRIDOR_IMPORT_RATES = 2,      /* rates CSV (corridor_rate_import) */
+	CORRIDOR_IMPORT_STATEMENT = 3,  /* ISO 20022 camt.053 (corridor_payment_import) */
+};
+/** Reads and checks a whole import file with the importer's own reader, with
+ *  no ledger and no key: a caller checks the file before it asks for a
+ *  passphrase. The importer reads the file again (and checks it against the
+ *  ledger). Errors: those of the importer's reader, with line and column. */
+CORRIDOR_MUST_CHECK int corridor_import_check(enum corridor_import_format format, const char *buf,
+					      size_t len, struct corridor_diag *diag);
+
 /** Imports a CSV of readings (RFC 4180; header `contract,start,end,quantity,
  *  meter,reference` in any order, optional `quality`): every row is checked,
  *  then all rows are checked against the ledger as one dry run, and only then
@@ -1335,6 +1356,7 @@ enum corridor_camt_outcome {
 	CORRIDOR_CAMT_ALREADY = 4,   /* imported before (the same statement again) */
 	CORRIDOR_CAMT_UNMATCHED = 5, /* not written: `why` says what is missing */
 	CORRIDOR_CAMT_NOT_BOOKED = 6,/* pending or information only: not written */
+	CORRIDOR_CAMT_NO_REFERENCE = 7, /* booked, but no bank reference: not written */
 };
 /** What became of one statement transaction. */
 struct corridor_camt_result {
