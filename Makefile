@@ -32,6 +32,10 @@ CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
 CFLAGS_ALL = $(BASE_CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
+# the library's objects go into libcorridor.a and libcorridor.so alike
+LIB_CFLAGS = -fPIC
+SOVERSION := 0
+LIBVERSION := 0.1.0
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL = $(PKG_LIBS) -lpthread
 
@@ -45,7 +49,7 @@ HEADERS := $(wildcard include/corridor/*.h core/*.h formats/*.h cli/*.h tests/*.
 
 .PHONY: all deps test check-run demo bench install clean san-test fuzz fuzz-smoke
 
-all: $(BUILD)/corridor $(BUILD)/libcorridor.a
+all: $(BUILD)/corridor $(BUILD)/libcorridor.a $(BUILD)/libcorridor.so.$(LIBVERSION)
 
 deps:
 	@sh tools/deps.sh
@@ -54,9 +58,24 @@ $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
+$(BUILD)/obj/core/%.o: core/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/formats/%.o: formats/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) -c $< -o $@
+
 $(BUILD)/libcorridor.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
+	rm -f $@
 	ar rcs $@ $^
+
+# The shared library carries its soname and its own dependencies, so
+# `pkg-config --libs corridor` links with -lcorridor alone.
+$(BUILD)/libcorridor.so.$(LIBVERSION): $(LIB_OBJ)
+	$(CC) $(LDFLAGS_ALL) -shared -Wl,-soname,libcorridor.so.$(SOVERSION) -Wl,--no-undefined \
+	  -o $@ $(LIB_OBJ) $(LIBS_ALL)
 
 $(BUILD)/corridor: $(CLI_OBJ) $(BUILD)/libcorridor.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libcorridor.a $(LIBS_ALL)
@@ -81,6 +100,7 @@ test: deps
 check-run: $(BUILD)/corridor $(BUILD)/check_corridor
 	CORRIDOR_BIN=$(CURDIR)/$(BUILD)/corridor CORRIDOR_VECTORS=$(CURDIR)/tests/vectors \
 	  CORRIDOR_EXAMPLES=$(CURDIR)/docs/examples CORRIDOR_CAMT=$(CURDIR)/tests/camt \
+	  CORRIDOR_SRC=$(CURDIR) CORRIDOR_BUILD=$(BUILD) \
 	  $(BUILD)/check_corridor
 
 san-test: deps
@@ -117,13 +137,16 @@ fuzz: deps $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
-corridor.pc: corridor.pc.in
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@MSGPACK@|$(MSGPACK_PC)|g' $< > $@
+corridor.pc: corridor.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@MSGPACK@|$(MSGPACK_PC)|g' -e 's|@VERSION@|$(LIBVERSION)|g' $< > $@
 
 install: all corridor.pc
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/corridor
 	install -m 0755 $(BUILD)/corridor $(DESTDIR)$(PREFIX)/bin/corridor
 	install -m 0644 $(BUILD)/libcorridor.a $(DESTDIR)$(PREFIX)/lib/libcorridor.a
+	install -m 0755 $(BUILD)/libcorridor.so.$(LIBVERSION) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libcorridor.so.$(LIBVERSION) $(DESTDIR)$(PREFIX)/lib/libcorridor.so.$(SOVERSION)
+	ln -sf libcorridor.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libcorridor.so
 	install -m 0644 include/corridor/*.h $(DESTDIR)$(PREFIX)/include/corridor/
 	install -m 0644 corridor.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/corridor.pc
 

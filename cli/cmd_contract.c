@@ -11,6 +11,7 @@ static const char *const STATUS_NAMES[] = { "", "proposed", "active", "terminate
 /* Loads the terms from a JSON file; flags given on the command line override it. */
 struct term_flags {
 	const char *file, *id, *seller, *buyer, *start, *end;
+	const char *amend_id; /* amend: the file must be the terms of this contract */
 };
 
 static int load_terms(const struct term_flags *f, struct corridor_contract_terms *t)
@@ -30,6 +31,9 @@ static int load_terms(const struct term_flags *f, struct corridor_contract_terms
 		fprintf(stderr, "corridor: %s: %s\n", f->file, d.text);
 		return cli_exit_code(err);
 	}
+	if (f->amend_id && strcmp(t->id, f->amend_id) != 0)
+		return cli_usage("%s is the terms of contract '%s', not of '%s': nothing was written",
+				 f->file, cli_safe(t->id), f->amend_id);
 	if (f->id)
 		snprintf(t->id, sizeof t->id, "%s", f->id);
 	if (f->seller)
@@ -114,7 +118,7 @@ static int contract_write(int what, int argc, char **argv)
 		rc = cli_usage("--proposal is the seq of the proposal to accept");
 	if (!rc && (what == 0 || what == 1)) {
 		if (what == 1)
-			f.id = pos[0];
+			f.amend_id = pos[0];
 		rc = load_terms(&f, t);
 	}
 	if (!rc)

@@ -355,8 +355,8 @@ int cmd_log(int argc, char **argv)
 	uint64_t from = 0, limit = 0;
 	if (from_s && !cli_u64(from_s, &from))
 		return cli_usage("--from must be a seq");
-	if (limit_s && !cli_u64(limit_s, &limit))
-		return cli_usage("--limit must be a count");
+	if (limit_s && (!cli_u64(limit_s, &limit) || limit == 0))
+		return cli_usage("--limit must be a count of at least 1 (leave it out for all)");
 	struct log_ctx c = { .json = false };
 	enum cli_format f;
 	if (cli_format(format, false, &f) != EXIT_OK)

@@ -463,8 +463,28 @@ static int print_batch(void *ctx, const struct corridor_batch *b)
 	return 0;
 }
 
+/* The contracts a run left unsettled: in the table (stderr too, so it is
+ * seen), as an "unsettled" list in JSON, as rows of line "unsettled" in CSV. */
+static void print_unsettled(const struct corridor_batch *b, enum cli_format f)
+{
+	for (size_t i = 0; i < b->unsettled_count; i++) {
+		const struct corridor_unsettled *u = &b->unsettled[i];
+		if (f == CLI_JSON) {
+			printf("%s{\"contract\":\"%s\",\"why\":", i ? "," : "", u->contract);
+			cli_json_str(u->why);
+			printf("}");
+		} else if (f == CLI_CSV) {
+			printf(",%s,,,,unsettled,,,,,", u->contract);
+			cli_csv_str(u->why);
+			printf("\r\n");
+		} else {
+			printf("unsettled: %s: %s\n", u->contract, cli_safe(u->why));
+		}
+	}
+}
+
 static int settle_run(const char *ledger, const char *key, const char *pass_file,
-		      const char *period, bool dry_run, enum cli_format f)
+		      const char *period, const char *contract, bool dry_run, enum cli_format f)
 {
 	int32_t first;
 	if (!cli_period(period, &first))
@@ -477,15 +497,26 @@ static int settle_run(const char *ledger, const char *key, const char *pass_file
 	int rc = open_signed(ledger, key, pass_file, &l, &s);
 	if (rc)
 		return rc;
-	int err = corridor_settle_run(l, s, first, dry_run, &b, &d);
-	if (!err) {
+	int err = corridor_settle_run_contract(l, s, first, contract, dry_run, &b, &d);
+	/* A machine format always prints its document: a batch, or an empty one
+	 * (no invoices) when nothing is left or nothing could be settled. */
+	bool empty = err == CORRIDOR_E_NOTFOUND || (err && b.unsettled_count);
+	if (!err || empty) {
 		struct bprint c = { .l = l, .f = f, .dry_run = dry_run };
 		if (f == CLI_JSON)
-			printf("[");
-		print_batch(&c, &b);
+			printf("{\"batches\":[");
+		if (!err)
+			print_batch(&c, &b);
+		else if (f == CLI_CSV)
+			printf("invoice,contract,period,seller,buyer,line,quantity,price,amount,"
+			       "currency,why\r\n");
 		if (f == CLI_JSON)
-			printf("]\n");
-	} else if (b.missing_count) {
+			printf("],\"unsettled\":[");
+		print_unsettled(&b, f);
+		if (f == CLI_JSON)
+			printf("]}\n");
+	}
+	if (err && b.missing_count) {
 		for (size_t i = 0; i < b.missing_count; i++) {
 			char date[11];
 			corridor_date_format(b.missing[i].day, date);
@@ -495,14 +526,23 @@ static int settle_run(const char *ledger, const char *key, const char *pass_file
 				CORRIDOR_RATE_LOOKBACK_DAYS);
 		}
 	}
+	size_t unsettled = b.unsettled_count;
 	corridor_batch_release(&b);
 	corridor_signer_free(s);
 	corridor_ledger_close(l);
 	if (err == CORRIDOR_E_NOTFOUND) {
-		printf("%s\n", d.text); /* nothing left: not a failure */
+		if (f == CLI_TABLE)
+			printf("%s\n", d.text); /* nothing left: not a failure */
 		return EXIT_OK;
 	}
-	return err ? cli_fail(err, &d) : EXIT_OK;
+	if (err)
+		return cli_fail(err, &d);
+	if (unsettled) { /* written, but not everything: scripts notice */
+		fprintf(stderr, "corridor: %zu contract%s left unsettled for %.7s\n", unsettled,
+			unsettled == 1 ? "" : "s", period);
+		return EXIT_REFUSED;
+	}
+	return EXIT_OK;
 }
 
 struct srev {
@@ -520,11 +560,12 @@ static int do_settle_reverse(struct corridor_ledger *l, const struct corridor_si
 int cmd_settle(int argc, char **argv)
 {
 	const char *key = NULL, *period = NULL, *format = NULL, *pass_file = NULL, *ledger = NULL,
-		   *reason = NULL, *idem = NULL;
+		   *reason = NULL, *idem = NULL, *contract = NULL;
 	bool dry_run = false;
 	const struct cli_opt opts[] = {
 		{ "key", &key, NULL, NULL, NULL, 0 },
 		{ "period", &period, NULL, NULL, NULL, 0 },
+		{ "contract", &contract, NULL, NULL, NULL, 0 },
 		{ "format", &format, NULL, NULL, NULL, 0 },
 		{ "dry-run", NULL, &dry_run, NULL, NULL, 0 },
 		{ "reason", &reason, NULL, NULL, NULL, 0 },
@@ -534,7 +575,8 @@ int cmd_settle(int argc, char **argv)
 	};
 	const char *pos[2];
 	size_t np;
-	const char *usage = "corridor settle run --key FILE --period YYYY-MM [--dry-run] | settle "
+	const char *usage = "corridor settle run --key FILE --period YYYY-MM [--contract ID] "
+			    "[--dry-run] | settle "
 			    "show PERIOD|INVOICE | settle reverse --key FILE --period YYYY-MM "
 			    "--reason TEXT; [--format table|csv|json]";
 	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 2, &np, usage))
@@ -543,7 +585,7 @@ int cmd_settle(int argc, char **argv)
 	if (cli_format(format, true, &f) != EXIT_OK)
 		return EXIT_USAGE;
 	if (strcmp(pos[0], "run") == 0 && np == 1)
-		return settle_run(ledger, key, pass_file, period, dry_run, f);
+		return settle_run(ledger, key, pass_file, period, contract, dry_run, f);
 	if (strcmp(pos[0], "reverse") == 0 && np == 1) {
 		struct srev c = { .reason = reason, .idem = idem };
 		if (!cli_period(period, &c.period))
@@ -592,7 +634,7 @@ struct prec {
 	struct corridor_payment p;
 	uint64_t target;
 	const char *reason, *idem;
-	bool reverse;
+	bool reverse, again;
 };
 
 static int do_payment(struct corridor_ledger *l, const struct corridor_signer *s, void *vctx,
@@ -601,6 +643,8 @@ static int do_payment(struct corridor_ledger *l, const struct corridor_signer *s
 	struct prec *c = vctx;
 	if (c->reverse)
 		return corridor_payment_reverse(l, s, c->target, c->reason, c->idem, seq, d);
+	if (c->again)
+		return corridor_payment_record_another(l, s, &c->p, seq, d);
 	return corridor_payment_record(l, s, &c->p, c->idem, seq, d);
 }
 
@@ -733,8 +777,10 @@ int cmd_payment(int argc, char **argv)
 	const char *key = NULL, *payer = NULL, *payee = NULL, *currency = NULL, *amount = NULL,
 		   *value_date = NULL, *reference = NULL, *reason = NULL, *idem = NULL,
 		   *pass_file = NULL, *ledger = NULL, *format = NULL, *party = NULL;
+	bool again = false;
 	const struct cli_opt opts[] = {
 		{ "key", &key, NULL, NULL, NULL, 0 },
+		{ "new", NULL, &again, NULL, NULL, 0 },
 		{ "payer", &payer, NULL, NULL, NULL, 0 },
 		{ "payee", &payee, NULL, NULL, NULL, 0 },
 		{ "currency", &currency, NULL, NULL, NULL, 0 },
@@ -751,7 +797,7 @@ int cmd_payment(int argc, char **argv)
 	const char *pos[2];
 	size_t np;
 	const char *usage = "corridor payment record --key FILE --payer ID --payee ID --currency CUR "
-			    "--amount DEC --value-date D --reference REF | payment reverse --key "
+			    "--amount DEC --value-date D --reference REF [--new] | payment reverse --key "
 			    "FILE SEQ --reason TEXT | payment import --key FILE statement.xml | "
 			    "payment list [--party ID]; [--format table|csv|json]";
 	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 2, &np, usage))
@@ -781,7 +827,9 @@ int cmd_payment(int argc, char **argv)
 			return EXIT_USAGE;
 		return payment_import(ledger, key, pass_file, pos[1], f);
 	}
-	struct prec c = { .reason = reason, .idem = idem };
+	struct prec c = { .reason = reason, .idem = idem, .again = again };
+	if (again && idem)
+		return cli_usage("--new and --idempotency-key: one or the other");
 	if (strcmp(pos[0], "reverse") == 0 && np == 2) {
 		c.reverse = true;
 		if (!cli_u64(pos[1], &c.target) || !reason)

@@ -274,7 +274,7 @@ static int report_invoices(struct corridor_ledger *l, const char *party, int32_t
 	corridor_date_format(as_of, asof);
 	if (f == CLI_CSV)
 		printf("section,invoice,contract,debtor,creditor,currency,amount,paid,open,due,"
-		       "days_overdue\r\n");
+		       "days_overdue,current,1-30,31-60,61-90,over-90\r\n");
 	else if (f == CLI_JSON)
 		printf("{\"as_of\":\"%s\",\"invoices\":[", asof);
 	else
@@ -288,7 +288,7 @@ static int report_invoices(struct corridor_ledger *l, const char *party, int32_t
 		corridor_money_format(s->open_minor, s->decimals, o, sizeof o);
 		corridor_date_format(s->due_day, due);
 		if (f == CLI_CSV)
-			printf("invoice,%s,%s,%s,%s,%s,%s,%s,%s,%s,%lld\r\n", s->id, s->contract,
+			printf("invoice,%s,%s,%s,%s,%s,%s,%s,%s,%s,%lld,,,,,\r\n", s->id, s->contract,
 			       s->debtor, s->creditor, s->currency, a, p, o, due,
 			       (long long)s->days_overdue);
 		else if (f == CLI_JSON)
@@ -313,8 +313,8 @@ static int report_invoices(struct corridor_ledger *l, const char *party, int32_t
 			corridor_money_format(g->bucket_minor[k], g->decimals, b[k], sizeof b[k]);
 		corridor_money_format(g->open_minor, g->decimals, o, sizeof o);
 		if (f == CLI_CSV)
-			printf("aging,,,%s,,%s,%s,%s,%s,%s,%s\r\n", g->party, g->currency, b[0], b[1],
-			       b[2], b[3], b[4]);
+			printf("aging,,,%s,,%s,,,%s,,,%s,%s,%s,%s,%s\r\n", g->party, g->currency, o,
+			       b[0], b[1], b[2], b[3], b[4]);
 		else if (f == CLI_JSON)
 			printf("%s{\"party\":\"%s\",\"currency\":\"%s\",\"current\":\"%s\","
 			       "\"1-30\":\"%s\",\"31-60\":\"%s\",\"61-90\":\"%s\",\"over-90\":\"%s\","
@@ -332,7 +332,7 @@ static int report_invoices(struct corridor_ledger *l, const char *party, int32_t
 		const struct corridor_balance *c = &r.credits[i];
 		corridor_money_format(c->balance_minor, c->decimals, a, sizeof a);
 		if (f == CLI_CSV)
-			printf("unapplied,,,%s,,%s,%s,,,,\r\n", c->party, c->currency, a);
+			printf("unapplied,,,%s,,%s,%s,,,,,,,,,\r\n", c->party, c->currency, a);
 		else if (f == CLI_JSON)
 			printf("%s{\"party\":\"%s\",\"currency\":\"%s\",\"amount\":\"%s\"}",
 			       i ? "," : "", c->party, c->currency, a);

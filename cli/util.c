@@ -166,8 +166,12 @@ static size_t chomp(char *s, size_t n)
 	return n;
 }
 
-static int prompt(int fd, const char *question, char *buf, size_t *len)
+/* Reads one line from the terminal; a line longer than the limit is refused
+ * (returns false), never cut: a cut passphrase would seal a key with less
+ * than the user typed. */
+static bool prompt(int fd, const char *question, char *buf, size_t *len)
 {
+	bool too_long = false;
 	struct termios old, quiet;
 	bool echo_off = tcgetattr(fd, &old) == 0;
 	if (echo_off) {
@@ -188,6 +192,8 @@ static int prompt(int fd, const char *question, char *buf, size_t *len)
 			break;
 		if (n < CORRIDOR_PASSPHRASE_BYTES_MAX)
 			buf[n++] = c;
+		else
+			too_long = true;
 	}
 	if (echo_off)
 		tcsetattr(fd, TCSAFLUSH, &old);
@@ -195,7 +201,7 @@ static int prompt(int fd, const char *question, char *buf, size_t *len)
 		/* cosmetic */
 	}
 	*len = chomp(buf, n);
-	return 0;
+	return !too_long;
 }
 
 int cli_passphrase(const char *file_opt, bool confirm, char **out, size_t *len)
@@ -239,7 +245,12 @@ int cli_passphrase(const char *file_opt, bool confirm, char **out, size_t *len)
 			return cli_usage("no passphrase: set CORRIDOR_PASSPHRASE, pass "
 					 "--passphrase-file FILE, or run on a terminal");
 		}
-		prompt(fd, "Passphrase: ", buf, &n);
+		if (!prompt(fd, "Passphrase: ", buf, &n)) {
+			close(fd);
+			sodium_free(buf);
+			return cli_usage("the passphrase is longer than %u bytes",
+					 CORRIDOR_PASSPHRASE_BYTES_MAX);
+		}
 		if (confirm) {
 			char *again = secure_buf();
 			size_t n2 = 0;
@@ -248,8 +259,8 @@ int cli_passphrase(const char *file_opt, bool confirm, char **out, size_t *len)
 				sodium_free(buf);
 				return cli_fail(CORRIDOR_E_NOMEM, NULL);
 			}
-			prompt(fd, "Passphrase (again): ", again, &n2);
-			bool same = n == n2 && sodium_memcmp(buf, again, n) == 0;
+			bool fits = prompt(fd, "Passphrase (again): ", again, &n2);
+			bool same = fits && n == n2 && sodium_memcmp(buf, again, n) == 0;
 			sodium_free(again);
 			if (!same) {
 				close(fd);
@@ -430,15 +441,21 @@ bool cli_period(const char *s, int32_t *first_day)
 	       corridor_date_parse(d, 10, first_day) == 0;
 }
 
+/* Decimal digits only: no sign, no blanks, no leading zeros, no overflow. */
 bool cli_u64(const char *s, uint64_t *out)
 {
-	char *end;
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	uint64_t v = 0;
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
 		return false;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end)
-		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		uint64_t d = (uint64_t)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10u)
+			return false;
+		v = v * 10u + d;
+	}
 	*out = v;
 	return true;
 }

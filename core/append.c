@@ -112,8 +112,13 @@ int corridor_draft_process(struct kind_state *st, const struct corridor_vkey *vk
 	snprintf(e.kind, sizeof e.kind, "%s", d->kind);
 	snprintf(e.author, sizeof e.author, "%s", vk->name);
 	int err = corridor_kind_process(st, &e, pub, diag);
-	if (err)
+	if (err) {
+		/* a draft is no entry: its refusal names no seq ("at seq N" would
+		 * name an entry that was never written) */
+		if (diag)
+			diag->has_seq = false;
 		return err == CORRIDOR_E_VERIFY ? CORRIDOR_E_REFUSED : err;
+	}
 	if (sodium_memcmp(pub, vk->public_key, CORRIDOR_PUBLIC_KEY_BYTES) != 0)
 		return corridor_diag_set(diag, CORRIDOR_E_KEY,
 					 "key %08x of '%s' registered here is another key",

@@ -20,7 +20,7 @@ static void pack_terms(msgpack_packer *pk, const struct corridor_contract_terms 
 	bool transit = t->commodity == CORRIDOR_COMMODITY_TRANSIT;
 	char off[7];
 	size_t n = 16u + (transit ? 1u : 0u) + (t->has_max ? 2u : 0u) + (t->has_min ? 2u : 0u) +
-		   (t->rate_source[0] ? 1u : 0u);
+		   (t->rate_source[0] ? 1u : 0u) + (t->has_max_rate ? 1u : 0u);
 	/* excess_premium_bp and shortfall_share_bp go with max and min. */
 	msgpack_pack_map(pk, n);
 	corridor_mp_cstr(pk, "billing_meter"), corridor_mp_cstr(pk, t->billing_meter);
@@ -36,6 +36,8 @@ static void pack_terms(msgpack_packer *pk, const struct corridor_contract_terms 
 	corridor_mp_cstr(pk, "id"), corridor_mp_cstr(pk, t->id);
 	if (t->has_max)
 		corridor_mp_cstr(pk, "max_quantity"), msgpack_pack_int64(pk, t->max_milli);
+	if (t->has_max_rate)
+		corridor_mp_cstr(pk, "max_rate"), msgpack_pack_int64(pk, t->max_rate_milli);
 	corridor_mp_cstr(pk, "metering_party"), corridor_mp_cstr(pk, t->metering_party);
 	if (t->has_min)
 		corridor_mp_cstr(pk, "min_quantity"), msgpack_pack_int64(pk, t->min_milli);
@@ -64,7 +66,7 @@ static void pack_terms(msgpack_packer *pk, const struct corridor_contract_terms 
 
 static const char *const TERM_FIELDS[] = {
 	"billing_meter", "buyer", "carries", "commodity", "currency", "delivery_point", "end",
-	"excess_premium_bp", "id", "max_quantity", "metering_party", "min_quantity",
+	"excess_premium_bp", "id", "max_quantity", "max_rate", "metering_party", "min_quantity",
 	"payment_days", "prices", "rate_source", "seller", "settlement_currency",
 	"shortfall_share_bp", "start", "tolerance_permille", "unit", "utc_offset", NULL
 };
@@ -132,6 +134,9 @@ static int terms_from_object(const msgpack_object *o, struct corridor_contract_t
 	} else if (corridor_mpo_field(o, "excess_premium_bp")) {
 		return CORRIDOR_E_MALFORMED;
 	}
+	if ((t->has_max_rate = corridor_mpo_field(o, "max_rate") != NULL) &&
+	    !corridor_mpo_int(corridor_mpo_field(o, "max_rate"), &t->max_rate_milli))
+		return CORRIDOR_E_MALFORMED;
 	const msgpack_object *p = corridor_mpo_field(o, "prices");
 	if (!p || p->type != MSGPACK_OBJECT_ARRAY || p->via.array.size > CORRIDOR_PRICE_STEPS_MAX)
 		return CORRIDOR_E_MALFORMED;
@@ -221,6 +226,8 @@ int corridor_contract_validate(const struct corridor_contract_terms *t, struct c
 		return INVALID("min_quantity: 0 <= q < 10^12 with 3 decimals");
 	if (t->has_max && (t->max_milli < 0 || t->max_milli >= CORRIDOR_QUANTITY_MILLI_LIMIT))
 		return INVALID("max_quantity: 0 <= q < 10^12 with 3 decimals");
+	if (t->has_max_rate && (t->max_rate_milli <= 0 || t->max_rate_milli >= CORRIDOR_QUANTITY_MILLI_LIMIT))
+		return INVALID("max_rate: 0 < capacity per hour < 10^12 with 3 decimals");
 	if (t->has_min && t->has_max && t->min_milli > t->max_milli)
 		return INVALID("max_quantity: must not be below min_quantity");
 	if (t->has_min && t->shortfall_bp > CORRIDOR_BASIS_POINTS_MAX)
@@ -301,7 +308,7 @@ static int jdate(json_t *root, const char *key, int32_t *day, struct corridor_di
 static const char *const JSON_FIELDS[] = {
 	"id", "seller", "buyer", "commodity", "carries", "delivery_point", "unit", "start", "end",
 	"utc_offset", "prices", "currency", "settlement_currency", "rate_source", "payment_days",
-	"min_quantity", "max_quantity", "shortfall_share_bp", "excess_premium_bp",
+	"min_quantity", "max_quantity", "max_rate", "shortfall_share_bp", "excess_premium_bp",
 	"tolerance_permille", "metering_party", "billing_meter", NULL
 };
 
@@ -315,6 +322,11 @@ int corridor_contract_parse_json(const char *json, size_t len, struct corridor_c
 	if (len > CORRIDOR_CONTRACT_JSON_BYTES_MAX)
 		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "the contract file is over %u bytes",
 					 CORRIDOR_CONTRACT_JSON_BYTES_MAX);
+	/* a UTF-8 byte order mark at the start is skipped, as every reader does */
+	if (len >= 3 && !memcmp(json, "\xef\xbb\xbf", 3)) {
+		json += 3;
+		len -= 3;
+	}
 	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
 		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "not JSON: line %d: %s", jerr.line,
@@ -394,6 +406,11 @@ int corridor_contract_parse_json(const char *json, size_t len, struct corridor_c
 		goto out_free;
 	if ((t->has_max = mx != NULL) &&
 	    (err = jdec(mx, "max_quantity", 3, 0, CORRIDOR_QUANTITY_MILLI_LIMIT - 1, &t->max_milli,
+			diag)))
+		goto out_free;
+	json_t *mr = json_object_get(root, "max_rate");
+	if ((t->has_max_rate = mr != NULL) &&
+	    (err = jdec(mr, "max_rate", 3, 1, CORRIDOR_QUANTITY_MILLI_LIMIT - 1, &t->max_rate_milli,
 			diag)))
 		goto out_free;
 	if ((err = juint(root, "shortfall_share_bp", false, &has, &t->shortfall_bp, diag)))

@@ -304,6 +304,26 @@ static bool meter_ok(const char *m)
 	return true;
 }
 
+/* Physically possible: no more than the contract's capacity (max_rate per
+ * hour, if it states one) times the interval's length. */
+static bool within_capacity(const struct corridor_contract_terms *t, int64_t start_s, int64_t end_s,
+			    int64_t quantity_milli)
+{
+	return !t->has_max_rate || (corridor_i128)quantity_milli * 3600 <=
+					   (corridor_i128)t->max_rate_milli * (end_s - start_s);
+}
+
+static int capacity_refusal(const struct corridor_entry *e, const struct corridor_contract_terms *t,
+			    struct corridor_diag *diag)
+{
+	char cap[32];
+	corridor_decimal_format(t->max_rate_milli, 3, cap, sizeof cap);
+	return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
+				  "the quantity exceeds the capacity of %s (max_rate %s %s per hour) "
+				  "over the interval",
+				  t->id, cap, t->unit);
+}
+
 static int process_record(struct kind_state *st, const struct corridor_entry *e,
 			  const msgpack_object *o, struct corridor_diag *diag)
 {
@@ -355,6 +375,8 @@ static int process_record(struct kind_state *st, const struct corridor_entry *e,
 	else if (d.end_s > day_end)
 		err = corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
 			   "the interval crosses midnight of %s's local day", d.contract);
+	else if (!within_capacity(t, d.start_s, d.end_s, d.quantity_milli))
+		err = capacity_refusal(e, t, diag);
 	int32_t offset_min = c->versions[0].terms.utc_offset_min;
 	free(c);
 	if (err)
@@ -406,6 +428,9 @@ static int process_correct(struct kind_state *st, const struct corridor_entry *e
 		return CORRIDOR_E_NOMEM;
 	int err = corridor_contract_record(st->kv, d.contract, c);
 	int32_t offset_min = !err && c->version_count ? c->versions[0].terms.utc_offset_min : 0;
+	if (!err && c->version_count &&
+	    !within_capacity(&c->versions[c->version_count - 1].terms, d.start_s, d.end_s, q))
+		err = capacity_refusal(e, &c->versions[c->version_count - 1].terms, diag);
 	free(c);
 	if (err)
 		return err;

@@ -21,6 +21,7 @@
  * seq >= v. An entry is authorised against the state before its own effects.
  */
 #include <msgpack.h>
+#include <sodium.h>
 
 #include "ledger_internal.h"
 
@@ -421,9 +422,42 @@ static int author_key(struct kind_state *st, const struct corridor_entry *e,
 	return CORRIDOR_OK;
 }
 
+struct key_owner {
+	const uint8_t *pub;
+	const char *party;
+	char other[CORRIDOR_NAME_BYTES_MAX + 1];
+};
+
+static int key_owner_one(void *ctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
+{
+	struct key_owner *c = ctx;
+	struct key_record r;
+	if (corridor_key_record_decode(k, klen, v, vlen, &r) != 0)
+		return CORRIDOR_E_STORAGE;
+	if (sodium_memcmp(r.public_key, c->pub, 32) == 0 && strcmp(r.name, c->party) != 0) {
+		memcpy(c->other, r.name, sizeof c->other);
+		return 1; /* found: stop */
+	}
+	return 0;
+}
+
+/* A new key must be a valid Ed25519 point of the main subgroup (not the
+ * all-zero or another small-order key, which anyone could "sign" for) and
+ * belong to no other party: one key, one signer. */
 static int new_key(struct kind_state *st, const struct body *b, const char *party,
 		   const uint8_t pub[32], struct key_record *out)
 {
+	if (!crypto_core_ed25519_is_valid_point(pub))
+		return corridor_diag_seq(b->diag, CORRIDOR_E_REFUSED, b->e->seq,
+					 "the key of '%s' is not a valid Ed25519 public key", party);
+	struct key_owner ko = { .pub = pub, .party = party };
+	int found = st->kv->scan(st->kv, STATE_KEYS, NULL, 0, key_owner_one, &ko);
+	if (found < 0)
+		return corridor_diag_seq(b->diag, found, b->e->seq, "cannot read the keys");
+	if (found > 0)
+		return corridor_diag_seq(b->diag, CORRIDOR_E_REFUSED, b->e->seq,
+					 "the key of '%s' is already registered to '%s'", party,
+					 ko.other);
 	out->key_id = corridor_key_id(party, strlen(party), CORRIDOR_SIGTYPE_ED25519, pub);
 	struct key_record old;
 	if (corridor_key_get(st->kv, party, out->key_id, &old) == 0)

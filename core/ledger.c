@@ -13,6 +13,7 @@
  * Never MDB_WRITEMAP: with it a full disk is a SIGBUS instead of an error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <sys/resource.h>
@@ -577,7 +578,26 @@ int corridor_ledger_backup(struct corridor_ledger *l, const char *dir, struct co
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return corridor_diag_set(diag, CORRIDOR_E_IO, "cannot create %s: %s", dir,
 					 strerror(errno));
-	int rc = mdb_env_copy2(l->env, dir, MDB_CP_COMPACT);
+	/* The copy is as private as the ledger: LMDB creates it 0644 (less the
+	 * umask), so it is created here first with the ledger's own mode. */
+	struct stat lst;
+	char src[PATH_MAX];
+	mode_t mode = 0600;
+	const char *from = NULL;
+	if (mdb_env_get_path(l->env, &from) == 0 && from &&
+	    snprintf(src, sizeof src, "%s/data.mdb", from) < (int)sizeof src &&
+	    stat(src, &lst) == 0)
+		mode = lst.st_mode & 0777;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return corridor_diag_set(diag, CORRIDOR_E_IO, "cannot create %s: %s", path,
+					 strerror(errno));
+	(void)fchmod(fd, mode); /* the umask may have taken bits away: exactly the ledger's */
+	int rc = mdb_env_copyfd2(l->env, fd, MDB_CP_COMPACT);
+	if (!rc && fsync(fd) != 0)
+		rc = errno;
+	if (close(fd) != 0 && !rc)
+		rc = errno;
 	if (rc) {
 		unlink(path); /* no half-written copy left behind */
 		return corridor_lmdb_err(l, rc, "cannot write the backup", diag);

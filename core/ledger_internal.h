@@ -230,6 +230,18 @@ int corridor_day_readings(struct corridor_kv *kv, const char *contract, int32_t 
 			  int32_t days, int32_t offset_min, corridor_delivery_fn fn, void *ctx);
 /* The meter report of contract record c for the month at first_day, from the
  * month index (reports.c); out->contract is c's id. */
+/* Checks every reading the buckets of `contract` hold for [first_day,
+ * first_day + days) against the signed entry it names (inputs.c). */
+int corridor_readings_verify(struct corridor_ledger *l, MDB_txn *txn, struct corridor_kv *kv,
+			     const char *contract, int32_t first_day, int32_t days,
+			     int32_t offset_min, struct corridor_diag *diag);
+/* Every derived input of a computed batch against its signed entry (settle.c). */
+struct corridor_batch;
+int corridor_settle_inputs_check(struct corridor_ledger *l, MDB_txn *txn, struct corridor_kv *kv,
+				 const struct corridor_batch *b, struct corridor_diag *diag);
+/* The same for one indexed rate. */
+int corridor_rate_verify(struct corridor_ledger *l, MDB_txn *txn, struct corridor_kv *kv,
+			 const struct corridor_rate *r, struct corridor_diag *diag);
 int corridor_period_meters(struct corridor_kv *kv, const struct corridor_contract *c,
 			   int32_t first_day, struct corridor_meter_report *out);
 /* Reads a contract's state record (contracts.c). */

@@ -17,6 +17,7 @@
  * standing invoice of that contract and period.
  */
 #include <msgpack.h>
+#include <sodium.h>
 
 #include "ledger_internal.h"
 
@@ -229,11 +230,57 @@ static size_t reverse_body(uint64_t payment, const char *reason, const char *ide
 
 #define PAYMENT_BODY_BYTES_MAX (CORRIDOR_REASON_BYTES_MAX + CORRIDOR_IDEM_BYTES_MAX + 512u)
 
-int corridor_payment_record(struct corridor_ledger *l, const struct corridor_signer *s,
-			    const struct corridor_payment *p, const char *idem, uint64_t *seq,
-			    struct corridor_diag *diag)
+/* A payment's natural identity, as an idempotency key: payer, payee,
+ * currency, amount, value date and reference (SETTLEMENT.md "Payments"),
+ * hashed to fit; `occurrence` > 1 names the occurrence-th payment of that
+ * identity ("#2", ...). */
+#define PAYMENT_OCCURRENCES_MAX 1000u
+static void payment_identity(const struct corridor_payment *p, unsigned occurrence,
+			     char out[CORRIDOR_IDEM_BYTES_MAX + 1])
+{
+	crypto_hash_sha256_state hs;
+	uint8_t h[CORRIDOR_HASH_BYTES], amt[8];
+	char hex[2 * 16 + 1], date[11];
+	corridor_date_format(p->value_day, date);
+	corridor_be64_put(amt, (uint64_t)p->amount_minor);
+	crypto_hash_sha256_init(&hs);
+	const char *parts[5] = { p->payer, p->payee, p->currency, date, p->reference };
+	for (int i = 0; i < 5; i++)
+		crypto_hash_sha256_update(&hs, (const uint8_t *)parts[i], strlen(parts[i]) + 1);
+	crypto_hash_sha256_update(&hs, amt, sizeof amt);
+	crypto_hash_sha256_final(&hs, h);
+	corridor_hex(h, 16, hex);
+	if (occurrence > 1)
+		snprintf(out, CORRIDOR_IDEM_BYTES_MAX + 1, "payment/%s#%u", hex, occurrence);
+	else
+		snprintf(out, CORRIDOR_IDEM_BYTES_MAX + 1, "payment/%s", hex);
+}
+
+/* The seq a key of `author` for payment.record names, or 0. */
+static uint64_t idem_seq(struct corridor_ledger *l, const char *author, const char *key)
+{
+	MDB_txn *txn;
+	struct corridor_kv_lmdb kv;
+	uint8_t ik[CORRIDOR_KV_KEY_BYTES_MAX];
+	const uint8_t *v;
+	size_t vlen;
+	uint64_t seq = 0;
+	if (corridor_txn_begin(l, MDB_RDONLY, &txn, NULL) != 0)
+		return 0;
+	corridor_kv_lmdb_init(&kv, l, txn);
+	size_t iklen = corridor_idem_key(author, "payment.record", key, strlen(key), ik);
+	if (kv.base.get(&kv.base, STATE_IDEM, ik, iklen, &v, &vlen) == 0 && vlen == 8)
+		seq = corridor_be64_get(v);
+	mdb_txn_abort(txn);
+	return seq;
+}
+
+static int payment_write(struct corridor_ledger *l, const struct corridor_signer *s,
+			 const struct corridor_payment *p, const char *idem, bool again,
+			 uint64_t *seq, struct corridor_diag *diag)
 {
 	uint8_t buf[PAYMENT_BODY_BYTES_MAX];
+	char natural[CORRIDOR_IDEM_BYTES_MAX + 1];
 	if (p->amount_minor <= 0)
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "--amount must be positive");
 	if (!corridor_currency_code_ok(p->currency))
@@ -246,9 +293,47 @@ int corridor_payment_record(struct corridor_ledger *l, const struct corridor_sig
 					 CORRIDOR_REFERENCE_BYTES_MAX);
 	if (idem && corridor_idem_check(idem, strlen(idem), diag))
 		return CORRIDOR_E_INVALID;
+	if (!idem) {
+		/* no key given: the payment's identity is its key; the same payment
+		 * twice is a retry, refused unless the caller says it is another */
+		const char *who = corridor_signer_vkey(s)->name;
+		uint64_t at = 0;
+		unsigned k = 1;
+		payment_identity(p, k, natural);
+		if ((at = idem_seq(l, who, natural)) != 0 && !again)
+			return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+						 "a payment of the same payer, payee, currency, amount, "
+						 "value date and reference was recorded at seq %llu: "
+						 "nothing was written (a retry?); if it is another "
+						 "payment, say so with --new",
+						 (unsigned long long)at);
+		while (at != 0 && ++k <= PAYMENT_OCCURRENCES_MAX) {
+			payment_identity(p, k, natural);
+			at = idem_seq(l, who, natural);
+		}
+		if (at != 0)
+			return corridor_diag_set(diag, CORRIDOR_E_LIMIT,
+						 "more than %u payments of one identity",
+						 PAYMENT_OCCURRENCES_MAX);
+		idem = natural;
+	}
 	size_t n = payment_body(p, idem, buf, sizeof buf);
 	CORRIDOR_ASSERT(n > 0);
 	return corridor_append_one(l, s, "payment.record", buf, n, seq, diag);
+}
+
+int corridor_payment_record(struct corridor_ledger *l, const struct corridor_signer *s,
+			    const struct corridor_payment *p, const char *idem, uint64_t *seq,
+			    struct corridor_diag *diag)
+{
+	return payment_write(l, s, p, idem, false, seq, diag);
+}
+
+int corridor_payment_record_another(struct corridor_ledger *l, const struct corridor_signer *s,
+				    const struct corridor_payment *p, uint64_t *seq,
+				    struct corridor_diag *diag)
+{
+	return payment_write(l, s, p, NULL, true, seq, diag);
 }
 
 int corridor_payment_reverse(struct corridor_ledger *l, const struct corridor_signer *s,
@@ -445,7 +530,8 @@ int corridor_report_invoices(struct corridor_ledger *l, const char *party, int32
 		s->amount_minor = owed ? v->total_minor : -v->total_minor;
 		s->open_minor = s->amount_minor;
 		s->due_day = v->due_day;
-		s->paid_day = -1;
+		/* nothing owed (a transit month with nothing carried): settled when issued */
+		s->paid_day = s->amount_minor == 0 ? v->issue_day : -1;
 	}
 	if (ns)
 		qsort(st, ns, sizeof *st, by_inv_id);

@@ -897,6 +897,7 @@ void corridor_batch_release(struct corridor_batch *b)
 	free(b->invoices);
 	free(b->netting);
 	free(b->missing);
+	free(b->unsettled);
 	for (size_t i = 0; i < b->body_count; i++)
 		free(b->bodies[i]);
 	free(b->bodies);
@@ -1340,10 +1341,37 @@ static int by_invoice_id(const void *a, const void *b)
 		      ((const struct corridor_invoice *)b)->id);
 }
 
-/* Computes the batch of period P from the state in kv; no invoices -> NOTFOUND. */
-static int batch_compute(struct corridor_kv *kv, int32_t P, struct corridor_batch *b,
-			 struct corridor_diag *diag)
+static int unsettled_add(struct corridor_batch *b, const char *contract, const char *why)
 {
+	if (b->unsettled_count >= CORRIDOR_BATCH_INVOICES_MAX)
+		return CORRIDOR_E_LIMIT;
+	void *n = realloc(b->unsettled, (b->unsettled_count + 1) * sizeof *b->unsettled);
+	if (!n)
+		return CORRIDOR_E_NOMEM;
+	b->unsettled = n;
+	struct corridor_unsettled *u = &b->unsettled[b->unsettled_count++];
+	snprintf(u->contract, sizeof u->contract, "%s", contract);
+	snprintf(u->why, sizeof u->why, "%s", why);
+	return CORRIDOR_OK;
+}
+
+static bool is_unsettled(const struct corridor_batch *b, const char *contract)
+{
+	for (size_t i = 0; i < b->unsettled_count; i++)
+		if (!strcmp(b->unsettled[i].contract, contract))
+			return true;
+	return false;
+}
+
+/* Computes the batch of period P from the state in kv (of one contract, or
+ * of every one); no invoices -> NOTFOUND. A contract whose own computation
+ * fails is left out and listed in b->unsettled, and so is a transit contract
+ * carrying one; storage and memory errors stop the run, and so do missing
+ * rates (every one listed). */
+static int batch_compute(struct corridor_kv *kv, int32_t P, const char *only,
+			 struct corridor_batch *b, struct corridor_diag *diag)
+{
+	char (*carries)[CORRIDOR_PARTY_ID_BYTES_MAX + 1] = NULL;
 	struct id_list ids = { 0 };
 	struct corridor_contract *c = malloc(sizeof *c);
 	struct corridor_balance *ps = NULL;
@@ -1366,20 +1394,40 @@ static int batch_compute(struct corridor_kv *kv, int32_t P, struct corridor_batc
 			corridor_diag_set(diag, err, "cannot read contract %s", ids.ids[i]);
 			break;
 		}
-		if (c->version_count == 0)
+		if (c->version_count == 0 || (only && strcmp(only, c->id) != 0))
 			continue;
 		if (b->invoice_count == run.cap) {
 			size_t cap = run.cap ? 2 * run.cap : 16;
 			void *n = realloc(b->invoices, cap * sizeof *b->invoices);
-			if (!n) {
+			void *m = n ? realloc(carries, cap * sizeof *carries) : NULL;
+			if (n)
+				b->invoices = n;
+			if (m)
+				carries = m;
+			if (!n || !m) {
 				err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
 				break;
 			}
-			b->invoices = n;
 			run.cap = cap;
 		}
-		if ((err = invoice_compute(&run, c, &b->invoices[b->invoice_count], &none)) != 0)
+		struct corridor_diag cd;
+		corridor_diag_init(&cd);
+		run.diag = &cd;
+		err = invoice_compute(&run, c, &b->invoices[b->invoice_count], &none);
+		run.diag = diag;
+		if (err == CORRIDOR_E_NOMEM || err == CORRIDOR_E_STORAGE || err == CORRIDOR_E_IO) {
+			corridor_diag_set(diag, err, "%s", cd.text);
 			break;
+		}
+		if (err) { /* this contract's own failure: the others go on */
+			if ((err = unsettled_add(b, c->id, cd.text[0] ? cd.text : corridor_strerror(err))))
+				corridor_diag_set(diag, err, "too many unsettled contracts");
+			if (err)
+				break;
+			continue;
+		}
+		snprintf(carries[b->invoice_count], sizeof carries[0], "%s",
+			 c->versions[c->version_count - 1].terms.carries);
 		if (!none && b->invoice_count >= CORRIDOR_BATCH_INVOICES_MAX) {
 			err = corridor_diag_set(diag, CORRIDOR_E_LIMIT, "more than %u invoices in a batch",
 						CORRIDOR_BATCH_INVOICES_MAX);
@@ -1390,6 +1438,28 @@ static int batch_compute(struct corridor_kv *kv, int32_t P, struct corridor_batc
 	}
 	free(c);
 	free(ids.ids);
+	/* a transit contract carrying an unsettled one waits with it */
+	for (bool again = true; !err && again;) {
+		again = false;
+		for (size_t i = 0; !err && i < b->invoice_count; i++) {
+			if (!carries[i][0] || !is_unsettled(b, carries[i]))
+				continue;
+			char why[CORRIDOR_DIAG_BYTES_MAX];
+			snprintf(why, sizeof why, "%s: it carries %s, which is left unsettled",
+				 b->invoices[i].contract, carries[i]);
+			if ((err = unsettled_add(b, b->invoices[i].contract, why)) != 0) {
+				corridor_diag_set(diag, err, "too many unsettled contracts");
+				break;
+			}
+			memmove(&b->invoices[i], &b->invoices[i + 1],
+				(b->invoice_count - i - 1) * sizeof *b->invoices);
+			memmove(&carries[i], &carries[i + 1], (b->invoice_count - i - 1) * sizeof *carries);
+			b->invoice_count--;
+			i--;
+			again = true;
+		}
+	}
+	free(carries);
 	if (!err && b->missing_count) {
 		char list[CORRIDOR_DIAG_BYTES_MAX] = "", date[11];
 		size_t at = 0;
@@ -1404,6 +1474,12 @@ static int batch_compute(struct corridor_kv *kv, int32_t P, struct corridor_batc
 					 "%zu rate%s missing for %s: %s", b->missing_count,
 					 b->missing_count == 1 ? "" : "s", per, list);
 	}
+	if (!err && b->invoice_count == 0 && b->unsettled_count)
+		return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+					 "nothing settled for %s: %zu contract%s left unsettled (first: "
+					 "%s)",
+					 per, b->unsettled_count, b->unsettled_count == 1 ? "" : "s",
+					 b->unsettled[0].why);
 	if (!err && b->invoice_count == 0)
 		return corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
 					 "nothing left to settle for %s: every active contract is "
@@ -1454,49 +1530,163 @@ static int batch_compute(struct corridor_kv *kv, int32_t P, struct corridor_batc
 	return CORRIDOR_OK;
 }
 
+/* The derived inputs of a batch against the signed entries they come from
+ * (inputs.c): for each invoice, the readings of its period (the carried
+ * contract's, for transit) and of every earlier period it adjusts or that
+ * holds a reading written after that period was settled, and the rate it
+ * converts at. A writer signs only what it verified. */
+static int period_readings_verify(struct corridor_ledger *l, MDB_txn *txn, struct corridor_kv *kv,
+				  const struct corridor_contract *c, int32_t p,
+				  struct corridor_diag *diag)
+{
+	const struct corridor_contract_terms *t = corridor_terms_in_force(c, p);
+	const char *who = c->id;
+	struct corridor_contract *carried = NULL;
+	int32_t offset = c->versions[0].terms.utc_offset_min;
+	int err = CORRIDOR_OK;
+	if (t->commodity == CORRIDOR_COMMODITY_TRANSIT) {
+		if (!(carried = malloc(sizeof *carried)))
+			return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		if (corridor_contract_record(kv, t->carries, carried) != 0 ||
+		    carried->version_count == 0) {
+			free(carried);
+			return CORRIDOR_OK; /* nothing carried: no readings to check */
+		}
+		who = carried->id;
+		offset = carried->versions[0].terms.utc_offset_min;
+	}
+	err = corridor_readings_verify(l, txn, kv, who, p, last_day(p) - p + 1, offset, diag);
+	free(carried);
+	return err;
+}
+
+struct newer_scan {
+	uint64_t after;
+	bool found;
+};
+
+static int newer_one(void *vctx, const struct corridor_delivery *d)
+{
+	struct newer_scan *n = vctx;
+	n->found |= d->seq > n->after;
+	return CORRIDOR_OK;
+}
+
+int corridor_settle_inputs_check(struct corridor_ledger *l, MDB_txn *txn, struct corridor_kv *kv,
+				 const struct corridor_batch *b, struct corridor_diag *diag)
+{
+	struct corridor_contract *c = malloc(sizeof *c);
+	int err = c ? CORRIDOR_OK : corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	for (size_t i = 0; !err && i < b->invoice_count; i++) {
+		const struct corridor_invoice *inv = &b->invoices[i];
+		if ((err = corridor_contract_record(kv, inv->contract, c)) != 0) {
+			corridor_diag_set(diag, err, "cannot read contract %s", inv->contract);
+			break;
+		}
+		if (inv->converted && (err = corridor_rate_verify(l, txn, kv, &inv->rate, diag)) != 0)
+			break;
+		if ((err = period_readings_verify(l, txn, kv, c, inv->period_day, diag)) != 0)
+			break;
+		int32_t p = period_of(c->versions[0].terms.start_day);
+		for (unsigned k = 0; !err && p < inv->period_day && k < CORRIDOR_TERM_PERIODS_MAX;
+		     k++, p = next_period(p)) {
+			struct settled s;
+			bool adjusted = false;
+			for (size_t a = 0; a < inv->adjustment_count; a++)
+				adjusted |= inv->adjustments[a].period_day == p;
+			if (!adjusted && settled_get(kv, c->id, p, &s) == 0) {
+				struct newer_scan ns = { .after = s.batch };
+				const struct corridor_contract_terms *t = corridor_terms_in_force(c, p);
+				const char *who = t->commodity == CORRIDOR_COMMODITY_TRANSIT ? t->carries
+											     : c->id;
+				err = corridor_day_readings(kv, who, p, last_day(p) - p + 1,
+							    c->versions[0].terms.utc_offset_min,
+							    newer_one, &ns);
+				if (err) {
+					corridor_diag_set(diag, err, "cannot read the readings of %s", who);
+					break;
+				}
+				adjusted = ns.found;
+			}
+			if (adjusted)
+				err = period_readings_verify(l, txn, kv, c, p, diag);
+		}
+	}
+	free(c);
+	return err;
+}
+
+#define SETTLE_ATTEMPTS_MAX 3 /* runs that lose a race compute again, this often */
+
+int corridor_settle_run_contract(struct corridor_ledger *l, const struct corridor_signer *signer,
+				 int32_t period_day, const char *contract, bool dry_run,
+				 struct corridor_batch *out, struct corridor_diag *diag)
+{
+	memset(out, 0, sizeof *out);
+	if (!corridor_month_start(period_day))
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "a period starts on a month's first day");
+	const char *who = corridor_signer_vkey(signer)->name;
+	int err = CORRIDOR_OK;
+	for (unsigned attempt = 0; attempt < SETTLE_ATTEMPTS_MAX; attempt++) {
+		MDB_txn *txn;
+		struct corridor_kv_lmdb kv;
+		uint64_t open;
+		unsigned roles = 0;
+		corridor_batch_release(out);
+		if ((err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag)) != 0)
+			return err;
+		corridor_kv_lmdb_init(&kv, l, txn);
+		/* who may settle comes first: a party without the role learns that,
+		 * whatever state the period is in */
+		if (corridor_party_roles(&kv.base, who, &roles) != 0 ||
+		    !(roles & CORRIDOR_ROLE_SETTLEMENT))
+			err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+						"%s holds no settlement role: only a settlement party "
+						"settles",
+						who);
+		if (!err && (err = open_get(&kv.base, &open)) == 0 && open)
+			err = corridor_diag_set(diag, CORRIDOR_E_REFUSED, "batch %llu is not complete",
+						(unsigned long long)open);
+		if (!err)
+			err = batch_compute(&kv.base, period_day, contract, out, diag);
+		if (!err)
+			err = corridor_settle_inputs_check(l, txn, &kv.base, out, diag);
+		mdb_txn_abort(txn);
+		if (err || dry_run)
+			return err;
+		struct draft *drafts = calloc(out->body_count, sizeof *drafts);
+		uint64_t *seqs = calloc(out->body_count, sizeof *seqs);
+		size_t appended = 0;
+		if (!drafts || !seqs) {
+			free(drafts);
+			free(seqs);
+			return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		}
+		drafts[0] = (struct draft){ "settlement.batch", out->bodies[0], out->body_lens[0] };
+		for (size_t i = 1; i < out->body_count; i++)
+			drafts[i] = (struct draft){ "settlement.invoice", out->bodies[i],
+						    out->body_lens[i] };
+		err = corridor_append(l, signer, drafts, out->body_count, seqs, &appended, diag);
+		if (!err) {
+			out->seq = seqs[0];
+			for (size_t i = 0; i < out->invoice_count; i++)
+				out->invoices[i].seq = seqs[i + 1];
+		}
+		free(drafts);
+		free(seqs);
+		/* Refused at write time: the state moved since the snapshot (another
+		 * run settled the period, a reading or rate landed). Compute again. */
+		if (err != CORRIDOR_E_REFUSED && err != CORRIDOR_E_VERIFY)
+			return err;
+	}
+	return err;
+}
+
 int corridor_settle_run(struct corridor_ledger *l, const struct corridor_signer *signer,
 			int32_t period_day, bool dry_run, struct corridor_batch *out,
 			struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
-	uint64_t open;
-	memset(out, 0, sizeof *out);
-	if (!corridor_month_start(period_day))
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "a period starts on a month's first day");
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
-	corridor_kv_lmdb_init(&kv, l, txn);
-	err = open_get(&kv.base, &open);
-	if (!err && open)
-		err = corridor_diag_set(diag, CORRIDOR_E_REFUSED, "batch %llu is not complete",
-					(unsigned long long)open);
-	if (!err)
-		err = batch_compute(&kv.base, period_day, out, diag);
-	mdb_txn_abort(txn);
-	if (err || dry_run)
-		return err;
-	struct draft *drafts = calloc(out->body_count, sizeof *drafts);
-	uint64_t *seqs = calloc(out->body_count, sizeof *seqs);
-	size_t appended = 0;
-	if (!drafts || !seqs) {
-		free(drafts);
-		free(seqs);
-		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
-	}
-	drafts[0] = (struct draft){ "settlement.batch", out->bodies[0], out->body_lens[0] };
-	for (size_t i = 1; i < out->body_count; i++)
-		drafts[i] = (struct draft){ "settlement.invoice", out->bodies[i], out->body_lens[i] };
-	err = corridor_append(l, signer, drafts, out->body_count, seqs, &appended, diag);
-	if (!err) {
-		out->seq = seqs[0];
-		for (size_t i = 0; i < out->invoice_count; i++)
-			out->invoices[i].seq = seqs[i + 1];
-	}
-	free(drafts);
-	free(seqs);
-	return err;
+	return corridor_settle_run_contract(l, signer, period_day, NULL, dry_run, out, diag);
 }
 
 /* ---- show and reverse ---- */

@@ -747,6 +747,10 @@ struct corridor_contract_terms {
 	uint32_t payment_days;
 	bool has_min, has_max;
 	int64_t min_milli, max_milli;   /* per period, milli-units */
+	/* The capacity (optional): at most this many milli-units per hour; a
+	 * reading above capacity x its interval's length is refused. */
+	bool has_max_rate;
+	int64_t max_rate_milli;
 	uint32_t shortfall_bp, excess_bp;
 	uint32_t tolerance_permille;
 	char metering_party[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
@@ -1266,6 +1270,11 @@ struct corridor_currency_total {
 #define CORRIDOR_BATCH_CURRENCIES_MAX 64u
 /** A settlement batch: its invoices (by id), totals and netting per currency,
  *  and the exact entry bodies it writes (summary first). */
+/** A contract a settlement run left unsettled. */
+struct corridor_unsettled {
+	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char why[CORRIDOR_DIAG_BYTES_MAX];
+};
 struct corridor_batch {
 	int32_t period_day;
 	uint64_t seq; /* the summary entry (0 in a dry run) */
@@ -1280,6 +1289,11 @@ struct corridor_batch {
 	/* Rates a refused run lacked: (source, pair base/quote, fixing date). */
 	size_t missing_count;
 	struct corridor_rate *missing; /* malloc'd */
+	/* Contracts the run left unsettled for the period, and why: its own
+	 * computation failed (an amount overflows, ...), an earlier period of it
+	 * is unsettled, or it carries one of these (SETTLEMENT.md "Batches"). */
+	size_t unsettled_count;
+	struct corridor_unsettled *unsettled; /* malloc'd */
 	/* The bodies, in write order: summary, then invoices by id. */
 	size_t body_count;
 	uint8_t **bodies;
@@ -1290,14 +1304,26 @@ void corridor_batch_release(struct corridor_batch *b);
 /** Settles a period (a `settlement` party): every accepted contract whose
  *  term overlaps it and that is not settled for it, from one read snapshot;
  *  with dry_run, nothing is written and `out` holds exactly what would be.
+ *  A contract whose own computation fails, that has an earlier period
+ *  unsettled, or that carries such a contract is left unsettled and listed
+ *  in out->unsettled; the others are settled (the call succeeds: callers
+ *  check unsettled_count). A run that loses a race with another (the period
+ *  got settled meanwhile) computes again from the new state.
  *  Errors: CORRIDOR_E_NOTFOUND (nothing left to settle: diag says so),
- *  CORRIDOR_E_REFUSED (missing rates: diag lists every (source, pair, fixing
- *  date); an earlier period unsettled; a batch of that period in progress),
- *  CORRIDOR_E_OVERFLOW, CORRIDOR_E_LIMIT, storage errors. */
+ *  CORRIDOR_E_REFUSED (the signer holds no settlement role: checked first;
+ *  missing rates: diag lists every (source, pair, fixing date); every
+ *  contract unsettled, out->unsettled says why; a batch of that period in
+ *  progress), CORRIDOR_E_LIMIT, storage errors. */
 CORRIDOR_MUST_CHECK int corridor_settle_run(struct corridor_ledger *ledger,
 					    const struct corridor_signer *signer,
 					    int32_t period_day, bool dry_run,
 					    struct corridor_batch *out, struct corridor_diag *diag);
+/** The same for one contract (contract NULL: every contract). */
+CORRIDOR_MUST_CHECK int corridor_settle_run_contract(struct corridor_ledger *ledger,
+						     const struct corridor_signer *signer,
+						     int32_t period_day, const char *contract,
+						     bool dry_run, struct corridor_batch *out,
+						     struct corridor_diag *diag);
 /** The batches of a period, oldest first (reversed ones included). */
 typedef int (*corridor_batch_fn)(void *ctx, const struct corridor_batch *b);
 CORRIDOR_MUST_CHECK int corridor_settle_show(struct corridor_ledger *ledger, int32_t period_day,
@@ -1331,13 +1357,23 @@ struct corridor_payment {
 	char reference[CORRIDOR_REFERENCE_BYTES_MAX + 1];
 	uint64_t reversed_by; /* 0 while it stands */
 };
-/** Records a payment (by the payee or a `settlement` party).
+/** Records a payment (by the payee or a `settlement` party). Without an
+ *  idempotency key, the payment's identity (payer, payee, currency, amount,
+ *  value date, reference) is its key: a second payment of the same identity
+ *  is refused as a retry (CORRIDOR_E_REFUSED, diag names the seq).
  *  Errors: CORRIDOR_E_INVALID, CORRIDOR_E_REFUSED, storage errors. */
 CORRIDOR_MUST_CHECK int corridor_payment_record(struct corridor_ledger *ledger,
 						const struct corridor_signer *signer,
 						const struct corridor_payment *p,
 						const char *idempotency_key, uint64_t *seq,
 						struct corridor_diag *diag);
+/** Records another payment of an identity recorded before (the caller says
+ *  it is a new payment, not a retry): its key is the identity's next
+ *  occurrence ("#2", "#3", ...). */
+CORRIDOR_MUST_CHECK int corridor_payment_record_another(struct corridor_ledger *ledger,
+							const struct corridor_signer *signer,
+							const struct corridor_payment *p,
+							uint64_t *seq, struct corridor_diag *diag);
 /** Reverses a payment (its payee or a `settlement` party). */
 CORRIDOR_MUST_CHECK int corridor_payment_reverse(struct corridor_ledger *ledger,
 						 const struct corridor_signer *signer,
