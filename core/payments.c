@@ -1062,7 +1062,7 @@ static void camt_describe(struct corridor_kv *kv, const struct corridor_camt_res
 	char amt[32], date[11];
 	if (corridor_currency_get(kv, r->currency, &dec, NULL) != 0)
 		dec = 2;
-	corridor_decimal_format(r->amount_minor, dec, amt, sizeof amt);
+	corridor_money_format(r->amount_minor, dec, amt, sizeof amt);
 	corridor_date_format(r->value_day, date);
 	if (r->value_day == INT32_MIN)
 		snprintf(out, 48, "%.3s %.24s", r->currency, amt);

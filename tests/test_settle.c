@@ -1359,6 +1359,290 @@ START_TEST(currencies_and_rates)
 }
 END_TEST
 
+
+/* ---- issue 10: hostile statements, tampered state, one stuck contract ---- */
+
+/* A camt.053 statement of RU-GAZ with n credits from CN-BUY: amounts[i] CNY
+ * under bank reference refs[i] (NULL: none). */
+static char *statement(const char *const *refs, const char *const *amounts, int n)
+{
+	size_t cap = 4096 + (size_t)n * 1024, at = 0;
+	char *x = malloc(cap);
+	ck_assert_ptr_nonnull(x);
+	at += (size_t)snprintf(x + at, cap - at,
+			       "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">"
+			       "<BkToCstmrStmt><Stmt><Acct><Id><IBAN>" IBAN_GAZ "</IBAN></Id></Acct>");
+	for (int i = 0; i < n; i++) {
+		at += (size_t)snprintf(x + at, cap - at,
+				       "<Ntry><Amt Ccy=\"CNY\">%s</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
+				       "<Sts>BOOK</Sts><ValDt><Dt>2026-04-10</Dt></ValDt>",
+				       amounts[i]);
+		if (refs[i])
+			at += (size_t)snprintf(x + at, cap - at, "<AcctSvcrRef>%s</AcctSvcrRef>", refs[i]);
+		at += (size_t)snprintf(x + at, cap - at,
+				       "<NtryDtls><TxDtls><RltdPties><DbtrAcct><Id><IBAN>" IBAN_BUY
+				       "</IBAN></Id></DbtrAcct></RltdPties></TxDtls></NtryDtls></Ntry>");
+	}
+	snprintf(x + at, cap - at, "</Stmt></BkToCstmrStmt></Document>");
+	return x;
+}
+
+START_TEST(statements_never_drop_or_double_a_credit)
+{
+	struct sw w;
+	struct corridor_diag d;
+	struct camt_hold h = { .n = 0 };
+	size_t written;
+	sw_open(&w);
+	/* one bank reference twice in one statement, 100.00 and 200.00: refused whole */
+	char *x = statement((const char *[]){ "B-1", "B-1" }, (const char *[]){ "100.00", "200.00" }, 2);
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_payment_import(w.l, w.gaz, x, strlen(x), hold_camt, &h, &written, &d),
+		  CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "B-1") && strstr(d.text, "twice"), "%s", d.text);
+	free(x);
+	/* recorded once; the same again is already there; another amount under
+	 * the same reference on a later statement is a conflict naming both */
+	x = statement((const char *[]){ "B-2" }, (const char *[]){ "100.00" }, 1);
+	ck_assert_msg(corridor_payment_import(w.l, w.gaz, x, strlen(x), NULL, NULL, &written, &d) == 0,
+		      "%s", d.text);
+	ck_assert_uint_eq(written, 1);
+	h.n = 0;
+	UNCHANGED(&w, corridor_payment_import(w.l, w.gaz, x, strlen(x), hold_camt, &h, &written, &d), 0);
+	ck_assert_int_eq(h.r[0].outcome, CORRIDOR_CAMT_ALREADY);
+	free(x);
+	x = statement((const char *[]){ "B-2" }, (const char *[]){ "200.00" }, 1);
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_payment_import(w.l, w.gaz, x, strlen(x), NULL, NULL, &written, &d),
+		  CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "other values") && strstr(d.text, "100.00") &&
+			      strstr(d.text, "200.00"),
+		      "%s", d.text);
+	free(x);
+	/* no bank reference: a position is no identity, so nothing is written
+	 * and each is reported; a re-issue [50, 100] of [100] records nothing twice */
+	x = statement((const char *[]){ NULL, NULL }, (const char *[]){ "50.00", "100.00" }, 2);
+	h.n = 0;
+	UNCHANGED(&w, corridor_payment_import(w.l, w.gaz, x, strlen(x), hold_camt, &h, &written, &d), 0);
+	ck_assert_uint_eq(written, 0);
+	ck_assert_uint_eq(h.n, 2);
+	ck_assert_int_eq(h.r[0].outcome, CORRIDOR_CAMT_NO_REFERENCE);
+	ck_assert_int_eq(h.r[1].outcome, CORRIDOR_CAMT_NO_REFERENCE);
+	free(x);
+	/* a DTD, an internal entity used on purpose, an undeclared entity: refused
+	 * before anything is read */
+	const char *ent[] = {
+		"<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY r \"INV-G1-2026-01\">]><Document "
+		"xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt><Stmt><Acct>"
+		"<Id><IBAN>" IBAN_GAZ "</IBAN></Id></Acct><Ntry><Amt Ccy=\"CNY\">1.00</Amt>"
+		"<CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><ValDt><Dt>2026-04-01</Dt></ValDt>"
+		"<AcctSvcrRef>E-1</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Strd><CdtrRefInf><Ref>&r;"
+		"</Ref></CdtrRefInf></Strd></RmtInf></TxDtls></NtryDtls></Ntry></Stmt>"
+		"</BkToCstmrStmt></Document>",
+		"<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt>"
+		"<Stmt><Acct><Id><IBAN>&r;</IBAN></Id></Acct></Stmt></BkToCstmrStmt></Document>",
+	};
+	const char *why[] = { "no DTD", "not well-formed" };
+	for (int i = 0; i < 2; i++) {
+		corridor_diag_init(&d);
+		UNCHANGED(&w, corridor_payment_import(w.l, w.gaz, ent[i], strlen(ent[i]), NULL, NULL,
+						      &written, &d), i ? CORRIDOR_E_MALFORMED
+								       : CORRIDOR_E_INVALID);
+		ck_assert_msg(strstr(d.text, why[i]) && !strchr(d.text, '\n'), "%s", d.text);
+	}
+	verify(&w);
+	sw_close(&w);
+}
+END_TEST
+
+/* One quantity changed in the derived `periods` table, no entry touched: the
+ * settlement agent refuses to sign, and the ledger does not move. */
+START_TEST(tampered_state_is_never_signed)
+{
+	struct sw w;
+	struct corridor_batch b;
+	struct corridor_diag d;
+	MDB_txn *txn;
+	sw_open(&w);
+	settle(&w, w.jan, &b);
+	corridor_batch_release(&b);
+	settle(&w, w.feb, &b);
+	corridor_batch_release(&b);
+	ck_assert_int_eq(corridor_txn_begin(w.l, 0, &txn, &d), 0);
+	uint8_t k[64];
+	size_t klen = corridor_period_key("G1", day("2026-03-05"), 0, k);
+	MDB_val key = { .mv_size = klen, .mv_data = k }, v;
+	ck_assert_int_eq(mdb_get(txn, w.l->state[STATE_PERIODS], &key, &v), 0);
+	uint8_t *copy = malloc(v.mv_size);
+	memcpy(copy, v.mv_data, v.mv_size);
+	copy[16 + 6] ^= 0x40; /* the first reading's quantity */
+	MDB_val nv = { .mv_size = v.mv_size, .mv_data = copy };
+	ck_assert_int_eq(mdb_put(txn, w.l->state[STATE_PERIODS], &key, &nv, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	free(copy);
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_settle_run(w.l, w.agent, w.mar, false, &b, &d), CORRIDOR_E_VERIFY);
+	ck_assert_msg(strstr(d.text, "disagree") && strstr(d.text, "G1"), "%s", d.text);
+	corridor_batch_release(&b);
+	/* verify sees it too */
+	ck_assert_int_ne(corridor_ledger_verify(w.l, NULL, NULL, &d), 0);
+	sw_close(&w);
+}
+END_TEST
+
+static void gas_terms(struct corridor_contract_terms *t, const char *id, int64_t price)
+{
+	memset(t, 0, sizeof *t);
+	t->commodity = CORRIDOR_COMMODITY_GAS;
+	t->utc_offset_min = 480;
+	t->price_count = 1;
+	t->payment_days = 10;
+	snprintf(t->id, sizeof t->id, "%s", id);
+	snprintf(t->seller, sizeof t->seller, "RU-GAZ");
+	snprintf(t->buyer, sizeof t->buyer, "CN-BUY");
+	snprintf(t->delivery_point, sizeof t->delivery_point, "x");
+	snprintf(t->unit, sizeof t->unit, "MWh");
+	snprintf(t->currency, sizeof t->currency, "USD");
+	snprintf(t->settlement_currency, sizeof t->settlement_currency, "USD");
+	snprintf(t->metering_party, sizeof t->metering_party, "RU-GAZ");
+	snprintf(t->billing_meter, sizeof t->billing_meter, "M-%s", id);
+	t->start_day = day("2026-03-01");
+	t->end_day = day("2027-01-01");
+	t->prices[0] = (struct corridor_price_step){ t->start_day, price };
+}
+
+/* A seller that is its own metering party records absurd readings: only its
+ * contract (and the transit carrying it) waits; the others are settled. */
+START_TEST(one_contract_never_blocks_the_others)
+{
+	struct sw w;
+	struct corridor_batch b;
+	struct corridor_diag d;
+	uint64_t prop, seq, big;
+	sw_open(&w);
+	struct corridor_contract_terms *t = malloc(sizeof *t);
+	gas_terms(t, "X3", CORRIDOR_PRICE_MICRO_LIMIT - 1);
+	ck_assert_int_eq(corridor_contract_propose(w.l, w.gaz, t, NULL, &prop, &d), 0);
+	ck_assert_int_eq(corridor_contract_accept(w.l, w.buy, "X3", prop, NULL, &seq, &d), 0);
+	load("transit-T1.json", t);
+	snprintf(t->id, sizeof t->id, "T3");
+	snprintf(t->carries, sizeof t->carries, "X3");
+	ck_assert_int_eq(corridor_contract_propose(w.l, w.pipe, t, NULL, &prop, &d), 0);
+	ck_assert_int_eq(corridor_contract_accept(w.l, w.gaz, "T3", prop, NULL, &seq, &d), 0);
+	/* a capacity bounds a reading: 1000 MWh an hour */
+	gas_terms(t, "X4", 1000000);
+	t->has_max_rate = true;
+	t->max_rate_milli = 1000000;
+	ck_assert_int_eq(corridor_contract_propose(w.l, w.gaz, t, NULL, &prop, &d), 0);
+	ck_assert_int_eq(corridor_contract_accept(w.l, w.buy, "X4", prop, NULL, &seq, &d), 0);
+	int64_t st = (int64_t)day("2026-03-02") * 86400 - 480 * 60;
+	struct corridor_delivery_request q = { .contract = "X4", .meter = "M-X4", .start_s = st,
+					       .end_s = st + 3600, .quantity_milli = 1000001,
+					       .quality = 'A' };
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_delivery_record(w.l, w.gaz, &q, &seq, &d), CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "capacity"), "%s", d.text);
+	q.quantity_milli = 1000000;
+	ck_assert_msg(corridor_delivery_record(w.l, w.gaz, &q, &seq, &d) == 0, "%s", d.text);
+	q = (struct corridor_delivery_request){ .contract = "X3", .meter = "M-X3", .start_s = st,
+						.end_s = st + 86400,
+						.quantity_milli = CORRIDOR_QUANTITY_MILLI_LIMIT - 1,
+						.quality = 'A' };
+	ck_assert_msg(corridor_delivery_record(w.l, w.gaz, &q, &big, &d) == 0, "%s", d.text);
+	settle(&w, w.jan, &b);
+	corridor_batch_release(&b);
+	settle(&w, w.feb, &b);
+	corridor_batch_release(&b);
+	/* March: G1, T1, X4 settled; X3 overflows; T3 carries it */
+	settle(&w, w.mar, &b);
+	ck_assert_uint_eq(b.unsettled_count, 2);
+	ck_assert_str_eq(b.unsettled[0].contract, "X3");
+	ck_assert_msg(strstr(b.unsettled[0].why, "overflow"), "%s", b.unsettled[0].why);
+	ck_assert_str_eq(b.unsettled[1].contract, "T3");
+	ck_assert_msg(strstr(b.unsettled[1].why, "carries X3"), "%s", b.unsettled[1].why);
+	ck_assert_ptr_nonnull(find(&b, "INV-G1-2026-03"));
+	ck_assert_ptr_nonnull(find(&b, "INV-T1-2026-03"));
+	ck_assert_ptr_nonnull(find(&b, "INV-X4-2026-03"));
+	ck_assert_uint_eq(b.invoice_count, 3);
+	corridor_batch_release(&b);
+	/* April: X3 has March open, so it waits again, listed; the rest settle */
+	rate(&w, "USD", "CNY", "2026-04-30", 712000000);
+	settle(&w, w.apr, &b);
+	ck_assert_uint_eq(b.unsettled_count, 2);
+	ck_assert_msg(strstr(b.unsettled[0].why, "settled in order"), "%s", b.unsettled[0].why);
+	corridor_batch_release(&b);
+	/* corrected, X3 is settled for March by a run of its own, then T3 */
+	ck_assert_msg(corridor_delivery_correct(w.l, w.gaz, big, 5000, "meter fault", NULL, &seq, &d) ==
+			      0,
+		      "%s", d.text);
+	corridor_diag_init(&d);
+	ck_assert_msg(corridor_settle_run_contract(w.l, w.agent, w.mar, "X3", false, &b, &d) == 0, "%s",
+		      d.text);
+	ck_assert_uint_eq(b.invoice_count, 1);
+	ck_assert_uint_eq(b.unsettled_count, 0);
+	ck_assert_str_eq(b.invoices[0].id, "INV-X3-2026-03");
+	corridor_batch_release(&b);
+	ck_assert_msg(corridor_settle_run_contract(w.l, w.agent, w.mar, "T3", false, &b, &d) == 0, "%s",
+		      d.text);
+	ck_assert_str_eq(b.invoices[0].id, "INV-T3-2026-03");
+	corridor_batch_release(&b);
+	/* a batch that would settle nothing writes nothing */
+	UNCHANGED(&w, corridor_settle_run_contract(w.l, w.agent, w.apr, "NOPE", false, &b, &d),
+		  CORRIDOR_E_NOTFOUND);
+	corridor_batch_release(&b);
+	/* a party without the role hears that first, even for a settled period */
+	UNCHANGED(&w, corridor_settle_run(w.l, w.gaz, w.mar, false, &b, &d), CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "settlement role"), "%s", d.text);
+	corridor_batch_release(&b);
+	free(t);
+	verify(&w);
+	sw_close(&w);
+}
+END_TEST
+
+/* A retried payment is refused, not booked twice; another one says so. A
+ * transit invoice with nothing carried is settled, never overdue. */
+START_TEST(payments_have_an_identity)
+{
+	struct sw w;
+	struct corridor_batch b;
+	struct corridor_diag d;
+	uint64_t s1, s2;
+	sw_open(&w);
+	settle(&w, w.jan, &b);
+	corridor_batch_release(&b);
+	settle(&w, w.feb, &b);
+	corridor_batch_release(&b);
+	struct corridor_payment p = { .amount_minor = 1000, .value_day = day("2026-03-05") };
+	snprintf(p.payer, sizeof p.payer, "CN-BUY");
+	snprintf(p.payee, sizeof p.payee, "RU-GAZ");
+	snprintf(p.currency, sizeof p.currency, "CNY");
+	snprintf(p.reference, sizeof p.reference, "INV-G1-2026-01");
+	ck_assert_msg(corridor_payment_record(w.l, w.gaz, &p, NULL, &s1, &d) == 0, "%s", d.text);
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_payment_record(w.l, w.gaz, &p, NULL, &s2, &d), CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "--new") && !d.has_seq, "%s", d.text);
+	ck_assert_msg(corridor_payment_record_another(w.l, w.gaz, &p, &s2, &d) == 0, "%s", d.text);
+	ck_assert_uint_gt(s2, s1);
+	/* a draft's refusal names no seq: the entry was never written */
+	struct corridor_payment bad = p;
+	snprintf(bad.payer, sizeof bad.payer, "NOBODY");
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_payment_record(w.l, w.gaz, &bad, NULL, &s2, &d), CORRIDOR_E_REFUSED);
+	ck_assert_msg(!d.has_seq && !strstr(d.text, "seq"), "%s", d.text);
+	struct corridor_invoice_report r;
+	ck_assert_int_eq(corridor_report_invoices(w.l, NULL, day("2026-09-01"), &r, &d), 0);
+	const struct corridor_invoice_status *t1 = status(&r, "INV-T1-2026-02");
+	ck_assert_int_eq(t1->amount_minor, 0);
+	ck_assert_int_eq(t1->days_overdue, 0);
+	for (size_t i = 0; i < r.aging_count; i++)
+		ck_assert(strcmp(r.aging[i].party, "RU-GAZ") != 0 || r.aging[i].open_minor != 0);
+	corridor_invoice_report_release(&r);
+	verify(&w);
+	sw_close(&w);
+}
+END_TEST
+
 START_TEST(roles_and_overflow)
 {
 	struct sw w;
@@ -1416,6 +1700,10 @@ Suite *suite_settle(void)
 	tcase_add_test(tc, random_logs);
 	tcase_add_test(tc, proration_and_three_party_netting);
 	tcase_add_test(tc, roles_and_overflow);
+	tcase_add_test(tc, statements_never_drop_or_double_a_credit);
+	tcase_add_test(tc, tampered_state_is_never_signed);
+	tcase_add_test(tc, one_contract_never_blocks_the_others);
+	tcase_add_test(tc, payments_have_an_identity);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
