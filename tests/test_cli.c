@@ -3,10 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "../core/internal.h"
 #include "testutil.h"
 
 #define ORIGIN "corridor.example/ru-mn-cn"
@@ -666,6 +670,148 @@ START_TEST(contracts_deliveries_reports)
 END_TEST
 
 
+
+/* ---- CSV reports against their JSON: each named column, each row ---- */
+
+#define CSV_ROWS_MAX 256
+#define CSV_COLS_MAX 20
+struct csv_table {
+	size_t rows, cols;
+	char *cell[CSV_ROWS_MAX][CSV_COLS_MAX];
+	char *head[CSV_COLS_MAX];
+};
+
+static void csv_table_read(const char *text, struct csv_table *t)
+{
+	struct corridor_csv c;
+	struct corridor_csv_field f[CSV_COLS_MAX];
+	char scratch[8192];
+	size_t n;
+	struct corridor_diag d;
+	memset(t, 0, sizeof *t);
+	corridor_csv_init(&c, text, strlen(text));
+	ck_assert_int_eq(corridor_csv_record(&c, f, CSV_COLS_MAX, &n, scratch, sizeof scratch, &d), 0);
+	t->cols = n;
+	for (size_t i = 0; i < n; i++)
+		t->head[i] = strdup(f[i].text);
+	int err;
+	while ((err = corridor_csv_record(&c, f, CSV_COLS_MAX, &n, scratch, sizeof scratch, &d)) == 0) {
+		ck_assert_msg(n == t->cols, "a row of %zu fields under %zu columns", n, t->cols);
+		ck_assert_uint_lt(t->rows, CSV_ROWS_MAX);
+		for (size_t i = 0; i < n; i++)
+			t->cell[t->rows][i] = strdup(f[i].text);
+		t->rows++;
+	}
+	ck_assert_int_eq(err, CORRIDOR_E_NOTFOUND);
+}
+
+static void csv_table_free(struct csv_table *t)
+{
+	for (size_t i = 0; i < t->cols; i++) {
+		free(t->head[i]);
+		for (size_t r = 0; r < t->rows; r++)
+			free(t->cell[r][i]);
+	}
+}
+
+static const char *csv_get(const struct csv_table *t, size_t row, const char *col)
+{
+	for (size_t i = 0; i < t->cols; i++)
+		if (!strcmp(t->head[i], col))
+			return t->cell[row][i];
+	ck_abort_msg("no column %s", col);
+	return NULL;
+}
+
+/* The CSV row whose `key` columns equal the JSON object's `jkey` fields, its
+ * every column in `cols` (CSV name = JSON name unless renamed "csv=json")
+ * equal to the JSON value. */
+static void csv_matches(const struct csv_table *t, const char *section, json_t *o,
+			const char *const *keys, const char *const *cols)
+{
+	size_t hit = SIZE_MAX;
+	for (size_t r = 0; r < t->rows && hit == SIZE_MAX; r++) {
+		bool same = !strcmp(csv_get(t, r, "section"), section);
+		for (size_t k = 0; same && keys[k]; k++) {
+			const char *eq = strchr(keys[k], '=');
+			char cn[32];
+			snprintf(cn, sizeof cn, "%.*s", eq ? (int)(eq - keys[k]) : 31, keys[k]);
+			const char *jv = json_string_value(json_object_get(o, eq ? eq + 1 : keys[k]));
+			same = jv && !strcmp(csv_get(t, r, cn), jv);
+		}
+		if (same)
+			hit = r;
+	}
+	ck_assert_msg(hit != SIZE_MAX, "no %s row for %s", section, json_dumps(o, 0));
+	for (size_t k = 0; cols[k]; k++) {
+		const char *eq = strchr(cols[k], '=');
+		char cn[32], want[64];
+		snprintf(cn, sizeof cn, "%.*s", eq ? (int)(eq - cols[k]) : 31, cols[k]);
+		json_t *jv = json_object_get(o, eq ? eq + 1 : cols[k]);
+		ck_assert_ptr_nonnull(jv);
+		if (json_is_integer(jv))
+			snprintf(want, sizeof want, "%lld", (long long)json_integer_value(jv));
+		else
+			snprintf(want, sizeof want, "%s", json_string_value(jv));
+		ck_assert_msg(!strcmp(csv_get(t, hit, cn), want), "%s %s: CSV '%s', JSON '%s'", section,
+			      cn, csv_get(t, hit, cn), want);
+	}
+}
+
+static void invoices_csv_equals_json(const char *as_of)
+{
+	char *csv = expect(0, (const char *[]){ "report", "invoices", "--as-of", as_of, "--format",
+						"csv", NULL });
+	char *js = expect(0, (const char *[]){ "report", "invoices", "--as-of", as_of, "--format",
+					       "json", NULL });
+	struct csv_table t;
+	json_error_t je;
+	json_t *root = json_loads(js, 0, &je);
+	ck_assert_msg(root != NULL, "%s", je.text);
+	csv_table_read(csv, &t);
+	size_t i, n = 0;
+	json_t *o;
+	json_array_foreach(json_object_get(root, "invoices"), i, o) {
+		csv_matches(&t, "invoice", o, (const char *[]){ "invoice", NULL },
+			    (const char *[]){ "contract", "debtor", "creditor", "currency", "amount",
+					      "paid", "open", "due", "days_overdue", NULL });
+		n++;
+	}
+	json_array_foreach(json_object_get(root, "aging"), i, o) {
+		csv_matches(&t, "aging", o, (const char *[]){ "debtor=party", "currency", NULL },
+			    (const char *[]){ "open", "current", "1-30", "31-60", "61-90",
+					      "over-90", NULL });
+		n++;
+	}
+	json_array_foreach(json_object_get(root, "unapplied"), i, o) {
+		csv_matches(&t, "unapplied", o, (const char *[]){ "debtor=party", "currency", NULL },
+			    (const char *[]){ "amount", NULL });
+		n++;
+	}
+	ck_assert_uint_eq(n, t.rows);
+	ck_assert_uint_gt(n, 0);
+	csv_table_free(&t);
+	json_decref(root);
+	free(csv);
+	free(js);
+	/* balances */
+	csv = expect(0, (const char *[]){ "report", "balances", "--format", "csv", NULL });
+	js = expect(0, (const char *[]){ "report", "balances", "--format", "json", NULL });
+	root = json_loads(js, 0, &je);
+	ck_assert_msg(root != NULL, "%s", je.text);
+	csv_table_read(csv, &t);
+	ck_assert_uint_eq(json_array_size(root), t.rows);
+	json_array_foreach(root, i, o) {
+		ck_assert_str_eq(csv_get(&t, i, "currency"), json_string_value(json_object_get(o, "currency")));
+		ck_assert_str_eq(csv_get(&t, i, "party"), json_string_value(json_object_get(o, "party")));
+		ck_assert_str_eq(csv_get(&t, i, "balance"), json_string_value(json_object_get(o, "balance")));
+	}
+	csv_table_free(&t);
+	json_decref(root);
+	free(csv);
+	free(js);
+}
+
 /* The money commands end to end on the real binary: rates from CSV,
  * settlement in order, the worked example's March in three formats, a missing
  * rate, payments by hand and from a camt.053 statement, the reports, the
@@ -761,6 +907,16 @@ START_TEST(money_end_to_end)
 					  "2026-03", NULL });
 	ck_assert_msg(strstr(out, "nothing left to settle for 2026-03"), "%s", out);
 	free(out);
+	/* machine formats print their document when nothing is left */
+	out = expect(0, (const char *[]){ "settle", "run", "--key", P("agent.key"), "--period",
+					  "2026-03", "--format", "json", NULL });
+	ck_assert_str_eq(out, "{\"batches\":[],\"unsettled\":[]}\n");
+	free(out);
+	out = expect(0, (const char *[]){ "settle", "run", "--key", P("agent.key"), "--period",
+					  "2026-03", "--format", "csv", NULL });
+	ck_assert_str_eq(out, "invoice,contract,period,seller,buyer,line,quantity,price,amount,"
+			      "currency,why\r\n");
+	free(out);
 	/* April has no rate within 7 days of its last day: every one is named */
 	struct run r = cli((const char *[]){ "settle", "run", "--key", P("agent.key"), "--period",
 					     "2026-04", NULL });
@@ -772,6 +928,15 @@ START_TEST(money_end_to_end)
 					 "CN-BUY", "--payee", "RU-GAZ", "--currency", "CNY",
 					 "--amount", "1000000.5", "--value-date", "2026-04-25",
 					 "--reference", "INV-G1-2026-03", NULL }));
+	/* the same payment again is a retry, refused; --new says it is another */
+	refused_unchanged((const char *[]){ "payment", "record", "--key", P("gaz.key"), "--payer",
+					    "CN-BUY", "--payee", "RU-GAZ", "--currency", "CNY",
+					    "--amount", "1000000.5", "--value-date", "2026-04-25",
+					    "--reference", "INV-G1-2026-03", NULL });
+	free(expect(0, (const char *[]){ "payment", "record", "--key", P("gaz.key"), "--payer",
+					 "CN-BUY", "--payee", "RU-GAZ", "--currency", "CNY",
+					 "--amount", "1000000.5", "--value-date", "2026-04-25",
+					 "--reference", "INV-G1-2026-03", "--new", NULL }));
 	free(expect(2, (const char *[]){ "payment", "record", "--key", P("gaz.key"), "--payer",
 					 "CN-BUY", "--payee", "RU-GAZ", "--currency", "CNY",
 					 "--amount", "1.005", "--value-date", "2026-04-25",
@@ -805,6 +970,8 @@ START_TEST(money_end_to_end)
 	csvout = expect(0, (const char *[]){ "report", "balances", "--format", "csv", NULL });
 	ck_assert_msg(strstr(csvout, "currency,party,balance\r\n"), "%s", csvout);
 	free(csvout);
+	invoices_csv_equals_json("2026-05-01");
+	invoices_csv_equals_json("2026-12-31");
 	/* the journal; an existing file is not overwritten */
 	out = expect(0, (const char *[]){ "export", "--format", "journal", "--out", P("books.journal"),
 					  NULL });
@@ -839,6 +1006,123 @@ START_TEST(money_end_to_end)
 }
 END_TEST
 
+
+/* Peak RSS (KiB) of one run of the binary, measured in a fresh child so no
+ * earlier command's peak counts. */
+static long peak_rss_kib(const char *const *argv, const char *const *env, int *status)
+{
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct run r = run_cli(argv, env);
+		struct rusage ru;
+		getrusage(RUSAGE_CHILDREN, &ru);
+		long v[2] = { ru.ru_maxrss, r.status };
+		ssize_t w = write(fds[1], v, sizeof v);
+		_exit(w == (ssize_t)sizeof v ? 0 : 1);
+	}
+	close(fds[1]);
+	long v[2] = { -1, -1 };
+	ssize_t got = read(fds[0], v, sizeof v);
+	close(fds[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	ck_assert_int_eq(got, (ssize_t)sizeof v);
+	*status = (int)v[1];
+	return v[0];
+}
+
+static bool raw_controls(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20u && *s != '\n')
+			return true;
+	return false;
+}
+
+/* Files are checked before the key unseals (a wrong passphrase is not what
+ * the user hears about a bad file); untrusted bytes reach the terminal
+ * escaped, on one line; unreadable files exit 3; strict numbers. */
+START_TEST(hostile_files_on_the_command_line)
+{
+	const char *wrong[] = { "CORRIDOR_PASSPHRASE=not the passphrase", g_env_ledger, NULL };
+	/* rate import: a NUL inside a field is an error, not the end of it */
+	static const char rates[] = "base,quote,date,rate,source\nUSD,CNY,2027-01-05,7,PBOC\0XYZ\n";
+	ck_assert(spit(P("nul.csv"), rates, sizeof rates - 1));
+	struct run r = run_cli((const char *[]){ "rate", "import", "--key", P("op.key"), P("nul.csv"),
+						 NULL }, wrong);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.err, "NUL") && strstr(r.err, "line 2") && !strstr(r.err, "passphrase"),
+		      "%s", r.err);
+	run_free(&r);
+	/* delivery import: a quantity that would set the terminal's title */
+	const char *bad = "contract,start,end,quantity,meter,reference\n"
+			  "G1,2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,5\033]0;pwned\007,M1,R1\n";
+	ck_assert(spit(P("esc.csv"), bad, strlen(bad)));
+	r = run_cli((const char *[]){ "delivery", "import", "--key", P("op.key"), P("esc.csv"), NULL },
+		    wrong);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(!raw_controls(r.err) && strstr(r.err, "\\x1b]0;pwned\\x07") &&
+			      strchr(r.err, '\n') == r.err + strlen(r.err) - 1 &&
+			      !strstr(r.err, "passphrase"),
+		      "%s", r.err);
+	run_free(&r);
+	/* a statement with a DTD whose entity expands a thousandfold: refused
+	 * before it is read, in bounded memory */
+	size_t cap = 200000, at = 0;
+	char *x = malloc(cap);
+	at += (size_t)snprintf(x + at, cap - at, "<?xml version=\"1.0\"?>\n<!DOCTYPE d [<!ENTITY a \"");
+	for (int i = 0; i < 1000; i++)
+		at += (size_t)snprintf(x + at, cap - at, "aaaaaaaaaa");
+	at += (size_t)snprintf(x + at, cap - at, "\">]>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:"
+					       "xsd:camt.053.001.02\"><BkToCstmrStmt><Stmt><Acct><Id><IBAN>");
+	while (at + 64 < cap - 100)
+		at += (size_t)snprintf(x + at, cap - at, "&a;&a;&a;&a;&a;&a;&a;&a;");
+	at += (size_t)snprintf(x + at, cap - at, "</IBAN></Id></Acct></Stmt></BkToCstmrStmt></Document>");
+	ck_assert(spit(P("bomb.xml"), x, at));
+	free(x);
+	int status;
+	long kib = peak_rss_kib((const char *[]){ "payment", "import", "--key", P("op.key"),
+						  P("bomb.xml"), NULL }, wrong, &status);
+	ck_assert_int_eq(status, 1);
+	/* the limit: 32 MiB for the program itself and 16 x the file */
+	ck_assert_msg(kib < 32 * 1024 + 16 * (long)(at / 1024), "peak RSS %ld KiB for %zu bytes", kib, at);
+	r = run_cli((const char *[]){ "payment", "import", "--key", P("op.key"), P("bomb.xml"), NULL },
+		    wrong);
+	ck_assert_msg(strstr(r.err, "no DTD") && !strstr(r.err, "passphrase"), "%s", r.err);
+	run_free(&r);
+	/* unreadable input: exit 3, whichever command */
+	free(expect(3, (const char *[]){ "delivery", "import", "--key", P("op.key"), P("none.csv"), NULL }));
+	free(expect(3, (const char *[]){ "contract", "propose", "--key", P("op.key"), "--file",
+					 P("none.json"), NULL }));
+	free(expect(3, (const char *[]){ "verify", "--archive", P("none.arc"), "--vkey", g_vkey, NULL }));
+	free(expect(3, (const char *[]){ "memo", "--key", P("none.key"), "hi", NULL }));
+	/* strict counts */
+	const char *limits[] = { "0", "-0", "\t5", "05", "+5", "5 ", "" };
+	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+		free(expect(2, (const char *[]){ "log", "--limit", limits[i], NULL }));
+	free(expect(0, (const char *[]){ "log", "--limit", "1", NULL }));
+	/* an amendment's file names the contract it amends */
+	struct run a = cli((const char *[]){ "contract", "amend", "G9", "--key", P("op.key"), "--file",
+					     example_path("gas-G1.json"), "--effective", "2026-05-01",
+					     NULL });
+	ck_assert_int_eq(a.status, 2);
+	ck_assert_msg(strstr(a.err, "'G1', not of 'G9'"), "%s", a.err);
+	run_free(&a);
+	/* a backup is as private as the ledger */
+	free(expect(0, (const char *[]){ "backup", "--out", P("bk"), NULL }));
+	struct stat sl, sb;
+	char lpath[1300];
+	snprintf(lpath, sizeof lpath, "%s/ledger/data.mdb", g_dir);
+	ck_assert_int_eq(stat(lpath, &sl), 0);
+	ck_assert_int_eq(stat(path_join(P("bk"), "data.mdb"), &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, sl.st_mode & 0777);
+	ck_assert_int_eq(sb.st_mode & 0077, 0);
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
 	Suite *s = suite_create("cli");
@@ -853,6 +1137,7 @@ Suite *suite_cli(void)
 	tcase_add_test(tc, parties_keys_and_roles);
 	tcase_add_test(tc, contracts_deliveries_reports);
 	tcase_add_test(tc, money_end_to_end);
+	tcase_add_test(tc, hostile_files_on_the_command_line);
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
 	return s;
