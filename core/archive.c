@@ -181,16 +181,13 @@ static int archive_fill(struct archive *a, size_t need, size_t *got, struct corr
 	CORRIDOR_ASSERT(need <= ARCHIVE_BUF_BYTES);
 	while (a->end - a->pos < need && !a->eof) {
 		if (ARCHIVE_BUF_BYTES - a->pos < need) {
-			if (a->keep > 0) {
-				memmove(a->buf, a->buf + a->keep, a->end - a->keep);
-				a->pos -= a->keep;
-				a->end -= a->keep;
-				a->keep = 0;
-			} else {
+			/* room only by moving what is unread to the front, which
+			 * would move entries handed out: they must be released */
+			if (a->keep != a->pos)
 				return ARCHIVE_FULL;
-			}
-			if (ARCHIVE_BUF_BYTES - a->pos < need)
-				return ARCHIVE_FULL;
+			memmove(a->buf, a->buf + a->pos, a->end - a->pos);
+			a->end -= a->pos;
+			a->pos = a->keep = 0;
 		}
 		ssize_t n = read(a->fd, a->buf + a->end, ARCHIVE_BUF_BYTES - a->end);
 		if (n < 0 && errno == EINTR)

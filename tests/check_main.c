@@ -17,6 +17,7 @@ int main(void)
 	srunner_add_suite(sr, suite_settle());
 	srunner_add_suite(sr, suite_cli());
 	srunner_add_suite(sr, suite_tty());
+	srunner_add_suite(sr, suite_hardening());
 	srunner_add_suite(sr, suite_faults());
 	srunner_add_suite(sr, suite_crash());
 	srunner_run_all(sr, CK_NORMAL);

@@ -21,6 +21,7 @@ Suite *suite_parties(void);
 Suite *suite_contracts(void);
 Suite *suite_deliveries(void);
 Suite *suite_tty(void);
+Suite *suite_hardening(void);
 
 /* A fresh temporary directory (mkdtemp); the caller removes it with rm_rf. */
 char *tmpdir_new(void);
