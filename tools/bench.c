@@ -11,6 +11,11 @@
  *   settle_intervals_per_s  one settlement batch (written, not a dry run) over
  *                         1,000,000 intervals of March across 1,000 contracts,
  *                         in a ledger of its own
+ *   settle_check_share    of that run, the share spent checking its inputs
+ *                         against the signed entries (core/inputs.c): the
+ *                         check timed alone over a dry run's batch
+ *   settle_unchecked_intervals_per_s  the same run less that check (the
+ *                         figure before the check existed)
  *   report_balances_ms    corridor_report_balances on that ledger afterwards
  */
 #define _XOPEN_SOURCE 700
@@ -24,6 +29,7 @@
 #include <sodium.h>
 
 #include "corridor/corridor.h"
+#include "ledger_internal.h" /* the settlement's input check, timed alone */
 
 #define ENTRIES 100000u
 #define IMPORT_ROWS 1000000u
@@ -71,7 +77,8 @@ static int party_add(struct corridor_ledger *l, struct corridor_signer *op, cons
 	return corridor_party_register(l, op, &pr, NULL, &seq, &d) != 0;
 }
 
-static int bench_settle(const char *dir, struct corridor_signer *op, double *rate, double *bal_ms)
+static int bench_settle(const char *dir, struct corridor_signer *op, double *rate, double *share,
+			double *bal_ms)
 {
 	char path[96];
 	struct corridor_ledger *l;
@@ -135,13 +142,34 @@ static int bench_settle(const char *dir, struct corridor_signer *op, double *rat
 	free(csv);
 	struct corridor_batch b;
 	int32_t march = t.start_day;
+	/* the input check alone, on a dry run's batch */
+	if (corridor_settle_run(l, agent, march, true, &b, &d) != 0) {
+		fprintf(stderr, "bench: settle dry run: %s\n", d.text);
+		return 1;
+	}
+	MDB_txn *txn;
+	struct corridor_kv_lmdb kv;
+	if (corridor_txn_begin(l, MDB_RDONLY, &txn, &d) != 0)
+		return 1;
+	corridor_kv_lmdb_init(&kv, l, txn);
+	double tc = now_s();
+	int cerr = corridor_settle_inputs_check(l, txn, &kv.base, &b, &d);
+	double check_s = now_s() - tc;
+	mdb_txn_abort(txn);
+	corridor_batch_release(&b);
+	if (cerr) {
+		fprintf(stderr, "bench: settle check: %s\n", d.text);
+		return 1;
+	}
 	double t0 = now_s();
 	if (corridor_settle_run(l, agent, march, false, &b, &d) != 0 ||
 	    b.invoice_count != SETTLE_CONTRACTS) {
 		fprintf(stderr, "bench: settle: %s\n", d.text);
 		return 1;
 	}
-	*rate = (double)rows / (now_s() - t0);
+	double run_s = now_s() - t0;
+	*rate = (double)rows / run_s;
+	*share = check_s / run_s;
 	corridor_batch_release(&b);
 	t0 = now_s();
 	unsigned n = 0;
@@ -300,8 +328,8 @@ int main(int argc, char **argv)
 		corridor_signer_free(buyer);
 	}
 
-	double settle_rate = 0, balances_ms = 0;
-	if (bench_settle(dir, op, &settle_rate, &balances_ms) != 0)
+	double settle_rate = 0, settle_share = 0, balances_ms = 0;
+	if (bench_settle(dir, op, &settle_rate, &settle_share, &balances_ms) != 0)
 		return 1;
 	printf("sign_only_per_s %.0f\n", sign_only);
 	printf("ingest_entries_per_s %.0f\n", ingest);
@@ -313,6 +341,9 @@ int main(int argc, char **argv)
 	printf("import_vs_sign_only %.2f\n", import_rate / sign_only);
 	printf("bytes_per_interval %.0f\n", bytes_per_interval);
 	printf("settle_intervals_per_s %.0f\n", settle_rate);
+	printf("settle_check_share %.2f\n", settle_share);
+	printf("settle_unchecked_intervals_per_s %.0f\n",
+	       settle_share < 1.0 ? settle_rate / (1.0 - settle_share) : 0.0);
 	printf("report_balances_ms %.1f\n", balances_ms);
 	corridor_ledger_close(l);
 	corridor_signer_free(op);
