@@ -26,8 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/globals.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include "../core/internal.h"
 
@@ -249,6 +251,28 @@ static int read_entry(struct camt_ctx *c, const xmlNode *ntry, const char *iban,
  * only if it has none: without a DTD no entity can be declared. The check is
  * on the raw bytes, before libxml2 sees them, and errs towards refusing
  * (a "<!DOCTYPE" inside a comment is refused too). */
+/* libxml2's errors while one statement is read: the first one's line and
+ * text, and whether memory ran out anywhere (then the message may be absent
+ * or a consequence). Nothing is printed: the caller reports one line. */
+struct xml_errors {
+	bool nomem;
+	int line;
+	char first[160];
+};
+
+static void xml_error(void *ctx, xmlErrorPtr e)
+{
+	struct xml_errors *x = ctx;
+	if (!e)
+		return;
+	if (e->code == XML_ERR_NO_MEMORY || e->domain == XML_FROM_MEMORY)
+		x->nomem = true;
+	if (!x->first[0] && e->level >= XML_ERR_ERROR) {
+		x->line = e->line;
+		snprintf(x->first, sizeof x->first, "%s", e->message ? e->message : "unreadable");
+	}
+}
+
 static bool has_doctype(const char *xml, size_t len)
 {
 	static const char tag[] = "<!DOCTYPE";
@@ -274,18 +298,20 @@ int corridor_camt053_parse(const char *xml, size_t len, struct corridor_camt_tx 
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
 					 "a bank statement carries no DTD: a document with a DOCTYPE "
 					 "(and so any entity) is refused");
-	xmlResetLastError();
-	xmlDoc *doc = xmlReadMemory(xml, (int)len, NULL, NULL,
-				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc) {
-		const xmlError *e = xmlGetLastError();
-		if (e && e->code == XML_ERR_NO_MEMORY)
-			return corridor_diag_set(diag, CORRIDOR_E_NOMEM,
-						 "out of memory reading the statement");
-		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "not well-formed XML: line %d: %s",
-					 e ? e->line : 0,
-					 e && e->message ? e->message : "unreadable");
+	/* this thread's error handler, for the parse only */
+	struct xml_errors xe = { .nomem = false };
+	xmlStructuredErrorFunc old_fn = xmlStructuredError;
+	void *old_ctx = xmlStructuredErrorContext;
+	xmlSetStructuredErrorFunc(&xe, xml_error);
+	xmlDoc *doc = xmlReadMemory(xml, (int)len, NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING);
+	xmlSetStructuredErrorFunc(old_ctx, old_fn);
+	if (xe.nomem) {
+		xmlFreeDoc(doc);
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory reading the statement");
 	}
+	if (!doc)
+		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "not well-formed XML: line %d: %s",
+					 xe.line, xe.first[0] ? xe.first : "unreadable");
 	int err = CORRIDOR_OK;
 	if (doc->intSubset || doc->extSubset) { /* another encoding hid it from the scan */
 		err = corridor_diag_set(diag, CORRIDOR_E_INVALID,

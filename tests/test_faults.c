@@ -317,6 +317,101 @@ START_TEST(out_of_memory_on_a_huge_input)
 }
 END_TEST
 
+
+/* A bank statement read under an address-space limit rising from where the
+ * binary loads: every run prints exactly what the unlimited run prints, or
+ * stops with one line naming memory — an allocation that fails inside the
+ * reader is never taken for an absent field. */
+START_TEST(out_of_memory_reading_a_statement)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	fprintf(stderr, "faults: AddressSanitizer reserves terabytes of address space; "
+			"the statement out-of-memory test runs in the plain build\n");
+	return;
+#endif
+	char *dir = tmpdir_new();
+	char key[1024], gkey[1024], ledger[1024], stmt[1024];
+	snprintf(key, sizeof key, "%s", path_join(dir, "op.key"));
+	snprintf(gkey, sizeof gkey, "%s", path_join(dir, "gaz.key"));
+	snprintf(ledger, sizeof ledger, "%s", path_join(dir, "L"));
+	snprintf(stmt, sizeof stmt, "%s", path_join(dir, "stmt.xml"));
+	new_ledger(key, ledger);
+	struct run r = run_cli((const char *[]){ "key", "generate", "--name", "RU-GAZ", "--out", gkey,
+						 "--kdf", "interactive", NULL }, ENV);
+	ck_assert_int_eq(r.status, 0);
+	char vk[256];
+	snprintf(vk, sizeof vk, "%s", r.out);
+	vk[strcspn(vk, "\n")] = 0;
+	run_free(&r);
+	r = run_cli((const char *[]){ "party", "register", "--ledger", ledger, "--key", key, "--id",
+				      "RU-GAZ", "--name", "RU-GAZ", "--country", "RU", "--roles",
+				      "seller", "--vkey", vk, "--iban", "DE89370400440532013000",
+				      NULL }, ENV);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	run_free(&r);
+	/* 4,000 credits from accounts nobody registered: all reported, none written */
+	FILE *f = fopen(stmt, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">"
+		   "<BkToCstmrStmt><Stmt><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>\n");
+	for (int i = 0; i < 4000; i++)
+		fprintf(f, "<Ntry><Amt Ccy=\"CNY\">%d.%02d</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>"
+			   "<ValDt><Dt>2026-04-10</Dt></ValDt><AcctSvcrRef>B-%d</AcctSvcrRef><NtryDtls>"
+			   "<TxDtls><RltdPties><Dbtr><Nm>Payer %d</Nm></Dbtr><DbtrAcct><Id><IBAN>"
+			   "NL91ABNA04171643%02d</IBAN></Id></DbtrAcct></RltdPties><RmtInf><Ustrd>"
+			   "invoice %d</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n",
+			100 + i, i % 100, i, i, i % 100, i);
+	fprintf(f, "</Stmt></BkToCstmrStmt></Document>\n");
+	fclose(f);
+	setenv("CORRIDOR_PASSPHRASE", "faults", 1);
+	const char *argv[] = { corridor_bin(), "payment", "import", "--ledger", ledger, "--key", gkey,
+			       stmt, "--format", "csv", NULL };
+	char *want, *werr;
+	ck_assert_int_eq(run_limited(argv, RLIM_INFINITY, &want, &werr), 0);
+	ck_assert_msg(strstr(want, ",unmatched,B-3999,"), "%s", werr);
+	free(werr);
+	rlim_t start = (rlim_t)8 << 20;
+	const char *help[] = { corridor_bin(), "help", NULL };
+	for (;; start += start / 4) {
+		char *o, *e;
+		int hrc = run_limited(help, start, &o, &e);
+		free(o);
+		free(e);
+		if (hrc == 0)
+			break;
+		ck_assert_msg(start <= (rlim_t)1 << 30, "corridor help does not run under 1 GiB");
+	}
+	int runs = 0, refused = 0;
+	bool done = false;
+	for (rlim_t limit = start; !done && limit <= (rlim_t)4 << 30; limit += limit / 8, runs++) {
+		char *out, *err;
+		int rc = run_limited(argv, limit, &out, &err);
+		if (rc == 0) {
+			ck_assert_msg(strcmp(out, want) == 0, "limit %llu MiB: exit 0 with other output",
+				      (unsigned long long)(limit >> 20));
+			done = true;
+		} else {
+			ck_assert_msg(rc == 3 && strncmp(err, "corridor: ", 10) == 0 &&
+					      strstr(err, "memory") &&
+					      strchr(err, '\n') == err + strlen(err) - 1,
+				      "limit %llu MiB: exit %d: %s", (unsigned long long)(limit >> 20),
+				      rc, err);
+			refused++;
+		}
+		free(out);
+		free(err);
+	}
+	unsetenv("CORRIDOR_PASSPHRASE");
+	fprintf(stderr, "faults: a 4,000-entry statement under %d memory limits: %d refused with "
+			"one line, then the full result\n", runs, refused);
+	ck_assert(done);
+	ck_assert_int_ge(refused, 1);
+	free(want);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 Suite *suite_faults(void)
 {
 	Suite *s = suite_create("faults");
@@ -325,6 +420,7 @@ Suite *suite_faults(void)
 	tcase_add_test(tc, file_size_limit_mid_commit);
 	tcase_add_test(tc, unwritable_ledger_directory);
 	tcase_add_test(tc, out_of_memory_on_a_huge_input);
+	tcase_add_test(tc, out_of_memory_reading_a_statement);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;

@@ -102,6 +102,15 @@ START_TEST(passphrase_prompt_on_a_terminal)
 	ck_assert_int_eq(rc, 2);
 	ck_assert(strstr(screen, "differ") != NULL);
 	ck_assert_int_ne(access(key2, F_OK), 0);
+	/* Longer than the limit: refused, never cut to the first 1,024 bytes. */
+	static char longer[1200];
+	memset(longer, 'p', 1100);
+	longer[1100] = '\n';
+	const char *too_long[] = { longer, longer };
+	rc = on_pty(gen2, too_long, 2, screen, sizeof screen);
+	ck_assert_int_eq(rc, 2);
+	ck_assert_msg(strstr(screen, "longer than 1024 bytes") != NULL, "%s", screen);
+	ck_assert_int_ne(access(key2, F_OK), 0);
 	rm_rf(dir);
 	free(dir);
 }
