@@ -444,20 +444,7 @@ bool cli_period(const char *s, int32_t *first_day)
 /* Decimal digits only: no sign, no blanks, no leading zeros, no overflow. */
 bool cli_u64(const char *s, uint64_t *out)
 {
-	uint64_t v = 0;
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		uint64_t d = (uint64_t)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10u)
-			return false;
-		v = v * 10u + d;
-	}
-	*out = v;
-	return true;
+	return s && corridor_parse_u64(s, strlen(s), out) == 0;
 }
 
 void cli_progress(void *label, uint64_t done, uint64_t total)

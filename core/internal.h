@@ -59,9 +59,6 @@ static inline uint32_t corridor_be32_get(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-/* Parses a decimal uint64 of exactly `len` digits, no sign, no leading zeros
- * (except "0"). Returns 0 or CORRIDOR_E_MALFORMED / CORRIDOR_E_OVERFLOW. */
-int corridor_parse_u64(const char *s, size_t len, uint64_t *out);
 
 /* Reads a whole file (at most max_bytes) into a malloc'd, NUL-terminated buffer. */
 int corridor_read_file(const char *path, size_t max_bytes, uint8_t **out, size_t *out_len,

@@ -270,6 +270,7 @@ static void xml_error(void *ctx, xmlErrorPtr e)
 	if (!x->first[0] && e->level >= XML_ERR_ERROR) {
 		x->line = e->line;
 		snprintf(x->first, sizeof x->first, "%s", e->message ? e->message : "unreadable");
+		x->first[strcspn(x->first, "\r\n")] = '\0'; /* libxml2 ends its texts in a newline */
 	}
 }
 

@@ -222,6 +222,22 @@ static int run_limited(const char *const *argv, rlim_t as_bytes, char **out, cha
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* Below some limit the dynamic loader cannot even map the binary's libraries
+ * (libxml2 brings ICU): a sweep starts where `help` runs, from 8 MiB up. */
+static rlim_t loadable_limit(void)
+{
+	const char *help[] = { corridor_bin(), "help", NULL };
+	for (rlim_t start = (rlim_t)8 << 20;; start += start / 4) {
+		char *o, *e;
+		int hrc = run_limited(help, start, &o, &e);
+		free(o);
+		free(e);
+		if (hrc == 0)
+			return start;
+		ck_assert_msg(start <= (rlim_t)1 << 30, "corridor help does not run under 1 GiB");
+	}
+}
+
 static uint64_t acked_entries(const char *out)
 {
 	uint64_t n = 0;
@@ -258,19 +274,7 @@ START_TEST(out_of_memory_on_a_huge_input)
 			       "--from", lines, "--batch", "1000", NULL };
 	bool done = false, saw_input_refused = false;
 	int runs = 0;
-	rlim_t last_limit = 0, start = (rlim_t)8 << 20;
-	/* Below some limit the dynamic loader cannot even map the binary's
-	 * libraries (libxml2 brings ICU): the sweep starts where `help` runs. */
-	const char *help[] = { corridor_bin(), "help", NULL };
-	for (;; start += start / 4) {
-		char *o, *e;
-		int hrc = run_limited(help, start, &o, &e);
-		free(o);
-		free(e);
-		if (hrc == 0)
-			break;
-		ck_assert_msg(start <= (rlim_t)1 << 30, "corridor help does not run under 1 GiB");
-	}
+	rlim_t last_limit = 0, start = loadable_limit();
 	for (rlim_t limit = start; !done && limit <= (rlim_t)4 << 30; limit += limit / 4, runs++) {
 		struct corridor_ledger *l;
 		struct corridor_head before, after;
@@ -370,17 +374,7 @@ START_TEST(out_of_memory_reading_a_statement)
 	ck_assert_int_eq(run_limited(argv, RLIM_INFINITY, &want, &werr), 0);
 	ck_assert_msg(strstr(want, ",unmatched,B-3999,"), "%s", werr);
 	free(werr);
-	rlim_t start = (rlim_t)8 << 20;
-	const char *help[] = { corridor_bin(), "help", NULL };
-	for (;; start += start / 4) {
-		char *o, *e;
-		int hrc = run_limited(help, start, &o, &e);
-		free(o);
-		free(e);
-		if (hrc == 0)
-			break;
-		ck_assert_msg(start <= (rlim_t)1 << 30, "corridor help does not run under 1 GiB");
-	}
+	rlim_t start = loadable_limit();
 	int runs = 0, refused = 0;
 	bool done = false;
 	for (rlim_t limit = start; !done && limit <= (rlim_t)4 << 30; limit += limit / 8, runs++) {

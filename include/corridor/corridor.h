@@ -177,6 +177,10 @@ void corridor_offset_format(int32_t minutes, char out[7]);
 CORRIDOR_MUST_CHECK int corridor_utc_parse(const char *s, size_t len, int64_t *secs);
 void corridor_utc_format(int64_t secs, char out[21]);
 
+/** Parses a decimal uint64 of exactly `len` digits: no sign, no blanks, no
+ *  leading zeros (except "0"). Errors: CORRIDOR_E_MALFORMED, CORRIDOR_E_OVERFLOW. */
+CORRIDOR_MUST_CHECK int corridor_parse_u64(const char *s, size_t len, uint64_t *out);
+
 /** True if `s` is well-formed UTF-8 (no overlongs, no surrogates). */
 bool corridor_utf8_valid(const uint8_t *s, size_t len);
 
