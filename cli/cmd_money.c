@@ -377,21 +377,21 @@ static void print_invoice_csv(struct corridor_ledger *l, const struct corridor_i
 		corridor_decimal_format(ln->quantity_milli, 3, q, sizeof q);
 		corridor_decimal_format(ln->price_micro, 6, p, sizeof p);
 		money(l, v->currency, ln->amount_minor, a);
-		printf("%s,%s,%.7s,%s,%s,%s,%s,%s,%s,%s\r\n", v->id, v->contract, per, v->seller,
+		printf("%s,%s,%.7s,%s,%s,%s,%s,%s,%s,%s,\r\n", v->id, v->contract, per, v->seller,
 		       v->buyer, LINE_KIND[ln->kind], q, p, a, v->currency);
 	}
 	for (size_t i = 0; i < v->adjustment_count; i++) {
 		char pd[11];
 		corridor_date_format(v->adjustments[i].period_day, pd);
 		money(l, v->settlement_currency, v->adjustments[i].amount_minor, a);
-		printf("%s,%s,%.7s,%s,%s,adjustment %.7s,,,%s,%s\r\n", v->id, v->contract, per,
+		printf("%s,%s,%.7s,%s,%s,adjustment %.7s,,,%s,%s,\r\n", v->id, v->contract, per,
 		       v->seller, v->buyer, pd, a, v->settlement_currency);
 	}
 	money(l, v->currency, v->subtotal_minor, a);
-	printf("%s,%s,%.7s,%s,%s,subtotal,,,%s,%s\r\n", v->id, v->contract, per, v->seller,
+	printf("%s,%s,%.7s,%s,%s,subtotal,,,%s,%s,\r\n", v->id, v->contract, per, v->seller,
 	       v->buyer, a, v->currency);
 	money(l, v->settlement_currency, v->total_minor, a);
-	printf("%s,%s,%.7s,%s,%s,total,,,%s,%s\r\n", v->id, v->contract, per, v->seller, v->buyer,
+	printf("%s,%s,%.7s,%s,%s,total,,,%s,%s,\r\n", v->id, v->contract, per, v->seller, v->buyer,
 	       a, v->settlement_currency);
 }
 
@@ -435,7 +435,7 @@ static int print_batch(void *ctx, const struct corridor_batch *b)
 	} else if (c->f == CLI_CSV) {
 		if (!c->shown)
 			printf("invoice,contract,period,seller,buyer,line,quantity,price,amount,"
-			       "currency\r\n");
+			       "currency,why\r\n");
 		for (size_t i = 0; i < b->invoice_count; i++)
 			print_invoice_csv(c->l, &b->invoices[i]);
 	} else {
@@ -616,7 +616,7 @@ int cmd_settle(int argc, char **argv)
 			print_invoice_json(l, v);
 		else if (!err && f == CLI_CSV) {
 			printf("invoice,contract,period,seller,buyer,line,quantity,price,amount,"
-			       "currency\r\n");
+			       "currency,why\r\n");
 			print_invoice_csv(l, v);
 		} else if (!err)
 			print_invoice_table(l, v);

@@ -498,6 +498,58 @@ START_TEST(parties_keys_and_roles)
 }
 END_TEST
 
+/* ---- CSV reports against their JSON: each named column, each row ---- */
+
+#define CSV_ROWS_MAX 256
+#define CSV_COLS_MAX 20
+struct csv_table {
+	size_t rows, cols;
+	char *cell[CSV_ROWS_MAX][CSV_COLS_MAX];
+	char *head[CSV_COLS_MAX];
+};
+
+static void csv_table_read(const char *text, struct csv_table *t)
+{
+	struct corridor_csv c;
+	struct corridor_csv_field f[CSV_COLS_MAX];
+	char scratch[8192];
+	size_t n;
+	struct corridor_diag d;
+	memset(t, 0, sizeof *t);
+	corridor_csv_init(&c, text, strlen(text));
+	ck_assert_int_eq(corridor_csv_record(&c, f, CSV_COLS_MAX, &n, scratch, sizeof scratch, &d), 0);
+	t->cols = n;
+	for (size_t i = 0; i < n; i++)
+		t->head[i] = strdup(f[i].text);
+	int err;
+	while ((err = corridor_csv_record(&c, f, CSV_COLS_MAX, &n, scratch, sizeof scratch, &d)) == 0) {
+		ck_assert_msg(n == t->cols, "a row of %zu fields under %zu columns", n, t->cols);
+		ck_assert_uint_lt(t->rows, CSV_ROWS_MAX);
+		for (size_t i = 0; i < n; i++)
+			t->cell[t->rows][i] = strdup(f[i].text);
+		t->rows++;
+	}
+	ck_assert_int_eq(err, CORRIDOR_E_NOTFOUND);
+}
+
+static void csv_table_free(struct csv_table *t)
+{
+	for (size_t i = 0; i < t->cols; i++) {
+		free(t->head[i]);
+		for (size_t r = 0; r < t->rows; r++)
+			free(t->cell[r][i]);
+	}
+}
+
+static const char *csv_get(const struct csv_table *t, size_t row, const char *col)
+{
+	for (size_t i = 0; i < t->cols; i++)
+		if (!strcmp(t->head[i], col))
+			return t->cell[row][i];
+	ck_abort_msg("no column %s", col);
+	return NULL;
+}
+
 static const char *example_path(const char *name)
 {
 	static char buf[1024];
@@ -582,6 +634,10 @@ START_TEST(contracts_deliveries_reports)
 	ck_assert(strstr(json, "\"totals\":{\"billing\":\"299.5\",\"other\":\"201.4\",\"agree\":1,"
 			       "\"disputed\":1,\"billing_only\":1,\"other_only\":0}"));
 	ck_assert(strstr(tbl, "total billing 299.5, other 201.4; 1 agree, 1 disputed, 1 billing only"));
+	struct csv_table mt;
+	csv_table_read(csv, &mt);
+	ck_assert_uint_ge(mt.rows, 3);
+	csv_table_free(&mt);
 	free(tbl);
 	free(csv);
 	free(json);
@@ -590,6 +646,11 @@ START_TEST(contracts_deliveries_reports)
 	json = expect(0, (const char *[]){ "report", "performance", "--period", "2026-03", "--format",
 					   "json", NULL });
 	ck_assert(strstr(csv, "G1,2026-03,MWh,3000,3050,299.5,2700.5,0,3,1") != NULL);
+	struct csv_table ct; /* every row as wide as the header */
+	csv_table_read(csv, &ct);
+	ck_assert_str_eq(csv_get(&ct, 0, "billable"), "299.5");
+	ck_assert_str_eq(csv_get(&ct, 0, "shortfall"), "2700.5");
+	csv_table_free(&ct);
 	ck_assert(strstr(json, "\"billable\":\"299.5\",\"shortfall\":\"2700.5\",\"excess\":\"0\"") !=
 		  NULL);
 	free(csv);
@@ -670,58 +731,6 @@ START_TEST(contracts_deliveries_reports)
 END_TEST
 
 
-
-/* ---- CSV reports against their JSON: each named column, each row ---- */
-
-#define CSV_ROWS_MAX 256
-#define CSV_COLS_MAX 20
-struct csv_table {
-	size_t rows, cols;
-	char *cell[CSV_ROWS_MAX][CSV_COLS_MAX];
-	char *head[CSV_COLS_MAX];
-};
-
-static void csv_table_read(const char *text, struct csv_table *t)
-{
-	struct corridor_csv c;
-	struct corridor_csv_field f[CSV_COLS_MAX];
-	char scratch[8192];
-	size_t n;
-	struct corridor_diag d;
-	memset(t, 0, sizeof *t);
-	corridor_csv_init(&c, text, strlen(text));
-	ck_assert_int_eq(corridor_csv_record(&c, f, CSV_COLS_MAX, &n, scratch, sizeof scratch, &d), 0);
-	t->cols = n;
-	for (size_t i = 0; i < n; i++)
-		t->head[i] = strdup(f[i].text);
-	int err;
-	while ((err = corridor_csv_record(&c, f, CSV_COLS_MAX, &n, scratch, sizeof scratch, &d)) == 0) {
-		ck_assert_msg(n == t->cols, "a row of %zu fields under %zu columns", n, t->cols);
-		ck_assert_uint_lt(t->rows, CSV_ROWS_MAX);
-		for (size_t i = 0; i < n; i++)
-			t->cell[t->rows][i] = strdup(f[i].text);
-		t->rows++;
-	}
-	ck_assert_int_eq(err, CORRIDOR_E_NOTFOUND);
-}
-
-static void csv_table_free(struct csv_table *t)
-{
-	for (size_t i = 0; i < t->cols; i++) {
-		free(t->head[i]);
-		for (size_t r = 0; r < t->rows; r++)
-			free(t->cell[r][i]);
-	}
-}
-
-static const char *csv_get(const struct csv_table *t, size_t row, const char *col)
-{
-	for (size_t i = 0; i < t->cols; i++)
-		if (!strcmp(t->head[i], col))
-			return t->cell[row][i];
-	ck_abort_msg("no column %s", col);
-	return NULL;
-}
 
 /* The CSV row whose `key` columns equal the JSON object's `jkey` fields, its
  * every column in `cols` (CSV name = JSON name unless renamed "csv=json")
@@ -894,10 +903,10 @@ START_TEST(money_end_to_end)
 	char *csvout = expect(0, (const char *[]){ "settle", "run", "--key", P("agent.key"),
 						   "--period", "2026-03", "--format", "csv", NULL });
 	ck_assert_msg(strstr(csvout, "INV-G1-2026-03,G1,2026-03,RU-GAZ,CN-BUY,excess,50,250.12503,"
-				     "1875.94,USD\r\n"), "%s", csvout);
-	ck_assert(strstr(csvout, "INV-G1-2026-03,G1,2026-03,RU-GAZ,CN-BUY,total,,,5649353.42,CNY\r\n"));
+				     "1875.94,USD,\r\n"), "%s", csvout);
+	ck_assert(strstr(csvout, "INV-G1-2026-03,G1,2026-03,RU-GAZ,CN-BUY,total,,,5649353.42,CNY,\r\n"));
 	ck_assert(strstr(csvout, "INV-T1-2026-03,T1,2026-03,MN-PIPE,RU-GAZ,transit,3100,1.234567,"
-				 "3827.16,USD\r\n"));
+				 "3827.16,USD,\r\n"));
 	char *tbl = expect(0, (const char *[]){ "settle", "show", "INV-G1-2026-03", NULL });
 	ck_assert_msg(strstr(tbl, "5649353.42 CNY") && strstr(tbl, "due 2026-04-20"), "%s", tbl);
 	free(json);
@@ -1133,6 +1142,91 @@ START_TEST(hostile_files_on_the_command_line)
 }
 END_TEST
 
+
+/* A contract whose amount overflows is left unsettled in every output
+ * format, the other settled, exit 1 after writing. */
+START_TEST(unsettled_contracts_in_every_format)
+{
+	const char *ids[3] = { "SEL", "BUY", "AGT" }, *roles[3] = { "seller", "buyer", "settlement" };
+	const char *files[3] = { "sel.key", "buy.key", "agt.key" };
+	for (int i = 0; i < 3; i++) {
+		char *vk = keygen(ids[i], files[i]);
+		free(expect(0, (const char *[]){ "party", "register", "--key", P("op.key"), "--id", ids[i],
+						 "--name", ids[i], "--country", "MN", "--roles", roles[i],
+						 "--vkey", vk, NULL }));
+		free(vk);
+	}
+#define CONTRACT_TMPL "{\"id\":\"%s\",\"seller\":\"SEL\",\"buyer\":\"BUY\",\"commodity\":\"gas\"," \
+			   "\"delivery_point\":\"x\",\"unit\":\"MWh\",\"start\":\"2026-03-01\"," \
+			   "\"end\":\"2027-01-01\",\"utc_offset\":\"+08:00\",\"prices\":[{\"from\":" \
+			   "\"2026-03-01\",\"price\":\"%s\"}],\"currency\":\"USD\"," \
+			   "\"settlement_currency\":\"USD\",\"payment_days\":10,\"tolerance_permille\":5," \
+			   "\"metering_party\":\"SEL\",\"billing_meter\":\"M-%s\"}"
+	const char *cid[2] = { "OK1", "BAD" }, *price[2] = { "1", "999999.999999" },
+		   *qty[2] = { "10", "999999999999.999" };
+	char csv[1024];
+	size_t at = (size_t)snprintf(csv, sizeof csv, "contract,start,end,quantity,meter,reference\n");
+	for (int i = 0; i < 2; i++) {
+		char json[1024], name[32];
+		snprintf(json, sizeof json, CONTRACT_TMPL, cid[i], price[i], cid[i]);
+		snprintf(name, sizeof name, "%s.json", cid[i]);
+		ck_assert(spit(P(name), json, strlen(json)));
+		free(expect(0, (const char *[]){ "contract", "propose", "--key", P("sel.key"), "--file",
+						 P(name), NULL }));
+		free(expect(0, (const char *[]){ "contract", "accept", cid[i], "--key", P("buy.key"),
+						 NULL }));
+		at += (size_t)snprintf(csv + at, sizeof csv - at,
+				       "%s,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,%s,M-%s,R-%s\n", cid[i],
+				       qty[i], cid[i], cid[i]);
+	}
+	ck_assert(spit(P("d.csv"), csv, at));
+	free(expect(0, (const char *[]){ "delivery", "import", "--key", P("sel.key"), P("d.csv"), NULL }));
+	/* a dry run in JSON and CSV, then the run in a table */
+	struct run r = cli((const char *[]){ "settle", "run", "--key", P("agt.key"), "--period",
+					     "2026-03", "--dry-run", "--format", "json", NULL });
+	ck_assert_int_eq(r.status, 1);
+	json_error_t je;
+	json_t *root = json_loads(r.out, 0, &je);
+	ck_assert_msg(root != NULL, "%s: %s", je.text, r.out);
+	json_t *inv = json_array_get(json_object_get(json_array_get(json_object_get(root, "batches"), 0),
+						     "invoices"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(inv, "id")), "INV-OK1-2026-03");
+	json_t *u = json_array_get(json_object_get(root, "unsettled"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(u, "contract")), "BAD");
+	ck_assert(strstr(json_string_value(json_object_get(u, "why")), "overflow"));
+	ck_assert_uint_eq(json_array_size(json_object_get(root, "unsettled")), 1);
+	json_decref(root);
+	run_free(&r);
+	r = cli((const char *[]){ "settle", "run", "--key", P("agt.key"), "--period", "2026-03",
+				  "--dry-run", "--format", "csv", NULL });
+	ck_assert_int_eq(r.status, 1);
+	struct csv_table t;
+	csv_table_read(r.out, &t);
+	bool seen = false;
+	for (size_t i = 0; i < t.rows; i++)
+		if (!strcmp(csv_get(&t, i, "line"), "unsettled")) {
+			ck_assert_str_eq(csv_get(&t, i, "contract"), "BAD");
+			seen = strstr(csv_get(&t, i, "why"), "overflow") != NULL;
+		}
+	ck_assert(seen);
+	csv_table_free(&t);
+	run_free(&r);
+	struct corridor_head h0, h1;
+	head_of(&h0);
+	r = cli((const char *[]){ "settle", "run", "--key", P("agt.key"), "--period", "2026-03", NULL });
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.out, "unsettled: BAD:") && strstr(r.out, "INV-OK1-2026-03") &&
+			      strstr(r.err, "1 contract left unsettled for 2026-03"),
+		      "%s / %s", r.out, r.err);
+	run_free(&r);
+	head_of(&h1);
+	ck_assert_uint_eq(h1.size, h0.size + 2); /* the summary and OK1's invoice */
+	/* again: nothing left but BAD, which cannot be settled: nothing written, exit 1 */
+	refused_unchanged((const char *[]){ "settle", "run", "--key", P("agt.key"), "--period",
+					    "2026-03", NULL });
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
 	Suite *s = suite_create("cli");
@@ -1148,6 +1242,7 @@ Suite *suite_cli(void)
 	tcase_add_test(tc, contracts_deliveries_reports);
 	tcase_add_test(tc, money_end_to_end);
 	tcase_add_test(tc, hostile_files_on_the_command_line);
+	tcase_add_test(tc, unsettled_contracts_in_every_format);
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
 	return s;
