@@ -130,11 +130,14 @@ out_abort:
  * truncated"), not a SIGBUS. Entries handed out stay in the buffer until the
  * caller releases them (archive_release), so a chunk can be fed at once. */
 
-#define ARCHIVE_BUF_BYTES (8u << 20) /* >= the header and one largest entry */
+#define ARCHIVE_BUF_BYTES (8u << 20) /* the buffer of a large archive */
+/* the smallest buffer: the header, or one largest entry and its bin header */
+#define ARCHIVE_BUF_MIN (ARCHIVE_HEADER_BYTES_MAX + CORRIDOR_ENTRY_BYTES_MAX + 3u)
 
 struct archive {
 	int fd;
 	uint8_t *buf;
+	size_t cap;   /* the buffer's size: the file's, within [ARCHIVE_BUF_MIN, ARCHIVE_BUF_BYTES] */
 	size_t keep;  /* buf[keep, pos): entries handed out and not released */
 	size_t pos;   /* buf[pos, end): read, not yet consumed */
 	size_t end;
@@ -178,9 +181,9 @@ static void archive_close(struct archive *a)
  * entries not yet released. */
 static int archive_fill(struct archive *a, size_t need, size_t *got, struct corridor_diag *diag)
 {
-	CORRIDOR_ASSERT(need <= ARCHIVE_BUF_BYTES);
+	CORRIDOR_ASSERT(need <= a->cap);
 	while (a->end - a->pos < need && !a->eof) {
-		if (ARCHIVE_BUF_BYTES - a->pos < need) {
+		if (a->cap - a->pos < need) {
 			/* room only by moving what is unread to the front, which
 			 * would move entries handed out: they must be released */
 			if (a->keep != a->pos)
@@ -189,7 +192,7 @@ static int archive_fill(struct archive *a, size_t need, size_t *got, struct corr
 			a->end -= a->pos;
 			a->pos = a->keep = 0;
 		}
-		ssize_t n = read(a->fd, a->buf + a->end, ARCHIVE_BUF_BYTES - a->end);
+		ssize_t n = read(a->fd, a->buf + a->end, a->cap - a->end);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -234,7 +237,10 @@ static int archive_open(const char *path, struct archive *a, struct corridor_dia
 		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "%s is not an archive (empty)",
 					 path);
 	}
-	if (!(a->buf = malloc(ARCHIVE_BUF_BYTES))) {
+	a->cap = (uint64_t)st.st_size < ARCHIVE_BUF_MIN   ? ARCHIVE_BUF_MIN
+		 : (uint64_t)st.st_size > ARCHIVE_BUF_BYTES ? ARCHIVE_BUF_BYTES
+							    : (size_t)st.st_size;
+	if (!(a->buf = malloc(a->cap))) {
 		archive_close(a);
 		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
 	}
