@@ -1350,6 +1350,9 @@ static int unsettled_add(struct corridor_batch *b, const char *contract, const c
 		return CORRIDOR_E_NOMEM;
 	b->unsettled = n;
 	struct corridor_unsettled *u = &b->unsettled[b->unsettled_count++];
+	size_t idlen = strlen(contract);
+	if (!strncmp(why, contract, idlen) && !strncmp(why + idlen, ": ", 2))
+		why += idlen + 2; /* the computation's messages name the contract: it is there already */
 	snprintf(u->contract, sizeof u->contract, "%s", contract);
 	snprintf(u->why, sizeof u->why, "%s", why);
 	return CORRIDOR_OK;
@@ -1445,8 +1448,7 @@ static int batch_compute(struct corridor_kv *kv, int32_t P, const char *only,
 			if (!carries[i][0] || !is_unsettled(b, carries[i]))
 				continue;
 			char why[CORRIDOR_DIAG_BYTES_MAX];
-			snprintf(why, sizeof why, "%s: it carries %s, which is left unsettled",
-				 b->invoices[i].contract, carries[i]);
+			snprintf(why, sizeof why, "it carries %s, which is left unsettled", carries[i]);
 			if ((err = unsettled_add(b, b->invoices[i].contract, why)) != 0) {
 				corridor_diag_set(diag, err, "too many unsettled contracts");
 				break;
