@@ -185,11 +185,12 @@ CORRIDOR_MUST_CHECK int corridor_parse_u64(const char *s, size_t len, uint64_t *
 bool corridor_utf8_valid(const uint8_t *s, size_t len);
 
 /** Makes untrusted bytes safe for one line of a terminal: control characters
- *  (C0, DEL) and bytes that are not UTF-8 become `\xNN`, C1 controls, line
+ *  (C0, DEL) and bytes that are not UTF-8 become `\xNN`; C1 controls, line
  *  separators and bidi controls `\u{N}`; everything else is copied, so
- *  escaping an escaped text changes nothing (messages that quote messages). Writes at most cap-1 bytes and a NUL into out, never half an
- *  escape; returns the length written. Every error text (corridor_diag) and
- *  every untrusted string the CLI prints goes through it. */
+ *  escaping an escaped text changes nothing (messages that quote messages).
+ *  Writes at most cap-1 bytes and a NUL into out, never half an escape or
+ *  half a code point; returns the length written. Every error text
+ *  (corridor_diag) and every untrusted string the CLI prints goes through it. */
 size_t corridor_escape(const char *in, size_t len, char *out, size_t cap);
 
 /* ------------------------------------------------------------------ */
