@@ -1227,6 +1227,65 @@ START_TEST(unsettled_contracts_in_every_format)
 }
 END_TEST
 
+
+/* Two agents settle the same month at once, five months running: the loser
+ * always ends like a run that came second (exit 0, nothing left), and each
+ * month has exactly one batch. */
+START_TEST(settlement_race_has_one_outcome)
+{
+	const char *ids[3] = { "SEL", "BUY", "AGT" }, *roles[3] = { "seller", "buyer", "settlement" };
+	const char *files[3] = { "sel.key", "buy.key", "agt.key" };
+	for (int i = 0; i < 3; i++) {
+		char *vk = keygen(ids[i], files[i]);
+		free(expect(0, (const char *[]){ "party", "register", "--key", P("op.key"), "--id", ids[i],
+						 "--name", ids[i], "--country", "MN", "--roles", roles[i],
+						 "--vkey", vk, NULL }));
+		free(vk);
+	}
+	char json[1024];
+	snprintf(json, sizeof json, CONTRACT_TMPL, "OK1", "1", "OK1");
+	ck_assert(spit(P("OK1.json"), json, strlen(json)));
+	free(expect(0, (const char *[]){ "contract", "propose", "--key", P("sel.key"), "--file",
+					 P("OK1.json"), NULL }));
+	free(expect(0, (const char *[]){ "contract", "accept", "OK1", "--key", P("buy.key"), NULL }));
+	char csv[2048];
+	size_t at = (size_t)snprintf(csv, sizeof csv, "contract,start,end,quantity,meter,reference\n");
+	for (int m = 3; m <= 7; m++)
+		at += (size_t)snprintf(csv + at, sizeof csv - at,
+				       "OK1,2026-%02d-01T16:00:00Z,2026-%02d-02T16:00:00Z,%d,M-OK1,R-%d\n", m,
+				       m, 10 + m, m);
+	ck_assert(spit(P("d.csv"), csv, at));
+	free(expect(0, (const char *[]){ "delivery", "import", "--key", P("sel.key"), P("d.csv"), NULL }));
+	for (int m = 3; m <= 7; m++) {
+		char period[8];
+		snprintf(period, sizeof period, "2026-%02d", m);
+		pid_t pids[2];
+		for (int k = 0; k < 2; k++) {
+			pids[k] = fork();
+			ck_assert_int_ge(pids[k], 0);
+			if (pids[k] == 0) {
+				struct run r = cli((const char *[]){ "settle", "run", "--key", P("agt.key"),
+								     "--period", period, NULL });
+				_exit(r.status == 0 ? 0 : 10 + (r.status & 0x7f));
+			}
+		}
+		for (int k = 0; k < 2; k++) {
+			int st;
+			ck_assert_int_eq(waitpid(pids[k], &st, 0), pids[k]);
+			ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: a run exited %d", period,
+				      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		}
+		char *out = expect(0, (const char *[]){ "settle", "show", period, "--format", "json", NULL });
+		size_t batches = 0;
+		for (const char *q = out; (q = strstr(q, "\"digest\":")); q++)
+			batches++;
+		ck_assert_msg(batches == 1, "%s: %zu batches: %s", period, batches, out);
+		free(out);
+	}
+	free(expect(0, (const char *[]){ "verify", NULL }));
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
 	Suite *s = suite_create("cli");
@@ -1243,6 +1302,7 @@ Suite *suite_cli(void)
 	tcase_add_test(tc, money_end_to_end);
 	tcase_add_test(tc, hostile_files_on_the_command_line);
 	tcase_add_test(tc, unsettled_contracts_in_every_format);
+	tcase_add_test(tc, settlement_race_has_one_outcome);
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
 	return s;
