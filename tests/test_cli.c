@@ -1257,7 +1257,7 @@ START_TEST(settlement_race_has_one_outcome)
 	ck_assert(spit(P("d.csv"), csv, at));
 	free(expect(0, (const char *[]){ "delivery", "import", "--key", P("sel.key"), P("d.csv"), NULL }));
 	for (int m = 3; m <= 7; m++) {
-		char period[16];
+		char period[24];
 		snprintf(period, sizeof period, "2026-%02d", m);
 		pid_t pids[2];
 		for (int k = 0; k < 2; k++) {
