@@ -39,13 +39,13 @@ LIBVERSION := 0.1.0
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL = $(PKG_LIBS) -lpthread
 
-LIB_SRC := $(wildcard core/*.c formats/*.c)
+LIB_SRC := $(wildcard base/*.c formats/*.c core/*.c core/*/*.c)
 CLI_SRC := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
-HEADERS := $(wildcard include/corridor/*.h core/*.h formats/*.h cli/*.h tests/*.h)
+HEADERS := $(wildcard include/corridor/*.h base/*.h core/*.h core/*/*.h formats/*.h cli/*.h tests/*.h)
 
 .PHONY: all deps test check-run demo bench install clean san-test fuzz fuzz-smoke
 
@@ -58,11 +58,7 @@ $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(BUILD)/obj/core/%.o: core/%.c $(HEADERS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) -c $< -o $@
-
-$(BUILD)/obj/formats/%.o: formats/%.c $(HEADERS)
+$(LIB_OBJ): $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) -c $< -o $@
 

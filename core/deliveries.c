@@ -16,8 +16,6 @@
 #include "ledger_internal.h"
 
 #define SECONDS_PER_DAY 86400
-#define IMPORT_FIELDS_MAX 16u
-#define IMPORT_RECORD_BYTES_MAX 4096u
 #define DELIVERY_BODY_BYTES_MAX 512u
 
 /* ---- the reading's state: be64(seq) -> fixed fields, then three strings ---- */
@@ -624,11 +622,6 @@ int corridor_delivery_list(struct corridor_ledger *l, const char *contract, int3
 
 /* ---- CSV import ---- */
 
-enum col { COL_CONTRACT, COL_START, COL_END, COL_QUANTITY, COL_METER, COL_REFERENCE, COL_QUALITY,
-	   COLS };
-static const char *const COL_NAMES[COLS] = { "contract", "start", "end", "quantity",
-					     "meter", "reference", "quality" };
-
 /* A parsed row: its line and its canonical body, kept in one arena (a million
  * rows take their bodies' bytes, about 150 each, and nothing more). */
 struct row {
@@ -650,79 +643,22 @@ static const uint8_t *row_body(const struct rows *rs, const struct row *r)
 	return rs->arena + r->body_off;
 }
 
-static int copy_field(const struct corridor_csv_field *f, const char *col, char *out, size_t cap,
-		      struct corridor_diag *diag)
-{
-	if (f->len == 0 || f->len >= cap || strlen(f->text) != f->len)
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					 "line %u, column %s: 1-%zu bytes expected", f->line, col,
-					 cap - 1);
-	memcpy(out, f->text, f->len + 1);
-	return CORRIDOR_OK;
-}
-
 struct parsed {
-	unsigned line;
-	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
-	char meter[CORRIDOR_METER_ID_BYTES_MAX + 1];
-	char reference[CORRIDOR_IDEM_BYTES_MAX + 1];
-	struct corridor_delivery_request r;
+	struct corridor_delivery_row row;
 	uint8_t body[DELIVERY_BODY_BYTES_MAX];
 	size_t body_len;
 };
 
-static int parse_row(const struct corridor_csv_field *fields, const int *map, bool has_quality,
-		     struct parsed *row, struct corridor_diag *diag)
+/* A decoded row checked as a request, and its body. */
+static int parse_row(struct parsed *p, struct corridor_diag *diag)
 {
-	const struct corridor_csv_field *f;
-	int err;
-	row->line = fields[0].line;
-	if ((err = copy_field(&fields[map[COL_CONTRACT]], "contract", row->contract,
-			      sizeof row->contract, diag)) ||
-	    (err = copy_field(&fields[map[COL_METER]], "meter", row->meter, sizeof row->meter,
-			      diag)) ||
-	    (err = copy_field(&fields[map[COL_REFERENCE]], "reference", row->reference,
-			      sizeof row->reference, diag)))
-		return err;
-	f = &fields[map[COL_START]];
-	if (corridor_utc_parse(f->text, f->len, &row->r.start_s) != 0)
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					 "line %u, column start: '%.40s' is not a UTC time like "
-					 "2026-03-01T00:00:00Z",
-					 f->line, f->text);
-	f = &fields[map[COL_END]];
-	if (corridor_utc_parse(f->text, f->len, &row->r.end_s) != 0)
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					 "line %u, column end: '%.40s' is not a UTC time like "
-					 "2026-03-01T01:00:00Z",
-					 f->line, f->text);
-	f = &fields[map[COL_QUANTITY]];
-	err = corridor_decimal_parse(f->text, f->len, 3, 0, CORRIDOR_QUANTITY_MILLI_LIMIT - 1,
-				     &row->r.quantity_milli);
-	if (err)
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					 "line %u, column quantity: '%.40s' %s", f->line, f->text,
-					 err == CORRIDOR_E_LIMIT ? "has more than 3 decimals"
-					 : err == CORRIDOR_E_OVERFLOW
-						 ? "is negative or not below 10^12"
-						 : "is not a decimal");
-	row->r.quality = 'A';
-	if (has_quality) {
-		f = &fields[map[COL_QUALITY]];
-		if (f->len != 1 || (f->text[0] != 'A' && f->text[0] != 'E'))
-			return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-						 "line %u, column quality: A or E", f->line);
-		row->r.quality = f->text[0];
-	}
-	row->r.contract = row->contract;
-	row->r.meter = row->meter;
-	row->r.reference = row->reference;
 	struct corridor_diag d;
+	int err;
 	corridor_diag_init(&d);
-	if ((err = request_check(&row->r, &d)) != 0)
-		return corridor_diag_set(diag, err, "line %u, column %s", row->line, d.text);
-	row->body_len = record_body(&row->r, row->body, sizeof row->body);
-	CORRIDOR_ASSERT(row->body_len > 0);
+	if ((err = request_check(&p->row.r, &d)) != 0)
+		return corridor_diag_set(diag, err, "line %u, column %s", p->row.line, d.text);
+	p->body_len = record_body(&p->row.r, p->body, sizeof p->body);
+	CORRIDOR_ASSERT(p->body_len > 0);
 	return CORRIDOR_OK;
 }
 
@@ -745,7 +681,7 @@ static int rows_add(struct rows *rs, const struct parsed *p)
 		rs->arena_cap = cap;
 	}
 	memcpy(rs->arena + rs->used, p->body, p->body_len);
-	rs->r[rs->count++] = (struct row){ .line = p->line, .body_len = (uint32_t)p->body_len,
+	rs->r[rs->count++] = (struct row){ .line = p->row.line, .body_len = (uint32_t)p->body_len,
 					   .body_off = rs->used };
 	rs->used += p->body_len;
 	return CORRIDOR_OK;
@@ -758,42 +694,40 @@ static void rows_release(struct rows *rs)
 	memset(rs, 0, sizeof *rs);
 }
 
-/* Reads the whole file: header, then every row parsed and checked. */
+/* Reads the whole file: header, then every row decoded and checked. */
 static int read_rows(const char *csv, size_t len, struct rows *rs, struct corridor_diag *diag)
 {
-	struct corridor_csv c;
-	struct corridor_csv_field fields[IMPORT_FIELDS_MAX];
-	char scratch[IMPORT_RECORD_BYTES_MAX];
+	struct corridor_delivery_csv *d = malloc(sizeof *d);
 	struct parsed p;
-	size_t n;
-	int map[COLS];
 	int err;
-	corridor_csv_init(&c, csv, len);
-	if ((err = corridor_csv_header(&c, COL_NAMES, COLS, COL_QUALITY, map, &n, diag)) != 0)
-		return err;
-	size_t want = (size_t)(map[COL_QUALITY] >= 0 ? COLS : COLS - 1);
+	if (!d)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	if ((err = corridor_delivery_csv_open(d, csv, len, diag)) != 0)
+		goto out_free;
 	for (;;) {
-		err = corridor_csv_record(&c, fields, IMPORT_FIELDS_MAX, &n, scratch, sizeof scratch, diag);
-		if (err == CORRIDOR_E_NOTFOUND)
-			return CORRIDOR_OK;
-		if (err)
-			return err;
-		if (n == 1 && fields[0].len == 0)
-			continue; /* a blank line */
-		if (n != want)
-			return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-						 "line %u: %zu fields, the header has %zu",
-						 c.record_line, n, want);
-		if (rs->count >= CORRIDOR_IMPORT_ROWS_MAX)
-			return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "more than %u rows",
-						 CORRIDOR_IMPORT_ROWS_MAX);
 		memset(&p, 0, sizeof p);
-		if ((err = parse_row(fields, map, map[COL_QUALITY] >= 0, &p, diag)) != 0)
-			return err;
-		p.line = c.record_line;
-		if (rows_add(rs, &p) != 0)
-			return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		err = corridor_delivery_csv_next(d, &p.row, diag);
+		if (err == CORRIDOR_E_NOTFOUND) {
+			err = CORRIDOR_OK;
+			break;
+		}
+		if (err)
+			break;
+		if (rs->count >= CORRIDOR_IMPORT_ROWS_MAX) {
+			err = corridor_diag_set(diag, CORRIDOR_E_LIMIT, "more than %u rows",
+						CORRIDOR_IMPORT_ROWS_MAX);
+			break;
+		}
+		if ((err = parse_row(&p, diag)) != 0)
+			break;
+		if (rows_add(rs, &p) != 0) {
+			err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+			break;
+		}
 	}
+out_free:
+	free(d);
+	return err;
 }
 
 int corridor_deliveries_csv_check(const char *csv, size_t len, struct corridor_diag *diag)

@@ -271,7 +271,6 @@ int corridor_band_prorate(int64_t q, const struct corridor_contract_terms *t, in
 			  int64_t *out);
 
 /* ---- money (money.c, settle.c, payments.c) ---- */
-bool corridor_currency_code_ok(const char *code);
 /* Decimals (and defining seq, 0 if predefined) of a currency; NOTFOUND if none. */
 int corridor_currency_get(struct corridor_kv *kv, const char *code, unsigned *decimals,
 			  uint64_t *seq);

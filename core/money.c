@@ -19,8 +19,6 @@
 #include "ledger_internal.h"
 
 #define RATE_BODY_BYTES_MAX 256u
-#define RATE_FIELDS_MAX 8u
-#define RATE_RECORD_BYTES_MAX 1024u
 #define RATE_VALUE_BYTES 24u
 
 /* ---- money text ---- */
@@ -44,12 +42,6 @@ void corridor_money_format(int64_t minor, unsigned decimals, char *out, size_t c
 
 static const char *const PREDEFINED[] = { "CNY", "MNT", "RUB", "USD" };
 #define PREDEFINED_DECIMALS 2u
-
-bool corridor_currency_code_ok(const char *c)
-{
-	return strlen(c) == 3 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z' &&
-	       c[2] >= 'A' && c[2] <= 'Z';
-}
 
 int corridor_currency_get(struct corridor_kv *kv, const char *code, unsigned *decimals,
 			  uint64_t *seq)
@@ -386,98 +378,59 @@ int corridor_rate_record(struct corridor_ledger *l, const struct corridor_signer
 
 /* ---- rates CSV ---- */
 
-enum rcol { RC_BASE, RC_QUOTE, RC_DATE, RC_RATE, RC_SOURCE, RCOLS };
-static const char *const RCOL_NAMES[RCOLS] = { "base", "quote", "date", "rate", "source" };
-
 struct rrow {
 	unsigned line;
 	struct corridor_rate r;
 	bool skip;
 };
 
-static int parse_rate_row(const struct corridor_csv_field *f, const int *map, unsigned line,
-			  struct rrow *row, struct corridor_diag *diag)
-{
-	const struct corridor_csv_field *c;
-	struct corridor_diag d;
-	memset(row, 0, sizeof *row);
-	row->line = line;
-	c = &f[map[RC_BASE]];
-	snprintf(row->r.base, sizeof row->r.base, "%.3s", c->text);
-	if (c->len != 3 || !corridor_currency_code_ok(row->r.base))
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					 "line %u, column base: an ISO 4217 code", line);
-	c = &f[map[RC_QUOTE]];
-	snprintf(row->r.quote, sizeof row->r.quote, "%.3s", c->text);
-	if (c->len != 3 || !corridor_currency_code_ok(row->r.quote))
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					 "line %u, column quote: an ISO 4217 code", line);
-	c = &f[map[RC_DATE]];
-	if (c->len != 10 || corridor_date_parse(c->text, c->len, &row->r.day) != 0)
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					 "line %u, column date: '%.20s' is not YYYY-MM-DD", line,
-					 c->text);
-	c = &f[map[RC_RATE]];
-	int err = corridor_decimal_parse(c->text, c->len, 8, 1, CORRIDOR_RATE_LIMIT - 1,
-					 &row->r.rate_e8);
-	if (err)
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					 "line %u, column rate: '%.40s' %s", line, c->text,
-					 err == CORRIDOR_E_LIMIT ? "has more than 8 decimals"
-					 : err == CORRIDOR_E_OVERFLOW
-						 ? "is not above 0 and below 1000000"
-						 : "is not a decimal");
-	c = &f[map[RC_SOURCE]];
-	if (c->len > CORRIDOR_SOURCE_BYTES_MAX)
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					 "line %u, column source: longer than %u", line,
-					 CORRIDOR_SOURCE_BYTES_MAX);
-	snprintf(row->r.source, sizeof row->r.source, "%s", c->text);
-	corridor_diag_init(&d);
-	if ((err = corridor_rate_check(&row->r, &d)) != 0)
-		return corridor_diag_set(diag, err, "line %u: %s", line, d.text);
-	return CORRIDOR_OK;
-}
-
 static int read_rate_rows(const char *csv, size_t len, struct rrow **out, size_t *count,
 			  struct corridor_diag *diag)
 {
-	struct corridor_csv c;
-	struct corridor_csv_field f[RATE_FIELDS_MAX];
-	char scratch[RATE_RECORD_BYTES_MAX];
-	size_t n, cap = 0;
-	int map[RCOLS], err;
+	struct corridor_rate_csv *d = malloc(sizeof *d);
+	struct corridor_rate r;
+	struct corridor_diag dd;
+	unsigned line;
+	size_t cap = 0;
+	int err;
 	*out = NULL;
 	*count = 0;
-	corridor_csv_init(&c, csv, len);
-	if ((err = corridor_csv_header(&c, RCOL_NAMES, RCOLS, RCOLS, map, &n, diag)) != 0)
-		return err;
+	if (!d)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	if ((err = corridor_rate_csv_open(d, csv, len, diag)) != 0)
+		goto out_free;
 	for (;;) {
-		err = corridor_csv_record(&c, f, RATE_FIELDS_MAX, &n, scratch, sizeof scratch, diag);
-		if (err == CORRIDOR_E_NOTFOUND)
-			return CORRIDOR_OK;
+		err = corridor_rate_csv_next(d, &r, &line, diag);
+		if (err == CORRIDOR_E_NOTFOUND) {
+			err = CORRIDOR_OK;
+			break;
+		}
 		if (err)
-			return err;
-		if (n == 1 && f[0].len == 0)
-			continue;
-		if (n != RCOLS)
-			return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-						 "line %u: %zu fields, the header has %u",
-						 c.record_line, n, RCOLS);
-		if (*count >= CORRIDOR_RATE_ROWS_MAX)
-			return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "more than %u rows",
-						 CORRIDOR_RATE_ROWS_MAX);
+			break;
+		if (*count >= CORRIDOR_RATE_ROWS_MAX) {
+			err = corridor_diag_set(diag, CORRIDOR_E_LIMIT, "more than %u rows",
+						CORRIDOR_RATE_ROWS_MAX);
+			break;
+		}
+		corridor_diag_init(&dd);
+		if ((err = corridor_rate_check(&r, &dd)) != 0) {
+			err = corridor_diag_set(diag, err, "line %u: %s", line, dd.text);
+			break;
+		}
 		if (*count == cap) {
 			cap = cap ? 2 * cap : 256;
 			struct rrow *nr = realloc(*out, cap * sizeof *nr);
-			if (!nr)
-				return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+			if (!nr) {
+				err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+				break;
+			}
 			*out = nr;
 		}
-		if ((err = parse_rate_row(f, map, c.record_line, &(*out)[*count], diag)) != 0)
-			return err;
-		(*count)++;
+		(*out)[(*count)++] = (struct rrow){ .line = line, .r = r };
 	}
+out_free:
+	free(d);
+	return err;
 }
 
 int corridor_rates_csv_parse(const char *csv, size_t len, struct corridor_rate **out, size_t *count,

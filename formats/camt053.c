@@ -31,7 +31,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
-#include "../core/internal.h"
+#include "formats.h"
 
 #define CAMT_NS_PREFIX "urn:iso:std:iso:20022:tech:xsd:camt.053.001."
 

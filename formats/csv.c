@@ -13,7 +13,7 @@
  * libcsv (Debian's libcsv-dev) was considered: it does not report positions,
  * which the importers must give for every bad row.
  */
-#include "../core/internal.h"
+#include "formats.h"
 
 void corridor_csv_init(struct corridor_csv *c, const char *buf, size_t len)
 {

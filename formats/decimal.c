@@ -8,7 +8,7 @@
  */
 #include <stdio.h>
 
-#include "../core/internal.h"
+#include "formats.h"
 
 int corridor_decimal_parse(const char *s, size_t len, unsigned scale, int64_t min, int64_t max,
 			   int64_t *out)

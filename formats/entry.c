@@ -12,7 +12,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 
-#include "../core/internal.h"
+#include "formats.h"
 
 /* ---- a msgpack writer into a fixed buffer ---- */
 

@@ -8,7 +8,7 @@
  */
 #include <msgpack.h>
 
-#include "../core/internal.h"
+#include "formats.h"
 
 int corridor_json_write_string(FILE *f, const char *s, size_t len)
 {

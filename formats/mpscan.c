@@ -8,7 +8,7 @@
  * element takes at least one byte), nesting stays within depth_max, and the
  * value uses no type Corridor refuses (float, nil, ext, 0xc1).
  */
-#include "../core/internal.h"
+#include "formats.h"
 
 struct frame {
 	uint64_t remaining; /* values still expected in this container */

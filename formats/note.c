@@ -5,7 +5,7 @@
  */
 #include <sodium.h>
 
-#include "../core/internal.h"
+#include "formats.h"
 
 static const char SIG_PREFIX[] = "\xe2\x80\x94 "; /* U+2014 EM DASH, space */
 #define SIG_PREFIX_LEN 4u

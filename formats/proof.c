@@ -8,7 +8,7 @@
  *   <empty line>
  *   <signed checkpoint, verbatim>
  */
-#include "../core/internal.h"
+#include "formats.h"
 
 static const char MAGIC[] = "c2sp.org/tlog-proof@v1";
 

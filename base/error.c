@@ -7,7 +7,7 @@
 
 #include <sodium.h>
 
-#include "internal.h"
+#include "base.h"
 
 const char *corridor_strerror(int err)
 {
