@@ -8,6 +8,7 @@
 #include <lmdb.h>
 
 #include "internal.h"
+#include "kinds/kinds.h"
 
 #define LEDGER_FORMAT "corridor-ledger/1"
 #define MAP_BYTES_INITIAL ((size_t)64 << 20)
@@ -16,26 +17,6 @@
 #define TXN_BEGIN_RETRIES_MAX 8u
 #define KEYS_MAX 65536u
 
-/* Derived-state tables (state.c): keys, parties, idempotency keys, contracts
- * and the bodies of their proposals (kept until accepted or superseded). */
-enum state_table {
-	STATE_KEYS = 0,
-	STATE_PARTIES = 1,
-	STATE_IDEM = 2,
-	STATE_CONTRACTS = 3,
-	STATE_PROPOSALS = 4,
-	STATE_DELIVERIES = 5, /* be64(seq) -> a reading and what superseded it */
-	STATE_DAYS = 6,       /* recorder, meter, UTC day -> its intervals (overlaps) */
-	STATE_PERIODS = 7,    /* contract, local day -> its readings (deliveries.c) */
-	STATE_CURRENCIES = 8, /* ISO 4217 code -> decimals, seq (money.c) */
-	STATE_RATES = 9,      /* source, base, quote, day -> rate, seq (money.c) */
-	STATE_SETTLED = 10,   /* contract, month -> what its invoice settled (settle.c) */
-	STATE_INVOICES = 11,  /* invoice id -> the invoice's postings (settle.c) */
-	STATE_BATCHES = 12,   /* month, be64(seq) [, part] -> a batch and its parts */
-	STATE_PAYMENTS = 13,  /* be64(seq) -> a payment (payments.c) */
-	STATE_BALANCES = 14,  /* party, currency -> the trial balance, minor units */
-	STATE_TABLES = 15
-};
 extern const char *const corridor_state_table_names[STATE_TABLES];
 
 struct corridor_ledger {
@@ -105,21 +86,7 @@ int corridor_replica_init_txn(struct corridor_ledger *l, MDB_txn *txn, const cha
 /* Removes an uninitialised environment a failed create left behind. */
 void corridor_env_discard(const char *dir);
 
-/* ---- derived state as key-value tables ---- */
-
-#define CORRIDOR_KV_KEY_BYTES_MAX 511u /* LMDB's default key limit */
-typedef int (*corridor_kv_scan_fn)(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val,
-				   size_t vlen);
-struct corridor_kv {
-	/* 0, CORRIDOR_E_NOTFOUND or an error; *val stays valid until the next put. */
-	int (*get)(struct corridor_kv *kv, unsigned table, const uint8_t *key, size_t klen,
-		   const uint8_t **val, size_t *vlen);
-	int (*put)(struct corridor_kv *kv, unsigned table, const uint8_t *key, size_t klen,
-		   const uint8_t *val, size_t vlen);
-	/* Every record whose key starts with prefix (order not guaranteed). */
-	int (*scan)(struct corridor_kv *kv, unsigned table, const uint8_t *prefix, size_t plen,
-		    corridor_kv_scan_fn fn, void *ctx);
-};
+/* ---- key-value tables: LMDB, memory, overlay ---- */
 struct corridor_kv_lmdb {
 	struct corridor_kv base;
 	struct corridor_ledger *l;
@@ -153,81 +120,7 @@ struct corridor_kv_overlay {
 void corridor_kv_overlay_init(struct corridor_kv_overlay *o, struct corridor_kv *under);
 void corridor_kv_overlay_release(struct corridor_kv_overlay *o);
 
-/* Key records: key = name || 0x00 || be32(key id); value = pub || from || until. */
-struct key_record {
-	uint32_t key_id;
-	char name[CORRIDOR_NAME_BYTES_MAX + 1];
-	uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES];
-	uint64_t valid_from;  /* first seq this key may sign */
-	uint64_t valid_until; /* last seq this key may sign (UINT64_MAX: open) */
-};
-#define KEY_VALUE_BYTES (32u + 8u + 8u)
-int corridor_key_get(struct corridor_kv *kv, const char *name, uint32_t key_id,
-		     struct key_record *out);
-int corridor_key_put(struct corridor_kv *kv, const struct key_record *r);
-int corridor_key_record_decode(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
-			       struct key_record *out);
 
-/* ---- entry kinds ---- */
-
-/* What processing an entry may read and change. */
-struct kind_state {
-	struct corridor_kv *kv;
-	char origin[CORRIDOR_NAME_BYTES_MAX + 1]; /* empty until genesis */
-	uint32_t operator_key_id;
-	/* The content hash of an earlier entry (attestations). */
-	int (*content_hash)(void *ctx, uint64_t seq, uint8_t out[CORRIDOR_HASH_BYTES]);
-	void *content_ctx;
-};
-
-/* Checks an entry's body against its kind, that its author's key is valid at
- * its seq, and applies its effects on the state. Returns the public key its
- * signature must verify with. The one place where kinds are decided, used by
- * appends and by every verification. */
-int corridor_kind_process(struct kind_state *st, const struct corridor_entry *e,
-			  uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES], struct corridor_diag *diag);
-
-/* Body encoders. Return the length written into buf, or 0 if it does not fit. */
-size_t corridor_body_genesis(const char *origin, const uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES],
-			     uint8_t *buf, size_t cap);
-size_t corridor_body_memo(const char *text, size_t len, const char *idem, uint8_t *buf, size_t cap);
-
-/* The role rule a kind's author must satisfy (roles.c). */
-enum kind_rule {
-	RULE_GENESIS,          /* seq 0, the operator introducing itself */
-	RULE_OPERATOR,         /* the operator only */
-	RULE_SELF,             /* any registered party, acting on itself */
-	RULE_OPERATOR_OR_SELF, /* the operator, or the party the body names */
-	RULE_ANY,              /* any registered party */
-	RULE_ROLE,             /* a party holding `role` */
-	RULE_CONTRACT_PARTY,   /* seller or buyer of the contract (contracts issue) */
-	RULE_RECORDER,         /* the metering party or the other contract party */
-	RULE_PAYEE_OR_ROLE,    /* the payee, or a party holding `role` */
-};
-struct kind_rule_def {
-	const char *kind;
-	enum kind_rule rule;
-	unsigned role; /* for RULE_ROLE and RULE_PAYEE_OR_ROLE */
-	bool implemented;
-};
-const struct kind_rule_def *corridor_kind_rule(const char *kind);
-/* Checks the generic part of the rule: who the author is and what roles it
- * holds. `target` is the party the body names (RULE_OPERATOR_OR_SELF). */
-int corridor_rule_check(const struct kind_rule_def *r, const struct kind_state *st,
-			const char *author, unsigned author_roles, const char *target,
-			uint64_t seq, struct corridor_diag *diag);
-struct draft;
-
-/* Processes delivery.record and delivery.correct (deliveries.c). */
-int corridor_delivery_process(struct kind_state *st, const struct corridor_entry *e,
-			      struct corridor_diag *diag);
-/* contract || 0 || be32(day ^ 2^31) [|| be64(seq) if seq != 0]: the key of a
- * contract's local day (STATE_PERIODS) or month (STATE_SETTLED). */
-size_t corridor_period_key(const char *contract, int32_t first_day, uint64_t seq, uint8_t *out);
-/* A contract's readings of local days [first_day, first_day + days), day by
- * day in seq order, each with superseded_by set (deliveries.c). */
-int corridor_day_readings(struct corridor_kv *kv, const char *contract, int32_t first_day,
-			  int32_t days, int32_t offset_min, corridor_delivery_fn fn, void *ctx);
 /* The meter report of contract record c for the month at first_day, from the
  * month index (reports.c); out->contract is c's id. */
 /* Checks every reading the buckets of `contract` hold for [first_day,
@@ -242,79 +135,18 @@ int corridor_settle_inputs_check(struct corridor_ledger *l, MDB_txn *txn, struct
 /* The same for one indexed rate. */
 int corridor_rate_verify(struct corridor_ledger *l, MDB_txn *txn, struct corridor_kv *kv,
 			 const struct corridor_rate *r, struct corridor_diag *diag);
-int corridor_period_meters(struct corridor_kv *kv, const struct corridor_contract *c,
-			   int32_t first_day, struct corridor_meter_report *out);
-/* Reads a contract's state record (contracts.c). */
-int corridor_contract_record(struct corridor_kv *kv, const char *id, struct corridor_contract *out);
 /* Builds the entry a draft would be at `seq` (the envelope without its signature)
  * and runs corridor_kind_process on it: the one check appends and dry runs share. */
+struct draft;
 int corridor_draft_process(struct kind_state *st, const struct corridor_vkey *author,
 			   const struct draft *d, uint64_t seq, uint64_t time_us,
 			   const uint8_t prev[CORRIDOR_HASH_BYTES], struct corridor_diag *diag);
 
-/* Processes contract.propose, .accept, .amend and .terminate (contracts.c). */
-int corridor_contract_process(struct kind_state *st, const struct corridor_entry *e,
-			      struct corridor_diag *diag);
-
-/* "<kind>: <message>" for entry e, with its seq, as error `code` (kinds.c). */
-int corridor_entry_bad(const struct corridor_entry *e, struct corridor_diag *diag, int code,
-		       const char *fmt, ...) CORRIDOR_PRINTF(4, 5);
-/* Unpacks an entry's body, which must be a map (a VERIFY error if not). The
- * caller has initialised u and destroys it. */
-int corridor_body_map(const struct corridor_entry *e, msgpack_unpacked *u,
-		      struct corridor_diag *diag);
-/* The contract version in force on a local day; a band prorated to the days
- * of the term inside the month at first_day (reports.c, SETTLEMENT.md). */
-const struct corridor_contract_terms *corridor_terms_in_force(const struct corridor_contract *c,
-							     int32_t day);
-int corridor_band_prorate(int64_t q, const struct corridor_contract_terms *t, int32_t first_day,
-			  int64_t *out);
-
-/* ---- money (money.c, settle.c, payments.c) ---- */
-/* Decimals (and defining seq, 0 if predefined) of a currency; NOTFOUND if none. */
-int corridor_currency_get(struct corridor_kv *kv, const char *code, unsigned *decimals,
-			  uint64_t *seq);
-int corridor_rate_check(const struct corridor_rate *r, struct corridor_diag *diag);
-int corridor_rate_get(struct corridor_kv *kv, const char *source, const char *base,
-		      const char *quote, int32_t day, struct corridor_rate *out);
-/* The fixing rate (SETTLEMENT.md "Conversion"): the direct pair from..to on
- * the latest date in [fixing - 7, fixing], else the inverse pair likewise. */
-int corridor_rate_fixing(struct corridor_kv *kv, const char *source, const char *from,
-			 const char *to, int32_t fixing_day, struct corridor_rate *out,
-			 bool *inverse);
 /* The rates CSV of corridor_rate_import, parsed and checked (no ledger). */
 /* Reads and checks a delivery CSV file whole, without a ledger. */
 int corridor_deliveries_csv_check(const char *csv, size_t len, struct corridor_diag *diag);
 int corridor_rates_csv_parse(const char *csv, size_t len, struct corridor_rate **out, size_t *count,
 			     struct corridor_diag *diag);
-/* currency.define, rate.record, rate.correct */
-int corridor_money_process(struct kind_state *st, const struct corridor_entry *e,
-			   struct corridor_diag *diag);
-/* settlement.batch, settlement.invoice, settlement.reverse (settle.c) */
-int corridor_settle_process(struct kind_state *st, const struct corridor_entry *e,
-			    struct corridor_diag *diag);
-/* payment.record, payment.reverse (payments.c) */
-int corridor_payment_process(struct kind_state *st, const struct corridor_entry *e,
-			     struct corridor_diag *diag);
-/* An invoice's record (no lines) by id; NOTFOUND if none (settle.c). */
-int corridor_invoice_record(struct corridor_kv *kv, const char *id, struct corridor_invoice *out);
-/* An invoice's canonical body; 0 if it does not fit. */
-size_t corridor_invoice_body(const struct corridor_invoice *inv, uint8_t *buf, size_t cap);
-/* Adds delta to the (party, currency) row of a growing array (at most
- * `max` rows), creating it with the currency's decimals from kv (if kv). */
-int corridor_balances_add(struct corridor_balance **v, size_t *n, size_t max,
-			  struct corridor_kv *kv, const char *party, const char *currency,
-			  int64_t delta);
-/* qsort order of balance rows: by currency, then party. */
-int corridor_balance_order(const void *a, const void *b);
-/* Adds delta to the trial balance of (party, currency). */
-int corridor_balance_add(struct corridor_kv *kv, const char *party, const char *currency,
-			 int64_t delta);
-/* The first day of contract c's first period with no standing invoice. */
-int32_t corridor_first_unsettled_day(struct corridor_kv *kv, const struct corridor_contract *c);
-
-/* Reads a party's roles from the state (0 and CORRIDOR_E_NOTFOUND if none). */
-int corridor_party_roles(struct corridor_kv *kv, const char *id, unsigned *roles);
 
 /* ---- dry runs: drafts checked against the ledger as it is, nothing written ---- */
 
@@ -354,11 +186,6 @@ int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
 int corridor_append_one(struct corridor_ledger *l, const struct corridor_signer *signer,
 			const char *kind, const uint8_t *body, size_t body_len, uint64_t *seq,
 			struct corridor_diag *diag);
-/* The idempotency index: key = author || 0 || kind || 0 || idempotency key. */
-size_t corridor_idem_key(const char *author, const char *kind, const char *idem, size_t idem_len,
-			 uint8_t *out);
-/* Checks an idempotency key: 1..CORRIDOR_IDEM_BYTES_MAX bytes, UTF-8, printable. */
-int corridor_idem_check(const char *s, size_t len, struct corridor_diag *diag);
 
 /* ---- streaming verifier (verify, archives, import) ---- */
 

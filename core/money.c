@@ -19,165 +19,6 @@
 #include "ledger_internal.h"
 
 #define RATE_BODY_BYTES_MAX 256u
-#define RATE_VALUE_BYTES 24u
-
-/* ---- money text ---- */
-
-void corridor_money_format(int64_t minor, unsigned decimals, char *out, size_t cap)
-{
-	char digits[24];
-	uint64_t mag = minor < 0 ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
-	int n = snprintf(digits, sizeof digits, "%0*llu", (int)decimals + 1,
-			 (unsigned long long)mag);
-	CORRIDOR_ASSERT(n > 0 && (unsigned)n > decimals);
-	size_t whole = (size_t)n - decimals;
-	if (decimals == 0)
-		snprintf(out, cap, "%s%s", minor < 0 ? "-" : "", digits);
-	else
-		snprintf(out, cap, "%s%.*s.%s", minor < 0 ? "-" : "", (int)whole, digits,
-			 digits + whole);
-}
-
-/* ---- currencies ---- */
-
-static const char *const PREDEFINED[] = { "CNY", "MNT", "RUB", "USD" };
-#define PREDEFINED_DECIMALS 2u
-
-int corridor_currency_get(struct corridor_kv *kv, const char *code, unsigned *decimals,
-			  uint64_t *seq)
-{
-	const uint8_t *v;
-	size_t vlen;
-	if (!corridor_currency_code_ok(code))
-		return CORRIDOR_E_NOTFOUND;
-	for (size_t i = 0; i < sizeof PREDEFINED / sizeof PREDEFINED[0]; i++)
-		if (strcmp(code, PREDEFINED[i]) == 0) {
-			*decimals = PREDEFINED_DECIMALS;
-			if (seq)
-				*seq = 0;
-			return CORRIDOR_OK;
-		}
-	int err = kv->get(kv, STATE_CURRENCIES, (const uint8_t *)code, 3, &v, &vlen);
-	if (err)
-		return err;
-	if (vlen != 9 || v[0] > CORRIDOR_CURRENCY_DECIMALS_MAX)
-		return CORRIDOR_E_STORAGE;
-	*decimals = v[0];
-	if (seq)
-		*seq = corridor_be64_get(v + 1);
-	return CORRIDOR_OK;
-}
-
-static int process_currency(struct kind_state *st, const struct corridor_entry *e,
-			    const msgpack_object *o, struct corridor_diag *diag)
-{
-	static const char *const allowed[] = { "code", "decimals", "idempotency_key", NULL };
-	char code[8];
-	uint64_t decimals;
-	unsigned have;
-	if (!corridor_mpo_fields_only(o, allowed) ||
-	    !corridor_mpo_str(corridor_mpo_field(o, "code"), code, sizeof code) ||
-	    !corridor_mpo_uint(corridor_mpo_field(o, "decimals"), CORRIDOR_CURRENCY_DECIMALS_MAX,
-			       &decimals) ||
-	    !corridor_currency_code_ok(code))
-		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY,
-			    "needs code (three capital letters) and decimals (0..4)");
-	if (corridor_currency_get(st->kv, code, &have, NULL) == 0)
-		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "%s is defined already (%u decimals)", code,
-			    have);
-	uint8_t v[9];
-	v[0] = (uint8_t)decimals;
-	corridor_be64_put(v + 1, e->seq);
-	return st->kv->put(st->kv, STATE_CURRENCIES, (const uint8_t *)code, 3, v, sizeof v);
-}
-
-/* ---- rates ---- */
-
-static size_t rate_key(const char *source, const char *base, const char *quote, int32_t day,
-		       uint8_t *out)
-{
-	size_t n = strlen(source);
-	memcpy(out, source, n);
-	out[n] = 0;
-	memcpy(out + n + 1, base, 3);
-	memcpy(out + n + 4, quote, 3);
-	corridor_be32_put(out + n + 7, (uint32_t)day ^ 0x80000000u);
-	return n + 11;
-}
-
-static bool source_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > CORRIDOR_SOURCE_BYTES_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c <= 0x20u || c >= 0x7fu || c == ',' || c == '"')
-			return false;
-	}
-	return true;
-}
-
-int corridor_rate_check(const struct corridor_rate *r, struct corridor_diag *diag)
-{
-	if (!source_ok(r->source))
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					 "source: 1-%u printable ASCII characters, no spaces",
-					 CORRIDOR_SOURCE_BYTES_MAX);
-	if (!corridor_currency_code_ok(r->base) || !corridor_currency_code_ok(r->quote))
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					 "base and quote: ISO 4217 codes such as USD");
-	if (strcmp(r->base, r->quote) == 0)
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "base and quote are the same");
-	if (r->rate_e8 <= 0 || r->rate_e8 >= CORRIDOR_RATE_LIMIT)
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					 "rate: 0 < rate < 1000000 with at most 8 decimals");
-	return CORRIDOR_OK;
-}
-
-int corridor_rate_get(struct corridor_kv *kv, const char *source, const char *base,
-		      const char *quote, int32_t day, struct corridor_rate *out)
-{
-	uint8_t k[CORRIDOR_SOURCE_BYTES_MAX + 11];
-	const uint8_t *v;
-	size_t vlen;
-	if (strlen(source) > CORRIDOR_SOURCE_BYTES_MAX || strlen(base) != 3 || strlen(quote) != 3)
-		return CORRIDOR_E_NOTFOUND;
-	int err = kv->get(kv, STATE_RATES, k, rate_key(source, base, quote, day, k), &v, &vlen);
-	if (err)
-		return err;
-	if (vlen != RATE_VALUE_BYTES)
-		return CORRIDOR_E_STORAGE;
-	memset(out, 0, sizeof *out);
-	snprintf(out->source, sizeof out->source, "%s", source);
-	memcpy(out->base, base, 4);
-	memcpy(out->quote, quote, 4);
-	out->day = day;
-	out->rate_e8 = (int64_t)corridor_be64_get(v);
-	out->seq = corridor_be64_get(v + 8);
-	out->corrects = corridor_be64_get(v + 16);
-	return CORRIDOR_OK;
-}
-
-int corridor_rate_fixing(struct corridor_kv *kv, const char *source, const char *from,
-			 const char *to, int32_t fixing_day, struct corridor_rate *out,
-			 bool *inverse)
-{
-	for (int pass = 0; pass < 2; pass++)
-		for (int32_t back = 0; back <= CORRIDOR_RATE_LOOKBACK_DAYS; back++) {
-			int err = pass == 0 ? corridor_rate_get(kv, source, from, to,
-								fixing_day - back, out)
-					    : corridor_rate_get(kv, source, to, from,
-								fixing_day - back, out);
-			if (err == 0) {
-				*inverse = pass == 1;
-				return CORRIDOR_OK;
-			}
-			if (err != CORRIDOR_E_NOTFOUND)
-				return err;
-		}
-	return CORRIDOR_E_NOTFOUND;
-}
 
 static size_t rate_body(const struct corridor_rate *r, const char *idem, uint8_t *buf, size_t cap)
 {
@@ -202,65 +43,6 @@ static size_t rate_body(const struct corridor_rate *r, const char *idem, uint8_t
 	corridor_mp_pack_str(&pk, "source", 6);
 	corridor_mp_pack_str(&pk, r->source, strlen(r->source));
 	return w.overflow ? 0 : w.len;
-}
-
-static int process_rate(struct kind_state *st, const struct corridor_entry *e,
-			const msgpack_object *o, struct corridor_diag *diag)
-{
-	static const char *const allowed[] = { "base",	"date",	  "idempotency_key",
-					       "quote", "rate", "source", NULL };
-	struct corridor_rate r = { 0 }, old;
-	struct corridor_diag d;
-	bool correct = strcmp(e->kind, "rate.correct") == 0;
-	unsigned decimals;
-	if (!corridor_mpo_fields_only(o, allowed) ||
-	    !corridor_mpo_str(corridor_mpo_field(o, "base"), r.base, sizeof r.base) ||
-	    !corridor_mpo_str(corridor_mpo_field(o, "quote"), r.quote, sizeof r.quote) ||
-	    !corridor_mpo_str(corridor_mpo_field(o, "source"), r.source, sizeof r.source) ||
-	    !corridor_mpo_date(corridor_mpo_field(o, "date"), &r.day) ||
-	    !corridor_mpo_int(corridor_mpo_field(o, "rate"), &r.rate_e8))
-		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "needs base, quote, date, rate and source");
-	corridor_diag_init(&d);
-	if (corridor_rate_check(&r, &d) != 0)
-		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "%s", d.text);
-	if (corridor_currency_get(st->kv, r.base, &decimals, NULL) != 0 ||
-	    corridor_currency_get(st->kv, r.quote, &decimals, NULL) != 0)
-		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "%s/%s: a currency that is not defined",
-			    r.base, r.quote);
-	int err = corridor_rate_get(st->kv, r.source, r.base, r.quote, r.day, &old);
-	if (err && err != CORRIDOR_E_NOTFOUND)
-		return err;
-	char date[11];
-	corridor_date_format(r.day, date);
-	if (!correct && err == 0)
-		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
-			    "%s has a %s/%s rate for %s already (seq %llu); a different one is a "
-			    "correction",
-			    r.source, r.base, r.quote, date, (unsigned long long)old.seq);
-	if (correct && err)
-		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "%s has no %s/%s rate for %s to correct",
-			    r.source, r.base, r.quote, date);
-	uint8_t k[CORRIDOR_SOURCE_BYTES_MAX + 11], v[RATE_VALUE_BYTES];
-	corridor_be64_put(v, (uint64_t)r.rate_e8);
-	corridor_be64_put(v + 8, e->seq);
-	corridor_be64_put(v + 16, correct ? old.seq : 0);
-	return st->kv->put(st->kv, STATE_RATES, k, rate_key(r.source, r.base, r.quote, r.day, k), v,
-			   sizeof v);
-}
-
-int corridor_money_process(struct kind_state *st, const struct corridor_entry *e,
-			   struct corridor_diag *diag)
-{
-	msgpack_unpacked u;
-	int err;
-	msgpack_unpacked_init(&u);
-	err = corridor_body_map(e, &u, diag);
-	if (!err && strcmp(e->kind, "currency.define") == 0)
-		err = process_currency(st, e, &u.data, diag);
-	else if (!err)
-		err = process_rate(st, e, &u.data, diag);
-	msgpack_unpacked_destroy(&u);
-	return err;
 }
 
 /* ---- the API ---- */
@@ -339,9 +121,9 @@ int corridor_currency_list(struct corridor_ledger *l, corridor_currency_fn fn, v
 	struct clist *c = calloc(1, sizeof *c);
 	if (!c)
 		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
-	for (size_t i = 0; i < sizeof PREDEFINED / sizeof PREDEFINED[0]; i++) {
-		memcpy(c->codes[c->n], PREDEFINED[i], 4);
-		c->decimals[c->n++] = PREDEFINED_DECIMALS;
+	for (size_t i = 0; i < CORRIDOR_CURRENCIES_PREDEFINED; i++) {
+		memcpy(c->codes[c->n], corridor_currencies_predefined[i], 4);
+		c->decimals[c->n++] = CORRIDOR_PREDEFINED_DECIMALS;
 	}
 	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
 	if (err) {
@@ -553,7 +335,7 @@ static int rlist_one(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v
 	struct corridor_rate r = { 0 };
 	const uint8_t *z = memchr(k, 0, klen);
 	if (!z || (size_t)(z - k) > CORRIDOR_SOURCE_BYTES_MAX || klen != (size_t)(z - k) + 11 ||
-	    vlen != RATE_VALUE_BYTES)
+	    vlen != CORRIDOR_RATE_VALUE_BYTES)
 		return CORRIDOR_E_STORAGE;
 	memcpy(r.source, k, (size_t)(z - k));
 	memcpy(r.base, z + 1, 3);

@@ -7,130 +7,6 @@
 
 #include "ledger_internal.h"
 
-static const char *const ROLE_LIST[7] = { "seller", "buyer", "meter", "rates",
-					  "settlement", "auditor", "operator" };
-
-int corridor_roles_parse(const char *list, unsigned *roles, struct corridor_diag *diag)
-{
-	*roles = 0;
-	const char *p = list;
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		int found = -1;
-		for (int r = 0; r < 6 && found < 0; r++)
-			if (strlen(ROLE_LIST[r]) == n && memcmp(ROLE_LIST[r], p, n) == 0)
-				found = r;
-		if (found < 0)
-			return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-						 "unknown role '%.*s': roles are seller, buyer, meter, "
-						 "rates, settlement, auditor",
-						 (int)n, p);
-		*roles |= 1u << found;
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
-	return CORRIDOR_OK;
-}
-
-void corridor_roles_format(unsigned roles, char *out, size_t cap)
-{
-	size_t at = 0;
-	out[0] = '\0';
-	for (int r = 0; r < 7; r++) {
-		if (!(roles & (1u << r)))
-			continue;
-		int n = snprintf(out + at, cap - at, "%s%s", at ? "," : "", ROLE_LIST[r]);
-		if (n < 0 || (size_t)n >= cap - at)
-			return;
-		at += (size_t)n;
-	}
-}
-
-bool corridor_party_id_valid(const char *id)
-{
-	size_t n = strlen(id);
-	if (n == 0 || n > CORRIDOR_PARTY_ID_BYTES_MAX || id[0] == '-' || id[n - 1] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= '0' && id[i] <= '9') || id[i] == '-'))
-			return false;
-	return true;
-}
-
-/* ISO 3166-1 alpha-2, officially assigned codes. */
-static const char COUNTRIES[] =
-	"AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ "
-	"BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM "
-	"DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS "
-	"GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN "
-	"KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ "
-	"MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM "
-	"PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV "
-	"SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI "
-	"VN VU WF WS YE YT ZA ZM ZW";
-
-bool corridor_country_valid(const char *cc)
-{
-	if (strlen(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z')
-		return false;
-	for (size_t i = 0; i + 1 < sizeof COUNTRIES; i += 3)
-		if (COUNTRIES[i] == cc[0] && COUNTRIES[i + 1] == cc[1])
-			return true;
-	return false;
-}
-
-/* IBAN lengths of the SWIFT IBAN registry, for the countries that use one. */
-static const struct {
-	char cc[3];
-	unsigned char len;
-} IBAN_LENGTHS[] = {
-	{ "AD", 24 }, { "AE", 23 }, { "AL", 28 }, { "AT", 20 }, { "AZ", 28 }, { "BA", 20 },
-	{ "BE", 16 }, { "BG", 22 }, { "BH", 22 }, { "BR", 29 }, { "BY", 28 }, { "CH", 21 },
-	{ "CR", 22 }, { "CY", 28 }, { "CZ", 24 }, { "DE", 22 }, { "DK", 18 }, { "DO", 28 },
-	{ "EE", 20 }, { "EG", 29 }, { "ES", 24 }, { "FI", 18 }, { "FO", 18 }, { "FR", 27 },
-	{ "GB", 22 }, { "GE", 22 }, { "GI", 23 }, { "GL", 18 }, { "GR", 27 }, { "GT", 28 },
-	{ "HR", 21 }, { "HU", 28 }, { "IE", 22 }, { "IL", 23 }, { "IQ", 23 }, { "IS", 26 },
-	{ "IT", 27 }, { "JO", 30 }, { "KW", 30 }, { "KZ", 20 }, { "LB", 28 }, { "LC", 32 },
-	{ "LI", 21 }, { "LT", 20 }, { "LU", 20 }, { "LV", 21 }, { "MC", 27 }, { "MD", 24 },
-	{ "ME", 22 }, { "MK", 19 }, { "MN", 20 }, { "MR", 27 }, { "MT", 31 }, { "MU", 30 },
-	{ "NL", 18 }, { "NO", 15 }, { "PK", 24 }, { "PL", 28 }, { "PS", 29 }, { "PT", 25 },
-	{ "QA", 29 }, { "RO", 24 }, { "RS", 22 }, { "RU", 33 }, { "SA", 24 }, { "SC", 31 },
-	{ "SE", 24 }, { "SI", 19 }, { "SK", 24 }, { "SM", 27 }, { "ST", 25 }, { "SV", 28 },
-	{ "TL", 23 }, { "TN", 24 }, { "TR", 26 }, { "UA", 29 }, { "VA", 22 }, { "VG", 24 },
-	{ "XK", 20 },
-};
-
-bool corridor_iban_valid(const char *iban)
-{
-	size_t n = strlen(iban);
-	if (n < 15 || n > 34)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = iban[i];
-		bool letter = c >= 'A' && c <= 'Z', digit = c >= '0' && c <= '9';
-		if ((i < 2 && !letter) || (i >= 2 && i < 4 && !digit) || (!letter && !digit))
-			return false;
-	}
-	char cc[3] = { iban[0], iban[1], 0 };
-	if (!corridor_country_valid(cc) && strcmp(cc, "XK") != 0)
-		return false;
-	for (size_t i = 0; i < sizeof IBAN_LENGTHS / sizeof IBAN_LENGTHS[0]; i++)
-		if (strcmp(IBAN_LENGTHS[i].cc, cc) == 0 && IBAN_LENGTHS[i].len != n)
-			return false;
-	/* ISO 7064 mod 97-10 over BBAN || country || check digits, letters as 10..35. */
-	unsigned rem = 0;
-	for (size_t k = 0; k < n; k++) {
-		char c = iban[(k + 4) % n];
-		if (c >= 'A' && c <= 'Z')
-			rem = (rem * 100u + (unsigned)(c - 'A' + 10)) % 97u;
-		else
-			rem = (rem * 10u + (unsigned)(c - '0')) % 97u;
-	}
-	return rem == 1;
-}
-
 /* ---- registering ---- */
 
 static int request_check(const struct corridor_party_request *r, struct corridor_diag *diag)
@@ -208,7 +84,7 @@ int corridor_party_register(struct corridor_ledger *l, const struct corridor_sig
 	msgpack_pack_array(&pk, (size_t)__builtin_popcount(req->roles));
 	for (int r = 0; r < 6; r++)
 		if (req->roles & (1u << r))
-			corridor_mp_pack_str(&pk, ROLE_LIST[r], strlen(ROLE_LIST[r]));
+			corridor_mp_pack_str(&pk, corridor_role_names[r], strlen(corridor_role_names[r]));
 	if (w.overflow)
 		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "the party is too large to record");
 	return corridor_append_one(l, op, "party.register", body, w.len, seq, diag);

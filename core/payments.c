@@ -25,161 +25,6 @@
 #define BIAS 0x80000000u
 #define REPORT_ROWS_MAX 10000000u
 
-static int pay_decode(uint64_t seq, const uint8_t *v, size_t vlen, struct corridor_payment *p)
-{
-	memset(p, 0, sizeof *p);
-	if (vlen < PAY_FIXED)
-		return CORRIDOR_E_STORAGE;
-	p->seq = seq;
-	p->amount_minor = (int64_t)corridor_be64_get(v);
-	p->value_day = (int32_t)(corridor_be32_get(v + 8) ^ BIAS);
-	p->reversed_by = corridor_be64_get(v + 12);
-	char *strs[4] = { p->payer, p->payee, p->currency, p->reference };
-	size_t caps[4] = { sizeof p->payer, sizeof p->payee, sizeof p->currency, sizeof p->reference };
-	size_t at = PAY_FIXED;
-	for (int i = 0; i < 4; i++) {
-		if (at >= vlen || v[at] >= caps[i] || at + 1u + v[at] > vlen)
-			return CORRIDOR_E_STORAGE;
-		memcpy(strs[i], v + at + 1, v[at]);
-		strs[i][v[at]] = '\0';
-		at += 1u + v[at];
-	}
-	return at == vlen ? CORRIDOR_OK : CORRIDOR_E_STORAGE;
-}
-
-static int pay_put(struct corridor_kv *kv, const struct corridor_payment *p)
-{
-	uint8_t k[8], v[PAY_FIXED + 4 + 2 * CORRIDOR_PARTY_ID_BYTES_MAX + 3 + CORRIDOR_REFERENCE_BYTES_MAX];
-	corridor_be64_put(k, p->seq);
-	corridor_be64_put(v, (uint64_t)p->amount_minor);
-	corridor_be32_put(v + 8, (uint32_t)p->value_day ^ BIAS);
-	corridor_be64_put(v + 12, p->reversed_by);
-	const char *strs[4] = { p->payer, p->payee, p->currency, p->reference };
-	size_t at = PAY_FIXED;
-	for (int i = 0; i < 4; i++) {
-		size_t n = strlen(strs[i]);
-		v[at] = (uint8_t)n;
-		memcpy(v + at + 1, strs[i], n);
-		at += 1 + n;
-	}
-	return kv->put(kv, STATE_PAYMENTS, k, 8, v, at);
-}
-
-static int pay_get(struct corridor_kv *kv, uint64_t seq, struct corridor_payment *p)
-{
-	uint8_t k[8];
-	const uint8_t *v;
-	size_t vlen;
-	corridor_be64_put(k, seq);
-	int err = kv->get(kv, STATE_PAYMENTS, k, 8, &v, &vlen);
-	return err ? err : pay_decode(seq, v, vlen, p);
-}
-
-static bool reference_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > CORRIDOR_REFERENCE_BYTES_MAX || !corridor_utf8_valid((const uint8_t *)s, n))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20u || s[i] == 0x7f)
-			return false;
-	return true;
-}
-
-/* The author may write about a payment to `payee`: the payee or a settlement party. */
-static int payee_or_settlement(struct kind_state *st, const struct corridor_entry *e,
-			       const char *payee, struct corridor_diag *diag)
-{
-	unsigned roles = 0;
-	if (strcmp(e->author, payee) == 0)
-		return CORRIDOR_OK;
-	if (corridor_party_roles(st->kv, e->author, &roles) == 0 && (roles & CORRIDOR_ROLE_SETTLEMENT))
-		return CORRIDOR_OK;
-	return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
-		    "a payment to %s is recorded by %s or a settlement party, not by %s", payee, payee,
-		    e->author);
-}
-
-static int process_record(struct kind_state *st, const struct corridor_entry *e,
-			  const msgpack_object *o, struct corridor_diag *diag)
-{
-	static const char *const allowed[] = { "amount", "currency", "idempotency_key", "payee",
-					       "payer", "reference", "value_date", NULL };
-	struct corridor_payment p = { .seq = e->seq };
-	unsigned decimals, roles;
-	if (!corridor_mpo_fields_only(o, allowed) ||
-	    !corridor_mpo_int(corridor_mpo_field(o, "amount"), &p.amount_minor) ||
-	    !corridor_mpo_str(corridor_mpo_field(o, "currency"), p.currency, sizeof p.currency) ||
-	    !corridor_mpo_str(corridor_mpo_field(o, "payee"), p.payee, sizeof p.payee) ||
-	    !corridor_mpo_str(corridor_mpo_field(o, "payer"), p.payer, sizeof p.payer) ||
-	    !corridor_mpo_str(corridor_mpo_field(o, "reference"), p.reference, sizeof p.reference) ||
-	    !corridor_mpo_date(corridor_mpo_field(o, "value_date"), &p.value_day) ||
-	    !reference_ok(p.reference))
-		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY,
-			    "needs amount, currency, payee, payer, reference and value_date");
-	if (p.amount_minor <= 0)
-		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "the amount must be positive");
-	int err = payee_or_settlement(st, e, p.payee, diag);
-	if (err)
-		return err;
-	if (corridor_currency_get(st->kv, p.currency, &decimals, NULL) != 0)
-		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "currency %s is not defined", p.currency);
-	if (strcmp(p.payer, p.payee) == 0)
-		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "payer and payee are the same party");
-	if (corridor_party_roles(st->kv, p.payer, &roles) != 0 ||
-	    corridor_party_roles(st->kv, p.payee, &roles) != 0)
-		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "%s or %s is not a registered party",
-			    p.payer, p.payee);
-	if ((err = corridor_balance_add(st->kv, p.payer, p.currency, p.amount_minor)) != 0 ||
-	    (err = corridor_balance_add(st->kv, p.payee, p.currency, -p.amount_minor)) != 0)
-		return err == CORRIDOR_E_OVERFLOW
-			       ? corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "the balance would overflow")
-			       : err;
-	return pay_put(st->kv, &p);
-}
-
-static int process_reverse(struct kind_state *st, const struct corridor_entry *e,
-			   const msgpack_object *o, struct corridor_diag *diag)
-{
-	static const char *const allowed[] = { "idempotency_key", "payment", "reason", NULL };
-	struct corridor_payment p;
-	uint64_t seq;
-	char reason[CORRIDOR_REASON_BYTES_MAX + 1];
-	if (!corridor_mpo_fields_only(o, allowed) ||
-	    !corridor_mpo_uint(corridor_mpo_field(o, "payment"), UINT64_MAX, &seq) ||
-	    !corridor_mpo_str(corridor_mpo_field(o, "reason"), reason, sizeof reason) || !reason[0])
-		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "needs payment and reason");
-	if (pay_get(st->kv, seq, &p) != 0)
-		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "entry %llu is not a payment",
-			    (unsigned long long)seq);
-	if (p.reversed_by)
-		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "payment %llu was reversed by %llu already",
-			    (unsigned long long)seq, (unsigned long long)p.reversed_by);
-	int err = payee_or_settlement(st, e, p.payee, diag);
-	if (err)
-		return err;
-	p.reversed_by = e->seq;
-	if ((err = corridor_balance_add(st->kv, p.payer, p.currency, -p.amount_minor)) != 0 ||
-	    (err = corridor_balance_add(st->kv, p.payee, p.currency, p.amount_minor)) != 0)
-		return err;
-	return pay_put(st->kv, &p);
-}
-
-int corridor_payment_process(struct kind_state *st, const struct corridor_entry *e,
-			     struct corridor_diag *diag)
-{
-	msgpack_unpacked u;
-	int err;
-	msgpack_unpacked_init(&u);
-	err = corridor_body_map(e, &u, diag);
-	if (!err && strcmp(e->kind, "payment.record") == 0)
-		err = process_record(st, e, &u.data, diag);
-	else if (!err)
-		err = process_reverse(st, e, &u.data, diag);
-	msgpack_unpacked_destroy(&u);
-	return err;
-}
-
 /* ---- API ---- */
 
 static size_t payment_body(const struct corridor_payment *p, const char *idem, uint8_t *buf,
@@ -287,7 +132,7 @@ static int payment_write(struct corridor_ledger *l, const struct corridor_signer
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "--currency: an ISO 4217 code");
 	if (!p->payer[0] || !p->payee[0])
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "--payer and --payee are needed");
-	if (!reference_ok(p->reference))
+	if (!corridor_reference_ok(p->reference))
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
 					 "--reference: 1-%u bytes of printable UTF-8",
 					 CORRIDOR_REFERENCE_BYTES_MAX);
@@ -367,7 +212,7 @@ static int plist_one(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v
 	if (!n)
 		return CORRIDOR_E_NOMEM;
 	c->p = n;
-	return pay_decode(corridor_be64_get(k), v, vlen, &c->p[c->n++]);
+	return corridor_payment_rec_decode(corridor_be64_get(k), v, vlen, &c->p[c->n++]);
 }
 
 static int by_seq(const void *a, const void *b)
@@ -963,7 +808,7 @@ static int camt_decide(const struct corridor_camt_tx *t, const char *owner, unsi
 		snprintf(r->why, sizeof r->why, "no invoice matches: an unapplied credit of %s",
 			 r->payer);
 	}
-	if (!reference_ok(p.reference))
+	if (!corridor_reference_ok(p.reference))
 		snprintf(p.reference, sizeof p.reference, "bank statement");
 	cd->kind = "payment.record";
 	cd->body_len = payment_body(&p, idem, cd->body, sizeof cd->body);
@@ -1036,7 +881,7 @@ static int camt_recorded(struct corridor_kv *kv, struct corridor_ledger *l, MDB_
 	} else {
 		was->outcome = CORRIDOR_CAMT_APPLIED;
 	}
-	if (pay_get(kv, target, &p) != 0)
+	if (corridor_payment_rec_get(kv, target, &p) != 0)
 		return corridor_diag_set(diag, CORRIDOR_E_STORAGE, "payment %llu is not in the index",
 					 (unsigned long long)target);
 	was->amount_minor = p.amount_minor;

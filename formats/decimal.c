@@ -212,3 +212,20 @@ int corridor_div_round(corridor_i128 num, corridor_i128 den, int64_t *out)
 	*out = (int64_t)q;
 	return CORRIDOR_OK;
 }
+
+/* ---- money text ---- */
+
+void corridor_money_format(int64_t minor, unsigned decimals, char *out, size_t cap)
+{
+	char digits[24];
+	uint64_t mag = minor < 0 ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
+	int n = snprintf(digits, sizeof digits, "%0*llu", (int)decimals + 1,
+			 (unsigned long long)mag);
+	CORRIDOR_ASSERT(n > 0 && (unsigned)n > decimals);
+	size_t whole = (size_t)n - decimals;
+	if (decimals == 0)
+		snprintf(out, cap, "%s%s", minor < 0 ? "-" : "", digits);
+	else
+		snprintf(out, cap, "%s%.*s.%s", minor < 0 ? "-" : "", (int)whole, digits,
+			 digits + whole);
+}

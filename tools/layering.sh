@@ -67,8 +67,9 @@ for f in $(find base core formats -name '*.[ch]' 2>/dev/null); do
 	done
 done
 : > "$tmp/def"; : > "$tmp/use"
-for o in $(find "$BUILD/obj/base" "$BUILD/obj/core" "$BUILD/obj/formats" -name '*.o' 2>/dev/null); do
-	m=${o#"$BUILD/obj/"}; m=${m%.o}
+for src in $(find base core formats -name '*.c'); do
+	m=${src%.c}; o="$BUILD/obj/$m.o"
+	[ -f "$o" ] || { echo "layering: $o is missing (build first)" >&2; exit 2; }
 	nm -P --defined-only -g "$o" | awk -v m="$m" '{print $1, m}' >> "$tmp/def"
 	nm -P -u "$o" | awk -v m="$m" '{print $1, m}' >> "$tmp/use"
 done
@@ -81,7 +82,8 @@ awk 'NR == FNR { def[$1] = $2; next } ($1 in def) && def[$1] != $2 { print $2, d
 awk '$1 ~ /^core\/kinds\// && $2 !~ /^(core\/kinds|formats|base)\// { print $1 " calls " $3 " of " $2 }' \
 	"$tmp/sym" | while read -r line; do echo "layering: $line (core/kinds/ calls only kinds, formats and base)" >&2; done
 awk '$1 ~ /^core\/kinds\// && $2 !~ /^(core\/kinds|formats|base)\// { n++ } END { exit n > 0 }' "$tmp/sym" || fail=1
-for o in $(find "$BUILD/obj/core/kinds" -name '*.o' 2>/dev/null); do
+for src in $(find core/kinds -name '*.c' 2>/dev/null); do
+	o="$BUILD/obj/${src%.c}.o"
 	nm -P -u "$o" | awk '$1 ~ /^mdb_/ { print $1 }' | while read -r s; do
 		echo "layering: ${o#"$BUILD/obj/"} calls $s (core/kinds/ touches no LMDB)" >&2; done
 	nm -P -u "$o" | awk '$1 ~ /^mdb_/ { n++ } END { exit n > 0 }' || fail=1
