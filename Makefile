@@ -47,7 +47,10 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 HEADERS := $(wildcard include/corridor/*.h base/*.h core/*.h core/*/*.h formats/*.h cli/*.h tests/*.h)
 
-.PHONY: all deps test check-run demo bench install clean san-test fuzz fuzz-smoke
+layering: all
+	sh tools/layering.sh $(BUILD)
+
+.PHONY: layering all deps test check-run demo bench install clean san-test fuzz fuzz-smoke
 
 all: $(BUILD)/corridor $(BUILD)/libcorridor.a $(BUILD)/libcorridor.so.$(LIBVERSION)
 
@@ -94,6 +97,7 @@ test: deps
 	@$(MAKE) --no-print-directory check-run
 
 check-run: $(BUILD)/corridor $(BUILD)/check_corridor
+	sh tools/layering.sh $(BUILD)
 	CORRIDOR_BIN=$(CURDIR)/$(BUILD)/corridor CORRIDOR_VECTORS=$(CURDIR)/tests/vectors \
 	  CORRIDOR_EXAMPLES=$(CURDIR)/docs/examples CORRIDOR_CAMT=$(CURDIR)/tests/camt \
 	  CORRIDOR_SRC=$(CURDIR) CORRIDOR_BUILD=$(BUILD) \

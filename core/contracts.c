@@ -7,7 +7,7 @@
  */
 #include <msgpack.h>
 
-#include "ledger_internal.h"
+#include "log/log.h"
 
 #define INVALID(...) corridor_diag_set(diag, CORRIDOR_E_INVALID, __VA_ARGS__)
 

@@ -13,7 +13,7 @@
  */
 #include <msgpack.h>
 
-#include "ledger_internal.h"
+#include "log/log.h"
 
 #define SECONDS_PER_DAY 86400
 #define DELIVERY_BODY_BYTES_MAX 512u

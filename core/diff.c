@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger_internal.h"
+#include "log/log.h"
 
 /* Contracts one side may hold in a diff. */
 #define DIFF_CONTRACTS_MAX 100000u

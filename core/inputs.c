@@ -18,7 +18,7 @@
  */
 #include <sodium.h>
 
-#include "ledger_internal.h"
+#include "log/log.h"
 
 #define INPUTS_MAX 50000000u /* readings one check may cover */
 

@@ -16,7 +16,7 @@
  */
 #include <msgpack.h>
 
-#include "ledger_internal.h"
+#include "log/log.h"
 
 #define RATE_BODY_BYTES_MAX 256u
 

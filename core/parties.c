@@ -5,7 +5,7 @@
 #include <msgpack.h>
 #include <stdio.h>
 
-#include "ledger_internal.h"
+#include "log/log.h"
 
 /* ---- registering ---- */
 

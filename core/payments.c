@@ -19,7 +19,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 
-#include "ledger_internal.h"
+#include "log/log.h"
 
 #define PAY_FIXED 20u
 #define BIAS 0x80000000u
@@ -297,32 +297,6 @@ static int by_inv_id(const void *a, const void *b)
 		      ((const struct corridor_invoice_status *)b)->id);
 }
 
-int corridor_balances_add(struct corridor_balance **v, size_t *n, size_t max,
-			  struct corridor_kv *kv, const char *party, const char *currency,
-			  int64_t delta)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*v)[i].party, party) && !strcmp((*v)[i].currency, currency))
-			return __builtin_add_overflow((*v)[i].balance_minor, delta,
-						      &(*v)[i].balance_minor)
-				       ? CORRIDOR_E_OVERFLOW
-				       : CORRIDOR_OK;
-	if (*n >= max)
-		return CORRIDOR_E_LIMIT;
-	void *nv = realloc(*v, (*n + 1) * sizeof **v);
-	if (!nv)
-		return CORRIDOR_E_NOMEM;
-	*v = nv;
-	struct corridor_balance *b = &(*v)[(*n)++];
-	memset(b, 0, sizeof *b);
-	snprintf(b->party, sizeof b->party, "%s", party);
-	snprintf(b->currency, sizeof b->currency, "%s", currency);
-	if (!kv || corridor_currency_get(kv, currency, &b->decimals, NULL) != 0)
-		b->decimals = 2;
-	b->balance_minor = delta;
-	return CORRIDOR_OK;
-}
-
 static int by_party_currency(const void *a, const void *b)
 {
 	const struct corridor_aging_row *x = a, *y = b;
@@ -400,7 +374,7 @@ int corridor_report_invoices(struct corridor_ledger *l, const char *party, int32
 				to->paid_day = p->value_day;
 		}
 		if (p->amount_minor > applied)
-			err = corridor_balances_add(&out->credits, &out->credit_count, REPORT_ROWS_MAX,
+			err = corridor_positions_add(&out->credits, &out->credit_count, REPORT_ROWS_MAX,
 						    &kv.base, p->payer, p->currency,
 						    p->amount_minor - applied);
 	}
@@ -478,15 +452,6 @@ void corridor_invoice_report_release(struct corridor_invoice_report *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* ---- balances ---- */
-
-int corridor_balance_order(const void *a, const void *b)
-{
-	const struct corridor_balance *x = a, *y = b;
-	int c = strcmp(x->currency, y->currency);
-	return c ? c : strcmp(x->party, y->party);
-}
-
 struct balances {
 	struct corridor_balance *b;
 	size_t n;
@@ -538,15 +503,15 @@ int corridor_report_balances(struct corridor_ledger *l, int32_t as_of, corridor_
 		const struct corridor_invoice *v = &il.inv[i];
 		if (v->reversed || (as_of >= 0 && v->issue_day > as_of))
 			continue;
-		if (!(err = corridor_balances_add(&bs.b, &bs.n, REPORT_ROWS_MAX, &kv.base, v->seller, v->settlement_currency, v->total_minor)))
-			err = corridor_balances_add(&bs.b, &bs.n, REPORT_ROWS_MAX, &kv.base, v->buyer, v->settlement_currency, -v->total_minor);
+		if (!(err = corridor_positions_add(&bs.b, &bs.n, REPORT_ROWS_MAX, &kv.base, v->seller, v->settlement_currency, v->total_minor)))
+			err = corridor_positions_add(&bs.b, &bs.n, REPORT_ROWS_MAX, &kv.base, v->buyer, v->settlement_currency, -v->total_minor);
 	}
 	for (size_t i = 0; !err && i < pl.n; i++) {
 		const struct corridor_payment *p = &pl.p[i];
 		if (p->reversed_by || (as_of >= 0 && p->value_day > as_of))
 			continue;
-		if (!(err = corridor_balances_add(&bs.b, &bs.n, REPORT_ROWS_MAX, &kv.base, p->payer, p->currency, p->amount_minor)))
-			err = corridor_balances_add(&bs.b, &bs.n, REPORT_ROWS_MAX, &kv.base, p->payee, p->currency, -p->amount_minor);
+		if (!(err = corridor_positions_add(&bs.b, &bs.n, REPORT_ROWS_MAX, &kv.base, p->payer, p->currency, p->amount_minor)))
+			err = corridor_positions_add(&bs.b, &bs.n, REPORT_ROWS_MAX, &kv.base, p->payee, p->currency, -p->amount_minor);
 	}
 	if (!err && as_of < 0) {
 		/* everything: the index kept with every entry must agree */
@@ -560,7 +525,7 @@ int corridor_report_balances(struct corridor_ledger *l, int32_t as_of, corridor_
 	free(il.inv);
 	free(pl.p);
 	if (bs.n)
-		qsort(bs.b, bs.n, sizeof *bs.b, corridor_balance_order);
+		qsort(bs.b, bs.n, sizeof *bs.b, corridor_positions_order);
 	/* every currency sums to zero */
 	for (size_t lo = 0; !err && lo < bs.n;) {
 		size_t hi = lo;

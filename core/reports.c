@@ -9,7 +9,7 @@
  *   - they agree when |a - b| * 1000 <= tolerance * |billing reading|.
  * The terms used are the contract version in force on the period's first day.
  */
-#include "ledger_internal.h"
+#include "log/log.h"
 
 #define SECONDS_PER_DAY 86400
 

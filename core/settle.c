@@ -28,7 +28,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 
-#include "ledger_internal.h"
+#include "log/log.h"
 
 #define SECONDS_PER_DAY 86400
 #define BIAS 0x80000000u

@@ -5,7 +5,7 @@
  */
 #include <msgpack.h>
 
-#include "ledger_internal.h"
+#include "log/log.h"
 
 #define BODY_BYTES_MAX (CORRIDOR_MEMO_TEXT_BYTES_MAX + 1024u)
 

@@ -234,4 +234,12 @@ int corridor_rate_csv_open(struct corridor_rate_csv *d, const char *csv, size_t 
 int corridor_rate_csv_next(struct corridor_rate_csv *d, struct corridor_rate *r, unsigned *line,
 			   struct corridor_diag *diag);
 
+/* ---- keys (formats/keys.c) ---- */
+
+#define CORRIDOR_SEED_BYTES 32u
+/* A signer for key `name` from a 32-byte Ed25519 seed. CORRIDOR_E_INVALID
+ * (a name signed-note does not allow) or CORRIDOR_E_NOMEM. */
+int corridor_signer_new(const char *name, const uint8_t seed[CORRIDOR_SEED_BYTES],
+			struct corridor_signer **out);
+
 #endif

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/ledger_internal.h"
+#include "../core/log/log.h"
 #include "testutil.h"
 
 #define ORIGIN "corridor.example/settle"

@@ -30,7 +30,7 @@
 #include <sodium.h>
 
 #include "corridor/corridor.h"
-#include "ledger_internal.h" /* the settlement's input check, timed alone */
+#include "log/log.h" /* the settlement's input check, timed alone */
 
 #define ENTRIES 100000u
 #define IMPORT_ROWS 1000000u

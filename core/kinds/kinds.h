@@ -173,13 +173,13 @@ int corridor_invoice_record(struct corridor_kv *kv, const char *id, struct corri
 size_t corridor_invoice_body(const struct corridor_invoice *inv, uint8_t *buf, size_t cap);
 /* Adds delta to the (party, currency) row of a growing array (at most
  * `max` rows), creating it with the currency's decimals from kv (if kv). */
-int corridor_balances_add(struct corridor_balance **v, size_t *n, size_t max,
+int corridor_positions_add(struct corridor_balance **v, size_t *n, size_t max,
 			  struct corridor_kv *kv, const char *party, const char *currency,
 			  int64_t delta);
 /* qsort order of balance rows: by currency, then party. */
-int corridor_balance_order(const void *a, const void *b);
+int corridor_positions_order(const void *a, const void *b);
 /* Adds delta to the trial balance of (party, currency). */
-int corridor_balance_add(struct corridor_kv *kv, const char *party, const char *currency,
+int corridor_trial_balance_add(struct corridor_kv *kv, const char *party, const char *currency,
 			 int64_t delta);
 /* The first day of contract c's first period with no standing invoice. */
 int32_t corridor_first_unsettled_day(struct corridor_kv *kv, const struct corridor_contract *c);

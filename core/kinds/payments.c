@@ -63,8 +63,8 @@ static int process_record(struct kind_state *st, const struct corridor_entry *e,
 	    corridor_party_roles(st->kv, p.payee, &roles) != 0)
 		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "%s or %s is not a registered party",
 			    p.payer, p.payee);
-	if ((err = corridor_balance_add(st->kv, p.payer, p.currency, p.amount_minor)) != 0 ||
-	    (err = corridor_balance_add(st->kv, p.payee, p.currency, -p.amount_minor)) != 0)
+	if ((err = corridor_trial_balance_add(st->kv, p.payer, p.currency, p.amount_minor)) != 0 ||
+	    (err = corridor_trial_balance_add(st->kv, p.payee, p.currency, -p.amount_minor)) != 0)
 		return err == CORRIDOR_E_OVERFLOW
 			       ? corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "the balance would overflow")
 			       : err;
@@ -92,8 +92,8 @@ static int process_reverse(struct kind_state *st, const struct corridor_entry *e
 	if (err)
 		return err;
 	p.reversed_by = e->seq;
-	if ((err = corridor_balance_add(st->kv, p.payer, p.currency, -p.amount_minor)) != 0 ||
-	    (err = corridor_balance_add(st->kv, p.payee, p.currency, p.amount_minor)) != 0)
+	if ((err = corridor_trial_balance_add(st->kv, p.payer, p.currency, -p.amount_minor)) != 0 ||
+	    (err = corridor_trial_balance_add(st->kv, p.payee, p.currency, p.amount_minor)) != 0)
 		return err;
 	return corridor_payment_rec_put(st->kv, &p);
 }

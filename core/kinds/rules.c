@@ -366,7 +366,7 @@ int corridor_invoice_compute(struct settle_run *run, const struct corridor_contr
 int corridor_netting_compute(struct corridor_balance *ps, size_t n, struct corridor_batch *b)
 {
 	if (n)
-		qsort(ps, n, sizeof *ps, corridor_balance_order);
+		qsort(ps, n, sizeof *ps, corridor_positions_order);
 	b->netting_count = 0;
 	free(b->netting);
 	b->netting = calloc(n ? n : 1, sizeof *b->netting);
@@ -593,4 +593,39 @@ int corridor_band_prorate(int64_t q, const struct corridor_contract_terms *t, in
 		return CORRIDOR_OK;
 	}
 	return corridor_div_round((corridor_i128)q * inside, days, out);
+}
+
+int corridor_positions_add(struct corridor_balance **v, size_t *n, size_t max,
+			  struct corridor_kv *kv, const char *party, const char *currency,
+			  int64_t delta)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*v)[i].party, party) && !strcmp((*v)[i].currency, currency))
+			return __builtin_add_overflow((*v)[i].balance_minor, delta,
+						      &(*v)[i].balance_minor)
+				       ? CORRIDOR_E_OVERFLOW
+				       : CORRIDOR_OK;
+	if (*n >= max)
+		return CORRIDOR_E_LIMIT;
+	void *nv = realloc(*v, (*n + 1) * sizeof **v);
+	if (!nv)
+		return CORRIDOR_E_NOMEM;
+	*v = nv;
+	struct corridor_balance *b = &(*v)[(*n)++];
+	memset(b, 0, sizeof *b);
+	snprintf(b->party, sizeof b->party, "%s", party);
+	snprintf(b->currency, sizeof b->currency, "%s", currency);
+	if (!kv || corridor_currency_get(kv, currency, &b->decimals, NULL) != 0)
+		b->decimals = 2;
+	b->balance_minor = delta;
+	return CORRIDOR_OK;
+}
+
+/* ---- balances ---- */
+
+int corridor_positions_order(const void *a, const void *b)
+{
+	const struct corridor_balance *x = a, *y = b;
+	int c = strcmp(x->currency, y->currency);
+	return c ? c : strcmp(x->party, y->party);
 }

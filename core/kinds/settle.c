@@ -378,7 +378,7 @@ static int part_collect(void *vctx, const uint8_t *k, size_t klen, const uint8_t
 		party[z - name] = '\0';
 		memcpy(cur, z + 1, 3);
 		cur[3] = '\0';
-		return corridor_balances_add(&c->ps, &c->n, POSITIONS_MAX, NULL, party, cur, amount);
+		return corridor_positions_add(&c->ps, &c->n, POSITIONS_MAX, NULL, party, cur, amount);
 	}
 	if (k[12] == 'T') {
 		char cur[4];
@@ -523,8 +523,8 @@ static int process_invoice(struct kind_state *st, const struct corridor_entry *e
 	if ((err = corridor_settled_put(st->kv, calc->contract, P, &s)) ||
 	    (err = corridor_invrec_put(st->kv, calc->id, &r)) ||
 	    (err = part_add(st->kv, P, bseq, 'I', calc->id, strlen(calc->id), 0)) ||
-	    (err = corridor_balance_add(st->kv, calc->seller, r.currency, calc->total_minor)) ||
-	    (err = corridor_balance_add(st->kv, calc->buyer, r.currency, -calc->total_minor)))
+	    (err = corridor_trial_balance_add(st->kv, calc->seller, r.currency, calc->total_minor)) ||
+	    (err = corridor_trial_balance_add(st->kv, calc->buyer, r.currency, -calc->total_minor)))
 		goto out;
 	memcpy(pk, calc->seller, sl);
 	pk[sl] = 0;
@@ -663,8 +663,8 @@ static int process_reverse(struct kind_state *st, const struct corridor_entry *e
 		r.reversed = true;
 		if ((err = corridor_settled_put(st->kv, r.contract, r.period, &s)) ||
 		    (err = corridor_invrec_put(st->kv, rs.ids[i], &r)) ||
-		    (err = corridor_balance_add(st->kv, r.seller, r.currency, -r.total)) ||
-		    (err = corridor_balance_add(st->kv, r.buyer, r.currency, r.total)))
+		    (err = corridor_trial_balance_add(st->kv, r.seller, r.currency, -r.total)) ||
+		    (err = corridor_trial_balance_add(st->kv, r.buyer, r.currency, r.total)))
 			break;
 	}
 	for (size_t i = 0; !err && i < rs.nadj; i++) {
@@ -914,9 +914,9 @@ int corridor_batch_compute(struct corridor_kv *kv, int32_t P, const char *only,
 			return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "invoice %s is over 64 KiB",
 						 inv->id);
 		crypto_hash_sha256_update(&hs, body, len);
-		if ((err = corridor_balances_add(&ps, &nps, POSITIONS_MAX, NULL, inv->seller, inv->settlement_currency,
+		if ((err = corridor_positions_add(&ps, &nps, POSITIONS_MAX, NULL, inv->seller, inv->settlement_currency,
 					inv->total_minor)) ||
-		    (err = corridor_balances_add(&ps, &nps, POSITIONS_MAX, NULL, inv->buyer, inv->settlement_currency,
+		    (err = corridor_positions_add(&ps, &nps, POSITIONS_MAX, NULL, inv->buyer, inv->settlement_currency,
 					-inv->total_minor)) ||
 		    (err = corridor_batch_total_add(b, inv->settlement_currency, inv->total_minor)))
 			corridor_diag_set(diag, err, "the batch's positions overflow");

@@ -609,7 +609,7 @@ int corridor_invoice_record(struct corridor_kv *kv, const char *id, struct corri
 	return CORRIDOR_OK;
 }
 
-int corridor_balance_add(struct corridor_kv *kv, const char *party, const char *currency,
+int corridor_trial_balance_add(struct corridor_kv *kv, const char *party, const char *currency,
 			 int64_t delta)
 {
 	uint8_t k[CORRIDOR_PARTY_ID_BYTES_MAX + 5], v[8];

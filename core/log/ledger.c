@@ -21,211 +21,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "ledger_internal.h"
-
-int corridor_lmdb_err(struct corridor_ledger *l, int rc, const char *what,
-		      struct corridor_diag *diag)
-{
-	if (rc == MDB_MAP_FULL) {
-		if (l)
-			l->map_full = true;
-		return corridor_diag_set(diag, CORRIDOR_E_FULL, "%s: the ledger map is full", what);
-	}
-	if (rc == ENOSPC || rc == EDQUOT)
-		return corridor_diag_set(diag, CORRIDOR_E_FULL,
-					 "%s: no space left on the device; this transaction wrote "
-					 "nothing",
-					 what);
-	if (rc == EFBIG)
-		return corridor_diag_set(diag, CORRIDOR_E_FULL,
-					 "%s: the file size limit is reached; this transaction wrote "
-					 "nothing",
-					 what);
-	if (rc == ENOMEM)
-		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "%s: out of memory", what);
-	if (rc == EACCES || rc == EROFS)
-		return corridor_diag_set(diag, CORRIDOR_E_IO, "%s: %s", what, mdb_strerror(rc));
-	return corridor_diag_set(diag, CORRIDOR_E_STORAGE, "%s: %s", what, mdb_strerror(rc));
-}
-
-int corridor_txn_begin(struct corridor_ledger *l, unsigned flags, MDB_txn **txn,
-		       struct corridor_diag *diag)
-{
-	int rc = 0;
-	for (unsigned i = 0; i < TXN_BEGIN_RETRIES_MAX; i++) {
-		rc = mdb_txn_begin(l->env, NULL, flags, txn);
-		if (rc == MDB_MAP_RESIZED) { /* another process grew the map */
-			mdb_env_set_mapsize(l->env, 0);
-			continue;
-		}
-		if (rc == MDB_READERS_FULL) { /* clear slots of dead processes */
-			int dead = 0;
-			mdb_reader_check(l->env, &dead);
-			if (dead > 0)
-				continue;
-		}
-		break;
-	}
-	return rc ? corridor_lmdb_err(l, rc, "cannot begin a transaction", diag) : CORRIDOR_OK;
-}
-
-/* LMDB reports a short write as EIO: find out whether the disk or the file
- * size limit is the reason, so the user is told what to fix. */
-#define DISK_NEARLY_FULL_BYTES ((uint64_t)4 << 20)
-static int commit_error(struct corridor_ledger *l, int rc, struct corridor_diag *diag)
-{
-	const char *dir = NULL;
-	struct statvfs vfs;
-	struct rlimit rl;
-	struct stat st;
-	char path[PATH_MAX];
-	if (rc != EIO && rc != ENOSPC && rc != EFBIG)
-		return corridor_lmdb_err(l, rc, "cannot commit", diag);
-	if (mdb_env_get_path(l->env, &dir) == 0 && dir && statvfs(dir, &vfs) == 0 &&
-	    (uint64_t)vfs.f_bavail * vfs.f_frsize < DISK_NEARLY_FULL_BYTES)
-		return corridor_lmdb_err(l, ENOSPC, "cannot commit", diag);
-	if (dir && getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    snprintf(path, sizeof path, "%s/data.mdb", dir) > 0 && stat(path, &st) == 0 &&
-	    (uint64_t)st.st_size + DISK_NEARLY_FULL_BYTES >= (uint64_t)rl.rlim_cur)
-		return corridor_lmdb_err(l, EFBIG, "cannot commit", diag);
-	return corridor_lmdb_err(l, rc, "cannot commit", diag);
-}
-
-static int grow_map(struct corridor_ledger *l, struct corridor_diag *diag)
-{
-	MDB_envinfo info;
-	mdb_env_info(l->env, &info);
-	if (info.me_mapsize >= MAP_BYTES_MAX)
-		return corridor_diag_set(diag, CORRIDOR_E_FULL, "the ledger reached its %zu GiB limit",
-					 MAP_BYTES_MAX >> 30);
-	size_t next = info.me_mapsize * 2;
-	if (next > MAP_BYTES_MAX)
-		next = MAP_BYTES_MAX;
-	int rc = mdb_env_set_mapsize(l->env, next);
-	return rc ? corridor_lmdb_err(l, rc, "cannot grow the map", diag) : CORRIDOR_OK;
-}
-
-int corridor_ledger_write(struct corridor_ledger *l, corridor_write_fn fn, void *ctx,
-			  struct corridor_diag *diag)
-{
-	int err = CORRIDOR_E_FULL;
-	if (l->readonly)
-		return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
-					 "the ledger was opened read-only: it takes no writes");
-	for (unsigned attempt = 0; attempt < WRITE_RETRIES_MAX; attempt++) {
-		MDB_txn *txn;
-		l->map_full = false;
-		err = corridor_txn_begin(l, 0, &txn, diag);
-		if (err)
-			return err;
-		err = fn(l, txn, ctx, diag);
-		if (err) {
-			mdb_txn_abort(txn);
-		} else {
-			int rc = mdb_txn_commit(txn);
-			err = rc ? commit_error(l, rc, diag) : CORRIDOR_OK;
-		}
-		if (!(err == CORRIDOR_E_FULL && l->map_full))
-			return err;
-		if ((err = grow_map(l, diag)) != 0)
-			return err;
-	}
-	return corridor_diag_set(diag, CORRIDOR_E_FULL, "the map stayed full after growing it");
-}
-
-/* ---- meta and head ---- */
-
-static int meta_get(struct corridor_ledger *l, MDB_txn *txn, const char *name, MDB_val *val)
-{
-	MDB_val key = { .mv_size = strlen(name), .mv_data = (void *)name };
-	return mdb_get(txn, l->meta, &key, val);
-}
-
-static int meta_put(struct corridor_ledger *l, MDB_txn *txn, const char *name, const void *data,
-		    size_t len)
-{
-	MDB_val key = { .mv_size = strlen(name), .mv_data = (void *)name };
-	MDB_val val = { .mv_size = len, .mv_data = (void *)data };
-	return mdb_put(txn, l->meta, &key, &val, 0);
-}
-
-int corridor_head_get(struct corridor_ledger *l, MDB_txn *txn, struct ledger_head *h,
-		      struct corridor_diag *diag)
-{
-	MDB_val v;
-	int rc = meta_get(l, txn, "head", &v);
-	if (rc == MDB_NOTFOUND) {
-		memset(h, 0, sizeof *h);
-		int err = corridor_merkle_root(corridor_node_get, NULL, 0, h->root);
-		CORRIDOR_ASSERT(err == 0);
-		return CORRIDOR_OK;
-	}
-	if (rc)
-		return corridor_lmdb_err(l, rc, "cannot read the head", diag);
-	if (v.mv_size != HEAD_BYTES)
-		return corridor_diag_set(diag, CORRIDOR_E_STORAGE, "the head record is corrupt");
-	const uint8_t *p = v.mv_data;
-	h->size = corridor_be64_get(p);
-	memcpy(h->root, p + 8, 32);
-	memcpy(h->tip, p + 40, 32);
-	h->time_us = corridor_be64_get(p + 72);
-	h->operator_key_id = corridor_be32_get(p + 80);
-	return CORRIDOR_OK;
-}
-
-int corridor_head_put(struct corridor_ledger *l, MDB_txn *txn, const struct ledger_head *h,
-		      struct corridor_diag *diag)
-{
-	uint8_t p[HEAD_BYTES];
-	corridor_be64_put(p, h->size);
-	memcpy(p + 8, h->root, 32);
-	memcpy(p + 40, h->tip, 32);
-	corridor_be64_put(p + 72, h->time_us);
-	corridor_be32_put(p + 80, h->operator_key_id);
-	int rc = meta_put(l, txn, "head", p, sizeof p);
-	return rc ? corridor_lmdb_err(l, rc, "cannot write the head", diag) : CORRIDOR_OK;
-}
-
-/* ---- Merkle nodes ---- */
-
-void corridor_node_key(unsigned level, uint64_t index, uint8_t key[NODE_KEY_BYTES])
-{
-	/* The subtree (level, index) is complete when its last leaf is appended. */
-	CORRIDOR_ASSERT(level < 64 && index <= (UINT64_MAX >> level));
-	uint64_t last = ((index + 1) << level) - 1;
-	corridor_be64_put(key, last);
-	key[8] = (uint8_t)level;
-}
-
-int corridor_node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[CORRIDOR_HASH_BYTES])
-{
-	struct node_ctx *c = ctx;
-	uint8_t kb[NODE_KEY_BYTES];
-	CORRIDOR_ASSERT(c != NULL);
-	corridor_node_key(level, index, kb);
-	MDB_val key = { .mv_size = sizeof kb, .mv_data = kb }, val;
-	int rc = mdb_get(c->txn, c->l->nodes, &key, &val);
-	if (rc == MDB_NOTFOUND)
-		return CORRIDOR_E_STORAGE; /* a complete subtree must be stored */
-	if (rc)
-		return corridor_lmdb_err(c->l, rc, "cannot read a Merkle node", NULL);
-	if (val.mv_size != CORRIDOR_HASH_BYTES)
-		return CORRIDOR_E_STORAGE;
-	memcpy(out, val.mv_data, CORRIDOR_HASH_BYTES);
-	return CORRIDOR_OK;
-}
-
-int corridor_node_put(void *ctx, unsigned level, uint64_t index,
-		      const uint8_t hash[CORRIDOR_HASH_BYTES])
-{
-	struct node_ctx *c = ctx;
-	uint8_t kb[NODE_KEY_BYTES];
-	corridor_node_key(level, index, kb);
-	MDB_val key = { .mv_size = sizeof kb, .mv_data = kb };
-	MDB_val val = { .mv_size = CORRIDOR_HASH_BYTES, .mv_data = (void *)hash };
-	int rc = mdb_put(c->txn, c->l->nodes, &key, &val, MDB_APPEND);
-	return rc ? corridor_lmdb_err(c->l, rc, "cannot write a Merkle node", NULL) : CORRIDOR_OK;
-}
+#include "log.h"
 
 /* ---- open / create ---- */
 
@@ -307,7 +103,7 @@ static int load_meta(struct corridor_ledger *l, struct corridor_diag *diag)
 	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
 	if (err)
 		return err;
-	int rc = meta_get(l, txn, "format", &v);
+	int rc = corridor_meta_get(l, txn, "format", &v);
 	if (rc == MDB_NOTFOUND) {
 		err = CORRIDOR_E_NOTFOUND;
 		goto out_abort;
@@ -317,14 +113,14 @@ static int load_meta(struct corridor_ledger *l, struct corridor_diag *diag)
 					"not a Corridor ledger of a format this version reads");
 		goto out_abort;
 	}
-	rc = meta_get(l, txn, "origin", &v);
+	rc = corridor_meta_get(l, txn, "origin", &v);
 	if (rc || v.mv_size == 0 || v.mv_size > CORRIDOR_NAME_BYTES_MAX) {
 		err = corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "the ledger has no valid origin");
 		goto out_abort;
 	}
 	memcpy(l->origin, v.mv_data, v.mv_size);
 	l->origin[v.mv_size] = '\0';
-	l->replica = meta_get(l, txn, "replica", &v) == 0;
+	l->replica = corridor_meta_get(l, txn, "replica", &v) == 0;
 	err = CORRIDOR_OK;
 out_abort:
 	mdb_txn_abort(txn);
@@ -407,14 +203,14 @@ static int init_meta_txn(struct corridor_ledger *l, MDB_txn *txn, const char *or
 			 bool replica, struct corridor_diag *diag)
 {
 	MDB_val v;
-	if (meta_get(l, txn, "format", &v) == 0)
+	if (corridor_meta_get(l, txn, "format", &v) == 0)
 		return corridor_diag_set(diag, CORRIDOR_E_EXISTS,
 					 "the directory already holds a ledger");
-	int rc = meta_put(l, txn, "format", LEDGER_FORMAT, strlen(LEDGER_FORMAT));
+	int rc = corridor_meta_put(l, txn, "format", LEDGER_FORMAT, strlen(LEDGER_FORMAT));
 	if (!rc)
-		rc = meta_put(l, txn, "origin", origin, strlen(origin));
+		rc = corridor_meta_put(l, txn, "origin", origin, strlen(origin));
 	if (!rc && replica)
-		rc = meta_put(l, txn, "replica", "1", 1);
+		rc = corridor_meta_put(l, txn, "replica", "1", 1);
 	return rc ? corridor_lmdb_err(l, rc, "cannot write the ledger's metadata", diag)
 		  : CORRIDOR_OK;
 }

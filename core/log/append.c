@@ -15,7 +15,7 @@
 
 #include <sodium.h>
 
-#include "ledger_internal.h"
+#include "log.h"
 
 /* Helper threads below this many entries cost more than they save. */
 #define PARALLEL_SIGN_MIN 16u

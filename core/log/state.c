@@ -8,13 +8,7 @@
  */
 #include <sodium.h>
 
-#include "ledger_internal.h"
-
-const char *const corridor_state_table_names[STATE_TABLES] = {
-	"keys",     "parties",  "idem",	   "contracts", "proposals",
-	"deliveries", "days",	  "periods",	   "currencies", "rates",
-	"settled",  "invoices", "batches", "payments",  "balances"
-};
+#include "log.h"
 
 /* ---- LMDB ---- */
 

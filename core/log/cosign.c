@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "ledger_internal.h"
+#include "log.h"
 
 struct cosigner_keys {
 	const char *buf;

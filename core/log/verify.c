@@ -16,7 +16,7 @@
 
 #include <sodium.h>
 
-#include "ledger_internal.h"
+#include "log.h"
 
 struct slot {
 	const uint8_t *bytes;

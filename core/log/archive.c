@@ -15,7 +15,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 
-#include "ledger_internal.h"
+#include "log.h"
 
 #define ARCHIVE_FORMAT "corridor-archive"
 #define ARCHIVE_VERSION 1u

@@ -10,7 +10,7 @@
  */
 #include <sodium.h>
 
-#include "internal.h"
+#include "log.h"
 
 #define LEVELS_MAX 64u
 

@@ -7,8 +7,8 @@
 
 #include <lmdb.h>
 
-#include "internal.h"
-#include "kinds/kinds.h"
+#include "../internal.h"
+#include "../kinds/kinds.h"
 
 #define LEDGER_FORMAT "corridor-ledger/1"
 #define MAP_BYTES_INITIAL ((size_t)64 << 20)
@@ -41,6 +41,11 @@ typedef int (*corridor_write_fn)(struct corridor_ledger *l, MDB_txn *txn, void *
 				 struct corridor_diag *diag);
 int corridor_ledger_write(struct corridor_ledger *l, corridor_write_fn fn, void *ctx,
 			  struct corridor_diag *diag);
+
+/* A meta record by name: LMDB's return code (MDB_NOTFOUND if none). */
+int corridor_meta_get(struct corridor_ledger *l, MDB_txn *txn, const char *name, MDB_val *val);
+int corridor_meta_put(struct corridor_ledger *l, MDB_txn *txn, const char *name, const void *data,
+		      size_t len);
 
 /* The head record in meta: size, root, content hash of the last entry, its time. */
 struct ledger_head {

@@ -2,7 +2,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "log.h"
 
 struct worker {
 	pthread_t thread;

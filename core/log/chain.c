@@ -20,7 +20,7 @@
 
 #include <sodium.h>
 
-#include "ledger_internal.h"
+#include "log.h"
 
 static const char CHAIN_MAGIC[] = "corridor-operator-keys/v1";
 #define CHAIN_LINE_BYTES_MAX 100000u
