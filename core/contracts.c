@@ -111,20 +111,26 @@ int corridor_contract_accept(struct corridor_ledger *l, const struct corridor_si
 	return write_body(l, s, "contract.accept", NULL, id, 0, false, proposal, idem, seq, diag);
 }
 
+struct cget {
+	const char *id;
+	struct corridor_contract *out;
+};
+
+static int contract_get_fn(const struct corridor_snapshot *snap, void *vctx,
+			   struct corridor_diag *diag)
+{
+	struct cget *c = vctx;
+	int err = corridor_contract_record(snap->kv, c->id, c->out);
+	if (err == CORRIDOR_E_NOTFOUND)
+		return corridor_diag_set(diag, err, "no contract %s", c->id);
+	return err ? corridor_diag_set(diag, err, "the record of contract %s is corrupt", c->id) : 0;
+}
+
 int corridor_contract_get(struct corridor_ledger *l, const char *id, struct corridor_contract *out,
 			  struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
-	corridor_kv_lmdb_init(&kv, l, txn);
-	err = corridor_contract_record(&kv.base, id, out);
-	mdb_txn_abort(txn);
-	if (err == CORRIDOR_E_NOTFOUND)
-		return corridor_diag_set(diag, err, "no contract %s", id);
-	return err ? corridor_diag_set(diag, err, "the record of contract %s is corrupt", id) : 0;
+	struct cget c = { .id = id, .out = out };
+	return corridor_ledger_read(l, contract_get_fn, &c, diag);
 }
 
 struct clist_ctx {
@@ -157,25 +163,23 @@ static int clist_one(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v
 	return c->fn(c->ctx, c->c);
 }
 
-int corridor_contract_list(struct corridor_ledger *l, const char *party, corridor_contract_fn fn,
-			   void *ctx, struct corridor_diag *diag)
+static int contract_list_fn(const struct corridor_snapshot *snap, void *vctx,
+			    struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
-	struct corridor_contract *c = malloc(sizeof *c);
-	if (!c)
-		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err) {
-		free(c);
-		return err;
-	}
-	corridor_kv_lmdb_init(&kv, l, txn);
-	struct clist_ctx lc = { .party = party, .fn = fn, .ctx = ctx, .c = c };
-	err = kv.base.scan(&kv.base, STATE_CONTRACTS, NULL, 0, clist_one, &lc);
-	mdb_txn_abort(txn);
-	free(c);
+	int err = snap->kv->scan(snap->kv, STATE_CONTRACTS, NULL, 0, clist_one, vctx);
 	if (err > 0)
 		return err;
 	return err ? corridor_diag_set(diag, err, "cannot read the contracts") : CORRIDOR_OK;
+}
+
+int corridor_contract_list(struct corridor_ledger *l, const char *party, corridor_contract_fn fn,
+			   void *ctx, struct corridor_diag *diag)
+{
+	struct corridor_contract *c = malloc(sizeof *c);
+	if (!c)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	struct clist_ctx lc = { .party = party, .fn = fn, .ctx = ctx, .c = c };
+	int err = corridor_ledger_read(l, contract_list_fn, &lc, diag);
+	free(c);
+	return err;
 }

@@ -140,38 +140,38 @@ static int dlist_one(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v
 	return c->fn(c->ctx, &d);
 }
 
-int corridor_delivery_list(struct corridor_ledger *l, const char *contract, int32_t first_day,
-			   corridor_delivery_fn fn, void *ctx, struct corridor_diag *diag)
+static int delivery_list_fn(const struct corridor_snapshot *snap, void *vctx,
+			    struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
+	struct dlist_ctx *dc = vctx;
 	struct corridor_contract *c = malloc(sizeof *c);
+	int err;
 	if (!c)
 		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err) {
-		free(c);
-		return err;
-	}
-	corridor_kv_lmdb_init(&kv, l, txn);
-	struct dlist_ctx dc = { .contract = contract, .first_day = first_day, .fn = fn, .ctx = ctx };
-	if (corridor_contract_record(&kv.base, contract, c) != 0) {
-		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND, "no contract %s", contract);
+	if (corridor_contract_record(snap->kv, dc->contract, c) != 0) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND, "no contract %s", dc->contract);
 	} else {
-		dc.offset_min = c->version_count ? c->versions[0].terms.utc_offset_min : 0;
-		dc.next_day = first_day < 0 ? 0
-					    : first_day + (int32_t)corridor_month_days(first_day);
+		int32_t first_day = dc->first_day;
+		dc->offset_min = c->version_count ? c->versions[0].terms.utc_offset_min : 0;
+		dc->next_day = first_day < 0 ? 0
+					     : first_day + (int32_t)corridor_month_days(first_day);
 		err = first_day >= 0
-			      ? corridor_day_readings(&kv.base, contract, first_day,
+			      ? corridor_day_readings(snap->kv, dc->contract, first_day,
 						      (int32_t)corridor_month_days(first_day),
-						      dc.offset_min, fn, ctx)
-			      : kv.base.scan(&kv.base, STATE_DELIVERIES, NULL, 0, dlist_one, &dc);
+						      dc->offset_min, dc->fn, dc->ctx)
+			      : snap->kv->scan(snap->kv, STATE_DELIVERIES, NULL, 0, dlist_one, dc);
 		if (err < 0)
 			err = corridor_diag_set(diag, err, "cannot read the deliveries");
 	}
-	mdb_txn_abort(txn);
 	free(c);
 	return err;
+}
+
+int corridor_delivery_list(struct corridor_ledger *l, const char *contract, int32_t first_day,
+			   corridor_delivery_fn fn, void *ctx, struct corridor_diag *diag)
+{
+	struct dlist_ctx dc = { .contract = contract, .first_day = first_day, .fn = fn, .ctx = ctx };
+	return corridor_ledger_read(l, delivery_list_fn, &dc, diag);
 }
 
 /* ---- CSV import ---- */
@@ -312,17 +312,15 @@ static int dry_run(struct corridor_ledger *l, const struct corridor_signer *sign
 	}
 	for (size_t i = 0; i < rs->count && !err; i++) {
 		struct row *r = &rs->r[i];
-		const uint8_t *body = row_body(rs, r), *v;
+		const uint8_t *body = row_body(rs, r);
 		const char *ref;
-		size_t rlen, vlen;
-		uint8_t ik[CORRIDOR_KV_KEY_BYTES_MAX];
+		size_t rlen;
 		int has_ref = corridor_msgpack_map_str(body, r->body_len, "idempotency_key", &ref,
 						       &rlen);
 		CORRIDOR_ASSERT(has_ref == 0); /* every imported row carries its reference */
-		size_t iklen = corridor_idem_key(vk->name, "delivery.record", ref, rlen, ik);
-		if (dr.ov.base.get(&dr.ov.base, STATE_IDEM, ik, iklen, &v, &vlen) == 0 && vlen == 8) {
+		uint64_t at;
+		if (corridor_idem_lookup(&dr.ov.base, vk->name, "delivery.record", ref, rlen, &at) == 0) {
 			/* Imported before (or earlier in this file): the same values? */
-			uint64_t at = corridor_be64_get(v);
 			bool same = false;
 			if (at >= dr.head.size) {
 				const struct row *twin = &rs->r[fresh[at - dr.head.size]];

@@ -76,20 +76,26 @@ int corridor_currency_define(struct corridor_ledger *l, const struct corridor_si
 	return corridor_append_one(l, s, "currency.define", buf, w.len, seq, diag);
 }
 
+struct cdec {
+	const char *code;
+	unsigned *decimals;
+};
+
+static int currency_decimals_fn(const struct corridor_snapshot *snap, void *vctx,
+				struct corridor_diag *diag)
+{
+	struct cdec *c = vctx;
+	int err = corridor_currency_get(snap->kv, c->code, c->decimals, NULL);
+	if (err == CORRIDOR_E_NOTFOUND)
+		return corridor_diag_set(diag, err, "currency %s is not defined", c->code);
+	return err ? corridor_diag_set(diag, err, "cannot read the currencies") : CORRIDOR_OK;
+}
+
 int corridor_currency_decimals(struct corridor_ledger *l, const char *code, unsigned *decimals,
 			       struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
-	corridor_kv_lmdb_init(&kv, l, txn);
-	err = corridor_currency_get(&kv.base, code, decimals, NULL);
-	mdb_txn_abort(txn);
-	if (err == CORRIDOR_E_NOTFOUND)
-		return corridor_diag_set(diag, err, "currency %s is not defined", code);
-	return err ? corridor_diag_set(diag, err, "cannot read the currencies") : CORRIDOR_OK;
+	struct cdec c = { .code = code, .decimals = decimals };
+	return corridor_ledger_read(l, currency_decimals_fn, &c, diag);
 }
 
 struct clist {
@@ -116,8 +122,6 @@ static int clist_one(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v
 int corridor_currency_list(struct corridor_ledger *l, corridor_currency_fn fn, void *ctx,
 			   struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
 	struct clist *c = calloc(1, sizeof *c);
 	if (!c)
 		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
@@ -125,14 +129,7 @@ int corridor_currency_list(struct corridor_ledger *l, corridor_currency_fn fn, v
 		memcpy(c->codes[c->n], corridor_currencies_predefined[i], 4);
 		c->decimals[c->n++] = CORRIDOR_PREDEFINED_DECIMALS;
 	}
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err) {
-		free(c);
-		return err;
-	}
-	corridor_kv_lmdb_init(&kv, l, txn);
-	err = kv.base.scan(&kv.base, STATE_CURRENCIES, NULL, 0, clist_one, c);
-	mdb_txn_abort(txn);
+	int err = corridor_state_scan(l, STATE_CURRENCIES, NULL, 0, clist_one, c, NULL);
 	/* predefined first in code order, then defined ones in code order */
 	for (size_t i = 0; !err && i < c->n; i++)
 		err = fn(ctx, c->codes[i], c->decimals[i], c->seqs[i]);
@@ -374,15 +371,8 @@ int corridor_rate_list(struct corridor_ledger *l, const char *base, const char *
 		       int32_t from_day, int32_t to_day, corridor_rate_fn fn, void *ctx,
 		       struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
 	struct rlist c = { .base = base, .quote = quote, .from = from_day, .to = to_day };
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
-	corridor_kv_lmdb_init(&kv, l, txn);
-	err = kv.base.scan(&kv.base, STATE_RATES, NULL, 0, rlist_one, &c);
-	mdb_txn_abort(txn);
+	int err = corridor_state_scan(l, STATE_RATES, NULL, 0, rlist_one, &c, NULL);
 	if (err) {
 		free(c.r);
 		return corridor_diag_set(diag, err, "cannot read the rates");

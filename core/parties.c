@@ -90,95 +90,30 @@ int corridor_party_register(struct corridor_ledger *l, const struct corridor_sig
 	return corridor_append_one(l, op, "party.register", body, w.len, seq, diag);
 }
 
-/* ---- reading ---- */
-
-struct key_collect {
-	struct corridor_party *p;
+struct pget {
+	const char *id;
+	struct corridor_party *out;
 };
 
-static int collect_key(void *ctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
+static int party_get_fn(const struct corridor_snapshot *snap, void *vctx, struct corridor_diag *diag)
 {
-	struct key_collect *c = ctx;
-	struct key_record r;
-	if (corridor_key_record_decode(k, klen, v, vlen, &r) != 0)
-		return CORRIDOR_E_STORAGE;
-	if (c->p->key_count >= CORRIDOR_PARTY_KEYS_MAX)
-		return CORRIDOR_OK;
-	/* keep them ordered by valid_from */
-	size_t i = c->p->key_count++;
-	while (i > 0 && c->p->keys[i - 1].valid_from > r.valid_from) {
-		c->p->keys[i] = c->p->keys[i - 1];
-		i--;
-	}
-	c->p->keys[i] = (struct corridor_party_key){ .key_id = r.key_id,
-						     .valid_from = r.valid_from,
-						     .valid_until = r.valid_until };
-	memcpy(c->p->keys[i].public_key, r.public_key, 32);
-	return CORRIDOR_OK;
-}
-
-/* Decodes a party record (value of the parties table) and loads its keys. */
-static int party_decode(struct corridor_kv *kv, const uint8_t *v, size_t vlen,
-			struct corridor_party *out)
-{
-	const char *s;
-	size_t n, ilen;
-	memset(out, 0, sizeof *out);
-	if (vlen <= 8)
-		return CORRIDOR_E_STORAGE;
-	out->registered_seq = corridor_be64_get(v);
-	const uint8_t *m = v + 8;
-	size_t mlen = vlen - 8;
-	if (corridor_msgpack_map_str(m, mlen, "id", &s, &n) || n > CORRIDOR_NAME_BYTES_MAX)
-		return CORRIDOR_E_STORAGE;
-	memcpy(out->id, s, n);
-	if (corridor_msgpack_map_str(m, mlen, "name", &s, &n) || n > CORRIDOR_PARTY_NAME_BYTES_MAX)
-		return CORRIDOR_E_STORAGE;
-	memcpy(out->name, s, n);
-	if (corridor_msgpack_map_str(m, mlen, "country", &s, &n) == 0 && n == 2)
-		memcpy(out->country, s, 2);
-	if (corridor_party_roles(kv, out->id, &out->roles) != 0)
-		return CORRIDOR_E_STORAGE;
-	const uint8_t *iv = corridor_map_find(m, mlen, "ibans", &ilen);
-	if (iv) {
-		struct corridor_mpscan scan;
-		if (corridor_mpscan(iv, ilen, 2, &scan, NULL) != 0)
-			return CORRIDOR_E_STORAGE;
-		for (size_t i = 0; i < scan.children && i < CORRIDOR_PARTY_IBANS_MAX; i++) {
-			if (corridor_mp_str(iv + scan.child_off[i],
-					    scan.child_off[i + 1] - scan.child_off[i], &s, &n) ||
-			    n >= sizeof out->ibans[0])
-				return CORRIDOR_E_STORAGE;
-			memcpy(out->ibans[i], s, n);
-			out->iban_count++;
-		}
-	}
-	uint8_t prefix[CORRIDOR_NAME_BYTES_MAX + 1];
-	size_t plen = strlen(out->id);
-	memcpy(prefix, out->id, plen);
-	prefix[plen] = 0;
-	struct key_collect c = { .p = out };
-	return kv->scan(kv, STATE_KEYS, prefix, plen + 1, collect_key, &c);
+	struct pget *c = vctx;
+	const uint8_t *v;
+	size_t vlen;
+	int err = snap->kv->get(snap->kv, STATE_PARTIES, (const uint8_t *)c->id, strlen(c->id), &v,
+				&vlen);
+	if (err == CORRIDOR_E_NOTFOUND)
+		return corridor_diag_set(diag, err, "no party %s", c->id);
+	if (!err && (err = corridor_party_record_decode(snap->kv, v, vlen, c->out)) != 0)
+		return corridor_diag_set(diag, err, "the record of party %s is corrupt", c->id);
+	return err;
 }
 
 int corridor_party_get(struct corridor_ledger *l, const char *id, struct corridor_party *out,
 		       struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
-	const uint8_t *v;
-	size_t vlen;
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
-	corridor_kv_lmdb_init(&kv, l, txn);
-	err = kv.base.get(&kv.base, STATE_PARTIES, (const uint8_t *)id, strlen(id), &v, &vlen);
-	if (err == CORRIDOR_E_NOTFOUND)
-		err = corridor_diag_set(diag, err, "no party %s", id);
-	else if (!err && (err = party_decode(&kv.base, v, vlen, out)) != 0)
-		err = corridor_diag_set(diag, err, "the record of party %s is corrupt", id);
-	mdb_txn_abort(txn);
-	return err;
+	struct pget c = { .id = id, .out = out };
+	return corridor_ledger_read(l, party_get_fn, &c, diag);
 }
 
 struct list_ctx {
@@ -194,39 +129,40 @@ static int list_one(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v,
 	struct list_ctx *c = vctx;
 	if (c->skip && strlen(c->skip) == klen && memcmp(c->skip, k, klen) == 0)
 		return CORRIDOR_OK;
-	int err = party_decode(c->kv, v, vlen, c->p);
+	int err = corridor_party_record_decode(c->kv, v, vlen, c->p);
 	return err ? err : c->fn(c->ctx, c->p);
+}
+
+static int party_list_fn(const struct corridor_snapshot *snap, void *vctx,
+			 struct corridor_diag *diag)
+{
+	struct list_ctx *c = vctx;
+	struct corridor_ledger *l = snap->l;
+	const uint8_t *v;
+	size_t vlen;
+	c->kv = snap->kv;
+	/* The operator first, then the parties in id order. */
+	int err = snap->kv->get(snap->kv, STATE_PARTIES, (const uint8_t *)l->origin,
+				strlen(l->origin), &v, &vlen);
+	if (!err)
+		err = corridor_party_record_decode(snap->kv, v, vlen, c->p);
+	if (!err)
+		err = c->fn(c->ctx, c->p);
+	if (!err)
+		err = snap->kv->scan(snap->kv, STATE_PARTIES, NULL, 0, list_one, c);
+	if (err > 0)
+		return err;
+	return err ? corridor_diag_set(diag, err, "cannot read the parties") : CORRIDOR_OK;
 }
 
 int corridor_party_list(struct corridor_ledger *l, corridor_party_fn fn, void *ctx,
 			struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
-	const uint8_t *v;
-	size_t vlen;
 	struct corridor_party *p = malloc(sizeof *p);
 	if (!p)
 		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err) {
-		free(p);
-		return err;
-	}
-	corridor_kv_lmdb_init(&kv, l, txn);
-	struct list_ctx c = { .kv = &kv.base, .fn = fn, .ctx = ctx, .skip = l->origin, .p = p };
-	/* The operator first, then the parties in id order. */
-	err = kv.base.get(&kv.base, STATE_PARTIES, (const uint8_t *)l->origin, strlen(l->origin), &v,
-			  &vlen);
-	if (!err)
-		err = party_decode(&kv.base, v, vlen, p);
-	if (!err)
-		err = fn(ctx, p);
-	if (!err)
-		err = kv.base.scan(&kv.base, STATE_PARTIES, NULL, 0, list_one, &c);
-	mdb_txn_abort(txn);
+	struct list_ctx c = { .fn = fn, .ctx = ctx, .skip = l->origin, .p = p };
+	int err = corridor_ledger_read(l, party_list_fn, &c, diag);
 	free(p);
-	if (err > 0)
-		return err;
-	return err ? corridor_diag_set(diag, err, "cannot read the parties") : CORRIDOR_OK;
+	return err;
 }

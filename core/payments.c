@@ -102,22 +102,25 @@ static void payment_identity(const struct corridor_payment *p, unsigned occurren
 }
 
 /* The seq a key of `author` for payment.record names, or 0. */
+struct idem_ctx {
+	const char *author, *key;
+	uint64_t seq;
+};
+
+static int idem_seq_fn(const struct corridor_snapshot *snap, void *vctx, struct corridor_diag *diag)
+{
+	struct idem_ctx *c = vctx;
+	(void)diag;
+	if (corridor_idem_lookup(snap->kv, c->author, "payment.record", c->key, strlen(c->key),
+				 &c->seq) != 0)
+		c->seq = 0;
+	return CORRIDOR_OK;
+}
+
 static uint64_t idem_seq(struct corridor_ledger *l, const char *author, const char *key)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
-	uint8_t ik[CORRIDOR_KV_KEY_BYTES_MAX];
-	const uint8_t *v;
-	size_t vlen;
-	uint64_t seq = 0;
-	if (corridor_txn_begin(l, MDB_RDONLY, &txn, NULL) != 0)
-		return 0;
-	corridor_kv_lmdb_init(&kv, l, txn);
-	size_t iklen = corridor_idem_key(author, "payment.record", key, strlen(key), ik);
-	if (kv.base.get(&kv.base, STATE_IDEM, ik, iklen, &v, &vlen) == 0 && vlen == 8)
-		seq = corridor_be64_get(v);
-	mdb_txn_abort(txn);
-	return seq;
+	struct idem_ctx c = { .author = author, .key = key };
+	return corridor_ledger_read(l, idem_seq_fn, &c, NULL) == 0 ? c.seq : 0;
 }
 
 static int payment_write(struct corridor_ledger *l, const struct corridor_signer *s,
@@ -230,18 +233,22 @@ static int payments_all(struct corridor_kv *kv, struct plist *pl)
 	return err;
 }
 
-int corridor_payment_list(struct corridor_ledger *l, const char *party, corridor_payment_fn fn,
-			  void *ctx, struct corridor_diag *diag)
+struct payment_list_args {
+	const char *party;
+	corridor_payment_fn fn;
+	void *ctx;
+};
+
+static int payment_list_fn(const struct corridor_snapshot *snap, void *vctx,
+			struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
+	struct payment_list_args *args = vctx;
+	const char *party = args->party;
+	corridor_payment_fn fn = args->fn;
+	void *ctx = args->ctx;
 	struct plist pl = { 0 };
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
-	corridor_kv_lmdb_init(&kv, l, txn);
-	err = payments_all(&kv.base, &pl);
-	mdb_txn_abort(txn);
+	int err;
+	err = payments_all(snap->kv, &pl);
 	if (err) {
 		free(pl.p);
 		return corridor_diag_set(diag, err, "cannot read the payments");
@@ -251,6 +258,13 @@ int corridor_payment_list(struct corridor_ledger *l, const char *party, corridor
 			err = fn(ctx, &pl.p[i]);
 	free(pl.p);
 	return err;
+}
+
+int corridor_payment_list(struct corridor_ledger *l, const char *party, corridor_payment_fn fn,
+			  void *ctx, struct corridor_diag *diag)
+{
+	struct payment_list_args args = { .party = party, .fn = fn, .ctx = ctx };
+	return corridor_ledger_read(l, payment_list_fn, &args, diag);
 }
 
 /* ---- invoices against payments ---- */
@@ -311,22 +325,27 @@ static int by_credit(const void *a, const void *b)
 	return c ? c : strcmp(x->currency, y->currency);
 }
 
-int corridor_report_invoices(struct corridor_ledger *l, const char *party, int32_t as_of,
-			     struct corridor_invoice_report *out, struct corridor_diag *diag)
+struct report_invoices_args {
+	const char *party;
+	int32_t as_of;
+	struct corridor_invoice_report *out;
+};
+
+static int report_invoices_fn(const struct corridor_snapshot *snap, void *vctx,
+			struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
+	struct report_invoices_args *args = vctx;
+	const char *party = args->party;
+	int32_t as_of = args->as_of;
+	struct corridor_invoice_report *out = args->out;
 	struct ilist il = { 0 };
 	struct plist pl = { 0 };
 	memset(out, 0, sizeof *out);
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
-	corridor_kv_lmdb_init(&kv, l, txn);
-	il.kv = &kv.base;
-	err = kv.base.scan(&kv.base, STATE_INVOICES, NULL, 0, ilist_one, &il);
+	int err;
+	il.kv = snap->kv;
+	err = snap->kv->scan(snap->kv, STATE_INVOICES, NULL, 0, ilist_one, &il);
 	if (!err)
-		err = payments_all(&kv.base, &pl);
+		err = payments_all(snap->kv, &pl);
 	struct corridor_invoice_status *st = NULL;
 	size_t ns = 0;
 	if (!err)
@@ -344,7 +363,7 @@ int corridor_report_invoices(struct corridor_ledger *l, const char *party, int32
 		snprintf(s->debtor, sizeof s->debtor, "%s", owed ? v->buyer : v->seller);
 		snprintf(s->creditor, sizeof s->creditor, "%s", owed ? v->seller : v->buyer);
 		memcpy(s->currency, v->settlement_currency, 4);
-		if (corridor_currency_get(&kv.base, s->currency, &s->decimals, NULL) != 0)
+		if (corridor_currency_get(snap->kv, s->currency, &s->decimals, NULL) != 0)
 			s->decimals = 2;
 		s->amount_minor = owed ? v->total_minor : -v->total_minor;
 		s->open_minor = s->amount_minor;
@@ -375,7 +394,7 @@ int corridor_report_invoices(struct corridor_ledger *l, const char *party, int32
 		}
 		if (p->amount_minor > applied)
 			err = corridor_positions_add(&out->credits, &out->credit_count, REPORT_ROWS_MAX,
-						    &kv.base, p->payer, p->currency,
+						    snap->kv, p->payer, p->currency,
 						    p->amount_minor - applied);
 	}
 	/* days overdue, aging, the party filter */
@@ -422,7 +441,6 @@ int corridor_report_invoices(struct corridor_ledger *l, const char *party, int32
 		    __builtin_add_overflow(a->open_minor, s->open_minor, &a->open_minor))
 			err = CORRIDOR_E_OVERFLOW;
 	}
-	mdb_txn_abort(txn);
 	free(st);
 	free(il.inv);
 	free(pl.p);
@@ -442,6 +460,14 @@ int corridor_report_invoices(struct corridor_ledger *l, const char *party, int32
 		return corridor_diag_set(diag, err, "cannot make the invoice report");
 	}
 	return CORRIDOR_OK;
+}
+
+int corridor_report_invoices(struct corridor_ledger *l, const char *party, int32_t as_of,
+			     struct corridor_invoice_report *out, struct corridor_diag *diag)
+{
+	memset(out, 0, sizeof *out);
+	struct report_invoices_args args = { .party = party, .as_of = as_of, .out = out };
+	return corridor_ledger_read(l, report_invoices_fn, &args, diag);
 }
 
 void corridor_invoice_report_release(struct corridor_invoice_report *r)
@@ -483,45 +509,49 @@ static int bal_compare(void *vctx, const uint8_t *k, size_t klen, const uint8_t 
 	return CORRIDOR_OK;
 }
 
-int corridor_report_balances(struct corridor_ledger *l, int32_t as_of, corridor_balance_fn fn,
-			     void *ctx, struct corridor_diag *diag)
+struct report_balances_args {
+	int32_t as_of;
+	corridor_balance_fn fn;
+	void *ctx;
+};
+
+static int report_balances_fn(const struct corridor_snapshot *snap, void *vctx,
+			struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
+	struct report_balances_args *args = vctx;
+	int32_t as_of = args->as_of;
+	corridor_balance_fn fn = args->fn;
+	void *ctx = args->ctx;
 	struct ilist il = { 0 };
 	struct plist pl = { 0 };
 	struct balances bs = { 0 };
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
-	corridor_kv_lmdb_init(&kv, l, txn);
-	il.kv = &kv.base;
-	err = kv.base.scan(&kv.base, STATE_INVOICES, NULL, 0, ilist_one, &il);
+	int err;
+	il.kv = snap->kv;
+	err = snap->kv->scan(snap->kv, STATE_INVOICES, NULL, 0, ilist_one, &il);
 	if (!err)
-		err = payments_all(&kv.base, &pl);
+		err = payments_all(snap->kv, &pl);
 	for (size_t i = 0; !err && i < il.n; i++) {
 		const struct corridor_invoice *v = &il.inv[i];
 		if (v->reversed || (as_of >= 0 && v->issue_day > as_of))
 			continue;
-		if (!(err = corridor_positions_add(&bs.b, &bs.n, REPORT_ROWS_MAX, &kv.base, v->seller, v->settlement_currency, v->total_minor)))
-			err = corridor_positions_add(&bs.b, &bs.n, REPORT_ROWS_MAX, &kv.base, v->buyer, v->settlement_currency, -v->total_minor);
+		if (!(err = corridor_positions_add(&bs.b, &bs.n, REPORT_ROWS_MAX, snap->kv, v->seller, v->settlement_currency, v->total_minor)))
+			err = corridor_positions_add(&bs.b, &bs.n, REPORT_ROWS_MAX, snap->kv, v->buyer, v->settlement_currency, -v->total_minor);
 	}
 	for (size_t i = 0; !err && i < pl.n; i++) {
 		const struct corridor_payment *p = &pl.p[i];
 		if (p->reversed_by || (as_of >= 0 && p->value_day > as_of))
 			continue;
-		if (!(err = corridor_positions_add(&bs.b, &bs.n, REPORT_ROWS_MAX, &kv.base, p->payer, p->currency, p->amount_minor)))
-			err = corridor_positions_add(&bs.b, &bs.n, REPORT_ROWS_MAX, &kv.base, p->payee, p->currency, -p->amount_minor);
+		if (!(err = corridor_positions_add(&bs.b, &bs.n, REPORT_ROWS_MAX, snap->kv, p->payer, p->currency, p->amount_minor)))
+			err = corridor_positions_add(&bs.b, &bs.n, REPORT_ROWS_MAX, snap->kv, p->payee, p->currency, -p->amount_minor);
 	}
 	if (!err && as_of < 0) {
 		/* everything: the index kept with every entry must agree */
 		struct bal_check bc = { .bs = &bs };
-		err = kv.base.scan(&kv.base, STATE_BALANCES, NULL, 0, bal_compare, &bc);
+		err = snap->kv->scan(snap->kv, STATE_BALANCES, NULL, 0, bal_compare, &bc);
 		if (!err && bc.differ)
 			err = corridor_diag_set(diag, CORRIDOR_E_STORAGE,
 						"the balance index disagrees with the entries");
 	}
-	mdb_txn_abort(txn);
 	free(il.inv);
 	free(pl.p);
 	if (bs.n)
@@ -541,6 +571,13 @@ int corridor_report_balances(struct corridor_ledger *l, int32_t as_of, corridor_
 	if (err < 0 && diag && !diag->text[0])
 		corridor_diag_set(diag, err, "cannot make the balances");
 	return err;
+}
+
+int corridor_report_balances(struct corridor_ledger *l, int32_t as_of, corridor_balance_fn fn,
+			     void *ctx, struct corridor_diag *diag)
+{
+	struct report_balances_args args = { .as_of = as_of, .fn = fn, .ctx = ctx };
+	return corridor_ledger_read(l, report_balances_fn, &args, diag);
 }
 
 /* ---- ISO 20022 camt.053 import ---- */
@@ -938,9 +975,6 @@ int corridor_payment_import(struct corridor_ledger *l, const struct corridor_sig
 		struct camt_draft *cd = &cds[i];
 		const char *key;
 		size_t klen;
-		const uint8_t *v;
-		size_t vlen;
-		uint8_t ik[CORRIDOR_KV_KEY_BYTES_MAX];
 		if (!cd->write)
 			continue;
 		if (cd->target >= 0) {
@@ -965,12 +999,10 @@ int corridor_payment_import(struct corridor_ledger *l, const struct corridor_sig
 							   ? "payment.reverse" : "payment.record" };
 		bool seen = false;
 		for (int kk = 0; kk < 2 && !seen && !err; kk++) {
-			size_t iklen = corridor_idem_key(who, kinds[kk], key, klen, ik);
-			if (dr.ov.base.get(&dr.ov.base, STATE_IDEM, ik, iklen, &v, &vlen) != 0 ||
-			    vlen != 8)
+			uint64_t at;
+			if (corridor_idem_lookup(&dr.ov.base, who, kinds[kk], key, klen, &at) != 0)
 				continue;
 			seen = true;
-			uint64_t at = corridor_be64_get(v);
 			struct corridor_camt_result was;
 			if (at >= dr.head.size) {
 				CORRIDOR_ASSERT(at - dr.head.size < nd);

@@ -13,28 +13,29 @@
 
 #define SECONDS_PER_DAY 86400
 
-int corridor_report_meters(struct corridor_ledger *l, const char *contract, int32_t first_day,
-			   struct corridor_meter_report *out, struct corridor_diag *diag)
+struct report_meters_args {
+	const char *contract;
+	int32_t first_day;
+	struct corridor_meter_report *out;
+};
+
+static int report_meters_fn(const struct corridor_snapshot *snap, void *vctx,
+			struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
+	struct report_meters_args *args = vctx;
+	const char *contract = args->contract;
+	int32_t first_day = args->first_day;
+	struct corridor_meter_report *out = args->out;
 	struct corridor_contract *c = malloc(sizeof *c);
-	memset(out, 0, sizeof *out);
 	if (!c)
 		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err) {
-		free(c);
-		return err;
-	}
-	corridor_kv_lmdb_init(&kv, l, txn);
-	err = corridor_contract_record(&kv.base, contract, c);
+	int err = corridor_contract_record(snap->kv, contract, c);
 	if (!err && c->version_count == 0)
 		err = CORRIDOR_E_NOTFOUND;
 	if (!err && corridor_terms_in_force(c, first_day)->commodity == CORRIDOR_COMMODITY_TRANSIT) {
 		char carried[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
 		snprintf(carried, sizeof carried, "%s", corridor_terms_in_force(c, first_day)->carries);
-		err = corridor_contract_record(&kv.base, carried, c);
+		err = corridor_contract_record(snap->kv, carried, c);
 		if (!err && c->version_count == 0)
 			err = CORRIDOR_E_NOTFOUND;
 	}
@@ -42,15 +43,22 @@ int corridor_report_meters(struct corridor_ledger *l, const char *contract, int3
 		corridor_diag_set(diag, err, "no accepted contract %s", contract);
 	else if (err)
 		corridor_diag_set(diag, err, "cannot read contract %s", contract);
-	else if ((err = corridor_period_meters(&kv.base, c, first_day, out)) != 0)
+	else if ((err = corridor_period_meters(snap->kv, c, first_day, out)) != 0)
 		corridor_diag_set(diag, err, err == CORRIDOR_E_OVERFLOW ? "the report's totals overflow"
 									  : "cannot read the readings of %s",
 				  contract);
 	if (!err)
 		snprintf(out->contract, sizeof out->contract, "%s", contract);
-	mdb_txn_abort(txn);
 	free(c);
 	return err;
+}
+
+int corridor_report_meters(struct corridor_ledger *l, const char *contract, int32_t first_day,
+			   struct corridor_meter_report *out, struct corridor_diag *diag)
+{
+	memset(out, 0, sizeof *out);
+	struct report_meters_args args = { .contract = contract, .first_day = first_day, .out = out };
+	return corridor_ledger_read(l, report_meters_fn, &args, diag);
 }
 
 static int performance_one(struct corridor_ledger *l, const char *id, int32_t first_day,

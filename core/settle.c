@@ -129,6 +129,41 @@ int corridor_settle_inputs_check(struct corridor_ledger *l, MDB_txn *txn, struct
 	return err;
 }
 
+struct compute_args {
+	const char *who;
+	int32_t period_day;
+	const char *contract;
+	bool dry_run;
+	struct corridor_batch *out;
+};
+
+/* The batch computed from one snapshot, and (unless a dry run) its inputs
+ * checked against their signed entries in the same snapshot. */
+static int compute_fn(const struct corridor_snapshot *snap, void *vctx, struct corridor_diag *diag)
+{
+	struct compute_args *a = vctx;
+	uint64_t open;
+	unsigned roles = 0;
+	int err = CORRIDOR_OK;
+	/* who may settle comes first: a party without the role learns that,
+	 * whatever state the period is in */
+	if (corridor_party_roles(snap->kv, a->who, &roles) != 0 ||
+	    !(roles & CORRIDOR_ROLE_SETTLEMENT))
+		err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+					"%s holds no settlement role: only a settlement party "
+					"settles",
+					a->who);
+	if (!err && (err = corridor_batch_open_get(snap->kv, &open)) == 0 && open)
+		err = corridor_diag_set(diag, CORRIDOR_E_REFUSED, "batch %llu is not complete",
+					(unsigned long long)open);
+	if (!err)
+		err = corridor_batch_compute(snap->kv, a->period_day, a->contract, a->out, diag);
+	/* a dry run signs nothing; what is signed is checked first */
+	if (!err && !a->dry_run)
+		err = corridor_settle_inputs_check(snap->l, snap->txn, snap->kv, a->out, diag);
+	return err;
+}
+
 #define SETTLE_ATTEMPTS_MAX 3 /* runs that lose a race compute again, this often */
 
 int corridor_settle_run_contract(struct corridor_ledger *l, const struct corridor_signer *signer,
@@ -141,31 +176,10 @@ int corridor_settle_run_contract(struct corridor_ledger *l, const struct corrido
 	const char *who = corridor_signer_vkey(signer)->name;
 	int err = CORRIDOR_OK;
 	for (unsigned attempt = 0; attempt < SETTLE_ATTEMPTS_MAX; attempt++) {
-		MDB_txn *txn;
-		struct corridor_kv_lmdb kv;
-		uint64_t open;
-		unsigned roles = 0;
+		struct compute_args args = { .who = who, .period_day = period_day,
+					     .contract = contract, .dry_run = dry_run, .out = out };
 		corridor_batch_release(out);
-		if ((err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag)) != 0)
-			return err;
-		corridor_kv_lmdb_init(&kv, l, txn);
-		/* who may settle comes first: a party without the role learns that,
-		 * whatever state the period is in */
-		if (corridor_party_roles(&kv.base, who, &roles) != 0 ||
-		    !(roles & CORRIDOR_ROLE_SETTLEMENT))
-			err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
-						"%s holds no settlement role: only a settlement party "
-						"settles",
-						who);
-		if (!err && (err = corridor_batch_open_get(&kv.base, &open)) == 0 && open)
-			err = corridor_diag_set(diag, CORRIDOR_E_REFUSED, "batch %llu is not complete",
-						(unsigned long long)open);
-		if (!err)
-			err = corridor_batch_compute(&kv.base, period_day, contract, out, diag);
-		/* a dry run signs nothing; what is signed is checked first */
-		if (!err && !dry_run)
-			err = corridor_settle_inputs_check(l, txn, &kv.base, out, diag);
-		mdb_txn_abort(txn);
+		err = corridor_ledger_read(l, compute_fn, &args, diag);
 		if (err || dry_run)
 			return err;
 		struct draft *drafts = calloc(out->body_count, sizeof *drafts);
@@ -238,20 +252,26 @@ static int invoice_load(struct corridor_ledger *l, MDB_txn *txn, struct corridor
 	return err;
 }
 
+struct iget {
+	const char *id;
+	struct corridor_invoice *out;
+};
+
+static int invoice_get_fn(const struct corridor_snapshot *snap, void *vctx,
+			  struct corridor_diag *diag)
+{
+	struct iget *c = vctx;
+	int err = invoice_load(snap->l, snap->txn, snap->kv, c->id, c->out);
+	if (err == CORRIDOR_E_NOTFOUND)
+		return corridor_diag_set(diag, err, "no invoice %s", c->id);
+	return err ? corridor_diag_set(diag, err, "cannot read invoice %s", c->id) : CORRIDOR_OK;
+}
+
 int corridor_invoice_get(struct corridor_ledger *l, const char *id, struct corridor_invoice *out,
 			 struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
-	corridor_kv_lmdb_init(&kv, l, txn);
-	err = invoice_load(l, txn, &kv.base, id, out);
-	mdb_txn_abort(txn);
-	if (err == CORRIDOR_E_NOTFOUND)
-		return corridor_diag_set(diag, err, "no invoice %s", id);
-	return err ? corridor_diag_set(diag, err, "cannot read invoice %s", id) : CORRIDOR_OK;
+	struct iget c = { .id = id, .out = out };
+	return corridor_ledger_read(l, invoice_get_fn, &c, diag);
 }
 
 struct inv_all {
@@ -285,18 +305,20 @@ static int by_issue_seq(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+static int invoice_all_fn(const struct corridor_snapshot *snap, void *vctx,
+			  struct corridor_diag *diag)
+{
+	struct inv_all *c = vctx;
+	(void)diag;
+	c->kv = snap->kv;
+	return snap->kv->scan(snap->kv, STATE_INVOICES, NULL, 0, inv_all_one, c);
+}
+
 int corridor_invoice_list(struct corridor_ledger *l, corridor_invoice_fn fn, void *ctx,
 			  struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
-	corridor_kv_lmdb_init(&kv, l, txn);
-	struct inv_all c = { .kv = &kv.base };
-	err = kv.base.scan(&kv.base, STATE_INVOICES, NULL, 0, inv_all_one, &c);
-	mdb_txn_abort(txn);
+	struct inv_all c = { 0 };
+	int err = corridor_ledger_read(l, invoice_all_fn, &c, NULL);
 	if (err) {
 		free(c.inv);
 		return corridor_diag_set(diag, err, "cannot read the invoices");
@@ -400,21 +422,22 @@ static int batch_load(struct corridor_ledger *l, MDB_txn *txn, struct corridor_k
 	return err;
 }
 
-int corridor_settle_show(struct corridor_ledger *l, int32_t P, corridor_batch_fn fn, void *ctx,
-			 struct corridor_diag *diag)
+struct show_args {
+	int32_t P;
+	corridor_batch_fn fn;
+	void *ctx;
+};
+
+static int settle_show_fn(const struct corridor_snapshot *snap, void *vctx,
+			  struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
+	struct show_args *a = vctx;
 	struct show_scan ss = { 0 };
 	uint8_t prefix[4];
 	char per[8];
-	corridor_period_text(P, per);
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
-	corridor_kv_lmdb_init(&kv, l, txn);
-	corridor_be32_put(prefix, (uint32_t)P ^ BIAS);
-	err = kv.base.scan(&kv.base, STATE_BATCHES, prefix, 4, show_batches, &ss);
+	corridor_period_text(a->P, per);
+	corridor_be32_put(prefix, (uint32_t)a->P ^ BIAS);
+	int err = snap->kv->scan(snap->kv, STATE_BATCHES, prefix, 4, show_batches, &ss);
 	if (!err && ss.n == 0)
 		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND, "no batch for %s", per);
 	else if (err)
@@ -423,25 +446,29 @@ int corridor_settle_show(struct corridor_ledger *l, int32_t P, corridor_batch_fn
 		qsort(ss.seqs, ss.n, sizeof *ss.seqs, by_u64);
 	for (size_t i = 0; !err && i < ss.n; i++) {
 		struct corridor_batch b;
-		err = batch_load(l, txn, &kv.base, P, ss.seqs[i], &b);
+		err = batch_load(snap->l, snap->txn, snap->kv, a->P, ss.seqs[i], &b);
 		if (err)
 			corridor_diag_set(diag, err, "cannot read batch %llu",
 					  (unsigned long long)ss.seqs[i]);
 		else
-			err = fn(ctx, &b);
+			err = a->fn(a->ctx, &b);
 		corridor_batch_release(&b);
 	}
-	mdb_txn_abort(txn);
 	free(ss.seqs);
 	return err;
+}
+
+int corridor_settle_show(struct corridor_ledger *l, int32_t P, corridor_batch_fn fn, void *ctx,
+			 struct corridor_diag *diag)
+{
+	struct show_args a = { .P = P, .fn = fn, .ctx = ctx };
+	return corridor_ledger_read(l, settle_show_fn, &a, diag);
 }
 
 int corridor_settle_reverse(struct corridor_ledger *l, const struct corridor_signer *s,
 			    int32_t P, const char *reason, const char *idem, uint64_t *seq,
 			    struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct corridor_kv_lmdb kv;
 	struct rev_scan rs = { 0 };
 	uint8_t prefix[4], buf[CORRIDOR_REASON_BYTES_MAX + CORRIDOR_IDEM_BYTES_MAX + 128];
 	char per[8];
@@ -451,13 +478,8 @@ int corridor_settle_reverse(struct corridor_ledger *l, const struct corridor_sig
 					 CORRIDOR_REASON_BYTES_MAX);
 	if (idem && corridor_idem_check(idem, strlen(idem), diag))
 		return CORRIDOR_E_INVALID;
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
-	corridor_kv_lmdb_init(&kv, l, txn);
 	corridor_be32_put(prefix, (uint32_t)P ^ BIAS);
-	err = kv.base.scan(&kv.base, STATE_BATCHES, prefix, 4, corridor_batch_latest, &rs);
-	mdb_txn_abort(txn);
+	int err = corridor_state_scan(l, STATE_BATCHES, prefix, 4, corridor_batch_latest, &rs, NULL);
 	if (err)
 		return corridor_diag_set(diag, err, "cannot read the batches");
 	if (!rs.latest)

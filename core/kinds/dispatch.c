@@ -71,20 +71,18 @@ int corridor_kind_process(struct kind_state *st, const struct corridor_entry *e,
 	if ((err = corridor_body_str(&b, "idempotency_key", false, idem, CORRIDOR_IDEM_BYTES_MAX,
 			     &has_idem)) != 0)
 		return err;
-	uint8_t ik[CORRIDOR_KV_KEY_BYTES_MAX];
-	size_t iklen = 0;
 	if (has_idem) {
-		const uint8_t *v;
-		size_t vlen;
-		if (strlen(e->author) + strlen(e->kind) + strlen(idem) + 2 > sizeof ik)
+		uint64_t at = 0;
+		err = corridor_idem_lookup(st->kv, e->author, e->kind, idem, strlen(idem), &at);
+		if (err == CORRIDOR_E_LIMIT)
 			return corridor_body_bad(&b, "the idempotency key is too long");
-		iklen = corridor_idem_key(e->author, e->kind, idem, strlen(idem), ik);
-		if (st->kv->get(st->kv, STATE_IDEM, ik, iklen, &v, &vlen) == 0)
+		if (err == 0 || err == CORRIDOR_E_STORAGE)
 			return corridor_diag_seq(diag, CORRIDOR_E_REFUSED, e->seq,
 						 "idempotency key '%s' of %s for %s was used at seq "
 						 "%llu for a different body",
-						 idem, e->author, e->kind,
-						 vlen == 8 ? (unsigned long long)corridor_be64_get(v) : 0ull);
+						 idem, e->author, e->kind, (unsigned long long)at);
+		if (err != CORRIDOR_E_NOTFOUND)
+			return corridor_diag_seq(diag, err, e->seq, "cannot read the idempotency keys");
 	}
 	/* 4. The kind's own rules and effects. */
 	if (strcmp(e->kind, "memo") == 0)
@@ -119,9 +117,8 @@ int corridor_kind_process(struct kind_state *st, const struct corridor_entry *e,
 	if (err)
 		return err;
 	if (has_idem) {
-		uint8_t sv[8];
-		corridor_be64_put(sv, e->seq);
-		if ((err = st->kv->put(st->kv, STATE_IDEM, ik, iklen, sv, 8)) != 0)
+		if ((err = corridor_idem_record(st->kv, e->author, e->kind, idem, strlen(idem),
+						e->seq)) != 0)
 			return corridor_diag_seq(diag, err, e->seq, "cannot record the idempotency key");
 	}
 	memcpy(public_key, signing.public_key, 32);

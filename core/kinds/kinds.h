@@ -189,6 +189,15 @@ int corridor_party_roles(struct corridor_kv *kv, const char *id, unsigned *roles
 /* The idempotency index: key = author || 0 || kind || 0 || idempotency key. */
 size_t corridor_idem_key(const char *author, const char *kind, const char *idem, size_t idem_len,
 			 uint8_t *out);
+/* The seq that used idempotency key `idem` of `author` for `kind` (the one
+ * lookup appends, dry runs, imports and the kinds share): 0 with *seq set,
+ * CORRIDOR_E_NOTFOUND, CORRIDOR_E_LIMIT (too long for a table key), or
+ * CORRIDOR_E_STORAGE. */
+int corridor_idem_lookup(struct corridor_kv *kv, const char *author, const char *kind,
+			 const char *idem, size_t idem_len, uint64_t *seq);
+/* Records that `seq` used it. */
+int corridor_idem_record(struct corridor_kv *kv, const char *author, const char *kind,
+			 const char *idem, size_t idem_len, uint64_t seq);
 /* Checks an idempotency key: 1..CORRIDOR_IDEM_BYTES_MAX bytes, UTF-8, printable. */
 int corridor_idem_check(const char *s, size_t len, struct corridor_diag *diag);
 
@@ -361,5 +370,11 @@ int corridor_batch_parts(void *vctx, const uint8_t *k, size_t klen, const uint8_
  * rates (every one listed). */
 int corridor_batch_compute(struct corridor_kv *kv, int32_t P, const char *only,
 			 struct corridor_batch *b, struct corridor_diag *diag);
+
+/* ---- tables.c ---- */
+
+/* Decodes a party record (value of the parties table) and loads its keys. */
+int corridor_party_record_decode(struct corridor_kv *kv, const uint8_t *v, size_t vlen,
+			struct corridor_party *out);
 
 #endif

@@ -683,3 +683,105 @@ int corridor_payment_rec_get(struct corridor_kv *kv, uint64_t seq, struct corrid
 	int err = kv->get(kv, STATE_PAYMENTS, k, 8, &v, &vlen);
 	return err ? err : corridor_payment_rec_decode(seq, v, vlen, p);
 }
+
+/* ---- reading ---- */
+
+struct key_collect {
+	struct corridor_party *p;
+};
+
+static int collect_key(void *ctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
+{
+	struct key_collect *c = ctx;
+	struct key_record r;
+	if (corridor_key_record_decode(k, klen, v, vlen, &r) != 0)
+		return CORRIDOR_E_STORAGE;
+	if (c->p->key_count >= CORRIDOR_PARTY_KEYS_MAX)
+		return CORRIDOR_OK;
+	/* keep them ordered by valid_from */
+	size_t i = c->p->key_count++;
+	while (i > 0 && c->p->keys[i - 1].valid_from > r.valid_from) {
+		c->p->keys[i] = c->p->keys[i - 1];
+		i--;
+	}
+	c->p->keys[i] = (struct corridor_party_key){ .key_id = r.key_id,
+						     .valid_from = r.valid_from,
+						     .valid_until = r.valid_until };
+	memcpy(c->p->keys[i].public_key, r.public_key, 32);
+	return CORRIDOR_OK;
+}
+
+/* Decodes a party record (value of the parties table) and loads its keys. */
+int corridor_party_record_decode(struct corridor_kv *kv, const uint8_t *v, size_t vlen,
+			struct corridor_party *out)
+{
+	const char *s;
+	size_t n, ilen;
+	memset(out, 0, sizeof *out);
+	if (vlen <= 8)
+		return CORRIDOR_E_STORAGE;
+	out->registered_seq = corridor_be64_get(v);
+	const uint8_t *m = v + 8;
+	size_t mlen = vlen - 8;
+	if (corridor_msgpack_map_str(m, mlen, "id", &s, &n) || n > CORRIDOR_NAME_BYTES_MAX)
+		return CORRIDOR_E_STORAGE;
+	memcpy(out->id, s, n);
+	if (corridor_msgpack_map_str(m, mlen, "name", &s, &n) || n > CORRIDOR_PARTY_NAME_BYTES_MAX)
+		return CORRIDOR_E_STORAGE;
+	memcpy(out->name, s, n);
+	if (corridor_msgpack_map_str(m, mlen, "country", &s, &n) == 0 && n == 2)
+		memcpy(out->country, s, 2);
+	if (corridor_party_roles(kv, out->id, &out->roles) != 0)
+		return CORRIDOR_E_STORAGE;
+	const uint8_t *iv = corridor_map_find(m, mlen, "ibans", &ilen);
+	if (iv) {
+		struct corridor_mpscan scan;
+		if (corridor_mpscan(iv, ilen, 2, &scan, NULL) != 0)
+			return CORRIDOR_E_STORAGE;
+		for (size_t i = 0; i < scan.children && i < CORRIDOR_PARTY_IBANS_MAX; i++) {
+			if (corridor_mp_str(iv + scan.child_off[i],
+					    scan.child_off[i + 1] - scan.child_off[i], &s, &n) ||
+			    n >= sizeof out->ibans[0])
+				return CORRIDOR_E_STORAGE;
+			memcpy(out->ibans[i], s, n);
+			out->iban_count++;
+		}
+	}
+	uint8_t prefix[CORRIDOR_NAME_BYTES_MAX + 1];
+	size_t plen = strlen(out->id);
+	memcpy(prefix, out->id, plen);
+	prefix[plen] = 0;
+	struct key_collect c = { .p = out };
+	return kv->scan(kv, STATE_KEYS, prefix, plen + 1, collect_key, &c);
+}
+
+/* ---- idempotency keys: author || 0 || kind || 0 || key -> be64(seq) ---- */
+
+int corridor_idem_lookup(struct corridor_kv *kv, const char *author, const char *kind,
+			 const char *idem, size_t idem_len, uint64_t *seq)
+{
+	uint8_t ik[CORRIDOR_KV_KEY_BYTES_MAX];
+	const uint8_t *v;
+	size_t vlen;
+	if (strlen(author) + strlen(kind) + idem_len + 2 > sizeof ik)
+		return CORRIDOR_E_LIMIT;
+	size_t iklen = corridor_idem_key(author, kind, idem, idem_len, ik);
+	int err = kv->get(kv, STATE_IDEM, ik, iklen, &v, &vlen);
+	if (err)
+		return err;
+	if (vlen != 8)
+		return CORRIDOR_E_STORAGE;
+	*seq = corridor_be64_get(v);
+	return CORRIDOR_OK;
+}
+
+int corridor_idem_record(struct corridor_kv *kv, const char *author, const char *kind,
+			 const char *idem, size_t idem_len, uint64_t seq)
+{
+	uint8_t ik[CORRIDOR_KV_KEY_BYTES_MAX], sv[8];
+	if (strlen(author) + strlen(kind) + idem_len + 2 > sizeof ik)
+		return CORRIDOR_E_LIMIT;
+	size_t iklen = corridor_idem_key(author, kind, idem, idem_len, ik);
+	corridor_be64_put(sv, seq);
+	return kv->put(kv, STATE_IDEM, ik, iklen, sv, 8);
+}

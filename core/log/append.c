@@ -166,16 +166,13 @@ static int dedup(struct corridor_ledger *l, MDB_txn *txn, const char *author,
 		twin[i] = SIZE_MAX;
 		if (!idem[i])
 			continue;
-		uint8_t ik[CORRIDOR_KV_KEY_BYTES_MAX];
-		if (strlen(author) + strlen(drafts[i].kind) + ilen[i] + 2 > sizeof ik) {
+		uint64_t at;
+		int found = corridor_idem_lookup(&kv.base, author, drafts[i].kind, idem[i], ilen[i], &at);
+		if (found == CORRIDOR_E_LIMIT) {
 			err = corridor_diag_set(diag, CORRIDOR_E_INVALID, "idempotency key too long");
 			break;
 		}
-		size_t iklen = corridor_idem_key(author, drafts[i].kind, idem[i], ilen[i], ik);
-		const uint8_t *v;
-		size_t vlen;
-		if (kv.base.get(&kv.base, STATE_IDEM, ik, iklen, &v, &vlen) == 0 && vlen == 8) {
-			uint64_t at = corridor_be64_get(v);
+		if (found == 0) {
 			uint8_t kb[8];
 			struct corridor_entry e;
 			corridor_be64_put(kb, at);

@@ -132,6 +132,109 @@ int corridor_ledger_write(struct corridor_ledger *l, corridor_write_fn fn, void 
 	return corridor_diag_set(diag, CORRIDOR_E_FULL, "the map stayed full after growing it");
 }
 
+/* ---- the derived state in LMDB, through the kv interface ---- */
+
+/* ---- LMDB ---- */
+
+static int lmdb_kv_get(struct corridor_kv *kv, unsigned table, const uint8_t *key, size_t klen,
+		       const uint8_t **val, size_t *vlen)
+{
+	struct corridor_kv_lmdb *k = (struct corridor_kv_lmdb *)kv;
+	MDB_val mk = { .mv_size = klen, .mv_data = (void *)(uintptr_t)key }, mv;
+	CORRIDOR_ASSERT(table < STATE_TABLES);
+	int rc = mdb_get(k->txn, k->l->state[table], &mk, &mv);
+	if (rc == MDB_NOTFOUND)
+		return CORRIDOR_E_NOTFOUND;
+	if (rc)
+		return corridor_lmdb_err(k->l, rc, "cannot read the state", NULL);
+	*val = mv.mv_data;
+	*vlen = mv.mv_size;
+	return CORRIDOR_OK;
+}
+
+static int lmdb_kv_put(struct corridor_kv *kv, unsigned table, const uint8_t *key, size_t klen,
+		       const uint8_t *val, size_t vlen)
+{
+	struct corridor_kv_lmdb *k = (struct corridor_kv_lmdb *)kv;
+	MDB_val mk = { .mv_size = klen, .mv_data = (void *)(uintptr_t)key };
+	MDB_val mv = { .mv_size = vlen, .mv_data = (void *)(uintptr_t)val };
+	CORRIDOR_ASSERT(table < STATE_TABLES);
+	int rc = mdb_put(k->txn, k->l->state[table], &mk, &mv, 0);
+	return rc ? corridor_lmdb_err(k->l, rc, "cannot write the state", NULL) : CORRIDOR_OK;
+}
+
+static int lmdb_kv_scan(struct corridor_kv *kv, unsigned table, const uint8_t *prefix, size_t plen,
+			corridor_kv_scan_fn fn, void *ctx)
+{
+	struct corridor_kv_lmdb *k = (struct corridor_kv_lmdb *)kv;
+	MDB_cursor *cur;
+	MDB_val mk = { .mv_size = plen, .mv_data = (void *)(uintptr_t)prefix }, mv;
+	int rc = mdb_cursor_open(k->txn, k->l->state[table], &cur);
+	if (rc)
+		return corridor_lmdb_err(k->l, rc, "cannot read the state", NULL);
+	int err = CORRIDOR_OK;
+	for (rc = mdb_cursor_get(cur, &mk, &mv, plen ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &mk, &mv, MDB_NEXT)) {
+		if (plen && (mk.mv_size < plen || memcmp(mk.mv_data, prefix, plen) != 0))
+			break;
+		if ((err = fn(ctx, mk.mv_data, mk.mv_size, mv.mv_data, mv.mv_size)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (!err && rc && rc != MDB_NOTFOUND)
+		err = corridor_lmdb_err(k->l, rc, "cannot read the state", NULL);
+	return err;
+}
+
+void corridor_kv_lmdb_init(struct corridor_kv_lmdb *k, struct corridor_ledger *l, MDB_txn *txn)
+{
+	k->base.get = lmdb_kv_get;
+	k->base.put = lmdb_kv_put;
+	k->base.scan = lmdb_kv_scan;
+	k->l = l;
+	k->txn = txn;
+}
+
+int corridor_ledger_read(struct corridor_ledger *l, corridor_read_fn fn, void *ctx,
+			 struct corridor_diag *diag)
+{
+	struct corridor_kv_lmdb kv;
+	MDB_txn *txn;
+	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	if (err)
+		return err;
+	corridor_kv_lmdb_init(&kv, l, txn);
+	const struct corridor_snapshot snap = { .l = l, .txn = txn, .kv = &kv.base };
+	err = fn(&snap, ctx, diag);
+	mdb_txn_abort(txn);
+	if (err < 0 && diag && !diag->text[0])
+		corridor_diag_set(diag, err, "cannot read the ledger: %s", corridor_strerror(err));
+	return err;
+}
+
+struct state_scan {
+	unsigned table;
+	const uint8_t *prefix;
+	size_t plen;
+	corridor_kv_scan_fn fn;
+	void *ctx;
+};
+
+static int state_scan_fn(const struct corridor_snapshot *snap, void *vctx,
+			 struct corridor_diag *diag)
+{
+	struct state_scan *c = vctx;
+	(void)diag;
+	return snap->kv->scan(snap->kv, c->table, c->prefix, c->plen, c->fn, c->ctx);
+}
+
+int corridor_state_scan(struct corridor_ledger *l, unsigned table, const uint8_t *prefix,
+			size_t plen, corridor_kv_scan_fn fn, void *ctx, struct corridor_diag *diag)
+{
+	struct state_scan c = { .table = table, .prefix = prefix, .plen = plen, .fn = fn, .ctx = ctx };
+	return corridor_ledger_read(l, state_scan_fn, &c, diag);
+}
+
 /* ---- meta and head ---- */
 
 int corridor_meta_get(struct corridor_ledger *l, MDB_txn *txn, const char *name, MDB_val *val)

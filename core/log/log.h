@@ -47,6 +47,26 @@ int corridor_meta_get(struct corridor_ledger *l, MDB_txn *txn, const char *name,
 int corridor_meta_put(struct corridor_ledger *l, MDB_txn *txn, const char *name, const void *data,
 		      size_t len);
 
+/* A read snapshot: its transaction, and the derived state over it. */
+struct corridor_snapshot {
+	struct corridor_ledger *l;
+	MDB_txn *txn;
+	struct corridor_kv *kv;
+};
+typedef int (*corridor_read_fn)(const struct corridor_snapshot *s, void *ctx,
+				struct corridor_diag *diag);
+/* Runs fn in a read transaction and closes it: what corridor_ledger_write is
+ * to writes. Beginning handles MDB_MAP_RESIZED and a full reader table; a
+ * negative result fn left without a message gets "cannot read the ledger";
+ * a positive one (a caller's callback that stopped) passes through. */
+int corridor_ledger_read(struct corridor_ledger *l, corridor_read_fn fn, void *ctx,
+			 struct corridor_diag *diag);
+
+/* Every record of a derived-state table whose key starts with prefix, in one
+ * read snapshot (corridor_ledger_read over kv->scan). */
+int corridor_state_scan(struct corridor_ledger *l, unsigned table, const uint8_t *prefix,
+			size_t plen, corridor_kv_scan_fn fn, void *ctx, struct corridor_diag *diag);
+
 /* The head record in meta: size, root, content hash of the last entry, its time. */
 struct ledger_head {
 	uint64_t size;
