@@ -377,4 +377,18 @@ int corridor_batch_compute(struct corridor_kv *kv, int32_t P, const char *only,
 int corridor_party_record_decode(struct corridor_kv *kv, const uint8_t *v, size_t vlen,
 			struct corridor_party *out);
 
+/* Every payment of the ledger in seq order (at most CORRIDOR_PAYMENT_ROWS_MAX);
+ * the caller frees rows->p. */
+#define CORRIDOR_PAYMENT_ROWS_MAX 10000000u
+struct corridor_payment_rows {
+	struct corridor_payment *p;
+	size_t n;
+};
+int corridor_payments_all(struct corridor_kv *kv, struct corridor_payment_rows *rows);
+
+/* ---- rules.c ---- */
+
+/* The id without a re-issue suffix "-r<n>". */
+size_t corridor_invoice_base_len(const char *id);
+
 #endif

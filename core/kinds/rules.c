@@ -629,3 +629,14 @@ int corridor_positions_order(const void *a, const void *b)
 	int c = strcmp(x->currency, y->currency);
 	return c ? c : strcmp(x->party, y->party);
 }
+
+/* The id without a re-issue suffix "-r<n>". */
+size_t corridor_invoice_base_len(const char *id)
+{
+	size_t n = strlen(id), i = n;
+	while (i > 0 && id[i - 1] >= '0' && id[i - 1] <= '9')
+		i--;
+	if (i < n && i >= 2 && id[i - 1] == 'r' && id[i - 2] == '-')
+		return i - 2;
+	return n;
+}

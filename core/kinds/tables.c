@@ -785,3 +785,34 @@ int corridor_idem_record(struct corridor_kv *kv, const char *author, const char 
 	corridor_be64_put(sv, seq);
 	return kv->put(kv, STATE_IDEM, ik, iklen, sv, 8);
 }
+
+/* ---- all payments ---- */
+
+static int payment_row_one(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
+{
+	struct corridor_payment_rows *c = vctx;
+	if (klen != 8)
+		return CORRIDOR_E_STORAGE;
+	if (c->n >= CORRIDOR_PAYMENT_ROWS_MAX)
+		return CORRIDOR_E_LIMIT;
+	void *n = realloc(c->p, (c->n + 1) * sizeof *c->p);
+	if (!n)
+		return CORRIDOR_E_NOMEM;
+	c->p = n;
+	return corridor_payment_rec_decode(corridor_be64_get(k), v, vlen, &c->p[c->n++]);
+}
+
+static int payment_by_seq(const void *a, const void *b)
+{
+	uint64_t x = ((const struct corridor_payment *)a)->seq,
+		 y = ((const struct corridor_payment *)b)->seq;
+	return (x > y) - (x < y);
+}
+
+int corridor_payments_all(struct corridor_kv *kv, struct corridor_payment_rows *pl)
+{
+	int err = kv->scan(kv, STATE_PAYMENTS, NULL, 0, payment_row_one, pl);
+	if (!err && pl->n)
+		qsort(pl->p, pl->n, sizeof *pl->p, payment_by_seq);
+	return err;
+}
