@@ -61,6 +61,29 @@ static inline uint32_t corridor_be32_get(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
+/* Little-endian, where a layout follows a library's own (the SHA-256 midstate). */
+static inline void corridor_le32_put(uint8_t *p, uint32_t v)
+{
+	for (unsigned i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8u * i));
+}
+static inline uint32_t corridor_le32_get(const uint8_t *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+	       ((uint32_t)p[3] << 24);
+}
+static inline void corridor_le64_put(uint8_t *p, uint64_t v)
+{
+	for (unsigned i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8u * i));
+}
+static inline uint64_t corridor_le64_get(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (unsigned i = 8; i-- > 0;)
+		v = (v << 8) | p[i];
+	return v;
+}
 
 /* Reads a whole file (at most max_bytes) into a malloc'd, NUL-terminated buffer. */
 int corridor_read_file(const char *path, size_t max_bytes, uint8_t **out, size_t *out_len,

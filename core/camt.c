@@ -12,7 +12,6 @@
 
 #include "services.h"
 
-#define REPORT_ROWS_MAX 10000000u
 
 /* ---- ISO 20022 camt.053 import ---- */
 

@@ -15,7 +15,6 @@
 
 #include "log/log.h"
 
-#define SECONDS_PER_DAY 86400
 #define DELIVERY_BODY_BYTES_MAX 512u
 
 /* ---- bodies and the single writes ---- */

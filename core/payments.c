@@ -17,9 +17,6 @@
 
 #include "services.h"
 
-#define PAY_FIXED 20u
-#define BIAS 0x80000000u
-#define REPORT_ROWS_MAX 10000000u
 
 /* ---- API ---- */
 

@@ -11,7 +11,6 @@
  */
 #include "log/log.h"
 
-#define SECONDS_PER_DAY 86400
 
 struct report_meters_args {
 	const char *contract;

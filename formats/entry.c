@@ -326,15 +326,30 @@ out_destroy:
 	return err;
 }
 
+/* The content map is the entry's map with its first 8 pairs: the entry's
+ * bytes after its own header (fixmap 9), under the header of fixmap 8. */
+static void content_hash(const uint8_t *map_body, size_t body_len, uint8_t out[CORRIDOR_HASH_BYTES])
+{
+	crypto_hash_sha256_state st;
+	const uint8_t header = CORRIDOR_CONTENT_MAP_HEADER;
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, &header, 1);
+	crypto_hash_sha256_update(&st, map_body, body_len);
+	crypto_hash_sha256_final(&st, out);
+}
+
 void corridor_entry_content_hash(const uint8_t *buf, const struct corridor_entry *e,
 				 uint8_t out[CORRIDOR_HASH_BYTES])
 {
-	crypto_hash_sha256_state st;
-	const uint8_t header = 0x88u;
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &header, 1);
-	crypto_hash_sha256_update(&st, buf + 1, e->content_len - 1);
-	crypto_hash_sha256_final(&st, out);
+	CORRIDOR_ASSERT(e->content_len > 1 && buf[0] == CORRIDOR_ENTRY_MAP_HEADER);
+	content_hash(buf + 1, e->content_len - 1, out);
+}
+
+void corridor_content_hash(const uint8_t *content, size_t content_len,
+			   uint8_t out[CORRIDOR_HASH_BYTES])
+{
+	CORRIDOR_ASSERT(content_len > 1 && content[0] == CORRIDOR_CONTENT_MAP_HEADER);
+	content_hash(content + 1, content_len - 1, out);
 }
 
 size_t corridor_entry_sig_message(const uint8_t *content, size_t content_len, uint8_t *msg)
@@ -343,7 +358,7 @@ size_t corridor_entry_sig_message(const uint8_t *content, size_t content_len, ui
 	size_t plen = sizeof prefix - 1;
 	CORRIDOR_ASSERT(content_len + plen <= CORRIDOR_SIG_MSG_BYTES_MAX);
 	memcpy(msg, prefix, plen);
-	msg[plen] = 0x88u;
+	msg[plen] = CORRIDOR_CONTENT_MAP_HEADER;
 	memcpy(msg + plen + 1, content + 1, content_len - 1);
 	return plen + content_len;
 }
@@ -394,10 +409,10 @@ size_t corridor_entry_seal(const uint8_t *content, size_t content_len,
 {
 	/* keys 0-7 then 8: bin8(64) sig — the map header grows from 8 to 9 pairs. */
 	size_t n = content_len + 1 + 2 + CORRIDOR_SIGNATURE_BYTES;
-	CORRIDOR_ASSERT(content_len > 1 && content[0] == 0x88u);
+	CORRIDOR_ASSERT(content_len > 1 && content[0] == CORRIDOR_CONTENT_MAP_HEADER);
 	if (n > cap)
 		return 0;
-	out[0] = 0x89u;
+	out[0] = CORRIDOR_ENTRY_MAP_HEADER;
 	memcpy(out + 1, content + 1, content_len - 1);
 	out[content_len] = 0x08u;
 	out[content_len + 1] = 0xc4u;

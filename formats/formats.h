@@ -90,6 +90,15 @@ size_t corridor_entry_encode_content(uint64_t seq, const uint8_t prev[CORRIDOR_H
 				     uint64_t time_us, const char *kind, const char *author,
 				     uint32_t key_id, const uint8_t *body, size_t body_len,
 				     uint8_t *buf, size_t cap);
+/* The first byte of a content map (fixmap of 8 pairs, keys 0-7) and of an
+ * entry (fixmap of 9: the content's pairs, then 8 = the signature). */
+#define CORRIDOR_CONTENT_MAP_HEADER 0x88u
+#define CORRIDOR_ENTRY_MAP_HEADER 0x89u
+/* The content hash (what the next entry's prev holds) of a content map as
+ * corridor_entry_encode_content wrote it; equal to corridor_entry_content_hash
+ * of the sealed entry. */
+void corridor_content_hash(const uint8_t *content, size_t content_len,
+			   uint8_t out[CORRIDOR_HASH_BYTES]);
 /* Builds the full entry (keys 0-8) from its content map and signature into
  * out (cap bytes). Returns the length, or 0 if it does not fit. */
 size_t corridor_entry_seal(const uint8_t *content, size_t content_len,

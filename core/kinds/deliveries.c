@@ -10,8 +10,6 @@
 
 #include "kinds.h"
 
-#define SECONDS_PER_DAY 86400
-#define DELIVERY_BODY_BYTES_MAX 512u
 
 /* ---- a recorder's intervals on a meter, per UTC day: (start, end, seq) each ---- */
 

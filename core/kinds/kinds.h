@@ -35,6 +35,10 @@ enum state_table {
 	STATE_TABLES = 15
 };
 
+#define SECONDS_PER_DAY 86400
+/* Days and periods in table keys: be32(day ^ 2^31), so that keys sort as days. */
+#define BIAS 0x80000000u
+
 /* ---- derived state as key-value tables ---- */
 
 #define CORRIDOR_KV_KEY_BYTES_MAX 511u /* LMDB's default key limit */
@@ -60,6 +64,8 @@ struct key_record {
 	uint64_t valid_until; /* last seq this key may sign (UINT64_MAX: open) */
 };
 #define KEY_VALUE_BYTES (32u + 8u + 8u)
+_Static_assert(KEY_VALUE_BYTES == CORRIDOR_PUBLIC_KEY_BYTES + 8u + 8u,
+	       "a key: public key, valid from, valid until");
 int corridor_key_get(struct corridor_kv *kv, const char *name, uint32_t key_id,
 		     struct key_record *out);
 int corridor_key_put(struct corridor_kv *kv, const struct key_record *r);
@@ -212,6 +218,7 @@ struct kind_body {
 /* Role names by bit (CORRIDOR_ROLE_*), in canonical order. */
 extern const char *const corridor_role_names[7];
 #define CORRIDOR_RATE_VALUE_BYTES 24u
+_Static_assert(CORRIDOR_RATE_VALUE_BYTES == 8u + 8u + 8u, "a rate: rate_e8, seq, corrected seq");
 /* The currencies every ledger knows, with 2 decimals (SETTLEMENT.md). */
 #define CORRIDOR_CURRENCIES_PREDEFINED 4u
 #define CORRIDOR_PREDEFINED_DECIMALS 2u
@@ -231,6 +238,8 @@ struct settled_rec {
 	char id[CORRIDOR_INVOICE_ID_BYTES_MAX + 1];
 };
 #define SETTLED_FIXED 34u
+_Static_assert(SETTLED_FIXED == 1u + 8u + 8u + 8u + 1u + 4u + 4u,
+	       "settled: standing, batch, invoiced, rate, inverse, open adjustments, reversals");
 
 /* An invoice's record (STATE_INVOICES). */
 struct inv_rec {
@@ -242,6 +251,8 @@ struct inv_rec {
 		buyer[CORRIDOR_PARTY_ID_BYTES_MAX + 1], currency[4];
 };
 #define INVREC_FIXED 37u
+_Static_assert(INVREC_FIXED == 8u + 8u + 4u + 4u + 4u + 8u + 1u,
+	       "an invoice record: seq, batch, period, issue, due, total, reversed");
 
 /* What a settlement computation collects (corridor_batch_compute). */
 struct settle_run {
@@ -261,7 +272,13 @@ struct batch_hdr {
 	const uint8_t *body; /* the summary's body */
 	size_t body_len;
 };
-#define HDR_FIXED (1u + 4u + 4u + 1u + CORRIDOR_INVOICE_ID_BYTES_MAX + sizeof(crypto_hash_sha256_state))
+/* A SHA-256 computation in progress, as bytes (docs/FORMAT.md "batches"):
+ * H0..H7 (le32 each), the count of bits hashed (le64), the 64-byte block
+ * buffer of which the first (bits / 8) mod 64 bytes are pending input. */
+#define SHA256_MIDSTATE_BYTES (8u * 4u + 8u + 64u)
+#define HDR_FIXED (1u + 4u + 4u + 1u + CORRIDOR_INVOICE_ID_BYTES_MAX + SHA256_MIDSTATE_BYTES)
+_Static_assert(SHA256_MIDSTATE_BYTES == sizeof(crypto_hash_sha256_state),
+	       "the midstate's bytes hold libsodium's whole SHA-256 state");
 
 /* What a reversal collects from a period's batches (corridor_batch_latest,
  * corridor_batch_parts). */

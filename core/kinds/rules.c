@@ -32,11 +32,7 @@ int corridor_rate_fixing(struct corridor_kv *kv, const char *source, const char 
 	return CORRIDOR_E_NOTFOUND;
 }
 
-#define SECONDS_PER_DAY 86400
-#define BIAS 0x80000000u
-#define BODY_CAP CORRIDOR_ENTRY_BYTES_MAX
 #define PRICES_MAX (CORRIDOR_CONTRACT_VERSIONS_MAX * CORRIDOR_PRICE_STEPS_MAX)
-#define POSITIONS_MAX 65536u
 
 
 /* ---- small helpers ---- */
@@ -422,7 +418,6 @@ int corridor_batch_total_add(struct corridor_batch *b, const char *cur, int64_t 
 		       : CORRIDOR_OK;
 }
 
-#define SECONDS_PER_DAY 86400
 
 struct reading {
 	int64_t start_s, end_s, quantity;

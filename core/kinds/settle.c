@@ -10,10 +10,7 @@
 
 #include "kinds.h"
 
-#define SECONDS_PER_DAY 86400
-#define BIAS 0x80000000u
 #define BODY_CAP CORRIDOR_ENTRY_BYTES_MAX
-#define PRICES_MAX (CORRIDOR_CONTRACT_VERSIONS_MAX * CORRIDOR_PRICE_STEPS_MAX)
 #define POSITIONS_MAX 65536u
 static const uint8_t OPEN_KEY[1] = { 0xff };
 
@@ -34,6 +31,27 @@ size_t corridor_batch_key(int32_t period, uint64_t seq, char tag, const char *na
 #define BATCH_KEY_MAX (13u + CORRIDOR_INVOICE_ID_BYTES_MAX + 8u)
 
 
+_Static_assert(sizeof(((crypto_hash_sha256_state *)0)->state) == 8u * 4u &&
+		       sizeof(((crypto_hash_sha256_state *)0)->count) == 8u &&
+		       sizeof(((crypto_hash_sha256_state *)0)->buf) == 64u,
+	       "libsodium's SHA-256 state is H0..H7, a bit count and one block");
+
+static void midstate_put(uint8_t *v, const crypto_hash_sha256_state *hs)
+{
+	for (unsigned i = 0; i < 8; i++)
+		corridor_le32_put(v + 4u * i, hs->state[i]);
+	corridor_le64_put(v + 32, hs->count);
+	memcpy(v + 40, hs->buf, 64);
+}
+
+static void midstate_get(const uint8_t *v, crypto_hash_sha256_state *hs)
+{
+	for (unsigned i = 0; i < 8; i++)
+		hs->state[i] = corridor_le32_get(v + 4u * i);
+	hs->count = corridor_le64_get(v + 32);
+	memcpy(hs->buf, v + 40, 64);
+}
+
 int corridor_batch_hdr_get(struct corridor_kv *kv, int32_t period, uint64_t seq, struct batch_hdr *h)
 {
 	uint8_t k[12];
@@ -49,7 +67,7 @@ int corridor_batch_hdr_get(struct corridor_kv *kv, int32_t period, uint64_t seq,
 	h->seen = corridor_be32_get(v + 5);
 	memcpy(h->last_id, v + 10, v[9]);
 	h->last_id[v[9]] = '\0';
-	memcpy(&h->hs, v + 10 + CORRIDOR_INVOICE_ID_BYTES_MAX, sizeof h->hs);
+	midstate_get(v + 10 + CORRIDOR_INVOICE_ID_BYTES_MAX, &h->hs);
 	h->body = v + HDR_FIXED;
 	h->body_len = vlen - HDR_FIXED;
 	return CORRIDOR_OK;
@@ -67,7 +85,7 @@ static int hdr_put(struct corridor_kv *kv, int32_t period, uint64_t seq, const s
 	corridor_be32_put(v + 5, h->seen);
 	v[9] = (uint8_t)strlen(h->last_id);
 	memcpy(v + 10, h->last_id, v[9]);
-	memcpy(v + 10 + CORRIDOR_INVOICE_ID_BYTES_MAX, &h->hs, sizeof h->hs);
+	midstate_put(v + 10 + CORRIDOR_INVOICE_ID_BYTES_MAX, &h->hs);
 	memcpy(v + HDR_FIXED, h->body, h->body_len);
 	int err = kv->put(kv, STATE_BATCHES, k, corridor_batch_key(period, seq, 0, NULL, 0, k), v, vlen);
 	free(v);

@@ -210,12 +210,12 @@ int corridor_contract_record_put(struct corridor_kv *kv, const struct corridor_c
 	return err;
 }
 
-#define SECONDS_PER_DAY 86400
-#define DELIVERY_BODY_BYTES_MAX 512u
 
 /* ---- the reading's state: be64(seq) -> fixed fields, then three strings ---- */
 
 #define READING_FIXED (8u * 5u + 1u)
+_Static_assert(READING_FIXED == 8u + 8u + 8u + 8u + 8u + 1u,
+	       "a reading: start, end, quantity, supersedes, superseded_by (be64), quality (1)");
 
 static size_t reading_encode(const struct corridor_delivery *d, uint8_t *out)
 {
@@ -299,6 +299,8 @@ int corridor_reading_put(struct corridor_kv *kv, uint64_t seq, const struct corr
  * be64 supersedes (0: an original), quality, then recorder and meter (u8
  * length each). A correction is appended; what it supersedes is found by seq. */
 #define BUCKET_FIXED 33u
+_Static_assert(BUCKET_FIXED == 8u + 4u + 4u + 8u + 8u + 1u,
+	       "a bucket record: seq, start, duration, quantity, supersedes, quality");
 #define BUCKET_BYTES_MAX ((size_t)1 << 22)
 
 static int64_t local_day(int64_t utc_s, int32_t offset_min)
@@ -478,11 +480,6 @@ int corridor_rate_get(struct corridor_kv *kv, const char *source, const char *ba
 	return CORRIDOR_OK;
 }
 
-#define SECONDS_PER_DAY 86400
-#define BIAS 0x80000000u
-#define BODY_CAP CORRIDOR_ENTRY_BYTES_MAX
-#define PRICES_MAX (CORRIDOR_CONTRACT_VERSIONS_MAX * CORRIDOR_PRICE_STEPS_MAX)
-#define POSITIONS_MAX 65536u
 
 
 /* ---- state records ---- */
@@ -631,8 +628,7 @@ int corridor_trial_balance_add(struct corridor_kv *kv, const char *party, const 
 }
 
 #define PAY_FIXED 20u
-#define BIAS 0x80000000u
-#define REPORT_ROWS_MAX 10000000u
+_Static_assert(PAY_FIXED == 8u + 4u + 8u, "a payment: amount, value day, reversed_by");
 
 int corridor_payment_rec_decode(uint64_t seq, const uint8_t *v, size_t vlen, struct corridor_payment *p)
 {

@@ -331,12 +331,7 @@ int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
 		if ((err = corridor_draft_process(&st, vk, &drafts[i], seq, time_us, head.tip,
 						  diag)) != 0)
 			goto out_free;
-		crypto_hash_sha256_state hs;
-		const uint8_t hdr = 0x88u;
-		crypto_hash_sha256_init(&hs);
-		crypto_hash_sha256_update(&hs, &hdr, 1);
-		crypto_hash_sha256_update(&hs, b[i].content + 1, b[i].content_len - 1);
-		crypto_hash_sha256_final(&hs, head.tip);
+		corridor_content_hash(b[i].content, b[i].content_len, head.tip);
 		/* 2. Publish it: helpers sign while the next one is built. */
 		atomic_store_explicit(&pipe.built, i + 1, memory_order_release);
 	}

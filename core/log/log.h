@@ -76,6 +76,8 @@ struct ledger_head {
 	uint32_t operator_key_id;
 };
 #define HEAD_BYTES (8u + 32u + 32u + 8u + 4u)
+_Static_assert(HEAD_BYTES == 8u + CORRIDOR_HASH_BYTES + CORRIDOR_HASH_BYTES + 8u + 4u,
+	       "the head: size, root, tip, time, operator key id");
 int corridor_head_get(struct corridor_ledger *l, MDB_txn *txn, struct ledger_head *h,
 		      struct corridor_diag *diag);
 int corridor_head_put(struct corridor_ledger *l, MDB_txn *txn, const struct ledger_head *h,
