@@ -35,7 +35,8 @@ CFLAGS_ALL = $(BASE_CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 # the library's objects go into libcorridor.a and libcorridor.so alike
 LIB_CFLAGS = -fPIC
 SOVERSION := 0
-LIBVERSION := 0.1.0
+# the version is the header's (include/corridor/base.h), in one place
+LIBVERSION := $(shell awk '/define CORRIDOR_VERSION_(MAJOR|MINOR|PATCH)/ {v = v (v == "" ? "" : ".") $$3} END {print v}' include/corridor/base.h)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL = $(PKG_LIBS) -lpthread
 

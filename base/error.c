@@ -9,6 +9,14 @@
 
 #include "base.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+const char *corridor_version(void)
+{
+	return STR(CORRIDOR_VERSION_MAJOR) "." STR(CORRIDOR_VERSION_MINOR) "." STR(CORRIDOR_VERSION_PATCH);
+}
+
 const char *corridor_strerror(int err)
 {
 	switch (err) {

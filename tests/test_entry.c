@@ -1,4 +1,6 @@
 /* test_entry.c — canonical decoding of entries and hostile msgpack. */
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,11 +179,29 @@ START_TEST(mutations_never_crash_and_stay_canonical)
 }
 END_TEST
 
+/* The library says which version it is, as the header does, and the shared
+ * library is named after it (the Makefile reads the same macros). */
+START_TEST(version)
+{
+	char want[32];
+	snprintf(want, sizeof want, "%d.%d.%d", CORRIDOR_VERSION_MAJOR, CORRIDOR_VERSION_MINOR,
+		 CORRIDOR_VERSION_PATCH);
+	ck_assert_str_eq(corridor_version(), want);
+	const char *build = getenv("CORRIDOR_BUILD"), *src = getenv("CORRIDOR_SRC");
+	if (build && src) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s/libcorridor.so.%s", src, build, want);
+		ck_assert_msg(access(path, R_OK) == 0, "%s is missing", path);
+	}
+}
+END_TEST
+
 Suite *suite_entry(void)
 {
 	Suite *s = suite_create("entry");
 	TCase *tc = tcase_create("canonical");
 	tcase_add_test(tc, roundtrip);
+	tcase_add_test(tc, version);
 	tcase_add_test(tc, non_canonical_refused);
 	tcase_add_test(tc, refused_types);
 	tcase_add_test(tc, hostile_counts_refused_before_allocation);

@@ -7,6 +7,7 @@
 #   3. core/kinds/ calls no LMDB, no append and nothing of core/ outside
 #      core/kinds/ (only base/, formats/ and system libraries).
 #   4. cli/ and tools/ include only the public headers (and their own).
+#   6. Every public header compiles on its own (it includes what it needs).
 #   5. No two files of base/, core/ and formats/ depend on each other in a
 #      circle, by #include or by calls (a module is a .c with its .h).
 set -eu
@@ -52,6 +53,12 @@ for f in $(find cli tools -name '*.[ch]'); do
 	done
 	grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*<lmdb.h>' "$f" >/dev/null &&
 		bad "$f includes <lmdb.h> (only the public API)"
+done
+
+for h in include/corridor/*.h; do
+	printf '#include "corridor/%s"\nint corridor_header_alone;\n' "${h##*/}" |
+		${CC:-cc} -std=c11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -Iinclude -x c - \
+		2>/dev/null || bad "$h does not compile on its own"
 done
 
 # ---- the module graph: by include, then by symbols ----

@@ -1,0 +1,104 @@
+/*
+ * corridor/deliveries.h — metered deliveries: readings, corrections, CSV import.
+ * Part of the public API; include <corridor/corridor.h> for all of it.
+ */
+#ifndef CORRIDOR_API_DELIVERIES_H
+#define CORRIDOR_API_DELIVERIES_H
+
+#include "contracts.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Deliveries (docs/DELIVERIES.md)                                     */
+/* ------------------------------------------------------------------ */
+
+/** Intervals one recorder has on one meter within one UTC day. */
+#define CORRIDOR_DAY_INTERVALS_MAX 1440u
+/** Rows of one delivery import. */
+#define CORRIDOR_IMPORT_ROWS_MAX 10000000u
+#define CORRIDOR_IMPORT_BYTES_MAX ((size_t)2 << 30)
+
+struct corridor_delivery_request {
+	const char *contract;
+	const char *meter;
+	const char *reference; /* the source system's id; the idempotency key (may be NULL) */
+	int64_t start_s, end_s; /* UTC seconds, [start, end) */
+	int64_t quantity_milli; /* thousandths of the contract unit, 0 <= q < 10^15 */
+	char quality;           /* 'A' actual or 'E' estimated */
+};
+
+/** Records one metered interval: by the metering party, or by the seller or
+ *  buyer (their own readings); inside the term of an accepted contract and
+ *  within one local day of it; no overlap with the recorder's earlier interval
+ *  on the same meter. Errors: CORRIDOR_E_INVALID, CORRIDOR_E_REFUSED, and the
+ *  storage errors. */
+CORRIDOR_MUST_CHECK int corridor_delivery_record(struct corridor_ledger *ledger,
+						 const struct corridor_signer *signer,
+						 const struct corridor_delivery_request *r,
+						 uint64_t *seq, struct corridor_diag *diag);
+/** Corrects the reading at `supersedes` (the recorder only); the original
+ *  stays in the log, superseded. Quantity 0 removes the interval from billing.
+ *  Errors: CORRIDOR_E_INVALID (quantity, reason, idempotency key),
+ *  CORRIDOR_E_REFUSED (no such reading, already superseded, not its
+ *  recorder, over capacity, a settled period), and the write errors. */
+CORRIDOR_MUST_CHECK int corridor_delivery_correct(struct corridor_ledger *ledger,
+						  const struct corridor_signer *signer,
+						  uint64_t supersedes, int64_t quantity_milli,
+						  const char *reason, const char *idempotency_key,
+						  uint64_t *seq, struct corridor_diag *diag);
+
+struct corridor_delivery {
+	uint64_t seq;
+	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char recorder[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char meter[CORRIDOR_METER_ID_BYTES_MAX + 1];
+	int64_t start_s, end_s;
+	int64_t quantity_milli;
+	char quality;
+	uint64_t supersedes;    /* 0 for an original reading */
+	uint64_t superseded_by; /* 0 while it is the latest */
+};
+/** Every reading of a contract (corrections included), by seq; period
+ *  (days since the epoch of the month's first local day, or -1 for all)
+ *  selects the readings whose interval starts in that local month.
+ *  Errors: CORRIDOR_E_NOTFOUND (no such contract), the read errors, or fn's own
+ *  non-zero result. */
+typedef int (*corridor_delivery_fn)(void *ctx, const struct corridor_delivery *d);
+CORRIDOR_MUST_CHECK int corridor_delivery_list(struct corridor_ledger *ledger, const char *contract,
+					       int32_t period_first_day, corridor_delivery_fn fn,
+					       void *ctx, struct corridor_diag *diag);
+
+/** What an importer reads. */
+enum corridor_import_format {
+	CORRIDOR_IMPORT_DELIVERIES = 1, /* delivery CSV (corridor_delivery_import) */
+	CORRIDOR_IMPORT_RATES = 2,      /* rates CSV (corridor_rate_import) */
+	CORRIDOR_IMPORT_STATEMENT = 3,  /* ISO 20022 camt.053 (corridor_payment_import) */
+};
+/** Reads and checks a whole import file with the importer's own reader, with
+ *  no ledger and no key: a caller checks the file before it asks for a
+ *  passphrase. The importer reads the file again (and checks it against the
+ *  ledger). Errors: those of the importer's reader, with line and column. */
+CORRIDOR_MUST_CHECK int corridor_import_check(enum corridor_import_format format, const char *buf,
+					      size_t len, struct corridor_diag *diag);
+
+/** Imports a CSV of readings (RFC 4180; header `contract,start,end,quantity,
+ *  meter,reference` in any order, optional `quality`): every row is checked,
+ *  then all rows are checked against the ledger as one dry run, and only then
+ *  written in transactions of `batch_entries`. A row whose reference was
+ *  imported before with the same values is skipped (re-running an import
+ *  completes it); with other values it is refused. `committed` sees each batch
+ *  written. Errors name the line (and column). */
+CORRIDOR_MUST_CHECK int corridor_delivery_import(struct corridor_ledger *ledger,
+						 const struct corridor_signer *signer,
+						 const char *csv, size_t len, size_t batch_entries,
+						 corridor_committed_fn committed, void *ctx,
+						 size_t *rows_written, size_t *rows_skipped,
+						 struct corridor_diag *diag);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CORRIDOR_API_DELIVERIES_H */
