@@ -367,15 +367,11 @@ static int camt_write_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
 static int camt_recorded(struct corridor_kv *kv, struct corridor_ledger *l, MDB_txn *txn,
 			 uint64_t at, struct corridor_camt_result *was, struct corridor_diag *diag)
 {
-	uint8_t kb[8];
 	struct corridor_entry e;
 	struct corridor_payment p;
 	uint64_t target = at;
 	memset(was, 0, sizeof *was);
-	corridor_be64_put(kb, at);
-	MDB_val k = { .mv_size = 8, .mv_data = kb }, ev;
-	if (mdb_get(txn, l->entries, &k, &ev) != 0 ||
-	    corridor_entry_decode(ev.mv_data, ev.mv_size, &e, NULL) != 0)
+	if (corridor_entry_in(l, txn, at, &e, NULL, NULL) != 0)
 		return corridor_diag_set(diag, CORRIDOR_E_STORAGE,
 					 "the idempotency index names a missing entry %llu",
 					 (unsigned long long)at);

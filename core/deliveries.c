@@ -326,12 +326,8 @@ static int dry_run(struct corridor_ledger *l, const struct corridor_signer *sign
 				same = twin->body_len == r->body_len &&
 				       !memcmp(row_body(rs, twin), body, r->body_len);
 			} else {
-				uint8_t kb[8];
 				struct corridor_entry e;
-				corridor_be64_put(kb, at);
-				MDB_val k = { .mv_size = 8, .mv_data = kb }, ev;
-				same = mdb_get(dr.txn, l->entries, &k, &ev) == 0 &&
-				       corridor_entry_decode(ev.mv_data, ev.mv_size, &e, NULL) == 0 &&
+				same = corridor_entry_in(l, dr.txn, at, &e, NULL, NULL) == 0 &&
 				       e.body_len == r->body_len && !memcmp(e.body, body, r->body_len);
 			}
 			if (!same)

@@ -52,19 +52,18 @@ static int inputs_add(struct inputs *in, struct corridor_ledger *l, MDB_txn *txn
 		in->cap = cap;
 	}
 	struct input *x = &in->v[in->n];
-	uint8_t kb[8], leaf[CORRIDOR_HASH_BYTES], stored[CORRIDOR_HASH_BYTES];
+	uint8_t leaf[CORRIDOR_HASH_BYTES], stored[CORRIDOR_HASH_BYTES];
 	struct node_ctx nc = { .l = l, .txn = txn };
 	struct key_record kr;
-	corridor_be64_put(kb, seq);
-	MDB_val k = { .mv_size = 8, .mv_data = kb }, v;
-	if (mdb_get(txn, l->entries, &k, &v) != 0 ||
-	    corridor_entry_decode(v.mv_data, v.mv_size, &x->e, NULL) != 0 || x->e.seq != seq)
+	const uint8_t *bytes;
+	size_t len;
+	if (corridor_entry_in(l, txn, seq, &x->e, &bytes, &len) != 0)
 		return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, seq,
 					 "the state names entry %llu, which the log does not hold "
 					 "(run 'corridor verify')",
 					 (unsigned long long)seq);
-	x->bytes = v.mv_data;
-	x->len = v.mv_size;
+	x->bytes = bytes;
+	x->len = len;
 	corridor_merkle_leaf_hash(x->bytes, x->len, leaf);
 	if (corridor_node_get(&nc, 0, seq, stored) != 0 || sodium_memcmp(leaf, stored, 32) != 0)
 		return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, seq,

@@ -217,13 +217,9 @@ int corridor_settle_run(struct corridor_ledger *l, const struct corridor_signer 
 static int read_entry_body(struct corridor_ledger *l, MDB_txn *txn, uint64_t seq,
 			   msgpack_unpacked *u)
 {
-	uint8_t kb[8];
 	struct corridor_entry e;
 	size_t off = 0;
-	corridor_be64_put(kb, seq);
-	MDB_val k = { .mv_size = 8, .mv_data = kb }, ev;
-	if (mdb_get(txn, l->entries, &k, &ev) != 0 ||
-	    corridor_entry_decode(ev.mv_data, ev.mv_size, &e, NULL) != 0 ||
+	if (corridor_entry_in(l, txn, seq, &e, NULL, NULL) != 0 ||
 	    msgpack_unpack_next(u, (const char *)e.body, e.body_len, &off) != MSGPACK_UNPACK_SUCCESS)
 		return CORRIDOR_E_STORAGE;
 	return CORRIDOR_OK;

@@ -235,6 +235,24 @@ int corridor_state_scan(struct corridor_ledger *l, unsigned table, const uint8_t
 	return corridor_ledger_read(l, state_scan_fn, &c, diag);
 }
 
+int corridor_entry_in(struct corridor_ledger *l, MDB_txn *txn, uint64_t seq,
+		      struct corridor_entry *e, const uint8_t **bytes, size_t *len)
+{
+	uint8_t kb[8];
+	corridor_be64_put(kb, seq);
+	MDB_val k = { .mv_size = 8, .mv_data = kb }, v;
+	int rc = mdb_get(txn, l->entries, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return CORRIDOR_E_NOTFOUND;
+	if (rc != 0 || corridor_entry_decode(v.mv_data, v.mv_size, e, NULL) != 0 || e->seq != seq)
+		return CORRIDOR_E_STORAGE;
+	if (bytes)
+		*bytes = v.mv_data;
+	if (len)
+		*len = v.mv_size;
+	return CORRIDOR_OK;
+}
+
 /* ---- meta and head ---- */
 
 int corridor_meta_get(struct corridor_ledger *l, MDB_txn *txn, const char *name, MDB_val *val)

@@ -67,6 +67,12 @@ int corridor_ledger_read(struct corridor_ledger *l, corridor_read_fn fn, void *c
 int corridor_state_scan(struct corridor_ledger *l, unsigned table, const uint8_t *prefix,
 			size_t plen, corridor_kv_scan_fn fn, void *ctx, struct corridor_diag *diag);
 
+/* The stored entry of `seq` in txn, decoded: e (and *bytes, if asked) point
+ * into LMDB's pages, valid until txn ends. 0, CORRIDOR_E_NOTFOUND, or
+ * CORRIDOR_E_STORAGE (it does not decode, or holds another seq). */
+int corridor_entry_in(struct corridor_ledger *l, MDB_txn *txn, uint64_t seq,
+		      struct corridor_entry *e, const uint8_t **bytes, size_t *len);
+
 /* The head record in meta: size, root, content hash of the last entry, its time. */
 struct ledger_head {
 	uint64_t size;
