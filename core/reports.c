@@ -83,15 +83,14 @@ static int performance_one(struct corridor_ledger *l, const char *id, int32_t fi
 	p->billable_milli = m.total_billing_milli;
 	p->intervals = m.count - m.other_only;
 	p->disputed = m.disputed;
-	if ((p->has_min = t->has_min) && !err) {
-		err = corridor_band_prorate(t->min_milli, t, first_day, &p->min_milli);
-		if (!err && p->billable_milli < p->min_milli)
-			p->shortfall_milli = p->min_milli - p->billable_milli;
-	}
-	if ((p->has_max = t->has_max) && !err) {
-		err = corridor_band_prorate(t->max_milli, t, first_day, &p->max_milli);
-		if (!err && p->billable_milli > p->max_milli)
-			p->excess_milli = p->billable_milli - p->max_milli;
+	struct corridor_band band;
+	if (!err && (err = corridor_band_position(t, first_day, p->billable_milli, &band)) == 0) {
+		p->has_min = band.has_min;
+		p->has_max = band.has_max;
+		p->min_milli = band.min_milli;
+		p->max_milli = band.max_milli;
+		p->shortfall_milli = band.shortfall_milli;
+		p->excess_milli = band.excess_milli;
 	}
 	corridor_meter_report_release(&m);
 	free(c);

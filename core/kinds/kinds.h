@@ -408,4 +408,16 @@ int corridor_payments_all(struct corridor_kv *kv, struct corridor_payment_rows *
 /* The id without a re-issue suffix "-r<n>". */
 size_t corridor_invoice_base_len(const char *id);
 
+/* Where a month's billable quantity stands against the contract's band
+ * (SETTLEMENT.md "Take-or-pay"): the band prorated to the days of the term
+ * in the month, and the shortfall below the minimum or the excess above the
+ * maximum (at most one of them is not 0). CORRIDOR_E_OVERFLOW. */
+struct corridor_band {
+	bool has_min, has_max;
+	int64_t min_milli, max_milli;
+	int64_t shortfall_milli, excess_milli;
+};
+int corridor_band_position(const struct corridor_contract_terms *t, int32_t first_day,
+			   int64_t billable_milli, struct corridor_band *out);
+
 #endif

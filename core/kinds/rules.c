@@ -202,19 +202,25 @@ static int period_lines(struct corridor_kv *kv, const struct corridor_contract *
 		err = corridor_div_round((corridor_i128)l->quantity_milli * l->price_micro * scale,
 					 (corridor_i128)1000000000, &l->amount_minor);
 	}
-	int64_t p0 = price_on(c, first), band;
-	if (!err && t->has_min && (err = corridor_band_prorate(t->min_milli, t, P, &band)) == 0 && q < band) {
+	int64_t p0 = price_on(c, first);
+	struct corridor_band band;
+	if (!err)
+		err = corridor_band_position(t, P, q, &band);
+	if (!err && band.shortfall_milli > 0) {
 		struct corridor_invoice_line *l = &inv->lines[inv->line_count++];
 		*l = (struct corridor_invoice_line){ .kind = CORRIDOR_LINE_SHORTFALL,
-						     .quantity_milli = band - q, .price_micro = p0 };
-		err = corridor_div_round((corridor_i128)(band - q) * p0 * t->shortfall_bp * scale,
+						     .quantity_milli = band.shortfall_milli,
+						     .price_micro = p0 };
+		err = corridor_div_round((corridor_i128)band.shortfall_milli * p0 * t->shortfall_bp *
+						 scale,
 					 (corridor_i128)1000000000 * 10000, &l->amount_minor);
 	}
-	if (!err && t->has_max && (err = corridor_band_prorate(t->max_milli, t, P, &band)) == 0 && q > band) {
+	if (!err && band.excess_milli > 0) {
 		struct corridor_invoice_line *l = &inv->lines[inv->line_count++];
 		*l = (struct corridor_invoice_line){ .kind = CORRIDOR_LINE_EXCESS,
-						     .quantity_milli = q - band, .price_micro = p0 };
-		err = corridor_div_round((corridor_i128)(q - band) * p0 * t->excess_bp * scale,
+						     .quantity_milli = band.excess_milli,
+						     .price_micro = p0 };
+		err = corridor_div_round((corridor_i128)band.excess_milli * p0 * t->excess_bp * scale,
 					 (corridor_i128)1000000000 * 10000, &l->amount_minor);
 	}
 	for (size_t i = 0; i < inv->line_count && !err; i++)
@@ -634,4 +640,22 @@ size_t corridor_invoice_base_len(const char *id)
 	if (i < n && i >= 2 && id[i - 1] == 'r' && id[i - 2] == '-')
 		return i - 2;
 	return n;
+}
+
+int corridor_band_position(const struct corridor_contract_terms *t, int32_t first_day,
+			   int64_t billable_milli, struct corridor_band *out)
+{
+	int err = CORRIDOR_OK;
+	memset(out, 0, sizeof *out);
+	if ((out->has_min = t->has_min) &&
+	    (err = corridor_band_prorate(t->min_milli, t, first_day, &out->min_milli)) == 0 &&
+	    billable_milli < out->min_milli)
+		out->shortfall_milli = out->min_milli - billable_milli;
+	if (!err && (out->has_max = t->has_max) &&
+	    (err = corridor_band_prorate(t->max_milli, t, first_day, &out->max_milli)) == 0 &&
+	    billable_milli > out->max_milli)
+		out->excess_milli = billable_milli - out->max_milli;
+	CORRIDOR_ASSERT(err || (out->shortfall_milli >= 0 && out->excess_milli >= 0));
+	CORRIDOR_ASSERT(err || !(out->shortfall_milli > 0 && out->excess_milli > 0));
+	return err;
 }
