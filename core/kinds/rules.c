@@ -33,6 +33,9 @@ int corridor_rate_fixing(struct corridor_kv *kv, const char *source, const char 
 }
 
 #define PRICES_MAX (CORRIDOR_CONTRACT_VERSIONS_MAX * CORRIDOR_PRICE_STEPS_MAX)
+/* A month's energy lines: one per distinct price, and a price is in force for
+ * a whole day, so at most 31; then one shortfall or excess line. */
+_Static_assert(31u + 1u <= CORRIDOR_INVOICE_LINES_MAX, "an invoice's lines fit");
 
 
 /* ---- small helpers ---- */
@@ -227,7 +230,16 @@ static int period_lines(struct corridor_kv *kv, const struct corridor_contract *
 		if (__builtin_add_overflow(inv->subtotal_minor, inv->lines[i].amount_minor,
 					   &inv->subtotal_minor))
 			err = CORRIDOR_E_OVERFLOW;
-	return err ? corridor_diag_set(diag, err, "%s: an amount overflows", c->id) : CORRIDOR_OK;
+	if (err)
+		return corridor_diag_set(diag, err, "%s: an amount overflows", c->id);
+	/* promised: at most a transit line, or energy lines by price and at most
+	 * one of shortfall and excess; the subtotal is their sum */
+	CORRIDOR_ASSERT(inv->line_count <= 31u + 1u); /* a price per day at most, and a band line */
+	int64_t sum = 0;
+	for (size_t i = 0; i < inv->line_count; i++)
+		sum += inv->lines[i].amount_minor;
+	CORRIDOR_ASSERT(sum == inv->subtotal_minor);
+	return CORRIDOR_OK;
 }
 
 /* What a run collects. */
@@ -256,6 +268,8 @@ static int missing_add(struct corridor_batch *b, const char *source, const char 
 int corridor_invoice_compute(struct settle_run *run, const struct corridor_contract *c,
 			   struct corridor_invoice *inv, bool *none)
 {
+	/* assumed: an accepted contract, a period that starts on a month's first day */
+	CORRIDOR_ASSERT(c->version_count > 0 && corridor_month_start(run->P));
 	struct corridor_kv *kv = run->kv;
 	int32_t P = run->P, P_last = corridor_period_last_day(P);
 	const struct corridor_contract_terms *t0 = &c->versions[0].terms;
@@ -358,6 +372,8 @@ int corridor_invoice_compute(struct settle_run *run, const struct corridor_contr
 		return CORRIDOR_OK;
 	inv->total_minor = total;
 	*none = false;
+	/* promised: issued on the period's last day, due no earlier */
+	CORRIDOR_ASSERT(inv->period_day == P && inv->issue_day == P_last && inv->due_day >= P_last);
 	return CORRIDOR_OK;
 }
 

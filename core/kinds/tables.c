@@ -288,6 +288,10 @@ size_t corridor_period_key(const char *contract, int32_t first_day, uint64_t seq
 int corridor_reading_put(struct corridor_kv *kv, uint64_t seq, const struct corridor_delivery *d)
 {
 	uint8_t k[8], v[READING_FIXED + 3 + 3 * 64];
+	/* assumed: a checked reading (its kind validated it) */
+	CORRIDOR_ASSERT(d->end_s > d->start_s && d->quantity_milli >= 0);
+	CORRIDOR_ASSERT(strlen(d->contract) <= 64 && strlen(d->recorder) <= 64 &&
+			strlen(d->meter) <= 64);
 	corridor_be64_put(k, seq);
 	return kv->put(kv, STATE_DELIVERIES, k, 8, v, reading_encode(d, v));
 }
@@ -609,6 +613,9 @@ int corridor_invoice_record(struct corridor_kv *kv, const char *id, struct corri
 int corridor_trial_balance_add(struct corridor_kv *kv, const char *party, const char *currency,
 			 int64_t delta)
 {
+	/* assumed: a party id and a currency code the kind checked */
+	CORRIDOR_ASSERT(party[0] && strlen(party) <= CORRIDOR_PARTY_ID_BYTES_MAX &&
+			corridor_currency_code_ok(currency));
 	uint8_t k[CORRIDOR_PARTY_ID_BYTES_MAX + 5], v[8];
 	const uint8_t *old;
 	size_t olen, n = strlen(party);
