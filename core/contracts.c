@@ -1,9 +1,9 @@
 /*
- * contracts.c — bilateral contracts: terms (JSON in, canonical msgpack in the
- * log), their validation against SETTLEMENT.md "Numbers", and the lifecycle
- * propose -> accept -> amend/terminate, each proposal accepted by the other
- * party. The contract's state (versions with their effective dates, pending
- * proposals) is a derived-state record, rebuilt by verify like every index.
+ * contracts.c — the contract service: a JSON file decoded (formats/terms.c)
+ * and validated, and the drafts of the lifecycle propose -> accept ->
+ * amend/terminate, each proposal accepted by the other party; contract get
+ * and list. The kinds, the validation against SETTLEMENT.md "Numbers" and
+ * the contract's state record are core/kinds/contracts.c and tables.c.
  */
 #include <msgpack.h>
 

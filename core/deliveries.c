@@ -1,15 +1,9 @@
 /*
- * deliveries.c — metered intervals: delivery.record and delivery.correct, the
- * state that checks them (each reading and what superseded it; each
- * recorder's intervals per meter and UTC day, for overlaps), and the CSV
- * import: every row parsed and checked, then all of them checked against the
- * ledger as one dry run, then written in atomic batches.
- *
- * Bodies (canonical maps, string keys):
- *   delivery.record  {contract, end, idempotency_key?, meter, quality, quantity, start}
- *                    start and end: UTC seconds; quantity: milli-units; the
- *                    idempotency key is the source system's reference
- *   delivery.correct {idempotency_key?, quantity, reason?, supersedes}
+ * deliveries.c — the delivery service: delivery.record and delivery.correct
+ * drafts, the delivery list, and the CSV import: every row decoded
+ * (formats/rows.c) and checked, then all of them checked against the ledger
+ * as one dry run, then written in atomic batches. The kinds and their state
+ * are core/kinds/deliveries.c and tables.c.
  */
 #include <msgpack.h>
 

@@ -1,18 +1,7 @@
 /*
- * money.c — currencies and FX rates: the kinds currency.define, rate.record
- * and rate.correct, their state, the rates CSV import and the rate lookup
- * settlement uses (SETTLEMENT.md "Conversion").
- *
- * Bodies (canonical maps, string keys):
- *   currency.define {code, decimals, idempotency_key?}          the operator
- *   rate.record     {base, date, idempotency_key?, quote, rate, source}
- *   rate.correct    the same fields; replaces the rate of (source, pair, date)
- *                                                               a `rates` party
- * rate is the decimal times 10^8 (0 < r < 10^14); date is YYYY-MM-DD.
- *
- * State: STATE_CURRENCIES code -> u8 decimals || be64 seq;
- *        STATE_RATES source || 0 || base || quote || be32(day ^ 2^31)
- *                    -> be64 rate || be64 seq || be64 corrected seq.
+ * money.c — the currency and rate service: currency.define, rate.record and
+ * rate.correct drafts, the rates CSV import, currency and rate lists. The
+ * kinds are core/kinds/money.c; the fixing-rate rule is core/kinds/rules.c.
  */
 #include <msgpack.h>
 

@@ -1,6 +1,7 @@
 /*
- * parties.c — party identity: ids, countries, IBANs and roles; registering a
- * party; reading parties and their keys back.
+ * parties.c — the party service: party.register drafts, reading parties and
+ * their keys back. What makes an id, a country, an IBAN or a role valid is
+ * core/kinds/parties.c and roles.c.
  */
 #include <msgpack.h>
 #include <stdio.h>

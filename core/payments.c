@@ -1,17 +1,9 @@
 /*
  * payments.c — the payment service: payment.record and payment.reverse drafts
  * (their bodies, the payment's natural identity as its idempotency key) and
- * the payment list. The reports are receivables.c, bank statements camt.c.
- *
- * Bodies (canonical maps, string keys):
- *   payment.record  {amount, currency, idempotency_key?, payee, payer, reference,
- *                    value_date}                  the payee or a `settlement` party
- *   payment.reverse {idempotency_key?, payment, reason}
- *                                                 the payee or a `settlement` party
- * State: STATE_PAYMENTS be64(seq) -> be64 amount || be32(value day ^ 2^31) ||
- *        be64 reversed_by || payer, payee, currency, reference (u8 length each);
- *        the trial balance (STATE_BALANCES): payer +amount, payee -amount.
- * */
+ * the payment list. The reports are receivables.c, bank statements camt.c;
+ * the kinds core/kinds/payments.c.
+ */
 #include <msgpack.h>
 #include <sodium.h>
 

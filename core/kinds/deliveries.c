@@ -2,6 +2,12 @@
  * deliveries.c — delivery.record and delivery.correct: one reading per
  * interval, no overlaps by one recorder on one meter, corrections name what
  * they supersede.
+ *
+ * Bodies (canonical maps, string keys):
+ *   delivery.record  {contract, end, idempotency_key?, meter, quality, quantity, start}
+ *                    start and end: UTC seconds; quantity: milli-units; the
+ *                    idempotency key is the source system's reference
+ *   delivery.correct {idempotency_key?, quantity, reason?, supersedes}
  */
 #include <stdio.h>
 

@@ -1,5 +1,16 @@
 /*
  * money.c — currency.define, rate.record and rate.correct.
+ *
+ * Bodies (canonical maps, string keys):
+ *   currency.define {code, decimals, idempotency_key?}          the operator
+ *   rate.record     {base, date, idempotency_key?, quote, rate, source}
+ *   rate.correct    the same fields; replaces the rate of (source, pair, date)
+ *                                                               a `rates` party
+ * rate is the decimal times 10^8 (0 < r < 10^14); date is YYYY-MM-DD.
+ *
+ * State: STATE_CURRENCIES code -> u8 decimals || be64 seq;
+ *        STATE_RATES source || 0 || base || quote || be32(day ^ 2^31)
+ *                    -> be64 rate || be64 seq || be64 corrected seq.
  */
 #include <stdio.h>
 

@@ -1,5 +1,14 @@
 /*
  * payments.c — payment.record and payment.reverse.
+ *
+ * Bodies (canonical maps, string keys):
+ *   payment.record  {amount, currency, idempotency_key?, payee, payer, reference,
+ *                    value_date}                  the payee or a `settlement` party
+ *   payment.reverse {idempotency_key?, payment, reason}
+ *                                                 the payee or a `settlement` party
+ * State: STATE_PAYMENTS be64(seq) -> be64 amount || be32(value day ^ 2^31) ||
+ *        be64 reversed_by || payer, payee, currency, reference (u8 length each);
+ *        the trial balance (STATE_BALANCES): payer +amount, payee -amount.
  */
 #include <stdio.h>
 

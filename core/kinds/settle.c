@@ -2,6 +2,27 @@
  * settle.c — settlement.batch, settlement.invoice and settlement.reverse:
  * a batch computed (corridor_batch_compute) and checked against what was
  * written, the postings, reversal.
+ *
+ * Bodies (canonical maps, string keys; amounts in minor units):
+ *   settlement.batch   {count, digest, netting: [{amount, currency, from, to}],
+ *                       period, totals: [{amount, currency}]}
+ *   settlement.invoice {adjustments?: [{amount, delta, invoice, period}], buyer,
+ *                       contract, currency, disputed, due, id, intervals, issued,
+ *                       lines: [{amount, kind, price, quantity}], period,
+ *                       rate?: {base, date, quote, rate, source}, seller,
+ *                       settlement_currency, subtotal, total}
+ *   settlement.reverse {batch, idempotency_key?, period, reason}
+ * digest = SHA-256 over the invoice bodies, concatenated in id order; a batch's
+ * invoices follow its summary; when the last one is in, digest, totals and
+ * netting are recomputed from them and must give the summary's body exactly.
+ *
+ * State: STATE_SETTLED  contract || 0 || be32(period)  -> SETTLED_* record
+ *        STATE_INVOICES id -> INVOICE_* record
+ *        STATE_BATCHES  be32(period) || be64(seq) -> batch header; with a part
+ *                       tag and name after it: 'I' id (its invoices), 'P'
+ *                       party 0 currency -> position, 'T' currency -> total,
+ *                       'A' contract 0 be32(period) -> adjustment delta;
+ *                       OPEN_KEY -> be64(seq of the batch in progress, 0 none).
  */
 #include <stdio.h>
 
