@@ -582,15 +582,22 @@ int corridor_checkpoint_read(struct corridor_ledger *l, MDB_txn *txn, uint64_t *
 	return CORRIDOR_OK;
 }
 
-int corridor_checkpoint_get(struct corridor_ledger *l, uint64_t size, char **note, size_t *note_len,
-			    struct corridor_diag *diag)
+struct checkpoint_get_args {
+	uint64_t size;
+	char **note;
+	size_t *note_len;
+};
+
+static int checkpoint_get_fn(const struct corridor_snapshot *snap, void *vctx,
+			struct corridor_diag *diag)
 {
-	MDB_txn *txn;
+	struct checkpoint_get_args *args = vctx;
+	uint64_t size = args->size;
+	char **note = args->note;
+	size_t *note_len = args->note_len;
 	MDB_val v;
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
-	err = corridor_checkpoint_read(l, txn, &size, &v, diag);
+	int err;
+	err = corridor_checkpoint_read(snap->l, snap->txn, &size, &v, diag);
 	if (!err) {
 		*note = malloc(v.mv_size + 1);
 		if (!*note) {
@@ -601,82 +608,105 @@ int corridor_checkpoint_get(struct corridor_ledger *l, uint64_t size, char **not
 			*note_len = v.mv_size;
 		}
 	}
-	mdb_txn_abort(txn);
+	return err;
+}
+
+int corridor_checkpoint_get(struct corridor_ledger *l, uint64_t size, char **note, size_t *note_len,
+			    struct corridor_diag *diag)
+{
+	struct checkpoint_get_args args = { .size = size, .note = note, .note_len = note_len };
+	return corridor_ledger_read(l, checkpoint_get_fn, &args, diag);
+}
+
+struct prove_inclusion_args {
+	uint64_t seq;
+	FILE *out;
+};
+
+static int prove_inclusion_fn(const struct corridor_snapshot *snap, void *vctx,
+			struct corridor_diag *diag)
+{
+	struct prove_inclusion_args *args = vctx;
+	uint64_t seq = args->seq;
+	FILE *out = args->out;
+	MDB_val note;
+	struct ledger_head head;
+	uint64_t size = 0;
+	uint8_t proof[CORRIDOR_PROOF_HASHES_MAX][CORRIDOR_HASH_BYTES];
+	size_t count;
+	int err;
+	struct node_ctx nc = { .l = snap->l, .txn = snap->txn };
+	if ((err = corridor_head_get(snap->l, snap->txn, &head, diag)) != 0)
+		goto out;
+	if (seq >= head.size) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND, "no entry %llu (the log has %llu)",
+					(unsigned long long)seq, (unsigned long long)head.size);
+		goto out;
+	}
+	if ((err = corridor_checkpoint_read(snap->l, snap->txn, &size, &note, diag)) != 0)
+		goto out;
+	if (size <= seq) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
+					"no signed checkpoint contains entry %llu yet (latest size "
+					"%llu): the operator runs 'corridor checkpoint sign'",
+					(unsigned long long)seq, (unsigned long long)size);
+		goto out;
+	}
+	err = corridor_merkle_prove_inclusion(corridor_node_get, &nc, seq, size, proof, &count);
+	if (err) {
+		err = corridor_diag_set(diag, CORRIDOR_E_STORAGE, "cannot build the proof");
+		goto out;
+	}
+	err = corridor_tlog_proof_write(out, seq, (const uint8_t(*)[CORRIDOR_HASH_BYTES])proof,
+					count, note.mv_data, note.mv_size);
+	if (err)
+		corridor_diag_set(diag, err, "cannot write the proof");
+out:
 	return err;
 }
 
 int corridor_prove_inclusion(struct corridor_ledger *l, uint64_t seq, FILE *out,
 			     struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	MDB_val note;
+	struct prove_inclusion_args args = { .seq = seq, .out = out };
+	return corridor_ledger_read(l, prove_inclusion_fn, &args, diag);
+}
+
+struct consistency_args {
+	uint64_t size1, *size2;
+	uint8_t (*out)[CORRIDOR_HASH_BYTES];
+	size_t *count;
+};
+
+static int prove_consistency_fn(const struct corridor_snapshot *snap, void *vctx,
+				struct corridor_diag *diag)
+{
+	struct consistency_args *a = vctx;
 	struct ledger_head head;
-	uint64_t size = 0;
-	uint8_t proof[CORRIDOR_PROOF_HASHES_MAX][CORRIDOR_HASH_BYTES];
-	size_t count;
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
+	struct node_ctx nc = { .l = snap->l, .txn = snap->txn };
+	int err = corridor_head_get(snap->l, snap->txn, &head, diag);
 	if (err)
 		return err;
-	struct node_ctx nc = { .l = l, .txn = txn };
-	if ((err = corridor_head_get(l, txn, &head, diag)) != 0)
-		goto out_abort;
-	if (seq >= head.size) {
-		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND, "no entry %llu (the log has %llu)",
-					(unsigned long long)seq, (unsigned long long)head.size);
-		goto out_abort;
+	if (*a->size2 == 0) {
+		MDB_val note;
+		if ((err = corridor_checkpoint_read(snap->l, snap->txn, a->size2, &note, diag)) != 0)
+			return err;
 	}
-	if ((err = corridor_checkpoint_read(l, txn, &size, &note, diag)) != 0)
-		goto out_abort;
-	if (size <= seq) {
-		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
-					"no signed checkpoint contains entry %llu yet (latest size "
-					"%llu): the operator runs 'corridor checkpoint sign'",
-					(unsigned long long)seq, (unsigned long long)size);
-		goto out_abort;
-	}
-	err = corridor_merkle_prove_inclusion(corridor_node_get, &nc, seq, size, proof, &count);
-	if (err) {
-		err = corridor_diag_set(diag, CORRIDOR_E_STORAGE, "cannot build the proof");
-		goto out_abort;
-	}
-	err = corridor_tlog_proof_write(out, seq, (const uint8_t(*)[CORRIDOR_HASH_BYTES])proof,
-					count, note.mv_data, note.mv_size);
-	if (err)
-		corridor_diag_set(diag, err, "cannot write the proof");
-out_abort:
-	mdb_txn_abort(txn);
-	return err;
+	if (a->size1 == 0 || a->size1 > *a->size2 || *a->size2 > head.size)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "sizes must satisfy 0 < old (%llu) <= new (%llu) <= tree size "
+					 "(%llu)",
+					 (unsigned long long)a->size1, (unsigned long long)*a->size2,
+					 (unsigned long long)head.size);
+	err = corridor_merkle_prove_consistency(corridor_node_get, &nc, a->size1, *a->size2, a->out,
+						a->count);
+	return err ? corridor_diag_set(diag, CORRIDOR_E_STORAGE, "cannot build the proof") : 0;
 }
 
 int corridor_prove_consistency(struct corridor_ledger *l, uint64_t size1, uint64_t *size2,
 			       uint8_t (*out)[CORRIDOR_HASH_BYTES], size_t *count,
 			       struct corridor_diag *diag)
 {
-	MDB_txn *txn;
-	struct ledger_head head;
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
-	struct node_ctx nc = { .l = l, .txn = txn };
-	if ((err = corridor_head_get(l, txn, &head, diag)) != 0)
-		goto out_abort;
-	if (*size2 == 0) {
-		MDB_val note;
-		if ((err = corridor_checkpoint_read(l, txn, size2, &note, diag)) != 0)
-			goto out_abort;
-	}
-	if (size1 == 0 || size1 > *size2 || *size2 > head.size) {
-		err = corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					"sizes must satisfy 0 < old (%llu) <= new (%llu) <= tree size "
-					"(%llu)",
-					(unsigned long long)size1, (unsigned long long)*size2,
-					(unsigned long long)head.size);
-		goto out_abort;
-	}
-	err = corridor_merkle_prove_consistency(corridor_node_get, &nc, size1, *size2, out, count);
-	if (err)
-		err = corridor_diag_set(diag, CORRIDOR_E_STORAGE, "cannot build the proof");
-out_abort:
-	mdb_txn_abort(txn);
-	return err;
+	struct consistency_args a = { .size1 = size1, .size2 = size2, .out = out, .count = count };
+	return corridor_ledger_read(l, prove_consistency_fn, &a, diag);
 }

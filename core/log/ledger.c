@@ -281,15 +281,19 @@ int corridor_replica_init_txn(struct corridor_ledger *l, MDB_txn *txn, const cha
 
 /* ---- reads ---- */
 
-int corridor_ledger_head(struct corridor_ledger *l, struct corridor_head *out)
+struct ledger_head_args {
+	struct corridor_head *out;
+};
+
+static int ledger_head_fn(const struct corridor_snapshot *snap, void *vctx,
+			struct corridor_diag *diag)
 {
-	MDB_txn *txn;
+	struct ledger_head_args *args = vctx;
+	(void)diag;
+	struct corridor_head *out = args->out;
 	struct ledger_head h;
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, NULL);
-	if (err)
-		return err;
-	err = corridor_head_get(l, txn, &h, NULL);
-	mdb_txn_abort(txn);
+	int err;
+	err = corridor_head_get(snap->l, snap->txn, &h, NULL);
 	if (err)
 		return err;
 	out->size = h.size;
@@ -297,20 +301,35 @@ int corridor_ledger_head(struct corridor_ledger *l, struct corridor_head *out)
 	return CORRIDOR_OK;
 }
 
-int corridor_ledger_entry(struct corridor_ledger *l, uint64_t seq, uint8_t **out, size_t *out_len)
+int corridor_ledger_head(struct corridor_ledger *l, struct corridor_head *out)
 {
-	MDB_txn *txn;
+	struct ledger_head_args args = { .out = out };
+	return corridor_ledger_read(l, ledger_head_fn, &args, NULL);
+}
+
+struct ledger_entry_args {
+	uint64_t seq;
+	uint8_t **out;
+	size_t *out_len;
+};
+
+static int ledger_entry_fn(const struct corridor_snapshot *snap, void *vctx,
+			struct corridor_diag *diag)
+{
+	struct ledger_entry_args *args = vctx;
+	(void)diag;
+	uint64_t seq = args->seq;
+	uint8_t **out = args->out;
+	size_t *out_len = args->out_len;
 	uint8_t kb[8];
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, NULL);
-	if (err)
-		return err;
+	int err;
 	corridor_be64_put(kb, seq);
 	MDB_val key = { .mv_size = 8, .mv_data = kb }, val;
-	int rc = mdb_get(txn, l->entries, &key, &val);
+	int rc = mdb_get(snap->txn, snap->l->entries, &key, &val);
 	if (rc == MDB_NOTFOUND) {
 		err = CORRIDOR_E_NOTFOUND;
 	} else if (rc) {
-		err = corridor_lmdb_err(l, rc, "cannot read an entry", NULL);
+		err = corridor_lmdb_err(snap->l, rc, "cannot read an entry", NULL);
 	} else if (!(*out = malloc(val.mv_size ? val.mv_size : 1))) {
 		err = CORRIDOR_E_NOMEM;
 	} else {
@@ -318,24 +337,37 @@ int corridor_ledger_entry(struct corridor_ledger *l, uint64_t seq, uint8_t **out
 		*out_len = val.mv_size;
 		err = CORRIDOR_OK;
 	}
-	mdb_txn_abort(txn);
 	return err;
 }
 
-int corridor_ledger_scan(struct corridor_ledger *l, uint64_t from, uint64_t limit,
-			 corridor_entry_fn fn, void *ctx)
+int corridor_ledger_entry(struct corridor_ledger *l, uint64_t seq, uint8_t **out, size_t *out_len)
 {
-	MDB_txn *txn;
+	struct ledger_entry_args args = { .seq = seq, .out = out, .out_len = out_len };
+	return corridor_ledger_read(l, ledger_entry_fn, &args, NULL);
+}
+
+struct ledger_scan_args {
+	uint64_t from;
+	uint64_t limit;
+	corridor_entry_fn fn;
+	void *ctx;
+};
+
+static int ledger_scan_fn(const struct corridor_snapshot *snap, void *vctx,
+			struct corridor_diag *diag)
+{
+	struct ledger_scan_args *args = vctx;
+	(void)diag;
+	uint64_t from = args->from;
+	uint64_t limit = args->limit;
+	corridor_entry_fn fn = args->fn;
+	void *ctx = args->ctx;
 	MDB_cursor *cur;
 	uint8_t kb[8];
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, NULL);
-	if (err)
-		return err;
-	int rc = mdb_cursor_open(txn, l->entries, &cur);
-	if (rc) {
-		mdb_txn_abort(txn);
-		return corridor_lmdb_err(l, rc, "cannot open a cursor", NULL);
-	}
+	int err;
+	int rc = mdb_cursor_open(snap->txn, snap->l->entries, &cur);
+	if (rc)
+		return corridor_lmdb_err(snap->l, rc, "cannot open a cursor", NULL);
 	corridor_be64_put(kb, from);
 	MDB_val key = { .mv_size = 8, .mv_data = kb }, val;
 	uint64_t done = 0;
@@ -354,10 +386,16 @@ int corridor_ledger_scan(struct corridor_ledger *l, uint64_t from, uint64_t limi
 		done++;
 	}
 	if (!err && rc && rc != MDB_NOTFOUND)
-		err = corridor_lmdb_err(l, rc, "cannot read the log", NULL);
+		err = corridor_lmdb_err(snap->l, rc, "cannot read the log", NULL);
 	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
 	return err;
+}
+
+int corridor_ledger_scan(struct corridor_ledger *l, uint64_t from, uint64_t limit,
+			 corridor_entry_fn fn, void *ctx)
+{
+	struct ledger_scan_args args = { .from = from, .limit = limit, .fn = fn, .ctx = ctx };
+	return corridor_ledger_read(l, ledger_scan_fn, &args, NULL);
 }
 
 int corridor_ledger_backup(struct corridor_ledger *l, const char *dir, struct corridor_diag *diag)
