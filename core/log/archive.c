@@ -28,34 +28,41 @@ static int fwrite_cb(void *data, const char *buf, size_t len)
 	return fwrite(buf, 1, len, (FILE *)data) == len ? 0 : -1;
 }
 
-int corridor_archive_export(struct corridor_ledger *l, uint64_t from, const char *path,
-			    struct corridor_diag *diag)
+struct export_args {
+	uint64_t from;
+	const char *path;
+};
+
+/* The archive of [from, latest signed checkpoint) from one snapshot. */
+static int export_fn(const struct corridor_snapshot *snap, void *vctx, struct corridor_diag *diag)
 {
-	MDB_txn *txn;
+	const struct export_args *a = vctx;
+	struct corridor_ledger *l = snap->l;
+	MDB_txn *txn = snap->txn;
+	uint64_t from = a->from;
+	const char *path = a->path;
 	MDB_cursor *cur = NULL;
 	MDB_val k, note, v;
 	FILE *f = NULL;
 	uint64_t size = 0;
-	int rc, err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
+	int rc, err;
 	if ((err = corridor_checkpoint_read(l, txn, &size, &note, diag)) != 0)
-		goto out_abort;
+		goto out_close;
 	if ((rc = mdb_cursor_open(txn, l->entries, &cur)) != 0) {
 		err = corridor_lmdb_err(l, rc, "cannot open a cursor", diag);
-		goto out_abort;
+		goto out_close;
 	}
 	if (from > size) {
 		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
 					"--from %llu is beyond the latest signed checkpoint (%llu)",
 					(unsigned long long)from, (unsigned long long)size);
-		goto out_abort;
+		goto out_close;
 	}
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		err = corridor_diag_set(diag, errno == EEXIST ? CORRIDOR_E_EXISTS : CORRIDOR_E_IO,
 					"cannot create %s: %s", path, strerror(errno));
-		goto out_abort;
+		goto out_close;
 	}
 	f = fdopen(fd, "wb");
 	if (!f) {
@@ -110,17 +117,23 @@ int corridor_archive_export(struct corridor_ledger *l, uint64_t from, const char
 	}
 	f = NULL;
 	err = CORRIDOR_OK;
-	goto out_abort;
+	goto out_close;
 out_unlink:
 	if (f)
 		fclose(f);
 	f = NULL;
 	unlink(path);
-out_abort:
+out_close:
 	if (cur)
 		mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
 	return err;
+}
+
+int corridor_archive_export(struct corridor_ledger *l, uint64_t from, const char *path,
+			    struct corridor_diag *diag)
+{
+	struct export_args a = { .from = from, .path = path };
+	return corridor_ledger_read(l, export_fn, &a, diag);
 }
 
 /* ---- reading ----

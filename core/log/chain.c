@@ -63,6 +63,23 @@ static int chain_entry(void *vctx, uint64_t seq, const uint8_t *bytes, size_t le
 	return ferror(c->out) ? CORRIDOR_E_IO : CORRIDOR_OK;
 }
 
+static int chain_fn(const struct corridor_snapshot *snap, void *vctx, struct corridor_diag *diag)
+{
+	struct chain_ctx *c = vctx;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int err = CORRIDOR_OK;
+	c->txn = snap->txn;
+	int rc = mdb_cursor_open(snap->txn, snap->l->entries, &cur);
+	if (rc)
+		return corridor_lmdb_err(snap->l, rc, "cannot read the log", diag);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && err == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		err = chain_entry(c, corridor_be64_get(k.mv_data), v.mv_data, v.mv_size);
+	mdb_cursor_close(cur);
+	return err;
+}
+
 int corridor_prove_operator_keys(struct corridor_ledger *l, uint64_t size, FILE *out,
 				 struct corridor_diag *diag)
 {
@@ -79,24 +96,10 @@ int corridor_prove_operator_keys(struct corridor_ledger *l, uint64_t size, FILE 
 	free(note);
 	if (err)
 		return corridor_diag_set(diag, err, "the stored checkpoint is corrupt");
-	MDB_txn *txn;
-	if ((err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag)) != 0)
-		return err;
 	fprintf(out, "%s\nsize %llu\n", CHAIN_MAGIC, (unsigned long long)cp.size);
-	/* One read txn: the entries, proofs and nodes are one snapshot. */
-	struct chain_ctx c = { .l = l, .txn = txn, .size = cp.size, .out = out };
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc = mdb_cursor_open(txn, l->entries, &cur);
-	if (rc) {
-		mdb_txn_abort(txn);
-		return corridor_lmdb_err(l, rc, "cannot read the log", diag);
-	}
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && err == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		err = chain_entry(&c, corridor_be64_get(k.mv_data), v.mv_data, v.mv_size);
-	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	/* One read snapshot: the entries, proofs and nodes are one state. */
+	struct chain_ctx c = { .l = l, .size = cp.size, .out = out };
+	err = corridor_ledger_read(l, chain_fn, &c, diag);
 	if (err == 1)
 		err = CORRIDOR_OK;
 	return err ? corridor_diag_set(diag, err, "cannot write the key chain") : CORRIDOR_OK;

@@ -96,35 +96,30 @@ out_close:
 }
 
 /* Reads origin and replica flag; CORRIDOR_E_NOTFOUND if never initialised. */
-static int load_meta(struct corridor_ledger *l, struct corridor_diag *diag)
+static int load_meta_fn(const struct corridor_snapshot *snap, void *vctx,
+			struct corridor_diag *diag)
 {
-	MDB_txn *txn;
+	struct corridor_ledger *l = snap->l;
 	MDB_val v;
-	int err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
-	int rc = corridor_meta_get(l, txn, "format", &v);
-	if (rc == MDB_NOTFOUND) {
-		err = CORRIDOR_E_NOTFOUND;
-		goto out_abort;
-	}
-	if (rc || v.mv_size != strlen(LEDGER_FORMAT) || memcmp(v.mv_data, LEDGER_FORMAT, v.mv_size)) {
-		err = corridor_diag_set(diag, CORRIDOR_E_MALFORMED,
-					"not a Corridor ledger of a format this version reads");
-		goto out_abort;
-	}
-	rc = corridor_meta_get(l, txn, "origin", &v);
-	if (rc || v.mv_size == 0 || v.mv_size > CORRIDOR_NAME_BYTES_MAX) {
-		err = corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "the ledger has no valid origin");
-		goto out_abort;
-	}
+	(void)vctx;
+	int rc = corridor_meta_get(l, snap->txn, "format", &v);
+	if (rc == MDB_NOTFOUND)
+		return CORRIDOR_E_NOTFOUND;
+	if (rc || v.mv_size != strlen(LEDGER_FORMAT) || memcmp(v.mv_data, LEDGER_FORMAT, v.mv_size))
+		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED,
+					 "not a Corridor ledger of a format this version reads");
+	rc = corridor_meta_get(l, snap->txn, "origin", &v);
+	if (rc || v.mv_size == 0 || v.mv_size > CORRIDOR_NAME_BYTES_MAX)
+		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "the ledger has no valid origin");
 	memcpy(l->origin, v.mv_data, v.mv_size);
 	l->origin[v.mv_size] = '\0';
-	l->replica = corridor_meta_get(l, txn, "replica", &v) == 0;
-	err = CORRIDOR_OK;
-out_abort:
-	mdb_txn_abort(txn);
-	return err;
+	l->replica = corridor_meta_get(l, snap->txn, "replica", &v) == 0;
+	return CORRIDOR_OK;
+}
+
+static int load_meta(struct corridor_ledger *l, struct corridor_diag *diag)
+{
+	return corridor_ledger_read(l, load_meta_fn, NULL, diag);
 }
 
 int corridor_ledger_open(const char *dir, unsigned flags, struct corridor_ledger **out,

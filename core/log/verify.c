@@ -437,10 +437,20 @@ static int lv_entry(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len,
 	return CORRIDOR_OK;
 }
 
-int corridor_ledger_verify(struct corridor_ledger *l, corridor_progress_fn progress, void *pctx,
-			   struct corridor_diag *diag)
+struct verify_args {
+	corridor_progress_fn progress;
+	void *pctx;
+};
+
+/* Every entry of one snapshot replayed, then the stored head, tree,
+ * checkpoints and derived state compared with what the replay gave. */
+static int verify_fn(const struct corridor_snapshot *snap, void *vctx, struct corridor_diag *diag)
 {
-	MDB_txn *txn;
+	const struct verify_args *a = vctx;
+	struct corridor_ledger *l = snap->l;
+	MDB_txn *txn = snap->txn;
+	corridor_progress_fn progress = a->progress;
+	void *pctx = a->pctx;
 	MDB_cursor *cur = NULL;
 	struct ledger_head head;
 	struct verifier *v = NULL;
@@ -449,30 +459,28 @@ int corridor_ledger_verify(struct corridor_ledger *l, corridor_progress_fn progr
 	const uint8_t **ptrs = NULL;
 	size_t *lens = NULL;
 	struct lv_ctx c = { .l = l };
-	int rc, err = corridor_txn_begin(l, MDB_RDONLY, &txn, diag);
-	if (err)
-		return err;
+	int rc, err;
 	c.txn = txn;
 	corridor_merkle_range_init(&empty);
 	struct verifier_hooks hooks = { .node = lv_node, .entry = lv_entry, .ctx = &c };
 	if ((err = corridor_head_get(l, txn, &head, diag)) != 0)
-		goto out_abort;
+		goto out_free;
 	ptrs = malloc(VERIFY_CHUNK_ENTRIES * sizeof *ptrs);
 	lens = malloc(VERIFY_CHUNK_ENTRIES * sizeof *lens);
 	if (!ptrs || !lens || corridor_verifier_new(&v, 0, zero, 0, &empty, &hooks) != 0) {
 		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
-		goto out_abort;
+		goto out_free;
 	}
 	if ((rc = mdb_cursor_open(txn, l->checkpoints, &c.cps)) != 0 ||
 	    (rc = mdb_cursor_open(txn, l->nodes, &c.nodes)) != 0 ||
 	    (rc = mdb_cursor_open(txn, l->entries, &cur)) != 0) {
 		err = corridor_lmdb_err(l, rc, "cannot open cursors", diag);
-		goto out_abort;
+		goto out_free;
 	}
 	c.cp_rc = mdb_cursor_get(c.cps, &c.cp_key, &c.cp_val, MDB_FIRST);
 	if (c.cp_rc == 0 && c.cp_key.mv_size != 8) {
 		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY, "checkpoint table is corrupt");
-		goto out_abort;
+		goto out_free;
 	}
 	uint64_t expect = 0;
 	MDB_val k, val;
@@ -493,17 +501,17 @@ int corridor_ledger_verify(struct corridor_ledger *l, corridor_progress_fn progr
 		int ferr = corridor_verifier_feed(v, ptrs, lens, n, diag);
 		if (ferr) {
 			err = ferr;
-			goto out_abort;
+			goto out_free;
 		}
 		if (err)
-			goto out_abort;
+			goto out_free;
 		expect += n;
 		if (progress)
 			progress(pctx, expect, head.size);
 	}
 	if (rc != MDB_NOTFOUND) {
 		err = corridor_lmdb_err(l, rc, "cannot read the log", diag);
-		goto out_abort;
+		goto out_free;
 	}
 	/* Derived state against the recomputation. */
 	uint8_t root[CORRIDOR_HASH_BYTES], tip[CORRIDOR_HASH_BYTES];
@@ -517,12 +525,12 @@ int corridor_ledger_verify(struct corridor_ledger *l, corridor_progress_fn progr
 		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
 					"the stored head (size %llu) does not match the %llu entries",
 					(unsigned long long)head.size, (unsigned long long)expect);
-		goto out_abort;
+		goto out_free;
 	}
 	if (strcmp(st->origin, l->origin) != 0) {
 		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
 					"the stored origin does not match the genesis entry");
-		goto out_abort;
+		goto out_free;
 	}
 	MDB_stat ms;
 	uint64_t want_nodes = 2 * expect - (uint64_t)__builtin_popcountll(expect);
@@ -531,25 +539,31 @@ int corridor_ledger_verify(struct corridor_ledger *l, corridor_progress_fn progr
 		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
 					"the Merkle table holds %zu nodes, the tree has %llu",
 					rc ? (size_t)0 : ms.ms_entries, (unsigned long long)want_nodes);
-		goto out_abort;
+		goto out_free;
 	}
 	if (c.cp_rc == 0) {
 		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
 					"a stored checkpoint (size %llu) is beyond the log",
 					(unsigned long long)corridor_be64_get(c.cp_key.mv_data));
-		goto out_abort;
+		goto out_free;
 	}
 	err = corridor_kv_compare(l, txn, corridor_verifier_mem(v), diag);
-out_abort:
+out_free:
 	if (cur)
 		mdb_cursor_close(cur);
 	if (c.cps)
 		mdb_cursor_close(c.cps);
 	if (c.nodes)
 		mdb_cursor_close(c.nodes);
-	mdb_txn_abort(txn);
 	corridor_verifier_free(v);
 	free(ptrs);
 	free(lens);
 	return err;
+}
+
+int corridor_ledger_verify(struct corridor_ledger *l, corridor_progress_fn progress, void *pctx,
+			   struct corridor_diag *diag)
+{
+	struct verify_args a = { .progress = progress, .pctx = pctx };
+	return corridor_ledger_read(l, verify_fn, &a, diag);
 }
