@@ -176,7 +176,7 @@ static int check_tree(const msgpack_object *root, struct corridor_diag *diag)
 }
 
 /* Passes 1-3 for any value; `u` must be destroyed by the caller on success. */
-static int decode_canonical(const uint8_t *buf, size_t len, unsigned depth_max,
+int corridor_mp_decode_canonical(const uint8_t *buf, size_t len, unsigned depth_max,
 			    struct corridor_mpscan *scan, msgpack_unpacked *u,
 			    struct corridor_diag *diag)
 {
@@ -218,14 +218,14 @@ int corridor_msgpack_check_canonical(const uint8_t *buf, size_t len, unsigned de
 	msgpack_unpacked u;
 	if (depth_max > CORRIDOR_ENTRY_DEPTH_MAX)
 		depth_max = CORRIDOR_ENTRY_DEPTH_MAX;
-	int err = decode_canonical(buf, len, depth_max, &scan, &u, diag);
+	int err = corridor_mp_decode_canonical(buf, len, depth_max, &scan, &u, diag);
 	if (err)
 		return err;
 	msgpack_unpacked_destroy(&u);
 	return CORRIDOR_OK;
 }
 
-static bool kind_valid(const char *s, size_t len)
+bool corridor_kind_name_ok(const char *s, size_t len)
 {
 	if (len == 0 || len > CORRIDOR_KIND_BYTES_MAX)
 		return false;
@@ -245,7 +245,7 @@ int corridor_entry_decode(const uint8_t *buf, size_t len, struct corridor_entry 
 	if (len > CORRIDOR_ENTRY_BYTES_MAX)
 		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "entry is %zu bytes, more than %u",
 					 len, CORRIDOR_ENTRY_BYTES_MAX);
-	int err = decode_canonical(buf, len, CORRIDOR_ENTRY_DEPTH_MAX, &scan, &u, diag);
+	int err = corridor_mp_decode_canonical(buf, len, CORRIDOR_ENTRY_DEPTH_MAX, &scan, &u, diag);
 	if (err)
 		return err;
 	const msgpack_object *o = &u.data;
@@ -290,7 +290,7 @@ int corridor_entry_decode(const uint8_t *buf, size_t len, struct corridor_entry 
 	FIELD(3, MSGPACK_OBJECT_POSITIVE_INTEGER, "time");
 	out->time_us = v->via.u64;
 	FIELD(4, MSGPACK_OBJECT_STR, "kind");
-	if (!kind_valid(v->via.str.ptr, v->via.str.size)) {
+	if (!corridor_kind_name_ok(v->via.str.ptr, v->via.str.size)) {
 		err = corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "entry kind is not valid");
 		goto out_destroy;
 	}

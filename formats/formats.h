@@ -99,6 +99,14 @@ size_t corridor_entry_encode_content(uint64_t seq, const uint8_t prev[CORRIDOR_H
  * of the sealed entry. */
 void corridor_content_hash(const uint8_t *content, size_t content_len,
 			   uint8_t out[CORRIDOR_HASH_BYTES]);
+/* Pre-scans, unpacks and re-encodes buf[0, len): exactly one value in shortest
+ * canonical form, no float, nil, ext or duplicate key. On success u holds
+ * the object (the caller destroys it). */
+int corridor_mp_decode_canonical(const uint8_t *buf, size_t len, unsigned depth_max,
+				 struct corridor_mpscan *scan, msgpack_unpacked *u,
+				 struct corridor_diag *diag);
+/* An entry kind's name: 1..CORRIDOR_KIND_BYTES_MAX of [a-z._]. */
+bool corridor_kind_name_ok(const char *s, size_t len);
 /* Builds the full entry (keys 0-8) from its content map and signature into
  * out (cap bytes). Returns the length, or 0 if it does not fit. */
 size_t corridor_entry_seal(const uint8_t *content, size_t content_len,

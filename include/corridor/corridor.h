@@ -28,6 +28,7 @@
 #include "base.h"     /* limits, errors, diagnostics, encodings, version */
 #include "keys.h"     /* key names and ids, verifier keys, signers, key files */
 #include "log.h"      /* notes, checkpoints, Merkle proofs, entries, the ledger */
+#include "statements.h" /* what a party signs on its own machine */
 #include "parties.h"  /* parties, roles, their keys */
 #include "contracts.h"
 #include "deliveries.h"

@@ -1,0 +1,93 @@
+/*
+ * corridor/statements.h — statements: what a party signs on its own machine
+ * (docs/FORMAT.md "Statements"). A statement names the ledger (its origin),
+ * its kind, author, key, idempotency key and lifetime, and carries the body;
+ * the sequencer gives it a seq, prev and log time. Its signature covers the
+ * statement alone, under a prefix of its own, so no statement can be taken
+ * for an entry, a checkpoint or a cosignature.
+ * Part of the public API; include <corridor/corridor.h> for all of it.
+ */
+#ifndef CORRIDOR_API_STATEMENTS_H
+#define CORRIDOR_API_STATEMENTS_H
+
+#include "log.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What the signature covers: this prefix, then the statement map (keys 0-8). */
+#define CORRIDOR_STATEMENT_SIG_PREFIX "corridor/statement/v1\n"
+#define CORRIDOR_STATEMENT_VERSION 1u
+/** A signed statement leaves room in a 65,535-byte entry for the envelope the
+ *  sequencer adds (version, seq, prev, time: under 64 bytes). */
+#define CORRIDOR_STATEMENT_BYTES_MAX (CORRIDOR_ENTRY_BYTES_MAX - 256u)
+/** The clock skew a ledger allows: a statement created later than the log's
+ *  time plus this is refused (it was signed on a clock running ahead). */
+#define CORRIDOR_STATEMENT_SKEW_US ((uint64_t)15 * 60 * 1000000)
+/** The longest lifetime (expires - created) by default: a party may sign
+ *  offline and submit within a day. */
+#define CORRIDOR_STATEMENT_LIFETIME_US ((uint64_t)24 * 3600 * 1000000)
+
+/** A decoded signed statement. Strings are copies; body points into the
+ *  bytes decoded. */
+struct corridor_statement {
+	uint64_t version;
+	char origin[CORRIDOR_NAME_BYTES_MAX + 1];
+	char kind[CORRIDOR_KIND_BYTES_MAX + 1];
+	char author[CORRIDOR_NAME_BYTES_MAX + 1];
+	uint32_t key_id;
+	char idempotency_key[CORRIDOR_IDEM_BYTES_MAX + 1];
+	uint64_t created_us, expires_us; /* UTC microseconds since 1970 */
+	const uint8_t *body;             /* a canonical map */
+	size_t body_len;
+	size_t content_len; /* the statement map's length (keys 0-8) */
+	uint8_t sig[CORRIDOR_SIGNATURE_BYTES];
+};
+
+/** Builds and signs a statement by `signer` (its name is the author, its key
+ *  id the key) into out (cap bytes); *out_len receives its length. body must
+ *  be one canonical map. Errors: CORRIDOR_E_INVALID (an origin, kind or
+ *  idempotency key that is not valid; created >= expires; a body that is no
+ *  canonical map), CORRIDOR_E_LIMIT (over CORRIDOR_STATEMENT_BYTES_MAX or
+ *  cap). */
+CORRIDOR_MUST_CHECK int corridor_statement_sign(const struct corridor_signer *signer,
+						const char *origin, const char *kind,
+						const char *idempotency_key, uint64_t created_us,
+						uint64_t expires_us, const uint8_t *body,
+						size_t body_len, uint8_t *out, size_t cap,
+						size_t *out_len, struct corridor_diag *diag);
+
+/** Decodes a signed statement strictly: exactly one canonical map of keys 0-9
+ *  in order, every field of its type and within its limit. Does not check
+ *  the signature. Errors: CORRIDOR_E_MALFORMED, CORRIDOR_E_NONCANONICAL,
+ *  CORRIDOR_E_LIMIT, CORRIDOR_E_NOMEM. */
+CORRIDOR_MUST_CHECK int corridor_statement_decode(const uint8_t *buf, size_t len,
+						  struct corridor_statement *out,
+						  struct corridor_diag *diag);
+
+/** Checks the signature of a decoded statement (buf: the bytes decoded) with
+ *  the author's public key. Errors: CORRIDOR_E_SIGNATURE, CORRIDOR_E_NOMEM. */
+CORRIDOR_MUST_CHECK int corridor_statement_check_sig(
+	const uint8_t *buf, const struct corridor_statement *st,
+	const uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES]);
+
+/** The statement hash: SHA-256 of the statement map (keys 0-8, without the
+ *  signature), how a later statement names one that may not be sequenced
+ *  yet. */
+void corridor_statement_hash(const uint8_t *buf, const struct corridor_statement *st,
+			     uint8_t out[CORRIDOR_HASH_BYTES]);
+
+/** Checks a statement's lifetime against the log's time `now_us`: refused
+ *  (CORRIDOR_E_REFUSED, with the reason) if it has expired (now >= expires),
+ *  was created more than skew_us after now, or lives longer than
+ *  lifetime_max_us. */
+CORRIDOR_MUST_CHECK int corridor_statement_check_time(const struct corridor_statement *st,
+						      uint64_t now_us, uint64_t skew_us,
+						      uint64_t lifetime_max_us,
+						      struct corridor_diag *diag);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CORRIDOR_API_STATEMENTS_H */
