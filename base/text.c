@@ -93,3 +93,16 @@ size_t corridor_escape(const char *in, size_t len, char *out, size_t cap)
 	out[at] = '\0';
 	return at;
 }
+
+/* printable UTF-8: no control characters at all (tab allowed if `tab`) */
+bool corridor_text_ok(const char *s, size_t len, bool tab)
+{
+	if (!corridor_utf8_valid((const uint8_t *)s, len))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20u && !(tab && c == '\t')) || c == 0x7fu)
+			return false;
+	}
+	return true;
+}

@@ -33,10 +33,10 @@ int corridor_statement_sign(const struct corridor_signer *signer, const char *or
 	if (!corridor_kind_name_ok(kind, strlen(kind)))
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "'%s' is not an entry kind", kind);
 	size_t ilen = idem ? strlen(idem) : 0;
-	if (ilen == 0 || ilen > CORRIDOR_IDEM_BYTES_MAX ||
-	    !corridor_utf8_valid((const uint8_t *)idem, ilen))
+	if (ilen == 0 || ilen > CORRIDOR_IDEM_BYTES_MAX || !corridor_text_ok(idem, ilen, false))
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					 "a statement needs an idempotency key of 1-%u bytes of UTF-8",
+					 "a statement needs an idempotency key of 1-%u bytes of "
+					 "printable UTF-8",
 					 CORRIDOR_IDEM_BYTES_MAX);
 	if (created_us >= expires_us)
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
@@ -148,7 +148,7 @@ int corridor_statement_decode(const uint8_t *buf, size_t len, struct corridor_st
 	else if (kv[4].val.via.u64 > UINT32_MAX)
 		bad = "key";
 	else if (idem->size == 0 || idem->size > CORRIDOR_IDEM_BYTES_MAX ||
-		 !corridor_utf8_valid((const uint8_t *)idem->ptr, idem->size))
+		 !corridor_text_ok(idem->ptr, idem->size, false))
 		bad = "idempotency key";
 	else if (kv[6].val.via.u64 >= kv[7].val.via.u64)
 		bad = "expires (not after created)";

@@ -1,6 +1,7 @@
 /* test_statements.c — statements: what a party signs on its own machine
  * (docs/FORMAT.md "Statements"), checked byte for byte against an
  * independent computation with libsodium alone, and hostile bytes refused. */
+#define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,9 @@ START_TEST(sign_refuses)
 	ck_assert_int_eq(corridor_statement_sign(s, o, "delivery.record", "", T0, T0 + MINUTE, BODY,
 						 sizeof BODY, buf, sizeof buf, &n, NULL),
 			 CORRIDOR_E_INVALID);
+	ck_assert_int_eq(corridor_statement_sign(s, o, "delivery.record", "a\nb", T0, T0 + MINUTE,
+						 BODY, sizeof BODY, buf, sizeof buf, &n, NULL),
+			 CORRIDOR_E_INVALID);
 	ck_assert_int_eq(corridor_statement_sign(s, o, "delivery.record", "k", T0, T0, BODY,
 						 sizeof BODY, buf, sizeof buf, &n, NULL),
 			 CORRIDOR_E_INVALID);
@@ -199,6 +203,14 @@ START_TEST(decode_refuses)
 	memcpy(bad, buf, n);
 	bad[n - 64 - 1] = 63;
 	ck_assert_int_ne(corridor_statement_decode(bad, n - 1, &st, NULL), 0);
+	/* a control character (here NUL) in the idempotency key (found by the fuzzer) */
+	memcpy(bad, buf, n);
+	uint8_t *idem = memmem(bad, n, "RU-2026", 7);
+	ck_assert_ptr_nonnull(idem);
+	idem[2] = 0x00;
+	corridor_diag_init(&d);
+	ck_assert_int_eq(corridor_statement_decode(bad, n, &st, &d), CORRIDOR_E_MALFORMED);
+	ck_assert_ptr_nonnull(strstr(d.text, "idempotency key"));
 	/* not msgpack at all, and too large */
 	ck_assert_int_ne(corridor_statement_decode((const uint8_t *)"hello", 5, &st, NULL), 0);
 	uint8_t *big = calloc(1, CORRIDOR_STATEMENT_BYTES_MAX + 1);

@@ -23,19 +23,6 @@ size_t corridor_idem_key(const char *author, const char *kind, const char *idem,
 	return a + k + 2 + idem_len;
 }
 
-/* printable UTF-8: no control characters at all (tab allowed if `tab`) */
-bool corridor_text_ok(const char *s, size_t len, bool tab)
-{
-	if (!corridor_utf8_valid((const uint8_t *)s, len))
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if ((c < 0x20u && !(tab && c == '\t')) || c == 0x7fu)
-			return false;
-	}
-	return true;
-}
-
 int corridor_idem_check(const char *s, size_t len, struct corridor_diag *diag)
 {
 	if (len == 0 || len > CORRIDOR_IDEM_BYTES_MAX || !corridor_text_ok(s, len, false))

@@ -298,8 +298,6 @@ struct rev_scan {
 
 /* ---- body.c ---- */
 
-/* printable UTF-8: no control characters at all (tab allowed if `tab`) */
-bool corridor_text_ok(const char *s, size_t len, bool tab);
 /* "<kind>: <message>" for entry b->e, as a verification failure. */
 int corridor_body_bad(const struct kind_body *b, const char *fmt, ...) CORRIDOR_PRINTF(2, 3);
 /* Every field of the body is one of `allowed` (a NULL-terminated list). */
