@@ -88,6 +88,9 @@ static inline uint64_t corridor_le64_get(const uint8_t *p)
 /* Printable UTF-8: valid, and no control character (a tab allowed if `tab`). */
 bool corridor_text_ok(const char *s, size_t len, bool tab);
 
+/* An entry kind's name: 1..CORRIDOR_KIND_BYTES_MAX of [a-z._]. */
+bool corridor_kind_name_ok(const char *s, size_t len);
+
 /* Reads a whole file (at most max_bytes) into a malloc'd, NUL-terminated buffer. */
 int corridor_read_file(const char *path, size_t max_bytes, uint8_t **out, size_t *out_len,
 		       struct corridor_diag *diag);

@@ -106,3 +106,15 @@ bool corridor_text_ok(const char *s, size_t len, bool tab)
 	}
 	return true;
 }
+
+bool corridor_kind_name_ok(const char *s, size_t len)
+{
+	if (len == 0 || len > CORRIDOR_KIND_BYTES_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || c == '.' || c == '_'))
+			return false;
+	}
+	return true;
+}

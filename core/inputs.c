@@ -89,7 +89,7 @@ static void sig_range(void *ctx, unsigned worker, size_t begin, size_t end)
 	uint8_t *msg = in->scratch + (size_t)worker * CORRIDOR_SIG_MSG_BYTES_MAX;
 	for (size_t i = begin; i < end; i++) {
 		struct input *x = &in->v[i];
-		size_t n = corridor_entry_sig_message(x->bytes, x->e.content_len, msg);
+		size_t n = corridor_entry_signed_message(x->bytes, &x->e, msg);
 		x->bad = crypto_sign_verify_detached(x->e.sig, msg, n, x->pub) != 0;
 	}
 }

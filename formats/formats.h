@@ -105,8 +105,6 @@ void corridor_content_hash(const uint8_t *content, size_t content_len,
 int corridor_mp_decode_canonical(const uint8_t *buf, size_t len, unsigned depth_max,
 				 struct corridor_mpscan *scan, msgpack_unpacked *u,
 				 struct corridor_diag *diag);
-/* An entry kind's name: 1..CORRIDOR_KIND_BYTES_MAX of [a-z._]. */
-bool corridor_kind_name_ok(const char *s, size_t len);
 /* Builds the full entry (keys 0-8) from its content map and signature into
  * out (cap bytes). Returns the length, or 0 if it does not fit. */
 size_t corridor_entry_seal(const uint8_t *content, size_t content_len,
@@ -115,6 +113,16 @@ size_t corridor_entry_seal(const uint8_t *content, size_t content_len,
  * CORRIDOR_ENTRY_BYTES_MAX + 32 bytes. Returns its length. */
 size_t corridor_entry_sig_message(const uint8_t *content, size_t content_len, uint8_t *msg);
 #define CORRIDOR_SIG_MSG_BYTES_MAX (CORRIDOR_ENTRY_BYTES_MAX + 32u)
+/* The message the author's signature of a decoded entry covers, either
+ * version, into msg (CORRIDOR_SIG_MSG_BYTES_MAX bytes). Returns its length. */
+size_t corridor_entry_signed_message(const uint8_t *buf, const struct corridor_entry *e,
+				     uint8_t *msg);
+/* The version 2 entry of a signed statement at seq (0 if it does not fit cap
+ * or 65,535 bytes). */
+size_t corridor_entry_encode_v2(uint64_t seq, const uint8_t prev[CORRIDOR_HASH_BYTES],
+				uint64_t time_us, const uint8_t *statement, size_t statement_len,
+				uint8_t *out, size_t cap);
+#define CORRIDOR_STATEMENT_MAP_HEADER 0x89u
 
 /* Looks up a string-keyed field of a canonical map (as decoded by
  * corridor_entry_decode's body). Returns a pointer to the value's bytes and its

@@ -19,7 +19,6 @@
 
 #include "formats.h"
 
-#define STATEMENT_MAP_HEADER 0x89u
 #define SIGNED_MAP_HEADER 0x8au
 
 int corridor_statement_sign(const struct corridor_signer *signer, const char *origin,
@@ -80,7 +79,7 @@ int corridor_statement_sign(const struct corridor_signer *signer, const char *or
 	if (!msg)
 		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
 	memcpy(msg, CORRIDOR_STATEMENT_SIG_PREFIX, plen);
-	msg[plen] = STATEMENT_MAP_HEADER;
+	msg[plen] = CORRIDOR_STATEMENT_MAP_HEADER;
 	memcpy(msg + plen + 1, out + 1, content_len - 1);
 	uint8_t sig[CORRIDOR_SIGNATURE_BYTES];
 	corridor_signer_sign(signer, msg, plen + content_len, sig);
@@ -180,7 +179,7 @@ out_destroy:
 static void statement_update(crypto_hash_sha256_state *hs, const uint8_t *buf,
 			     const struct corridor_statement *st)
 {
-	const uint8_t header = STATEMENT_MAP_HEADER;
+	const uint8_t header = CORRIDOR_STATEMENT_MAP_HEADER;
 	crypto_hash_sha256_update(hs, &header, 1);
 	crypto_hash_sha256_update(hs, buf + 1, st->content_len - 1);
 }
@@ -202,7 +201,7 @@ int corridor_statement_check_sig(const uint8_t *buf, const struct corridor_state
 	if (!msg)
 		return CORRIDOR_E_NOMEM;
 	memcpy(msg, CORRIDOR_STATEMENT_SIG_PREFIX, plen);
-	msg[plen] = STATEMENT_MAP_HEADER;
+	msg[plen] = CORRIDOR_STATEMENT_MAP_HEADER;
 	memcpy(msg + plen + 1, buf + 1, st->content_len - 1);
 	int rc = crypto_sign_verify_detached(st->sig, msg, plen + st->content_len, public_key);
 	free(msg);

@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "../core/log/log.h"
 #include "testutil.h"
 
 #define T0 1782864000000000ull /* 2026-07-01T00:00:00Z, µs */
@@ -252,6 +253,174 @@ START_TEST(lifetime)
 }
 END_TEST
 
+/* ---- version 2 entries through the verifier ---- */
+
+#define ORIGIN "corridor.example/ru-mn-cn"
+
+struct chain {
+	struct corridor_signer *op;
+	uint8_t tip[32];
+	uint64_t seq, time_us;
+	uint8_t *bytes[8];
+	size_t lens[8];
+	size_t n;
+};
+
+static void push(struct chain *c, const uint8_t *entry, size_t len)
+{
+	struct corridor_entry e;
+	ck_assert_int_eq(corridor_entry_decode(entry, len, &e, NULL), 0);
+	c->bytes[c->n] = malloc(len);
+	memcpy(c->bytes[c->n], entry, len);
+	c->lens[c->n++] = len;
+	corridor_entry_content_hash(entry, &e, c->tip);
+	c->seq++;
+}
+
+/* The genesis, a version 1 entry signed by the operator at seq 0. */
+static void genesis(struct chain *c)
+{
+	uint8_t body[256], content[1024], msg[1200], sig[64], entry[1200];
+	size_t blen = corridor_body_genesis(ORIGIN, corridor_signer_vkey(c->op)->public_key, body,
+					    sizeof body);
+	const struct corridor_vkey *vk = corridor_signer_vkey(c->op);
+	size_t clen = corridor_entry_encode_content(0, c->tip, c->time_us, "genesis", vk->name,
+						    vk->key_id, body, blen, content, sizeof content);
+	corridor_signer_sign(c->op, msg, corridor_entry_sig_message(content, clen, msg), sig);
+	push(c, entry, corridor_entry_seal(content, clen, sig, entry, sizeof entry));
+}
+
+/* A memo statement by `who`, created at `created`, as a version 2 entry at
+ * the log time c->time_us; `origin` and the lifetime as given. */
+static void memo_v2(struct chain *c, const struct corridor_signer *who, const char *origin,
+		    const char *idem, uint64_t created, uint64_t life_us)
+{
+	/* {"text": "hello"} */
+	const uint8_t body[] = { 0x81, 0xa4, 't', 'e', 'x', 't', 0xa5, 'h', 'e', 'l', 'l', 'o' };
+	uint8_t st[1024], entry[1200];
+	size_t slen;
+	ck_assert_int_eq(corridor_statement_sign(who, origin, "memo", idem, created,
+						 created + life_us, body, sizeof body, st, sizeof st,
+						 &slen, NULL),
+			 0);
+	size_t n = corridor_entry_encode_v2(c->seq, c->tip, c->time_us, st, slen, entry,
+					    sizeof entry);
+	ck_assert_uint_gt(n, 0);
+	push(c, entry, n);
+}
+
+/* Feeds the chain to a fresh verifier: 0, or the first failure (diag). */
+static int verify(struct chain *c, struct corridor_diag *d)
+{
+	struct verifier *v;
+	struct corridor_merkle_range empty;
+	const uint8_t zero[32] = { 0 };
+	struct verifier_hooks h = { 0 };
+	corridor_merkle_range_init(&empty);
+	ck_assert_int_eq(corridor_verifier_new(&v, 0, zero, 0, &empty, &h), 0);
+	corridor_diag_init(d);
+	int err = corridor_verifier_feed(v, (const uint8_t *const *)c->bytes, c->lens, c->n, d);
+	corridor_verifier_free(v);
+	return err;
+}
+
+static void chain_init(struct chain *c)
+{
+	memset(c, 0, sizeof *c);
+	c->op = signer(ORIGIN, 1);
+	c->time_us = T0;
+	genesis(c);
+}
+
+static void chain_free(struct chain *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->bytes[i]);
+	corridor_signer_free(c->op);
+}
+
+/* A log of a version 1 genesis and version 2 statements verifies: the
+ * statement's signature, its origin, its lifetime at the log time, the
+ * chain and the Merkle tree; and the entry decodes to what it wraps. */
+START_TEST(v2_entries_verify)
+{
+	struct chain c;
+	struct corridor_diag d;
+	chain_init(&c);
+	c.time_us = T0 + MINUTE;
+	memo_v2(&c, c.op, ORIGIN, "memo-1", T0, 60 * MINUTE);
+	c.time_us = T0 + 2 * MINUTE;
+	memo_v2(&c, c.op, ORIGIN, "memo-2", T0 + 2 * MINUTE, 60 * MINUTE);
+	ck_assert_msg(verify(&c, &d) == 0, "%s", d.text);
+	struct corridor_entry e;
+	ck_assert_int_eq(corridor_entry_decode(c.bytes[1], c.lens[1], &e, NULL), 0);
+	ck_assert_uint_eq(e.version, 2);
+	ck_assert_uint_eq(e.seq, 1);
+	ck_assert_str_eq(e.kind, "memo");
+	ck_assert_str_eq(e.author, ORIGIN);
+	ck_assert_str_eq(e.idempotency_key, "memo-1");
+	ck_assert_int_eq(corridor_entry_check_sig(c.bytes[1], &e,
+						  corridor_signer_vkey(c.op)->public_key),
+			 0);
+	/* the content hash of a version 2 entry is SHA-256 of all of it */
+	uint8_t h[32], want[32];
+	corridor_entry_content_hash(c.bytes[1], &e, h);
+	crypto_hash_sha256(want, c.bytes[1], c.lens[1]);
+	ck_assert_mem_eq(h, want, 32);
+	ck_assert_int_eq(corridor_entry_decode(c.bytes[2], c.lens[2], &e, NULL), 0);
+	ck_assert_mem_eq(e.prev, want, 32);
+	chain_free(&c);
+}
+END_TEST
+
+/* What a sequencer must never have accepted, caught by verify. */
+START_TEST(v2_entries_refused)
+{
+	struct corridor_diag d;
+	struct chain c;
+	/* a statement for another ledger */
+	chain_init(&c);
+	memo_v2(&c, c.op, "corridor.example/elsewhere", "m", T0, MINUTE);
+	ck_assert_int_ne(verify(&c, &d), 0);
+	ck_assert_ptr_nonnull(strstr(d.text, "not this one"));
+	chain_free(&c);
+	/* expired at the log's time */
+	chain_init(&c);
+	c.time_us = T0 + 2 * MINUTE;
+	memo_v2(&c, c.op, ORIGIN, "m", T0, MINUTE);
+	ck_assert_int_ne(verify(&c, &d), 0);
+	ck_assert_ptr_nonnull(strstr(d.text, "expired"));
+	chain_free(&c);
+	/* created beyond the clock skew */
+	chain_init(&c);
+	memo_v2(&c, c.op, ORIGIN, "m", T0 + 20 * MINUTE, MINUTE);
+	ck_assert_int_ne(verify(&c, &d), 0);
+	ck_assert_ptr_nonnull(strstr(d.text, "skew"));
+	chain_free(&c);
+	/* signed by a key this ledger does not know */
+	chain_init(&c);
+	struct corridor_signer *stranger = signer(ORIGIN, 2);
+	memo_v2(&c, stranger, ORIGIN, "m", T0, MINUTE);
+	ck_assert_int_ne(verify(&c, &d), 0);
+	corridor_signer_free(stranger);
+	chain_free(&c);
+	/* the same idempotency key twice */
+	chain_init(&c);
+	memo_v2(&c, c.op, ORIGIN, "m", T0, MINUTE);
+	memo_v2(&c, c.op, ORIGIN, "m", T0, 2 * MINUTE);
+	ck_assert_int_ne(verify(&c, &d), 0);
+	ck_assert_ptr_nonnull(strstr(d.text, "idempotency key"));
+	chain_free(&c);
+	/* a statement byte changed inside the entry: its signature fails */
+	chain_init(&c);
+	memo_v2(&c, c.op, ORIGIN, "m", T0, MINUTE);
+	c.bytes[1][c.lens[1] - 64 - 3 - 2] ^= 1u; /* in the body's text */
+	ck_assert_int_ne(verify(&c, &d), 0);
+	ck_assert_ptr_nonnull(strstr(d.text, "signature"));
+	chain_free(&c);
+}
+END_TEST
+
 Suite *suite_statements(void)
 {
 	Suite *s = suite_create("statements");
@@ -261,6 +430,8 @@ Suite *suite_statements(void)
 	tcase_add_test(tc, sign_refuses);
 	tcase_add_test(tc, decode_refuses);
 	tcase_add_test(tc, lifetime);
+	tcase_add_test(tc, v2_entries_verify);
+	tcase_add_test(tc, v2_entries_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

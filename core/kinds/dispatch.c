@@ -34,6 +34,25 @@ static int author_key(struct kind_state *st, const struct corridor_entry *e,
 	return CORRIDOR_OK;
 }
 
+/* A version 2 entry's statement at its seq: for this ledger, and alive at
+ * the log's time (docs/FORMAT.md 2a "Lifetime"). */
+static int statement_check(const struct kind_state *st, const struct corridor_entry *e,
+			   struct corridor_diag *diag)
+{
+	struct corridor_statement s = { .created_us = e->created_us,
+					.expires_us = e->expires_us };
+	struct corridor_diag d;
+	if (strcmp(e->origin, st->origin) != 0)
+		return corridor_diag_seq(diag, CORRIDOR_E_REFUSED, e->seq,
+					 "the statement is for the ledger '%s', not this one",
+					 e->origin);
+	corridor_diag_init(&d);
+	if (corridor_statement_check_time(&s, e->time_us, CORRIDOR_STATEMENT_SKEW_US,
+					  CORRIDOR_STATEMENT_LIFETIME_US, &d) != 0)
+		return corridor_diag_seq(diag, CORRIDOR_E_REFUSED, e->seq, "%s", d.text);
+	return CORRIDOR_OK;
+}
+
 int corridor_kind_process(struct kind_state *st, const struct corridor_entry *e,
 			  uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES], struct corridor_diag *diag)
 {
@@ -44,11 +63,16 @@ int corridor_kind_process(struct kind_state *st, const struct corridor_entry *e,
 	uint64_t key_id = 0;
 	bool has_idem;
 	int err;
-	if (strcmp(e->kind, "genesis") == 0)
-		return corridor_kind_genesis(st, e, public_key, diag);
+	if (strcmp(e->kind, "genesis") == 0) {
+		if ((err = corridor_kind_genesis(st, e, public_key, diag)) != 0)
+			return err;
+		return e->version == CORRIDOR_ENTRY_VERSION_2 ? statement_check(st, e, diag) : 0;
+	}
 	if (st->origin[0] == '\0')
 		return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq,
 					 "the log does not start with a genesis entry");
+	if (e->version == CORRIDOR_ENTRY_VERSION_2 && (err = statement_check(st, e, diag)) != 0)
+		return err;
 	const struct kind_rule_def *rule = corridor_kind_rule(e->kind);
 	if (!rule || !rule->implemented)
 		return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq,
@@ -67,10 +91,18 @@ int corridor_kind_process(struct kind_state *st, const struct corridor_entry *e,
 		return err;
 	if ((err = corridor_rule_check(rule, st, e->author, roles, target, e->seq, diag)) != 0)
 		return err;
-	/* 3. An idempotency key is used once per author and kind. */
+	/* 3. An idempotency key is used once per author and kind: a statement's
+	 * own (version 2), or the body's (version 1). */
 	if ((err = corridor_body_str(&b, "idempotency_key", false, idem, CORRIDOR_IDEM_BYTES_MAX,
 			     &has_idem)) != 0)
 		return err;
+	if (e->version == CORRIDOR_ENTRY_VERSION_2) {
+		if (has_idem)
+			return corridor_body_bad(&b, "a statement's body names no idempotency key: "
+						     "the statement does");
+		snprintf(idem, sizeof idem, "%s", e->idempotency_key);
+		has_idem = true;
+	}
 	if (has_idem) {
 		uint64_t at = 0;
 		err = corridor_idem_lookup(st->kv, e->author, e->kind, idem, strlen(idem), &at);

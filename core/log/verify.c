@@ -164,7 +164,7 @@ static void decode_one(struct slot *s)
 static void check_sig(struct verifier *v, struct slot *s, unsigned id)
 {
 	uint8_t *msg = v->scratch + (size_t)id * CORRIDOR_SIG_MSG_BYTES_MAX;
-	size_t n = corridor_entry_sig_message(s->bytes, s->e.content_len, msg);
+	size_t n = corridor_entry_signed_message(s->bytes, &s->e, msg);
 	if (crypto_sign_verify_detached(s->e.sig, msg, n, s->pub) != 0) {
 		s->err = CORRIDOR_E_VERIFY;
 		corridor_diag_seq(&s->d, CORRIDOR_E_VERIFY, s->e.seq,

@@ -191,6 +191,8 @@ CORRIDOR_MUST_CHECK int corridor_tlog_proof_write(FILE *f, uint64_t index,
 /* ------------------------------------------------------------------ */
 
 #define CORRIDOR_ENTRY_VERSION 1u
+/** An entry that wraps a statement signed by its author (docs/FORMAT.md 2b). */
+#define CORRIDOR_ENTRY_VERSION_2 2u
 #define CORRIDOR_ENTRY_SIG_PREFIX "corridor/entry/v1\n"
 
 /** A decoded entry. Pointers refer into the buffer that was decoded. */
@@ -205,7 +207,15 @@ struct corridor_entry {
 	const uint8_t *body; /* canonical bytes of the body map */
 	size_t body_len;
 	uint8_t sig[CORRIDOR_SIGNATURE_BYTES];
-	size_t content_len; /* the map of keys 0-7 is 0x88 || raw[1, content_len) */
+	size_t content_len; /* v1: the map of keys 0-7 is 0x88 || raw[1, content_len);
+			     * v2: the whole entry */
+	/* version 2 only (docs/FORMAT.md 2b): the signed statement it wraps,
+	 * its bytes inside the buffer decoded, and what it says beyond the above */
+	const uint8_t *statement;
+	size_t statement_len, statement_content_len;
+	char origin[CORRIDOR_NAME_BYTES_MAX + 1];
+	char idempotency_key[CORRIDOR_IDEM_BYTES_MAX + 1];
+	uint64_t created_us, expires_us;
 };
 
 /** Strictly decodes one entry occupying exactly `len` bytes: pre-scans declared
@@ -217,13 +227,15 @@ CORRIDOR_MUST_CHECK int corridor_entry_decode(const uint8_t *buf, size_t len,
 					      struct corridor_entry *out,
 					      struct corridor_diag *diag);
 
-/** SHA-256 of the entry's signed content (its canonical map of keys 0-7):
- *  what the next entry's `prev` holds. */
+/** The content hash: what the next entry's `prev` holds. Version 1: SHA-256
+ *  of the signed content (the canonical map of keys 0-7); version 2: SHA-256
+ *  of the whole entry. */
 void corridor_entry_content_hash(const uint8_t *buf, const struct corridor_entry *e,
 				 uint8_t out[CORRIDOR_HASH_BYTES]);
 
-/** Checks the signature over "corridor/entry/v1\n" || content map.
- *  Errors: CORRIDOR_E_SIGNATURE. */
+/** Checks the author's signature: version 1 over "corridor/entry/v1\n" ||
+ *  content map; version 2 the statement's, over "corridor/statement/v1\n" ||
+ *  statement. Errors: CORRIDOR_E_SIGNATURE, CORRIDOR_E_NOMEM. */
 CORRIDOR_MUST_CHECK int corridor_entry_check_sig(const uint8_t *buf, const struct corridor_entry *e,
 						 const uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES]);
 
