@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -421,6 +422,224 @@ START_TEST(v2_entries_refused)
 }
 END_TEST
 
+/* ---- sequencing statements in a real ledger ---- */
+
+struct led {
+	char *dir;
+	struct corridor_ledger *l;
+	struct corridor_signer *op, *ru;
+};
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void led_open(struct led *w)
+{
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	w->dir = tmpdir_new();
+	w->op = signer(ORIGIN, 1);
+	w->ru = signer("RU-GAZPROM", 2);
+	ck_assert_msg(corridor_ledger_create(w->dir, w->op, &w->l, &d) == 0, "%s", d.text);
+	struct corridor_party_request r = { .id = "RU-GAZPROM", .name = "Gazprom Export",
+					    .country = "RU", .roles = CORRIDOR_ROLE_SELLER,
+					    .key = *corridor_signer_vkey(w->ru) };
+	uint64_t seq;
+	ck_assert_msg(corridor_party_register(w->l, w->op, &r, NULL, &seq, &d) == 0, "%s", d.text);
+}
+
+static void led_close(struct led *w)
+{
+	corridor_ledger_close(w->l);
+	corridor_signer_free(w->op);
+	corridor_signer_free(w->ru);
+	rm_rf(w->dir);
+	free(w->dir);
+}
+
+/* A memo statement by `who` with `text`, alive from `created` for `life_us`. */
+static size_t memo_stmt(const struct corridor_signer *who, const char *idem, const char *text,
+			uint64_t created, uint64_t life_us, uint8_t *out, size_t cap)
+{
+	uint8_t body[128];
+	size_t tl = strlen(text), n;
+	ck_assert_uint_lt(tl, 31);
+	body[0] = 0x81;
+	memcpy(body + 1, "\xa4text", 5);
+	body[6] = (uint8_t)(0xa0u | tl);
+	memcpy(body + 7, text, tl);
+	ck_assert_int_eq(corridor_statement_sign(who, ORIGIN, "memo", idem, created,
+						 created + life_us, body, 7 + tl, out, cap, &n, NULL),
+			 0);
+	return n;
+}
+
+/* Submits one statement; returns the error, with the receipt and the ledger
+ * size after. */
+static int submit1(struct led *w, const uint8_t *st, size_t len, bool check,
+		   struct corridor_receipt *r, struct corridor_diag *d)
+{
+	const uint8_t *const v[1] = { st };
+	size_t appended;
+	corridor_diag_init(d);
+	return corridor_submit(w->l, w->op, v, &len, 1, check, r, &appended, d);
+}
+
+static uint64_t size_of(struct led *w)
+{
+	struct corridor_head h;
+	ck_assert_int_eq(corridor_ledger_head(w->l, &h), 0);
+	return h.size;
+}
+
+/* New statements get dense seqs and a checkpoint; the same statement again,
+ * or signed anew (even expired by now), gets its original receipt; the
+ * ledger verifies from its entries alone. */
+START_TEST(submit_and_retry)
+{
+	struct led w;
+	struct corridor_diag d;
+	struct corridor_receipt r1, r2, again;
+	uint8_t a[1024], b[1024], resigned[1024];
+	led_open(&w);
+	uint64_t t = now_us(), before = size_of(&w);
+	size_t na = memo_stmt(w.ru, "memo-a", "first", t, 60 * MINUTE, a, sizeof a);
+	size_t nb = memo_stmt(w.ru, "memo-b", "second", t, 60 * MINUTE, b, sizeof b);
+	const uint8_t *const v[2] = { a, b };
+	size_t lens[2] = { na, nb }, appended;
+	struct corridor_receipt rs[2];
+	corridor_diag_init(&d);
+	ck_assert_msg(corridor_submit(w.l, w.op, v, lens, 2, true, rs, &appended, &d) == 0, "%s",
+		      d.text);
+	ck_assert_uint_eq(appended, 2);
+	r1 = rs[0];
+	r2 = rs[1];
+	ck_assert_uint_eq(r1.seq, before);
+	ck_assert_uint_eq(r2.seq, before + 1);
+	ck_assert(!r1.duplicate && !r2.duplicate);
+	ck_assert_uint_eq(size_of(&w), before + 2);
+	/* the receipt is the entry: its leaf hash, its statement hash */
+	uint8_t *e1;
+	size_t e1len;
+	struct corridor_entry e;
+	uint8_t leaf[32], sh[32];
+	ck_assert_int_eq(corridor_ledger_entry(w.l, r1.seq, &e1, &e1len), 0);
+	ck_assert_int_eq(corridor_entry_decode(e1, e1len, &e, NULL), 0);
+	ck_assert_uint_eq(e.version, 2);
+	ck_assert_mem_eq(e.statement, a, na);
+	corridor_merkle_leaf_hash(e1, e1len, leaf);
+	ck_assert_mem_eq(leaf, r1.leaf_hash, 32);
+	struct corridor_statement st;
+	ck_assert_int_eq(corridor_statement_decode(a, na, &st, NULL), 0);
+	corridor_statement_hash(a, &st, sh);
+	ck_assert_mem_eq(sh, r1.statement_hash, 32);
+	free(e1);
+	/* a checkpoint was signed for the new size */
+	char *note;
+	size_t nlen;
+	uint64_t cpsize = 0;
+	ck_assert_int_eq(corridor_checkpoint_get(w.l, cpsize, &note, &nlen, NULL), 0);
+	char want[64];
+	snprintf(want, sizeof want, "\n%llu\n", (unsigned long long)(before + 2));
+	ck_assert_ptr_nonnull(strstr(note, want));
+	free(note);
+	/* the same bytes again: the original receipt, nothing written */
+	ck_assert_int_eq(submit1(&w, a, na, true, &again, &d), 0);
+	ck_assert(again.duplicate);
+	ck_assert_uint_eq(again.seq, r1.seq);
+	ck_assert_mem_eq(again.leaf_hash, r1.leaf_hash, 32);
+	ck_assert_mem_eq(again.statement_hash, r1.statement_hash, 32);
+	/* signed anew an hour ago, expired now: still the same statement */
+	size_t nr = memo_stmt(w.ru, "memo-b", "second", t - 120 * MINUTE, MINUTE, resigned,
+			      sizeof resigned);
+	ck_assert_int_eq(submit1(&w, resigned, nr, true, &again, &d), 0);
+	ck_assert(again.duplicate);
+	ck_assert_uint_eq(again.seq, r2.seq);
+	ck_assert_uint_eq(size_of(&w), before + 2);
+	/* the ledger verifies, statements and all */
+	corridor_diag_init(&d);
+	ck_assert_msg(corridor_ledger_verify(w.l, NULL, NULL, &d) == 0, "%s", d.text);
+	led_close(&w);
+}
+END_TEST
+
+/* Each refusal leaves the ledger exactly as it was. */
+START_TEST(submit_refuses)
+{
+	struct led w;
+	struct corridor_diag d;
+	struct corridor_receipt r;
+	uint8_t a[1024], b[1024];
+	led_open(&w);
+	uint64_t t = now_us();
+	size_t na = memo_stmt(w.ru, "memo-a", "first", t, 60 * MINUTE, a, sizeof a);
+	ck_assert_int_eq(submit1(&w, a, na, true, &r, &d), 0);
+	uint64_t size = size_of(&w);
+	/* the same idempotency key with another body */
+	size_t nb = memo_stmt(w.ru, "memo-a", "other", t, 60 * MINUTE, b, sizeof b);
+	ck_assert_int_eq(submit1(&w, b, nb, true, &r, &d), CORRIDOR_E_EXISTS);
+	ck_assert_ptr_nonnull(strstr(d.text, "another body"));
+	/* expired, and created far in the future */
+	nb = memo_stmt(w.ru, "memo-x", "late", t - 120 * MINUTE, MINUTE, b, sizeof b);
+	ck_assert_int_eq(submit1(&w, b, nb, true, &r, &d), CORRIDOR_E_REFUSED);
+	ck_assert_ptr_nonnull(strstr(d.text, "expired"));
+	nb = memo_stmt(w.ru, "memo-y", "early", t + 60 * MINUTE, MINUTE, b, sizeof b);
+	ck_assert_int_eq(submit1(&w, b, nb, true, &r, &d), CORRIDOR_E_REFUSED);
+	ck_assert_ptr_nonnull(strstr(d.text, "skew"));
+	/* a bad signature */
+	nb = memo_stmt(w.ru, "memo-z", "forged", t, MINUTE, b, sizeof b);
+	b[nb - 1] ^= 1u;
+	ck_assert_int_eq(submit1(&w, b, nb, true, &r, &d), CORRIDOR_E_SIGNATURE);
+	/* someone else's key under RU-GAZPROM's name */
+	struct corridor_signer *forger = signer("RU-GAZPROM", 9);
+	nb = memo_stmt(forger, "memo-f", "forged", t, MINUTE, b, sizeof b);
+	ck_assert_int_eq(submit1(&w, b, nb, true, &r, &d), CORRIDOR_E_KEY);
+	corridor_signer_free(forger);
+	/* a statement for another ledger */
+	{
+		const uint8_t body[] = { 0x81, 0xa4, 't', 'e', 'x', 't', 0xa1, 'x' };
+		ck_assert_int_eq(corridor_statement_sign(w.ru, "corridor.example/elsewhere", "memo",
+							 "memo-o", t, t + MINUTE, body, sizeof body,
+							 b, sizeof b, &nb, NULL),
+				 0);
+		ck_assert_int_eq(submit1(&w, b, nb, true, &r, &d), CORRIDOR_E_REFUSED);
+		ck_assert_ptr_nonnull(strstr(d.text, "not this one"));
+	}
+	/* not msgpack */
+	ck_assert_int_eq(submit1(&w, (const uint8_t *)"hello", 5, true, &r, &d),
+			 CORRIDOR_E_MALFORMED);
+	/* a batch is all or nothing: a good one and an expired one */
+	{
+		uint8_t g[1024], x[1024];
+		size_t ng = memo_stmt(w.ru, "memo-g", "good", t, MINUTE, g, sizeof g);
+		size_t nx = memo_stmt(w.ru, "memo-h", "late", t - 120 * MINUTE, MINUTE, x, sizeof x);
+		const uint8_t *const v[2] = { g, x };
+		size_t lens[2] = { ng, nx }, appended = 99;
+		struct corridor_receipt rs[2];
+		corridor_diag_init(&d);
+		ck_assert_int_eq(corridor_submit(w.l, w.op, v, lens, 2, true, rs, &appended, &d),
+				 CORRIDOR_E_REFUSED);
+		ck_assert_uint_eq(appended, 0);
+	}
+	/* only the operator sequences */
+	{
+		const uint8_t *const v[1] = { a };
+		size_t appended;
+		corridor_diag_init(&d);
+		ck_assert_int_eq(corridor_submit(w.l, w.ru, v, &na, 1, true, &r, &appended, &d),
+				 CORRIDOR_E_REFUSED);
+	}
+	ck_assert_uint_eq(size_of(&w), size);
+	corridor_diag_init(&d);
+	ck_assert_msg(corridor_ledger_verify(w.l, NULL, NULL, &d) == 0, "%s", d.text);
+	led_close(&w);
+}
+END_TEST
+
 Suite *suite_statements(void)
 {
 	Suite *s = suite_create("statements");
@@ -432,6 +651,8 @@ Suite *suite_statements(void)
 	tcase_add_test(tc, lifetime);
 	tcase_add_test(tc, v2_entries_verify);
 	tcase_add_test(tc, v2_entries_refused);
+	tcase_add_test(tc, submit_and_retry);
+	tcase_add_test(tc, submit_refuses);
 	suite_add_tcase(s, tc);
 	return s;
 }

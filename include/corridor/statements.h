@@ -87,6 +87,38 @@ CORRIDOR_MUST_CHECK int corridor_statement_check_time(const struct corridor_stat
 						      uint64_t lifetime_max_us,
 						      struct corridor_diag *diag);
 
+/** What the sequencer answers for a statement: its entry's seq and Merkle
+ *  leaf hash, and the statement hash (zeros when the original is a version 1
+ *  entry). duplicate: the statement was sequenced before (or earlier in the
+ *  same batch) and this is the original receipt. */
+struct corridor_receipt {
+	uint64_t seq;
+	uint8_t leaf_hash[CORRIDOR_HASH_BYTES];
+	uint8_t statement_hash[CORRIDOR_HASH_BYTES];
+	bool duplicate;
+};
+
+/** Sequences n signed statements (1..CORRIDOR_BATCH_ENTRIES_MAX) as version 2
+ *  entries in one write transaction, with a checkpoint of the new head signed
+ *  by `operator` (the current operator key): all of them or none.
+ *  receipts[i] answers stmts[i]. A statement whose (author, kind,
+ *  idempotency key) is in the log with the same kind and body gets the
+ *  original receipt, whatever its created/expires say; the rest are each
+ *  decided at their own seq by the rules `verify` applies (origin, lifetime
+ *  at the log's time, key, role, the kind's rules). check_sigs: verify each
+ *  statement's signature (false only for statements this process signed).
+ *  *appended: how many entries are new.
+ *  Errors: CORRIDOR_E_MALFORMED, CORRIDOR_E_NONCANONICAL, CORRIDOR_E_LIMIT (a
+ *  statement; too many), CORRIDOR_E_EXISTS (an idempotency key used for
+ *  another body), CORRIDOR_E_SIGNATURE, CORRIDOR_E_KEY, CORRIDOR_E_REFUSED
+ *  (expired, future, another ledger, a role or rule; not the operator key),
+ *  and the write errors (corridor/log.h). */
+CORRIDOR_MUST_CHECK int corridor_submit(struct corridor_ledger *ledger,
+					const struct corridor_signer *operator_key,
+					const uint8_t *const *stmts, const size_t *lens, size_t n,
+					bool check_sigs, struct corridor_receipt *receipts,
+					size_t *appended, struct corridor_diag *diag);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,254 @@
+/*
+ * submit.c — sequencing signed statements (docs/FORMAT.md 2a, 2b): the
+ * sequencer's write path for statements signed elsewhere.
+ *
+ * In one write transaction, for each statement in order: it is decoded
+ * strictly; a statement whose (author, kind, idempotency key) is already in
+ * the log with the same kind and body is answered with the original receipt
+ * (before its lifetime is looked at: a retry signed anew is the same
+ * statement), with another body it stops the batch (CORRIDOR_E_EXISTS);
+ * otherwise it becomes the version 2 entry at the next seq, and the one
+ * dispatcher (corridor_kind_process) decides it there, exactly as verify
+ * will: origin, lifetime at the log's time, the author's key at that seq,
+ * roles and the kind's rules. Its signature is checked with the key the
+ * dispatcher names (unless the caller signed it in this process). The
+ * entries, tree, head and a checkpoint signed by the operator commit
+ * together, or nothing does.
+ */
+#include <sys/time.h>
+
+#include <sodium.h>
+
+#include "log.h"
+
+struct submitted {
+	struct corridor_statement st;
+	bool duplicate;
+	size_t twin; /* an earlier statement of this batch it repeats, or SIZE_MAX */
+};
+
+static uint64_t clock_us(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+/* The receipt of the entry at `seq`, which holds a statement of this key. */
+static int receipt_of(struct corridor_ledger *l, MDB_txn *txn, uint64_t seq,
+		      const struct submitted *s, const uint8_t *bytes, struct corridor_receipt *r,
+		      struct corridor_diag *diag)
+{
+	struct corridor_entry e;
+	const uint8_t *stored;
+	size_t len;
+	if (corridor_entry_in(l, txn, seq, &e, &stored, &len) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_STORAGE,
+					 "the idempotency index names a missing entry %llu",
+					 (unsigned long long)seq);
+	if (strcmp(e.kind, s->st.kind) != 0 || e.body_len != s->st.body_len ||
+	    memcmp(e.body, s->st.body, e.body_len) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_EXISTS,
+					 "idempotency key '%s' of %s for %s was used at seq %llu for "
+					 "another body: nothing was written",
+					 s->st.idempotency_key, s->st.author, s->st.kind,
+					 (unsigned long long)seq);
+	(void)bytes;
+	memset(r, 0, sizeof *r);
+	r->seq = seq;
+	r->duplicate = true;
+	corridor_merkle_leaf_hash(stored, len, r->leaf_hash);
+	if (e.version == CORRIDOR_ENTRY_VERSION_2) {
+		struct corridor_statement orig;
+		if (corridor_statement_decode(e.statement, e.statement_len, &orig, NULL) != 0)
+			return corridor_diag_set(diag, CORRIDOR_E_STORAGE, "entry %llu is corrupt",
+						 (unsigned long long)seq);
+		corridor_statement_hash(e.statement, &orig, r->statement_hash);
+	}
+	return CORRIDOR_OK;
+}
+
+struct submit_ctx {
+	const struct corridor_signer *op;
+	const uint8_t *const *stmts;
+	const size_t *lens;
+	size_t n;
+	bool check_sigs;
+	struct corridor_receipt *receipts;
+	size_t appended;
+};
+
+static int submit_txn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
+		      struct corridor_diag *diag)
+{
+	struct submit_ctx *c = vctx;
+	const struct corridor_vkey *ovk = corridor_signer_vkey(c->op);
+	struct ledger_head head;
+	struct corridor_merkle_range range;
+	struct node_ctx nc = { .l = l, .txn = txn };
+	struct corridor_kv_lmdb kv;
+	struct kind_state st;
+	uint8_t *entry = NULL;
+	int err;
+	c->appended = 0;
+	if (l->replica)
+		return corridor_diag_set(diag, CORRIDOR_E_REPLICA,
+					 "this ledger is a replica: it takes archives only");
+	if ((err = corridor_head_get(l, txn, &head, diag)) != 0)
+		return err;
+	if (head.size == 0)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "the ledger has no genesis entry");
+	if (ovk->key_id != head.operator_key_id || strcmp(ovk->name, l->origin) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+					 "only the current operator key sequences statements (it "
+					 "signs the checkpoint of each batch)");
+	if (head.size > UINT64_MAX - c->n)
+		return corridor_diag_set(diag, CORRIDOR_E_OVERFLOW, "the log is full");
+	struct submitted *s = calloc(c->n, sizeof *s);
+	entry = malloc(CORRIDOR_ENTRY_BYTES_MAX);
+	if (!s || !entry) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		goto out_free;
+	}
+	corridor_kv_lmdb_init(&kv, l, txn);
+	/* 1. Decode, and answer retries before anything is judged. */
+	for (size_t i = 0; i < c->n; i++) {
+		struct corridor_diag d;
+		corridor_diag_init(&d);
+		s[i].twin = SIZE_MAX;
+		if ((err = corridor_statement_decode(c->stmts[i], c->lens[i], &s[i].st, &d)) != 0) {
+			err = corridor_diag_set(diag, err, "statement %zu: %s", i + 1, d.text);
+			goto out_free;
+		}
+		uint64_t at;
+		int found = corridor_idem_lookup(&kv.base, s[i].st.author, s[i].st.kind,
+						 s[i].st.idempotency_key,
+						 strlen(s[i].st.idempotency_key), &at);
+		if (found == 0) {
+			if ((err = receipt_of(l, txn, at, &s[i], c->stmts[i], &c->receipts[i],
+					      diag)) != 0)
+				goto out_free;
+			s[i].duplicate = true;
+			continue;
+		}
+		if (found != CORRIDOR_E_NOTFOUND) {
+			err = corridor_diag_set(diag, found == CORRIDOR_E_LIMIT ? CORRIDOR_E_INVALID
+										 : found,
+						"statement %zu: its idempotency key cannot be looked up",
+						i + 1);
+			goto out_free;
+		}
+		for (size_t j = 0; j < i && s[i].twin == SIZE_MAX; j++) {
+			const struct corridor_statement *a = &s[j].st, *b = &s[i].st;
+			if (s[j].duplicate || strcmp(a->author, b->author) ||
+			    strcmp(a->kind, b->kind) || strcmp(a->idempotency_key, b->idempotency_key))
+				continue;
+			if (a->body_len != b->body_len || memcmp(a->body, b->body, a->body_len) != 0) {
+				err = corridor_diag_set(diag, CORRIDOR_E_EXISTS,
+							"statements %zu and %zu share idempotency key "
+							"'%s' with other bodies: nothing was written",
+							j + 1, i + 1, b->idempotency_key);
+				goto out_free;
+			}
+			s[i].twin = j;
+		}
+	}
+	/* 2. Sequence the new ones, each decided at its own seq. */
+	if ((err = corridor_merkle_range_load(&range, corridor_node_get, &nc, head.size)) != 0) {
+		err = corridor_diag_set(diag, err, "cannot load the Merkle tree");
+		goto out_free;
+	}
+	st.kv = &kv.base;
+	memcpy(st.origin, l->origin, strlen(l->origin) + 1);
+	st.operator_key_id = head.operator_key_id;
+	st.content_hash = corridor_stored_content_hash;
+	st.content_ctx = &nc;
+	uint64_t time_us = clock_us();
+	if (time_us < head.time_us)
+		time_us = head.time_us;
+	for (size_t i = 0; i < c->n; i++) {
+		if (s[i].duplicate)
+			continue;
+		if (s[i].twin != SIZE_MAX) {
+			c->receipts[i] = c->receipts[s[i].twin];
+			c->receipts[i].duplicate = true;
+			continue;
+		}
+		uint64_t seq = head.size;
+		size_t len = corridor_entry_encode_v2(seq, head.tip, time_us, c->stmts[i],
+						      c->lens[i], entry, CORRIDOR_ENTRY_BYTES_MAX);
+		struct corridor_entry e;
+		uint8_t pub[CORRIDOR_PUBLIC_KEY_BYTES], kb[8];
+		if (len == 0) {
+			err = corridor_diag_set(diag, CORRIDOR_E_LIMIT,
+						"statement %zu: its entry would exceed %u bytes", i + 1,
+						CORRIDOR_ENTRY_BYTES_MAX);
+			goto out_free;
+		}
+		CORRIDOR_ASSERT(corridor_entry_decode(entry, len, &e, NULL) == 0);
+		if ((err = corridor_kind_process(&st, &e, pub, diag)) != 0) {
+			if (diag)
+				diag->has_seq = false; /* nothing was written at that seq */
+			err = err == CORRIDOR_E_VERIFY ? CORRIDOR_E_REFUSED : err;
+			goto out_free;
+		}
+		if (c->check_sigs && corridor_entry_check_sig(entry, &e, pub) != 0) {
+			err = corridor_diag_set(diag, CORRIDOR_E_SIGNATURE,
+						"statement %zu: the signature does not verify with "
+						"key %08x of '%s'",
+						i + 1, (unsigned)e.key_id, e.author);
+			goto out_free;
+		}
+		corridor_be64_put(kb, seq);
+		MDB_val key = { .mv_size = 8, .mv_data = kb }, val = { .mv_size = len, .mv_data = entry };
+		int rc = mdb_put(txn, l->entries, &key, &val, MDB_APPEND);
+		if (rc) {
+			err = corridor_lmdb_err(l, rc, "cannot store an entry", diag);
+			goto out_free;
+		}
+		struct corridor_receipt *r = &c->receipts[i];
+		memset(r, 0, sizeof *r);
+		r->seq = seq;
+		corridor_merkle_leaf_hash(entry, len, r->leaf_hash);
+		corridor_statement_hash(c->stmts[i], &s[i].st, r->statement_hash);
+		if ((err = corridor_merkle_range_append(&range, r->leaf_hash, corridor_node_put,
+							&nc)) != 0) {
+			corridor_diag_set(diag, err, "cannot store the Merkle tree");
+			goto out_free;
+		}
+		corridor_entry_content_hash(entry, &e, head.tip);
+		head.size++;
+		c->appended++;
+	}
+	if (c->appended == 0) {
+		err = CORRIDOR_OK;
+		goto out_free;
+	}
+	head.time_us = time_us;
+	head.operator_key_id = st.operator_key_id;
+	corridor_merkle_range_root(&range, head.root);
+	if ((err = corridor_head_put(l, txn, &head, diag)) == 0)
+		err = corridor_checkpoint_sign_txn(l, txn, &head, c->op, diag);
+out_free:
+	free(s);
+	free(entry);
+	return err;
+}
+
+int corridor_submit(struct corridor_ledger *l, const struct corridor_signer *op,
+		    const uint8_t *const *stmts, const size_t *lens, size_t n, bool check_sigs,
+		    struct corridor_receipt *receipts, size_t *appended, struct corridor_diag *diag)
+{
+	if (n == 0 || n > CORRIDOR_BATCH_ENTRIES_MAX)
+		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "1-%u statements per batch",
+					 CORRIDOR_BATCH_ENTRIES_MAX);
+	if (l->readonly)
+		return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+					 "the ledger was opened read-only: it takes no writes");
+	struct submit_ctx c = { .op = op, .stmts = stmts, .lens = lens, .n = n,
+				.check_sigs = check_sigs, .receipts = receipts };
+	int err = corridor_ledger_write(l, submit_txn, &c, diag);
+	if (appended)
+		*appended = err ? 0 : c.appended;
+	return err;
+}
