@@ -39,14 +39,17 @@ SOVERSION := 0
 LIBVERSION := $(shell awk '/define CORRIDOR_VERSION_(MAJOR|MINOR|PATCH)/ {v = v (v == "" ? "" : ".") $$3} END {print v}' include/corridor/base.h)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL = $(PKG_LIBS) -lpthread
+# the service (service/, linked into the corridor binary only)
+SERVICE_CFLAGS = $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+SERVICE_LIBS = $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 
 LIB_SRC := $(wildcard base/*.c formats/*.c core/*.c core/*/*.c)
-CLI_SRC := $(wildcard cli/*.c)
+CLI_SRC := $(wildcard cli/*.c service/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
-HEADERS := $(wildcard include/corridor/*.h base/*.h core/*.h core/*/*.h formats/*.h cli/*.h tests/*.h)
+HEADERS := $(wildcard include/corridor/*.h base/*.h core/*.h core/*/*.h formats/*.h cli/*.h service/*.h tests/*.h)
 
 layering: all
 	sh tools/layering.sh $(BUILD)
@@ -77,8 +80,12 @@ $(BUILD)/libcorridor.so.$(LIBVERSION): $(LIB_OBJ)
 	$(CC) $(LDFLAGS_ALL) -shared -Wl,-soname,libcorridor.so.$(SOVERSION) -Wl,--no-undefined \
 	  -o $@ $(LIB_OBJ) $(LIBS_ALL)
 
+$(BUILD)/obj/service/%.o: service/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(SERVICE_CFLAGS) -c $< -o $@
+
 $(BUILD)/corridor: $(CLI_OBJ) $(BUILD)/libcorridor.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libcorridor.a $(LIBS_ALL)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libcorridor.a $(LIBS_ALL) $(SERVICE_LIBS)
 
 $(BUILD)/obj/tests/%.o: tests/%.c $(HEADERS)
 	@mkdir -p $(dir $@)

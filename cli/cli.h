@@ -119,6 +119,8 @@ int cmd_rate(int argc, char **argv);
 int cmd_settle(int argc, char **argv);
 int cmd_payment(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
+/* service/serve.c */
+int cmd_serve(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_memo(int argc, char **argv);
 int cmd_log(int argc, char **argv);

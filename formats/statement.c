@@ -231,3 +231,59 @@ int corridor_statement_check_time(const struct corridor_statement *st, uint64_t 
 					 (unsigned long long)(lifetime_max_us / 1000000u));
 	return CORRIDOR_OK;
 }
+
+static bool be_len(const uint8_t *buf, size_t len, size_t *at, unsigned bytes, size_t *out)
+{
+	if (len - *at < bytes)
+		return false;
+	size_t v = 0;
+	for (unsigned i = 0; i < bytes; i++)
+		v = (v << 8) | buf[*at + i];
+	*at += bytes;
+	*out = v;
+	return true;
+}
+
+int corridor_statements_split(const uint8_t *buf, size_t len, const uint8_t **ptrs,
+			      size_t *lens, size_t max, size_t *n, struct corridor_diag *diag)
+{
+	size_t at = 1, count;
+	*n = 0;
+	if (len == 0)
+		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "an empty body");
+	if (buf[0] == SIGNED_MAP_HEADER) {
+		if (max == 0)
+			return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "no room for a statement");
+		ptrs[0] = buf;
+		lens[0] = len;
+		*n = 1;
+		return CORRIDOR_OK;
+	}
+	if ((buf[0] & 0xf0u) == 0x90u)
+		count = buf[0] & 0x0fu;
+	else if (!((buf[0] == 0xdcu && be_len(buf, len, &at, 2, &count)) ||
+		   (buf[0] == 0xddu && be_len(buf, len, &at, 4, &count))))
+		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED,
+					 "the body is neither a statement nor an array of them");
+	if (count == 0 || count > max)
+		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "1-%zu statements per request", max);
+	for (size_t i = 0; i < count; i++) {
+		size_t sl;
+		if (at >= len)
+			return corridor_diag_set(diag, CORRIDOR_E_MALFORMED,
+						 "the array ends before statement %zu", i + 1);
+		uint8_t h = buf[at++];
+		unsigned lb = h == 0xc4u ? 1u : h == 0xc5u ? 2u : h == 0xc6u ? 4u : 0u;
+		if (lb == 0 || !be_len(buf, len, &at, lb, &sl) || sl > len - at)
+			return corridor_diag_set(diag, CORRIDOR_E_MALFORMED,
+						 "statement %zu is not a bin of the bytes that remain",
+						 i + 1);
+		ptrs[i] = buf + at;
+		lens[i] = sl;
+		at += sl;
+	}
+	if (at != len)
+		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "bytes after the last statement");
+	*n = count;
+	return CORRIDOR_OK;
+}

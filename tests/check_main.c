@@ -10,6 +10,7 @@ int main(void)
 	SRunner *sr = srunner_create(suite_vectors());
 	srunner_add_suite(sr, suite_entry());
 	srunner_add_suite(sr, suite_statements());
+	srunner_add_suite(sr, suite_serve());
 	srunner_add_suite(sr, suite_keys());
 	srunner_add_suite(sr, suite_ledger());
 	srunner_add_suite(sr, suite_parties());

@@ -6,7 +6,8 @@
 #   2. base/ includes nothing from core/ or formats/.
 #   3. core/kinds/ calls no LMDB, no append and nothing of core/ outside
 #      core/kinds/ (only base/, formats/ and system libraries).
-#   4. cli/ and tools/ include only the public headers (and their own).
+#   4. cli/ and tools/ include only the public headers (and their own);
+#      service/ only those and cli/cli.h.
 #   6. Every public header compiles on its own (it includes what it needs).
 #   5. No two files of base/, core/ and formats/ depend on each other in a
 #      circle, by #include or by calls (a module is a .c with its .h).
@@ -42,6 +43,13 @@ for f in $(find core/kinds -name '*.[ch]' 2>/dev/null); do
 	for inc in $(includes "$f"); do
 		case $inc in core/kinds/*|base/*|formats/*|include/corridor/*) ;;
 		*) bad "$f includes $inc (core/kinds/ includes only core/kinds/, formats/, base/ and public headers)" ;;
+		esac
+	done
+done
+for f in $(find service -name '*.[ch]' 2>/dev/null); do
+	for inc in $(includes "$f"); do
+		case $inc in include/corridor/*|cli/cli.h|service/*) ;;
+		*) bad "$f includes $inc (the service uses only the public API and the CLI's helpers)" ;;
 		esac
 	done
 done

@@ -87,6 +87,15 @@ CORRIDOR_MUST_CHECK int corridor_statement_check_time(const struct corridor_stat
 						      uint64_t lifetime_max_us,
 						      struct corridor_diag *diag);
 
+/** The statements of a request body (docs/SERVICE.md): one signed statement
+ *  (a map), or a msgpack array of bin, each a signed statement. ptrs/lens
+ *  (room for max) receive where each lies inside buf; nothing is decoded.
+ *  Errors: CORRIDOR_E_MALFORMED (neither, or lengths past the end),
+ *  CORRIDOR_E_LIMIT (more than max, or none). */
+CORRIDOR_MUST_CHECK int corridor_statements_split(const uint8_t *buf, size_t len,
+						  const uint8_t **ptrs, size_t *lens, size_t max,
+						  size_t *n, struct corridor_diag *diag);
+
 /** What the sequencer answers for a statement: its entry's seq and Merkle
  *  leaf hash, and the statement hash (zeros when the original is a version 1
  *  entry). duplicate: the statement was sequenced before (or earlier in the

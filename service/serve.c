@@ -1,0 +1,363 @@
+/*
+ * serve.c — `corridor serve`: the sequencer over HTTP (docs/SERVICE.md).
+ * Uses only the public API (and the CLI's option helpers): statements signed
+ * on the parties' machines arrive, are sequenced by corridor_submit with the
+ * operator key this process holds, and are answered with receipts.
+ *
+ *   POST /v1/statements   one signed statement, or a msgpack array of bin
+ *   GET  /checkpoint      the latest signed checkpoint (text/plain)
+ *   GET  /healthz         "ok"
+ *
+ * libmicrohttpd runs an epoll thread and a small pool; one mutex keeps the
+ * ledger handle to one thread at a time. SIGTERM or SIGINT: stop accepting,
+ * finish what is in flight, exit 0.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "corridor/corridor.h"
+#include "../cli/cli.h"
+
+/* Limits (docs/SERVICE.md "Limits"). */
+#define SERVE_BODY_BYTES_MAX ((size_t)8 << 20)
+#define SERVE_STATEMENTS_MAX 1024u
+#define SERVE_CONNECTIONS_MAX 256u
+#define SERVE_CONNECTIONS_PER_ADDR_MAX 32u
+#define SERVE_REQUEST_SECONDS_MAX 15u
+#define SERVE_THREADS 2u
+#define SERVE_URL_LOG_BYTES_MAX 200u
+
+struct server {
+	struct corridor_ledger *l;
+	struct corridor_signer *op;
+	pthread_mutex_t lock;
+};
+
+struct request {
+	uint8_t *body;
+	size_t len;
+	bool too_large;
+	unsigned status;
+	struct timespec start;
+	char what[SERVE_URL_LOG_BYTES_MAX]; /* method and path, escaped */
+};
+
+static enum MHD_Result reply(struct MHD_Connection *c, struct request *rq, unsigned status,
+			     const char *type, const char *body, size_t len)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	rq->status = status;
+	enum MHD_Result ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* {"error": "..."}, the reason escaped as JSON. */
+static enum MHD_Result reply_error(struct MHD_Connection *c, struct request *rq, unsigned status,
+				   const char *why)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return MHD_NO;
+	fputs("{\"error\":", f);
+	if (corridor_json_write_string(f, why, strlen(why)) != 0)
+		fputs("\"\"", f);
+	fputs("}\n", f);
+	fclose(f);
+	enum MHD_Result ret = reply(c, rq, status, "application/json", buf, len);
+	free(buf);
+	return ret;
+}
+
+/* The HTTP status of a refusal (docs/SERVICE.md "Status codes"). */
+static unsigned status_of(int err)
+{
+	switch (err) {
+	case CORRIDOR_E_MALFORMED:
+	case CORRIDOR_E_NONCANONICAL:
+	case CORRIDOR_E_INVALID:
+		return MHD_HTTP_BAD_REQUEST;
+	case CORRIDOR_E_SIGNATURE:
+	case CORRIDOR_E_KEY:
+		return MHD_HTTP_FORBIDDEN;
+	case CORRIDOR_E_EXISTS:
+		return MHD_HTTP_CONFLICT;
+	case CORRIDOR_E_LIMIT:
+		return MHD_HTTP_CONTENT_TOO_LARGE;
+	case CORRIDOR_E_REFUSED:
+	case CORRIDOR_E_VERIFY:
+	case CORRIDOR_E_OVERFLOW:
+		return MHD_HTTP_UNPROCESSABLE_CONTENT;
+	default:
+		return MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+}
+
+static void hex(const uint8_t *b, size_t n, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[b[i] >> 4];
+		out[2 * i + 1] = d[b[i] & 15u];
+	}
+	out[2 * n] = '\0';
+}
+
+static enum MHD_Result post_statements(struct server *sv, struct MHD_Connection *c,
+				       struct request *rq)
+{
+	const uint8_t **ptrs = calloc(SERVE_STATEMENTS_MAX, sizeof *ptrs);
+	size_t *lens = calloc(SERVE_STATEMENTS_MAX, sizeof *lens), n = 0, appended = 0;
+	struct corridor_receipt *rs = calloc(SERVE_STATEMENTS_MAX, sizeof *rs);
+	struct corridor_diag d;
+	enum MHD_Result ret = MHD_NO;
+	char *buf = NULL;
+	size_t blen = 0;
+	corridor_diag_init(&d);
+	if (!ptrs || !lens || !rs) {
+		ret = reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+		goto out_free;
+	}
+	int err = corridor_statements_split(rq->body, rq->len, ptrs, lens, SERVE_STATEMENTS_MAX,
+					    &n, &d);
+	if (err) {
+		ret = reply_error(c, rq, status_of(err), d.text);
+		goto out_free;
+	}
+	pthread_mutex_lock(&sv->lock);
+	err = corridor_submit(sv->l, sv->op, ptrs, lens, n, true, rs, &appended, &d);
+	FILE *f = err ? NULL : open_memstream(&buf, &blen);
+	if (f) {
+		fputs("{\"receipts\":[", f);
+		for (size_t i = 0; i < n; i++) {
+			char lh[65], sh[65], *proof = NULL;
+			size_t plen = 0;
+			hex(rs[i].leaf_hash, 32, lh);
+			hex(rs[i].statement_hash, 32, sh);
+			FILE *pf = open_memstream(&proof, &plen);
+			int perr = pf ? corridor_prove_inclusion(sv->l, rs[i].seq, pf, NULL)
+				      : CORRIDOR_E_NOMEM;
+			if (pf)
+				fclose(pf);
+			fprintf(f, "%s{\"seq\":%llu,\"leaf_hash\":\"%s\",\"statement_hash\":\"%s\","
+				   "\"duplicate\":%s,\"proof\":",
+				i ? "," : "", (unsigned long long)rs[i].seq, lh, sh,
+				rs[i].duplicate ? "true" : "false");
+			if (perr || corridor_json_write_string(f, proof, plen) != 0)
+				fputs("null", f);
+			fputc('}', f);
+			free(proof);
+		}
+		fputs("]}\n", f);
+		fclose(f);
+	}
+	pthread_mutex_unlock(&sv->lock);
+	if (err)
+		ret = reply_error(c, rq, status_of(err), d.text[0] ? d.text : corridor_strerror(err));
+	else if (!buf)
+		ret = reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+	else
+		ret = reply(c, rq, appended ? MHD_HTTP_CREATED : MHD_HTTP_OK, "application/json",
+			    buf, blen);
+out_free:
+	free(buf);
+	free(ptrs);
+	free(lens);
+	free(rs);
+	return ret;
+}
+
+static enum MHD_Result get_checkpoint(struct server *sv, struct MHD_Connection *c,
+				      struct request *rq)
+{
+	char *note = NULL;
+	size_t len = 0;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	pthread_mutex_lock(&sv->lock);
+	int err = corridor_checkpoint_get(sv->l, 0, &note, &len, &d);
+	pthread_mutex_unlock(&sv->lock);
+	if (err)
+		return reply_error(c, rq, status_of(err), d.text);
+	enum MHD_Result ret = reply(c, rq, MHD_HTTP_OK, "text/plain; charset=utf-8", note, len);
+	free(note);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_len, void **con_cls)
+{
+	struct server *sv = cls;
+	struct request *rq = *con_cls;
+	(void)version;
+	if (!rq) { /* the headers are in: a request begins */
+		rq = calloc(1, sizeof *rq);
+		if (!rq)
+			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &rq->start);
+		char path[SERVE_URL_LOG_BYTES_MAX / 2], verb[24];
+		corridor_escape(url, strlen(url), path, sizeof path);
+		corridor_escape(method, strlen(method), verb, sizeof verb);
+		snprintf(rq->what, sizeof rq->what, "%s %s", verb, path);
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_len) { /* a piece of the body */
+		if (rq->too_large || *upload_len > SERVE_BODY_BYTES_MAX - rq->len) {
+			rq->too_large = true;
+		} else {
+			uint8_t *nb = realloc(rq->body, rq->len + *upload_len);
+			if (!nb)
+				return MHD_NO;
+			memcpy(nb + rq->len, upload, *upload_len);
+			rq->body = nb;
+			rq->len += *upload_len;
+		}
+		*upload_len = 0;
+		return MHD_YES;
+	}
+	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0,
+	     get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+	if (strcmp(url, "/v1/statements") == 0) {
+		if (!post)
+			return reply_error(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, "POST statements here");
+		if (rq->too_large)
+			return reply_error(c, rq, MHD_HTTP_CONTENT_TOO_LARGE,
+					   "the body is larger than 8 MiB");
+		return post_statements(sv, c, rq);
+	}
+	if (strcmp(url, "/checkpoint") == 0 && get)
+		return get_checkpoint(sv, c, rq);
+	if (strcmp(url, "/healthz") == 0 && get)
+		return reply(c, rq, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n", 3);
+	return reply_error(c, rq, MHD_HTTP_NOT_FOUND, "no such endpoint");
+}
+
+/* One access-log line per request: method, path (escaped), status, ms. */
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+		      enum MHD_RequestTerminationCode why)
+{
+	struct request *rq = *con_cls;
+	(void)cls;
+	if (!rq)
+		return;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char addr[INET6_ADDRSTRLEN] = "-";
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
+			  addr, sizeof addr);
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	long ms = (end.tv_sec - rq->start.tv_sec) * 1000L +
+		  (end.tv_nsec - rq->start.tv_nsec) / 1000000L;
+	fprintf(stderr, "serve: %s %s %u %zu bytes %ld ms%s\n", addr, rq->what, rq->status, rq->len, ms,
+		why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (cut off)");
+	free(rq->body);
+	free(rq);
+	*con_cls = NULL;
+}
+
+static bool parse_listen(const char *s, struct sockaddr_in *sa)
+{
+	const char *colon = strrchr(s, ':');
+	char host[64];
+	uint64_t port;
+	if (!colon || (size_t)(colon - s) >= sizeof host || !cli_u64(colon + 1, &port) ||
+	    port > 65535)
+		return false;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	memset(sa, 0, sizeof *sa);
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, host, &sa->sin_addr) == 1;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	const char *listen = NULL, *key = NULL, *pass_file = NULL, *ledger = NULL;
+	bool insecure = false;
+	const struct cli_opt opts[] = {
+		{ "listen", &listen, NULL, NULL, NULL, 0 },
+		{ "operator-key", &key, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+		{ "insecure-http", NULL, &insecure, NULL, NULL, 0 },
+	};
+	const char *usage = "corridor serve --listen ADDR:PORT --operator-key FILE [--ledger DIR]";
+	size_t np;
+	const char *pos[1];
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, usage))
+		return EXIT_USAGE;
+	struct sockaddr_in sa;
+	if (!listen || !parse_listen(listen, &sa))
+		return cli_usage("--listen ADDR:PORT, an IPv4 address and a port (0: any free one)");
+	if (!key)
+		return cli_usage("--operator-key FILE: the operator's key signs each batch's checkpoint");
+	if (ntohl(sa.sin_addr.s_addr) >> 24 != 127 && !insecure)
+		return cli_usage("plain HTTP is for loopback only: TLS is not built yet, and "
+				 "--insecure-http says you know");
+	struct server sv = { 0 };
+	int rc = cli_open(ledger, &sv.l);
+	if (rc)
+		return rc;
+	if ((rc = cli_signer(key, pass_file, &sv.op)) != 0) {
+		corridor_ledger_close(sv.l);
+		return rc;
+	}
+	pthread_mutex_init(&sv.lock, NULL);
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* the server's threads inherit it */
+	struct MHD_Daemon *dmn = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		handle, &sv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)SERVE_THREADS, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)SERVE_CONNECTIONS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)SERVE_CONNECTIONS_PER_ADDR_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)SERVE_REQUEST_SECONDS_MAX, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+		MHD_OPTION_END);
+	if (!dmn) {
+		fprintf(stderr, "corridor: cannot listen on %s: %s\n", cli_safe(listen),
+			strerror(errno));
+		rc = EXIT_STORAGE;
+		goto out_close;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(dmn, MHD_DAEMON_INFO_BIND_PORT);
+	char host[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
+	fprintf(stderr, "listening on http://%s:%u\n", host, di ? (unsigned)di->port : 0u);
+	fflush(stderr);
+	int sig = 0;
+	sigwait(&stop, &sig);
+	fprintf(stderr, "serve: %s: finishing what is in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	MHD_quiesce_daemon(dmn);
+	MHD_stop_daemon(dmn);
+	rc = EXIT_OK;
+out_close:
+	pthread_mutex_destroy(&sv.lock);
+	corridor_signer_free(sv.op);
+	corridor_ledger_close(sv.l);
+	return rc;
+}

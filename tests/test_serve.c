@@ -1,0 +1,271 @@
+/* test_serve.c — `corridor serve` on loopback, driven over real HTTP: a
+ * statement signed here is sequenced there and answered with a receipt; a
+ * retry gets the original one; every kind of bad request gets its status and
+ * writes nothing; SIGTERM stops it cleanly; the ledger verifies. */
+#define _GNU_SOURCE /* memmem */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+extern char **environ;
+
+#define ORIGIN "corridor.example/serve"
+#define MINUTE 60000000ull
+
+struct srv {
+	char *dir;
+	const char *ledger, *opkey;
+	char log[4096];
+	pid_t pid;
+	unsigned port;
+	struct corridor_signer *ru;
+};
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void cli_ok(const char *const *argv)
+{
+	const char *env[] = { "CORRIDOR_PASSPHRASE=serve-test", NULL };
+	struct run r = run_cli(argv, env);
+	ck_assert_msg(r.status == 0, "%s: %s", argv[0], r.err);
+	run_free(&r);
+}
+
+static void srv_start(struct srv *s)
+{
+	memset(s, 0, sizeof *s);
+	s->dir = tmpdir_new();
+	char *ledger = strdup(path_join(s->dir, "ledger")), *opkey = strdup(path_join(s->dir, "op.key"));
+	s->ledger = ledger;
+	s->opkey = opkey;
+	snprintf(s->log, sizeof s->log, "%s", path_join(s->dir, "serve.log"));
+	cli_ok((const char *const[]){ "key", "generate", "--name", ORIGIN, "--out", opkey, "--kdf",
+				      "interactive", NULL });
+	cli_ok((const char *const[]){ "init", "--origin", ORIGIN, "--operator-key", opkey,
+				      "--ledger", ledger, NULL });
+	s->ru = test_signer("RU-GAZPROM", 0x21);
+	char vk[CORRIDOR_VKEY_BYTES_MAX + 1];
+	corridor_vkey_format(corridor_signer_vkey(s->ru), vk);
+	cli_ok((const char *const[]){ "party", "register", "--key", opkey, "--id", "RU-GAZPROM",
+				      "--name", "Gazprom", "--country", "RU", "--roles", "seller",
+				      "--vkey", vk, "--ledger", ledger, NULL });
+	/* the server, its stderr into a file we read the port from */
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, s->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	char a0[] = "serve", a1[] = "--listen", a2[] = "127.0.0.1:0", a3[] = "--operator-key",
+	     a4[] = "--ledger";
+	char *argv[] = { (char *)(uintptr_t)corridor_bin(), a0, a1, a2, a3, opkey, a4, ledger, NULL };
+	setenv("CORRIDOR_PASSPHRASE", "serve-test", 1);
+	ck_assert_int_eq(posix_spawn(&s->pid, argv[0], &fa, NULL, argv, environ), 0);
+	unsetenv("CORRIDOR_PASSPHRASE");
+	posix_spawn_file_actions_destroy(&fa);
+	for (int i = 0; i < 300 && !s->port; i++) { /* up to 30 s (the sanitizer build is slow) */
+		size_t n;
+		char *t = (char *)slurp(s->log, &n);
+		const char *p = t ? strstr(t, "listening on http://127.0.0.1:") : NULL;
+		if (p && strchr(p, '\n'))
+			s->port = (unsigned)strtoul(p + strlen("listening on http://127.0.0.1:"), NULL, 10);
+		free(t);
+		if (!s->port)
+			usleep(100000);
+	}
+	ck_assert_msg(s->port > 0, "the server did not say where it listens");
+}
+
+static int srv_stop(struct srv *s)
+{
+	int st;
+	kill(s->pid, SIGTERM);
+	while (waitpid(s->pid, &st, 0) < 0 && errno == EINTR) {
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void srv_free(struct srv *s)
+{
+	corridor_signer_free(s->ru);
+	free((void *)(uintptr_t)s->ledger);
+	free((void *)(uintptr_t)s->opkey);
+	rm_rf(s->dir);
+	free(s->dir);
+}
+
+/* One HTTP/1.1 request on a fresh connection; the status, and the response
+ * body (malloc'd, NUL-terminated) in *body. */
+static unsigned http(const struct srv *s, const char *method, const char *path,
+		     const void *data, size_t len, char **body)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)s->port) };
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	char head[512];
+	int hn = snprintf(head, sizeof head,
+			  "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+			  "Content-Type: application/msgpack\r\nContent-Length: %zu\r\n\r\n",
+			  method, path, len);
+	ck_assert_int_eq(write(fd, head, (size_t)hn), hn);
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, (const char *)data + off, len - off);
+		if (w <= 0)
+			break; /* the server may refuse before reading it all */
+		off += (size_t)w;
+	}
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap + 1);
+	for (;;) {
+		if (n == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	unsigned status = 0;
+	sscanf(buf, "HTTP/1.1 %u", &status);
+	const char *b = strstr(buf, "\r\n\r\n");
+	*body = strdup(b ? b + 4 : "");
+	free(buf);
+	return status;
+}
+
+static size_t memo(const struct corridor_signer *who, const char *idem, const char *text,
+		   uint64_t created, uint64_t life_us, uint8_t *out, size_t cap)
+{
+	uint8_t body[64];
+	size_t tl = strlen(text), n;
+	body[0] = 0x81;
+	memcpy(body + 1, "\xa4text", 5);
+	body[6] = (uint8_t)(0xa0u | tl);
+	memcpy(body + 7, text, tl);
+	ck_assert_int_eq(corridor_statement_sign(who, ORIGIN, "memo", idem, created,
+						 created + life_us, body, 7 + tl, out, cap, &n, NULL),
+			 0);
+	return n;
+}
+
+START_TEST(serve_statements)
+{
+	struct srv s;
+	char *b;
+	uint8_t st[1024], other[1024];
+	srv_start(&s);
+	uint64_t t = now_us();
+	/* health and the checkpoint */
+	ck_assert_uint_eq(http(&s, "GET", "/healthz", NULL, 0, &b), 200);
+	ck_assert_str_eq(b, "ok\n");
+	free(b);
+	ck_assert_uint_eq(http(&s, "GET", "/checkpoint", NULL, 0, &b), 200);
+	ck_assert_ptr_nonnull(strstr(b, ORIGIN "\n2\n")); /* genesis and party.register */
+	free(b);
+	/* a statement: 201 and its receipt, with an inclusion proof */
+	size_t n = memo(s.ru, "serve-1", "hello", t, 30 * MINUTE, st, sizeof st);
+	ck_assert_uint_eq(http(&s, "POST", "/v1/statements", st, n, &b), 201);
+	ck_assert_ptr_nonnull(strstr(b, "\"seq\":2,"));
+	ck_assert_ptr_nonnull(strstr(b, "\"duplicate\":false"));
+	ck_assert_ptr_nonnull(strstr(b, "c2sp.org/tlog-proof@v1"));
+	free(b);
+	/* the same bytes again: 200 and the original receipt */
+	ck_assert_uint_eq(http(&s, "POST", "/v1/statements", st, n, &b), 200);
+	ck_assert_ptr_nonnull(strstr(b, "\"seq\":2,"));
+	ck_assert_ptr_nonnull(strstr(b, "\"duplicate\":true"));
+	free(b);
+	/* the same key with another body: 409 */
+	size_t no = memo(s.ru, "serve-1", "other", t, 30 * MINUTE, other, sizeof other);
+	ck_assert_uint_eq(http(&s, "POST", "/v1/statements", other, no, &b), 409);
+	free(b);
+	/* expired: 422 with the reason */
+	no = memo(s.ru, "serve-2", "late", t - 120 * MINUTE, MINUTE, other, sizeof other);
+	ck_assert_uint_eq(http(&s, "POST", "/v1/statements", other, no, &b), 422);
+	ck_assert_ptr_nonnull(strstr(b, "expired"));
+	free(b);
+	/* a bad signature: 403 */
+	no = memo(s.ru, "serve-3", "forged", t, MINUTE, other, sizeof other);
+	other[no - 1] ^= 1u;
+	ck_assert_uint_eq(http(&s, "POST", "/v1/statements", other, no, &b), 403);
+	free(b);
+	/* not msgpack: 400, the reason as JSON */
+	ck_assert_uint_eq(http(&s, "POST", "/v1/statements", "hello", 5, &b), 400);
+	ck_assert_ptr_nonnull(strstr(b, "{\"error\":"));
+	free(b);
+	/* a body over the limit: 413 */
+	size_t big = (8u << 20) + 1;
+	uint8_t *huge = calloc(1, big);
+	ck_assert_uint_eq(http(&s, "POST", "/v1/statements", huge, big, &b), 413);
+	free(huge);
+	free(b);
+	/* an unknown path, and a GET of the write endpoint */
+	ck_assert_uint_eq(http(&s, "GET", "/nowhere", NULL, 0, &b), 404);
+	free(b);
+	ck_assert_uint_eq(http(&s, "GET", "/v1/statements", NULL, 0, &b), 405);
+	free(b);
+	/* a batch of two new ones: 201, seqs 3 and 4 */
+	uint8_t b1[1024], b2[1024], batch[2100];
+	size_t n1 = memo(s.ru, "serve-4", "four", t, MINUTE, b1, sizeof b1);
+	size_t n2 = memo(s.ru, "serve-5", "five", t, MINUTE, b2, sizeof b2);
+	size_t bl = 0;
+	batch[bl++] = 0x92;
+	batch[bl++] = 0xc5;
+	batch[bl++] = (uint8_t)(n1 >> 8);
+	batch[bl++] = (uint8_t)n1;
+	memcpy(batch + bl, b1, n1);
+	bl += n1;
+	batch[bl++] = 0xc5;
+	batch[bl++] = (uint8_t)(n2 >> 8);
+	batch[bl++] = (uint8_t)n2;
+	memcpy(batch + bl, b2, n2);
+	bl += n2;
+	ck_assert_uint_eq(http(&s, "POST", "/v1/statements", batch, bl, &b), 201);
+	ck_assert_ptr_nonnull(strstr(b, "\"seq\":3,"));
+	ck_assert_ptr_nonnull(strstr(b, "\"seq\":4,"));
+	free(b);
+	/* SIGTERM: a clean exit; an access line per request, none raw */
+	ck_assert_int_eq(srv_stop(&s), 0);
+	size_t ll;
+	char *log = (char *)slurp(s.log, &ll);
+	ck_assert_ptr_nonnull(strstr(log, "serve: 127.0.0.1 POST /v1/statements 201"));
+	ck_assert_ptr_nonnull(strstr(log, "serve: 127.0.0.1 POST /v1/statements 409"));
+	free(log);
+	/* five entries: genesis, the party, three statements; and it verifies */
+	struct run r = run_cli((const char *const[]){ "verify", "--ledger", s.ledger, NULL }, NULL);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "5 entries"));
+	run_free(&r);
+	srv_free(&s);
+}
+END_TEST
+
+Suite *suite_serve(void)
+{
+	Suite *s = suite_create("serve");
+	TCase *tc = tcase_create("serve");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, serve_statements);
+	suite_add_tcase(s, tc);
+	return s;
+}
