@@ -37,10 +37,24 @@
 #define SERVE_THREADS 2u
 #define SERVE_URL_LOG_BYTES_MAX 200u
 
+/* A connection's clock: a request must be in (headers and body) within
+ * SERVE_REQUEST_SECONDS_MAX of the connection's start or of its previous
+ * request's end, however it trickles; libmicrohttpd's own timeout only
+ * counts idle time. */
+struct conn_slot {
+	bool used;
+	int fd;
+	struct timespec since;
+};
+
 struct server {
 	struct corridor_ledger *l;
 	struct corridor_signer *op;
 	pthread_mutex_t lock;
+	pthread_mutex_t conns_lock;
+	struct conn_slot conns[SERVE_CONNECTIONS_MAX];
+	pthread_t reaper;
+	bool stopping;
 };
 
 struct request {
@@ -251,12 +265,70 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	return reply_error(c, rq, MHD_HTTP_NOT_FOUND, "no such endpoint");
 }
 
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct server *sv = cls;
+	pthread_mutex_lock(&sv->conns_lock);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		for (size_t i = 0; ci && i < SERVE_CONNECTIONS_MAX; i++)
+			if (!sv->conns[i].used) {
+				sv->conns[i].used = true;
+				sv->conns[i].fd = ci->connect_fd;
+				clock_gettime(CLOCK_MONOTONIC, &sv->conns[i].since);
+				*socket_context = &sv->conns[i];
+				break;
+			}
+	} else if (*socket_context) {
+		((struct conn_slot *)*socket_context)->used = false;
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&sv->conns_lock);
+}
+
+/* Once a second: a connection whose request is not in within the limit is
+ * shut down (libmicrohttpd then sees it end and cleans it up). */
+static void *reaper(void *arg)
+{
+	struct server *sv = arg;
+	for (;;) {
+		struct timespec now, tick = { .tv_sec = 1 };
+		nanosleep(&tick, NULL);
+		pthread_mutex_lock(&sv->conns_lock);
+		if (sv->stopping) {
+			pthread_mutex_unlock(&sv->conns_lock);
+			return NULL;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		for (size_t i = 0; i < SERVE_CONNECTIONS_MAX; i++) {
+			struct conn_slot *cs = &sv->conns[i];
+			if (cs->used && now.tv_sec - cs->since.tv_sec > (time_t)SERVE_REQUEST_SECONDS_MAX) {
+				shutdown(cs->fd, SHUT_RDWR);
+				cs->since = now; /* once is enough */
+				fprintf(stderr, "serve: a connection took more than %u s for one "
+						"request: cut off\n",
+					SERVE_REQUEST_SECONDS_MAX);
+			}
+		}
+		pthread_mutex_unlock(&sv->conns_lock);
+	}
+}
+
 /* One access-log line per request: method, path (escaped), status, ms. */
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		      enum MHD_RequestTerminationCode why)
 {
+	struct server *sv = cls;
 	struct request *rq = *con_cls;
-	(void)cls;
+	const union MHD_ConnectionInfo *sc =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (sc && sc->socket_context) { /* the next request's clock starts now */
+		pthread_mutex_lock(&sv->conns_lock);
+		clock_gettime(CLOCK_MONOTONIC, &((struct conn_slot *)sc->socket_context)->since);
+		pthread_mutex_unlock(&sv->conns_lock);
+	}
 	if (!rq)
 		return;
 	const union MHD_ConnectionInfo *ci =
@@ -325,6 +397,7 @@ int cmd_serve(int argc, char **argv)
 		return rc;
 	}
 	pthread_mutex_init(&sv.lock, NULL);
+	pthread_mutex_init(&sv.conns_lock, NULL);
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
@@ -336,7 +409,8 @@ int cmd_serve(int argc, char **argv)
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)SERVE_THREADS, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)SERVE_CONNECTIONS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 		(unsigned)SERVE_CONNECTIONS_PER_ADDR_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)SERVE_REQUEST_SECONDS_MAX, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+		(unsigned)SERVE_REQUEST_SECONDS_MAX, MHD_OPTION_NOTIFY_COMPLETED, completed, &sv,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, &sv,
 		MHD_OPTION_END);
 	if (!dmn) {
 		fprintf(stderr, "corridor: cannot listen on %s: %s\n", cli_safe(listen),
@@ -347,6 +421,7 @@ int cmd_serve(int argc, char **argv)
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(dmn, MHD_DAEMON_INFO_BIND_PORT);
 	char host[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
+	bool reaping = pthread_create(&sv.reaper, NULL, reaper, &sv) == 0;
 	fprintf(stderr, "listening on http://%s:%u\n", host, di ? (unsigned)di->port : 0u);
 	fflush(stderr);
 	int sig = 0;
@@ -354,9 +429,15 @@ int cmd_serve(int argc, char **argv)
 	fprintf(stderr, "serve: %s: finishing what is in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	MHD_quiesce_daemon(dmn);
 	MHD_stop_daemon(dmn);
+	pthread_mutex_lock(&sv.conns_lock);
+	sv.stopping = true;
+	pthread_mutex_unlock(&sv.conns_lock);
+	if (reaping)
+		pthread_join(sv.reaper, NULL);
 	rc = EXIT_OK;
 out_close:
 	pthread_mutex_destroy(&sv.lock);
+	pthread_mutex_destroy(&sv.conns_lock);
 	corridor_signer_free(sv.op);
 	corridor_ledger_close(sv.l);
 	return rc;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -260,12 +261,82 @@ START_TEST(serve_statements)
 }
 END_TEST
 
+/* A connection from `src` (a loopback address) to the server, or -1. */
+static int connect_from(const struct srv *s, const char *src)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in from = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
+	inet_pton(AF_INET, src, &from.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	to.sin_port = htons((uint16_t)s->port);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&from, sizeof from) != 0 ||
+	    connect(fd, (struct sockaddr *)&to, sizeof to) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Idle connections from one address use up that address's share, not the
+ * service: a client elsewhere is still answered. A client that sends one
+ * byte a second is cut off at the request time limit, and the server goes
+ * on serving. */
+START_TEST(serve_hostile_clients)
+{
+	struct srv s;
+	char *b;
+	srv_start(&s);
+	enum { IDLE = 40 };
+	int idle[IDLE], open_n = 0;
+	for (int i = 0; i < IDLE; i++)
+		if ((idle[i] = connect_from(&s, "127.0.0.2")) >= 0)
+			open_n++;
+	ck_assert_int_ge(open_n, 32);
+	ck_assert_uint_eq(http(&s, "GET", "/healthz", NULL, 0, &b), 200);
+	free(b);
+	/* the slow one: a byte a second of a request line that never ends */
+	int slow = connect_from(&s, "127.0.0.3");
+	ck_assert_int_ge(slow, 0);
+	const char *line = "POST /v1/statements HTTP/1.1\r\nContent-Length: 100000\r\n";
+	bool cut = false;
+	for (int i = 0; i < 40 && !cut; i++) {
+		if (write(slow, line + (i % 50), 1) != 1) {
+			cut = true;
+			break;
+		}
+		/* meanwhile, others are served */
+		if (i % 10 == 0) {
+			ck_assert_uint_eq(http(&s, "GET", "/healthz", NULL, 0, &b), 200);
+			free(b);
+		}
+		char c;
+		struct timeval tv = { .tv_sec = 1 };
+		fd_set rd;
+		FD_ZERO(&rd);
+		FD_SET(slow, &rd);
+		if (select(slow + 1, &rd, NULL, NULL, &tv) == 1 && read(slow, &c, 1) <= 0)
+			cut = true; /* the server closed it */
+	}
+	ck_assert_msg(cut, "a client sending a byte a second was never cut off");
+	close(slow);
+	for (int i = 0; i < IDLE; i++)
+		if (idle[i] >= 0)
+			close(idle[i]);
+	ck_assert_uint_eq(http(&s, "GET", "/healthz", NULL, 0, &b), 200);
+	free(b);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	srv_free(&s);
+}
+END_TEST
+
 Suite *suite_serve(void)
 {
 	Suite *s = suite_create("serve");
 	TCase *tc = tcase_create("serve");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, serve_statements);
+	tcase_add_test(tc, serve_hostile_clients);
 	suite_add_tcase(s, tc);
 	return s;
 }
