@@ -289,7 +289,10 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 }
 
 /* Once a second: a connection whose request is not in within the limit is
- * shut down (libmicrohttpd then sees it end and cleans it up). */
+ * shut down (libmicrohttpd then sees it end and cleans it up). Slots are
+ * freed by the CLOSED notification under the same lock; should a closed
+ * fd be reused by a new connection before that notification runs, the new
+ * one could be cut instead, a window of one notification, not a second. */
 static void *reaper(void *arg)
 {
 	struct server *sv = arg;
