@@ -224,6 +224,45 @@ START_TEST(decode_refuses)
 }
 END_TEST
 
+/* A request body: one statement, or an array of bin; nothing else. */
+START_TEST(split_requests)
+{
+	const uint8_t *p[4];
+	size_t l[4], n;
+	const uint8_t one[] = { 0x8a, 0x00 };
+	ck_assert_int_eq(corridor_statements_split(one, sizeof one, p, l, 4, &n, NULL), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ptr_eq(p[0], one);
+	const uint8_t two[] = { 0x92, 0xc4, 0x01, 0xaa, 0xc5, 0x00, 0x02, 0xbb, 0xcc };
+	ck_assert_int_eq(corridor_statements_split(two, sizeof two, p, l, 4, &n, NULL), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(l[0], 1);
+	ck_assert_uint_eq(p[0][0], 0xaa);
+	ck_assert_uint_eq(l[1], 2);
+	ck_assert_uint_eq(p[1][1], 0xcc);
+	const uint8_t past[] = { 0x91, 0xc4, 0x05, 0xaa };        /* a bin past the end */
+	const uint8_t trailing[] = { 0x91, 0xc4, 0x01, 0xaa, 0x00 }; /* bytes after */
+	const uint8_t notbin[] = { 0x91, 0xa1, 'x' };               /* a str, not a bin */
+	const uint8_t empty[] = { 0x90 };
+	const uint8_t five[] = { 0x95 };
+	const uint8_t junk[] = { 'h', 'i' };
+	ck_assert_int_eq(corridor_statements_split(past, sizeof past, p, l, 4, &n, NULL),
+			 CORRIDOR_E_MALFORMED);
+	ck_assert_int_eq(corridor_statements_split(trailing, sizeof trailing, p, l, 4, &n, NULL),
+			 CORRIDOR_E_MALFORMED);
+	ck_assert_int_eq(corridor_statements_split(notbin, sizeof notbin, p, l, 4, &n, NULL),
+			 CORRIDOR_E_MALFORMED);
+	ck_assert_int_eq(corridor_statements_split(empty, sizeof empty, p, l, 4, &n, NULL),
+			 CORRIDOR_E_LIMIT);
+	ck_assert_int_eq(corridor_statements_split(five, sizeof five, p, l, 4, &n, NULL),
+			 CORRIDOR_E_LIMIT);
+	ck_assert_int_eq(corridor_statements_split(junk, sizeof junk, p, l, 4, &n, NULL),
+			 CORRIDOR_E_MALFORMED);
+	ck_assert_int_eq(corridor_statements_split(junk, 0, p, l, 4, &n, NULL),
+			 CORRIDOR_E_MALFORMED);
+}
+END_TEST
+
 /* The lifetime rules, at the log's time. */
 START_TEST(lifetime)
 {
@@ -649,6 +688,7 @@ Suite *suite_statements(void)
 	tcase_add_test(tc, sign_refuses);
 	tcase_add_test(tc, decode_refuses);
 	tcase_add_test(tc, lifetime);
+	tcase_add_test(tc, split_requests);
 	tcase_add_test(tc, v2_entries_verify);
 	tcase_add_test(tc, v2_entries_refused);
 	tcase_add_test(tc, submit_and_retry);

@@ -1,4 +1,4 @@
-/* libFuzzer: strict statement decoding; whatever is accepted is canonical,
+/* libFuzzer: the request splitter and strict statement decoding; whatever is accepted is canonical,
  * its fields in their limits, and its signature check and hash run. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,6 +10,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct corridor_statement st;
+	/* the request splitter of corridor serve: every piece inside the body */
+	const uint8_t *ptrs[64];
+	size_t lens[64], n;
+	if (corridor_statements_split(data, size, ptrs, lens, 64, &n, NULL) == 0)
+		for (size_t i = 0; i < n; i++)
+			if (ptrs[i] < data || lens[i] > size || ptrs[i] + lens[i] > data + size)
+				abort();
 	if (corridor_statement_decode(data, size, &st, NULL) != 0)
 		return 0;
 	if (corridor_msgpack_check_canonical(data, size, CORRIDOR_ENTRY_DEPTH_MAX, NULL) != 0 ||
