@@ -7,6 +7,8 @@
  *   POST /v1/statements   one signed statement, or a msgpack array of bin
  *   GET  /checkpoint      the latest signed checkpoint (text/plain)
  *   GET  /healthz         "ok"
+ *   GET  /metrics         Prometheus text: requests by status, statements,
+ *                         commit time, open connections, ledger size
  *
  * libmicrohttpd runs an epoll thread and a small pool; one mutex keeps the
  * ledger handle to one thread at a time. SIGTERM or SIGINT: stop accepting,
@@ -55,6 +57,11 @@ struct server {
 	struct conn_slot conns[SERVE_CONNECTIONS_MAX];
 	pthread_t reaper;
 	bool stopping;
+	/* metrics, under conns_lock */
+	uint64_t by_status[600];
+	uint64_t appended, duplicates, batches;
+	double commit_seconds;
+	unsigned open_conns;
 };
 
 struct request {
@@ -155,8 +162,20 @@ static enum MHD_Result post_statements(struct server *sv, struct MHD_Connection 
 		ret = reply_error(c, rq, status_of(err), d.text);
 		goto out_free;
 	}
+	struct timespec t0, t1;
 	pthread_mutex_lock(&sv->lock);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = corridor_submit(sv->l, sv->op, ptrs, lens, n, true, rs, &appended, &d);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_mutex_lock(&sv->conns_lock);
+	if (!err) {
+		sv->batches++;
+		sv->appended += appended;
+		sv->duplicates += n - appended;
+		sv->commit_seconds += (double)(t1.tv_sec - t0.tv_sec) +
+				      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	}
+	pthread_mutex_unlock(&sv->conns_lock);
 	FILE *f = err ? NULL : open_memstream(&buf, &blen);
 	if (f) {
 		fputs("{\"receipts\":[", f);
@@ -215,6 +234,43 @@ static enum MHD_Result get_checkpoint(struct server *sv, struct MHD_Connection *
 	return ret;
 }
 
+static enum MHD_Result get_metrics(struct server *sv, struct MHD_Connection *c,
+				   struct request *rq)
+{
+	struct corridor_head h = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	pthread_mutex_lock(&sv->lock);
+	int herr = corridor_ledger_head(sv->l, &h);
+	pthread_mutex_unlock(&sv->lock);
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+	pthread_mutex_lock(&sv->conns_lock);
+	fputs("# TYPE corridor_requests_total counter\n", f);
+	for (unsigned s = 100; s < 600; s++)
+		if (sv->by_status[s])
+			fprintf(f, "corridor_requests_total{status=\"%u\"} %llu\n", s,
+				(unsigned long long)sv->by_status[s]);
+	fprintf(f, "# TYPE corridor_statements_appended_total counter\n"
+		   "corridor_statements_appended_total %llu\n"
+		   "# TYPE corridor_statements_duplicate_total counter\n"
+		   "corridor_statements_duplicate_total %llu\n"
+		   "# TYPE corridor_commit_seconds summary\n"
+		   "corridor_commit_seconds_sum %.6f\ncorridor_commit_seconds_count %llu\n"
+		   "# TYPE corridor_connections_open gauge\ncorridor_connections_open %u\n",
+		(unsigned long long)sv->appended, (unsigned long long)sv->duplicates,
+		sv->commit_seconds, (unsigned long long)sv->batches, sv->open_conns);
+	pthread_mutex_unlock(&sv->conns_lock);
+	if (!herr)
+		fprintf(f, "# TYPE corridor_ledger_entries gauge\ncorridor_ledger_entries %llu\n",
+			(unsigned long long)h.size);
+	fclose(f);
+	enum MHD_Result ret = reply(c, rq, MHD_HTTP_OK, "text/plain; version=0.0.4", buf, len);
+	free(buf);
+	return ret;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_len, void **con_cls)
@@ -260,6 +316,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	}
 	if (strcmp(url, "/checkpoint") == 0 && get)
 		return get_checkpoint(sv, c, rq);
+	if (strcmp(url, "/metrics") == 0 && get)
+		return get_metrics(sv, c, rq);
 	if (strcmp(url, "/healthz") == 0 && get)
 		return reply(c, rq, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n", 3);
 	return reply_error(c, rq, MHD_HTTP_NOT_FOUND, "no such endpoint");
@@ -279,10 +337,12 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 				sv->conns[i].fd = ci->connect_fd;
 				clock_gettime(CLOCK_MONOTONIC, &sv->conns[i].since);
 				*socket_context = &sv->conns[i];
+				sv->open_conns++;
 				break;
 			}
 	} else if (*socket_context) {
 		((struct conn_slot *)*socket_context)->used = false;
+		sv->open_conns--;
 		*socket_context = NULL;
 	}
 	pthread_mutex_unlock(&sv->conns_lock);
@@ -334,6 +394,10 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 	if (!rq)
 		return;
+	pthread_mutex_lock(&sv->conns_lock);
+	if (rq->status < 600)
+		sv->by_status[rq->status]++;
+	pthread_mutex_unlock(&sv->conns_lock);
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char addr[INET6_ADDRSTRLEN] = "-";

@@ -245,6 +245,14 @@ START_TEST(serve_statements)
 	ck_assert_ptr_nonnull(strstr(b, "\"seq\":3,"));
 	ck_assert_ptr_nonnull(strstr(b, "\"seq\":4,"));
 	free(b);
+	/* the metrics count what happened */
+	ck_assert_uint_eq(http(&s, "GET", "/metrics", NULL, 0, &b), 200);
+	ck_assert_ptr_nonnull(strstr(b, "corridor_requests_total{status=\"201\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(b, "corridor_requests_total{status=\"409\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(b, "corridor_statements_appended_total 3\n"));
+	ck_assert_ptr_nonnull(strstr(b, "corridor_statements_duplicate_total 1\n"));
+	ck_assert_ptr_nonnull(strstr(b, "corridor_ledger_entries 5\n"));
+	free(b);
 	/* SIGTERM: a clean exit; an access line per request, none raw */
 	ck_assert_int_eq(srv_stop(&s), 0);
 	size_t ll;
