@@ -224,6 +224,21 @@ size_t corridor_entry_signed_message(const uint8_t *buf, const struct corridor_e
 	return plen + e->statement_content_len;
 }
 
+/* Keys 0-3 of every entry version: version, seq, prev, time. */
+static void pack_envelope_head(msgpack_packer *pk, uint64_t version, uint64_t seq,
+			       const uint8_t prev[CORRIDOR_HASH_BYTES], uint64_t time_us)
+{
+	msgpack_pack_uint8(pk, 0);
+	msgpack_pack_uint64(pk, version);
+	msgpack_pack_uint8(pk, 1);
+	msgpack_pack_uint64(pk, seq);
+	msgpack_pack_uint8(pk, 2);
+	msgpack_pack_bin(pk, CORRIDOR_HASH_BYTES);
+	msgpack_pack_bin_body(pk, prev, CORRIDOR_HASH_BYTES);
+	msgpack_pack_uint8(pk, 3);
+	msgpack_pack_uint64(pk, time_us);
+}
+
 size_t corridor_entry_encode_v2(uint64_t seq, const uint8_t prev[CORRIDOR_HASH_BYTES],
 				uint64_t time_us, const uint8_t *statement, size_t statement_len,
 				uint8_t *out, size_t cap)
@@ -232,15 +247,7 @@ size_t corridor_entry_encode_v2(uint64_t seq, const uint8_t prev[CORRIDOR_HASH_B
 	msgpack_packer pk;
 	corridor_mpbuf_init(&w, &pk, out, cap);
 	msgpack_pack_map(&pk, 5);
-	msgpack_pack_uint8(&pk, 0);
-	msgpack_pack_uint64(&pk, CORRIDOR_ENTRY_VERSION_2);
-	msgpack_pack_uint8(&pk, 1);
-	msgpack_pack_uint64(&pk, seq);
-	msgpack_pack_uint8(&pk, 2);
-	msgpack_pack_bin(&pk, CORRIDOR_HASH_BYTES);
-	msgpack_pack_bin_body(&pk, prev, CORRIDOR_HASH_BYTES);
-	msgpack_pack_uint8(&pk, 3);
-	msgpack_pack_uint64(&pk, time_us);
+	pack_envelope_head(&pk, CORRIDOR_ENTRY_VERSION_2, seq, prev, time_us);
 	msgpack_pack_uint8(&pk, 4);
 	msgpack_pack_bin(&pk, statement_len);
 	msgpack_pack_bin_body(&pk, statement, statement_len);
@@ -268,15 +275,7 @@ size_t corridor_entry_encode_content(uint64_t seq, const uint8_t prev[CORRIDOR_H
 	msgpack_packer pk;
 	corridor_mpbuf_init(&w, &pk, buf, cap);
 	msgpack_pack_map(&pk, 8);
-	msgpack_pack_uint8(&pk, 0);
-	msgpack_pack_uint64(&pk, CORRIDOR_ENTRY_VERSION);
-	msgpack_pack_uint8(&pk, 1);
-	msgpack_pack_uint64(&pk, seq);
-	msgpack_pack_uint8(&pk, 2);
-	msgpack_pack_bin(&pk, CORRIDOR_HASH_BYTES);
-	msgpack_pack_bin_body(&pk, prev, CORRIDOR_HASH_BYTES);
-	msgpack_pack_uint8(&pk, 3);
-	msgpack_pack_uint64(&pk, time_us);
+	pack_envelope_head(&pk, CORRIDOR_ENTRY_VERSION, seq, prev, time_us);
 	msgpack_pack_uint8(&pk, 4);
 	corridor_mp_pack_str(&pk, kind, strlen(kind));
 	msgpack_pack_uint8(&pk, 5);
