@@ -170,7 +170,7 @@ static enum camt_why camt_reversal(const struct camt_match *m, size_t at,
 	r->outcome = CORRIDOR_CAMT_REVERSED;
 	r->reverses = hit->seq;
 	cd->kind = "payment.reverse";
-	cd->body_len = corridor_payment_reverse_body(hit->seq, CAMT_REVERSAL_REASON, cd->idem,
+	cd->body_len = corridor_payment_reverse_body(hit->seq, CAMT_REVERSAL_REASON,
 						     cd->body, sizeof cd->body);
 	cd->write = true;
 	return WHY_NONE;
@@ -221,7 +221,7 @@ static enum camt_why camt_payment(const struct camt_match *m, const struct corri
 	if (!corridor_reference_ok(p.reference))
 		snprintf(p.reference, sizeof p.reference, "bank statement");
 	cd->kind = "payment.record";
-	cd->body_len = corridor_payment_body(&p, cd->idem, cd->body, sizeof cd->body);
+	cd->body_len = corridor_payment_body(&p, cd->body, sizeof cd->body);
 	cd->write = true;
 	return why;
 }
@@ -348,7 +348,7 @@ static int camt_write_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
 		size_t app = 0;
 		if (cd->target >= 0) {
 			cd->body_len = corridor_payment_reverse_body(c->seqs[c->draft_of[cd->target]],
-						    CAMT_REVERSAL_REASON, cd->idem, cd->body,
+						    CAMT_REVERSAL_REASON, cd->body,
 						    sizeof cd->body);
 			CORRIDOR_ASSERT(cd->body_len > 0);
 			c->drafts[k].body_len = cd->body_len;
@@ -483,8 +483,8 @@ int corridor_payment_import(struct corridor_ledger *l, const struct corridor_sig
 	}
 	for (size_t i = 0; i < n && !err; i++) {
 		struct camt_draft *cd = &cds[i];
-		const char *key;
-		size_t klen;
+		const char *key = cd->idem;
+		size_t klen = strlen(key);
 		if (!cd->write)
 			continue;
 		if (cd->target >= 0) {
@@ -492,18 +492,16 @@ int corridor_payment_import(struct corridor_ledger *l, const struct corridor_sig
 			if (!tg->write) { /* the payment was imported before: so was this */
 				cd->target = -1;
 				cd->r.reverses = tg->r.seq;
-				cd->body_len = corridor_payment_reverse_body(tg->r.seq, CAMT_REVERSAL_REASON, cd->idem,
+				cd->body_len = corridor_payment_reverse_body(tg->r.seq, CAMT_REVERSAL_REASON,
 							    cd->body, sizeof cd->body);
 			} else {
 				cd->body_len = corridor_payment_reverse_body(dr.head.size + (uint64_t)draft_of[cd->target],
-							    CAMT_REVERSAL_REASON, cd->idem, cd->body,
+							    CAMT_REVERSAL_REASON, cd->body,
 							    sizeof cd->body);
 			}
 		}
 		CORRIDOR_ASSERT(cd->body_len > 0);
-		int has_key = corridor_msgpack_map_str(cd->body, cd->body_len, "idempotency_key",
-						       &key, &klen);
-		CORRIDOR_ASSERT(has_key == 0); /* every imported transaction carries one */
+		CORRIDOR_ASSERT(klen > 0); /* every imported transaction has its identity */
 		/* Imported before, or earlier in this statement: under either kind */
 		const char *kinds[2] = { cd->kind, !strcmp(cd->kind, "payment.record")
 							   ? "payment.reverse" : "payment.record" };
@@ -550,7 +548,8 @@ int corridor_payment_import(struct corridor_ledger *l, const struct corridor_sig
 			continue;
 		draft_of[i] = nd;
 		cd_of[nd] = i;
-		drafts[nd] = (struct draft){ .kind = cd->kind, .body = cd->body, .body_len = cd->body_len };
+		drafts[nd] = (struct draft){ .kind = cd->kind, .body = cd->body, .body_len = cd->body_len,
+					     .idem = cd->idem };
 		struct corridor_diag rd;
 		corridor_diag_init(&rd);
 		err = corridor_draft_process(&dr.st, corridor_signer_vkey(signer), &drafts[nd],

@@ -35,15 +35,13 @@ static int write_body(struct corridor_ledger *l, const struct corridor_signer *s
 	if (idem && (err = corridor_idem_check(idem, strlen(idem), diag)) != 0)
 		goto out;
 	corridor_mpbuf_init(&w, &pk, body, cap);
-	size_t n = (contract ? 1u : 0u) + (with_effective ? 1u : 0u) + (idem ? 1u : 0u) +
-		   (t ? 1u : 0u) + (proposal ? 1u : 0u);
+	size_t n = (contract ? 1u : 0u) + (with_effective ? 1u : 0u) + (t ? 1u : 0u) +
+		   (proposal ? 1u : 0u);
 	msgpack_pack_map(&pk, n);
 	if (contract)
 		corridor_mp_cstr(&pk, "contract"), corridor_mp_cstr(&pk, contract);
 	if (with_effective)
 		corridor_mp_cstr(&pk, "effective"), corridor_mp_date(&pk, effective);
-	if (idem)
-		corridor_mp_cstr(&pk, "idempotency_key"), corridor_mp_cstr(&pk, idem);
 	if (proposal)
 		corridor_mp_cstr(&pk, "proposal"), msgpack_pack_uint64(&pk, proposal);
 	if (t) {
@@ -54,7 +52,7 @@ static int write_body(struct corridor_ledger *l, const struct corridor_signer *s
 		err = corridor_diag_set(diag, CORRIDOR_E_LIMIT, "the contract is too large for an entry");
 		goto out;
 	}
-	err = corridor_append_one(l, s, kind, body, w.len, seq, diag);
+	err = corridor_append_one(l, s, kind, body, w.len, idem, seq, diag);
 out:
 	free(body);
 	return err;

@@ -19,15 +19,11 @@ static size_t record_body(const struct corridor_delivery_request *r, uint8_t *bu
 	msgpack_packer pk;
 	char q[2] = { r->quality ? r->quality : 'A', 0 };
 	corridor_mpbuf_init(&w, &pk, buf, cap);
-	msgpack_pack_map(&pk, r->reference ? 7 : 6);
+	msgpack_pack_map(&pk, 6);
 	corridor_mp_pack_str(&pk, "contract", 8);
 	corridor_mp_pack_str(&pk, r->contract, strlen(r->contract));
 	corridor_mp_pack_str(&pk, "end", 3);
 	msgpack_pack_int64(&pk, r->end_s);
-	if (r->reference) {
-		corridor_mp_pack_str(&pk, "idempotency_key", 15);
-		corridor_mp_pack_str(&pk, r->reference, strlen(r->reference));
-	}
 	corridor_mp_pack_str(&pk, "meter", 5);
 	corridor_mp_pack_str(&pk, r->meter, strlen(r->meter));
 	corridor_mp_pack_str(&pk, "quality", 7);
@@ -69,7 +65,8 @@ int corridor_delivery_record(struct corridor_ledger *l, const struct corridor_si
 		return err;
 	size_t n = record_body(r, body, sizeof body);
 	CORRIDOR_ASSERT(n > 0);
-	return corridor_append_one(l, s, "delivery.record", body, n, seq, diag);
+	/* the reference, if given, is the reading's identity */
+	return corridor_append_one(l, s, "delivery.record", body, n, r->reference, seq, diag);
 }
 
 int corridor_delivery_correct(struct corridor_ledger *l, const struct corridor_signer *s,
@@ -89,11 +86,7 @@ int corridor_delivery_correct(struct corridor_ledger *l, const struct corridor_s
 	if (idem && corridor_idem_check(idem, strlen(idem), diag) != 0)
 		return CORRIDOR_E_INVALID;
 	corridor_mpbuf_init(&w, &pk, body, sizeof body);
-	msgpack_pack_map(&pk, 2u + (idem ? 1u : 0u) + (reason ? 1u : 0u));
-	if (idem) {
-		corridor_mp_pack_str(&pk, "idempotency_key", 15);
-		corridor_mp_pack_str(&pk, idem, strlen(idem));
-	}
+	msgpack_pack_map(&pk, 2u + (reason ? 1u : 0u));
 	corridor_mp_pack_str(&pk, "quantity", 8);
 	msgpack_pack_int64(&pk, quantity);
 	if (reason) {
@@ -103,7 +96,7 @@ int corridor_delivery_correct(struct corridor_ledger *l, const struct corridor_s
 	corridor_mp_pack_str(&pk, "supersedes", 10);
 	msgpack_pack_uint64(&pk, supersedes);
 	CORRIDOR_ASSERT(!w.overflow);
-	return corridor_append_one(l, s, "delivery.correct", body, w.len, seq, diag);
+	return corridor_append_one(l, s, "delivery.correct", body, w.len, idem, seq, diag);
 }
 
 /* ---- listing ---- */
@@ -190,6 +183,12 @@ static const uint8_t *row_body(const struct rows *rs, const struct row *r)
 	return rs->arena + r->body_off;
 }
 
+/* The row's reference: its identity, kept after its body. */
+static const char *row_ref(const struct rows *rs, const struct row *r)
+{
+	return (const char *)rs->arena + r->body_off + r->body_len;
+}
+
 struct parsed {
 	struct corridor_delivery_row row;
 	uint8_t body[DELIVERY_BODY_BYTES_MAX];
@@ -219,7 +218,8 @@ static int rows_add(struct rows *rs, const struct parsed *p)
 		rs->r = n;
 		rs->cap = cap;
 	}
-	if (rs->arena_cap - rs->used < p->body_len) {
+	size_t rlen = strlen(p->row.reference), need = p->body_len + rlen + 1;
+	if (rs->arena_cap - rs->used < need) {
 		size_t cap = rs->arena_cap ? 2 * rs->arena_cap : (size_t)1 << 20;
 		uint8_t *n = realloc(rs->arena, cap);
 		if (!n)
@@ -228,9 +228,10 @@ static int rows_add(struct rows *rs, const struct parsed *p)
 		rs->arena_cap = cap;
 	}
 	memcpy(rs->arena + rs->used, p->body, p->body_len);
+	memcpy(rs->arena + rs->used + p->body_len, p->row.reference, rlen + 1);
 	rs->r[rs->count++] = (struct row){ .line = p->row.line, .body_len = (uint32_t)p->body_len,
 					   .body_off = rs->used };
-	rs->used += p->body_len;
+	rs->used += need;
 	return CORRIDOR_OK;
 }
 
@@ -306,11 +307,9 @@ static int dry_run(struct corridor_ledger *l, const struct corridor_signer *sign
 	for (size_t i = 0; i < rs->count && !err; i++) {
 		struct row *r = &rs->r[i];
 		const uint8_t *body = row_body(rs, r);
-		const char *ref;
-		size_t rlen;
-		int has_ref = corridor_msgpack_map_str(body, r->body_len, "idempotency_key", &ref,
-						       &rlen);
-		CORRIDOR_ASSERT(has_ref == 0); /* every imported row carries its reference */
+		const char *ref = row_ref(rs, r);
+		size_t rlen = strlen(ref);
+		CORRIDOR_ASSERT(rlen > 0); /* every imported row carries its reference */
 		uint64_t at;
 		if (corridor_idem_lookup(&dr.ov.base, vk->name, "delivery.record", ref, rlen, &at) == 0) {
 			/* Imported before (or earlier in this file): the same values? */
@@ -332,7 +331,8 @@ static int dry_run(struct corridor_ledger *l, const struct corridor_signer *sign
 			r->skip = true;
 			continue;
 		}
-		struct draft d = { .kind = "delivery.record", .body = body, .body_len = r->body_len };
+		struct draft d = { .kind = "delivery.record", .body = body, .body_len = r->body_len,
+				   .idem = ref };
 		struct corridor_diag rd;
 		corridor_diag_init(&rd);
 		err = corridor_draft_process(&dr.st, vk, &d, dr.head.size + nfresh, dr.head.time_us, dr.head.tip,
@@ -380,7 +380,8 @@ int corridor_delivery_import(struct corridor_ledger *l, const struct corridor_si
 			}
 			drafts[n++] = (struct draft){ .kind = "delivery.record",
 						      .body = row_body(&rs, &rs.r[i]),
-						      .body_len = rs.r[i].body_len };
+						      .body_len = rs.r[i].body_len,
+						      .idem = row_ref(&rs, &rs.r[i]) };
 		}
 		if (n == 0)
 			break;

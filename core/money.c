@@ -9,22 +9,18 @@
 
 #define RATE_BODY_BYTES_MAX 256u
 
-static size_t rate_body(const struct corridor_rate *r, const char *idem, uint8_t *buf, size_t cap)
+static size_t rate_body(const struct corridor_rate *r, uint8_t *buf, size_t cap)
 {
 	struct corridor_mpbuf w;
 	msgpack_packer pk;
 	char date[11];
 	corridor_date_format(r->day, date);
 	corridor_mpbuf_init(&w, &pk, buf, cap);
-	msgpack_pack_map(&pk, idem ? 6 : 5);
+	msgpack_pack_map(&pk, 5);
 	corridor_mp_pack_str(&pk, "base", 4);
 	corridor_mp_pack_str(&pk, r->base, 3);
 	corridor_mp_pack_str(&pk, "date", 4);
 	corridor_mp_pack_str(&pk, date, 10);
-	if (idem) {
-		corridor_mp_pack_str(&pk, "idempotency_key", 15);
-		corridor_mp_pack_str(&pk, idem, strlen(idem));
-	}
 	corridor_mp_pack_str(&pk, "quote", 5);
 	corridor_mp_pack_str(&pk, r->quote, 3);
 	corridor_mp_pack_str(&pk, "rate", 4);
@@ -52,17 +48,13 @@ int corridor_currency_define(struct corridor_ledger *l, const struct corridor_si
 	struct corridor_mpbuf w;
 	msgpack_packer pk;
 	corridor_mpbuf_init(&w, &pk, buf, sizeof buf);
-	msgpack_pack_map(&pk, idem ? 3 : 2);
+	msgpack_pack_map(&pk, 2);
 	corridor_mp_pack_str(&pk, "code", 4);
 	corridor_mp_pack_str(&pk, code, 3);
 	corridor_mp_pack_str(&pk, "decimals", 8);
 	msgpack_pack_uint32(&pk, decimals);
-	if (idem) {
-		corridor_mp_pack_str(&pk, "idempotency_key", 15);
-		corridor_mp_pack_str(&pk, idem, strlen(idem));
-	}
 	CORRIDOR_ASSERT(!w.overflow);
-	return corridor_append_one(l, s, "currency.define", buf, w.len, seq, diag);
+	return corridor_append_one(l, s, "currency.define", buf, w.len, idem, seq, diag);
 }
 
 struct cdec {
@@ -138,10 +130,10 @@ int corridor_rate_record(struct corridor_ledger *l, const struct corridor_signer
 		return err;
 	if (idem && corridor_idem_check(idem, strlen(idem), diag))
 		return CORRIDOR_E_INVALID;
-	size_t n = rate_body(r, idem, buf, sizeof buf);
+	size_t n = rate_body(r, buf, sizeof buf);
 	CORRIDOR_ASSERT(n > 0);
-	return corridor_append_one(l, s, correct ? "rate.correct" : "rate.record", buf, n, seq,
-				   diag);
+	return corridor_append_one(l, s, correct ? "rate.correct" : "rate.record", buf, n, idem,
+				   seq, diag);
 }
 
 /* ---- rates CSV ---- */
@@ -277,7 +269,7 @@ int corridor_rate_import(struct corridor_ledger *l, const struct corridor_signer
 			break;
 		}
 		uint8_t *body = bodies + fresh * RATE_BODY_BYTES_MAX;
-		size_t blen = rate_body(&r->r, NULL, body, RATE_BODY_BYTES_MAX);
+		size_t blen = rate_body(&r->r, body, RATE_BODY_BYTES_MAX);
 		CORRIDOR_ASSERT(blen > 0);
 		drafts[fresh] = (struct draft){ .kind = "rate.record", .body = body, .body_len = blen };
 		struct corridor_diag rd;

@@ -61,7 +61,7 @@ int corridor_party_register(struct corridor_ledger *l, const struct corridor_sig
 	if (idem && (err = corridor_idem_check(idem, strlen(idem), diag)) != 0)
 		return err;
 	corridor_mpbuf_init(&w, &pk, body, sizeof body);
-	msgpack_pack_map(&pk, 5u + (req->iban_count ? 1u : 0u) + (idem ? 1u : 0u));
+	msgpack_pack_map(&pk, 5u + (req->iban_count ? 1u : 0u));
 	corridor_mp_pack_str(&pk, "country", 7);
 	corridor_mp_pack_str(&pk, req->country, 2);
 	if (req->iban_count) {
@@ -72,10 +72,6 @@ int corridor_party_register(struct corridor_ledger *l, const struct corridor_sig
 	}
 	corridor_mp_pack_str(&pk, "id", 2);
 	corridor_mp_pack_str(&pk, req->id, strlen(req->id));
-	if (idem) {
-		corridor_mp_pack_str(&pk, "idempotency_key", 15);
-		corridor_mp_pack_str(&pk, idem, strlen(idem));
-	}
 	corridor_mp_pack_str(&pk, "key", 3);
 	msgpack_pack_bin(&pk, 32);
 	msgpack_pack_bin_body(&pk, req->key.public_key, 32);
@@ -88,7 +84,7 @@ int corridor_party_register(struct corridor_ledger *l, const struct corridor_sig
 			corridor_mp_pack_str(&pk, corridor_role_names[r], strlen(corridor_role_names[r]));
 	if (w.overflow)
 		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "the party is too large to record");
-	return corridor_append_one(l, op, "party.register", body, w.len, seq, diag);
+	return corridor_append_one(l, op, "party.register", body, w.len, idem, seq, diag);
 }
 
 struct pget {

@@ -12,23 +12,18 @@
 
 /* ---- API ---- */
 
-size_t corridor_payment_body(const struct corridor_payment *p, const char *idem, uint8_t *buf,
-			   size_t cap)
+size_t corridor_payment_body(const struct corridor_payment *p, uint8_t *buf, size_t cap)
 {
 	struct corridor_mpbuf w;
 	msgpack_packer pk;
 	char date[11];
 	corridor_date_format(p->value_day, date);
 	corridor_mpbuf_init(&w, &pk, buf, cap);
-	msgpack_pack_map(&pk, idem ? 7 : 6);
+	msgpack_pack_map(&pk, 6);
 	corridor_mp_pack_str(&pk, "amount", 6);
 	msgpack_pack_int64(&pk, p->amount_minor);
 	corridor_mp_pack_str(&pk, "currency", 8);
 	corridor_mp_pack_str(&pk, p->currency, strlen(p->currency));
-	if (idem) {
-		corridor_mp_pack_str(&pk, "idempotency_key", 15);
-		corridor_mp_pack_str(&pk, idem, strlen(idem));
-	}
 	corridor_mp_pack_str(&pk, "payee", 5);
 	corridor_mp_pack_str(&pk, p->payee, strlen(p->payee));
 	corridor_mp_pack_str(&pk, "payer", 5);
@@ -40,17 +35,12 @@ size_t corridor_payment_body(const struct corridor_payment *p, const char *idem,
 	return w.overflow ? 0 : w.len;
 }
 
-size_t corridor_payment_reverse_body(uint64_t payment, const char *reason, const char *idem, uint8_t *buf,
-			   size_t cap)
+size_t corridor_payment_reverse_body(uint64_t payment, const char *reason, uint8_t *buf, size_t cap)
 {
 	struct corridor_mpbuf w;
 	msgpack_packer pk;
 	corridor_mpbuf_init(&w, &pk, buf, cap);
-	msgpack_pack_map(&pk, idem ? 3 : 2);
-	if (idem) {
-		corridor_mp_pack_str(&pk, "idempotency_key", 15);
-		corridor_mp_pack_str(&pk, idem, strlen(idem));
-	}
+	msgpack_pack_map(&pk, 2);
 	corridor_mp_pack_str(&pk, "payment", 7);
 	msgpack_pack_uint64(&pk, payment);
 	corridor_mp_pack_str(&pk, "reason", 6);
@@ -149,9 +139,9 @@ static int payment_write(struct corridor_ledger *l, const struct corridor_signer
 						 PAYMENT_OCCURRENCES_MAX);
 		idem = natural;
 	}
-	size_t n = corridor_payment_body(p, idem, buf, sizeof buf);
+	size_t n = corridor_payment_body(p, buf, sizeof buf);
 	CORRIDOR_ASSERT(n > 0);
-	return corridor_append_one(l, s, "payment.record", buf, n, seq, diag);
+	return corridor_append_one(l, s, "payment.record", buf, n, idem, seq, diag);
 }
 
 int corridor_payment_record(struct corridor_ledger *l, const struct corridor_signer *s,
@@ -178,9 +168,9 @@ int corridor_payment_reverse(struct corridor_ledger *l, const struct corridor_si
 					 CORRIDOR_REASON_BYTES_MAX);
 	if (idem && corridor_idem_check(idem, strlen(idem), diag))
 		return CORRIDOR_E_INVALID;
-	size_t n = corridor_payment_reverse_body(payment, reason, idem, buf, sizeof buf);
+	size_t n = corridor_payment_reverse_body(payment, reason, buf, sizeof buf);
 	CORRIDOR_ASSERT(n > 0);
-	return corridor_append_one(l, s, "payment.reverse", buf, n, seq, diag);
+	return corridor_append_one(l, s, "payment.reverse", buf, n, idem, seq, diag);
 }
 
 struct payment_list_args {

@@ -14,11 +14,10 @@
 /* ---- payments.c ---- */
 
 #define PAYMENT_BODY_BYTES_MAX (CORRIDOR_REASON_BYTES_MAX + CORRIDOR_IDEM_BYTES_MAX + 512u)
-/* The canonical body of payment.record for p (with idem, if given), and of
- * payment.reverse; 0 if it does not fit cap. */
-size_t corridor_payment_body(const struct corridor_payment *p, const char *idem, uint8_t *buf,
-			     size_t cap);
-size_t corridor_payment_reverse_body(uint64_t payment, const char *reason, const char *idem,
-				     uint8_t *buf, size_t cap);
+/* The canonical body of payment.record for p, and of payment.reverse; 0 if
+ * it does not fit cap. (The idempotency key is the statement's.) */
+size_t corridor_payment_body(const struct corridor_payment *p, uint8_t *buf, size_t cap);
+size_t corridor_payment_reverse_body(uint64_t payment, const char *reason, uint8_t *buf,
+				     size_t cap);
 
 #endif

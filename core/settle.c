@@ -110,7 +110,18 @@ struct compute_args {
 	const char *contract;
 	bool dry_run;
 	struct corridor_batch *out;
+	uint64_t generation; /* batches of the period so far, standing or reversed */
 };
+
+static int count_batch(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
+{
+	uint64_t *n = vctx;
+	(void)k;
+	(void)v;
+	(void)vlen;
+	*n += klen == 12; /* a summary (month, seq), not one of its parts */
+	return CORRIDOR_OK;
+}
 
 /* The batch computed from one snapshot, and (unless a dry run) its inputs
  * checked against their signed entries in the same snapshot. */
@@ -133,6 +144,12 @@ static int compute_fn(const struct corridor_snapshot *snap, void *vctx, struct c
 					(unsigned long long)open);
 	if (!err)
 		err = corridor_batch_compute(snap->kv, a->period_day, a->contract, a->out, diag);
+	uint8_t prefix[4];
+	corridor_be32_put(prefix, (uint32_t)a->period_day ^ BIAS);
+	a->generation = 0;
+	if (!err && (err = snap->kv->scan(snap->kv, STATE_BATCHES, prefix, 4, count_batch,
+					   &a->generation)) != 0)
+		corridor_diag_set(diag, err, "cannot read the batches");
 	/* a dry run signs nothing; what is signed is checked first */
 	if (!err && !a->dry_run)
 		err = corridor_settle_inputs_check(snap->l, snap->txn, snap->kv, a->out, diag);
@@ -159,17 +176,31 @@ int corridor_settle_run_contract(struct corridor_ledger *l, const struct corrido
 			return err;
 		struct draft *drafts = calloc(out->body_count, sizeof *drafts);
 		uint64_t *seqs = calloc(out->body_count, sizeof *seqs);
+		char (*keys)[CORRIDOR_IDEM_BYTES_MAX + 1] = calloc(out->body_count, sizeof *keys);
 		size_t appended = 0;
-		if (!drafts || !seqs) {
+		if (!drafts || !seqs || !keys) {
 			free(drafts);
 			free(seqs);
+			free(keys);
 			return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
 		}
-		drafts[0] = (struct draft){ "settlement.batch", out->bodies[0], out->body_lens[0] };
-		for (size_t i = 1; i < out->body_count; i++)
+		/* A settlement's identity: its period (and contract) and how many
+		 * batches of the period came before it; each invoice's, its id and
+		 * that count (docs/FORMAT.md 2a). */
+		char per[8];
+		corridor_period_text(period_day, per);
+		snprintf(keys[0], sizeof keys[0], "%.7s%s%.64s/%llu", per, contract ? "/" : "",
+			 contract ? contract : "", (unsigned long long)args.generation + 1);
+		drafts[0] = (struct draft){ "settlement.batch", out->bodies[0], out->body_lens[0],
+					    keys[0] };
+		for (size_t i = 1; i < out->body_count; i++) {
+			snprintf(keys[i], sizeof keys[i], "%.64s/%llu", out->invoices[i - 1].id,
+				 (unsigned long long)args.generation + 1);
 			drafts[i] = (struct draft){ "settlement.invoice", out->bodies[i],
-						    out->body_lens[i] };
+						    out->body_lens[i], keys[i] };
+		}
 		err = corridor_append(l, signer, drafts, out->body_count, seqs, &appended, diag);
+		free(keys);
 		if (!err) {
 			out->seq = seqs[0];
 			for (size_t i = 0; i < out->invoice_count; i++)
@@ -458,12 +489,10 @@ int corridor_settle_reverse(struct corridor_ledger *l, const struct corridor_sig
 	struct corridor_mpbuf w;
 	msgpack_packer pk;
 	corridor_mpbuf_init(&w, &pk, buf, sizeof buf);
-	msgpack_pack_map(&pk, idem ? 4 : 3);
+	msgpack_pack_map(&pk, 3);
 	corridor_mp_cstr(&pk, "batch"), msgpack_pack_uint64(&pk, rs.latest);
-	if (idem)
-		corridor_mp_cstr(&pk, "idempotency_key"), corridor_mp_cstr(&pk, idem);
 	corridor_mp_cstr(&pk, "period"), corridor_mp_cstr(&pk, per);
 	corridor_mp_cstr(&pk, "reason"), corridor_mp_cstr(&pk, reason);
 	CORRIDOR_ASSERT(!w.overflow);
-	return corridor_append_one(l, s, "settlement.reverse", buf, w.len, seq, diag);
+	return corridor_append_one(l, s, "settlement.reverse", buf, w.len, idem, seq, diag);
 }

@@ -9,7 +9,8 @@
 
 #define BODY_BYTES_MAX (CORRIDOR_MEMO_TEXT_BYTES_MAX + 1024u)
 
-/* Starts a body map of `fields` pairs, plus the idempotency key if any. */
+/* Checks the idempotency key the author gives (the statement carries it) and
+ * starts a body. */
 static int body_begin(struct corridor_mpbuf *w, msgpack_packer *pk, uint8_t *buf, size_t cap,
 		      const char *idem, struct corridor_diag *diag)
 {
@@ -17,14 +18,6 @@ static int body_begin(struct corridor_mpbuf *w, msgpack_packer *pk, uint8_t *buf
 	if (!err)
 		corridor_mpbuf_init(w, pk, buf, cap);
 	return err;
-}
-
-static void pack_idem(msgpack_packer *pk, const char *idem)
-{
-	if (idem) {
-		corridor_mp_pack_str(pk, "idempotency_key", 15);
-		corridor_mp_pack_str(pk, idem, strlen(idem));
-	}
 }
 
 static int check_text(const char *what, const char *s, size_t max, struct corridor_diag *diag)
@@ -53,9 +46,9 @@ int corridor_memo_add(struct corridor_ledger *l, const struct corridor_signer *s
 	if (!body)
 		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
 	if (!err) {
-		size_t n = corridor_body_memo(text, len, idem, body, BODY_BYTES_MAX);
+		size_t n = corridor_body_memo(text, len, body, BODY_BYTES_MAX);
 		CORRIDOR_ASSERT(n > 0);
-		err = corridor_append_one(l, signer, "memo", body, n, seq, diag);
+		err = corridor_append_one(l, signer, "memo", body, n, idem, seq, diag);
 	}
 	free(body);
 	return err;
@@ -71,13 +64,12 @@ int corridor_key_rotate(struct corridor_ledger *l, const struct corridor_signer 
 	int err = body_begin(&w, &pk, body, sizeof body, idem, diag);
 	if (err)
 		return err;
-	msgpack_pack_map(&pk, idem ? 2 : 1);
-	pack_idem(&pk, idem);
+	msgpack_pack_map(&pk, 1);
 	corridor_mp_pack_str(&pk, "key", 3);
 	msgpack_pack_bin(&pk, 32);
 	msgpack_pack_bin_body(&pk, new_public_key, 32);
 	CORRIDOR_ASSERT(!w.overflow);
-	return corridor_append_one(l, current, "key.rotate", body, w.len, seq, diag);
+	return corridor_append_one(l, current, "key.rotate", body, w.len, idem, seq, diag);
 }
 
 int corridor_key_revoke(struct corridor_ledger *l, const struct corridor_signer *signer,
@@ -92,8 +84,7 @@ int corridor_key_revoke(struct corridor_ledger *l, const struct corridor_signer 
 		err = corridor_diag_set(diag, CORRIDOR_E_INVALID, "'%s' is not a party id", party);
 	if (err || (err = body_begin(&w, &pk, body, sizeof body, idem, diag)) != 0)
 		return err;
-	msgpack_pack_map(&pk, 2u + (idem ? 1u : 0u) + (reason ? 1u : 0u));
-	pack_idem(&pk, idem);
+	msgpack_pack_map(&pk, 2u + (reason ? 1u : 0u));
 	corridor_mp_pack_str(&pk, "key_id", 6);
 	msgpack_pack_uint32(&pk, key_id);
 	corridor_mp_pack_str(&pk, "party", 5);
@@ -103,7 +94,7 @@ int corridor_key_revoke(struct corridor_ledger *l, const struct corridor_signer 
 		corridor_mp_pack_str(&pk, reason, strlen(reason));
 	}
 	CORRIDOR_ASSERT(!w.overflow);
-	return corridor_append_one(l, signer, "key.revoke", body, w.len, seq, diag);
+	return corridor_append_one(l, signer, "key.revoke", body, w.len, idem, seq, diag);
 }
 
 int corridor_key_add(struct corridor_ledger *l, const struct corridor_signer *op, const char *party,
@@ -120,15 +111,14 @@ int corridor_key_add(struct corridor_ledger *l, const struct corridor_signer *op
 	int err = body_begin(&w, &pk, body, sizeof body, idem, diag);
 	if (err)
 		return err;
-	msgpack_pack_map(&pk, idem ? 3 : 2);
-	pack_idem(&pk, idem);
+	msgpack_pack_map(&pk, 2);
 	corridor_mp_pack_str(&pk, "key", 3);
 	msgpack_pack_bin(&pk, 32);
 	msgpack_pack_bin_body(&pk, key->public_key, 32);
 	corridor_mp_pack_str(&pk, "party", 5);
 	corridor_mp_pack_str(&pk, party, strlen(party));
 	CORRIDOR_ASSERT(!w.overflow);
-	return corridor_append_one(l, op, "key.add", body, w.len, seq, diag);
+	return corridor_append_one(l, op, "key.add", body, w.len, idem, seq, diag);
 }
 
 int corridor_attest(struct corridor_ledger *l, const struct corridor_signer *signer, uint64_t target,
@@ -162,11 +152,10 @@ int corridor_attest(struct corridor_ledger *l, const struct corridor_signer *sig
 					 (unsigned long long)target);
 	if ((err = body_begin(&w, &pk, body, sizeof body, idem, diag)) != 0)
 		return err;
-	msgpack_pack_map(&pk, 2u + (idem ? 1u : 0u) + (note ? 1u : 0u));
+	msgpack_pack_map(&pk, 2u + (note ? 1u : 0u));
 	corridor_mp_pack_str(&pk, "hash", 4);
 	msgpack_pack_bin(&pk, 32);
 	msgpack_pack_bin_body(&pk, actual, 32);
-	pack_idem(&pk, idem);
 	if (note) {
 		corridor_mp_pack_str(&pk, "note", 4);
 		corridor_mp_pack_str(&pk, note, strlen(note));
@@ -174,7 +163,7 @@ int corridor_attest(struct corridor_ledger *l, const struct corridor_signer *sig
 	corridor_mp_pack_str(&pk, "seq", 3);
 	msgpack_pack_uint64(&pk, target);
 	CORRIDOR_ASSERT(!w.overflow);
-	return corridor_append_one(l, signer, "attest", body, w.len, seq, diag);
+	return corridor_append_one(l, signer, "attest", body, w.len, idem, seq, diag);
 }
 
 int corridor_import_check(enum corridor_import_format format, const char *buf, size_t len,

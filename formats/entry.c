@@ -117,7 +117,7 @@ int corridor_entry_decode(const uint8_t *buf, size_t len, struct corridor_entry 
 	} while (0)
 	FIELD(0, MSGPACK_OBJECT_POSITIVE_INTEGER, "version");
 	out->version = v->via.u64;
-	if (out->version != CORRIDOR_ENTRY_VERSION) {
+	if (out->version != CORRIDOR_ENTRY_VERSION_1) {
 		err = corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "entry version %llu unknown",
 					(unsigned long long)out->version);
 		goto out_destroy;
@@ -275,7 +275,7 @@ size_t corridor_entry_encode_content(uint64_t seq, const uint8_t prev[CORRIDOR_H
 	msgpack_packer pk;
 	corridor_mpbuf_init(&w, &pk, buf, cap);
 	msgpack_pack_map(&pk, 8);
-	pack_envelope_head(&pk, CORRIDOR_ENTRY_VERSION, seq, prev, time_us);
+	pack_envelope_head(&pk, CORRIDOR_ENTRY_VERSION_1, seq, prev, time_us);
 	msgpack_pack_uint8(&pk, 4);
 	corridor_mp_pack_str(&pk, kind, strlen(kind));
 	msgpack_pack_uint8(&pk, 5);

@@ -123,12 +123,30 @@ size_t corridor_entry_encode_v2(uint64_t seq, const uint8_t prev[CORRIDOR_HASH_B
 				uint64_t time_us, const uint8_t *statement, size_t statement_len,
 				uint8_t *out, size_t cap);
 #define CORRIDOR_STATEMENT_MAP_HEADER 0x89u
+/* A signed statement's last field: key 9, bin8 header, the signature. */
+#define CORRIDOR_STATEMENT_SIG_FIELD_BYTES (3u + CORRIDOR_SIGNATURE_BYTES)
+/* A statement in two steps, so that signing can run on other threads: build
+ * checks every field and writes the signed statement's bytes up to its
+ * signature (*content_len of them, room for the signature left in cap);
+ * finish signs them with `signer` (whose vkey build was given), appends the
+ * signature and returns the signed statement's length. msg: scratch of
+ * CORRIDOR_SIG_MSG_BYTES_MAX bytes. corridor_statement_sign is the two. */
+int corridor_statement_build(const struct corridor_vkey *vk, const char *origin, const char *kind,
+			     const char *idem, uint64_t created_us, uint64_t expires_us,
+			     const uint8_t *body, size_t body_len, uint8_t *out, size_t cap,
+			     size_t *content_len, struct corridor_diag *diag);
+size_t corridor_statement_finish(const struct corridor_signer *signer, uint8_t *out,
+				 size_t content_len, uint8_t *msg);
 
 /* Looks up a string-keyed field of a canonical map (as decoded by
  * corridor_entry_decode's body). Returns a pointer to the value's bytes and its
  * length, or NULL. */
 const uint8_t *corridor_map_find(const uint8_t *map, size_t len, const char *key,
 				 size_t *value_len);
+/* The canonical map without its string key `key` into out (cap bytes): its
+ * length, or 0 if the map has no such key (or it does not fit). */
+size_t corridor_map_without(const uint8_t *map, size_t len, const char *key, uint8_t *out,
+			    size_t cap);
 /* Reads a str value. Returns 0 or CORRIDOR_E_MALFORMED. */
 int corridor_mp_str(const uint8_t *v, size_t len, const char **s, size_t *slen);
 /* Reads a bin value. */

@@ -312,6 +312,40 @@ const uint8_t *corridor_map_find(const uint8_t *map, size_t len, const char *key
 	return NULL;
 }
 
+size_t corridor_map_without(const uint8_t *map, size_t len, const char *key, uint8_t *out,
+			    size_t cap)
+{
+	struct corridor_mpscan scan;
+	size_t klen = strlen(key), count;
+	if (corridor_mpscan(map, len, CORRIDOR_ENTRY_DEPTH_MAX, &scan, NULL) != 0 ||
+	    scan.children > CORRIDOR_MPSCAN_CHILDREN_MAX || scan.children % 2u != 0 ||
+	    scan.children == 0)
+		return 0;
+	count = scan.children / 2u;
+	for (size_t i = 0; i + 1 < scan.children; i += 2) {
+		const char *s;
+		size_t slen, from = scan.child_off[i], to = scan.child_off[i + 2];
+		if (corridor_mp_str(map + from, scan.child_off[i + 1] - from, &s, &slen) != 0 ||
+		    slen != klen || memcmp(s, key, klen) != 0)
+			continue;
+		/* the same map, one pair fewer: a new header, the other pairs as they were */
+		size_t head = count - 1 <= 15u ? 1u : 3u, body = scan.child_off[0];
+		if (head + (from - body) + (len - to) > cap)
+			return 0;
+		if (head == 1)
+			out[0] = (uint8_t)(0x80u | (count - 1));
+		else {
+			out[0] = 0xdeu;
+			out[1] = (uint8_t)((count - 1) >> 8);
+			out[2] = (uint8_t)(count - 1);
+		}
+		memcpy(out + head, map + body, from - body);
+		memcpy(out + head + (from - body), map + to, len - to);
+		return head + (from - body) + (len - to);
+	}
+	return 0;
+}
+
 int corridor_msgpack_map_str(const uint8_t *map, size_t len, const char *key, const char **s,
 			     size_t *n)
 {

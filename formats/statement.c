@@ -21,12 +21,11 @@
 
 #define SIGNED_MAP_HEADER 0x8au
 
-int corridor_statement_sign(const struct corridor_signer *signer, const char *origin,
-			    const char *kind, const char *idem, uint64_t created_us,
-			    uint64_t expires_us, const uint8_t *body, size_t body_len, uint8_t *out,
-			    size_t cap, size_t *out_len, struct corridor_diag *diag)
+int corridor_statement_build(const struct corridor_vkey *vk, const char *origin, const char *kind,
+			     const char *idem, uint64_t created_us, uint64_t expires_us,
+			     const uint8_t *body, size_t body_len, uint8_t *out, size_t cap,
+			     size_t *content_len, struct corridor_diag *diag)
 {
-	const struct corridor_vkey *vk = corridor_signer_vkey(signer);
 	if (!corridor_key_name_valid(origin, strlen(origin)))
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "the origin is not a key name");
 	if (!corridor_kind_name_ok(kind, strlen(kind)))
@@ -67,28 +66,49 @@ int corridor_statement_sign(const struct corridor_signer *signer, const char *or
 	msgpack_pack_uint64(&pk, expires_us);
 	msgpack_pack_uint8(&pk, 8);
 	corridor_mpbuf_write(&w, (const char *)body, body_len);
-	size_t content_len = w.len; /* with the fixmap 10 header, so far */
-	if (w.overflow || content_len + 3u + CORRIDOR_SIGNATURE_BYTES > cap ||
-	    content_len + 3u + CORRIDOR_SIGNATURE_BYTES > CORRIDOR_STATEMENT_BYTES_MAX)
+	if (w.overflow || w.len + CORRIDOR_STATEMENT_SIG_FIELD_BYTES > cap ||
+	    w.len + CORRIDOR_STATEMENT_SIG_FIELD_BYTES > CORRIDOR_STATEMENT_BYTES_MAX)
 		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "the statement is over %u bytes",
 					 CORRIDOR_STATEMENT_BYTES_MAX);
 	CORRIDOR_ASSERT(out[0] == SIGNED_MAP_HEADER);
+	*content_len = w.len; /* with the fixmap 10 header, so far */
+	return CORRIDOR_OK;
+}
+
+size_t corridor_statement_finish(const struct corridor_signer *signer, uint8_t *out,
+				 size_t content_len, uint8_t *msg)
+{
 	/* sign the statement map: the same bytes under the fixmap 9 header */
 	size_t plen = sizeof CORRIDOR_STATEMENT_SIG_PREFIX - 1;
-	uint8_t *msg = malloc(plen + content_len);
-	if (!msg)
-		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	CORRIDOR_ASSERT(out[0] == SIGNED_MAP_HEADER && plen + content_len <= CORRIDOR_SIG_MSG_BYTES_MAX);
 	memcpy(msg, CORRIDOR_STATEMENT_SIG_PREFIX, plen);
 	msg[plen] = CORRIDOR_STATEMENT_MAP_HEADER;
 	memcpy(msg + plen + 1, out + 1, content_len - 1);
 	uint8_t sig[CORRIDOR_SIGNATURE_BYTES];
 	corridor_signer_sign(signer, msg, plen + content_len, sig);
-	free(msg);
 	out[content_len] = 0x09u;
 	out[content_len + 1] = 0xc4u; /* bin8 */
 	out[content_len + 2] = CORRIDOR_SIGNATURE_BYTES;
 	memcpy(out + content_len + 3, sig, CORRIDOR_SIGNATURE_BYTES);
-	*out_len = content_len + 3u + CORRIDOR_SIGNATURE_BYTES;
+	return content_len + CORRIDOR_STATEMENT_SIG_FIELD_BYTES;
+}
+
+int corridor_statement_sign(const struct corridor_signer *signer, const char *origin,
+			    const char *kind, const char *idem, uint64_t created_us,
+			    uint64_t expires_us, const uint8_t *body, size_t body_len, uint8_t *out,
+			    size_t cap, size_t *out_len, struct corridor_diag *diag)
+{
+	size_t content_len;
+	int err = corridor_statement_build(corridor_signer_vkey(signer), origin, kind, idem,
+					   created_us, expires_us, body, body_len, out, cap,
+					   &content_len, diag);
+	if (err)
+		return err;
+	uint8_t *msg = malloc(CORRIDOR_SIG_MSG_BYTES_MAX);
+	if (!msg)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	*out_len = corridor_statement_finish(signer, out, content_len, msg);
+	free(msg);
 	return CORRIDOR_OK;
 }
 

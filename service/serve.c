@@ -165,7 +165,7 @@ static enum MHD_Result post_statements(struct server *sv, struct MHD_Connection 
 	struct timespec t0, t1;
 	pthread_mutex_lock(&sv->lock);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = corridor_submit(sv->l, sv->op, ptrs, lens, n, true, rs, &appended, &d);
+	err = corridor_submit(sv->l, sv->op, ptrs, lens, n, rs, &appended, &d);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pthread_mutex_lock(&sv->conns_lock);
 	if (!err) {

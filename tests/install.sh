@@ -26,7 +26,8 @@ C
 # shared: -lcorridor alone, the library names its own dependencies
 cc -o "$D/p-shared" "$D/p.c" $(pkg-config --cflags --libs corridor) || {
 	echo "install.sh: shared link failed" >&2; exit 1; }
-readelf -d "$D/usr/local/lib/libcorridor.so.0.1.0" | grep -q 'SONAME.*libcorridor.so.0' || {
+LIB=$(ls "$D"/usr/local/lib/libcorridor.so.*.*.*)
+readelf -d "$LIB" | grep -q 'SONAME.*libcorridor.so.0' || {
 	echo "install.sh: no soname" >&2; exit 1; }
 LD_LIBRARY_PATH="$D/usr/local/lib" "$D/p-shared" >/dev/null || {
 	echo "install.sh: the shared program failed" >&2; exit 1; }

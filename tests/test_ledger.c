@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -678,6 +679,108 @@ START_TEST(corrupted_lock_file)
 }
 END_TEST
 
+/* ---- a ledger written by release 0.1.0 (tests/vectors/v1-ledger) ---- */
+
+static struct corridor_signer *v1_signer(const char *dir, const char *name)
+{
+	size_t len;
+	struct corridor_signer *s;
+	struct corridor_diag d;
+	uint8_t *bytes = slurp(vector_path(path_join("v1-ledger", name)), &len);
+	ck_assert_ptr_nonnull(bytes);
+	const char *path = path_join(dir, name);
+	ck_assert(spit(path, bytes, len));
+	free(bytes);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	const char *pass = "fixture passphrase";
+	ck_assert_msg(corridor_signer_load(path, pass, strlen(pass), &s, &d) == 0, "%s", d.text);
+	return s;
+}
+
+static uint64_t entry_version(struct corridor_ledger *l, uint64_t seq)
+{
+	uint8_t *bytes;
+	size_t len;
+	struct corridor_entry e;
+	ck_assert_int_eq(corridor_ledger_entry(l, seq, &bytes, &len), 0);
+	ck_assert_int_eq(corridor_entry_decode(bytes, len, &e, NULL), 0);
+	free(bytes);
+	return e.version;
+}
+
+START_TEST(v1_ledger_opens_verifies_and_grows)
+{
+	struct corridor_diag d;
+	struct corridor_ledger *l;
+	struct corridor_head h;
+	char *dir = tmpdir_new();
+	const char *ldir = path_join(dir, "ledger");
+	size_t len;
+	ck_assert_int_eq(mkdir(ldir, 0700), 0);
+	uint8_t *mdb = slurp(vector_path("v1-ledger/data.mdb"), &len);
+	ck_assert_ptr_nonnull(mdb);
+	ck_assert(spit(path_join(ldir, "data.mdb"), mdb, len));
+	free(mdb);
+	/* the current release opens and verifies what 0.1.0 wrote */
+	ck_assert_msg(corridor_ledger_open(ldir, 0, &l, &d) == 0, "%s", d.text);
+	ck_assert_msg(verify(l, &d) == 0, "%s", d.text);
+	ck_assert_int_eq(corridor_ledger_head(l, &h), 0);
+	ck_assert_uint_eq(h.size, 102);
+	for (uint64_t seq = 0; seq < h.size; seq++)
+		ck_assert_uint_eq(entry_version(l, seq), CORRIDOR_ENTRY_VERSION_1);
+	/* and takes version 2 entries after them */
+	struct corridor_signer *gaz = v1_signer(dir, "gazprom-2.key");
+	struct corridor_signer *cnpc = v1_signer(dir, "cnpc.key");
+	uint64_t memo_seq, rec_seq, again;
+	const char *text = "nominated 11,800 MWh";
+	ck_assert_msg(corridor_memo_add(l, gaz, text, strlen(text), "NOM-2", &memo_seq, &d) == 0,
+		      "%s", d.text);
+	ck_assert_uint_eq(memo_seq, 102);
+	struct corridor_delivery_request r = { .contract = "G1", .meter = "CN-ERENHOT",
+					       .reference = "CNPC-2026-02-1",
+					       .start_s = 1769875200, .end_s = 1769875200 + 86400,
+					       .quantity_milli = 100400, .quality = 'A' };
+	ck_assert_msg(corridor_delivery_record(l, cnpc, &r, &rec_seq, &d) == 0, "%s", d.text);
+	ck_assert_uint_eq(rec_seq, 103);
+	ck_assert_uint_eq(entry_version(l, 102), CORRIDOR_ENTRY_VERSION_2);
+	ck_assert_uint_eq(entry_version(l, 103), CORRIDOR_ENTRY_VERSION_2);
+	/* a version 1 write retried now is the same write: its original seq */
+	struct corridor_head before, after;
+	ck_assert_int_eq(corridor_ledger_head(l, &before), 0);
+	const char *nom1 = "nominated 12,000 MWh";
+	ck_assert_msg(corridor_memo_add(l, gaz, nom1, strlen(nom1), "NOM-1", &again, &d) == 0,
+		      "%s", d.text);
+	ck_assert_uint_eq(entry_version(l, again), CORRIDOR_ENTRY_VERSION_1);
+	ck_assert_int_eq(corridor_ledger_head(l, &after), 0);
+	ck_assert_uint_eq(after.size, before.size);
+	/* with another body it is refused */
+	ck_assert_int_eq(corridor_memo_add(l, gaz, text, strlen(text), "NOM-1", &again, &d),
+			 CORRIDOR_E_EXISTS);
+	/* the same reading again is a retry too, whoever's identity it has */
+	ck_assert_int_eq(corridor_delivery_record(l, cnpc, &r, &again, &d), 0);
+	ck_assert_uint_eq(again, rec_seq);
+	ck_assert_msg(verify(l, &d) == 0, "%s", d.text);
+	corridor_ledger_close(l);
+	/* the archive 0.1.0 exported verifies and imports with the current release */
+	struct corridor_vkey vk;
+	uint8_t *vtext = slurp(vector_path("v1-ledger/operator.vkey"), &len);
+	ck_assert_ptr_nonnull(vtext);
+	ck_assert_int_eq(corridor_vkey_parse((const char *)vtext, strcspn((char *)vtext, "\n"), &vk),
+			 0);
+	free(vtext);
+	const char *archive = vector_path("v1-ledger/ledger.archive");
+	ck_assert_msg(corridor_archive_verify(archive, &vk, NULL, NULL, &d) == 0, "%s", d.text);
+	uint64_t size = 0;
+	ck_assert_msg(corridor_archive_import(path_join(dir, "replica"), archive, &vk, &size, &d) == 0,
+		      "%s", d.text);
+	ck_assert_uint_eq(size, 102);
+	corridor_signer_free(gaz);
+	corridor_signer_free(cnpc);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 Suite *suite_ledger(void)
 {
 	Suite *s = suite_create("ledger");
@@ -696,6 +799,7 @@ Suite *suite_ledger(void)
 	tcase_add_test(tc, backup_while_writing_and_restore);
 	tcase_add_test(tc, corrupted_lock_file);
 	tcase_add_test(tc, read_only_opens_refuse_writes);
+	tcase_add_test(tc, v1_ledger_opens_verifies_and_grows);
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
 	return s;

@@ -131,7 +131,18 @@ START_TEST(registration_rules)
 	r.ibans = good_ibans;
 	r.iban_count = 1;
 	ck_assert_int_eq(corridor_party_register(w.l, w.op, &r, NULL, &seq, &d), 0);
-	REFUSED(&w, corridor_party_register(w.l, w.op, &r, NULL, &seq, &d), CORRIDOR_E_REFUSED);
+	/* The same registration again is a retry: its seq, nothing written. */
+	struct corridor_head before, after;
+	uint64_t again;
+	ck_assert_int_eq(corridor_ledger_head(w.l, &before), 0);
+	ck_assert_int_eq(corridor_party_register(w.l, w.op, &r, NULL, &again, &d), 0);
+	ck_assert_uint_eq(again, seq);
+	ck_assert_int_eq(corridor_ledger_head(w.l, &after), 0);
+	ck_assert_uint_eq(after.size, before.size);
+	/* Another registration of the same id is refused by the rules. */
+	struct corridor_party_request other = r;
+	other.name = "Mongolian grid, again";
+	REFUSED(&w, corridor_party_register(w.l, w.op, &other, NULL, &again, &d), CORRIDOR_E_REFUSED);
 	/* Its key is valid from the next seq on, and shows so. */
 	struct corridor_party p;
 	ck_assert_int_eq(corridor_party_get(w.l, "MN-GRID", &p, &d), 0);
@@ -162,9 +173,15 @@ START_TEST(rotation_and_revocation)
 	/* The rotated key is used after the rotation: refused. The new one works. */
 	REFUSED(&w, memo(&w, w.gaz, "old key", NULL, &seq, &d), CORRIDOR_E_KEY);
 	ck_assert_int_eq(memo(&w, gaz2, "new key", NULL, &seq, &d), 0);
-	/* A key is never reused. */
-	REFUSED(&w, corridor_key_rotate(w.l, gaz2, corridor_signer_vkey(gaz2)->public_key, NULL, &seq,
-					&d), CORRIDOR_E_REFUSED);
+	/* The same rotation again is a retry (its seq), whichever key signs it. */
+	ck_assert_int_eq(corridor_key_rotate(w.l, gaz2, corridor_signer_vkey(gaz2)->public_key, NULL,
+					     &seq, &d), 0);
+	ck_assert_uint_eq(seq, rot);
+	/* A key is never reused: not by its party, not by another. */
+	REFUSED(&w, corridor_key_rotate(w.l, gaz2, corridor_signer_vkey(gaz2)->public_key,
+					"again", &seq, &d), CORRIDOR_E_REFUSED);
+	REFUSED(&w, corridor_key_rotate(w.l, w.cnp, corridor_signer_vkey(gaz2)->public_key, NULL,
+					&seq, &d), CORRIDOR_E_REFUSED);
 	/* Another party may not revoke RU-GAZ's key; the operator may. */
 	uint32_t kid = corridor_signer_vkey(gaz2)->key_id;
 	REFUSED(&w, corridor_key_revoke(w.l, w.cnp, "RU-GAZ", kid, NULL, NULL, &seq, &d),
@@ -333,8 +350,8 @@ START_TEST(idempotency)
 	ck_assert_uint_eq(b, a);
 	ck_assert_int_eq(corridor_ledger_head(w.l, &h2), 0);
 	ck_assert_uint_eq(h1.size, h2.size);
-	/* Same key, another body: refused. */
-	REFUSED(&w, memo(&w, w.gaz, "nomination 43", "NOM-42", &b, &d), CORRIDOR_E_REFUSED);
+	/* Same key, another body: refused (409 over HTTP). */
+	REFUSED(&w, memo(&w, w.gaz, "nomination 43", "NOM-42", &b, &d), CORRIDOR_E_EXISTS);
 	/* The key is scoped per author and kind. */
 	ck_assert_int_eq(memo(&w, w.cnp, "nomination 42", "NOM-42", &b, &d), 0);
 	ck_assert_uint_ne(b, a);

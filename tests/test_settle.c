@@ -814,7 +814,7 @@ START_TEST(forged_invoice_is_refused)
 	struct draft drafts[3];
 	for (size_t i = 0; i < 3; i++)
 		drafts[i] = (struct draft){ i ? "settlement.invoice" : "settlement.batch",
-					    dry.bodies[i], dry.body_lens[i] };
+					    dry.bodies[i], dry.body_lens[i], NULL };
 	/* the last field of an invoice body is its total, a msgpack integer */
 	dry.bodies[1][dry.body_lens[1] - 1] ^= 1;
 	uint64_t seqs[3];
@@ -833,7 +833,7 @@ START_TEST(forged_invoice_is_refused)
 	ck_assert_int_eq(corridor_settle_run(w.l, w.agent, w.mar, true, &dry, &d), 0);
 	for (size_t i = 0; i < 3; i++)
 		drafts[i] = (struct draft){ i ? "settlement.invoice" : "settlement.batch",
-					    dry.bodies[i], dry.body_lens[i] };
+					    dry.bodies[i], dry.body_lens[i], NULL };
 	dry.bodies[0][dry.body_lens[0] - 1] ^= 1; /* totals: the last amount byte */
 	corridor_diag_init(&d);
 	UNCHANGED(&w, corridor_append(w.l, w.agent, drafts, 3, seqs, &appended, &d),

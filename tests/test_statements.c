@@ -519,13 +519,13 @@ static size_t memo_stmt(const struct corridor_signer *who, const char *idem, con
 
 /* Submits one statement; returns the error, with the receipt and the ledger
  * size after. */
-static int submit1(struct led *w, const uint8_t *st, size_t len, bool check,
-		   struct corridor_receipt *r, struct corridor_diag *d)
+static int submit1(struct led *w, const uint8_t *st, size_t len, struct corridor_receipt *r,
+		   struct corridor_diag *d)
 {
 	const uint8_t *const v[1] = { st };
 	size_t appended;
 	corridor_diag_init(d);
-	return corridor_submit(w->l, w->op, v, &len, 1, check, r, &appended, d);
+	return corridor_submit(w->l, w->op, v, &len, 1, r, &appended, d);
 }
 
 static uint64_t size_of(struct led *w)
@@ -552,7 +552,7 @@ START_TEST(submit_and_retry)
 	size_t lens[2] = { na, nb }, appended;
 	struct corridor_receipt rs[2];
 	corridor_diag_init(&d);
-	ck_assert_msg(corridor_submit(w.l, w.op, v, lens, 2, true, rs, &appended, &d) == 0, "%s",
+	ck_assert_msg(corridor_submit(w.l, w.op, v, lens, 2, rs, &appended, &d) == 0, "%s",
 		      d.text);
 	ck_assert_uint_eq(appended, 2);
 	r1 = rs[0];
@@ -587,7 +587,7 @@ START_TEST(submit_and_retry)
 	ck_assert_ptr_nonnull(strstr(note, want));
 	free(note);
 	/* the same bytes again: the original receipt, nothing written */
-	ck_assert_int_eq(submit1(&w, a, na, true, &again, &d), 0);
+	ck_assert_int_eq(submit1(&w, a, na, &again, &d), 0);
 	ck_assert(again.duplicate);
 	ck_assert_uint_eq(again.seq, r1.seq);
 	ck_assert_mem_eq(again.leaf_hash, r1.leaf_hash, 32);
@@ -595,7 +595,7 @@ START_TEST(submit_and_retry)
 	/* signed anew an hour ago, expired now: still the same statement */
 	size_t nr = memo_stmt(w.ru, "memo-b", "second", t - 120 * MINUTE, MINUTE, resigned,
 			      sizeof resigned);
-	ck_assert_int_eq(submit1(&w, resigned, nr, true, &again, &d), 0);
+	ck_assert_int_eq(submit1(&w, resigned, nr, &again, &d), 0);
 	ck_assert(again.duplicate);
 	ck_assert_uint_eq(again.seq, r2.seq);
 	ck_assert_uint_eq(size_of(&w), before + 2);
@@ -616,27 +616,27 @@ START_TEST(submit_refuses)
 	led_open(&w);
 	uint64_t t = now_us();
 	size_t na = memo_stmt(w.ru, "memo-a", "first", t, 60 * MINUTE, a, sizeof a);
-	ck_assert_int_eq(submit1(&w, a, na, true, &r, &d), 0);
+	ck_assert_int_eq(submit1(&w, a, na, &r, &d), 0);
 	uint64_t size = size_of(&w);
 	/* the same idempotency key with another body */
 	size_t nb = memo_stmt(w.ru, "memo-a", "other", t, 60 * MINUTE, b, sizeof b);
-	ck_assert_int_eq(submit1(&w, b, nb, true, &r, &d), CORRIDOR_E_EXISTS);
+	ck_assert_int_eq(submit1(&w, b, nb, &r, &d), CORRIDOR_E_EXISTS);
 	ck_assert_ptr_nonnull(strstr(d.text, "another body"));
 	/* expired, and created far in the future */
 	nb = memo_stmt(w.ru, "memo-x", "late", t - 120 * MINUTE, MINUTE, b, sizeof b);
-	ck_assert_int_eq(submit1(&w, b, nb, true, &r, &d), CORRIDOR_E_REFUSED);
+	ck_assert_int_eq(submit1(&w, b, nb, &r, &d), CORRIDOR_E_REFUSED);
 	ck_assert_ptr_nonnull(strstr(d.text, "expired"));
 	nb = memo_stmt(w.ru, "memo-y", "early", t + 60 * MINUTE, MINUTE, b, sizeof b);
-	ck_assert_int_eq(submit1(&w, b, nb, true, &r, &d), CORRIDOR_E_REFUSED);
+	ck_assert_int_eq(submit1(&w, b, nb, &r, &d), CORRIDOR_E_REFUSED);
 	ck_assert_ptr_nonnull(strstr(d.text, "skew"));
 	/* a bad signature */
 	nb = memo_stmt(w.ru, "memo-z", "forged", t, MINUTE, b, sizeof b);
 	b[nb - 1] ^= 1u;
-	ck_assert_int_eq(submit1(&w, b, nb, true, &r, &d), CORRIDOR_E_SIGNATURE);
+	ck_assert_int_eq(submit1(&w, b, nb, &r, &d), CORRIDOR_E_SIGNATURE);
 	/* someone else's key under RU-GAZPROM's name */
 	struct corridor_signer *forger = signer("RU-GAZPROM", 9);
 	nb = memo_stmt(forger, "memo-f", "forged", t, MINUTE, b, sizeof b);
-	ck_assert_int_eq(submit1(&w, b, nb, true, &r, &d), CORRIDOR_E_KEY);
+	ck_assert_int_eq(submit1(&w, b, nb, &r, &d), CORRIDOR_E_KEY);
 	corridor_signer_free(forger);
 	/* a statement for another ledger */
 	{
@@ -645,11 +645,11 @@ START_TEST(submit_refuses)
 							 "memo-o", t, t + MINUTE, body, sizeof body,
 							 b, sizeof b, &nb, NULL),
 				 0);
-		ck_assert_int_eq(submit1(&w, b, nb, true, &r, &d), CORRIDOR_E_REFUSED);
+		ck_assert_int_eq(submit1(&w, b, nb, &r, &d), CORRIDOR_E_REFUSED);
 		ck_assert_ptr_nonnull(strstr(d.text, "not this one"));
 	}
 	/* not msgpack */
-	ck_assert_int_eq(submit1(&w, (const uint8_t *)"hello", 5, true, &r, &d),
+	ck_assert_int_eq(submit1(&w, (const uint8_t *)"hello", 5, &r, &d),
 			 CORRIDOR_E_MALFORMED);
 	/* a batch is all or nothing: a good one and an expired one */
 	{
@@ -660,7 +660,7 @@ START_TEST(submit_refuses)
 		size_t lens[2] = { ng, nx }, appended = 99;
 		struct corridor_receipt rs[2];
 		corridor_diag_init(&d);
-		ck_assert_int_eq(corridor_submit(w.l, w.op, v, lens, 2, true, rs, &appended, &d),
+		ck_assert_int_eq(corridor_submit(w.l, w.op, v, lens, 2, rs, &appended, &d),
 				 CORRIDOR_E_REFUSED);
 		ck_assert_uint_eq(appended, 0);
 	}
@@ -669,7 +669,7 @@ START_TEST(submit_refuses)
 		const uint8_t *const v[1] = { a };
 		size_t appended;
 		corridor_diag_init(&d);
-		ck_assert_int_eq(corridor_submit(w.l, w.ru, v, &na, 1, true, &r, &appended, &d),
+		ck_assert_int_eq(corridor_submit(w.l, w.ru, v, &na, 1, &r, &appended, &d),
 				 CORRIDOR_E_REFUSED);
 	}
 	ck_assert_uint_eq(size_of(&w), size);

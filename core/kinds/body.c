@@ -49,16 +49,12 @@ size_t corridor_body_genesis(const char *origin, const uint8_t public_key[CORRID
 	return w.overflow ? 0 : w.len;
 }
 
-size_t corridor_body_memo(const char *text, size_t len, const char *idem, uint8_t *buf, size_t cap)
+size_t corridor_body_memo(const char *text, size_t len, uint8_t *buf, size_t cap)
 {
 	struct corridor_mpbuf w;
 	msgpack_packer pk;
 	corridor_mpbuf_init(&w, &pk, buf, cap);
-	msgpack_pack_map(&pk, idem ? 2 : 1);
-	if (idem) {
-		corridor_mp_pack_str(&pk, "idempotency_key", 15);
-		corridor_mp_pack_str(&pk, idem, strlen(idem));
-	}
+	msgpack_pack_map(&pk, 1);
 	corridor_mp_pack_str(&pk, "text", 4);
 	corridor_mp_pack_str(&pk, text, len);
 	return w.overflow ? 0 : w.len;

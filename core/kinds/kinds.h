@@ -94,7 +94,7 @@ int corridor_kind_process(struct kind_state *st, const struct corridor_entry *e,
 /* Body encoders. Return the length written into buf, or 0 if it does not fit. */
 size_t corridor_body_genesis(const char *origin, const uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES],
 			     uint8_t *buf, size_t cap);
-size_t corridor_body_memo(const char *text, size_t len, const char *idem, uint8_t *buf, size_t cap);
+size_t corridor_body_memo(const char *text, size_t len, uint8_t *buf, size_t cap);
 
 /* The role rule a kind's author must satisfy (roles.c). */
 enum kind_rule {
@@ -206,6 +206,12 @@ int corridor_idem_record(struct corridor_kv *kv, const char *author, const char 
 			 const char *idem, size_t idem_len, uint64_t seq);
 /* Checks an idempotency key: 1..CORRIDOR_IDEM_BYTES_MAX bytes, UTF-8, printable. */
 int corridor_idem_check(const char *s, size_t len, struct corridor_diag *diag);
+/* The idempotency key of a statement whose author gave none: its kind's
+ * natural identity (identity.c). False: the kind has none (a memo). */
+bool corridor_natural_key(const char *kind, const uint8_t *body, size_t len,
+			  char out[CORRIDOR_IDEM_BYTES_MAX + 1]);
+/* A fresh key for a statement without identity: "random:" + 32 hex digits. */
+void corridor_random_key(char out[CORRIDOR_IDEM_BYTES_MAX + 1]);
 
 
 /* ---- shared records and helpers ---- */

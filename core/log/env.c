@@ -346,3 +346,17 @@ int corridor_node_put(void *ctx, unsigned level, uint64_t index,
 	int rc = mdb_put(c->txn, c->l->nodes, &key, &val, MDB_APPEND);
 	return rc ? corridor_lmdb_err(c->l, rc, "cannot write a Merkle node", NULL) : CORRIDOR_OK;
 }
+
+int corridor_stored_content_hash(void *vctx, uint64_t seq, uint8_t out[CORRIDOR_HASH_BYTES])
+{
+	struct node_ctx *c = vctx;
+	uint8_t kb[8];
+	struct corridor_entry e;
+	corridor_be64_put(kb, seq);
+	MDB_val k = { .mv_size = 8, .mv_data = kb }, v;
+	if (mdb_get(c->txn, c->l->entries, &k, &v) != 0 ||
+	    corridor_entry_decode(v.mv_data, v.mv_size, &e, NULL) != 0)
+		return CORRIDOR_E_NOTFOUND;
+	corridor_entry_content_hash(v.mv_data, &e, out);
+	return CORRIDOR_OK;
+}

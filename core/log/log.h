@@ -197,17 +197,50 @@ void corridor_dry_run_end(struct corridor_dry_run *dr);
 
 /* ---- appends ---- */
 
+/* A write this process makes: kind, body and, if its author names one, the
+ * idempotency key (NULL: the kind's natural identity, core/kinds/identity.c). */
 struct draft {
 	const char *kind;
 	const uint8_t *body;
 	size_t body_len;
+	const char *idem;
 };
-/* Appends drafts [0, n) in one write transaction (n <= CORRIDOR_BATCH_ENTRIES_MAX),
- * signed by `signer` and, if the signer is the current operator key, with a
- * freshly signed checkpoint. A draft whose body carries an idempotency key
- * already used by this author for this kind with the same body is not written
- * again: seqs[i] receives the existing seq (with another body: refused).
- * seqs (n of them) receives every draft's seq; *appended how many are new. */
+/* The idempotency key a draft's statement carries. */
+void corridor_draft_idem(const struct draft *d,
+			 char out[CORRIDOR_IDEM_BYTES_MAX + 1]);
+
+/* The sequencer (submit.c): signed statements become the version 2 entries
+ * at the next seqs, each decided by corridor_kind_process at its own seq, in
+ * one write transaction; a statement whose (author, kind, idempotency key)
+ * is known with the same body gets the original receipt, with another body
+ * stops the batch (CORRIDOR_E_EXISTS). */
+struct sequence_req {
+	const struct corridor_signer *op; /* signs the checkpoint if it is the
+					   * current operator key after the batch */
+	bool op_required;                  /* refuse unless op is the current operator key */
+	bool genesis;                      /* the first batch, holding the genesis */
+	const uint8_t *const *stmts;       /* signed statements */
+	const size_t *lens;
+	size_t n;
+	/* Statements this process signed with signed_by's key, their fields
+	 * given (no decoding, no second signature check: the key the dispatcher
+	 * names must be signed_by's), or NULL: decode and check each. */
+	const struct corridor_vkey *signed_by;
+	const struct corridor_statement *fields;
+	/* Called before stmts[i] is first read whole (it may be being signed). */
+	void (*ready)(void *ctx, size_t i);
+	void *ready_ctx;
+	struct corridor_receipt *receipts; /* n */
+	size_t appended;                   /* out: how many entries are new */
+};
+int corridor_sequence_txn(struct corridor_ledger *l, MDB_txn *txn, struct sequence_req *req,
+			  struct corridor_diag *diag);
+
+/* Appends drafts [0, n) in one write transaction (n <= CORRIDOR_BATCH_ENTRIES_MAX):
+ * each becomes a statement signed by `signer` and goes through the
+ * sequencer, with a freshly signed checkpoint if the signer is the current
+ * operator key. seqs (n of them) receives every draft's seq (the original
+ * one for a retry); *appended how many are new. */
 int corridor_append(struct corridor_ledger *l, const struct corridor_signer *signer,
 		    const struct draft *drafts, size_t n, uint64_t *seqs, size_t *appended,
 		    struct corridor_diag *diag);
@@ -217,8 +250,8 @@ int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
 			struct corridor_diag *diag);
 /* Appends one draft and returns its seq (existing, for an idempotent retry). */
 int corridor_append_one(struct corridor_ledger *l, const struct corridor_signer *signer,
-			const char *kind, const uint8_t *body, size_t body_len, uint64_t *seq,
-			struct corridor_diag *diag);
+			const char *kind, const uint8_t *body, size_t body_len, const char *idem,
+			uint64_t *seq, struct corridor_diag *diag);
 
 /* ---- streaming verifier (verify, archives, import) ---- */
 

@@ -36,7 +36,7 @@ static uint64_t clock_us(void)
 
 /* The receipt of the entry at `seq`, which holds a statement of this key. */
 static int receipt_of(struct corridor_ledger *l, MDB_txn *txn, uint64_t seq,
-		      const struct submitted *s, const uint8_t *bytes, struct corridor_receipt *r,
+		      const struct submitted *s, struct corridor_receipt *r,
 		      struct corridor_diag *diag)
 {
 	struct corridor_entry e;
@@ -46,14 +46,28 @@ static int receipt_of(struct corridor_ledger *l, MDB_txn *txn, uint64_t seq,
 		return corridor_diag_set(diag, CORRIDOR_E_STORAGE,
 					 "the idempotency index names a missing entry %llu",
 					 (unsigned long long)seq);
-	if (strcmp(e.kind, s->st.kind) != 0 || e.body_len != s->st.body_len ||
-	    memcmp(e.body, s->st.body, e.body_len) != 0)
+	/* A version 1 original carried its key in its body: the same write
+	 * has that body without it. */
+	const uint8_t *body = e.body;
+	size_t body_len = e.body_len;
+	uint8_t *stripped = NULL;
+	if (e.version == CORRIDOR_ENTRY_VERSION_1 && (stripped = malloc(e.body_len)) != NULL) {
+		size_t n = corridor_map_without(e.body, e.body_len, "idempotency_key", stripped,
+						e.body_len);
+		if (n > 0) {
+			body = stripped;
+			body_len = n;
+		}
+	}
+	bool same = strcmp(e.kind, s->st.kind) == 0 && body_len == s->st.body_len &&
+		    memcmp(body, s->st.body, body_len) == 0;
+	free(stripped);
+	if (!same)
 		return corridor_diag_set(diag, CORRIDOR_E_EXISTS,
 					 "idempotency key '%s' of %s for %s was used at seq %llu for "
 					 "another body: nothing was written",
 					 s->st.idempotency_key, s->st.author, s->st.kind,
 					 (unsigned long long)seq);
-	(void)bytes;
 	memset(r, 0, sizeof *r);
 	r->seq = seq;
 	r->duplicate = true;
@@ -68,21 +82,9 @@ static int receipt_of(struct corridor_ledger *l, MDB_txn *txn, uint64_t seq,
 	return CORRIDOR_OK;
 }
 
-struct submit_ctx {
-	const struct corridor_signer *op;
-	const uint8_t *const *stmts;
-	const size_t *lens;
-	size_t n;
-	bool check_sigs;
-	struct corridor_receipt *receipts;
-	size_t appended;
-};
-
-static int submit_txn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
-		      struct corridor_diag *diag)
+int corridor_sequence_txn(struct corridor_ledger *l, MDB_txn *txn, struct sequence_req *c,
+			  struct corridor_diag *diag)
 {
-	struct submit_ctx *c = vctx;
-	const struct corridor_vkey *ovk = corridor_signer_vkey(c->op);
 	struct ledger_head head;
 	struct corridor_merkle_range range;
 	struct node_ctx nc = { .l = l, .txn = txn };
@@ -90,18 +92,25 @@ static int submit_txn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
 	struct kind_state st;
 	uint8_t *entry = NULL;
 	int err;
+	CORRIDOR_ASSERT(c->n >= 1 && c->n <= CORRIDOR_BATCH_ENTRIES_MAX);
 	c->appended = 0;
 	if (l->replica)
 		return corridor_diag_set(diag, CORRIDOR_E_REPLICA,
-					 "this ledger is a replica: it takes archives only");
+					 "this ledger is a replica: it takes archives only, no local "
+					 "writes");
 	if ((err = corridor_head_get(l, txn, &head, diag)) != 0)
 		return err;
-	if (head.size == 0)
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "the ledger has no genesis entry");
-	if (ovk->key_id != head.operator_key_id || strcmp(ovk->name, l->origin) != 0)
-		return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
-					 "only the current operator key sequences statements (it "
-					 "signs the checkpoint of each batch)");
+	if (c->genesis != (head.size == 0))
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 c->genesis ? "the ledger already has a genesis"
+						    : "the ledger has no genesis entry");
+	if (c->op_required) {
+		const struct corridor_vkey *ovk = corridor_signer_vkey(c->op);
+		if (ovk->key_id != head.operator_key_id || strcmp(ovk->name, l->origin) != 0)
+			return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+						 "only the current operator key sequences statements "
+						 "(it signs the checkpoint of each batch)");
+	}
 	if (head.size > UINT64_MAX - c->n)
 		return corridor_diag_set(diag, CORRIDOR_E_OVERFLOW, "the log is full");
 	struct submitted *s = calloc(c->n, sizeof *s);
@@ -116,7 +125,9 @@ static int submit_txn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
 		struct corridor_diag d;
 		corridor_diag_init(&d);
 		s[i].twin = SIZE_MAX;
-		if ((err = corridor_statement_decode(c->stmts[i], c->lens[i], &s[i].st, &d)) != 0) {
+		if (c->fields)
+			s[i].st = c->fields[i];
+		else if ((err = corridor_statement_decode(c->stmts[i], c->lens[i], &s[i].st, &d)) != 0) {
 			err = corridor_diag_set(diag, err, "statement %zu: %s", i + 1, d.text);
 			goto out_free;
 		}
@@ -125,8 +136,7 @@ static int submit_txn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
 						 s[i].st.idempotency_key,
 						 strlen(s[i].st.idempotency_key), &at);
 		if (found == 0) {
-			if ((err = receipt_of(l, txn, at, &s[i], c->stmts[i], &c->receipts[i],
-					      diag)) != 0)
+			if ((err = receipt_of(l, txn, at, &s[i], &c->receipts[i], diag)) != 0)
 				goto out_free;
 			s[i].duplicate = true;
 			continue;
@@ -150,7 +160,7 @@ static int submit_txn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
 							j + 1, i + 1, b->idempotency_key);
 				goto out_free;
 			}
-			s[i].twin = j;
+			s[i].twin = s[j].twin == SIZE_MAX ? j : s[j].twin;
 		}
 	}
 	/* 2. Sequence the new ones, each decided at its own seq. */
@@ -159,12 +169,12 @@ static int submit_txn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
 		goto out_free;
 	}
 	st.kv = &kv.base;
-	memcpy(st.origin, l->origin, strlen(l->origin) + 1);
+	memcpy(st.origin, c->genesis ? "" : l->origin, c->genesis ? 1 : strlen(l->origin) + 1);
 	st.operator_key_id = head.operator_key_id;
 	st.content_hash = corridor_stored_content_hash;
 	st.content_ctx = &nc;
 	uint64_t time_us = clock_us();
-	if (time_us < head.time_us)
+	if (time_us < head.time_us) /* the log's time never goes backwards */
 		time_us = head.time_us;
 	for (size_t i = 0; i < c->n; i++) {
 		if (s[i].duplicate)
@@ -174,6 +184,8 @@ static int submit_txn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
 			c->receipts[i].duplicate = true;
 			continue;
 		}
+		if (c->ready)
+			c->ready(c->ready_ctx, i);
 		uint64_t seq = head.size;
 		size_t len = corridor_entry_encode_v2(seq, head.tip, time_us, c->stmts[i],
 						      c->lens[i], entry, CORRIDOR_ENTRY_BYTES_MAX);
@@ -192,7 +204,16 @@ static int submit_txn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
 			err = err == CORRIDOR_E_VERIFY ? CORRIDOR_E_REFUSED : err;
 			goto out_free;
 		}
-		if (c->check_sigs && corridor_entry_check_sig(entry, &e, pub) != 0) {
+		if (c->signed_by) {
+			/* signed here, by this key: it must be the one registered */
+			if (sodium_memcmp(pub, c->signed_by->public_key, CORRIDOR_PUBLIC_KEY_BYTES)) {
+				err = corridor_diag_set(diag, CORRIDOR_E_KEY,
+							"key %08x of '%s' registered here is another "
+							"key",
+							(unsigned)e.key_id, e.author);
+				goto out_free;
+			}
+		} else if (corridor_entry_check_sig(entry, &e, pub) != 0) {
 			err = corridor_diag_set(diag, CORRIDOR_E_SIGNATURE,
 						"statement %zu: the signature does not verify with "
 						"key %08x of '%s'",
@@ -227,16 +248,32 @@ static int submit_txn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
 	head.time_us = time_us;
 	head.operator_key_id = st.operator_key_id;
 	corridor_merkle_range_root(&range, head.root);
-	if ((err = corridor_head_put(l, txn, &head, diag)) == 0)
-		err = corridor_checkpoint_sign_txn(l, txn, &head, c->op, diag);
+	if ((err = corridor_head_put(l, txn, &head, diag)) != 0)
+		goto out_free;
+	if (c->genesis)
+		memcpy(l->origin, st.origin, strlen(st.origin) + 1);
+	/* A batch sequenced with the current operator key signs the new head in
+	 * the same transaction (after an operator key rotation, the new key
+	 * signs next). */
+	if (c->op) {
+		const struct corridor_vkey *ovk = corridor_signer_vkey(c->op);
+		if (ovk->key_id == head.operator_key_id && strcmp(ovk->name, l->origin) == 0)
+			err = corridor_checkpoint_sign_txn(l, txn, &head, c->op, diag);
+	}
 out_free:
 	free(s);
 	free(entry);
 	return err;
 }
 
+static int submit_txn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
+		      struct corridor_diag *diag)
+{
+	return corridor_sequence_txn(l, txn, vctx, diag);
+}
+
 int corridor_submit(struct corridor_ledger *l, const struct corridor_signer *op,
-		    const uint8_t *const *stmts, const size_t *lens, size_t n, bool check_sigs,
+		    const uint8_t *const *stmts, const size_t *lens, size_t n,
 		    struct corridor_receipt *receipts, size_t *appended, struct corridor_diag *diag)
 {
 	if (n == 0 || n > CORRIDOR_BATCH_ENTRIES_MAX)
@@ -245,8 +282,8 @@ int corridor_submit(struct corridor_ledger *l, const struct corridor_signer *op,
 	if (l->readonly)
 		return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
 					 "the ledger was opened read-only: it takes no writes");
-	struct submit_ctx c = { .op = op, .stmts = stmts, .lens = lens, .n = n,
-				.check_sigs = check_sigs, .receipts = receipts };
+	struct sequence_req c = { .op = op, .op_required = true, .stmts = stmts, .lens = lens,
+				  .n = n, .receipts = receipts };
 	int err = corridor_ledger_write(l, submit_txn, &c, diag);
 	if (appended)
 		*appended = err ? 0 : c.appended;

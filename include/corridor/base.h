@@ -23,7 +23,7 @@ extern "C" {
 /** The library's version (semantic versioning: a new MAJOR breaks the API or
  *  the ABI; entries and ledgers of every earlier release keep opening). */
 #define CORRIDOR_VERSION_MAJOR 0
-#define CORRIDOR_VERSION_MINOR 1
+#define CORRIDOR_VERSION_MINOR 2
 #define CORRIDOR_VERSION_PATCH 0
 /** "MAJOR.MINOR.PATCH" of the library linked in (which may be newer than the
  *  header a program was compiled with). */

@@ -190,7 +190,9 @@ CORRIDOR_MUST_CHECK int corridor_tlog_proof_write(FILE *f, uint64_t index,
 /* Entries (canonical msgpack envelope, docs/FORMAT.md)                 */
 /* ------------------------------------------------------------------ */
 
-#define CORRIDOR_ENTRY_VERSION 1u
+/** Entries signed in place by their author over seq and prev (every ledger
+ *  written before 0.2.0; docs/FORMAT.md 2). */
+#define CORRIDOR_ENTRY_VERSION_1 1u
 /** An entry that wraps a statement signed by its author (docs/FORMAT.md 2b). */
 #define CORRIDOR_ENTRY_VERSION_2 2u
 #define CORRIDOR_ENTRY_SIG_PREFIX "corridor/entry/v1\n"

@@ -114,8 +114,10 @@ struct corridor_receipt {
  *  idempotency key) is in the log with the same kind and body gets the
  *  original receipt, whatever its created/expires say; the rest are each
  *  decided at their own seq by the rules `verify` applies (origin, lifetime
- *  at the log's time, key, role, the kind's rules). check_sigs: verify each
- *  statement's signature (false only for statements this process signed).
+ *  at the log's time, key, role, the kind's rules), its signature checked
+ *  with the key that is the author's at that seq. (Writes made in this
+ *  process go through the same sequencer without the second check: the
+ *  write API of corridor/parties.h and the rest.)
  *  *appended: how many entries are new.
  *  Errors: CORRIDOR_E_MALFORMED, CORRIDOR_E_NONCANONICAL, CORRIDOR_E_LIMIT (a
  *  statement; too many), CORRIDOR_E_EXISTS (an idempotency key used for
@@ -125,7 +127,7 @@ struct corridor_receipt {
 CORRIDOR_MUST_CHECK int corridor_submit(struct corridor_ledger *ledger,
 					const struct corridor_signer *operator_key,
 					const uint8_t *const *stmts, const size_t *lens, size_t n,
-					bool check_sigs, struct corridor_receipt *receipts,
+					struct corridor_receipt *receipts,
 					size_t *appended, struct corridor_diag *diag);
 
 #ifdef __cplusplus
