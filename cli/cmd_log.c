@@ -7,22 +7,47 @@
 
 #define MEMO_FILE_BYTES_MAX ((size_t)256 << 20)
 
+/* A duration: digits and one unit, s, m, h or d ("24h", "90m"); 0 if not. */
+static uint64_t duration_s(const char *s)
+{
+	uint64_t n = 0;
+	size_t i = 0;
+	for (; s[i] >= '0' && s[i] <= '9' && i < 9; i++)
+		n = n * 10u + (uint64_t)(s[i] - '0');
+	if (i == 0 || s[i] == '\0' || s[i + 1] != '\0')
+		return 0;
+	switch (s[i]) {
+	case 's': return n;
+	case 'm': return n * 60u;
+	case 'h': return n * 3600u;
+	case 'd': return n * 86400u;
+	default: return 0;
+	}
+}
+
 int cmd_init(int argc, char **argv)
 {
-	const char *origin = NULL, *key = NULL, *pass_file = NULL, *ledger = NULL;
+	const char *origin = NULL, *key = NULL, *pass_file = NULL, *ledger = NULL,
+		   *lifetime = NULL;
 	const struct cli_opt opts[] = {
 		{ "origin", &origin, NULL, NULL, NULL, 0 },
 		{ "operator-key", &key, NULL, NULL, NULL, 0 },
 		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
 		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+		{ "statement-lifetime", &lifetime, NULL, NULL, NULL, 0 },
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor init --origin ORIGIN --operator-key FILE";
-	if (!cli_parse(argc, argv, opts, 4, pos, 0, 0, &np, usage))
+	const char *usage = "corridor init --origin ORIGIN --operator-key FILE "
+			    "[--statement-lifetime DURATION]";
+	if (!cli_parse(argc, argv, opts, 5, pos, 0, 0, &np, usage))
 		return EXIT_USAGE;
 	if (!origin || !key)
 		return cli_usage("--origin and --operator-key are required; usage: %s", usage);
+	/* how long a statement signed offline may wait to be submitted */
+	struct corridor_ledger_settings settings = { 0 };
+	if (lifetime && (settings.statement_lifetime_max_s = duration_s(lifetime)) == 0)
+		return cli_usage("--statement-lifetime: a duration such as 90m, 24h or 7d");
 	struct corridor_signer *op;
 	int rc = cli_signer(key, pass_file, &op);
 	if (rc)
@@ -39,7 +64,7 @@ int cmd_init(int argc, char **argv)
 	struct corridor_diag d;
 	corridor_diag_init(&d);
 	const char *dir = cli_ledger_dir(ledger);
-	int err = corridor_ledger_create(dir, op, &l, &d);
+	int err = corridor_ledger_create_with(dir, op, &settings, &l, &d);
 	corridor_signer_free(op);
 	if (err)
 		return cli_fail(err, &d);
@@ -306,8 +331,7 @@ static int log_one(void *vctx, uint64_t seq, const uint8_t *bytes, size_t len)
 	struct log_ctx *c = vctx;
 	struct corridor_entry e;
 	struct corridor_diag d;
-	char t[40], leaf_hex[65], prev_hex[65];
-	uint8_t leaf[CORRIDOR_HASH_BYTES];
+	char t[40];
 	corridor_diag_init(&d);
 	if (corridor_entry_decode(bytes, len, &e, &d) != 0) {
 		fprintf(stderr, "corridor: entry %llu does not decode: %s (run 'corridor verify')\n",
@@ -316,19 +340,9 @@ static int log_one(void *vctx, uint64_t seq, const uint8_t *bytes, size_t len)
 		return c->err;
 	}
 	cli_time(e.time_us, t);
-	corridor_merkle_leaf_hash(bytes, len, leaf);
-	corridor_hex(leaf, 32, leaf_hex);
-	corridor_hex(e.prev, 32, prev_hex);
 	if (c->json) {
-		printf("{\"seq\":%llu,\"kind\":\"%s\",\"author\":", (unsigned long long)e.seq, e.kind);
-		if (corridor_json_write_string(stdout, e.author, strlen(e.author)) != 0)
-			return CORRIDOR_E_IO;
-		printf(",\"key\":\"%08x\",\"time\":\"%s\",\"time_us\":%llu,\"prev\":\"%s\","
-		       "\"leaf_hash\":\"%s\",\"body\":",
-		       (unsigned)e.key_id, t, (unsigned long long)e.time_us, prev_hex, leaf_hex);
-		if (corridor_msgpack_write_json(stdout, e.body, e.body_len) != 0)
-			return CORRIDOR_E_IO;
-		fputs("}\n", stdout);
+		if ((c->err = corridor_entry_json(stdout, bytes, len, &d)) != 0)
+			return c->err;
 	} else {
 		char sum[61];
 		summary(&e, sum, sizeof sum);

@@ -14,7 +14,7 @@ static const char USAGE[] =
 	"  key rotate --key CURRENT_KEY --new NEW_KEY_FILE\n"
 	"  key revoke --key SIGNER_KEY --party ID --key-id HEX [--reason TEXT]\n"
 	"  key add --key OPERATOR_KEY --party ID --vkey VKEY\n"
-	"  init --origin ORIGIN --operator-key FILE\n"
+	"  init --origin ORIGIN --operator-key FILE [--statement-lifetime DURATION]\n"
 	"  party register --key OPERATOR_KEY --id ID --name NAME --country CC --roles LIST\n"
 	"                 --vkey VKEY [--iban IBAN]...\n"
 	"  party list [--format table|json] | party show ID [--format table|json]\n"

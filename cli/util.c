@@ -465,11 +465,7 @@ void cli_progress_end(const char *label)
 
 void cli_time(uint64_t time_us, char out[40])
 {
-	time_t secs = (time_t)(time_us / 1000000u);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 40 - n, ".%06uZ", (unsigned)(time_us % 1000000u));
+	corridor_time_text(time_us, out);
 }
 
 int cli_print_seq(int err, uint64_t seq, const struct corridor_diag *d)

@@ -1,5 +1,6 @@
-/* encoding.c — hex, base64 and UTF-8: the text encodings every format uses. */
+/* encoding.c — hex, base64, UTF-8 and times: the text encodings every format uses. */
 #include <stdio.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -76,4 +77,13 @@ int corridor_unbase64(const char *b64, size_t b64_len, uint8_t *out, size_t cap,
 		return CORRIDOR_E_MALFORMED;
 	*out_len = n;
 	return CORRIDOR_OK;
+}
+
+void corridor_time_text(uint64_t time_us, char out[CORRIDOR_TIME_TEXT_BYTES])
+{
+	time_t secs = (time_t)(time_us / 1000000u);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	size_t n = strftime(out, CORRIDOR_TIME_TEXT_BYTES, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, CORRIDOR_TIME_TEXT_BYTES - n, ".%06uZ", (unsigned)(time_us % 1000000u));
 }

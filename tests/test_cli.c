@@ -141,6 +141,10 @@ START_TEST(memo_log_and_verify)
 	ck_assert(strstr(out, "\"body\":{\"text\":\"line two\"}") != NULL);
 	ck_assert(strstr(out, "\"leaf_hash\":\"") != NULL);
 	ck_assert(strstr(out, "\"author\":\"" ORIGIN "\"") != NULL);
+	/* every write is a statement: its origin, key and lifetime are shown */
+	ck_assert(strstr(out, "\"version\":2,\"statement\":{\"origin\":\"" ORIGIN
+			      "\",\"idempotency_key\":\"random:") != NULL);
+	ck_assert(strstr(out, "\"version\":1") == NULL);
 	free(out);
 	out = expect(0, (const char *[]){ "log", "--from", "4", "--limit", "1", NULL });
 	ck_assert(strstr(out, "line three") != NULL && strstr(out, "line two") == NULL);
@@ -156,6 +160,17 @@ START_TEST(memo_log_and_verify)
 	ck_assert_int_eq(r.status, 1);
 	ck_assert(strstr(r.err, "corridor init") != NULL);
 	run_free(&r);
+	/* A ledger's statement lifetime: a duration, within bounds, or nothing is created. */
+	free(expect(2, (const char *[]){ "init", "--origin", ORIGIN, "--operator-key", P("op.key"),
+					 "--ledger", P("short"), "--statement-lifetime", "5x", NULL }));
+	free(expect(1, (const char *[]){ "init", "--origin", ORIGIN, "--operator-key", P("op.key"),
+					 "--ledger", P("short"), "--statement-lifetime", "40d", NULL }));
+	free(expect(1, (const char *[]){ "log", "--ledger", P("short"), NULL }));
+	free(expect(0, (const char *[]){ "init", "--origin", ORIGIN, "--operator-key", P("op.key"),
+					 "--ledger", P("short"), "--statement-lifetime", "2h", NULL }));
+	out = expect(0, (const char *[]){ "entry", "0", "--ledger", P("short"), NULL });
+	ck_assert_msg(strstr(out, "statement_lifetime_s") && strstr(out, "7200"), "%s", out);
+	free(out);
 }
 END_TEST
 

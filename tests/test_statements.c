@@ -321,7 +321,7 @@ static void push(struct chain *c, const uint8_t *entry, size_t len)
 static void genesis(struct chain *c)
 {
 	uint8_t body[256], content[1024], msg[1200], sig[64], entry[1200];
-	size_t blen = corridor_body_genesis(ORIGIN, corridor_signer_vkey(c->op)->public_key, body,
+	size_t blen = corridor_body_genesis(ORIGIN, corridor_signer_vkey(c->op)->public_key, 0, body,
 					    sizeof body);
 	const struct corridor_vkey *vk = corridor_signer_vkey(c->op);
 	size_t clen = corridor_entry_encode_content(0, c->tip, c->time_us, "genesis", vk->name,
@@ -679,6 +679,51 @@ START_TEST(submit_refuses)
 }
 END_TEST
 
+/* A ledger's own longest statement lifetime: fixed by its genesis, kept
+ * across reopening, applied when sequencing and by verify. */
+START_TEST(ledger_lifetime_setting)
+{
+	struct led w;
+	struct corridor_diag d;
+	struct corridor_receipt r;
+	uint8_t a[1024];
+	w.dir = tmpdir_new();
+	w.op = signer(ORIGIN, 1);
+	w.ru = signer("RU-GAZPROM", 2);
+	/* out of bounds: refused, nothing created */
+	struct corridor_ledger_settings bad = { .statement_lifetime_max_s = 59 };
+	const char *dir = path_join(w.dir, "L");
+	ck_assert_int_eq(corridor_ledger_create_with(dir, w.op, &bad, &w.l, &d), CORRIDOR_E_INVALID);
+	bad.statement_lifetime_max_s = CORRIDOR_STATEMENT_LIFETIME_MAX_S + 1;
+	ck_assert_int_eq(corridor_ledger_create_with(dir, w.op, &bad, &w.l, &d), CORRIDOR_E_INVALID);
+	/* two minutes */
+	struct corridor_ledger_settings two = { .statement_lifetime_max_s = 120 };
+	ck_assert_msg(corridor_ledger_create_with(dir, w.op, &two, &w.l, &d) == 0, "%s", d.text);
+	ck_assert_uint_eq(corridor_ledger_statement_lifetime_us(w.l), 120 * 1000000ull);
+	struct corridor_party_request pr = { .id = "RU-GAZPROM", .name = "Gazprom Export",
+					     .country = "RU", .roles = CORRIDOR_ROLE_SELLER,
+					     .key = *corridor_signer_vkey(w.ru) };
+	uint64_t seq;
+	ck_assert_msg(corridor_party_register(w.l, w.op, &pr, NULL, &seq, &d) == 0, "%s", d.text);
+	uint64_t t = now_us(), size = size_of(&w);
+	size_t n = memo_stmt(w.ru, "memo-long", "an hour", t, 60 * MINUTE, a, sizeof a);
+	ck_assert_int_eq(submit1(&w, a, n, &r, &d), CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "lifetime") || strstr(d.text, "longer"), "%s", d.text);
+	ck_assert_uint_eq(size_of(&w), size);
+	n = memo_stmt(w.ru, "memo-short", "a minute", t, MINUTE, a, sizeof a);
+	ck_assert_msg(submit1(&w, a, n, &r, &d) == 0, "%s", d.text);
+	/* reopened, the ledger still applies its own setting; verify agrees */
+	corridor_ledger_close(w.l);
+	ck_assert_int_eq(corridor_ledger_open(dir, 0, &w.l, &d), 0);
+	ck_assert_uint_eq(corridor_ledger_statement_lifetime_us(w.l), 120 * 1000000ull);
+	n = memo_stmt(w.ru, "memo-long-2", "an hour", t, 60 * MINUTE, a, sizeof a);
+	ck_assert_int_eq(submit1(&w, a, n, &r, &d), CORRIDOR_E_REFUSED);
+	corridor_diag_init(&d);
+	ck_assert_msg(corridor_ledger_verify(w.l, NULL, NULL, &d) == 0, "%s", d.text);
+	led_close(&w);
+}
+END_TEST
+
 Suite *suite_statements(void)
 {
 	Suite *s = suite_create("statements");
@@ -693,6 +738,7 @@ Suite *suite_statements(void)
 	tcase_add_test(tc, v2_entries_refused);
 	tcase_add_test(tc, submit_and_retry);
 	tcase_add_test(tc, submit_refuses);
+	tcase_add_test(tc, ledger_lifetime_setting);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -35,17 +35,21 @@ int corridor_idem_check(const char *s, size_t len, struct corridor_diag *diag)
 /* ---- bodies ---- */
 
 size_t corridor_body_genesis(const char *origin, const uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES],
-			     uint8_t *buf, size_t cap)
+			     uint64_t lifetime_s, uint8_t *buf, size_t cap)
 {
 	struct corridor_mpbuf w;
 	msgpack_packer pk;
 	corridor_mpbuf_init(&w, &pk, buf, cap);
-	msgpack_pack_map(&pk, 2);
+	msgpack_pack_map(&pk, lifetime_s ? 3 : 2);
 	corridor_mp_pack_str(&pk, "key", 3);
 	msgpack_pack_bin(&pk, CORRIDOR_PUBLIC_KEY_BYTES);
 	msgpack_pack_bin_body(&pk, public_key, CORRIDOR_PUBLIC_KEY_BYTES);
 	corridor_mp_pack_str(&pk, "origin", 6);
 	corridor_mp_pack_str(&pk, origin, strlen(origin));
+	if (lifetime_s) {
+		corridor_mp_pack_str(&pk, "statement_lifetime_s", 20);
+		msgpack_pack_uint64(&pk, lifetime_s);
+	}
 	return w.overflow ? 0 : w.len;
 }
 

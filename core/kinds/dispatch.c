@@ -47,8 +47,9 @@ static int statement_check(const struct kind_state *st, const struct corridor_en
 					 "the statement is for the ledger '%s', not this one",
 					 e->origin);
 	corridor_diag_init(&d);
+	CORRIDOR_ASSERT(st->lifetime_max_us > 0); /* set by the genesis, or from it */
 	if (corridor_statement_check_time(&s, e->time_us, CORRIDOR_STATEMENT_SKEW_US,
-					  CORRIDOR_STATEMENT_LIFETIME_US, &d) != 0)
+					  st->lifetime_max_us, &d) != 0)
 		return corridor_diag_seq(diag, CORRIDOR_E_REFUSED, e->seq, "%s", d.text);
 	return CORRIDOR_OK;
 }

@@ -78,6 +78,7 @@ int corridor_key_record_decode(const uint8_t *key, size_t klen, const uint8_t *v
 struct kind_state {
 	struct corridor_kv *kv;
 	char origin[CORRIDOR_NAME_BYTES_MAX + 1]; /* empty until genesis */
+	uint64_t lifetime_max_us; /* a statement's longest lifetime (genesis) */
 	uint32_t operator_key_id;
 	/* The content hash of an earlier entry (attestations). */
 	int (*content_hash)(void *ctx, uint64_t seq, uint8_t out[CORRIDOR_HASH_BYTES]);
@@ -92,8 +93,10 @@ int corridor_kind_process(struct kind_state *st, const struct corridor_entry *e,
 			  uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES], struct corridor_diag *diag);
 
 /* Body encoders. Return the length written into buf, or 0 if it does not fit. */
+/* lifetime_s: the ledger's longest statement lifetime (0: the default, not
+ * written). */
 size_t corridor_body_genesis(const char *origin, const uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES],
-			     uint8_t *buf, size_t cap);
+			     uint64_t lifetime_s, uint8_t *buf, size_t cap);
 size_t corridor_body_memo(const char *text, size_t len, uint8_t *buf, size_t cap);
 
 /* The role rule a kind's author must satisfy (roles.c). */

@@ -75,7 +75,7 @@ int corridor_kind_genesis(struct kind_state *st, const struct corridor_entry *e,
 			   uint8_t pub[CORRIDOR_PUBLIC_KEY_BYTES], struct corridor_diag *diag)
 {
 	struct kind_body b = { .e = e, .diag = diag };
-	static const char *const allowed[] = { "key", "origin", NULL };
+	static const char *const allowed[] = { "key", "origin", "statement_lifetime_s", NULL };
 	char origin[CORRIDOR_NAME_BYTES_MAX + 1];
 	uint8_t key[32], rec[CORRIDOR_NAME_BYTES_MAX * 2 + 128];
 	int err;
@@ -85,6 +85,18 @@ int corridor_kind_genesis(struct kind_state *st, const struct corridor_entry *e,
 	if ((err = corridor_body_fields(&b, allowed)) || (err = corridor_body_bin32(&b, "key", key)) ||
 	    (err = corridor_body_str(&b, "origin", true, origin, CORRIDOR_NAME_BYTES_MAX, NULL)))
 		return err;
+	/* the ledger's longest statement lifetime: the default unless it says */
+	uint64_t lifetime_s = CORRIDOR_STATEMENT_LIFETIME_US / 1000000u;
+	size_t vlen;
+	if (corridor_map_find(e->body, e->body_len, "statement_lifetime_s", &vlen)) {
+		if ((err = corridor_body_uint(&b, "statement_lifetime_s", &lifetime_s)) != 0)
+			return err;
+		if (lifetime_s < CORRIDOR_STATEMENT_LIFETIME_MIN_S ||
+		    lifetime_s > CORRIDOR_STATEMENT_LIFETIME_MAX_S)
+			return corridor_body_bad(&b, "statement_lifetime_s must be %u..%u seconds",
+						 CORRIDOR_STATEMENT_LIFETIME_MIN_S,
+						 CORRIDOR_STATEMENT_LIFETIME_MAX_S);
+	}
 	if (!corridor_key_name_valid(origin, strlen(origin)) || strcmp(e->author, origin) != 0)
 		return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, e->seq,
 					 "genesis author must be its origin, a valid key name");
@@ -100,6 +112,7 @@ int corridor_kind_genesis(struct kind_state *st, const struct corridor_entry *e,
 	if ((err = corridor_key_put(st->kv, &r)) || (err = put_party(st, origin, rec, rlen)))
 		return corridor_diag_seq(diag, err, e->seq, "cannot record the operator");
 	memcpy(st->origin, origin, strlen(origin) + 1);
+	st->lifetime_max_us = lifetime_s * 1000000u;
 	st->operator_key_id = e->key_id;
 	memcpy(pub, key, 32);
 	return CORRIDOR_OK;

@@ -95,6 +95,7 @@ int corridor_dry_run_begin(struct corridor_ledger *l, struct corridor_dry_run *d
 				      .content_hash = corridor_stored_content_hash,
 				      .content_ctx = &dr->nc };
 	memcpy(dr->st.origin, l->origin, strlen(l->origin) + 1);
+	dr->st.lifetime_max_us = l->lifetime_max_us;
 	return CORRIDOR_OK;
 }
 
@@ -154,8 +155,9 @@ int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
 	CORRIDOR_ASSERT(n >= 1 && n <= CORRIDOR_BATCH_ENTRIES_MAX);
 	*appended = 0;
 	uint64_t created_us = now_us(), lifetime_us = LOCAL_STATEMENT_LIFETIME_US;
-	if (lifetime_us > CORRIDOR_STATEMENT_LIFETIME_US)
-		lifetime_us = CORRIDOR_STATEMENT_LIFETIME_US;
+	uint64_t max_us = genesis ? CORRIDOR_STATEMENT_LIFETIME_MIN_S * 1000000ull : l->lifetime_max_us;
+	if (lifetime_us > max_us)
+		lifetime_us = max_us;
 
 	/* One arena for the statements, then one signature message buffer per thread. */
 	size_t fixed = strlen(vk->name) + strlen(origin) + CORRIDOR_IDEM_BYTES_MAX + 160u, total = 0;

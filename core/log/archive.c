@@ -527,6 +527,7 @@ static int import_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct
 	struct kind_state *st = corridor_verifier_state(v);
 	if (!c->fresh) {
 		memcpy(st->origin, l->origin, strlen(l->origin) + 1);
+		st->lifetime_max_us = l->lifetime_max_us;
 		st->operator_key_id = head.operator_key_id;
 	}
 	/* Rewind to the first entry (the header was parsed at open). */
@@ -535,7 +536,8 @@ static int import_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct
 	uint8_t root[CORRIDOR_HASH_BYTES];
 	corridor_merkle_range_root(corridor_verifier_range(v), root);
 	if ((err = check_pinned(st, c->vkey, diag)) != 0 ||
-	    (err = corridor_checkpoint_check(st, a->cp, a->cp_len, a->size, root, diag)) != 0)
+	    (err = corridor_checkpoint_check(st, a->cp, a->cp_len, a->size, root, diag)) != 0 ||
+	    (c->fresh && (err = corridor_ledger_founded_txn(l, txn, st, diag)) != 0))
 		goto out_free;
 	/* The new checkpoint must be consistent with the replica's latest one. */
 	MDB_cursor *cur;

@@ -360,3 +360,15 @@ int corridor_stored_content_hash(void *vctx, uint64_t seq, uint8_t out[CORRIDOR_
 	corridor_entry_content_hash(v.mv_data, &e, out);
 	return CORRIDOR_OK;
 }
+
+int corridor_ledger_founded_txn(struct corridor_ledger *l, MDB_txn *txn,
+				const struct kind_state *st, struct corridor_diag *diag)
+{
+	uint8_t v[8];
+	memcpy(l->origin, st->origin, strlen(st->origin) + 1);
+	l->lifetime_max_us = st->lifetime_max_us;
+	corridor_be64_put(v, st->lifetime_max_us);
+	int rc = corridor_meta_put(l, txn, LEDGER_META_LIFETIME, v, sizeof v);
+	return rc ? corridor_lmdb_err(l, rc, "cannot write the ledger's metadata", diag)
+		  : CORRIDOR_OK;
+}

@@ -114,6 +114,15 @@ static int load_meta_fn(const struct corridor_snapshot *snap, void *vctx,
 	memcpy(l->origin, v.mv_data, v.mv_size);
 	l->origin[v.mv_size] = '\0';
 	l->replica = corridor_meta_get(l, snap->txn, "replica", &v) == 0;
+	/* the genesis's statement lifetime; ledgers from before 0.2.0 have the
+	 * default */
+	l->lifetime_max_us = CORRIDOR_STATEMENT_LIFETIME_US;
+	rc = corridor_meta_get(l, snap->txn, LEDGER_META_LIFETIME, &v);
+	if (rc == 0 && v.mv_size == 8)
+		l->lifetime_max_us = corridor_be64_get(v.mv_data);
+	else if (rc != MDB_NOTFOUND)
+		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED,
+					 "the ledger's statement lifetime record is damaged");
 	return CORRIDOR_OK;
 }
 
@@ -164,6 +173,11 @@ const char *corridor_ledger_origin(const struct corridor_ledger *l)
 	return l->origin;
 }
 
+uint64_t corridor_ledger_statement_lifetime_us(const struct corridor_ledger *l)
+{
+	return l->lifetime_max_us;
+}
+
 bool corridor_ledger_is_replica(const struct corridor_ledger *l)
 {
 	return l->replica;
@@ -192,6 +206,7 @@ static int create_env(const char *dir, struct corridor_ledger **out, struct corr
 
 struct init_ctx {
 	const struct corridor_signer *op;
+	uint64_t lifetime_s; /* 0: the default */
 };
 
 static int init_meta_txn(struct corridor_ledger *l, MDB_txn *txn, const char *origin,
@@ -219,7 +234,8 @@ static int init_txn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct 
 		return err;
 	memcpy(l->origin, vk->name, strlen(vk->name) + 1);
 	uint8_t body[CORRIDOR_NAME_BYTES_MAX + 64];
-	size_t blen = corridor_body_genesis(vk->name, vk->public_key, body, sizeof body);
+	size_t blen = corridor_body_genesis(vk->name, vk->public_key, c->lifetime_s, body,
+					    sizeof body);
 	CORRIDOR_ASSERT(blen > 0);
 	struct draft d = { .kind = "genesis", .body = body, .body_len = blen };
 	uint64_t seq;
@@ -230,11 +246,25 @@ static int init_txn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct 
 int corridor_ledger_create(const char *dir, const struct corridor_signer *operator_key,
 			   struct corridor_ledger **out, struct corridor_diag *diag)
 {
+	return corridor_ledger_create_with(dir, operator_key, NULL, out, diag);
+}
+
+int corridor_ledger_create_with(const char *dir, const struct corridor_signer *operator_key,
+				const struct corridor_ledger_settings *settings,
+				struct corridor_ledger **out, struct corridor_diag *diag)
+{
 	struct corridor_ledger *l;
+	uint64_t lifetime_s = settings ? settings->statement_lifetime_max_s : 0;
+	if (lifetime_s && (lifetime_s < CORRIDOR_STATEMENT_LIFETIME_MIN_S ||
+			   lifetime_s > CORRIDOR_STATEMENT_LIFETIME_MAX_S))
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "a statement lifetime is %u seconds to %u days",
+					 CORRIDOR_STATEMENT_LIFETIME_MIN_S,
+					 CORRIDOR_STATEMENT_LIFETIME_MAX_S / 86400u);
 	int err = create_env(dir, &l, diag);
 	if (err)
 		return err;
-	struct init_ctx c = { .op = operator_key };
+	struct init_ctx c = { .op = operator_key, .lifetime_s = lifetime_s };
 	err = corridor_ledger_write(l, init_txn, &c, diag);
 	if (err) {
 		corridor_ledger_close(l);

@@ -24,6 +24,7 @@ struct corridor_ledger {
 	MDB_dbi meta, entries, nodes, checkpoints, cosigned;
 	MDB_dbi state[STATE_TABLES];
 	char origin[CORRIDOR_NAME_BYTES_MAX + 1];
+	uint64_t lifetime_max_us; /* statements' longest lifetime (the genesis's) */
 	bool replica;
 	bool readonly; /* opened with CORRIDOR_OPEN_READONLY: writes are refused */
 	bool map_full; /* set by lmdb_err when a write ran out of map */
@@ -42,6 +43,12 @@ typedef int (*corridor_write_fn)(struct corridor_ledger *l, MDB_txn *txn, void *
 int corridor_ledger_write(struct corridor_ledger *l, corridor_write_fn fn, void *ctx,
 			  struct corridor_diag *diag);
 
+/* The meta record of the genesis's statement lifetime (be64 microseconds). */
+#define LEDGER_META_LIFETIME "statement_lifetime_us"
+/* Records what the genesis just processed in st fixes: origin, lifetime. */
+struct kind_state;
+int corridor_ledger_founded_txn(struct corridor_ledger *l, MDB_txn *txn,
+				const struct kind_state *st, struct corridor_diag *diag);
 /* A meta record by name: LMDB's return code (MDB_NOTFOUND if none). */
 int corridor_meta_get(struct corridor_ledger *l, MDB_txn *txn, const char *name, MDB_val *val);
 int corridor_meta_put(struct corridor_ledger *l, MDB_txn *txn, const char *name, const void *data,

@@ -170,6 +170,7 @@ int corridor_sequence_txn(struct corridor_ledger *l, MDB_txn *txn, struct sequen
 	}
 	st.kv = &kv.base;
 	memcpy(st.origin, c->genesis ? "" : l->origin, c->genesis ? 1 : strlen(l->origin) + 1);
+	st.lifetime_max_us = c->genesis ? 0 : l->lifetime_max_us;
 	st.operator_key_id = head.operator_key_id;
 	st.content_hash = corridor_stored_content_hash;
 	st.content_ctx = &nc;
@@ -250,8 +251,8 @@ int corridor_sequence_txn(struct corridor_ledger *l, MDB_txn *txn, struct sequen
 	corridor_merkle_range_root(&range, head.root);
 	if ((err = corridor_head_put(l, txn, &head, diag)) != 0)
 		goto out_free;
-	if (c->genesis)
-		memcpy(l->origin, st.origin, strlen(st.origin) + 1);
+	if (c->genesis && (err = corridor_ledger_founded_txn(l, txn, &st, diag)) != 0)
+		goto out_free;
 	/* A batch sequenced with the current operator key signs the new head in
 	 * the same transaction (after an operator key rotation, the new key
 	 * signs next). */

@@ -527,9 +527,10 @@ static int verify_fn(const struct corridor_snapshot *snap, void *vctx, struct co
 					(unsigned long long)head.size, (unsigned long long)expect);
 		goto out_free;
 	}
-	if (strcmp(st->origin, l->origin) != 0) {
+	if (strcmp(st->origin, l->origin) != 0 || st->lifetime_max_us != l->lifetime_max_us) {
 		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
-					"the stored origin does not match the genesis entry");
+					"the stored origin or statement lifetime does not match the "
+					"genesis entry");
 		goto out_free;
 	}
 	MDB_stat ms;

@@ -129,6 +129,10 @@ typedef void (*corridor_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 /* Encoding helpers                                                    */
 /* ------------------------------------------------------------------ */
 
+/** A time in UTC microseconds as RFC 3339 with six decimals and Z
+ *  ("2026-07-01T00:00:00.000000Z"), NUL-terminated. */
+#define CORRIDOR_TIME_TEXT_BYTES 40u
+void corridor_time_text(uint64_t time_us, char out[CORRIDOR_TIME_TEXT_BYTES]);
 /** Lower-case hex of `len` bytes into `out` (2*len+1 bytes, NUL-terminated). */
 void corridor_hex(const uint8_t *bytes, size_t len, char *out);
 /** Parses exactly `2*len` hex digits. Errors: CORRIDOR_E_MALFORMED. */

@@ -220,6 +220,14 @@ struct corridor_entry {
 	uint64_t created_us, expires_us;
 };
 
+/** Writes one entry (its canonical bytes) as one line of JSON: seq, kind,
+ *  author, key, time, time_us, prev, leaf_hash, version, for version 2 the
+ *  statement's origin, idempotency_key, created, expires and hash, then the
+ *  body (docs/FORMAT.md "JSON"). Errors: those of corridor_entry_decode,
+ *  CORRIDOR_E_IO. */
+CORRIDOR_MUST_CHECK int corridor_entry_json(FILE *f, const uint8_t *bytes, size_t len,
+					    struct corridor_diag *diag);
+
 /** Strictly decodes one entry occupying exactly `len` bytes: pre-scans declared
  *  counts and lengths before msgpack-c allocates, refuses floats, nil and ext,
  *  re-encodes and compares bytes, checks key order, UTF-8 and field types.
@@ -295,6 +303,22 @@ CORRIDOR_MUST_CHECK int corridor_ledger_create(const char *dir,
 					       const struct corridor_signer *operator_key,
 					       struct corridor_ledger **out,
 					       struct corridor_diag *diag);
+
+/** What a ledger fixes at its creation, in its genesis entry. */
+struct corridor_ledger_settings {
+	/* The longest lifetime (expires - created) of a statement it accepts,
+	 * in seconds (CORRIDOR_STATEMENT_LIFETIME_MIN_S..MAX_S); 0: 24 hours. */
+	uint64_t statement_lifetime_max_s;
+};
+/** corridor_ledger_create with settings (NULL: the defaults). Errors: as
+ *  corridor_ledger_create, CORRIDOR_E_INVALID (a setting out of bounds). */
+CORRIDOR_MUST_CHECK int corridor_ledger_create_with(const char *dir,
+						    const struct corridor_signer *operator_key,
+						    const struct corridor_ledger_settings *settings,
+						    struct corridor_ledger **out,
+						    struct corridor_diag *diag);
+/** The longest statement lifetime the ledger accepts, in microseconds. */
+uint64_t corridor_ledger_statement_lifetime_us(const struct corridor_ledger *ledger);
 
 /** Opens an existing ledger. Errors: CORRIDOR_E_NOTFOUND, CORRIDOR_E_MALFORMED
  *  (not a Corridor ledger), CORRIDOR_E_STORAGE, CORRIDOR_E_IO. */

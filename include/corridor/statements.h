@@ -26,8 +26,11 @@ extern "C" {
  *  time plus this is refused (it was signed on a clock running ahead). */
 #define CORRIDOR_STATEMENT_SKEW_US ((uint64_t)15 * 60 * 1000000)
 /** The longest lifetime (expires - created) by default: a party may sign
- *  offline and submit within a day. */
+ *  offline and submit within a day. A ledger may set its own at creation
+ *  (struct corridor_ledger_settings), within the bounds below. */
 #define CORRIDOR_STATEMENT_LIFETIME_US ((uint64_t)24 * 3600 * 1000000)
+#define CORRIDOR_STATEMENT_LIFETIME_MIN_S 60u
+#define CORRIDOR_STATEMENT_LIFETIME_MAX_S (31u * 86400u)
 
 /** A decoded signed statement. Strings are copies; body points into the
  *  bytes decoded. */
