@@ -42,14 +42,17 @@ LIBS_ALL = $(PKG_LIBS) -lpthread
 # the service (service/, linked into the corridor binary only)
 SERVICE_CFLAGS = $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
 SERVICE_LIBS = $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
+# the client of the service (client/, libcurl; linked into the corridor binary only)
+CLIENT_CFLAGS = $(shell pkg-config --cflags libcurl 2>/dev/null)
+CLIENT_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null)
 
 LIB_SRC := $(wildcard base/*.c formats/*.c core/*.c core/*/*.c)
-CLI_SRC := $(wildcard cli/*.c service/*.c)
+CLI_SRC := $(wildcard cli/*.c service/*.c client/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
-HEADERS := $(wildcard include/corridor/*.h base/*.h core/*.h core/*/*.h formats/*.h cli/*.h service/*.h tests/*.h)
+HEADERS := $(wildcard include/corridor/*.h base/*.h core/*.h core/*/*.h formats/*.h cli/*.h service/*.h client/*.h tests/*.h)
 
 layering: all
 	sh tools/layering.sh $(BUILD)
@@ -84,8 +87,12 @@ $(BUILD)/obj/service/%.o: service/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(SERVICE_CFLAGS) -c $< -o $@
 
+$(BUILD)/obj/client/%.o: client/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(CLIENT_CFLAGS) -c $< -o $@
+
 $(BUILD)/corridor: $(CLI_OBJ) $(BUILD)/libcorridor.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libcorridor.a $(LIBS_ALL) $(SERVICE_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libcorridor.a $(LIBS_ALL) $(SERVICE_LIBS) $(CLIENT_LIBS)
 
 $(BUILD)/obj/tests/%.o: tests/%.c $(HEADERS)
 	@mkdir -p $(dir $@)

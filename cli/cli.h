@@ -44,6 +44,17 @@ int cli_exit_code(int err);
 const char *cli_ledger_dir(const char *opt);
 /* Opens the ledger, printing the error. Returns 0 or an exit code. */
 int cli_open(const char *opt_dir, struct corridor_ledger **out);
+/* The server given by --server/--server-vkey/--cacert anywhere on the
+ * command line (main takes them out of argv), or CORRIDOR_SERVER and
+ * CORRIDOR_SERVER_VKEY: cli_open and cli_open_ro then open the remote
+ * ledger (docs/SERVICE.md "Remote mode"). */
+struct cli_server {
+	const char *url, *vkey, *cacert;
+};
+extern struct cli_server cli_server;
+/* Takes the global options out of argv (before `--`); returns the new argc,
+ * or -1 after a usage error. */
+int cli_take_global_options(int argc, char **argv);
 /* The same, read-only: for commands that only read (verify, log, reports...). */
 int cli_open_ro(const char *opt_dir, struct corridor_ledger **out);
 

@@ -94,6 +94,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "corridor: cannot initialise libsodium\n");
 		return EXIT_STORAGE;
 	}
+	if ((argc = cli_take_global_options(argc, argv)) < 0)
+		return EXIT_USAGE;
+	if (argc < 2) {
+		fputs(USAGE, stderr);
+		return EXIT_USAGE;
+	}
 	for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++) {
 		if (strcmp(argv[1], COMMANDS[i].name) != 0)
 			continue;

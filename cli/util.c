@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "../client/client.h"
 
 bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
 	       const char **pos, size_t pos_min, size_t pos_max, size_t *npos, const char *usage)
@@ -124,10 +125,73 @@ const char *cli_ledger_dir(const char *opt)
 	return "./corridor-ledger";
 }
 
+struct cli_server cli_server;
+static struct corridor_client *g_client; /* the one connection of this process */
+
+static void client_free(void)
+{
+	corridor_client_free(g_client);
+	g_client = NULL;
+}
+
+int cli_take_global_options(int argc, char **argv)
+{
+	int w = 0;
+	for (int i = 0; i < argc; i++) {
+		const char **slot = NULL;
+		if (strcmp(argv[i], "--") == 0) { /* the rest is the command's */
+			while (i < argc)
+				argv[w++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "--server") == 0)
+			slot = &cli_server.url;
+		else if (strcmp(argv[i], "--server-vkey") == 0)
+			slot = &cli_server.vkey;
+		else if (strcmp(argv[i], "--cacert") == 0)
+			slot = &cli_server.cacert;
+		if (!slot) {
+			argv[w++] = argv[i];
+			continue;
+		}
+		if (i + 1 >= argc) {
+			cli_usage("%s needs a value", argv[i]);
+			return -1;
+		}
+		*slot = argv[++i];
+	}
+	argv[w] = NULL;
+	if (!cli_server.url && getenv("CORRIDOR_SERVER") && *getenv("CORRIDOR_SERVER"))
+		cli_server.url = getenv("CORRIDOR_SERVER");
+	if (!cli_server.vkey && getenv("CORRIDOR_SERVER_VKEY") && *getenv("CORRIDOR_SERVER_VKEY"))
+		cli_server.vkey = getenv("CORRIDOR_SERVER_VKEY");
+	return w;
+}
+
+/* The ledger behind --server: writes are signed here and sequenced there. */
+static int open_remote(struct corridor_ledger **out)
+{
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if (!g_client) {
+		struct corridor_client_options o = { .url = cli_server.url,
+						     .server_vkey = cli_server.vkey,
+						     .cacert = cli_server.cacert };
+		int err = corridor_client_open(&o, &g_client, &d);
+		if (err)
+			return cli_fail(err, &d);
+		atexit(client_free);
+	}
+	int err = corridor_ledger_open_remote(corridor_client_remote(g_client), out, &d);
+	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
 int cli_open(const char *opt_dir, struct corridor_ledger **out)
 {
 	struct corridor_diag d;
 	corridor_diag_init(&d);
+	if (cli_server.url)
+		return open_remote(out);
 	int err = corridor_ledger_open(cli_ledger_dir(opt_dir), 0, out, &d);
 	return err ? cli_fail(err, &d) : EXIT_OK;
 }
@@ -136,6 +200,12 @@ int cli_open_ro(const char *opt_dir, struct corridor_ledger **out)
 {
 	struct corridor_diag d;
 	corridor_diag_init(&d);
+	if (cli_server.url) {
+		/* reads over the network are signed reads (docs/SERVICE.md): not yet */
+		fprintf(stderr, "corridor: this command reads the ledger; with --server only "
+				"writes work so far: run it where the ledger is\n");
+		return EXIT_REFUSED;
+	}
 	int err = corridor_ledger_open(cli_ledger_dir(opt_dir), CORRIDOR_OPEN_READONLY, out, &d);
 	return err ? cli_fail(err, &d) : EXIT_OK;
 }

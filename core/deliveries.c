@@ -346,6 +346,54 @@ static int dry_run(struct corridor_ledger *l, const struct corridor_signer *sign
 	return err;
 }
 
+/* The import into a remote ledger: every batch is first checked by the
+ * server against its current state (nothing written), then committed batch
+ * by batch. Each batch's check sees the ledger as it is, not the batches
+ * before it: an overlap between two batches of one file is refused when the
+ * second commits, the first staying written; a re-run completes the import
+ * through the rows' references. */
+static int import_remote(struct corridor_ledger *l, const struct corridor_signer *signer,
+			 struct rows *rs, size_t batch, corridor_committed_fn committed, void *ctx,
+			 size_t *written, size_t *skipped, struct corridor_diag *diag)
+{
+	size_t max = corridor_remote_batch_max(l);
+	if (batch > max)
+		batch = max;
+	struct draft *drafts = calloc(batch, sizeof *drafts);
+	uint64_t *seqs = calloc(batch, sizeof *seqs);
+	int err = drafts && seqs ? CORRIDOR_OK
+				 : corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	for (int commit = 0; commit < 2 && !err; commit++) {
+		for (size_t i = 0; i < rs->count && !err;) {
+			size_t n = 0, first = i;
+			for (; i < rs->count && n < batch; i++)
+				drafts[n++] = (struct draft){ .kind = "delivery.record",
+							      .body = row_body(rs, &rs->r[i]),
+							      .body_len = rs->r[i].body_len,
+							      .idem = row_ref(rs, &rs->r[i]) };
+			struct corridor_diag d;
+			corridor_diag_init(&d);
+			size_t appended = 0;
+			err = commit ? corridor_append(l, signer, drafts, n, seqs, &appended, &d)
+				     : corridor_append_check_remote(l, signer, drafts, n, &d);
+			if (err) {
+				corridor_diag_set(diag, err, "lines %u-%u: %s", rs->r[first].line,
+						  rs->r[i - 1].line, d.text);
+				break;
+			}
+			if (commit) {
+				*written += appended;
+				*skipped += n - appended; /* imported before: the same rows */
+				if (committed && appended)
+					committed(ctx, seqs[0], seqs[n - 1]);
+			}
+		}
+	}
+	free(drafts);
+	free(seqs);
+	return err;
+}
+
 int corridor_delivery_import(struct corridor_ledger *l, const struct corridor_signer *signer,
 			     const char *csv, size_t len, size_t batch, corridor_committed_fn committed,
 			     void *ctx, size_t *written, size_t *skipped, struct corridor_diag *diag)
@@ -360,6 +408,10 @@ int corridor_delivery_import(struct corridor_ledger *l, const struct corridor_si
 	int err = read_rows(csv, len, &rs, diag);
 	if (err)
 		goto out_free;
+	if (corridor_ledger_is_remote(l)) {
+		err = import_remote(l, signer, &rs, batch, committed, ctx, written, skipped, diag);
+		goto out_free;
+	}
 	if ((err = dry_run(l, signer, &rs, diag)) != 0)
 		goto out_free;
 	struct draft *drafts = calloc(batch, sizeof *drafts);

@@ -142,7 +142,7 @@ static void hex(const uint8_t *b, size_t n, char *out)
 }
 
 static enum MHD_Result post_statements(struct server *sv, struct MHD_Connection *c,
-				       struct request *rq)
+				       struct request *rq, bool dry_run)
 {
 	const uint8_t **ptrs = calloc(SERVE_STATEMENTS_MAX, sizeof *ptrs);
 	size_t *lens = calloc(SERVE_STATEMENTS_MAX, sizeof *lens), n = 0, appended = 0;
@@ -165,10 +165,11 @@ static enum MHD_Result post_statements(struct server *sv, struct MHD_Connection 
 	struct timespec t0, t1;
 	pthread_mutex_lock(&sv->lock);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = corridor_submit(sv->l, sv->op, ptrs, lens, n, rs, &appended, &d);
+	err = dry_run ? corridor_submit_dry_run(sv->l, ptrs, lens, n, rs, &appended, &d)
+		      : corridor_submit(sv->l, sv->op, ptrs, lens, n, rs, &appended, &d);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pthread_mutex_lock(&sv->conns_lock);
-	if (!err) {
+	if (!err && !dry_run) {
 		sv->batches++;
 		sv->appended += appended;
 		sv->duplicates += n - appended;
@@ -177,6 +178,15 @@ static enum MHD_Result post_statements(struct server *sv, struct MHD_Connection 
 	}
 	pthread_mutex_unlock(&sv->conns_lock);
 	FILE *f = err ? NULL : open_memstream(&buf, &blen);
+	if (f && dry_run) {
+		/* what would happen: the seqs, nothing signed */
+		fprintf(f, "{\"dry_run\":true,\"new\":%zu,\"seqs\":[", appended);
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)rs[i].seq);
+		fputs("]}\n", f);
+		fclose(f);
+		f = NULL;
+	}
 	if (f) {
 		fputs("{\"receipts\":[", f);
 		for (size_t i = 0; i < n; i++) {
@@ -190,9 +200,23 @@ static enum MHD_Result post_statements(struct server *sv, struct MHD_Connection 
 			if (pf)
 				fclose(pf);
 			fprintf(f, "%s{\"seq\":%llu,\"leaf_hash\":\"%s\",\"statement_hash\":\"%s\","
-				   "\"duplicate\":%s,\"proof\":",
+				   "\"duplicate\":%s,\"entry\":",
 				i ? "," : "", (unsigned long long)rs[i].seq, lh, sh,
 				rs[i].duplicate ? "true" : "false");
+			/* the entry itself, so the client checks what it became */
+			uint8_t *eb = NULL;
+			size_t elen = 0;
+			char *ehex = NULL;
+			if (corridor_ledger_entry(sv->l, rs[i].seq, &eb, &elen) == 0 &&
+			    (ehex = malloc(2 * elen + 1)) != NULL) {
+				hex(eb, elen, ehex);
+				fprintf(f, "\"%s\"", ehex);
+			} else {
+				fputs("null", f);
+			}
+			free(ehex);
+			free(eb);
+			fputs(",\"proof\":", f);
 			if (perr || corridor_json_write_string(f, proof, plen) != 0)
 				fputs("null", f);
 			fputc('}', f);
@@ -214,6 +238,68 @@ out_free:
 	free(ptrs);
 	free(lens);
 	free(rs);
+	return ret;
+}
+
+/* What a client needs before it signs: the origin, the statement lifetime,
+ * the size. */
+static enum MHD_Result get_ledger(struct server *sv, struct MHD_Connection *c, struct request *rq)
+{
+	struct corridor_head h;
+	char buf[CORRIDOR_NAME_BYTES_MAX * 2 + 160];
+	pthread_mutex_lock(&sv->lock);
+	int err = corridor_ledger_head(sv->l, &h);
+	pthread_mutex_unlock(&sv->lock);
+	if (err)
+		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, corridor_strerror(err));
+	int n = snprintf(buf, sizeof buf,
+			 "{\"origin\":\"%s\",\"size\":%llu,\"statement_lifetime_s\":%llu}\n",
+			 corridor_ledger_origin(sv->l), (unsigned long long)h.size,
+			 (unsigned long long)(corridor_ledger_statement_lifetime_us(sv->l) / 1000000u));
+	return reply(c, rq, MHD_HTTP_OK, "application/json", buf, (size_t)n);
+}
+
+/* A consistency proof between two signed tree sizes: one base64 hash a line,
+ * as c2sp.org/tlog-witness sends them. */
+static enum MHD_Result get_consistency(struct server *sv, struct MHD_Connection *c,
+				       struct request *rq)
+{
+	const char *o = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "old");
+	const char *nw = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "new");
+	uint64_t size1 = 0, size2 = 0;
+	char *end;
+	if (!o || !nw || !*o || !*nw)
+		return reply_error(c, rq, MHD_HTTP_BAD_REQUEST, "give old=SIZE&new=SIZE");
+	errno = 0;
+	size1 = strtoull(o, &end, 10);
+	bool ok = !errno && *end == '\0' && o[0] != '-';
+	size2 = strtoull(nw, &end, 10);
+	if (!ok || errno || *end != '\0' || nw[0] == '-')
+		return reply_error(c, rq, MHD_HTTP_BAD_REQUEST, "old and new are tree sizes");
+	uint8_t (*proof)[CORRIDOR_HASH_BYTES] = malloc(CORRIDOR_PROOF_HASHES_MAX * CORRIDOR_HASH_BYTES);
+	size_t count = 0;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if (!proof)
+		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+	pthread_mutex_lock(&sv->lock);
+	int err = corridor_prove_consistency(sv->l, size1, &size2, proof, &count, &d);
+	pthread_mutex_unlock(&sv->lock);
+	enum MHD_Result ret;
+	if (err) {
+		ret = reply_error(c, rq, err == CORRIDOR_E_INVALID ? MHD_HTTP_BAD_REQUEST
+								   : status_of(err), d.text);
+	} else {
+		char buf[CORRIDOR_PROOF_HASHES_MAX * 48];
+		size_t n = 0;
+		for (size_t i = 0; i < count; i++) {
+			corridor_base64(proof[i], CORRIDOR_HASH_BYTES, buf + n);
+			n += strlen(buf + n);
+			buf[n++] = '\n';
+		}
+		ret = reply(c, rq, MHD_HTTP_OK, "text/plain; charset=utf-8", buf, n);
+	}
+	free(proof);
 	return ret;
 }
 
@@ -312,8 +398,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (rq->too_large)
 			return reply_error(c, rq, MHD_HTTP_CONTENT_TOO_LARGE,
 					   "the body is larger than 8 MiB");
-		return post_statements(sv, c, rq);
+		const char *dry = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "dry_run");
+		return post_statements(sv, c, rq, dry && strcmp(dry, "1") == 0);
 	}
+	if (strcmp(url, "/v1/ledger") == 0 && get)
+		return get_ledger(sv, c, rq);
+	if (strcmp(url, "/v1/proof/consistency") == 0 && get)
+		return get_consistency(sv, c, rq);
 	if (strcmp(url, "/checkpoint") == 0 && get)
 		return get_checkpoint(sv, c, rq);
 	if (strcmp(url, "/metrics") == 0 && get)
@@ -456,6 +547,10 @@ int cmd_serve(int argc, char **argv)
 		return cli_usage("plain HTTP is for loopback only: TLS is not built yet, and "
 				 "--insecure-http says you know");
 	struct server sv = { 0 };
+	if (cli_server.url) {
+		fprintf(stderr, "corridor: serve runs where the ledger is: no --server\n");
+		return EXIT_USAGE;
+	}
 	int rc = cli_open(ledger, &sv.l);
 	if (rc)
 		return rc;

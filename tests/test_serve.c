@@ -338,6 +338,151 @@ START_TEST(serve_hostile_clients)
 }
 END_TEST
 
+/* ---- remote mode: the real CLI against the real server ---- */
+
+struct remote {
+	const struct srv *s;
+	char url[64], vkey[CORRIDOR_VKEY_BYTES_MAX + 1], env_state[1200];
+};
+
+/* Runs the CLI with --server and --server-vkey; returns the run. */
+static struct run remote_run(const struct remote *r, const char *const *args)
+{
+	const char *argv[32];
+	size_t n = 0;
+	argv[n++] = "--server";
+	argv[n++] = r->url;
+	argv[n++] = "--server-vkey";
+	argv[n++] = r->vkey;
+	for (size_t i = 0; args[i] && n < 31; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	const char *env[] = { "CORRIDOR_PASSPHRASE=serve-test", r->env_state, NULL };
+	return run_cli(argv, env);
+}
+
+static char *remote_ok(const struct remote *r, const char *const *args)
+{
+	struct run x = remote_run(r, args);
+	ck_assert_msg(x.status == 0, "%s: exit %d: %s", args[0], x.status, x.err);
+	free(x.err);
+	return x.out;
+}
+
+/* The party signs on its own machine with its own key file; the server,
+ * which holds only the operator's key, sequences; every receipt is checked
+ * against the operator's key; a server that shows another history is caught. */
+START_TEST(remote_mode)
+{
+	struct srv s;
+	struct remote r = { .s = &s };
+	srv_start(&s);
+	snprintf(r.url, sizeof r.url, "http://127.0.0.1:%u", s.port);
+	snprintf(r.env_state, sizeof r.env_state, "CORRIDOR_STATE=%s", path_join(s.dir, "state"));
+	const char *env[] = { "CORRIDOR_PASSPHRASE=serve-test", NULL };
+	struct run x = run_cli((const char *const[]){ "key", "public", s.opkey, NULL }, env);
+	ck_assert_int_eq(x.status, 0);
+	snprintf(r.vkey, sizeof r.vkey, "%.*s", (int)strcspn(x.out, "\n"), x.out);
+	run_free(&x);
+	/* the meter's key is made on "its" machine: a file the server never sees */
+	char *mnkey = strdup(path_join(s.dir, "mn.key"));
+	x = run_cli((const char *const[]){ "key", "generate", "--name", "MN-GRID", "--out", mnkey,
+					   "--kdf", "interactive", NULL },
+		    env);
+	ck_assert_int_eq(x.status, 0);
+	char mnvk[CORRIDOR_VKEY_BYTES_MAX + 1];
+	snprintf(mnvk, sizeof mnvk, "%.*s", (int)strcspn(x.out, "\n"), x.out);
+	run_free(&x);
+	/* the operator registers it remotely: its statement goes over the wire too */
+	char *out = remote_ok(&r, (const char *const[]){ "party", "register", "--key", s.opkey,
+							  "--id", "MN-GRID", "--name", "Mongolian grid",
+							  "--country", "MN", "--roles", "buyer,meter",
+							  "--vkey", mnvk, NULL });
+	ck_assert_str_eq(out, "2\n");
+	free(out);
+	/* a memo; the same again is the same write; another body is refused */
+	out = remote_ok(&r, (const char *const[]){ "memo", "--key", mnkey, "--idempotency-key", "M1",
+						    "hourly values sent", NULL });
+	ck_assert_str_eq(out, "3\n");
+	free(out);
+	out = remote_ok(&r, (const char *const[]){ "memo", "--key", mnkey, "--idempotency-key", "M1",
+						    "hourly values sent", NULL });
+	ck_assert_str_eq(out, "3\n");
+	free(out);
+	x = remote_run(&r, (const char *const[]){ "memo", "--key", mnkey, "--idempotency-key", "M1",
+						   "something else", NULL });
+	ck_assert_int_eq(x.status, 1);
+	ck_assert_msg(strstr(x.err, "another body") && strchr(x.err, '\n') == x.err + strlen(x.err) - 1,
+		      "%s", x.err);
+	run_free(&x);
+	/* many memos, in acknowledged batches */
+	char *lines = strdup(path_join(s.dir, "lines.txt"));
+	ck_assert(spit(lines, "one\ntwo\nthree\n", 14));
+	out = remote_ok(&r, (const char *const[]){ "memo", "--key", mnkey, "--from", lines,
+						    "--batch", "2", NULL });
+	ck_assert_str_eq(out, "appended 4..5\nappended 6..6\n");
+	free(out);
+	/* a role the party does not hold: refused, one line */
+	x = remote_run(&r, (const char *const[]){ "currency", "define", "--key", mnkey, "--code",
+						   "KZT", "--decimals", "2", NULL });
+	ck_assert_int_eq(x.status, 1);
+	run_free(&x);
+	/* reads are not remote yet: said so, nothing else */
+	x = remote_run(&r, (const char *const[]){ "log", NULL });
+	ck_assert_int_eq(x.status, 1);
+	ck_assert_msg(strstr(x.err, "only writes"), "%s", x.err);
+	ck_assert_str_eq(x.out, "");
+	run_free(&x);
+	/* a server whose checkpoints another key signs is not this ledger's */
+	struct remote wrong = r;
+	struct corridor_signer *other = test_signer(ORIGIN, 0x5a);
+	corridor_vkey_format(corridor_signer_vkey(other), wrong.vkey);
+	corridor_signer_free(other);
+	x = remote_run(&wrong, (const char *const[]){ "memo", "--key", mnkey, "x", NULL });
+	ck_assert_int_eq(x.status, 1); /* what this client saw was signed by the right one */
+	ck_assert_msg(strstr(x.err, "--server-vkey"), "%s", x.err);
+	run_free(&x);
+	snprintf(wrong.env_state, sizeof wrong.env_state, "CORRIDOR_STATE=%s",
+		 path_join(s.dir, "state-new"));
+	x = remote_run(&wrong, (const char *const[]){ "memo", "--key", mnkey, "x", NULL });
+	ck_assert_int_eq(x.status, 1); /* a new client: the server's checkpoint itself */
+	ck_assert_msg(strstr(x.err, "not signed by the operator key"), "%s", x.err);
+	run_free(&x);
+	/* the client remembers the tree it saw; a server showing another
+	 * history under the same key is caught: here, the state file holds the
+	 * checkpoint of another ledger the same operator key signed */
+	char *fork = strdup(path_join(s.dir, "fork"));
+	cli_ok((const char *const[]){ "init", "--origin", ORIGIN, "--operator-key", s.opkey,
+				      "--ledger", fork, NULL });
+	x = run_cli((const char *const[]){ "checkpoint", "--ledger", fork, NULL }, env);
+	ck_assert_int_eq(x.status, 0);
+	char state[1200];
+	snprintf(state, sizeof state, "%s/%s", path_join(s.dir, "state"),
+		 "corridor.example_serve.checkpoint");
+	size_t had_len;
+	char *had = (char *)slurp(state, &had_len);
+	ck_assert_ptr_nonnull(had);
+	ck_assert(spit(state, x.out, strlen(x.out)));
+	run_free(&x);
+	x = remote_run(&r, (const char *const[]){ "memo", "--key", mnkey, "forked?", NULL });
+	ck_assert_int_eq(x.status, 1);
+	ck_assert_msg(strstr(x.err, "rewrote history"), "%s", x.err);
+	run_free(&x);
+	ck_assert(spit(state, had, had_len)); /* the true one back: the client goes on */
+	free(had);
+	out = remote_ok(&r, (const char *const[]){ "memo", "--key", mnkey, "back", NULL });
+	ck_assert_str_eq(out, "7\n");
+	free(out);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	/* what the server wrote verifies, every entry a statement */
+	cli_ok((const char *const[]){ "verify", "--ledger", s.ledger, NULL });
+	free(fork);
+	free(lines);
+	free(mnkey);
+	srv_free(&s);
+}
+END_TEST
+
 Suite *suite_serve(void)
 {
 	Suite *s = suite_create("serve");
@@ -345,6 +490,7 @@ Suite *suite_serve(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, serve_statements);
 	tcase_add_test(tc, serve_hostile_clients);
+	tcase_add_test(tc, remote_mode);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -53,9 +53,16 @@ for f in $(find service -name '*.[ch]' 2>/dev/null); do
 		esac
 	done
 done
+for f in $(find client -name '*.[ch]' 2>/dev/null); do
+	for inc in $(includes "$f"); do
+		case $inc in include/corridor/*|client/*) ;;
+		*) bad "$f includes $inc (the client uses only the public API)" ;;
+		esac
+	done
+done
 for f in $(find cli tools -name '*.[ch]'); do
 	for inc in $(includes "$f"); do
-		case $inc in include/corridor/*|"$(dirname "$f")"/*) ;;
+		case $inc in include/corridor/*|"$(dirname "$f")"/*|client/client.h) ;;
 		*) bad "$f includes $inc (only the public headers)" ;;
 		esac
 	done

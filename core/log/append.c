@@ -144,49 +144,72 @@ int corridor_draft_process(struct kind_state *st, const struct corridor_vkey *vk
 	return CORRIDOR_OK;
 }
 
-int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
-			const struct corridor_signer *signer, const struct draft *drafts, size_t n,
-			bool genesis, uint64_t *seqs, size_t *appended, struct corridor_diag *diag)
+/* A batch of drafts made statements by one signer: built whole but for their
+ * signatures, then signed by the helpers and whoever waits for one. */
+struct stmt_batch {
+	struct corridor_statement *fields;
+	struct corridor_receipt *receipts;
+	uint8_t **stmt;
+	size_t *clen, *len;
+	uint8_t *arena;
+	size_t arena_bytes;
+	atomic_uchar *done;
+	struct sign_pipe pipe;
+	struct corridor_workers workers;
+	unsigned helpers;
+};
+
+static void batch_release(struct stmt_batch *b)
+{
+	atomic_store(&b->pipe.stop, true);
+	corridor_workers_join(&b->workers);
+	if (b->arena)
+		sodium_memzero(b->arena, b->arena_bytes);
+	free(b->done);
+	free(b->arena);
+	free(b->len);
+	free(b->clen);
+	free(b->stmt);
+	free(b->receipts);
+	free(b->fields);
+}
+
+static int batch_build(struct stmt_batch *b, const struct corridor_signer *signer,
+		       const char *origin, uint64_t lifetime_us, const struct draft *drafts,
+		       size_t n, struct corridor_diag *diag)
 {
 	const struct corridor_vkey *vk = corridor_signer_vkey(signer);
-	const char *origin = genesis ? vk->name : l->origin;
-	int err = CORRIDOR_OK;
-
+	uint64_t created_us = now_us();
+	memset(b, 0, sizeof *b);
 	CORRIDOR_ASSERT(n >= 1 && n <= CORRIDOR_BATCH_ENTRIES_MAX);
-	*appended = 0;
-	uint64_t created_us = now_us(), lifetime_us = LOCAL_STATEMENT_LIFETIME_US;
-	uint64_t max_us = genesis ? CORRIDOR_STATEMENT_LIFETIME_MIN_S * 1000000ull : l->lifetime_max_us;
-	if (lifetime_us > max_us)
-		lifetime_us = max_us;
-
+	atomic_init(&b->pipe.next, 0);
+	atomic_init(&b->pipe.stop, false);
 	/* One arena for the statements, then one signature message buffer per thread. */
 	size_t fixed = strlen(vk->name) + strlen(origin) + CORRIDOR_IDEM_BYTES_MAX + 160u, total = 0;
 	for (size_t i = 0; i < n; i++)
 		total += drafts[i].body_len + strlen(drafts[i].kind) + fixed;
-	unsigned helpers = n < PARALLEL_SIGN_MIN ? 0u : corridor_cores() - 1u;
-	size_t scratch = ((size_t)helpers + 1) * CORRIDOR_SIG_MSG_BYTES_MAX;
-	struct corridor_statement *fields = calloc(n, sizeof *fields);
-	struct corridor_receipt *receipts = calloc(n, sizeof *receipts);
-	uint8_t **stmt = calloc(n, sizeof *stmt);
-	size_t *clen = calloc(n, sizeof *clen), *len = calloc(n, sizeof *len);
-	uint8_t *arena = malloc(total + scratch);
-	atomic_uchar *done = calloc(n, sizeof *done);
-	struct sign_pipe pipe = { .signer = signer, .stmt = stmt, .content_len = clen, .n = n,
-				  .done = done };
-	struct corridor_workers workers = { .count = 0 };
-	atomic_init(&pipe.next, 0);
-	atomic_init(&pipe.stop, false);
-	if (!fields || !receipts || !stmt || !clen || !len || !arena || !done) {
-		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory building a batch");
-		goto out_free;
-	}
-	pipe.msgs = arena + total;
-
-	/* 1. Every statement whole but for its signature: cheap, in order. */
-	uint8_t *p = arena;
+	b->helpers = n < PARALLEL_SIGN_MIN ? 0u : corridor_cores() - 1u;
+	b->arena_bytes = total + ((size_t)b->helpers + 1) * CORRIDOR_SIG_MSG_BYTES_MAX;
+	b->fields = calloc(n, sizeof *b->fields);
+	b->receipts = calloc(n, sizeof *b->receipts);
+	b->stmt = calloc(n, sizeof *b->stmt);
+	b->clen = calloc(n, sizeof *b->clen);
+	b->len = calloc(n, sizeof *b->len);
+	b->arena = malloc(b->arena_bytes);
+	b->done = calloc(n, sizeof *b->done);
+	if (!b->fields || !b->receipts || !b->stmt || !b->clen || !b->len || !b->arena || !b->done)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory building a batch");
+	b->pipe.signer = signer;
+	b->pipe.stmt = b->stmt;
+	b->pipe.content_len = b->clen;
+	b->pipe.n = n;
+	b->pipe.done = b->done;
+	b->pipe.msgs = b->arena + total;
+	/* Every statement whole but for its signature: cheap, in order. */
+	uint8_t *p = b->arena;
 	for (size_t i = 0; i < n; i++) {
 		size_t cap = drafts[i].body_len + strlen(drafts[i].kind) + fixed;
-		struct corridor_statement *f = &fields[i];
+		struct corridor_statement *f = &b->fields[i];
 		struct corridor_diag d;
 		corridor_diag_init(&d);
 		f->version = CORRIDOR_STATEMENT_VERSION;
@@ -199,48 +222,91 @@ int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
 		f->expires_us = created_us + lifetime_us;
 		f->body = drafts[i].body;
 		f->body_len = drafts[i].body_len;
-		err = corridor_statement_build(vk, origin, f->kind, f->idempotency_key, f->created_us,
-					       f->expires_us, f->body, f->body_len, p, cap, &clen[i],
-					       &d);
-		if (err) {
-			if (n == 1)
-				err = corridor_diag_set(diag, err, "%s", d.text);
-			else
-				err = corridor_diag_set(diag, err, "entry %zu of the batch: %s", i + 1,
-							d.text);
-			goto out_free;
-		}
-		f->content_len = clen[i];
-		len[i] = clen[i] + CORRIDOR_STATEMENT_SIG_FIELD_BYTES;
-		stmt[i] = p;
+		int err = corridor_statement_build(vk, origin, f->kind, f->idempotency_key,
+						   f->created_us, f->expires_us, f->body,
+						   f->body_len, p, cap, &b->clen[i], &d);
+		if (err)
+			return n == 1 ? corridor_diag_set(diag, err, "%s", d.text)
+				      : corridor_diag_set(diag, err, "entry %zu of the batch: %s",
+							  i + 1, d.text);
+		f->content_len = b->clen[i];
+		b->len[i] = b->clen[i] + CORRIDOR_STATEMENT_SIG_FIELD_BYTES;
+		b->stmt[i] = p;
 		p += cap;
 	}
+	/* Signing starts: whoever needs a statement next waits for it (sign_ready). */
+	corridor_workers_start(&b->workers, b->helpers, sign_helper, &b->pipe);
+	return CORRIDOR_OK;
+}
 
-	/* 2. Sign on every core while the sequencer decides each in order. */
-	corridor_workers_start(&workers, helpers, sign_helper, &pipe);
-	struct sequence_req req = { .op = signer, .genesis = genesis,
-				    .stmts = (const uint8_t *const *)stmt, .lens = len, .n = n,
-				    .signed_by = vk, .fields = fields, .ready = sign_ready,
-				    .ready_ctx = &pipe, .receipts = receipts };
-	err = corridor_sequence_txn(l, txn, &req, diag);
+int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
+			const struct corridor_signer *signer, const struct draft *drafts, size_t n,
+			bool genesis, uint64_t *seqs, size_t *appended, struct corridor_diag *diag)
+{
+	const struct corridor_vkey *vk = corridor_signer_vkey(signer);
+	struct stmt_batch b;
+	uint64_t lifetime_us = LOCAL_STATEMENT_LIFETIME_US;
+	uint64_t max_us = genesis ? CORRIDOR_STATEMENT_LIFETIME_MIN_S * 1000000ull : l->lifetime_max_us;
+	if (lifetime_us > max_us)
+		lifetime_us = max_us;
+	*appended = 0;
+	int err = batch_build(&b, signer, genesis ? vk->name : l->origin, lifetime_us, drafts, n,
+			      diag);
+	if (!err) {
+		/* the sequencer decides each in order while the rest are signed */
+		struct sequence_req req = { .op = signer, .genesis = genesis,
+					    .stmts = (const uint8_t *const *)b.stmt, .lens = b.len,
+					    .n = n, .signed_by = vk, .fields = b.fields,
+					    .ready = sign_ready, .ready_ctx = &b.pipe,
+					    .receipts = b.receipts };
+		if ((err = corridor_sequence_txn(l, txn, &req, diag)) == 0) {
+			for (size_t i = 0; i < n; i++)
+				seqs[i] = b.receipts[i].seq;
+			*appended = req.appended;
+		}
+	}
+	batch_release(&b);
+	return err;
+}
+
+/* A remote ledger's append: the statements are signed here and sent to its
+ * sequencer, which answers with receipts the remote has checked. */
+static int append_remote(struct corridor_ledger *l, const struct corridor_signer *signer,
+			 const struct draft *drafts, size_t n, bool dry_run, uint64_t *seqs,
+			 size_t *appended, struct corridor_diag *diag)
+{
+	const struct corridor_remote *r = l->remote;
+	struct stmt_batch b;
+	int err = batch_build(&b, signer, l->origin, r->statement_lifetime_us, drafts, n, diag);
 	if (!err) {
 		for (size_t i = 0; i < n; i++)
-			seqs[i] = receipts[i].seq;
-		*appended = req.appended;
+			sign_ready(&b.pipe, i);
+		size_t app = 0;
+		err = r->submit(r->ctx, (const uint8_t *const *)b.stmt, b.len, n, dry_run,
+				b.receipts, &app, diag);
+		if (!err) {
+			for (size_t i = 0; seqs && i < n; i++)
+				seqs[i] = b.receipts[i].seq;
+			if (appended)
+				*appended = app;
+		}
 	}
-out_free:
-	atomic_store(&pipe.stop, true);
-	corridor_workers_join(&workers);
-	if (arena)
-		sodium_memzero(arena, total + scratch);
-	free(done);
-	free(arena);
-	free(len);
-	free(clen);
-	free(stmt);
-	free(receipts);
-	free(fields);
+	batch_release(&b);
 	return err;
+}
+
+size_t corridor_remote_batch_max(const struct corridor_ledger *l)
+{
+	CORRIDOR_ASSERT(l->remote);
+	return l->remote->batch_max < CORRIDOR_BATCH_ENTRIES_MAX ? l->remote->batch_max
+								  : CORRIDOR_BATCH_ENTRIES_MAX;
+}
+
+int corridor_append_check_remote(struct corridor_ledger *l, const struct corridor_signer *signer,
+				 const struct draft *drafts, size_t n, struct corridor_diag *diag)
+{
+	CORRIDOR_ASSERT(l->remote);
+	return append_remote(l, signer, drafts, n, true, NULL, NULL, diag);
 }
 
 struct append_ctx {
@@ -262,6 +328,8 @@ int corridor_append(struct corridor_ledger *l, const struct corridor_signer *sig
 		    const struct draft *drafts, size_t n, uint64_t *seqs, size_t *appended,
 		    struct corridor_diag *diag)
 {
+	if (l->remote)
+		return append_remote(l, signer, drafts, n, false, seqs, appended, diag);
 	struct append_ctx c = { .signer = signer, .drafts = drafts, .n = n, .seqs = seqs };
 	int err = corridor_ledger_write(l, append_fn, &c, diag);
 	if (appended)

@@ -51,6 +51,11 @@ int corridor_txn_begin(struct corridor_ledger *l, unsigned flags, MDB_txn **txn,
 		       struct corridor_diag *diag)
 {
 	int rc = 0;
+	if (l->remote) /* every read and write of the store starts here */
+		return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+					 "this needs the ledger itself, and %s is on another "
+					 "machine: run it where the ledger is (or on a replica)",
+					 l->origin);
 	for (unsigned i = 0; i < TXN_BEGIN_RETRIES_MAX; i++) {
 		rc = mdb_txn_begin(l->env, NULL, flags, txn);
 		if (rc == MDB_MAP_RESIZED) { /* another process grew the map */

@@ -164,8 +164,31 @@ void corridor_ledger_close(struct corridor_ledger *l)
 {
 	if (!l)
 		return;
-	mdb_env_close(l->env);
+	if (l->env)
+		mdb_env_close(l->env);
 	free(l);
+}
+
+int corridor_ledger_open_remote(const struct corridor_remote *remote, struct corridor_ledger **out,
+				struct corridor_diag *diag)
+{
+	if (!remote || !remote->submit ||
+	    !corridor_key_name_valid(remote->origin, strlen(remote->origin)) ||
+	    remote->statement_lifetime_us == 0 || remote->batch_max == 0)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "not a usable remote ledger");
+	struct corridor_ledger *l = calloc(1, sizeof *l);
+	if (!l)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	l->remote = remote;
+	memcpy(l->origin, remote->origin, strlen(remote->origin) + 1);
+	l->lifetime_max_us = remote->statement_lifetime_us;
+	*out = l;
+	return CORRIDOR_OK;
+}
+
+bool corridor_ledger_is_remote(const struct corridor_ledger *l)
+{
+	return l->remote != NULL;
 }
 
 const char *corridor_ledger_origin(const struct corridor_ledger *l)
@@ -425,6 +448,9 @@ int corridor_ledger_scan(struct corridor_ledger *l, uint64_t from, uint64_t limi
 
 int corridor_ledger_backup(struct corridor_ledger *l, const char *dir, struct corridor_diag *diag)
 {
+	if (l->remote)
+		return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+					 "a backup is made where the ledger is");
 	char path[PATH_MAX];
 	struct stat st;
 	int n = snprintf(path, sizeof path, "%s/data.mdb", dir);

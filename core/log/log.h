@@ -25,6 +25,7 @@ struct corridor_ledger {
 	MDB_dbi state[STATE_TABLES];
 	char origin[CORRIDOR_NAME_BYTES_MAX + 1];
 	uint64_t lifetime_max_us; /* statements' longest lifetime (the genesis's) */
+	const struct corridor_remote *remote; /* a remote ledger: no environment */
 	bool replica;
 	bool readonly; /* opened with CORRIDOR_OPEN_READONLY: writes are refused */
 	bool map_full; /* set by lmdb_err when a write ran out of map */
@@ -256,6 +257,12 @@ int corridor_append_txn(struct corridor_ledger *l, MDB_txn *txn,
 			size_t n, bool genesis, uint64_t *seqs, size_t *appended,
 			struct corridor_diag *diag);
 /* Appends one draft and returns its seq (existing, for an idempotent retry). */
+/* A remote ledger's dry run of drafts: its sequencer checks them against its
+ * state, nothing is written. */
+int corridor_append_check_remote(struct corridor_ledger *l, const struct corridor_signer *signer,
+				 const struct draft *drafts, size_t n, struct corridor_diag *diag);
+/* How many drafts a remote ledger takes in one append. */
+size_t corridor_remote_batch_max(const struct corridor_ledger *l);
 int corridor_append_one(struct corridor_ledger *l, const struct corridor_signer *signer,
 			const char *kind, const uint8_t *body, size_t body_len, const char *idem,
 			uint64_t *seq, struct corridor_diag *diag);

@@ -290,3 +290,23 @@ int corridor_submit(struct corridor_ledger *l, const struct corridor_signer *op,
 		*appended = err ? 0 : c.appended;
 	return err;
 }
+
+int corridor_submit_dry_run(struct corridor_ledger *l, const uint8_t *const *stmts,
+			    const size_t *lens, size_t n, struct corridor_receipt *receipts,
+			    size_t *appended, struct corridor_diag *diag)
+{
+	MDB_txn *txn;
+	if (n == 0 || n > CORRIDOR_BATCH_ENTRIES_MAX)
+		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "1-%u statements per batch",
+					 CORRIDOR_BATCH_ENTRIES_MAX);
+	int err = corridor_txn_begin(l, 0, &txn, diag);
+	if (err)
+		return err;
+	/* decided as corridor_submit would, then abandoned: no checkpoint */
+	struct sequence_req c = { .stmts = stmts, .lens = lens, .n = n, .receipts = receipts };
+	err = corridor_sequence_txn(l, txn, &c, diag);
+	mdb_txn_abort(txn);
+	if (appended)
+		*appended = err ? 0 : c.appended;
+	return err;
+}

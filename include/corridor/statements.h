@@ -133,6 +133,49 @@ CORRIDOR_MUST_CHECK int corridor_submit(struct corridor_ledger *ledger,
 					struct corridor_receipt *receipts,
 					size_t *appended, struct corridor_diag *diag);
 
+/** corridor_submit's check alone: the statements decided as corridor_submit
+ *  would decide them now, in a write transaction that is then abandoned:
+ *  nothing is written, no checkpoint signed. receipts[i].seq is the seq
+ *  stmts[i] would get (or had, for a duplicate). Errors: as corridor_submit. */
+CORRIDOR_MUST_CHECK int corridor_submit_dry_run(struct corridor_ledger *ledger,
+						const uint8_t *const *stmts, const size_t *lens,
+						size_t n, struct corridor_receipt *receipts,
+						size_t *appended, struct corridor_diag *diag);
+
+/* ---- a ledger on another machine ---- */
+
+/** Where a remote ledger sends what it signs: a transport (the client of
+ *  `corridor serve`, client/client.h) that submits a batch of signed
+ *  statements and answers with receipts it has checked against the
+ *  operator's key. */
+struct corridor_remote {
+	/* Submits stmts[0..n) as one batch (all or none); receipts[i] answers
+	 * stmts[i]; *appended: how many are new. dry_run: only checked against
+	 * the ledger's current state. Errors: as corridor_submit, plus
+	 * CORRIDOR_E_IO (the server cannot be reached) and CORRIDOR_E_VERIFY (an
+	 * answer that does not check). */
+	int (*submit)(void *ctx, const uint8_t *const *stmts, const size_t *lens, size_t n,
+		      bool dry_run, struct corridor_receipt *receipts, size_t *appended,
+		      struct corridor_diag *diag);
+	void *ctx;
+	char origin[CORRIDOR_NAME_BYTES_MAX + 1]; /* the ledger's, as its checkpoint names it */
+	uint64_t statement_lifetime_us;           /* how long what it signs lives */
+	size_t batch_max;                         /* statements per submit, at most */
+};
+
+/** A ledger handle whose writes are statements signed in this process and
+ *  sequenced by `remote` (which must outlive the handle): every write call of
+ *  the API (corridor_memo_add, corridor_delivery_record, ...) works on it and
+ *  returns the seqs the receipts name. A call that must read the ledger
+ *  itself first (reports, settlement, imports that match against what is
+ *  recorded) is refused with CORRIDOR_E_REFUSED and says so. Errors:
+ *  CORRIDOR_E_INVALID, CORRIDOR_E_NOMEM. */
+CORRIDOR_MUST_CHECK int corridor_ledger_open_remote(const struct corridor_remote *remote,
+						    struct corridor_ledger **out,
+						    struct corridor_diag *diag);
+/** Whether the handle is a remote ledger. */
+bool corridor_ledger_is_remote(const struct corridor_ledger *ledger);
+
 #ifdef __cplusplus
 }
 #endif
