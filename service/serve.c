@@ -4,15 +4,21 @@
  * on the parties' machines arrive, are sequenced by corridor_submit with the
  * operator key this process holds, and are answered with receipts.
  *
- *   POST /v1/statements   one signed statement, or a msgpack array of bin
+ *   POST /v1/statements   one signed statement, or a msgpack array of bin,
+ *                         queued, gathered with others into one transaction
+ *                         by the batcher; ?dry_run=1 decides without writing
+ *   GET  /v1/ledger       origin, size, statement lifetime (JSON)
+ *   GET  /v1/proof/consistency?old=A&new=B   base64 hashes, one a line
  *   GET  /checkpoint      the latest signed checkpoint (text/plain)
  *   GET  /healthz         "ok"
  *   GET  /metrics         Prometheus text: requests by status, statements,
  *                         commit time, open connections, ledger size
  *
- * libmicrohttpd runs an epoll thread and a small pool; one mutex keeps the
- * ledger handle to one thread at a time. SIGTERM or SIGINT: stop accepting,
- * finish what is in flight, exit 0.
+ * libmicrohttpd runs an epoll thread and a small pool; a POST's connection
+ * is suspended while its statements wait in the queue, and resumed by the
+ * batcher with its answer. One mutex keeps the ledger handle to one thread
+ * at a time. SIGTERM or SIGINT: stop accepting, commit and answer what is
+ * queued, exit 0.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,6 +44,10 @@
 #define SERVE_REQUEST_SECONDS_MAX 15u
 #define SERVE_THREADS 2u
 #define SERVE_URL_LOG_BYTES_MAX 200u
+#define SERVE_GATHER_MS 100u /* how long the batcher waits for more requests */
+#define SERVE_GATHER_REQUESTS_MAX 256u /* requests gathered into one transaction */
+#define SERVE_QUEUE_STATEMENTS_MAX 16384u /* statements waiting; beyond: 503 */
+#define SERVE_RETRY_AFTER_S "1"
 
 /* A connection's clock: a request must be in (headers and body) within
  * SERVE_REQUEST_SECONDS_MAX of the connection's start or of its previous
@@ -57,16 +67,45 @@ struct server {
 	struct conn_slot conns[SERVE_CONNECTIONS_MAX];
 	pthread_t reaper;
 	bool stopping;
+	/* the batcher's queue, under qlock */
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	struct job *queue, *queue_tail;
+	size_t queued, queued_requests;
+	size_t queue_max; /* statements waiting, at most (--queue-max) */
+	bool qstop;
+	pthread_t batcher;
+	const uint8_t **b_ptrs; /* the batcher's, CORRIDOR_BATCH_ENTRIES_MAX each */
+	size_t *b_lens;
+	struct corridor_receipt *b_rs;
 	/* metrics, under conns_lock */
 	uint64_t by_status[600];
-	uint64_t appended, duplicates, batches;
+	uint64_t appended, duplicates, batches, batch_statements;
 	double commit_seconds;
 	unsigned open_conns;
+};
+
+/* One POST of statements, queued for the batcher. */
+struct job {
+	struct job *next;
+	struct MHD_Connection *c;
+	const uint8_t **ptrs; /* into the request's body */
+	size_t *lens, n;
+	/* the answer, once done */
+	bool done;
+	int err;
+	struct corridor_diag d;
+	struct corridor_receipt *rs;
+	size_t appended;
+	unsigned status;
+	char *answer;
+	size_t answer_len;
 };
 
 struct request {
 	uint8_t *body;
 	size_t len;
+	struct job *job;
 	bool too_large;
 	unsigned status;
 	struct timespec start;
@@ -107,6 +146,23 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, struct request *rq,
 	return ret;
 }
 
+/* 503 with Retry-After: not now, the same bytes later. */
+static enum MHD_Result reply_busy(struct MHD_Connection *c, struct request *rq, const char *why)
+{
+	char body[256];
+	int n = snprintf(body, sizeof body, "{\"error\":\"%s\"}\n", why);
+	struct MHD_Response *r = MHD_create_response_from_buffer((size_t)n, body,
+								  MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, SERVE_RETRY_AFTER_S);
+	rq->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* The HTTP status of a refusal (docs/SERVICE.md "Status codes"). */
 static unsigned status_of(int err)
 {
@@ -141,104 +197,235 @@ static void hex(const uint8_t *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+/* The receipts of a batch as JSON: seq, hashes, the entry, an inclusion
+ * proof under the latest checkpoint. Under sv->lock. */
+static int receipts_json(struct server *sv, const struct corridor_receipt *rs, size_t n,
+			 char **buf, size_t *blen)
+{
+	FILE *f = open_memstream(buf, blen);
+	if (!f)
+		return CORRIDOR_E_NOMEM;
+	fputs("{\"receipts\":[", f);
+	for (size_t i = 0; i < n; i++) {
+		char lh[65], sh[65], *proof = NULL;
+		size_t plen = 0;
+		hex(rs[i].leaf_hash, 32, lh);
+		hex(rs[i].statement_hash, 32, sh);
+		fprintf(f, "%s{\"seq\":%llu,\"leaf_hash\":\"%s\",\"statement_hash\":\"%s\","
+			   "\"duplicate\":%s,\"entry\":",
+			i ? "," : "", (unsigned long long)rs[i].seq, lh, sh,
+			rs[i].duplicate ? "true" : "false");
+		/* the entry itself, so the client checks what it became */
+		uint8_t *eb = NULL;
+		size_t elen = 0;
+		char *ehex = NULL;
+		if (corridor_ledger_entry(sv->l, rs[i].seq, &eb, &elen) == 0 &&
+		    (ehex = malloc(2 * elen + 1)) != NULL) {
+			hex(eb, elen, ehex);
+			fprintf(f, "\"%s\"", ehex);
+		} else {
+			fputs("null", f);
+		}
+		free(ehex);
+		free(eb);
+		fputs(",\"proof\":", f);
+		FILE *pf = open_memstream(&proof, &plen);
+		int perr = pf ? corridor_prove_inclusion(sv->l, rs[i].seq, pf, NULL) : CORRIDOR_E_NOMEM;
+		if (pf)
+			fclose(pf);
+		if (perr || corridor_json_write_string(f, proof, plen) != 0)
+			fputs("null", f);
+		fputc('}', f);
+		free(proof);
+	}
+	fputs("]}\n", f);
+	return fclose(f) == 0 ? CORRIDOR_OK : CORRIDOR_E_NOMEM;
+}
+
+/* Sequences a job alone: its receipts or its refusal. Under sv->lock. */
+static void job_run(struct server *sv, struct job *j)
+{
+	corridor_diag_init(&j->d);
+	j->err = corridor_submit(sv->l, sv->op, j->ptrs, j->lens, j->n, j->rs, &j->appended, &j->d);
+}
+
+/* The answer a finished job gives: 201, 200 or the refusal. Under sv->lock. */
+static void job_answer(struct server *sv, struct job *j)
+{
+	if (!j->err && receipts_json(sv, j->rs, j->n, &j->answer, &j->answer_len) != 0)
+		j->err = CORRIDOR_E_NOMEM;
+	j->status = j->err ? status_of(j->err) : j->appended ? MHD_HTTP_CREATED : MHD_HTTP_OK;
+}
+
+/* The batcher: requests that arrive within SERVE_GATHER_MS of each other are
+ * sequenced in one write transaction, with one checkpoint, up to
+ * CORRIDOR_BATCH_ENTRIES_MAX statements. If that batch is refused, each
+ * request is sequenced on its own, so one request's refusal is its own. */
+static void *batcher(void *arg)
+{
+	struct server *sv = arg;
+	struct job *batch[SERVE_GATHER_REQUESTS_MAX];
+	const uint8_t **ptrs = sv->b_ptrs;
+	size_t *lens = sv->b_lens;
+	struct corridor_receipt *rs = sv->b_rs;
+	pthread_mutex_lock(&sv->qlock);
+	for (;;) {
+		while (!sv->queue && !sv->qstop)
+			pthread_cond_wait(&sv->qcond, &sv->qlock);
+		if (!sv->queue && sv->qstop)
+			break;
+		/* gather: wait a moment for more, unless the batch is full */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += (long)SERVE_GATHER_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		while (!sv->qstop && sv->queued < CORRIDOR_BATCH_ENTRIES_MAX &&
+		       sv->queued_requests < SERVE_GATHER_REQUESTS_MAX &&
+		       pthread_cond_timedwait(&sv->qcond, &sv->qlock, &until) == 0)
+			;
+		size_t nj = 0, total = 0;
+		while (sv->queue && nj < SERVE_GATHER_REQUESTS_MAX &&
+		       total + sv->queue->n <= CORRIDOR_BATCH_ENTRIES_MAX) {
+			struct job *j = sv->queue;
+			sv->queue = j->next;
+			if (!sv->queue)
+				sv->queue_tail = NULL;
+			sv->queued -= j->n;
+			sv->queued_requests--;
+			for (size_t i = 0; i < j->n; i++) {
+				ptrs[total + i] = j->ptrs[i];
+				lens[total + i] = j->lens[i];
+			}
+			total += j->n;
+			batch[nj++] = j;
+		}
+		pthread_mutex_unlock(&sv->qlock);
+		struct timespec t0, t1;
+		struct corridor_diag d;
+		size_t appended = 0;
+		corridor_diag_init(&d);
+		pthread_mutex_lock(&sv->lock);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		int err = nj > 1 ? corridor_submit(sv->l, sv->op, ptrs, lens, total, rs, &appended, &d)
+				 : -1;
+		for (size_t k = 0, at = 0; k < nj; at += batch[k++]->n) {
+			struct job *j = batch[k];
+			if (err == 0) { /* the gathered batch went in: each its share */
+				memcpy(j->rs, rs + at, j->n * sizeof *rs);
+				j->appended = 0;
+				for (size_t i = 0; i < j->n; i++)
+					j->appended += !j->rs[i].duplicate;
+				j->err = 0;
+			} else {
+				job_run(sv, j);
+			}
+			job_answer(sv, j);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		pthread_mutex_unlock(&sv->lock);
+		pthread_mutex_lock(&sv->conns_lock);
+		for (size_t k = 0; k < nj; k++)
+			if (!batch[k]->err) {
+				sv->appended += batch[k]->appended;
+				sv->duplicates += batch[k]->n - batch[k]->appended;
+			}
+		sv->batches++;
+		sv->batch_statements += total;
+		sv->commit_seconds += (double)(t1.tv_sec - t0.tv_sec) +
+				      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		pthread_mutex_unlock(&sv->conns_lock);
+		/* hand each answer back to its connection */
+		pthread_mutex_lock(&sv->qlock);
+		for (size_t k = 0; k < nj; k++) {
+			batch[k]->done = true;
+			MHD_resume_connection(batch[k]->c);
+		}
+	}
+	pthread_mutex_unlock(&sv->qlock);
+	return NULL;
+}
+
+static void job_free(struct job *j)
+{
+	if (!j)
+		return;
+	free(j->ptrs);
+	free(j->lens);
+	free(j->rs);
+	free(j->answer);
+	free(j);
+}
+
+/* POST /v1/statements: split, queued for the batcher, the connection
+ * suspended until its answer is ready; then answered. A dry run is decided
+ * at once. */
 static enum MHD_Result post_statements(struct server *sv, struct MHD_Connection *c,
 				       struct request *rq, bool dry_run)
 {
-	const uint8_t **ptrs = calloc(SERVE_STATEMENTS_MAX, sizeof *ptrs);
-	size_t *lens = calloc(SERVE_STATEMENTS_MAX, sizeof *lens), n = 0, appended = 0;
-	struct corridor_receipt *rs = calloc(SERVE_STATEMENTS_MAX, sizeof *rs);
 	struct corridor_diag d;
-	enum MHD_Result ret = MHD_NO;
-	char *buf = NULL;
-	size_t blen = 0;
 	corridor_diag_init(&d);
-	if (!ptrs || !lens || !rs) {
-		ret = reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
-		goto out_free;
+	if (rq->job) { /* resumed: the batcher has answered */
+		struct job *j = rq->job;
+		if (!j->done)
+			return MHD_NO; /* cannot happen: resumed only when done */
+		return j->err ? reply_error(c, rq, j->status,
+					   j->d.text[0] ? j->d.text : corridor_strerror(j->err))
+			      : reply(c, rq, j->status, "application/json", j->answer,
+				      j->answer_len);
 	}
-	int err = corridor_statements_split(rq->body, rq->len, ptrs, lens, SERVE_STATEMENTS_MAX,
-					    &n, &d);
-	if (err) {
-		ret = reply_error(c, rq, status_of(err), d.text);
-		goto out_free;
+	struct job *j = calloc(1, sizeof *j);
+	if (!j || !(j->ptrs = calloc(SERVE_STATEMENTS_MAX, sizeof *j->ptrs)) ||
+	    !(j->lens = calloc(SERVE_STATEMENTS_MAX, sizeof *j->lens)) ||
+	    !(j->rs = calloc(SERVE_STATEMENTS_MAX, sizeof *j->rs))) {
+		job_free(j);
+		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
 	}
-	struct timespec t0, t1;
-	pthread_mutex_lock(&sv->lock);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = dry_run ? corridor_submit_dry_run(sv->l, ptrs, lens, n, rs, &appended, &d)
-		      : corridor_submit(sv->l, sv->op, ptrs, lens, n, rs, &appended, &d);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	pthread_mutex_lock(&sv->conns_lock);
-	if (!err && !dry_run) {
-		sv->batches++;
-		sv->appended += appended;
-		sv->duplicates += n - appended;
-		sv->commit_seconds += (double)(t1.tv_sec - t0.tv_sec) +
-				      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	}
-	pthread_mutex_unlock(&sv->conns_lock);
-	FILE *f = err ? NULL : open_memstream(&buf, &blen);
-	if (f && dry_run) {
-		/* what would happen: the seqs, nothing signed */
-		fprintf(f, "{\"dry_run\":true,\"new\":%zu,\"seqs\":[", appended);
-		for (size_t i = 0; i < n; i++)
-			fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)rs[i].seq);
-		fputs("]}\n", f);
-		fclose(f);
-		f = NULL;
-	}
-	if (f) {
-		fputs("{\"receipts\":[", f);
-		for (size_t i = 0; i < n; i++) {
-			char lh[65], sh[65], *proof = NULL;
-			size_t plen = 0;
-			hex(rs[i].leaf_hash, 32, lh);
-			hex(rs[i].statement_hash, 32, sh);
-			FILE *pf = open_memstream(&proof, &plen);
-			int perr = pf ? corridor_prove_inclusion(sv->l, rs[i].seq, pf, NULL)
-				      : CORRIDOR_E_NOMEM;
-			if (pf)
-				fclose(pf);
-			fprintf(f, "%s{\"seq\":%llu,\"leaf_hash\":\"%s\",\"statement_hash\":\"%s\","
-				   "\"duplicate\":%s,\"entry\":",
-				i ? "," : "", (unsigned long long)rs[i].seq, lh, sh,
-				rs[i].duplicate ? "true" : "false");
-			/* the entry itself, so the client checks what it became */
-			uint8_t *eb = NULL;
-			size_t elen = 0;
-			char *ehex = NULL;
-			if (corridor_ledger_entry(sv->l, rs[i].seq, &eb, &elen) == 0 &&
-			    (ehex = malloc(2 * elen + 1)) != NULL) {
-				hex(eb, elen, ehex);
-				fprintf(f, "\"%s\"", ehex);
-			} else {
-				fputs("null", f);
-			}
-			free(ehex);
-			free(eb);
-			fputs(",\"proof\":", f);
-			if (perr || corridor_json_write_string(f, proof, plen) != 0)
-				fputs("null", f);
-			fputc('}', f);
-			free(proof);
-		}
-		fputs("]}\n", f);
-		fclose(f);
-	}
-	pthread_mutex_unlock(&sv->lock);
+	rq->job = j;
+	j->c = c;
+	int err = corridor_statements_split(rq->body, rq->len, j->ptrs, j->lens,
+					    SERVE_STATEMENTS_MAX, &j->n, &d);
 	if (err)
-		ret = reply_error(c, rq, status_of(err), d.text[0] ? d.text : corridor_strerror(err));
-	else if (!buf)
-		ret = reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+		return reply_error(c, rq, status_of(err), d.text);
+	if (dry_run) {
+		pthread_mutex_lock(&sv->lock);
+		err = corridor_submit_dry_run(sv->l, j->ptrs, j->lens, j->n, j->rs, &j->appended, &d);
+		pthread_mutex_unlock(&sv->lock);
+		if (err)
+			return reply_error(c, rq, status_of(err), d.text[0] ? d.text : corridor_strerror(err));
+		/* what would happen: the seqs, nothing signed */
+		char *buf = NULL;
+		size_t blen = 0;
+		FILE *f = open_memstream(&buf, &blen);
+		if (!f)
+			return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+		fprintf(f, "{\"dry_run\":true,\"new\":%zu,\"seqs\":[", j->appended);
+		for (size_t i = 0; i < j->n; i++)
+			fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)j->rs[i].seq);
+		fputs("]}\n", f);
+		fclose(f);
+		enum MHD_Result ret = reply(c, rq, MHD_HTTP_OK, "application/json", buf, blen);
+		free(buf);
+		return ret;
+	}
+	pthread_mutex_lock(&sv->qlock);
+	if (sv->qstop || sv->queued + j->n > sv->queue_max) {
+		bool stopping = sv->qstop;
+		pthread_mutex_unlock(&sv->qlock);
+		return reply_busy(c, rq, stopping ? "the server is stopping"
+						  : "the queue is full: send the same bytes again later");
+	}
+	if (sv->queue_tail)
+		sv->queue_tail->next = j;
 	else
-		ret = reply(c, rq, appended ? MHD_HTTP_CREATED : MHD_HTTP_OK, "application/json",
-			    buf, blen);
-out_free:
-	free(buf);
-	free(ptrs);
-	free(lens);
-	free(rs);
-	return ret;
+		sv->queue = j;
+	sv->queue_tail = j;
+	sv->queued += j->n;
+	sv->queued_requests++;
+	MHD_suspend_connection(c);
+	pthread_cond_signal(&sv->qcond);
+	pthread_mutex_unlock(&sv->qlock);
+	return MHD_YES;
 }
 
 /* What a client needs before it signs: the origin, the statement lifetime,
@@ -344,10 +531,17 @@ static enum MHD_Result get_metrics(struct server *sv, struct MHD_Connection *c,
 		   "corridor_statements_duplicate_total %llu\n"
 		   "# TYPE corridor_commit_seconds summary\n"
 		   "corridor_commit_seconds_sum %.6f\ncorridor_commit_seconds_count %llu\n"
-		   "# TYPE corridor_connections_open gauge\ncorridor_connections_open %u\n",
+		   "# TYPE corridor_connections_open gauge\ncorridor_connections_open %u\n"
+		   "# TYPE corridor_batch_statements summary\n"
+		   "corridor_batch_statements_sum %llu\ncorridor_batch_statements_count %llu\n",
 		(unsigned long long)sv->appended, (unsigned long long)sv->duplicates,
-		sv->commit_seconds, (unsigned long long)sv->batches, sv->open_conns);
+		sv->commit_seconds, (unsigned long long)sv->batches, sv->open_conns,
+		(unsigned long long)sv->batch_statements, (unsigned long long)sv->batches);
 	pthread_mutex_unlock(&sv->conns_lock);
+	pthread_mutex_lock(&sv->qlock);
+	fprintf(f, "# TYPE corridor_queue_statements gauge\ncorridor_queue_statements %zu\n",
+		sv->queued);
+	pthread_mutex_unlock(&sv->qlock);
 	if (!herr)
 		fprintf(f, "# TYPE corridor_ledger_entries gauge\ncorridor_ledger_entries %llu\n",
 			(unsigned long long)h.size);
@@ -501,6 +695,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		  (end.tv_nsec - rq->start.tv_nsec) / 1000000L;
 	fprintf(stderr, "serve: %s %s %u %zu bytes %ld ms%s\n", addr, rq->what, rq->status, rq->len, ms,
 		why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (cut off)");
+	job_free(rq->job);
 	free(rq->body);
 	free(rq);
 	*con_cls = NULL;
@@ -524,16 +719,18 @@ static bool parse_listen(const char *s, struct sockaddr_in *sa)
 
 int cmd_serve(int argc, char **argv)
 {
-	const char *listen = NULL, *key = NULL, *pass_file = NULL, *ledger = NULL;
+	const char *listen = NULL, *key = NULL, *pass_file = NULL, *ledger = NULL, *qmax = NULL;
 	bool insecure = false;
 	const struct cli_opt opts[] = {
 		{ "listen", &listen, NULL, NULL, NULL, 0 },
+		{ "queue-max", &qmax, NULL, NULL, NULL, 0 },
 		{ "operator-key", &key, NULL, NULL, NULL, 0 },
 		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
 		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
 		{ "insecure-http", NULL, &insecure, NULL, NULL, 0 },
 	};
-	const char *usage = "corridor serve --listen ADDR:PORT --operator-key FILE [--ledger DIR]";
+	const char *usage = "corridor serve --listen ADDR:PORT --operator-key FILE [--ledger DIR] "
+			    "[--queue-max N]";
 	size_t np;
 	const char *pos[1];
 	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, usage))
@@ -546,7 +743,12 @@ int cmd_serve(int argc, char **argv)
 	if (ntohl(sa.sin_addr.s_addr) >> 24 != 127 && !insecure)
 		return cli_usage("plain HTTP is for loopback only: TLS is not built yet, and "
 				 "--insecure-http says you know");
-	struct server sv = { 0 };
+	struct server sv = { .queue_max = SERVE_QUEUE_STATEMENTS_MAX };
+	uint64_t q;
+	if (qmax && (!cli_u64(qmax, &q) || q < 1 || q > SERVE_QUEUE_STATEMENTS_MAX))
+		return cli_usage("--queue-max: 1..%u statements waiting", SERVE_QUEUE_STATEMENTS_MAX);
+	if (qmax)
+		sv.queue_max = (size_t)q;
 	if (cli_server.url) {
 		fprintf(stderr, "corridor: serve runs where the ledger is: no --server\n");
 		return EXIT_USAGE;
@@ -560,13 +762,25 @@ int cmd_serve(int argc, char **argv)
 	}
 	pthread_mutex_init(&sv.lock, NULL);
 	pthread_mutex_init(&sv.conns_lock, NULL);
+	pthread_mutex_init(&sv.qlock, NULL);
+	pthread_cond_init(&sv.qcond, NULL);
+	sv.b_ptrs = calloc(CORRIDOR_BATCH_ENTRIES_MAX, sizeof *sv.b_ptrs);
+	sv.b_lens = calloc(CORRIDOR_BATCH_ENTRIES_MAX, sizeof *sv.b_lens);
+	sv.b_rs = calloc(CORRIDOR_BATCH_ENTRIES_MAX, sizeof *sv.b_rs);
+	if (!sv.b_ptrs || !sv.b_lens || !sv.b_rs) {
+		fprintf(stderr, "corridor: out of memory\n");
+		rc = EXIT_STORAGE;
+		goto out_close;
+	}
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* the server's threads inherit it */
 	struct MHD_Daemon *dmn = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			MHD_ALLOW_SUSPEND_RESUME,
+		0, NULL, NULL,
 		handle, &sv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)SERVE_THREADS, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)SERVE_CONNECTIONS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
@@ -584,12 +798,24 @@ int cmd_serve(int argc, char **argv)
 	char host[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
 	bool reaping = pthread_create(&sv.reaper, NULL, reaper, &sv) == 0;
+	if (pthread_create(&sv.batcher, NULL, batcher, &sv) != 0) {
+		fprintf(stderr, "corridor: cannot start the batcher thread\n");
+		MHD_stop_daemon(dmn);
+		rc = EXIT_STORAGE;
+		goto out_close;
+	}
 	fprintf(stderr, "listening on http://%s:%u\n", host, di ? (unsigned)di->port : 0u);
 	fflush(stderr);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "serve: %s: finishing what is in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	MHD_quiesce_daemon(dmn);
+	/* what was accepted is committed and answered; nothing new is queued */
+	pthread_mutex_lock(&sv.qlock);
+	sv.qstop = true;
+	pthread_cond_signal(&sv.qcond);
+	pthread_mutex_unlock(&sv.qlock);
+	pthread_join(sv.batcher, NULL);
 	MHD_stop_daemon(dmn);
 	pthread_mutex_lock(&sv.conns_lock);
 	sv.stopping = true;
@@ -600,6 +826,11 @@ int cmd_serve(int argc, char **argv)
 out_close:
 	pthread_mutex_destroy(&sv.lock);
 	pthread_mutex_destroy(&sv.conns_lock);
+	pthread_mutex_destroy(&sv.qlock);
+	pthread_cond_destroy(&sv.qcond);
+	free(sv.b_ptrs);
+	free(sv.b_lens);
+	free(sv.b_rs);
 	corridor_signer_free(sv.op);
 	corridor_ledger_close(sv.l);
 	return rc;

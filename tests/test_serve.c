@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -49,7 +50,14 @@ static void cli_ok(const char *const *argv)
 	run_free(&r);
 }
 
+static void srv_start_with(struct srv *s, const char *opt, const char *val);
 static void srv_start(struct srv *s)
+{
+	srv_start_with(s, NULL, NULL);
+}
+
+/* The server, with one more option (and its value) if opt is not NULL. */
+static void srv_start_with(struct srv *s, const char *opt, const char *val)
 {
 	memset(s, 0, sizeof *s);
 	s->dir = tmpdir_new();
@@ -75,7 +83,8 @@ static void srv_start(struct srv *s)
 	posix_spawn_file_actions_addopen(&fa, 2, s->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	char a0[] = "serve", a1[] = "--listen", a2[] = "127.0.0.1:0", a3[] = "--operator-key",
 	     a4[] = "--ledger";
-	char *argv[] = { (char *)(uintptr_t)corridor_bin(), a0, a1, a2, a3, opkey, a4, ledger, NULL };
+	char *argv[] = { (char *)(uintptr_t)corridor_bin(), a0, a1, a2, a3, opkey, a4, ledger,
+			 (char *)(uintptr_t)opt, (char *)(uintptr_t)val, NULL };
 	setenv("CORRIDOR_PASSPHRASE", "serve-test", 1);
 	ck_assert_int_eq(posix_spawn(&s->pid, argv[0], &fa, NULL, argv, environ), 0);
 	unsetenv("CORRIDOR_PASSPHRASE");
@@ -483,6 +492,130 @@ START_TEST(remote_mode)
 }
 END_TEST
 
+/* ---- many clients at once ---- */
+
+/* One request on a fresh connection, no assertion (it runs on other
+ * threads): the status and whether the answer carries Retry-After. */
+struct shot {
+	unsigned port;
+	const uint8_t *data;
+	size_t len;
+	unsigned status;
+	bool retry_after;
+	pthread_barrier_t *go;
+};
+
+static void *shoot(void *arg)
+{
+	struct shot *t = arg;
+	char head[256], buf[65536];
+	size_t n = 0;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)t->port) };
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	pthread_barrier_wait(t->go);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		goto out;
+	int hn = snprintf(head, sizeof head,
+			  "POST /v1/statements HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+			  "Content-Length: %zu\r\n\r\n",
+			  t->len);
+	if (write(fd, head, (size_t)hn) != hn || write(fd, t->data, t->len) != (ssize_t)t->len)
+		goto out;
+	for (ssize_t r; n < sizeof buf - 1 && (r = read(fd, buf + n, sizeof buf - 1 - n)) > 0;)
+		n += (size_t)r;
+	buf[n] = '\0';
+	sscanf(buf, "HTTP/1.1 %u", &t->status);
+	t->retry_after = strstr(buf, "Retry-After: 1\r\n") != NULL;
+out:
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+#define SHOTS 12
+/* Fires SHOTS single-statement requests at once; returns how many got 201. */
+static unsigned volley(const struct srv *s, const char *tag, struct shot *t, uint8_t (*st)[512])
+{
+	pthread_t th[SHOTS];
+	pthread_barrier_t go;
+	uint64_t now = now_us();
+	unsigned created = 0;
+	pthread_barrier_init(&go, NULL, SHOTS);
+	for (unsigned i = 0; i < SHOTS; i++) {
+		char idem[32];
+		snprintf(idem, sizeof idem, "%s-%u", tag, i);
+		t[i] = (struct shot){ .port = s->port, .data = st[i], .go = &go };
+		t[i].len = memo(s->ru, idem, idem, now, 30 * MINUTE, st[i], 512);
+		ck_assert_int_eq(pthread_create(&th[i], NULL, shoot, &t[i]), 0);
+	}
+	for (unsigned i = 0; i < SHOTS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&go);
+	for (unsigned i = 0; i < SHOTS; i++)
+		created += t[i].status == 201;
+	return created;
+}
+
+static uint64_t metric(const struct srv *s, const char *name)
+{
+	char *b, key[96];
+	ck_assert_uint_eq(http(s, "GET", "/metrics", NULL, 0, &b), 200);
+	snprintf(key, sizeof key, "\n%s ", name);
+	const char *p = strstr(b, key);
+	ck_assert_msg(p, "no %s in %s", name, b);
+	uint64_t v = strtoull(p + strlen(key), NULL, 10);
+	free(b);
+	return v;
+}
+
+/* Concurrent requests are gathered into shared transactions, every one
+ * answered with its own receipt; with the queue full, requests are shed
+ * with 503 and Retry-After, and the same bytes go in later. */
+START_TEST(serve_gathers_and_sheds)
+{
+	struct srv s;
+	struct shot t[SHOTS];
+	uint8_t(*st)[512] = malloc(SHOTS * 512);
+	srv_start(&s);
+	ck_assert_uint_eq(volley(&s, "g", t, st), SHOTS);
+	uint64_t batches = metric(&s, "corridor_batch_statements_count");
+	ck_assert_uint_eq(metric(&s, "corridor_batch_statements_sum"), SHOTS);
+	ck_assert_msg(batches < SHOTS, "%llu transactions for %u requests at once",
+		      (unsigned long long)batches, SHOTS);
+	fprintf(stderr, "serve: %u requests at once went in %llu transaction(s)\n", SHOTS,
+		(unsigned long long)batches);
+	ck_assert_uint_eq(metric(&s, "corridor_ledger_entries"), 2 + SHOTS);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	cli_ok((const char *const[]){ "verify", "--ledger", s.ledger, NULL });
+	srv_free(&s);
+	/* a queue of one statement: the rest are told to come back */
+	srv_start_with(&s, "--queue-max", "1");
+	unsigned created = volley(&s, "q", t, st), shed = 0;
+	for (unsigned i = 0; i < SHOTS; i++) {
+		ck_assert_msg(t[i].status == 201 || (t[i].status == 503 && t[i].retry_after),
+			      "status %u", t[i].status);
+		shed += t[i].status == 503;
+	}
+	ck_assert_uint_ge(created, 1);
+	ck_assert_uint_ge(shed, 1);
+	fprintf(stderr, "serve: with a queue of 1, %u of %u requests were shed (503)\n", shed,
+		SHOTS);
+	ck_assert_uint_eq(metric(&s, "corridor_ledger_entries"), 2 + created);
+	for (unsigned i = 0; i < SHOTS; i++) { /* later, the same bytes: in */
+		char *b;
+		ck_assert_uint_eq(http(&s, "POST", "/v1/statements", st[i], t[i].len, &b),
+				  t[i].status == 201 ? 200u : 201u);
+		free(b);
+	}
+	ck_assert_uint_eq(metric(&s, "corridor_ledger_entries"), 2 + SHOTS);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	cli_ok((const char *const[]){ "verify", "--ledger", s.ledger, NULL });
+	srv_free(&s);
+	free(st);
+}
+END_TEST
+
 Suite *suite_serve(void)
 {
 	Suite *s = suite_create("serve");
@@ -491,6 +624,7 @@ Suite *suite_serve(void)
 	tcase_add_test(tc, serve_statements);
 	tcase_add_test(tc, serve_hostile_clients);
 	tcase_add_test(tc, remote_mode);
+	tcase_add_test(tc, serve_gathers_and_sheds);
 	suite_add_tcase(s, tc);
 	return s;
 }
