@@ -52,6 +52,9 @@ struct cli_server {
 	const char *url, *vkey, *cacert;
 };
 extern struct cli_server cli_server;
+/* A signed read from the server by the reader's key file: GET path+query,
+ * the body printed as it comes (JSON). Returns an exit code. */
+int cli_remote_get(const char *key, const char *pass_file, const char *path, const char *query);
 /* Takes the global options out of argv (before `--`); returns the new argc,
  * or -1 after a usage error. */
 int cli_take_global_options(int argc, char **argv);

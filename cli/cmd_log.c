@@ -354,17 +354,21 @@ static int log_one(void *vctx, uint64_t seq, const uint8_t *bytes, size_t len)
 
 int cmd_log(int argc, char **argv)
 {
-	const char *from_s = NULL, *limit_s = NULL, *format = NULL, *ledger = NULL;
+	const char *from_s = NULL, *limit_s = NULL, *format = NULL, *ledger = NULL, *key = NULL,
+		   *pass_file = NULL;
 	const struct cli_opt opts[] = {
 		{ "from", &from_s, NULL, NULL, NULL, 0 },
 		{ "limit", &limit_s, NULL, NULL, NULL, 0 },
 		{ "format", &format, NULL, NULL, NULL, 0 },
 		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+		{ "key", &key, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor log [--from SEQ] [--limit N] [--format table|json]";
-	if (!cli_parse(argc, argv, opts, 4, pos, 0, 0, &np, usage))
+	const char *usage = "corridor log [--from SEQ] [--limit N] [--format table|json] "
+			    "[--server URL --key READER_KEY]";
+	if (!cli_parse(argc, argv, opts, 6, pos, 0, 0, &np, usage))
 		return EXIT_USAGE;
 	uint64_t from = 0, limit = 0;
 	if (from_s && !cli_u64(from_s, &from))
@@ -376,6 +380,14 @@ int cmd_log(int argc, char **argv)
 	if (cli_format(format, false, &f) != EXIT_OK)
 		return EXIT_USAGE;
 	c.json = f == CLI_JSON;
+	if (cli_server.url) { /* what this reader may see of the range, as JSON lines */
+		char query[96];
+		if (format && !c.json)
+			return cli_usage("with --server, log prints JSON lines (--format json)");
+		snprintf(query, sizeof query, "?from=%llu&limit=%llu", (unsigned long long)from,
+			 (unsigned long long)(limit ? limit : 100));
+		return cli_remote_get(key, pass_file, "/v1/log", query);
+	}
 	struct corridor_ledger *l;
 	int rc = cli_open_ro(ledger, &l);
 	if (rc)
@@ -392,15 +404,26 @@ int cmd_log(int argc, char **argv)
 
 int cmd_entry(int argc, char **argv)
 {
-	const char *out = NULL, *ledger = NULL;
-	const struct cli_opt opts[] = { { "out", &out, NULL, NULL, NULL, 0 }, { "ledger", &ledger, NULL, NULL, NULL, 0 } };
+	const char *out = NULL, *ledger = NULL, *key = NULL, *pass_file = NULL;
+	const struct cli_opt opts[] = { { "out", &out, NULL, NULL, NULL, 0 },
+					{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+					{ "key", &key, NULL, NULL, NULL, 0 },
+					{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 } };
 	const char *pos[1];
 	size_t np;
 	uint64_t seq;
-	if (!cli_parse(argc, argv, opts, 2, pos, 1, 1, &np, "corridor entry SEQ [--out FILE]"))
+	if (!cli_parse(argc, argv, opts, 4, pos, 1, 1, &np,
+		       "corridor entry SEQ [--out FILE] [--server URL --key READER_KEY]"))
 		return EXIT_USAGE;
 	if (!cli_u64(pos[0], &seq))
 		return cli_usage("SEQ must be a number");
+	if (cli_server.url) {
+		char path[64];
+		if (out)
+			return cli_usage("with --server, entry prints JSON (--out is for a local ledger)");
+		snprintf(path, sizeof path, "/v1/entries/%llu", (unsigned long long)seq);
+		return cli_remote_get(key, pass_file, path, "");
+	}
 	struct corridor_ledger *l;
 	int rc = cli_open_ro(ledger, &l);
 	if (rc)

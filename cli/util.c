@@ -168,22 +168,53 @@ int cli_take_global_options(int argc, char **argv)
 	return w;
 }
 
+
+static int client_connect(void)
+{
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if (g_client)
+		return EXIT_OK;
+	struct corridor_client_options o = { .url = cli_server.url, .server_vkey = cli_server.vkey,
+					     .cacert = cli_server.cacert };
+	int err = corridor_client_open(&o, &g_client, &d);
+	if (err)
+		return cli_fail(err, &d);
+	atexit(client_free);
+	return EXIT_OK;
+}
+
 /* The ledger behind --server: writes are signed here and sequenced there. */
 static int open_remote(struct corridor_ledger **out)
 {
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	if (!g_client) {
-		struct corridor_client_options o = { .url = cli_server.url,
-						     .server_vkey = cli_server.vkey,
-						     .cacert = cli_server.cacert };
-		int err = corridor_client_open(&o, &g_client, &d);
-		if (err)
-			return cli_fail(err, &d);
-		atexit(client_free);
-	}
+	int rc = client_connect();
+	if (rc)
+		return rc;
 	int err = corridor_ledger_open_remote(corridor_client_remote(g_client), out, &d);
 	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
+int cli_remote_get(const char *key, const char *pass_file, const char *path, const char *query)
+{
+	struct corridor_signer *reader;
+	struct corridor_diag d;
+	char *body = NULL;
+	size_t len = 0;
+	corridor_diag_init(&d);
+	if (!key)
+		return cli_usage("with --server, a read is signed: give --key FILE (the reader's key)");
+	int rc = client_connect();
+	if (rc || (rc = cli_signer(key, pass_file, &reader)) != 0)
+		return rc;
+	int err = corridor_client_get(g_client, reader, path, query, &body, &len, &d);
+	corridor_signer_free(reader);
+	if (err)
+		return cli_fail(err, &d);
+	bool ok = fwrite(body, 1, len, stdout) == len;
+	free(body);
+	return ok ? EXIT_OK : EXIT_STORAGE;
 }
 
 int cli_open(const char *opt_dir, struct corridor_ledger **out)
@@ -203,7 +234,7 @@ int cli_open_ro(const char *opt_dir, struct corridor_ledger **out)
 	if (cli_server.url) {
 		/* reads over the network are signed reads (docs/SERVICE.md): not yet */
 		fprintf(stderr, "corridor: this command reads the ledger; with --server only "
-				"writes work so far: run it where the ledger is\n");
+				"writes, log and entry work so far: run it where the ledger is\n");
 		return EXIT_REFUSED;
 	}
 	int err = corridor_ledger_open(cli_ledger_dir(opt_dir), CORRIDOR_OPEN_READONLY, out, &d);

@@ -96,8 +96,9 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 }
 
 /* One HTTP exchange. *status: the HTTP status (0: no answer). */
-static int exchange(struct corridor_client *c, const char *path, const uint8_t *body, size_t blen,
-		    struct answer *a, long *status, struct corridor_diag *diag)
+static int exchange_with(struct corridor_client *c, const char *path, const uint8_t *body,
+			 size_t blen, struct curl_slist *hdr, struct answer *a, long *status,
+			 struct corridor_diag *diag)
 {
 	char url[2048];
 	memset(a, 0, sizeof *a);
@@ -117,14 +118,14 @@ static int exchange(struct corridor_client *c, const char *path, const uint8_t *
 	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, a);
 	if (c->cacert[0])
 		curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->cacert);
-	struct curl_slist *hdr = NULL;
 	if (body) {
 		hdr = curl_slist_append(hdr, "Content-Type: application/msgpack");
-		curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdr);
 		curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, (const char *)body);
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
 	}
+	if (hdr)
+		curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdr);
 	CURLcode rc = curl_easy_perform(c->curl);
 	curl_slist_free_all(hdr);
 	if (rc != CURLE_OK) {
@@ -142,6 +143,12 @@ static int exchange(struct corridor_client *c, const char *path, const uint8_t *
 	return CORRIDOR_OK;
 }
 
+static int exchange(struct corridor_client *c, const char *path, const uint8_t *body, size_t blen,
+		    struct answer *a, long *status, struct corridor_diag *diag)
+{
+	return exchange_with(c, path, body, blen, NULL, a, status, diag);
+}
+
 /* The server's reason for a refusal, escaped: {"error": "..."}. */
 static int refusal(const struct answer *a, long status, struct corridor_diag *diag)
 {
@@ -154,6 +161,7 @@ static int refusal(const struct answer *a, long status, struct corridor_diag *di
 	int err;
 	switch (status) {
 	case 400: err = CORRIDOR_E_MALFORMED; break;
+	case 401: err = CORRIDOR_E_KEY; break;
 	case 403: err = CORRIDOR_E_KEY; break;
 	case 404: err = CORRIDOR_E_NOTFOUND; break;
 	case 409: err = CORRIDOR_E_EXISTS; break;
@@ -588,6 +596,39 @@ int corridor_client_open(const struct corridor_client_options *o, struct corrido
 out_fail:
 	corridor_client_free(c);
 	return err;
+}
+
+int corridor_client_get(struct corridor_client *c, const struct corridor_signer *reader,
+			const char *path, const char *query, char **body, size_t *len,
+			struct corridor_diag *diag)
+{
+	char input[CORRIDOR_HTTPSIG_HEADER_BYTES_MAX], sig[CORRIDOR_HTTPSIG_HEADER_BYTES_MAX];
+	char h1[CORRIDOR_HTTPSIG_HEADER_BYTES_MAX + 32], h2[CORRIDOR_HTTPSIG_HEADER_BYTES_MAX + 32];
+	char target[2 * CORRIDOR_HTTPSIG_TARGET_BYTES_MAX];
+	struct answer a;
+	long status;
+	*body = NULL;
+	if (corridor_httpsig_sign(reader, "GET", path, query, (int64_t)time(NULL), input, sig) != 0)
+		return fail(diag, CORRIDOR_E_INVALID, "cannot sign a read of %s", path);
+	snprintf(h1, sizeof h1, "Signature-Input: %s", input);
+	snprintf(h2, sizeof h2, "Signature: %s", sig);
+	snprintf(target, sizeof target, "%s%s", path, query);
+	struct curl_slist *hdr = curl_slist_append(NULL, h1);
+	if (hdr)
+		hdr = curl_slist_append(hdr, h2);
+	if (!hdr)
+		return fail(diag, CORRIDOR_E_NOMEM, "out of memory");
+	int err = exchange_with(c, target, NULL, 0, hdr, &a, &status, diag);
+	if (err)
+		return err;
+	if (status != 200) {
+		err = refusal(&a, status, diag);
+		free(a.body);
+		return err == CORRIDOR_E_IO || status != 403 ? err : CORRIDOR_E_REFUSED;
+	}
+	*body = a.body;
+	*len = a.len;
+	return CORRIDOR_OK;
 }
 
 const struct corridor_remote *corridor_client_remote(const struct corridor_client *c)

@@ -40,6 +40,14 @@ struct corridor_client;
  * or not consistent with what was seen before), CORRIDOR_E_NOMEM. */
 int corridor_client_open(const struct corridor_client_options *o, struct corridor_client **out,
 			 struct corridor_diag *diag);
+/* A signed read (RFC 9421, corridor/httpsig.h) by `reader`'s key: GET
+ * path + query ("" or "?..."); on 200 the body (malloc'd, NUL-terminated).
+ * What the server shows is what `reader` may see (docs/SERVICE.md "Who sees
+ * what"). Errors: CORRIDOR_E_KEY (401: not a current key, or outside its
+ * window), CORRIDOR_E_REFUSED (403), CORRIDOR_E_NOTFOUND, CORRIDOR_E_IO. */
+int corridor_client_get(struct corridor_client *c, const struct corridor_signer *reader,
+			const char *path, const char *query, char **body, size_t *len,
+			struct corridor_diag *diag);
 /* The transport a remote ledger handle (corridor_ledger_open_remote) uses. */
 const struct corridor_remote *corridor_client_remote(const struct corridor_client *c);
 void corridor_client_free(struct corridor_client *c);

@@ -22,6 +22,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -29,7 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -48,6 +51,8 @@
 #define SERVE_GATHER_REQUESTS_MAX 256u /* requests gathered into one transaction */
 #define SERVE_QUEUE_STATEMENTS_MAX 16384u /* statements waiting; beyond: 503 */
 #define SERVE_RETRY_AFTER_S "1"
+#define SERVE_LOG_LIMIT_DEFAULT 100u /* entries a /v1/log read returns by default */
+#define SERVE_LOG_LIMIT_MAX 1000u
 
 /* A connection's clock: a request must be in (headers and body) within
  * SERVE_REQUEST_SECONDS_MAX of the connection's start or of its previous
@@ -106,6 +111,9 @@ struct request {
 	uint8_t *body;
 	size_t len;
 	struct job *job;
+	bool begun;     /* the handler has seen its headers */
+	char query[CORRIDOR_HTTPSIG_TARGET_BYTES_MAX]; /* the raw query with its '?', or "" */
+	bool query_too_long;
 	bool too_large;
 	unsigned status;
 	struct timespec start;
@@ -551,6 +559,222 @@ static enum MHD_Result get_metrics(struct server *sv, struct MHD_Connection *c,
 	return ret;
 }
 
+/* The request record, made as soon as the URI is in: it keeps the raw
+ * query, which a signed read covers exactly as sent. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)cls;
+	(void)c;
+	struct request *rq = calloc(1, sizeof *rq);
+	if (!rq)
+		return NULL;
+	const char *q = strchr(uri, '?');
+	if (q && strlen(q) >= sizeof rq->query)
+		rq->query_too_long = true;
+	else if (q)
+		memcpy(rq->query, q, strlen(q) + 1);
+	return rq;
+}
+
+/* A signed read (RFC 9421, corridor/httpsig.h) by a registered party's
+ * current key, within its window: the reader's id in `reader`; or false, with
+ * the 401 answered in *r. */
+static bool authenticate(struct server *sv, struct MHD_Connection *c, struct request *rq,
+			 const char *method, const char *url,
+			 char reader[CORRIDOR_NAME_BYTES_MAX + 1], enum MHD_Result *r)
+{
+	struct corridor_httpsig h;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	const char *in = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Signature-Input");
+	const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Signature");
+	if (rq->query_too_long) {
+		*r = reply_error(c, rq, MHD_HTTP_URI_TOO_LONG, "the query is too long");
+		return false;
+	}
+	if (corridor_httpsig_parse(in, sig, &h, &d) != 0) {
+		*r = reply_error(c, rq, MHD_HTTP_UNAUTHORIZED, d.text);
+		return false;
+	}
+	struct corridor_party *p = malloc(sizeof *p);
+	const struct corridor_party_key *key = NULL;
+	pthread_mutex_lock(&sv->lock);
+	int err = p ? corridor_party_get(sv->l, h.keyid_name, p, NULL) : CORRIDOR_E_NOMEM;
+	pthread_mutex_unlock(&sv->lock);
+	for (size_t i = 0; !err && i < p->key_count; i++)
+		if (p->keys[i].key_id == h.keyid && p->keys[i].valid_until == UINT64_MAX)
+			key = &p->keys[i];
+	if (!key) {
+		free(p);
+		char esc[CORRIDOR_NAME_BYTES_MAX * 4 + 1];
+		corridor_escape(h.keyid_name, strlen(h.keyid_name), esc, sizeof esc);
+		snprintf(d.text, sizeof d.text, "key %08x of '%.200s' is not a current key of a party here",
+			 (unsigned)h.keyid, esc);
+		*r = reply_error(c, rq, MHD_HTTP_UNAUTHORIZED, d.text);
+		return false;
+	}
+	err = corridor_httpsig_verify(&h, method, url, rq->query, key->public_key,
+				      (int64_t)time(NULL), &d);
+	free(p);
+	if (err) {
+		*r = reply_error(c, rq, MHD_HTTP_UNAUTHORIZED, d.text);
+		return false;
+	}
+	snprintf(reader, CORRIDOR_NAME_BYTES_MAX + 1, "%s", h.keyid_name);
+	return true;
+}
+
+/* A query argument as an unsigned number, or `dflt` if absent; false if bad. */
+static bool arg_u64(struct MHD_Connection *c, const char *name, uint64_t dflt, uint64_t *v)
+{
+	const char *s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+	*v = dflt;
+	return !s || cli_u64(s, v);
+}
+
+/* GET /v1/entries/SEQ: as `corridor entry SEQ` prints it, to a reader who
+ * may see it (403 otherwise). */
+static enum MHD_Result get_entry(struct server *sv, struct MHD_Connection *c, struct request *rq,
+				 const char *seq_s, const char *reader)
+{
+	uint64_t seq;
+	uint8_t *bytes = NULL;
+	size_t len = 0, blen = 0;
+	char *buf = NULL;
+	bool may = false, all = false;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if (!cli_u64(seq_s, &seq))
+		return reply_error(c, rq, MHD_HTTP_BAD_REQUEST, "/v1/entries/SEQ: SEQ is a number");
+	pthread_mutex_lock(&sv->lock);
+	int err = corridor_ledger_entry(sv->l, seq, &bytes, &len);
+	if (!err && (err = corridor_reader_sees_all(sv->l, reader, &all, &d)) == 0 && !all)
+		err = corridor_entry_visible(sv->l, reader, bytes, len, &may, &d);
+	pthread_mutex_unlock(&sv->lock);
+	enum MHD_Result ret;
+	if (err == CORRIDOR_E_NOTFOUND)
+		ret = reply_error(c, rq, MHD_HTTP_NOT_FOUND, "no such entry");
+	else if (err)
+		ret = reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, corridor_strerror(err));
+	else if (!all && !may)
+		ret = reply_error(c, rq, MHD_HTTP_FORBIDDEN, "this entry is not yours to read");
+	else {
+		FILE *f = open_memstream(&buf, &blen);
+		err = f ? corridor_entry_json(f, bytes, len, NULL) : CORRIDOR_E_NOMEM;
+		if (f)
+			fclose(f);
+		ret = err ? reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, corridor_strerror(err))
+			  : reply(c, rq, MHD_HTTP_OK, "application/json", buf, blen);
+	}
+	free(buf);
+	free(bytes);
+	return ret;
+}
+
+struct log_read {
+	struct server *sv;
+	const char *reader;
+	bool all;
+	FILE *f;
+	int err;
+};
+
+static int log_read_one(void *vctx, uint64_t seq, const uint8_t *bytes, size_t len)
+{
+	struct log_read *lr = vctx;
+	bool may = lr->all;
+	(void)seq;
+	if (!may && (lr->err = corridor_entry_visible(lr->sv->l, lr->reader, bytes, len, &may,
+						      NULL)) != 0)
+		return lr->err;
+	if (may && (lr->err = corridor_entry_json(lr->f, bytes, len, NULL)) != 0)
+		return lr->err;
+	return 0;
+}
+
+/* GET /v1/log?from=SEQ&limit=N: what the reader may see of that range, one
+ * JSON object a line (as `corridor log --format json`). */
+static enum MHD_Result get_log(struct server *sv, struct MHD_Connection *c, struct request *rq,
+			       const char *reader)
+{
+	uint64_t from, limit;
+	char *buf = NULL;
+	size_t blen = 0;
+	if (!arg_u64(c, "from", 0, &from) || !arg_u64(c, "limit", SERVE_LOG_LIMIT_DEFAULT, &limit) ||
+	    limit == 0 || limit > SERVE_LOG_LIMIT_MAX)
+		return reply_error(c, rq, MHD_HTTP_BAD_REQUEST,
+				   "from=SEQ and limit=1..1000 (default 100)");
+	struct log_read lr = { .sv = sv, .reader = reader, .f = open_memstream(&buf, &blen) };
+	if (!lr.f)
+		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+	pthread_mutex_lock(&sv->lock);
+	int err = corridor_reader_sees_all(sv->l, reader, &lr.all, NULL);
+	if (!err)
+		err = corridor_ledger_scan(sv->l, from, limit, log_read_one, &lr);
+	pthread_mutex_unlock(&sv->lock);
+	fclose(lr.f);
+	enum MHD_Result ret = err ? reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+						corridor_strerror(lr.err ? lr.err : err))
+				  : reply(c, rq, MHD_HTTP_OK, "application/x-ndjson", buf, blen);
+	free(buf);
+	return ret;
+}
+
+/* GET /v1/archive?from=SEQ: the archive `export --format archive` writes,
+ * for readers entitled to everything (a filtered archive, with one proof per
+ * entry, is not built yet: 403 for the others). */
+static enum MHD_Result get_archive(struct server *sv, struct MHD_Connection *c,
+				   struct request *rq, const char *reader)
+{
+	uint64_t from;
+	bool all = false;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if (!arg_u64(c, "from", 0, &from))
+		return reply_error(c, rq, MHD_HTTP_BAD_REQUEST, "from=SEQ");
+	char dir[] = "/tmp/corridor-archive-XXXXXX", path[sizeof dir + 16];
+	if (!mkdtemp(dir))
+		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "no temporary space");
+	snprintf(path, sizeof path, "%s/archive", dir);
+	pthread_mutex_lock(&sv->lock);
+	int err = corridor_reader_sees_all(sv->l, reader, &all, &d);
+	if (!err && all)
+		err = corridor_archive_export(sv->l, from, path, &d);
+	pthread_mutex_unlock(&sv->lock);
+	enum MHD_Result ret;
+	int fd = -1;
+	if (!err && !all)
+		ret = reply_error(c, rq, MHD_HTTP_FORBIDDEN,
+				  "an archive is for readers entitled to everything (operator, "
+				  "auditors, settlement)");
+	else if (err)
+		ret = reply_error(c, rq, err == CORRIDOR_E_NOTFOUND ? MHD_HTTP_NOT_FOUND
+								     : MHD_HTTP_SERVICE_UNAVAILABLE,
+				  d.text[0] ? d.text : corridor_strerror(err));
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		ret = reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot read the archive");
+	else {
+		struct stat st;
+		struct MHD_Response *r = fstat(fd, &st) == 0
+						 ? MHD_create_response_from_fd((uint64_t)st.st_size, fd)
+						 : NULL;
+		if (!r) {
+			close(fd);
+			ret = MHD_NO;
+		} else { /* the response owns fd now */
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+						"application/octet-stream");
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+			rq->status = MHD_HTTP_OK;
+			ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+			MHD_destroy_response(r);
+		}
+	}
+	unlink(path); /* an open fd keeps the bytes until sent */
+	rmdir(dir);
+	return ret;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_len, void **con_cls)
@@ -558,16 +782,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	struct server *sv = cls;
 	struct request *rq = *con_cls;
 	(void)version;
-	if (!rq) { /* the headers are in: a request begins */
-		rq = calloc(1, sizeof *rq);
-		if (!rq)
-			return MHD_NO;
+	if (!rq) /* made when the URI arrived (on_uri) */
+		return MHD_NO;
+	if (!rq->begun) { /* the headers are in: a request begins */
+		rq->begun = true;
 		clock_gettime(CLOCK_MONOTONIC, &rq->start);
 		char path[SERVE_URL_LOG_BYTES_MAX / 2], verb[24];
 		corridor_escape(url, strlen(url), path, sizeof path);
 		corridor_escape(method, strlen(method), verb, sizeof verb);
 		snprintf(rq->what, sizeof rq->what, "%s %s", verb, path);
-		*con_cls = rq;
 		return MHD_YES;
 	}
 	if (*upload_len) { /* a piece of the body */
@@ -597,6 +820,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	}
 	if (strcmp(url, "/v1/ledger") == 0 && get)
 		return get_ledger(sv, c, rq);
+	if (strncmp(url, "/v1/entries/", 12) == 0 || strcmp(url, "/v1/log") == 0 ||
+	    strcmp(url, "/v1/archive") == 0) {
+		if (!get)
+			return reply_error(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, "GET it");
+		char reader[CORRIDOR_NAME_BYTES_MAX + 1];
+		enum MHD_Result r;
+		if (!authenticate(sv, c, rq, method, url, reader, &r))
+			return r;
+		if (url[4] == 'e')
+			return get_entry(sv, c, rq, url + 12, reader);
+		return url[4] == 'l' ? get_log(sv, c, rq, reader) : get_archive(sv, c, rq, reader);
+	}
 	if (strcmp(url, "/v1/proof/consistency") == 0 && get)
 		return get_consistency(sv, c, rq);
 	if (strcmp(url, "/checkpoint") == 0 && get)
@@ -786,7 +1021,8 @@ int cmd_serve(int argc, char **argv)
 		(unsigned)SERVE_CONNECTIONS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 		(unsigned)SERVE_CONNECTIONS_PER_ADDR_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)SERVE_REQUEST_SECONDS_MAX, MHD_OPTION_NOTIFY_COMPLETED, completed, &sv,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, &sv,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, &sv, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
+		&sv,
 		MHD_OPTION_END);
 	if (!dmn) {
 		fprintf(stderr, "corridor: cannot listen on %s: %s\n", cli_safe(listen),

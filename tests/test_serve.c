@@ -436,10 +436,22 @@ START_TEST(remote_mode)
 						   "KZT", "--decimals", "2", NULL });
 	ck_assert_int_eq(x.status, 1);
 	run_free(&x);
-	/* reads are not remote yet: said so, nothing else */
+	/* reads are signed by the reader's key; other reads are not remote yet */
 	x = remote_run(&r, (const char *const[]){ "log", NULL });
+	ck_assert_int_eq(x.status, 2);
+	ck_assert_msg(strstr(x.err, "--key"), "%s", x.err);
+	run_free(&x);
+	out = remote_ok(&r, (const char *const[]){ "log", "--key", mnkey, "--from", "2", NULL });
+	ck_assert_msg(strstr(out, "\"seq\":3,\"kind\":\"memo\",\"author\":\"MN-GRID\"") &&
+			      strstr(out, "\"seq\":2,\"kind\":\"party.register\""),
+		      "%s", out);
+	free(out);
+	out = remote_ok(&r, (const char *const[]){ "entry", "3", "--key", mnkey, NULL });
+	ck_assert_msg(strstr(out, "hourly values sent"), "%s", out);
+	free(out);
+	x = remote_run(&r, (const char *const[]){ "report", "balances", NULL });
 	ck_assert_int_eq(x.status, 1);
-	ck_assert_msg(strstr(x.err, "only writes"), "%s", x.err);
+	ck_assert_msg(strstr(x.err, "only writes, log and entry"), "%s", x.err);
 	ck_assert_str_eq(x.out, "");
 	run_free(&x);
 	/* a server whose checkpoints another key signs is not this ledger's */
@@ -616,6 +628,175 @@ START_TEST(serve_gathers_and_sheds)
 }
 END_TEST
 
+/* ---- signed reads: who sees what ---- */
+
+/* A GET with the given signature headers (either may be NULL); the status,
+ * the body (malloc'd) and its length. */
+static unsigned get_signed(const struct srv *s, const char *target, const char *input,
+			   const char *sig, char **body, size_t *blen)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)s->port) };
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	char head[4096];
+	int hn = snprintf(head, sizeof head,
+			  "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s%s%s%s%s%s\r\n",
+			  target, input ? "Signature-Input: " : "", input ? input : "",
+			  input ? "\r\n" : "", sig ? "Signature: " : "", sig ? sig : "",
+			  sig ? "\r\n" : "");
+	ck_assert_int_eq(write(fd, head, (size_t)hn), hn);
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap + 1);
+	for (ssize_t r;;) {
+		if (n == cap)
+			buf = realloc(buf, (cap *= 2) + 1);
+		if ((r = read(fd, buf + n, cap - n)) <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	unsigned status = 0;
+	sscanf(buf, "HTTP/1.1 %u", &status);
+	char *b = strstr(buf, "\r\n\r\n");
+	size_t off = b ? (size_t)(b + 4 - buf) : n;
+	*blen = n - off;
+	*body = malloc(*blen + 1);
+	memcpy(*body, buf + off, *blen);
+	(*body)[*blen] = '\0';
+	free(buf);
+	return status;
+}
+
+/* A read signed by `who` at `created`. */
+static unsigned read_as(const struct srv *s, const struct corridor_signer *who, const char *path,
+			const char *query, int64_t created, char **body, size_t *blen)
+{
+	char in[CORRIDOR_HTTPSIG_HEADER_BYTES_MAX], sig[CORRIDOR_HTTPSIG_HEADER_BYTES_MAX],
+		target[512];
+	ck_assert_int_eq(corridor_httpsig_sign(who, "GET", path, query, created, in, sig), 0);
+	snprintf(target, sizeof target, "%s%s", path, query);
+	return get_signed(s, target, in, sig, body, blen);
+}
+
+START_TEST(signed_reads_who_sees_what)
+{
+	struct srv s;
+	struct corridor_diag d;
+	struct corridor_ledger *l;
+	struct corridor_signer *op, *buy = test_signer("CN-BUY", 0x22),
+				    *other = test_signer("MN-X", 0x23),
+				    *aud = test_signer("AUD-MN", 0x24);
+	char *b;
+	size_t bl;
+	int64_t now = (int64_t)time(NULL);
+	srv_start(&s);
+	/* parties and a contract between RU-GAZPROM and CN-BUY, written beside
+	 * the server (LMDB takes writers from more than one process) */
+	ck_assert_int_eq(corridor_signer_load(s.opkey, "serve-test", 10, &op, &d), 0);
+	ck_assert_int_eq(corridor_ledger_open(s.ledger, 0, &l, &d), 0);
+	const struct {
+		struct corridor_signer *who;
+		unsigned roles;
+	} ps[] = { { buy, CORRIDOR_ROLE_BUYER }, { other, CORRIDOR_ROLE_BUYER },
+		   { aud, CORRIDOR_ROLE_AUDITOR } };
+	uint64_t seq, contract_seq, memo_seq;
+	for (size_t i = 0; i < 3; i++) {
+		struct corridor_party_request r = { .id = corridor_signer_vkey(ps[i].who)->name,
+						    .name = "a party", .country = "MN",
+						    .roles = ps[i].roles,
+						    .key = *corridor_signer_vkey(ps[i].who) };
+		ck_assert_msg(corridor_party_register(l, op, &r, NULL, &seq, &d) == 0, "%s", d.text);
+	}
+	char path[1024];
+	snprintf(path, sizeof path, "%s/gas-G1.json", getenv("CORRIDOR_EXAMPLES"));
+	size_t jl;
+	char *json = (char *)slurp(path, &jl);
+	ck_assert_ptr_nonnull(json);
+	struct corridor_contract_terms *t = malloc(sizeof *t);
+	ck_assert_msg(corridor_contract_parse_json(json, jl, t, &d) == 0, "%s", d.text);
+	snprintf(t->seller, sizeof t->seller, "RU-GAZPROM");
+	snprintf(t->buyer, sizeof t->buyer, "CN-BUY");
+	snprintf(t->metering_party, sizeof t->metering_party, "RU-GAZPROM");
+	ck_assert_msg(corridor_contract_propose(l, s.ru, t, NULL, &contract_seq, &d) == 0, "%s",
+		      d.text);
+	ck_assert_int_eq(corridor_memo_add(l, other, "mine", 4, NULL, &memo_seq, &d), 0);
+	corridor_ledger_close(l);
+	free(t);
+	free(json);
+	char entry[64];
+	snprintf(entry, sizeof entry, "/v1/entries/%llu", (unsigned long long)contract_seq);
+	/* unsigned, signed wrongly, out of its window, for another target: 401 */
+	ck_assert_uint_eq(get_signed(&s, entry, NULL, NULL, &b, &bl), 401);
+	free(b);
+	ck_assert_uint_eq(get_signed(&s, entry, "sig1=(", "sig1=:AAAA:", &b, &bl), 401);
+	free(b);
+	ck_assert_uint_eq(read_as(&s, buy, entry, "", now - 3600, &b, &bl), 401);
+	ck_assert_msg(strstr(b, "outside"), "%s", b);
+	free(b);
+	{
+		char in[CORRIDOR_HTTPSIG_HEADER_BYTES_MAX], sig[CORRIDOR_HTTPSIG_HEADER_BYTES_MAX];
+		ck_assert_int_eq(corridor_httpsig_sign(buy, "GET", "/v1/log", "?from=0&limit=100",
+						       now, in, sig), 0);
+		ck_assert_uint_eq(get_signed(&s, "/v1/log?from=0&limit=5", in, sig, &b, &bl), 401);
+		free(b);
+		/* CN-BUY's signature under MN-X's key id */
+		char forged[sizeof in];
+		const char *kid = strstr(in, "keyid=\"");
+		char mx[32];
+		snprintf(mx, sizeof mx, "keyid=\"MN-X+%08x\"",
+			 (unsigned)corridor_signer_vkey(other)->key_id);
+		snprintf(forged, sizeof forged, "%.*s%s%s", (int)(kid - in), in, mx,
+			 strchr(kid + 7, '"') + 1);
+		ck_assert_uint_eq(get_signed(&s, entry, forged, sig, &b, &bl), 401);
+		free(b);
+	}
+	/* a third party may not read B's contract with C; the parties and the
+	 * auditor may */
+	ck_assert_uint_eq(read_as(&s, other, entry, "", now, &b, &bl), 403);
+	free(b);
+	ck_assert_uint_eq(read_as(&s, buy, entry, "", now, &b, &bl), 200);
+	ck_assert_msg(strstr(b, "\"kind\":\"contract.propose\""), "%s", b);
+	free(b);
+	ck_assert_uint_eq(read_as(&s, s.ru, entry, "", now, &b, &bl), 200);
+	free(b);
+	ck_assert_uint_eq(read_as(&s, aud, entry, "", now, &b, &bl), 200);
+	free(b);
+	/* a memo is its author's */
+	snprintf(entry, sizeof entry, "/v1/entries/%llu", (unsigned long long)memo_seq);
+	ck_assert_uint_eq(read_as(&s, buy, entry, "", now, &b, &bl), 403);
+	free(b);
+	ck_assert_uint_eq(read_as(&s, other, entry, "", now, &b, &bl), 200);
+	free(b);
+	/* the log shows each reader its part */
+	ck_assert_uint_eq(read_as(&s, other, "/v1/log", "?from=0&limit=100", now, &b, &bl), 200);
+	ck_assert_msg(!strstr(b, "contract.propose") && strstr(b, "\"kind\":\"memo\"") &&
+			      strstr(b, "party.register"),
+		      "%s", b);
+	free(b);
+	ck_assert_uint_eq(read_as(&s, aud, "/v1/log", "?from=0&limit=100", now, &b, &bl), 200);
+	ck_assert_msg(strstr(b, "contract.propose") && strstr(b, "\"kind\":\"memo\""), "%s", b);
+	free(b);
+	/* the archive: for those entitled to everything; it verifies */
+	ck_assert_uint_eq(read_as(&s, buy, "/v1/archive", "", now, &b, &bl), 403);
+	free(b);
+	ck_assert_uint_eq(read_as(&s, aud, "/v1/archive", "?from=0", now, &b, &bl), 200);
+	const char *apath = path_join(s.dir, "got.archive");
+	ck_assert(spit(apath, b, bl));
+	free(b);
+	ck_assert_msg(corridor_archive_verify(apath, corridor_signer_vkey(op), NULL, NULL, &d) == 0,
+		      "%s", d.text);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	corridor_signer_free(op);
+	corridor_signer_free(buy);
+	corridor_signer_free(other);
+	corridor_signer_free(aud);
+	srv_free(&s);
+}
+END_TEST
+
 Suite *suite_serve(void)
 {
 	Suite *s = suite_create("serve");
@@ -625,6 +806,7 @@ Suite *suite_serve(void)
 	tcase_add_test(tc, serve_hostile_clients);
 	tcase_add_test(tc, remote_mode);
 	tcase_add_test(tc, serve_gathers_and_sheds);
+	tcase_add_test(tc, signed_reads_who_sees_what);
 	suite_add_tcase(s, tc);
 	return s;
 }

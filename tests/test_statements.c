@@ -724,6 +724,83 @@ START_TEST(ledger_lifetime_setting)
 }
 END_TEST
 
+/* Signed reads (RFC 9421): what the client signs the server parses and
+ * verifies; every malformed header, another target, another key, a time
+ * outside the window is refused. */
+START_TEST(httpsig_requests)
+{
+	struct corridor_signer *ru = signer("RU-GAZPROM", 2), *other = signer("RU-GAZPROM", 3);
+	char in[CORRIDOR_HTTPSIG_HEADER_BYTES_MAX], sig[CORRIDOR_HTTPSIG_HEADER_BYTES_MAX];
+	struct corridor_httpsig h;
+	struct corridor_diag d;
+	const int64_t t = 1764633600;
+	ck_assert_int_eq(corridor_httpsig_sign(ru, "GET", "/v1/log", "?from=3", t, in, sig), 0);
+	char want[160];
+	snprintf(want, sizeof want,
+		 "sig1=(\"@method\" \"@path\" \"@query\");created=1764633600;keyid=\"RU-GAZPROM+%08x\";"
+		 "alg=\"ed25519\"",
+		 (unsigned)corridor_signer_vkey(ru)->key_id);
+	ck_assert_str_eq(in, want);
+	ck_assert_int_eq(corridor_httpsig_parse(in, sig, &h, &d), 0);
+	ck_assert_str_eq(h.keyid_name, "RU-GAZPROM");
+	ck_assert_uint_eq(h.keyid, corridor_signer_vkey(ru)->key_id);
+	const uint8_t *pk = corridor_signer_vkey(ru)->public_key;
+	ck_assert_int_eq(corridor_httpsig_verify(&h, "GET", "/v1/log", "?from=3", pk, t + 30, &d), 0);
+	/* another target, another method, another key; too early, too late */
+	ck_assert_int_eq(corridor_httpsig_verify(&h, "GET", "/v1/log", "?from=4", pk, t, &d),
+			 CORRIDOR_E_SIGNATURE);
+	ck_assert_int_eq(corridor_httpsig_verify(&h, "GET", "/v1/logs", "?from=3", pk, t, &d),
+			 CORRIDOR_E_SIGNATURE);
+	ck_assert_int_eq(corridor_httpsig_verify(&h, "POST", "/v1/log", "?from=3", pk, t, &d),
+			 CORRIDOR_E_SIGNATURE);
+	ck_assert_int_eq(corridor_httpsig_verify(&h, "GET", "/v1/log", "?from=3",
+						 corridor_signer_vkey(other)->public_key, t, &d),
+			 CORRIDOR_E_SIGNATURE);
+	ck_assert_int_eq(corridor_httpsig_verify(&h, "GET", "/v1/log", "?from=3", pk, t + 61, &d),
+			 CORRIDOR_E_REFUSED);
+	ck_assert_int_eq(corridor_httpsig_verify(&h, "GET", "/v1/log", "?from=3", pk, t - 61, &d),
+			 CORRIDOR_E_REFUSED);
+	/* an empty query is "?" in the base: signed as "" verifies as "" */
+	ck_assert_int_eq(corridor_httpsig_sign(ru, "GET", "/v1/entries/5", "", t, in, sig), 0);
+	ck_assert_int_eq(corridor_httpsig_parse(in, sig, &h, &d), 0);
+	ck_assert_int_eq(corridor_httpsig_verify(&h, "GET", "/v1/entries/5", "", pk, t, &d), 0);
+	/* hostile headers */
+	static const char *const bad_inputs[] = {
+		"",
+		"sig1=",
+		"sig1=(\"@method\" \"@path\")" ";created=1;keyid=\"A+00000001\"",
+		"sig1=(\"@method\"  \"@path\" \"@query\");created=1;keyid=\"A+00000001\"",
+		"sig1=(\"@method\" \"@path\" \"@query\");keyid=\"A+00000001\"",
+		"sig1=(\"@method\" \"@path\" \"@query\");created=1",
+		"sig1=(\"@method\" \"@path\" \"@query\");created=1;created=2;keyid=\"A+00000001\"",
+		"sig1=(\"@method\" \"@path\" \"@query\");created=1;keyid=\"A+00000001\";alg=\"rsa-pss-sha512\"",
+		"sig1=(\"@method\" \"@path\" \"@query\");created=1;keyid=\"A+0000001\"",
+		"sig1=(\"@method\" \"@path\" \"@query\");created=1;keyid=\"A\"",
+		"sig1=(\"@method\" \"@path\" \"@query\");created=-1;keyid=\"A+00000001\"",
+		"sig1=(\"@method\" \"@path\" \"@query\");created=1;keyid=\"A+00000001\";color=\"x\"",
+		"sig1=(\"@method\" \"@path\" \"@query\");created=1;keyid=\"A+00000001\", sig2=()",
+		"sig1=(\"@method\" \"@path\" \"@query\");created=1;keyid=\"A\x01+00000001\"",
+		"sig1=(\"@method\" \"@path\" \"@query\");created=5;expires=5;keyid=\"A+00000001\"",
+		"Sig1=(\"@method\" \"@path\" \"@query\");created=1;keyid=\"A+00000001\"",
+		"sig1=(\"@method\" \"@path\" \"@query\");created=1234567890123456;keyid=\"A+00000001\"",
+	};
+	for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++)
+		ck_assert_msg(corridor_httpsig_parse(bad_inputs[i], sig, &h, &d) != 0, "accepted %s",
+			      bad_inputs[i]);
+	ck_assert_int_eq(corridor_httpsig_parse(in, NULL, &h, &d), CORRIDOR_E_MALFORMED);
+	ck_assert_int_eq(corridor_httpsig_parse(NULL, sig, &h, &d), CORRIDOR_E_MALFORMED);
+	ck_assert_int_eq(corridor_httpsig_parse(in, "sig2=:AAAA:", &h, &d), CORRIDOR_E_MALFORMED);
+	ck_assert_int_eq(corridor_httpsig_parse(in, "sig1=:AAAA:", &h, &d), CORRIDOR_E_MALFORMED);
+	ck_assert_int_eq(corridor_httpsig_parse(in, "sig1=AAAA", &h, &d), CORRIDOR_E_MALFORMED);
+	char big[CORRIDOR_HTTPSIG_HEADER_BYTES_MAX + 8];
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	ck_assert_int_eq(corridor_httpsig_parse(big, sig, &h, &d), CORRIDOR_E_LIMIT);
+	corridor_signer_free(ru);
+	corridor_signer_free(other);
+}
+END_TEST
+
 Suite *suite_statements(void)
 {
 	Suite *s = suite_create("statements");
@@ -739,6 +816,7 @@ Suite *suite_statements(void)
 	tcase_add_test(tc, submit_and_retry);
 	tcase_add_test(tc, submit_refuses);
 	tcase_add_test(tc, ledger_lifetime_setting);
+	tcase_add_test(tc, httpsig_requests);
 	suite_add_tcase(s, tc);
 	return s;
 }

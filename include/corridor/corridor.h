@@ -29,6 +29,7 @@
 #include "keys.h"     /* key names and ids, verifier keys, signers, key files */
 #include "log.h"      /* notes, checkpoints, Merkle proofs, entries, the ledger */
 #include "statements.h" /* what a party signs on its own machine */
+#include "httpsig.h"  /* signed read requests (RFC 9421) */
 #include "parties.h"  /* parties, roles, their keys */
 #include "contracts.h"
 #include "deliveries.h"

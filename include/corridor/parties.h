@@ -79,6 +79,21 @@ struct corridor_party {
 /** One party with its keys. Errors: CORRIDOR_E_NOTFOUND, CORRIDOR_E_STORAGE. */
 CORRIDOR_MUST_CHECK int corridor_party_get(struct corridor_ledger *ledger, const char *id,
 					   struct corridor_party *out, struct corridor_diag *diag);
+/** Whether the registered party `reader` may see everything in the ledger:
+ *  the operator, auditors and settlement parties (docs/SERVICE.md "Who sees
+ *  what"). Errors: CORRIDOR_E_NOTFOUND (no such party), the read errors. */
+CORRIDOR_MUST_CHECK int corridor_reader_sees_all(struct corridor_ledger *ledger,
+						 const char *reader, bool *all,
+						 struct corridor_diag *diag);
+/** Whether `reader` may see this entry (its canonical bytes): public kinds,
+ *  its own entries, what concerns contracts it is a party to, its invoices,
+ *  payments and netting lines (docs/SERVICE.md "Who sees what"; the readers
+ *  of corridor_reader_sees_all see everything). Errors: those of
+ *  corridor_entry_decode, the read errors. */
+CORRIDOR_MUST_CHECK int corridor_entry_visible(struct corridor_ledger *ledger, const char *reader,
+					       const uint8_t *bytes, size_t len, bool *visible,
+					       struct corridor_diag *diag);
+
 /** Every party (the operator first, then by id). fn's non-zero return stops.
  *  Errors: the read errors, or fn's own non-zero result. */
 typedef int (*corridor_party_fn)(void *ctx, const struct corridor_party *party);

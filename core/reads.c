@@ -1,0 +1,189 @@
+/*
+ * reads.c — who may see what (docs/SERVICE.md "Who sees what"): the rule the
+ * service applies to every signed read. Contract terms, prices and
+ * quantities are confidential between the parties of a contract.
+ *
+ *   everything         the operator, auditors, settlement parties
+ *   public kinds       genesis, party.register, key.*, currency.define,
+ *                      rate.record, rate.correct: every registered party
+ *   its own            every entry the reader authored
+ *   contract.*         the contract's seller, buyer and metering party (of
+ *                      any of its versions)
+ *   delivery.*         the same, for the reading's contract (a correction:
+ *                      the contract of the reading it corrects)
+ *   settlement.invoice its seller and buyer
+ *   settlement.batch   the parties of its netting lines
+ *   settlement.reverse whoever may see the batch it reverses
+ *   payment.*          the payer and the payee (a reversal: of its payment)
+ *   attest             also the author of the entry attested
+ *   memo               its author only
+ */
+#include <msgpack.h>
+
+#include "log/log.h"
+
+#define FOLLOW_MAX 64u /* corrections of corrections, reversals: links followed */
+
+int corridor_reader_sees_all(struct corridor_ledger *l, const char *reader, bool *all,
+			     struct corridor_diag *diag)
+{
+	struct corridor_party *p = malloc(sizeof *p);
+	if (!p)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	int err = corridor_party_get(l, reader, p, diag);
+	if (!err)
+		*all = (p->roles & (CORRIDOR_ROLE_OPERATOR | CORRIDOR_ROLE_AUDITOR |
+				    CORRIDOR_ROLE_SETTLEMENT)) != 0;
+	free(p);
+	return err;
+}
+
+static bool str_is(const uint8_t *body, size_t len, const char *key, const char *want)
+{
+	const char *s;
+	size_t n;
+	return corridor_msgpack_map_str(body, len, key, &s, &n) == 0 && n == strlen(want) &&
+	       memcmp(s, want, n) == 0;
+}
+
+/* A party of the contract `id` (any version), or not. */
+static int contract_party(struct corridor_ledger *l, const char *id, size_t idlen,
+			  const char *reader, bool *yes)
+{
+	char cid[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	struct corridor_contract *c = malloc(sizeof *c);
+	int err = CORRIDOR_OK;
+	*yes = false;
+	if (!c)
+		return CORRIDOR_E_NOMEM;
+	if (idlen == 0 || idlen >= sizeof cid)
+		goto out;
+	memcpy(cid, id, idlen);
+	cid[idlen] = '\0';
+	err = corridor_contract_get(l, cid, c, NULL);
+	if (err == CORRIDOR_E_NOTFOUND) /* proposed and not recorded: only its author */
+		err = CORRIDOR_OK;
+	else if (!err)
+		for (size_t i = 0; i < c->version_count && !*yes; i++) {
+			const struct corridor_contract_terms *t = &c->versions[i].terms;
+			*yes = !strcmp(t->seller, reader) || !strcmp(t->buyer, reader) ||
+			       !strcmp(t->metering_party, reader);
+		}
+out:
+	free(c);
+	return err;
+}
+
+static int entry_at(struct corridor_ledger *l, uint64_t seq, uint8_t **bytes, size_t *len,
+		    struct corridor_entry *e)
+{
+	int err = corridor_ledger_entry(l, seq, bytes, len);
+	if (!err && corridor_entry_decode(*bytes, *len, e, NULL) != 0) {
+		free(*bytes);
+		*bytes = NULL;
+		err = CORRIDOR_E_STORAGE;
+	}
+	return err;
+}
+
+static int visible(struct corridor_ledger *l, const char *reader, const struct corridor_entry *e,
+		   unsigned depth, bool *yes)
+{
+	static const char *const public_kinds[] = { "genesis",	      "party.register", "key.add",
+						    "key.rotate",     "key.revoke",     "currency.define",
+						    "rate.record",    "rate.correct",   NULL };
+	const char *s;
+	size_t n;
+	uint64_t link;
+	*yes = !strcmp(e->author, reader);
+	if (*yes)
+		return CORRIDOR_OK;
+	for (size_t i = 0; public_kinds[i]; i++)
+		if (!strcmp(e->kind, public_kinds[i]))
+			return *yes = true, CORRIDOR_OK;
+	if (depth >= FOLLOW_MAX)
+		return CORRIDOR_OK;
+	/* the entry another one refers to decides */
+	const char *via = !strcmp(e->kind, "delivery.correct")	 ? "supersedes"
+			  : !strcmp(e->kind, "payment.reverse")	 ? "payment"
+			  : !strcmp(e->kind, "settlement.reverse") ? "batch"
+			  : !strcmp(e->kind, "attest")		 ? "seq"
+								 : NULL;
+	if (via) {
+		uint8_t *bytes = NULL;
+		size_t len;
+		struct corridor_entry t;
+		if (corridor_msgpack_map_uint(e->body, e->body_len, via, &link) != 0 || link >= e->seq)
+			return CORRIDOR_OK;
+		int err = entry_at(l, link, &bytes, &len, &t);
+		if (!err) {
+			/* an attestation shows to the attested entry's author */
+			if (!strcmp(e->kind, "attest"))
+				*yes = !strcmp(t.author, reader);
+			else
+				err = visible(l, reader, &t, depth + 1, yes);
+		}
+		free(bytes);
+		return err;
+	}
+	if (!strncmp(e->kind, "contract.", 9) || !strncmp(e->kind, "delivery.", 9)) {
+		if (corridor_msgpack_map_str(e->body, e->body_len, "contract", &s, &n) == 0)
+			return contract_party(l, s, n, reader, yes);
+		/* a proposal names its parties in its terms */
+		size_t tlen;
+		const uint8_t *terms = corridor_map_find(e->body, e->body_len, "terms", &tlen);
+		*yes = terms && (str_is(terms, tlen, "seller", reader) ||
+				 str_is(terms, tlen, "buyer", reader) ||
+				 str_is(terms, tlen, "metering_party", reader));
+		return CORRIDOR_OK;
+	}
+	if (!strcmp(e->kind, "settlement.invoice")) {
+		*yes = str_is(e->body, e->body_len, "seller", reader) ||
+		       str_is(e->body, e->body_len, "buyer", reader);
+		return CORRIDOR_OK;
+	}
+	if (!strncmp(e->kind, "payment.", 8)) {
+		*yes = str_is(e->body, e->body_len, "payer", reader) ||
+		       str_is(e->body, e->body_len, "payee", reader);
+		return CORRIDOR_OK;
+	}
+	if (!strcmp(e->kind, "settlement.batch")) {
+		size_t nlen;
+		const uint8_t *net = corridor_map_find(e->body, e->body_len, "netting", &nlen);
+		msgpack_unpacked u;
+		msgpack_unpacked_init(&u);
+		if (net && msgpack_unpack_next(&u, (const char *)net, nlen, NULL) ==
+				   MSGPACK_UNPACK_SUCCESS &&
+		    u.data.type == MSGPACK_OBJECT_ARRAY)
+			for (uint32_t i = 0; i < u.data.via.array.size && !*yes; i++) {
+				const msgpack_object *line = &u.data.via.array.ptr[i];
+				if (line->type != MSGPACK_OBJECT_MAP)
+					continue;
+				for (uint32_t k = 0; k < line->via.map.size; k++) {
+					const msgpack_object_kv *kv = &line->via.map.ptr[k];
+					if (kv->key.type == MSGPACK_OBJECT_STR &&
+					    kv->val.type == MSGPACK_OBJECT_STR &&
+					    ((kv->key.via.str.size == 4 &&
+					      !memcmp(kv->key.via.str.ptr, "from", 4)) ||
+					     (kv->key.via.str.size == 2 &&
+					      !memcmp(kv->key.via.str.ptr, "to", 2))) &&
+					    kv->val.via.str.size == strlen(reader) &&
+					    !memcmp(kv->val.via.str.ptr, reader, strlen(reader)))
+						*yes = true;
+				}
+			}
+		msgpack_unpacked_destroy(&u);
+	}
+	return CORRIDOR_OK; /* memos and anything else: the author's */
+}
+
+int corridor_entry_visible(struct corridor_ledger *l, const char *reader, const uint8_t *bytes,
+			   size_t len, bool *yes, struct corridor_diag *diag)
+{
+	struct corridor_entry e;
+	int err = corridor_entry_decode(bytes, len, &e, diag);
+	if (!err && (err = visible(l, reader, &e, 0, yes)) != 0)
+		corridor_diag_set(diag, err, "cannot decide who may see entry %llu",
+				  (unsigned long long)e.seq);
+	return err;
+}
