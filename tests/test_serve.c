@@ -51,6 +51,7 @@ static void cli_ok(const char *const *argv)
 }
 
 static void srv_start_with(struct srv *s, const char *opt, const char *val);
+static void srv_spawn(struct srv *s, const char *opt, const char *val);
 static void srv_start(struct srv *s)
 {
 	srv_start_with(s, NULL, NULL);
@@ -75,6 +76,14 @@ static void srv_start_with(struct srv *s, const char *opt, const char *val)
 	cli_ok((const char *const[]){ "party", "register", "--key", opkey, "--id", "RU-GAZPROM",
 				      "--name", "Gazprom", "--country", "RU", "--roles", "seller",
 				      "--vkey", vk, "--ledger", ledger, NULL });
+	srv_spawn(s, opt, val);
+}
+
+/* (Re)starts the server process on the fixture's ledger, on a new port. */
+static void srv_spawn(struct srv *s, const char *opt, const char *val)
+{
+	char *ledger = (char *)(uintptr_t)s->ledger, *opkey = (char *)(uintptr_t)s->opkey;
+	s->port = 0;
 	/* the server, its stderr into a file we read the port from */
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
@@ -797,6 +806,171 @@ START_TEST(signed_reads_who_sees_what)
 }
 END_TEST
 
+/* ---- kill -9 under load ---- */
+
+#define FAULT_STATEMENTS 480u /* at least; 60 a kill in a long run */
+#define FAULT_CLIENTS 4u
+#define FAULT_KILLS_DEFAULT 5u /* CORRIDOR_SERVE_KILLS=N runs more (a long run: 100) */
+
+struct fault {
+	_Atomic unsigned port;
+	uint8_t (*st)[512];
+	size_t *len;
+	uint64_t *acked; /* the seq each statement's receipt named, UINT64_MAX until then */
+	_Atomic unsigned done_clients;
+	unsigned id;
+	size_t count;
+};
+
+/* POSTs statements [from, from+n) as one request; on an answer, records
+ * their seqs and returns true. No assertion: this runs on client threads. */
+static bool fault_post(struct fault *f, size_t from, size_t n)
+{
+	uint8_t body[16 * 520];
+	size_t bl = 0;
+	body[bl++] = (uint8_t)(0x90u | n);
+	for (size_t i = 0; i < n; i++) {
+		body[bl++] = 0xc5;
+		body[bl++] = (uint8_t)(f->len[from + i] >> 8);
+		body[bl++] = (uint8_t)f->len[from + i];
+		memcpy(body + bl, f->st[from + i], f->len[from + i]);
+		bl += f->len[from + i];
+	}
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)f->port) };
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	char head[256], buf[1 << 16];
+	size_t got = 0;
+	bool ok = false;
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		goto out;
+	int hn = snprintf(head, sizeof head,
+			  "POST /v1/statements HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+			  "Content-Length: %zu\r\n\r\n",
+			  bl);
+	if (write(fd, head, (size_t)hn) != hn || write(fd, body, bl) != (ssize_t)bl)
+		goto out;
+	for (ssize_t r; got < sizeof buf - 1 && (r = read(fd, buf + got, sizeof buf - 1 - got)) > 0;)
+		got += (size_t)r;
+	buf[got] = '\0';
+	unsigned status = 0;
+	if (sscanf(buf, "HTTP/1.1 %u", &status) != 1 || (status != 200 && status != 201))
+		goto out;
+	const char *p = buf;
+	for (size_t i = 0; i < n; i++) {
+		if (!(p = strstr(p, "\"seq\":")))
+			goto out;
+		p += 6;
+		f->acked[from + i] = strtoull(p, NULL, 10);
+	}
+	ok = true;
+out:
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static void *fault_client(void *arg)
+{
+	struct fault *f = arg;
+	unsigned id = __atomic_fetch_add(&f->id, 1u, __ATOMIC_RELAXED);
+	size_t per = f->count / FAULT_CLIENTS, at = id * per, end = at + per;
+	unsigned seed = 7u + id;
+	while (at < end) {
+		size_t n = 1 + (size_t)((unsigned)rand_r(&seed) % 12u);
+		if (n > end - at)
+			n = end - at;
+		while (!fault_post(f, at, n)) /* no answer: the same bytes again */
+			usleep(20000);
+		at += n;
+	}
+	__atomic_fetch_add(&f->done_clients, 1u, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int count_memo(void *vctx, uint64_t seq, const uint8_t *bytes, size_t len)
+{
+	struct fault *f = vctx;
+	struct corridor_entry e;
+	unsigned k;
+	ck_assert_int_eq(corridor_entry_decode(bytes, len, &e, NULL), 0);
+	if (strcmp(e.kind, "memo") != 0)
+		return 0;
+	ck_assert_int_eq(sscanf(e.idempotency_key, "fault-%u", &k), 1);
+	ck_assert_uint_lt(k, f->count);
+	/* recorded once, where its receipt said */
+	ck_assert_msg(f->acked[k] == seq, "statement %u at seq %llu, its receipt said %llu", k,
+		      (unsigned long long)seq, (unsigned long long)f->acked[k]);
+	f->acked[k] = UINT64_MAX - 1; /* seen */
+	return 0;
+}
+
+/* The server is killed with SIGKILL at random moments while four clients
+ * send pre-signed statements and retry the same bytes when an answer is
+ * lost: nothing acknowledged is lost, nothing is recorded twice, the ledger
+ * verifies. */
+START_TEST(serve_survives_kill_9)
+{
+	struct srv s;
+	struct fault f = { 0 };
+	const char *env_kills = getenv("CORRIDOR_SERVE_KILLS");
+	unsigned kills = env_kills ? (unsigned)strtoul(env_kills, NULL, 10) : FAULT_KILLS_DEFAULT;
+	f.count = kills * 60u > FAULT_STATEMENTS ? kills * 60u : FAULT_STATEMENTS;
+	f.count -= f.count % FAULT_CLIENTS;
+	f.st = malloc(f.count * sizeof *f.st);
+	f.len = calloc(f.count, sizeof *f.len);
+	f.acked = malloc(f.count * sizeof *f.acked);
+	srv_start(&s);
+	uint64_t t = now_us();
+	for (unsigned i = 0; i < f.count; i++) { /* signed before the clock starts */
+		char idem[32];
+		snprintf(idem, sizeof idem, "fault-%u", i);
+		f.len[i] = memo(s.ru, idem, idem, t, 30 * MINUTE, f.st[i], sizeof f.st[i]);
+		f.acked[i] = UINT64_MAX;
+	}
+	f.port = s.port;
+	pthread_t th[FAULT_CLIENTS];
+	for (unsigned i = 0; i < FAULT_CLIENTS; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, fault_client, &f), 0);
+	unsigned seed = 42, done_kills = 0;
+	while (__atomic_load_n(&f.done_clients, __ATOMIC_ACQUIRE) < FAULT_CLIENTS) {
+		usleep(50000 + (useconds_t)((unsigned)rand_r(&seed) % 250000u));
+		if (done_kills >= kills)
+			continue;
+		kill(s.pid, SIGKILL);
+		int st;
+		while (waitpid(s.pid, &st, 0) < 0 && errno == EINTR) {
+		}
+		done_kills++;
+		srv_spawn(&s, NULL, NULL);
+		f.port = s.port;
+	}
+	for (unsigned i = 0; i < FAULT_CLIENTS; i++)
+		pthread_join(th[i], NULL);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	/* every statement acknowledged, and in the ledger exactly once, where its
+	 * receipt said; the seqs dense; everything verifies */
+	struct corridor_ledger *l;
+	struct corridor_diag d;
+	struct corridor_head h;
+	ck_assert_int_eq(corridor_ledger_open(s.ledger, 0, &l, &d), 0);
+	ck_assert_int_eq(corridor_ledger_scan(l, 0, 0, count_memo, &f), 0);
+	for (unsigned i = 0; i < f.count; i++)
+		ck_assert_msg(f.acked[i] == UINT64_MAX - 1, "statement %u is not in the ledger", i);
+	ck_assert_int_eq(corridor_ledger_head(l, &h), 0);
+	ck_assert_uint_eq(h.size, 2 + f.count);
+	corridor_diag_init(&d);
+	ck_assert_msg(corridor_ledger_verify(l, NULL, NULL, &d) == 0, "%s", d.text);
+	corridor_ledger_close(l);
+	fprintf(stderr, "serve: %u SIGKILLs under load: %zu statements, each recorded once\n",
+		done_kills, f.count);
+	free(f.st);
+	free(f.len);
+	free(f.acked);
+	srv_free(&s);
+}
+END_TEST
+
 Suite *suite_serve(void)
 {
 	Suite *s = suite_create("serve");
@@ -807,6 +981,7 @@ Suite *suite_serve(void)
 	tcase_add_test(tc, remote_mode);
 	tcase_add_test(tc, serve_gathers_and_sheds);
 	tcase_add_test(tc, signed_reads_who_sees_what);
+	tcase_add_test(tc, serve_survives_kill_9);
 	suite_add_tcase(s, tc);
 	return s;
 }
