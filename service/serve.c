@@ -45,9 +45,8 @@
 #define SERVE_CONNECTIONS_MAX 256u
 #define SERVE_CONNECTIONS_PER_ADDR_MAX 32u
 #define SERVE_REQUEST_SECONDS_MAX 15u
-#define SERVE_THREADS 2u
+#define SERVE_THREADS 8u
 #define SERVE_URL_LOG_BYTES_MAX 200u
-#define SERVE_GATHER_MS 100u /* how long the batcher waits for more requests */
 #define SERVE_GATHER_REQUESTS_MAX 256u /* requests gathered into one transaction */
 #define SERVE_QUEUE_STATEMENTS_MAX 16384u /* statements waiting; beyond: 503 */
 #define SERVE_RETRY_AFTER_S "1"
@@ -82,6 +81,7 @@ struct server {
 	pthread_t batcher;
 	const uint8_t **b_ptrs; /* the batcher's, CORRIDOR_BATCH_ENTRIES_MAX each */
 	size_t *b_lens;
+	uint8_t (*b_verified)[CORRIDOR_PUBLIC_KEY_BYTES];
 	struct corridor_receipt *b_rs;
 	/* metrics, under conns_lock */
 	uint64_t by_status[600];
@@ -96,6 +96,7 @@ struct job {
 	struct MHD_Connection *c;
 	const uint8_t **ptrs; /* into the request's body */
 	size_t *lens, n;
+	uint8_t (*verified)[CORRIDOR_PUBLIC_KEY_BYTES]; /* the key each was checked with, or 0s */
 	/* the answer, once done */
 	bool done;
 	int err;
@@ -254,7 +255,9 @@ static int receipts_json(struct server *sv, const struct corridor_receipt *rs, s
 static void job_run(struct server *sv, struct job *j)
 {
 	corridor_diag_init(&j->d);
-	j->err = corridor_submit(sv->l, sv->op, j->ptrs, j->lens, j->n, j->rs, &j->appended, &j->d);
+	j->err = corridor_submit_verified(sv->l, sv->op, j->ptrs, j->lens,
+					  (const uint8_t(*)[CORRIDOR_PUBLIC_KEY_BYTES])j->verified, j->n,
+					  j->rs, &j->appended, &j->d);
 }
 
 /* The answer a finished job gives: 201, 200 or the refusal. Under sv->lock. */
@@ -265,9 +268,10 @@ static void job_answer(struct server *sv, struct job *j)
 	j->status = j->err ? status_of(j->err) : j->appended ? MHD_HTTP_CREATED : MHD_HTTP_OK;
 }
 
-/* The batcher: requests that arrive within SERVE_GATHER_MS of each other are
- * sequenced in one write transaction, with one checkpoint, up to
- * CORRIDOR_BATCH_ENTRIES_MAX statements. If that batch is refused, each
+/* The batcher: the requests that arrived while the previous transaction
+ * committed are sequenced in one write transaction, with one checkpoint, up
+ * to SERVE_GATHER_REQUESTS_MAX requests and CORRIDOR_BATCH_ENTRIES_MAX
+ * statements. If that batch is refused, each
  * request is sequenced on its own, so one request's refusal is its own. */
 static void *batcher(void *arg)
 {
@@ -282,16 +286,9 @@ static void *batcher(void *arg)
 			pthread_cond_wait(&sv->qcond, &sv->qlock);
 		if (!sv->queue && sv->qstop)
 			break;
-		/* gather: wait a moment for more, unless the batch is full */
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += (long)SERVE_GATHER_MS * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		while (!sv->qstop && sv->queued < CORRIDOR_BATCH_ENTRIES_MAX &&
-		       sv->queued_requests < SERVE_GATHER_REQUESTS_MAX &&
-		       pthread_cond_timedwait(&sv->qcond, &sv->qlock, &until) == 0)
-			;
+		/* No waiting for more: what arrived while the last transaction
+		 * committed is the next one (group commit), so a lone request
+		 * waits one commit, and a busy server commits large batches. */
 		size_t nj = 0, total = 0;
 		while (sv->queue && nj < SERVE_GATHER_REQUESTS_MAX &&
 		       total + sv->queue->n <= CORRIDOR_BATCH_ENTRIES_MAX) {
@@ -304,6 +301,7 @@ static void *batcher(void *arg)
 			for (size_t i = 0; i < j->n; i++) {
 				ptrs[total + i] = j->ptrs[i];
 				lens[total + i] = j->lens[i];
+				memcpy(sv->b_verified[total + i], j->verified[i], CORRIDOR_PUBLIC_KEY_BYTES);
 			}
 			total += j->n;
 			batch[nj++] = j;
@@ -315,7 +313,10 @@ static void *batcher(void *arg)
 		corridor_diag_init(&d);
 		pthread_mutex_lock(&sv->lock);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		int err = nj > 1 ? corridor_submit(sv->l, sv->op, ptrs, lens, total, rs, &appended, &d)
+		int err = nj > 1 ? corridor_submit_verified(
+					   sv->l, sv->op, ptrs, lens,
+					   (const uint8_t(*)[CORRIDOR_PUBLIC_KEY_BYTES])sv->b_verified,
+					   total, rs, &appended, &d)
 				 : -1;
 		for (size_t k = 0, at = 0; k < nj; at += batch[k++]->n) {
 			struct job *j = batch[k];
@@ -360,6 +361,7 @@ static void job_free(struct job *j)
 		return;
 	free(j->ptrs);
 	free(j->lens);
+	free(j->verified);
 	free(j->rs);
 	free(j->answer);
 	free(j);
@@ -385,7 +387,8 @@ static enum MHD_Result post_statements(struct server *sv, struct MHD_Connection 
 	struct job *j = calloc(1, sizeof *j);
 	if (!j || !(j->ptrs = calloc(SERVE_STATEMENTS_MAX, sizeof *j->ptrs)) ||
 	    !(j->lens = calloc(SERVE_STATEMENTS_MAX, sizeof *j->lens)) ||
-	    !(j->rs = calloc(SERVE_STATEMENTS_MAX, sizeof *j->rs))) {
+	    !(j->rs = calloc(SERVE_STATEMENTS_MAX, sizeof *j->rs)) ||
+	    !(j->verified = calloc(SERVE_STATEMENTS_MAX, sizeof *j->verified))) {
 		job_free(j);
 		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
 	}
@@ -416,6 +419,38 @@ static enum MHD_Result post_statements(struct server *sv, struct MHD_Connection 
 		free(buf);
 		return ret;
 	}
+	/* Signatures are checked here, on the server's threads, before the
+	 * write: the author's current key looked up under the lock, the
+	 * signature checked outside it. What cannot be looked up yet (a key
+	 * registered in the same batch) the sequencer checks at its seq. */
+	struct corridor_statement *st = malloc(sizeof *st);
+	bool *have = calloc(j->n, sizeof *have);
+	if (!st || !have) {
+		free(st);
+		free(have);
+		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+	}
+	pthread_mutex_lock(&sv->lock);
+	for (size_t i = 0; i < j->n; i++)
+		have[i] = corridor_statement_key_now(sv->l, j->ptrs[i], j->lens[i], st, j->verified[i],
+						     NULL) == 0;
+	pthread_mutex_unlock(&sv->lock);
+	for (size_t i = 0; i < j->n; i++) {
+		if (!have[i] || corridor_statement_decode(j->ptrs[i], j->lens[i], st, NULL) != 0)
+			continue;
+		if (corridor_statement_check_sig(j->ptrs[i], st, j->verified[i]) != 0) {
+			char msg[160];
+			snprintf(msg, sizeof msg,
+				 "statement %zu: the signature does not verify with key %08x of its "
+				 "author",
+				 i + 1, (unsigned)st->key_id);
+			free(st);
+			free(have);
+			return reply_error(c, rq, MHD_HTTP_FORBIDDEN, msg);
+		}
+	}
+	free(st);
+	free(have);
 	pthread_mutex_lock(&sv->qlock);
 	if (sv->qstop || sv->queued + j->n > sv->queue_max) {
 		bool stopping = sv->qstop;
@@ -1002,7 +1037,8 @@ int cmd_serve(int argc, char **argv)
 	sv.b_ptrs = calloc(CORRIDOR_BATCH_ENTRIES_MAX, sizeof *sv.b_ptrs);
 	sv.b_lens = calloc(CORRIDOR_BATCH_ENTRIES_MAX, sizeof *sv.b_lens);
 	sv.b_rs = calloc(CORRIDOR_BATCH_ENTRIES_MAX, sizeof *sv.b_rs);
-	if (!sv.b_ptrs || !sv.b_lens || !sv.b_rs) {
+	sv.b_verified = calloc(CORRIDOR_BATCH_ENTRIES_MAX, sizeof *sv.b_verified);
+	if (!sv.b_ptrs || !sv.b_lens || !sv.b_rs || !sv.b_verified) {
 		fprintf(stderr, "corridor: out of memory\n");
 		rc = EXIT_STORAGE;
 		goto out_close;
@@ -1067,6 +1103,7 @@ out_close:
 	free(sv.b_ptrs);
 	free(sv.b_lens);
 	free(sv.b_rs);
+	free(sv.b_verified);
 	corridor_signer_free(sv.op);
 	corridor_ledger_close(sv.l);
 	return rc;

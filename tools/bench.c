@@ -18,10 +18,30 @@
  *                         dry run's computation): what a run cost before the
  *                         check existed
  *   report_balances_ms    corridor_report_balances on that ledger afterwards
+ *   serve_statements_per_s  `corridor serve` on loopback: 8 clients (4 one
+ *                         statement a request, 4 in requests of 100, each with
+ *                         16 keep-alive connections busy) submit 100,000
+ *                         statements signed before
+ *                         the clock starts; every one accepted once, seq dense,
+ *                         verify passes afterwards
+ *   serve_vs_verify_only  that rate over one core's raw verification rate
+ *   serve_p50_ms, serve_p99_ms  latency of the one-statement requests
+ *   serve_batch_p99_ms    latency of the 100-statement requests
  */
 #define _XOPEN_SOURCE 700
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +57,10 @@
 #define IMPORT_CONTRACTS 115u /* a year of hourly readings each: 115 x 8760 > 10^6 */
 #define BATCH 1000u
 #define RAW_OPS 20000u
+#define SERVE_STATEMENTS 100000u
+#define SERVE_CLIENTS 8u
+#define SERVE_BATCH 100u /* statements a request, for half the clients */
+#define SERVE_IN_FLIGHT 16u /* connections a client keeps busy */
 #define MSG_BYTES 160u
 
 static double now_s(void)
@@ -201,10 +225,336 @@ static int bench_settle(const char *dir, struct corridor_signer *op, double *rat
 	return 0;
 }
 
+/* ---- corridor serve under load ---- */
+
+extern char **environ;
+
+struct serve_client {
+	unsigned port;
+	uint8_t *const *st;
+	const size_t *len;
+	size_t from, n, per_request;
+	double *lat_ms; /* one per request */
+	size_t requests;
+	unsigned id;
+	int err;
+};
+
+/* Reads one HTTP response on a keep-alive connection: its status. */
+static unsigned read_response(int fd, char *buf, size_t cap)
+{
+	size_t got = 0;
+	char *end = NULL;
+	while (!end) {
+		ssize_t r = read(fd, buf + got, cap - 1 - got);
+		if (r <= 0)
+			return 0;
+		got += (size_t)r;
+		buf[got] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+	}
+	const char *cl = strstr(buf, "Content-Length: ");
+	size_t body = cl ? strtoul(cl + 16, NULL, 10) : 0, have = got - (size_t)(end + 4 - buf);
+	while (have < body) {
+		char sink[65536];
+		ssize_t r = read(fd, sink, sizeof sink < body - have ? sizeof sink : body - have);
+		if (r <= 0)
+			return 0;
+		have += (size_t)r;
+	}
+	unsigned status = 0;
+	sscanf(buf, "HTTP/1.1 %u", &status);
+	return status;
+}
+
+/* A request's body: one statement, or a msgpack array of bin. */
+static size_t serve_body(const struct serve_client *c, size_t at, uint8_t *body)
+{
+	size_t k = c->per_request, bl = 0;
+	if (k == 1) {
+		memcpy(body, c->st[at], c->len[at]);
+		return c->len[at];
+	}
+	body[bl++] = 0xdc;
+	body[bl++] = (uint8_t)(k >> 8);
+	body[bl++] = (uint8_t)k;
+	for (size_t i = 0; i < k; i++) {
+		body[bl++] = 0xc5;
+		body[bl++] = (uint8_t)(c->len[at + i] >> 8);
+		body[bl++] = (uint8_t)c->len[at + i];
+		memcpy(body + bl, c->st[at + i], c->len[at + i]);
+		bl += c->len[at + i];
+	}
+	return bl;
+}
+
+/* One client: SERVE_IN_FLIGHT keep-alive connections, each with one request
+ * outstanding at a time, the next sent as soon as its answer is in. */
+static void *serve_client_run(void *arg)
+{
+	struct serve_client *c = arg;
+	struct pollfd pf[SERVE_IN_FLIGHT];
+	double sent_at[SERVE_IN_FLIGHT] = { 0 };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)c->port) };
+	uint8_t *body = malloc(SERVE_BATCH * 600u + 16u + 256u);
+	char head[256], buf[1 << 16];
+	size_t next = c->from, end = c->from + c->n, open = 0;
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	if (!body) {
+		c->err = 1;
+		return NULL;
+	}
+	/* each client from its own address, as separate parties would be (the
+	 * server limits connections per address) */
+	struct sockaddr_in me = { .sin_family = AF_INET };
+	me.sin_addr.s_addr = htonl(0x7f000002u + c->id);
+	for (unsigned i = 0; i < SERVE_IN_FLIGHT; i++) {
+		pf[i].fd = socket(AF_INET, SOCK_STREAM, 0);
+		pf[i].events = POLLIN;
+		if (pf[i].fd < 0 || bind(pf[i].fd, (struct sockaddr *)&me, sizeof me) != 0 ||
+		    connect(pf[i].fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+			c->err = 1;
+			goto out;
+		}
+	}
+	for (;;) {
+		/* every idle connection takes the next request */
+		for (unsigned i = 0; i < SERVE_IN_FLIGHT && next < end; i++) {
+			if (pf[i].events == 0)
+				continue;
+			if (sent_at[i] > 0)
+				continue;
+			size_t bl = serve_body(c, next, body + 256);
+			int hn = snprintf(head, sizeof head,
+					  "POST /v1/statements HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+					  "Content-Length: %zu\r\n\r\n",
+					  bl);
+			/* one write: a request split in two would wait for a delayed ACK */
+			memcpy(body + 256 - hn, head, (size_t)hn);
+			if (write(pf[i].fd, body + 256 - hn, (size_t)hn + bl) != (ssize_t)((size_t)hn + bl)) {
+				c->err = 1;
+				goto out;
+			}
+			sent_at[i] = now_s();
+			next += c->per_request;
+			open++;
+		}
+		if (open == 0)
+			break;
+		if (poll(pf, SERVE_IN_FLIGHT, 60000) <= 0) {
+			c->err = 1;
+			goto out;
+		}
+		for (unsigned i = 0; i < SERVE_IN_FLIGHT; i++) {
+			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)) || sent_at[i] <= 0)
+				continue;
+			if (read_response(pf[i].fd, buf, sizeof buf) != 201) {
+				c->err = 1;
+				goto out;
+			}
+			c->lat_ms[c->requests++] = (now_s() - sent_at[i]) * 1000.0;
+			sent_at[i] = 0;
+			open--;
+		}
+	}
+out:
+	for (unsigned i = 0; i < SERVE_IN_FLIGHT; i++)
+		if (pf[i].fd >= 0)
+			close(pf[i].fd);
+	free(body);
+	return NULL;
+}
+
+static int by_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double percentile(double *v, size_t n, double p)
+{
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof *v, by_double);
+	size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+	return v[i];
+}
+
+static int bench_serve(const char *bin, const char *dir, double *rate, double *p50, double *p99,
+		       double *bp99)
+{
+	char ledger[96], key[96], log[96];
+	struct corridor_diag d;
+	struct corridor_signer *op, *ru;
+	struct corridor_ledger *l;
+	uint8_t seed[32];
+	uint64_t seq;
+	int rc = 1;
+	snprintf(ledger, sizeof ledger, "%s/S", dir);
+	snprintf(key, sizeof key, "%s/op.key", dir);
+	snprintf(log, sizeof log, "%s/serve.log", dir);
+	if (corridor_key_generate("bench.example/serve", "bench", 5, CORRIDOR_KDF_INTERACTIVE, key,
+				  &d) != 0 ||
+	    corridor_signer_load(key, "bench", 5, &op, &d) != 0 ||
+	    corridor_ledger_create(ledger, op, &l, &d) != 0) {
+		fprintf(stderr, "bench: serve ledger: %s\n", d.text);
+		return 1;
+	}
+	randombytes_buf(seed, sizeof seed);
+	if (corridor_signer_from_seed("RU-GRID", seed, &ru) != 0)
+		return 1;
+	struct corridor_party_request pr = { .id = "RU-GRID", .name = "RU grid", .country = "RU",
+					     .roles = CORRIDOR_ROLE_SELLER,
+					     .key = *corridor_signer_vkey(ru) };
+	if (corridor_party_register(l, op, &pr, NULL, &seq, &d) != 0)
+		return 1;
+	corridor_ledger_close(l);
+	/* every statement signed before the clock starts */
+	uint8_t **st = calloc(SERVE_STATEMENTS, sizeof *st);
+	size_t *len = calloc(SERVE_STATEMENTS, sizeof *len);
+	uint8_t *arena = malloc((size_t)SERVE_STATEMENTS * 512u);
+	double *lat = malloc(SERVE_STATEMENTS * sizeof *lat);
+	if (!st || !len || !arena || !lat)
+		return 1;
+	struct timespec wall;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	uint64_t t = (uint64_t)wall.tv_sec * 1000000u + (uint64_t)wall.tv_nsec / 1000u;
+	for (unsigned i = 0; i < SERVE_STATEMENTS; i++) {
+		uint8_t body[64];
+		char text[40], idem[32];
+		int tl = snprintf(text, sizeof text, "reading %u at Selendum", i);
+		snprintf(idem, sizeof idem, "bench-%u", i);
+		body[0] = 0x81;
+		memcpy(body + 1, "\xa4text", 5);
+		body[6] = (uint8_t)(0xa0u | (unsigned)tl);
+		memcpy(body + 7, text, (size_t)tl);
+		st[i] = arena + (size_t)i * 512u;
+		if (corridor_statement_sign(ru, "bench.example/serve", "memo", idem, t,
+					    t + 3600000000u, body, 7 + (size_t)tl, st[i], 512, &len[i],
+					    &d) != 0) {
+			fprintf(stderr, "bench: sign: %s\n", d.text);
+			return 1;
+		}
+	}
+	/* the server */
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	char a1[] = "serve", a2[] = "--listen", a3[] = "127.0.0.1:0", a4[] = "--operator-key",
+	     a6[] = "--ledger";
+	char *argv[] = { (char *)(uintptr_t)bin, a1, a2, a3, a4, key, a6, ledger, NULL };
+	pid_t pid;
+	setenv("CORRIDOR_PASSPHRASE", "bench", 1);
+	if (posix_spawn(&pid, bin, &fa, NULL, argv, environ) != 0) {
+		perror("bench: serve");
+		return 1;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	unsigned port = 0;
+	for (int i = 0; i < 300 && !port; i++) {
+		char buf[4096] = "";
+		FILE *f = fopen(log, "r");
+		if (f) {
+			size_t n = fread(buf, 1, sizeof buf - 1, f);
+			buf[n] = '\0';
+			fclose(f);
+		}
+		const char *p = strstr(buf, "listening on http://127.0.0.1:");
+		if (p && strchr(p, '\n'))
+			port = (unsigned)strtoul(p + 30, NULL, 10);
+		else
+			nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+	}
+	if (!port) {
+		fprintf(stderr, "bench: the server did not start (see %s)\n", log);
+		kill(pid, SIGKILL);
+		return 1;
+	}
+	struct serve_client c[SERVE_CLIENTS];
+	pthread_t th[SERVE_CLIENTS];
+	size_t per = SERVE_STATEMENTS / SERVE_CLIENTS;
+	double t0 = now_s();
+	for (unsigned i = 0; i < SERVE_CLIENTS; i++) {
+		c[i] = (struct serve_client){ .port = port, .st = st, .len = len, .from = i * per, .id = i,
+					      .n = per, .lat_ms = lat + i * per,
+					      .per_request = i < SERVE_CLIENTS / 2 ? 1 : SERVE_BATCH };
+		pthread_create(&th[i], NULL, serve_client_run, &c[i]);
+	}
+	int bad = 0;
+	for (unsigned i = 0; i < SERVE_CLIENTS; i++) {
+		pthread_join(th[i], NULL);
+		bad |= c[i].err;
+	}
+	double wall_s = now_s() - t0;
+	*rate = SERVE_STATEMENTS / wall_s;
+	/* how the server spent it: transactions, and time under the ledger lock */
+	{
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+		char mbuf[1 << 15];
+		size_t got = 0;
+		inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+			const char *rq = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+			if (write(fd, rq, strlen(rq)) == (ssize_t)strlen(rq))
+				for (ssize_t r; got < sizeof mbuf - 1 &&
+						(r = read(fd, mbuf + got, sizeof mbuf - 1 - got)) > 0;)
+					got += (size_t)r;
+		}
+		if (fd >= 0)
+			close(fd);
+		mbuf[got] = '\0';
+		const char *tx = strstr(mbuf, "corridor_batch_statements_count ");
+		const char *cs = strstr(mbuf, "corridor_commit_seconds_sum ");
+		if (tx && cs)
+			fprintf(stderr, "bench: serve: %llu transactions, %.1f s of %.1f under the ledger lock\n",
+				strtoull(tx + 32, NULL, 10), strtod(cs + 28, NULL), wall_s);
+	}
+	kill(pid, SIGTERM);
+	int wst;
+	while (waitpid(pid, &wst, 0) < 0 && errno == EINTR) {
+	}
+	/* single-statement latencies, then the batches' */
+	double *one = malloc(SERVE_STATEMENTS * sizeof *one), *many = malloc(SERVE_CLIENTS * per * sizeof *many);
+	size_t n1 = 0, n2 = 0;
+	for (unsigned i = 0; i < SERVE_CLIENTS; i++)
+		for (size_t k = 0; k < c[i].requests; k++) {
+			if (c[i].per_request == 1)
+				one[n1++] = c[i].lat_ms[k];
+			else
+				many[n2++] = c[i].lat_ms[k];
+		}
+	*p50 = percentile(one, n1, 0.50);
+	*p99 = percentile(one, n1, 0.99);
+	*bp99 = percentile(many, n2, 0.99);
+	/* every statement once, the seqs dense, and it verifies */
+	struct corridor_head h;
+	if (!bad && corridor_ledger_open(ledger, 0, &l, &d) == 0) {
+		if (corridor_ledger_head(l, &h) == 0 && h.size == 2 + SERVE_STATEMENTS &&
+		    corridor_ledger_verify(l, NULL, NULL, &d) == 0)
+			rc = 0;
+		else
+			fprintf(stderr, "bench: serve ledger: size %llu, %s\n",
+				(unsigned long long)h.size, d.text);
+		corridor_ledger_close(l);
+	} else {
+		fprintf(stderr, "bench: a serve client failed (see %s)\n", log);
+	}
+	free(one);
+	free(many);
+	free(st);
+	free(len);
+	free(arena);
+	free(lat);
+	corridor_signer_free(ru);
+	corridor_signer_free(op);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	const char *bin = argc > 1 ? argv[1] : "build/corridor";
 	if (corridor_init() != 0)
 		return 1;
 	uint8_t pk[32], sk[64], msg[MSG_BYTES], sig[64];
@@ -231,6 +581,20 @@ int main(int argc, char **argv)
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;
+	}
+	/* CORRIDOR_BENCH=serve: the raw rates and the service alone (a quicker run) */
+	const char *only = getenv("CORRIDOR_BENCH");
+	if (only && strcmp(only, "serve") == 0) {
+		double rate = 0, p50 = 0, p99 = 0, bp99 = 0;
+		int rc = bench_serve(bin, dir, &rate, &p50, &p99, &bp99);
+		if (rc == 0)
+			printf("verify_only_per_s %.0f\nserve_statements_per_s %.0f\n"
+			       "serve_vs_verify_only %.2f\nserve_p50_ms %.1f\nserve_p99_ms %.1f\n"
+			       "serve_batch_p99_ms %.1f\n",
+			       verify_only, rate, rate / verify_only, p50, p99, bp99);
+		if (rc == 0) /* on failure the server's log stays */
+			nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		return rc;
 	}
 	char ledger[64];
 	snprintf(ledger, sizeof ledger, "%s/L", dir);
@@ -360,6 +724,14 @@ int main(int argc, char **argv)
 	printf("settle_check_share %.2f\n", settle_share);
 	printf("settle_unchecked_intervals_per_s %.0f\n", settle_unchecked);
 	printf("report_balances_ms %.1f\n", balances_ms);
+	double serve_rate = 0, p50 = 0, p99 = 0, bp99 = 0;
+	if (bench_serve(bin, dir, &serve_rate, &p50, &p99, &bp99) != 0)
+		return 1;
+	printf("serve_statements_per_s %.0f\n", serve_rate);
+	printf("serve_vs_verify_only %.2f\n", serve_rate / verify_only);
+	printf("serve_p50_ms %.1f\n", p50);
+	printf("serve_p99_ms %.1f\n", p99);
+	printf("serve_batch_p99_ms %.1f\n", bp99);
 	corridor_ledger_close(l);
 	corridor_signer_free(op);
 	free(texts);

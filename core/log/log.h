@@ -235,6 +235,10 @@ struct sequence_req {
 	 * names must be signed_by's), or NULL: decode and check each. */
 	const struct corridor_vkey *signed_by;
 	const struct corridor_statement *fields;
+	/* Or, per statement, the public key its signature was already verified
+	 * with (NULL: none): not checked again if it is the author's key at its
+	 * seq. */
+	const uint8_t (*verified)[CORRIDOR_PUBLIC_KEY_BYTES];
 	/* Called before stmts[i] is first read whole (it may be being signed). */
 	void (*ready)(void *ctx, size_t i);
 	void *ready_ctx;

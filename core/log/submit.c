@@ -82,6 +82,22 @@ static int receipt_of(struct corridor_ledger *l, MDB_txn *txn, uint64_t seq,
 	return CORRIDOR_OK;
 }
 
+struct key_now_args {
+	const struct corridor_statement *st;
+	struct key_record *rec;
+};
+
+static int key_now_fn(const struct corridor_snapshot *snap, void *vctx, struct corridor_diag *diag)
+{
+	struct key_now_args *a = vctx;
+	int err = corridor_key_get(snap->kv, a->st->author, a->st->key_id, a->rec);
+	if (err == CORRIDOR_E_NOTFOUND)
+		return corridor_diag_set(diag, CORRIDOR_E_KEY,
+					 "key %08x of '%s' is not registered in this ledger",
+					 (unsigned)a->st->key_id, a->st->author);
+	return err;
+}
+
 int corridor_sequence_txn(struct corridor_ledger *l, MDB_txn *txn, struct sequence_req *c,
 			  struct corridor_diag *diag)
 {
@@ -214,7 +230,9 @@ int corridor_sequence_txn(struct corridor_ledger *l, MDB_txn *txn, struct sequen
 							(unsigned)e.key_id, e.author);
 				goto out_free;
 			}
-		} else if (corridor_entry_check_sig(entry, &e, pub) != 0) {
+		} else if (!(c->verified &&
+			     sodium_memcmp(pub, c->verified[i], CORRIDOR_PUBLIC_KEY_BYTES) == 0) &&
+			   corridor_entry_check_sig(entry, &e, pub) != 0) {
 			err = corridor_diag_set(diag, CORRIDOR_E_SIGNATURE,
 						"statement %zu: the signature does not verify with "
 						"key %08x of '%s'",
@@ -277,6 +295,35 @@ int corridor_submit(struct corridor_ledger *l, const struct corridor_signer *op,
 		    const uint8_t *const *stmts, const size_t *lens, size_t n,
 		    struct corridor_receipt *receipts, size_t *appended, struct corridor_diag *diag)
 {
+	return corridor_submit_verified(l, op, stmts, lens, NULL, n, receipts, appended, diag);
+}
+
+int corridor_statement_key_now(struct corridor_ledger *l, const uint8_t *stmt, size_t len,
+			       struct corridor_statement *st,
+			       uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES],
+			       struct corridor_diag *diag)
+{
+	struct key_record rec;
+	int err = corridor_statement_decode(stmt, len, st, diag);
+	if (err)
+		return err;
+	struct key_now_args a = { .st = st, .rec = &rec };
+	if ((err = corridor_ledger_read(l, key_now_fn, &a, diag)) != 0)
+		return err;
+	if (rec.valid_until != UINT64_MAX)
+		return corridor_diag_set(diag, CORRIDOR_E_KEY,
+					 "key %08x of '%s' was rotated or revoked", (unsigned)st->key_id,
+					 st->author);
+	memcpy(public_key, rec.public_key, CORRIDOR_PUBLIC_KEY_BYTES);
+	return CORRIDOR_OK;
+}
+
+int corridor_submit_verified(struct corridor_ledger *l, const struct corridor_signer *op,
+			     const uint8_t *const *stmts, const size_t *lens,
+			     const uint8_t (*verified)[CORRIDOR_PUBLIC_KEY_BYTES], size_t n,
+			     struct corridor_receipt *receipts, size_t *appended,
+			     struct corridor_diag *diag)
+{
 	if (n == 0 || n > CORRIDOR_BATCH_ENTRIES_MAX)
 		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "1-%u statements per batch",
 					 CORRIDOR_BATCH_ENTRIES_MAX);
@@ -284,7 +331,7 @@ int corridor_submit(struct corridor_ledger *l, const struct corridor_signer *op,
 		return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
 					 "the ledger was opened read-only: it takes no writes");
 	struct sequence_req c = { .op = op, .op_required = true, .stmts = stmts, .lens = lens,
-				  .n = n, .receipts = receipts };
+				  .n = n, .verified = verified, .receipts = receipts };
 	int err = corridor_ledger_write(l, submit_txn, &c, diag);
 	if (appended)
 		*appended = err ? 0 : c.appended;

@@ -133,6 +133,27 @@ CORRIDOR_MUST_CHECK int corridor_submit(struct corridor_ledger *ledger,
 					struct corridor_receipt *receipts,
 					size_t *appended, struct corridor_diag *diag);
 
+/** The author's current key for a signed statement (decoded into *st):
+ *  what its signature must verify with now, before it is sequenced.
+ *  Errors: those of corridor_statement_decode, CORRIDOR_E_KEY (not
+ *  registered, rotated or revoked), the read errors. */
+CORRIDOR_MUST_CHECK int corridor_statement_key_now(struct corridor_ledger *ledger,
+						   const uint8_t *stmt, size_t len,
+						   struct corridor_statement *st,
+						   uint8_t public_key[CORRIDOR_PUBLIC_KEY_BYTES],
+						   struct corridor_diag *diag);
+
+/** corridor_submit, where verified[i] (or NULL) is the public key stmts[i]'s
+ *  signature was verified with beforehand (corridor_statement_key_now and
+ *  corridor_statement_check_sig, e.g. on other cores, outside the write):
+ *  it is not checked again when that is the author's key at its seq, and is
+ *  checked as usual otherwise (a key rotated meanwhile). */
+CORRIDOR_MUST_CHECK int corridor_submit_verified(
+	struct corridor_ledger *ledger, const struct corridor_signer *operator_key,
+	const uint8_t *const *stmts, const size_t *lens,
+	const uint8_t (*verified)[CORRIDOR_PUBLIC_KEY_BYTES], size_t n,
+	struct corridor_receipt *receipts, size_t *appended, struct corridor_diag *diag);
+
 /** corridor_submit's check alone: the statements decided as corridor_submit
  *  would decide them now, in a write transaction that is then abandoned:
  *  nothing is written, no checkpoint signed. receipts[i].seq is the seq
