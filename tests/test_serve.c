@@ -129,16 +129,23 @@ static void srv_free(struct srv *s)
 	free(s->dir);
 }
 
-/* One HTTP/1.1 request on a fresh connection; the status, and the response
- * body (malloc'd, NUL-terminated) in *body. */
-static unsigned http(const struct srv *s, const char *method, const char *path,
-		     const void *data, size_t len, char **body)
+/* A connection to the server on loopback. */
+static int srv_connect(const struct srv *s)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	ck_assert_int_ge(fd, 0);
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)s->port) };
 	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	return fd;
+}
+
+/* One HTTP/1.1 request on a fresh connection; the status, and the response
+ * body (malloc'd, NUL-terminated) in *body. */
+static unsigned http(const struct srv *s, const char *method, const char *path,
+		     const void *data, size_t len, char **body)
+{
+	int fd = srv_connect(s);
 	char head[512];
 	int hn = snprintf(head, sizeof head,
 			  "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
@@ -651,11 +658,7 @@ END_TEST
 static unsigned get_signed(const struct srv *s, const char *target, const char *input,
 			   const char *sig, char **body, size_t *blen)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)s->port) };
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	int fd = srv_connect(s);
 	char head[4096];
 	int hn = snprintf(head, sizeof head,
 			  "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s%s%s%s%s%s\r\n",
