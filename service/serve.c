@@ -52,6 +52,7 @@
 #define SERVE_RETRY_AFTER_S "1"
 #define SERVE_LOG_LIMIT_DEFAULT 100u /* entries a /v1/log read returns by default */
 #define SERVE_LOG_LIMIT_MAX 1000u
+#define SERVE_PEM_BYTES_MAX 65536u /* a TLS certificate chain or key file */
 
 /* A connection's clock: a request must be in (headers and body) within
  * SERVE_REQUEST_SECONDS_MAX of the connection's start or of its previous
@@ -987,12 +988,31 @@ static bool parse_listen(const char *s, struct sockaddr_in *sa)
 	return inet_pton(AF_INET, host, &sa->sin_addr) == 1;
 }
 
+/* A PEM file for TLS, whole, NUL-terminated (malloc'd), or NULL. */
+static char *read_pem(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = f ? malloc(SERVE_PEM_BYTES_MAX + 1) : NULL;
+	size_t n = buf ? fread(buf, 1, SERVE_PEM_BYTES_MAX + 1, f) : 0;
+	if (f)
+		fclose(f);
+	if (!buf || n == 0 || n > SERVE_PEM_BYTES_MAX) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 int cmd_serve(int argc, char **argv)
 {
-	const char *listen = NULL, *key = NULL, *pass_file = NULL, *ledger = NULL, *qmax = NULL;
+	const char *listen = NULL, *key = NULL, *pass_file = NULL, *ledger = NULL, *qmax = NULL,
+		   *tls_cert = NULL, *tls_key = NULL;
 	bool insecure = false;
 	const struct cli_opt opts[] = {
 		{ "listen", &listen, NULL, NULL, NULL, 0 },
+		{ "tls-cert", &tls_cert, NULL, NULL, NULL, 0 },
+		{ "tls-key", &tls_key, NULL, NULL, NULL, 0 },
 		{ "queue-max", &qmax, NULL, NULL, NULL, 0 },
 		{ "operator-key", &key, NULL, NULL, NULL, 0 },
 		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
@@ -1000,7 +1020,7 @@ int cmd_serve(int argc, char **argv)
 		{ "insecure-http", NULL, &insecure, NULL, NULL, 0 },
 	};
 	const char *usage = "corridor serve --listen ADDR:PORT --operator-key FILE [--ledger DIR] "
-			    "[--queue-max N]";
+			    "[--tls-cert PEM --tls-key PEM] [--queue-max N]";
 	size_t np;
 	const char *pos[1];
 	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, usage))
@@ -1010,9 +1030,13 @@ int cmd_serve(int argc, char **argv)
 		return cli_usage("--listen ADDR:PORT, an IPv4 address and a port (0: any free one)");
 	if (!key)
 		return cli_usage("--operator-key FILE: the operator's key signs each batch's checkpoint");
-	if (ntohl(sa.sin_addr.s_addr) >> 24 != 127 && !insecure)
-		return cli_usage("plain HTTP is for loopback only: TLS is not built yet, and "
-				 "--insecure-http says you know");
+	if (!tls_cert != !tls_key)
+		return cli_usage("--tls-cert and --tls-key go together");
+	if (ntohl(sa.sin_addr.s_addr) >> 24 != 127 && !insecure && !tls_cert)
+		return cli_usage("plain HTTP is for loopback only: give --tls-cert and --tls-key "
+				 "(or --insecure-http, if you know)");
+	char *cert_pem = NULL, *key_pem = NULL;
+	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL } };
 	struct server sv = { .queue_max = SERVE_QUEUE_STATEMENTS_MAX };
 	uint64_t q;
 	if (qmax && (!cli_u64(qmax, &q) || q < 1 || q > SERVE_QUEUE_STATEMENTS_MAX))
@@ -1043,6 +1067,23 @@ int cmd_serve(int argc, char **argv)
 		rc = EXIT_STORAGE;
 		goto out_close;
 	}
+	/* TLS (GnuTLS, through libmicrohttpd): the certificate and key in memory */
+	if (tls_cert) {
+		if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+			fprintf(stderr, "corridor: this libmicrohttpd has no TLS\n");
+			rc = EXIT_USAGE;
+			goto out_close;
+		}
+		if (!(cert_pem = read_pem(tls_cert)) || !(key_pem = read_pem(tls_key))) {
+			fprintf(stderr, "corridor: cannot read %s or %s (PEM files up to %u bytes)\n",
+				cli_safe(tls_cert), cli_safe(tls_key), SERVE_PEM_BYTES_MAX);
+			rc = EXIT_STORAGE;
+			goto out_close;
+		}
+		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, cert_pem };
+		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, key_pem };
+		tls[2] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	}
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
@@ -1050,7 +1091,7 @@ int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* the server's threads inherit it */
 	struct MHD_Daemon *dmn = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-			MHD_ALLOW_SUSPEND_RESUME,
+			MHD_ALLOW_SUSPEND_RESUME | (tls_cert ? MHD_USE_TLS : 0),
 		0, NULL, NULL,
 		handle, &sv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)SERVE_THREADS, MHD_OPTION_CONNECTION_LIMIT,
@@ -1058,7 +1099,7 @@ int cmd_serve(int argc, char **argv)
 		(unsigned)SERVE_CONNECTIONS_PER_ADDR_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)SERVE_REQUEST_SECONDS_MAX, MHD_OPTION_NOTIFY_COMPLETED, completed, &sv,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, &sv, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
-		&sv,
+		&sv, MHD_OPTION_ARRAY, tls,
 		MHD_OPTION_END);
 	if (!dmn) {
 		fprintf(stderr, "corridor: cannot listen on %s: %s\n", cli_safe(listen),
@@ -1076,7 +1117,8 @@ int cmd_serve(int argc, char **argv)
 		rc = EXIT_STORAGE;
 		goto out_close;
 	}
-	fprintf(stderr, "listening on http://%s:%u\n", host, di ? (unsigned)di->port : 0u);
+	fprintf(stderr, "listening on %s://%s:%u\n", tls_cert ? "https" : "http", host,
+		di ? (unsigned)di->port : 0u);
 	fflush(stderr);
 	int sig = 0;
 	sigwait(&stop, &sig);
@@ -1106,5 +1148,10 @@ out_close:
 	free(sv.b_verified);
 	corridor_signer_free(sv.op);
 	corridor_ledger_close(sv.l);
+	if (key_pem) {
+		memset(key_pem, 0, strlen(key_pem));
+		free(key_pem);
+	}
+	free(cert_pem);
 	return rc;
 }

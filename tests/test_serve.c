@@ -33,6 +33,7 @@ struct srv {
 	pid_t pid;
 	unsigned port;
 	struct corridor_signer *ru;
+	const char *const *extra;
 };
 
 static uint64_t now_us(void)
@@ -50,15 +51,15 @@ static void cli_ok(const char *const *argv)
 	run_free(&r);
 }
 
-static void srv_start_with(struct srv *s, const char *opt, const char *val);
-static void srv_spawn(struct srv *s, const char *opt, const char *val);
+static void srv_start_with(struct srv *s, const char *const *extra);
+static void srv_spawn(struct srv *s, const char *const *extra);
 static void srv_start(struct srv *s)
 {
-	srv_start_with(s, NULL, NULL);
+	srv_start_with(s, NULL);
 }
 
-/* The server, with one more option (and its value) if opt is not NULL. */
-static void srv_start_with(struct srv *s, const char *opt, const char *val)
+/* The server, with more options (NULL-terminated, at most 4) if extra is not NULL. */
+static void srv_start_with(struct srv *s, const char *const *extra)
 {
 	memset(s, 0, sizeof *s);
 	s->dir = tmpdir_new();
@@ -76,11 +77,12 @@ static void srv_start_with(struct srv *s, const char *opt, const char *val)
 	cli_ok((const char *const[]){ "party", "register", "--key", opkey, "--id", "RU-GAZPROM",
 				      "--name", "Gazprom", "--country", "RU", "--roles", "seller",
 				      "--vkey", vk, "--ledger", ledger, NULL });
-	srv_spawn(s, opt, val);
+	s->extra = extra;
+	srv_spawn(s, extra);
 }
 
 /* (Re)starts the server process on the fixture's ledger, on a new port. */
-static void srv_spawn(struct srv *s, const char *opt, const char *val)
+static void srv_spawn(struct srv *s, const char *const *extra)
 {
 	char *ledger = (char *)(uintptr_t)s->ledger, *opkey = (char *)(uintptr_t)s->opkey;
 	s->port = 0;
@@ -92,8 +94,9 @@ static void srv_spawn(struct srv *s, const char *opt, const char *val)
 	posix_spawn_file_actions_addopen(&fa, 2, s->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	char a0[] = "serve", a1[] = "--listen", a2[] = "127.0.0.1:0", a3[] = "--operator-key",
 	     a4[] = "--ledger";
-	char *argv[] = { (char *)(uintptr_t)corridor_bin(), a0, a1, a2, a3, opkey, a4, ledger,
-			 (char *)(uintptr_t)opt, (char *)(uintptr_t)val, NULL };
+	char *argv[13] = { (char *)(uintptr_t)corridor_bin(), a0, a1, a2, a3, opkey, a4, ledger };
+	for (size_t i = 0; extra && extra[i] && i < 4; i++)
+		argv[8 + i] = (char *)(uintptr_t)extra[i];
 	setenv("CORRIDOR_PASSPHRASE", "serve-test", 1);
 	ck_assert_int_eq(posix_spawn(&s->pid, argv[0], &fa, NULL, argv, environ), 0);
 	unsetenv("CORRIDOR_PASSPHRASE");
@@ -101,9 +104,10 @@ static void srv_spawn(struct srv *s, const char *opt, const char *val)
 	for (int i = 0; i < 300 && !s->port; i++) { /* up to 30 s (the sanitizer build is slow) */
 		size_t n;
 		char *t = (char *)slurp(s->log, &n);
-		const char *p = t ? strstr(t, "listening on http://127.0.0.1:") : NULL;
+		const char *p = t ? strstr(t, "listening on http") : NULL;
+		p = p ? strstr(p, "://127.0.0.1:") : NULL;
 		if (p && strchr(p, '\n'))
-			s->port = (unsigned)strtoul(p + strlen("listening on http://127.0.0.1:"), NULL, 10);
+			s->port = (unsigned)strtoul(p + strlen("://127.0.0.1:"), NULL, 10);
 		free(t);
 		if (!s->port)
 			usleep(100000);
@@ -619,7 +623,7 @@ START_TEST(serve_gathers_and_sheds)
 	srv_free(&s);
 	/* a queue of one statement: the rest are told to come back (volleys
 	 * until one is shed: whether a request finds the queue busy is timing) */
-	srv_start_with(&s, "--queue-max", "1");
+	srv_start_with(&s, (const char *const[]){ "--queue-max", "1", NULL });
 	unsigned created = 0, shed = 0, volleys = 0, total = 0;
 	while (shed == 0 && volleys < 20) {
 		char tag[8];
@@ -959,7 +963,7 @@ START_TEST(serve_survives_kill_9)
 		while (waitpid(s.pid, &st, 0) < 0 && errno == EINTR) {
 		}
 		done_kills++;
-		srv_spawn(&s, NULL, NULL);
+		srv_spawn(&s, NULL);
 		f.port = s.port;
 	}
 	for (unsigned i = 0; i < FAULT_CLIENTS; i++)
@@ -989,6 +993,56 @@ START_TEST(serve_survives_kill_9)
 }
 END_TEST
 
+/* ---- TLS ---- */
+
+/* corridor serve over TLS with a certificate for 127.0.0.1; the client
+ * checks it against --cacert, and refuses a server it cannot check. */
+START_TEST(serve_over_tls)
+{
+	struct srv s;
+	char *dir = tmpdir_new(), cmd[2048];
+	char *cert = strdup(path_join(dir, "cert.pem")), *key = strdup(path_join(dir, "key.pem"));
+	snprintf(cmd, sizeof cmd,
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+		 "-keyout '%s' -out '%s' -days 2 -subj /CN=127.0.0.1 "
+		 "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+		 key, cert);
+	ck_assert_int_eq(system(cmd), 0);
+	srv_start_with(&s, (const char *const[]){ "--tls-cert", cert, "--tls-key", key, NULL });
+	struct remote r = { .s = &s };
+	snprintf(r.url, sizeof r.url, "https://127.0.0.1:%u", s.port);
+	snprintf(r.env_state, sizeof r.env_state, "CORRIDOR_STATE=%s", path_join(s.dir, "state"));
+	const char *env[] = { "CORRIDOR_PASSPHRASE=serve-test", NULL };
+	struct run x = run_cli((const char *const[]){ "key", "public", s.opkey, NULL }, env);
+	ck_assert_int_eq(x.status, 0);
+	snprintf(r.vkey, sizeof r.vkey, "%.*s", (int)strcspn(x.out, "\n"), x.out);
+	run_free(&x);
+	/* the operator's own statement, over TLS, the certificate checked */
+	char *out = remote_ok(&r, (const char *const[]){ "--cacert", cert, "memo", "--key",
+							  s.opkey, "over TLS", NULL });
+	ck_assert_str_eq(out, "2\n");
+	free(out);
+	/* without the CA: the certificate cannot be checked, nothing is sent */
+	x = remote_run(&r, (const char *const[]){ "memo", "--key", s.opkey, "unchecked", NULL });
+	ck_assert_int_eq(x.status, 3);
+	ck_assert_msg(strstr(x.err, "cannot reach") && strchr(x.err, '\n') == x.err + strlen(x.err) - 1,
+		      "%s", x.err);
+	run_free(&x);
+	/* plain HTTP to the TLS port is no request */
+	snprintf(r.url, sizeof r.url, "http://127.0.0.1:%u", s.port);
+	x = remote_run(&r, (const char *const[]){ "memo", "--key", s.opkey, "plain", NULL });
+	ck_assert_int_ne(x.status, 0);
+	run_free(&x);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	cli_ok((const char *const[]){ "verify", "--ledger", s.ledger, NULL });
+	srv_free(&s);
+	rm_rf(dir);
+	free(dir);
+	free(cert);
+	free(key);
+}
+END_TEST
+
 Suite *suite_serve(void)
 {
 	Suite *s = suite_create("serve");
@@ -1000,6 +1054,7 @@ Suite *suite_serve(void)
 	tcase_add_test(tc, serve_gathers_and_sheds);
 	tcase_add_test(tc, signed_reads_who_sees_what);
 	tcase_add_test(tc, serve_survives_kill_9);
+	tcase_add_test(tc, serve_over_tls);
 	suite_add_tcase(s, tc);
 	return s;
 }
