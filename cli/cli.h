@@ -55,6 +55,11 @@ extern struct cli_server cli_server;
 /* A signed read from the server by the reader's key file: GET path+query,
  * the body printed as it comes (JSON). Returns an exit code. */
 int cli_remote_get(const char *key, const char *pass_file, const char *path, const char *query);
+/* Brings the replica in `dir` up to the server (created if missing): the
+ * archive from the replica's size, a signed read by the key file's party
+ * (one entitled to everything), verified and imported. *size: its entries
+ * after. Returns an exit code. */
+int cli_replica_sync(const char *key, const char *pass_file, const char *dir, uint64_t *size);
 /* Takes the global options out of argv (before `--`); returns the new argc,
  * or -1 after a usage error. */
 int cli_take_global_options(int argc, char **argv);

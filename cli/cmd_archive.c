@@ -44,17 +44,30 @@ int cmd_export(int argc, char **argv)
 
 int cmd_import(int argc, char **argv)
 {
-	const char *archive = NULL, *vkey = NULL, *ledger = NULL;
+	const char *archive = NULL, *vkey = NULL, *ledger = NULL, *key = NULL, *pass_file = NULL;
 	const struct cli_opt opts[] = {
 		{ "archive", &archive, NULL, NULL, NULL, 0 },
 		{ "vkey", &vkey, NULL, NULL, NULL, 0 },
 		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+		{ "key", &key, NULL, NULL, NULL, 0 },
+		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor import --archive FILE [--vkey VKEY]";
-	if (!cli_parse(argc, argv, opts, 3, pos, 0, 0, &np, usage))
+	const char *usage = "corridor import --archive FILE [--vkey VKEY] | corridor --server URL "
+			    "--server-vkey VKEY import --key READER_KEY [--ledger REPLICA]";
+	if (!cli_parse(argc, argv, opts, 5, pos, 0, 0, &np, usage))
 		return EXIT_USAGE;
+	if (cli_server.url) { /* the replica fed from the server's archive */
+		uint64_t size = 0;
+		if (archive)
+			return cli_usage("with --server, the archive comes from the server");
+		const char *dir = cli_ledger_dir(ledger);
+		int rc = cli_replica_sync(key, pass_file, dir, &size);
+		if (!rc)
+			printf("replica %s holds %llu entries\n", dir, (unsigned long long)size);
+		return rc;
+	}
 	if (!archive)
 		return cli_usage("--archive FILE is required; usage: %s", usage);
 	struct corridor_vkey vk;

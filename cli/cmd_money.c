@@ -484,7 +484,8 @@ static void print_unsettled(const struct corridor_batch *b, enum cli_format f)
 }
 
 static int settle_run(const char *ledger, const char *key, const char *pass_file,
-		      const char *period, const char *contract, bool dry_run, enum cli_format f)
+		      const char *period, const char *contract, const char *replica, bool dry_run,
+		      enum cli_format f)
 {
 	int32_t first;
 	if (!cli_period(period, &first))
@@ -494,10 +495,32 @@ static int settle_run(const char *ledger, const char *key, const char *pass_file
 	struct corridor_diag d;
 	struct corridor_batch b;
 	corridor_diag_init(&d);
-	int rc = open_signed(ledger, key, pass_file, &l, &s);
-	if (rc)
-		return rc;
-	int err = corridor_settle_run_contract(l, s, first, contract, dry_run, &b, &d);
+	struct corridor_ledger *remote = NULL;
+	int rc, err;
+	if (cli_server.url) {
+		/* computed from a verified replica, written to the server */
+		uint64_t size;
+		if (!replica)
+			return cli_usage("with --server, settle run computes from a verified replica: "
+					 "give --replica DIR");
+		if (dry_run)
+			return cli_usage("with --server, run the dry run on the replica itself");
+		if ((rc = cli_replica_sync(key, pass_file, replica, &size)) != 0 ||
+		    (rc = open_signed(NULL, key, pass_file, &remote, &s)) != 0)
+			return rc;
+		corridor_diag_init(&d);
+		if ((err = corridor_ledger_open(replica, CORRIDOR_OPEN_READONLY, &l, &d)) != 0) {
+			corridor_ledger_close(remote);
+			corridor_signer_free(s);
+			return cli_fail(err, &d);
+		}
+		err = corridor_settle_run_from(l, remote, s, first, contract, &b, &d);
+		corridor_ledger_close(remote);
+	} else {
+		if ((rc = open_signed(ledger, key, pass_file, &l, &s)) != 0)
+			return rc;
+		err = corridor_settle_run_contract(l, s, first, contract, dry_run, &b, &d);
+	}
 	/* A machine format always prints its document: a batch, or an empty one
 	 * (no invoices) when nothing is left or nothing could be settled. */
 	bool empty = err == CORRIDOR_E_NOTFOUND || (err && b.unsettled_count);
@@ -560,10 +583,11 @@ static int do_settle_reverse(struct corridor_ledger *l, const struct corridor_si
 int cmd_settle(int argc, char **argv)
 {
 	const char *key = NULL, *period = NULL, *format = NULL, *pass_file = NULL, *ledger = NULL,
-		   *reason = NULL, *idem = NULL, *contract = NULL;
+		   *reason = NULL, *idem = NULL, *contract = NULL, *replica = NULL;
 	bool dry_run = false;
 	const struct cli_opt opts[] = {
 		{ "key", &key, NULL, NULL, NULL, 0 },
+		{ "replica", &replica, NULL, NULL, NULL, 0 },
 		{ "period", &period, NULL, NULL, NULL, 0 },
 		{ "contract", &contract, NULL, NULL, NULL, 0 },
 		{ "format", &format, NULL, NULL, NULL, 0 },
@@ -576,7 +600,7 @@ int cmd_settle(int argc, char **argv)
 	const char *pos[2];
 	size_t np;
 	const char *usage = "corridor settle run --key FILE --period YYYY-MM [--contract ID] "
-			    "[--dry-run] | settle "
+			    "[--dry-run] [--server URL --replica DIR] | settle "
 			    "show PERIOD|INVOICE | settle reverse --key FILE --period YYYY-MM "
 			    "--reason TEXT; [--format table|csv|json]";
 	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 2, &np, usage))
@@ -585,7 +609,7 @@ int cmd_settle(int argc, char **argv)
 	if (cli_format(format, true, &f) != EXIT_OK)
 		return EXIT_USAGE;
 	if (strcmp(pos[0], "run") == 0 && np == 1)
-		return settle_run(ledger, key, pass_file, period, contract, dry_run, f);
+		return settle_run(ledger, key, pass_file, period, contract, replica, dry_run, f);
 	if (strcmp(pos[0], "reverse") == 0 && np == 1) {
 		struct srev c = { .reason = reason, .idem = idem };
 		if (!cli_period(period, &c.period))

@@ -217,6 +217,57 @@ int cli_remote_get(const char *key, const char *pass_file, const char *path, con
 	return ok ? EXIT_OK : EXIT_STORAGE;
 }
 
+int cli_replica_sync(const char *key, const char *pass_file, const char *dir, uint64_t *size)
+{
+	struct corridor_signer *reader;
+	struct corridor_ledger *r;
+	struct corridor_vkey vk;
+	struct corridor_diag d;
+	struct corridor_head h = { 0 };
+	char *body = NULL, query[48], tmp[4200];
+	size_t len = 0;
+	corridor_diag_init(&d);
+	if (!key)
+		return cli_usage("with --server, the archive is a signed read: give --key FILE");
+	int rc = client_connect();
+	if (rc || (rc = cli_vkey(cli_server.vkey, &vk)) != 0)
+		return rc;
+	/* from what the replica holds already */
+	if (corridor_ledger_open(dir, CORRIDOR_OPEN_READONLY, &r, NULL) == 0) {
+		if (corridor_ledger_head(r, &h) != 0)
+			h.size = 0;
+		corridor_ledger_close(r);
+	}
+	if ((rc = cli_signer(key, pass_file, &reader)) != 0)
+		return rc;
+	snprintf(query, sizeof query, "?from=%llu", (unsigned long long)h.size);
+	int err = corridor_client_get(g_client, reader, "/v1/archive", query, &body, &len, &d);
+	corridor_signer_free(reader);
+	if (err == CORRIDOR_E_NOTFOUND && h.size > 0) { /* nothing newer */
+		*size = h.size;
+		return EXIT_OK;
+	}
+	if (err)
+		return cli_fail(err, &d);
+	/* to a private file, then imported: every entry verified, the checkpoint
+	 * consistent with the replica's, all in one transaction */
+	int n = snprintf(tmp, sizeof tmp, "%s.archive-XXXXXX", dir);
+	int fd = n > 0 && (size_t)n < sizeof tmp ? mkstemp(tmp) : -1;
+	bool ok = fd >= 0 && write(fd, body, len) == (ssize_t)len;
+	if (fd >= 0 && close(fd) != 0)
+		ok = false;
+	free(body);
+	if (!ok) {
+		if (fd >= 0)
+			unlink(tmp);
+		fprintf(stderr, "corridor: cannot write the archive beside %s\n", cli_safe(dir));
+		return EXIT_STORAGE;
+	}
+	err = corridor_archive_import(dir, tmp, &vk, size, &d);
+	unlink(tmp);
+	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
 int cli_open(const char *opt_dir, struct corridor_ledger **out)
 {
 	struct corridor_diag d;

@@ -158,16 +158,20 @@ static int compute_fn(const struct corridor_snapshot *snap, void *vctx, struct c
 
 #define SETTLE_ATTEMPTS_MAX 3 /* runs that lose a race compute again, this often */
 
-int corridor_settle_run_contract(struct corridor_ledger *l, const struct corridor_signer *signer,
-				 int32_t period_day, const char *contract, bool dry_run,
-				 struct corridor_batch *out, struct corridor_diag *diag)
+/* A run computed from `l` and written to `sink` (the same ledger, or the
+ * remote one a verified replica `l` copies), recomputed up to `attempts`
+ * times when the write finds the state moved. */
+static int settle_run_on(struct corridor_ledger *l, struct corridor_ledger *sink,
+			 const struct corridor_signer *signer, int32_t period_day,
+			 const char *contract, bool dry_run, unsigned attempts,
+			 struct corridor_batch *out, struct corridor_diag *diag)
 {
 	memset(out, 0, sizeof *out);
 	if (!corridor_month_start(period_day))
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "a period starts on a month's first day");
 	const char *who = corridor_signer_vkey(signer)->name;
 	int err = CORRIDOR_OK;
-	for (unsigned attempt = 0; attempt < SETTLE_ATTEMPTS_MAX; attempt++) {
+	for (unsigned attempt = 0; attempt < attempts; attempt++) {
 		struct compute_args args = { .who = who, .period_day = period_day,
 					     .contract = contract, .dry_run = dry_run, .out = out };
 		corridor_batch_release(out);
@@ -199,7 +203,7 @@ int corridor_settle_run_contract(struct corridor_ledger *l, const struct corrido
 			drafts[i] = (struct draft){ "settlement.invoice", out->bodies[i],
 						    out->body_lens[i], keys[i] };
 		}
-		err = corridor_append(l, signer, drafts, out->body_count, seqs, &appended, diag);
+		err = corridor_append(sink, signer, drafts, out->body_count, seqs, &appended, diag);
 		free(keys);
 		if (!err) {
 			out->seq = seqs[0];
@@ -212,6 +216,37 @@ int corridor_settle_run_contract(struct corridor_ledger *l, const struct corrido
 		 * run settled the period, a reading or rate landed). Compute again. */
 		if (err != CORRIDOR_E_REFUSED && err != CORRIDOR_E_VERIFY)
 			return err;
+	}
+	return err;
+}
+
+int corridor_settle_run_contract(struct corridor_ledger *l, const struct corridor_signer *signer,
+				 int32_t period_day, const char *contract, bool dry_run,
+				 struct corridor_batch *out, struct corridor_diag *diag)
+{
+	return settle_run_on(l, l, signer, period_day, contract, dry_run, SETTLE_ATTEMPTS_MAX, out,
+			     diag);
+}
+
+int corridor_settle_run_from(struct corridor_ledger *replica, struct corridor_ledger *ledger,
+			     const struct corridor_signer *signer, int32_t period_day,
+			     const char *contract, struct corridor_batch *out,
+			     struct corridor_diag *diag)
+{
+	if (strcmp(corridor_ledger_origin(replica), corridor_ledger_origin(ledger)) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "the replica is of '%s', not of '%s'",
+					 corridor_ledger_origin(replica), corridor_ledger_origin(ledger));
+	/* once: if the ledger moved past the replica, the ledger refuses the
+	 * batch (its recomputation differs), and the replica is synced again */
+	int err = settle_run_on(replica, ledger, signer, period_day, contract, false, 1, out, diag);
+	if ((err == CORRIDOR_E_REFUSED || err == CORRIDOR_E_VERIFY) && diag) {
+		char why[sizeof diag->text];
+		memcpy(why, diag->text, sizeof why);
+		corridor_diag_set(diag, err,
+				  "%.200s (the ledger may have moved past the replica: sync it and "
+				  "run again)",
+				  why);
 	}
 	return err;
 }

@@ -1043,6 +1043,111 @@ START_TEST(serve_over_tls)
 }
 END_TEST
 
+/* ---- settlement from a verified replica ---- */
+
+/* The settlement agent on its own machine: its replica is fed from the
+ * server's archive and verified; the batch computed from it is signed there
+ * and accepted by the server, which recomputes it at its seq. */
+START_TEST(settle_from_a_replica)
+{
+	struct srv s;
+	struct corridor_diag d;
+	struct corridor_ledger *l;
+	struct corridor_signer *op, *buy = test_signer("CN-BUY", 0x22);
+	uint64_t seq, prop;
+	srv_start(&s);
+	const char *env[] = { "CORRIDOR_PASSPHRASE=serve-test", NULL };
+	char *agent_key = strdup(path_join(s.dir, "agent.key"));
+	struct run x = run_cli((const char *const[]){ "key", "generate", "--name", "SETTLER", "--out",
+						      agent_key, "--kdf", "interactive", NULL },
+			       env);
+	ck_assert_int_eq(x.status, 0);
+	run_free(&x);
+	struct corridor_vkey agent;
+	ck_assert_int_eq(corridor_key_read_public(agent_key, &agent, &d), 0);
+	/* the ledger's history, written beside the server */
+	ck_assert_int_eq(corridor_signer_load(s.opkey, "serve-test", 10, &op, &d), 0);
+	ck_assert_int_eq(corridor_ledger_open(s.ledger, 0, &l, &d), 0);
+	struct corridor_party_request r = { .id = "CN-BUY", .name = "buyer", .country = "CN",
+					    .roles = CORRIDOR_ROLE_BUYER,
+					    .key = *corridor_signer_vkey(buy) };
+	ck_assert_int_eq(corridor_party_register(l, op, &r, NULL, &seq, &d), 0);
+	r = (struct corridor_party_request){ .id = "SETTLER", .name = "agent", .country = "MN",
+					     .roles = CORRIDOR_ROLE_SETTLEMENT, .key = agent };
+	ck_assert_msg(corridor_party_register(l, op, &r, NULL, &seq, &d) == 0, "%s", d.text);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/gas-G1.json", getenv("CORRIDOR_EXAMPLES"));
+	size_t jl;
+	char *json = (char *)slurp(path, &jl);
+	struct corridor_contract_terms *t = malloc(sizeof *t);
+	ck_assert_msg(corridor_contract_parse_json(json, jl, t, &d) == 0, "%s", d.text);
+	snprintf(t->seller, sizeof t->seller, "RU-GAZPROM");
+	snprintf(t->buyer, sizeof t->buyer, "CN-BUY");
+	snprintf(t->metering_party, sizeof t->metering_party, "RU-GAZPROM");
+	snprintf(t->settlement_currency, sizeof t->settlement_currency, "USD");
+	t->rate_source[0] = '\0'; /* no conversion: no rates needed */
+	ck_assert_msg(corridor_contract_propose(l, s.ru, t, NULL, &prop, &d) == 0, "%s", d.text);
+	ck_assert_msg(corridor_contract_accept(l, buy, "G1", prop, NULL, &seq, &d) == 0, "%s",
+		      d.text);
+	int64_t day0;
+	ck_assert_int_eq(corridor_utc_parse("2025-12-31T16:00:00Z", 20, &day0), 0);
+	for (int i = 0; i < 31; i++) {
+		struct corridor_delivery_request q = { .contract = "G1", .meter = "M1",
+						       .start_s = day0 + (int64_t)i * 86400,
+						       .end_s = day0 + (int64_t)(i + 1) * 86400,
+						       .quantity_milli = 100000, .quality = 'A' };
+		ck_assert_msg(corridor_delivery_record(l, s.ru, &q, &seq, &d) == 0, "%s", d.text);
+	}
+	/* what the server serves ends at a signed checkpoint (its own batches sign
+	 * one each; these local writes by the parties did not) */
+	uint64_t signed_size;
+	ck_assert_int_eq(corridor_checkpoint_sign(l, op, &signed_size, &d), 0);
+	corridor_ledger_close(l);
+	free(t);
+	free(json);
+	/* the agent settles January over the network, from its replica */
+	struct remote rm = { .s = &s };
+	snprintf(rm.url, sizeof rm.url, "http://127.0.0.1:%u", s.port);
+	snprintf(rm.env_state, sizeof rm.env_state, "CORRIDOR_STATE=%s", path_join(s.dir, "state"));
+	x = run_cli((const char *const[]){ "key", "public", s.opkey, NULL }, env);
+	snprintf(rm.vkey, sizeof rm.vkey, "%.*s", (int)strcspn(x.out, "\n"), x.out);
+	run_free(&x);
+	char *replica = strdup(path_join(s.dir, "replica"));
+	x = remote_run(&rm, (const char *const[]){ "settle", "run", "--key", agent_key, "--period",
+						    "2026-01", NULL });
+	ck_assert_int_eq(x.status, 2); /* without a replica: said so */
+	ck_assert_msg(strstr(x.err, "--replica"), "%s", x.err);
+	run_free(&x);
+	char *out = remote_ok(&rm, (const char *const[]){ "settle", "run", "--key", agent_key,
+							   "--period", "2026-01", "--replica", replica,
+							   NULL });
+	ck_assert_msg(strstr(out, "INV-G1-2026-01"), "%s", out);
+	free(out);
+	/* the replica is a verified copy: it syncs, and verifies on its own */
+	out = remote_ok(&rm, (const char *const[]){ "import", "--key", agent_key, "--ledger", replica,
+						     NULL });
+	ck_assert_msg(strstr(out, "replica"), "%s", out);
+	free(out);
+	cli_ok((const char *const[]){ "verify", "--ledger", replica, NULL });
+	/* a new replica from nothing, by the operator (also entitled to it) */
+	x = remote_run(&rm, (const char *const[]){ "import", "--key", s.opkey, "--ledger",
+						    path_join(s.dir, "replica2"), NULL });
+	ck_assert_msg(x.status == 0, "%s", x.err);
+	run_free(&x);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	cli_ok((const char *const[]){ "verify", "--ledger", s.ledger, NULL });
+	x = run_cli((const char *const[]){ "settle", "show", "2026-01", "--ledger", s.ledger, NULL },
+		    env);
+	ck_assert_msg(x.status == 0 && strstr(x.out, "INV-G1-2026-01"), "%s %s", x.out, x.err);
+	run_free(&x);
+	corridor_signer_free(op);
+	corridor_signer_free(buy);
+	free(replica);
+	free(agent_key);
+	srv_free(&s);
+}
+END_TEST
+
 Suite *suite_serve(void)
 {
 	Suite *s = suite_create("serve");
@@ -1055,6 +1160,7 @@ Suite *suite_serve(void)
 	tcase_add_test(tc, signed_reads_who_sees_what);
 	tcase_add_test(tc, serve_survives_kill_9);
 	tcase_add_test(tc, serve_over_tls);
+	tcase_add_test(tc, settle_from_a_replica);
 	suite_add_tcase(s, tc);
 	return s;
 }

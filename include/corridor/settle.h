@@ -110,6 +110,20 @@ CORRIDOR_MUST_CHECK int corridor_settle_run(struct corridor_ledger *ledger,
 					    const struct corridor_signer *signer,
 					    int32_t period_day, bool dry_run,
 					    struct corridor_batch *out, struct corridor_diag *diag);
+/** A run computed from `replica` (a verified replica of `ledger`, kept up to
+ *  date from its archive) and written to `ledger` (typically a remote ledger,
+ *  corridor_ledger_open_remote): a settlement agent on another machine signs
+ *  only what it computed from entries it verified; the ledger recomputes the
+ *  batch at its seq and accepts it only if it is the same, byte for byte.
+ *  Tried once: if the ledger moved past the replica, it is refused, and the
+ *  replica is synced before the next run. Errors: as corridor_settle_run,
+ *  CORRIDOR_E_INVALID (a replica of another ledger). */
+CORRIDOR_MUST_CHECK int corridor_settle_run_from(struct corridor_ledger *replica,
+						 struct corridor_ledger *ledger,
+						 const struct corridor_signer *signer,
+						 int32_t period_day, const char *contract,
+						 struct corridor_batch *out,
+						 struct corridor_diag *diag);
 /** The same for one contract (contract NULL: every contract).
  *  Errors: as corridor_settle_run. */
 CORRIDOR_MUST_CHECK int corridor_settle_run_contract(struct corridor_ledger *ledger,
