@@ -44,6 +44,8 @@ int cmd_init(int argc, char **argv)
 		return EXIT_USAGE;
 	if (!origin || !key)
 		return cli_usage("--origin and --operator-key are required; usage: %s", usage);
+	if (cli_server.url)
+		return cli_usage("init creates a ledger here, on the operator's host: no --server");
 	/* how long a statement signed offline may wait to be submitted */
 	struct corridor_ledger_settings settings = { 0 };
 	if (lifetime && (settings.statement_lifetime_max_s = duration_s(lifetime)) == 0)

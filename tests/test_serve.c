@@ -456,6 +456,11 @@ START_TEST(remote_mode)
 						   "KZT", "--decimals", "2", NULL });
 	ck_assert_int_eq(x.status, 1);
 	run_free(&x);
+	/* a ledger is created where it lives */
+	x = remote_run(&r, (const char *const[]){ "init", "--origin", ORIGIN, "--operator-key",
+						   s.opkey, "--ledger", path_join(s.dir, "x"), NULL });
+	ck_assert_int_eq(x.status, 2);
+	run_free(&x);
 	/* reads are signed by the reader's key; other reads are not remote yet */
 	x = remote_run(&r, (const char *const[]){ "log", NULL });
 	ck_assert_int_eq(x.status, 2);
