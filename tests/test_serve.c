@@ -374,6 +374,21 @@ struct remote {
 	char url[64], vkey[CORRIDOR_VKEY_BYTES_MAX + 1], env_state[1200];
 };
 
+/* The client's view of s: its URL, the operator's verifier key, a state
+ * directory of its own. */
+static void remote_init(struct remote *r, const struct srv *s, const char *scheme)
+{
+	const char *env[] = { "CORRIDOR_PASSPHRASE=serve-test", NULL };
+	memset(r, 0, sizeof *r);
+	r->s = s;
+	snprintf(r->url, sizeof r->url, "%s://127.0.0.1:%u", scheme, s->port);
+	snprintf(r->env_state, sizeof r->env_state, "CORRIDOR_STATE=%s", path_join(s->dir, "state"));
+	struct run x = run_cli((const char *const[]){ "key", "public", s->opkey, NULL }, env);
+	ck_assert_int_eq(x.status, 0);
+	snprintf(r->vkey, sizeof r->vkey, "%.*s", (int)strcspn(x.out, "\n"), x.out);
+	run_free(&x);
+}
+
 /* Runs the CLI with --server and --server-vkey; returns the run. */
 static struct run remote_run(const struct remote *r, const char *const *args)
 {
@@ -404,15 +419,11 @@ static char *remote_ok(const struct remote *r, const char *const *args)
 START_TEST(remote_mode)
 {
 	struct srv s;
-	struct remote r = { .s = &s };
+	struct remote r;
 	srv_start(&s);
-	snprintf(r.url, sizeof r.url, "http://127.0.0.1:%u", s.port);
-	snprintf(r.env_state, sizeof r.env_state, "CORRIDOR_STATE=%s", path_join(s.dir, "state"));
+	remote_init(&r, &s, "http");
 	const char *env[] = { "CORRIDOR_PASSPHRASE=serve-test", NULL };
-	struct run x = run_cli((const char *const[]){ "key", "public", s.opkey, NULL }, env);
-	ck_assert_int_eq(x.status, 0);
-	snprintf(r.vkey, sizeof r.vkey, "%.*s", (int)strcspn(x.out, "\n"), x.out);
-	run_free(&x);
+	struct run x;
 	/* the meter's key is made on "its" machine: a file the server never sees */
 	char *mnkey = strdup(path_join(s.dir, "mn.key"));
 	x = run_cli((const char *const[]){ "key", "generate", "--name", "MN-GRID", "--out", mnkey,
@@ -1014,14 +1025,9 @@ START_TEST(serve_over_tls)
 		 key, cert);
 	ck_assert_int_eq(system(cmd), 0);
 	srv_start_with(&s, (const char *const[]){ "--tls-cert", cert, "--tls-key", key, NULL });
-	struct remote r = { .s = &s };
-	snprintf(r.url, sizeof r.url, "https://127.0.0.1:%u", s.port);
-	snprintf(r.env_state, sizeof r.env_state, "CORRIDOR_STATE=%s", path_join(s.dir, "state"));
-	const char *env[] = { "CORRIDOR_PASSPHRASE=serve-test", NULL };
-	struct run x = run_cli((const char *const[]){ "key", "public", s.opkey, NULL }, env);
-	ck_assert_int_eq(x.status, 0);
-	snprintf(r.vkey, sizeof r.vkey, "%.*s", (int)strcspn(x.out, "\n"), x.out);
-	run_free(&x);
+	struct remote r;
+	remote_init(&r, &s, "https");
+	struct run x;
 	/* the operator's own statement, over TLS, the certificate checked */
 	char *out = remote_ok(&r, (const char *const[]){ "--cacert", cert, "memo", "--key",
 							  s.opkey, "over TLS", NULL });
@@ -1111,12 +1117,8 @@ START_TEST(settle_from_a_replica)
 	free(t);
 	free(json);
 	/* the agent settles January over the network, from its replica */
-	struct remote rm = { .s = &s };
-	snprintf(rm.url, sizeof rm.url, "http://127.0.0.1:%u", s.port);
-	snprintf(rm.env_state, sizeof rm.env_state, "CORRIDOR_STATE=%s", path_join(s.dir, "state"));
-	x = run_cli((const char *const[]){ "key", "public", s.opkey, NULL }, env);
-	snprintf(rm.vkey, sizeof rm.vkey, "%.*s", (int)strcspn(x.out, "\n"), x.out);
-	run_free(&x);
+	struct remote rm;
+	remote_init(&rm, &s, "http");
 	char *replica = strdup(path_join(s.dir, "replica"));
 	x = remote_run(&rm, (const char *const[]){ "settle", "run", "--key", agent_key, "--period",
 						    "2026-01", NULL });
