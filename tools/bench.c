@@ -390,8 +390,8 @@ static int bench_serve(const char *bin, const char *dir, double *rate, double *p
 	uint8_t seed[32];
 	uint64_t seq;
 	int rc = 1;
-	snprintf(ledger, sizeof ledger, "%s/S", dir);
-	snprintf(key, sizeof key, "%s/op.key", dir);
+	snprintf(ledger, sizeof ledger, "%s/serve-ledger", dir);
+	snprintf(key, sizeof key, "%s/serve-op.key", dir);
 	snprintf(log, sizeof log, "%s/serve.log", dir);
 	if (corridor_key_generate("bench.example/serve", "bench", 5, CORRIDOR_KDF_INTERACTIVE, key,
 				  &d) != 0 ||
