@@ -50,6 +50,9 @@ int cli_open(const char *opt_dir, struct corridor_ledger **out);
  * ledger (docs/SERVICE.md "Remote mode"). */
 struct cli_server {
 	const char *url, *vkey, *cacert;
+	/* a read's --key, --passphrase-file and --replica, where the command
+	 * has no such option of its own: cli_open_ro reads a verified replica */
+	const char *read_key, *read_pass_file, *replica;
 };
 extern struct cli_server cli_server;
 /* A signed read from the server by the reader's key file: GET path+query,

@@ -570,14 +570,23 @@ static int settle_run(const char *ledger, const char *key, const char *pass_file
 
 struct srev {
 	int32_t period;
-	const char *reason, *idem;
+	const char *reason, *idem, *replica;
 };
 
 static int do_settle_reverse(struct corridor_ledger *l, const struct corridor_signer *s,
 			     void *vctx, uint64_t *seq, struct corridor_diag *d)
 {
 	struct srev *c = vctx;
-	return corridor_settle_reverse(l, s, c->period, c->reason, c->idem, seq, d);
+	if (!c->replica)
+		return corridor_settle_reverse(l, s, c->period, c->reason, c->idem, seq, d);
+	/* with --server: the batch as the verified replica holds it */
+	struct corridor_ledger *r;
+	int err = corridor_ledger_open(c->replica, CORRIDOR_OPEN_READONLY, &r, d);
+	if (err)
+		return err;
+	err = corridor_settle_reverse_from(r, l, s, c->period, c->reason, c->idem, seq, d);
+	corridor_ledger_close(r);
+	return err;
 }
 
 int cmd_settle(int argc, char **argv)
@@ -602,7 +611,7 @@ int cmd_settle(int argc, char **argv)
 	const char *usage = "corridor settle run --key FILE --period YYYY-MM [--contract ID] "
 			    "[--dry-run] [--server URL --replica DIR] | settle "
 			    "show PERIOD|INVOICE | settle reverse --key FILE --period YYYY-MM "
-			    "--reason TEXT; [--format table|csv|json]";
+			    "--reason TEXT [--server URL --replica DIR]; [--format table|csv|json]";
 	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 2, &np, usage))
 		return EXIT_USAGE;
 	enum cli_format f;
@@ -616,6 +625,16 @@ int cmd_settle(int argc, char **argv)
 			return cli_usage("--period YYYY-MM is required");
 		if (!reason)
 			return cli_usage("--reason TEXT is required");
+		if (cli_server.url) {
+			uint64_t size;
+			int rc;
+			if (!replica)
+				return cli_usage("with --server, settle reverse finds the batch in a "
+						 "verified replica: give --replica DIR");
+			if ((rc = cli_replica_sync(key, pass_file, replica, &size)) != 0)
+				return rc;
+			c.replica = replica;
+		}
 		return cli_write(ledger, key, pass_file, do_settle_reverse, &c);
 	}
 	if (strcmp(pos[0], "show") != 0 || np != 2)

@@ -33,6 +33,26 @@ bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
 			for (size_t k = 0; k < nopts && !o; k++)
 				if (strlen(opts[k].name) == nlen && memcmp(opts[k].name, name, nlen) == 0)
 					o = &opts[k];
+			/* with --server, a command that reads takes the reader's key
+			 * and the replica it reads (docs/SERVICE.md "Remote reads") */
+			const char **remote_slot = NULL;
+			if (!o && cli_server.url) {
+				if (nlen == 3 && !memcmp(name, "key", 3))
+					remote_slot = &cli_server.read_key;
+				else if (nlen == 15 && !memcmp(name, "passphrase-file", 15))
+					remote_slot = &cli_server.read_pass_file;
+				else if (nlen == 7 && !memcmp(name, "replica", 7))
+					remote_slot = &cli_server.replica;
+			}
+			if (remote_slot) {
+				const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+				if (!v) {
+					cli_usage("--%.*s needs a value; usage: %s", (int)nlen, name, usage);
+					return false;
+				}
+				*remote_slot = v;
+				continue;
+			}
 			if (!o) {
 				cli_usage("unknown option --%.*s; usage: %s", (int)nlen, name, usage);
 				return false;
@@ -268,6 +288,31 @@ int cli_replica_sync(const char *key, const char *pass_file, const char *dir, ui
 	return err ? cli_fail(err, &d) : EXIT_OK;
 }
 
+/* A read with --server: the reader's verified replica (--replica DIR, else
+ * beside the client's state file), brought up to the server first, read
+ * here. Only a reader entitled to everything gets the whole archive. */
+static int open_replica(struct corridor_ledger **out)
+{
+	char dir[4200];
+	uint64_t size;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if (!cli_server.read_key)
+		return cli_usage("with --server, a read is signed by the reader: give --key FILE");
+	int rc = client_connect();
+	if (rc)
+		return rc;
+	if (cli_server.replica)
+		snprintf(dir, sizeof dir, "%s", cli_server.replica);
+	else if (corridor_client_replica_path(g_client, dir, sizeof dir) != 0)
+		return cli_usage("the replica's path is too long: give --replica DIR");
+	rc = cli_replica_sync(cli_server.read_key, cli_server.read_pass_file, dir, &size);
+	if (rc)
+		return rc;
+	int err = corridor_ledger_open(dir, CORRIDOR_OPEN_READONLY, out, &d);
+	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
 int cli_open(const char *opt_dir, struct corridor_ledger **out)
 {
 	struct corridor_diag d;
@@ -282,12 +327,8 @@ int cli_open_ro(const char *opt_dir, struct corridor_ledger **out)
 {
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	if (cli_server.url) {
-		/* reads over the network are signed reads (docs/SERVICE.md): not yet */
-		fprintf(stderr, "corridor: this command reads the ledger; with --server only "
-				"writes, log and entry work so far: run it where the ledger is\n");
-		return EXIT_REFUSED;
-	}
+	if (cli_server.url)
+		return open_replica(out);
 	int err = corridor_ledger_open(cli_ledger_dir(opt_dir), CORRIDOR_OPEN_READONLY, out, &d);
 	return err ? cli_fail(err, &d) : EXIT_OK;
 }

@@ -339,8 +339,13 @@ static bool same_write(const uint8_t *sent, size_t slen, const struct corridor_e
 	       memcmp(a.body, b.body, a.body_len) == 0;
 }
 
+/* Checks receipt i (FORMAT.md 2d) of the statement `sent` (NULL: of an entry
+ * read, any version): the entry it names, its inclusion in a checkpoint
+ * signed by the operator and consistent with what this client saw. The
+ * entry's bytes go to *bytes if asked (malloc'd). */
 static int receipt_check(struct corridor_client *c, size_t i, const uint8_t *sent, size_t slen,
-			 json_t *jr, struct corridor_receipt *r, struct corridor_diag *diag)
+			 json_t *jr, struct corridor_receipt *r, uint8_t **bytes, size_t *blen,
+			 struct corridor_diag *diag)
 {
 	json_t *jseq = json_object_get(jr, "seq"), *jent = json_object_get(jr, "entry"),
 	       *jproof = json_object_get(jr, "proof");
@@ -360,9 +365,9 @@ static int receipt_check(struct corridor_client *c, size_t i, const uint8_t *sen
 		return fail(diag, CORRIDOR_E_NOMEM, "out of memory");
 	if (hlen % 2 || hlen / 2 > CORRIDOR_ENTRY_BYTES_MAX ||
 	    corridor_unhex(ehex, hlen, entry, elen) != 0 ||
-	    corridor_entry_decode(entry, elen, &e, NULL) != 0 ||
-	    e.version != CORRIDOR_ENTRY_VERSION_2 || e.seq != r->seq ||
-	    !same_write(sent, slen, &e, r->duplicate)) {
+	    corridor_entry_decode(entry, elen, &e, NULL) != 0 || e.seq != r->seq ||
+	    (sent && (e.version != CORRIDOR_ENTRY_VERSION_2 ||
+		      !same_write(sent, slen, &e, r->duplicate)))) {
 		err = fail(diag, CORRIDOR_E_VERIFY,
 			   "receipt %zu names an entry that is not the statement sent", i + 1);
 		goto out_free;
@@ -384,6 +389,11 @@ static int receipt_check(struct corridor_client *c, size_t i, const uint8_t *sen
 		err = fail(diag, CORRIDOR_E_VERIFY,
 			   "entry %llu is not in the tree the server signed (size %llu)",
 			   (unsigned long long)r->seq, (unsigned long long)cp.size);
+	if (!err && bytes) {
+		*bytes = entry;
+		*blen = elen;
+		return CORRIDOR_OK;
+	}
 out_free:
 	free(entry);
 	return err;
@@ -450,7 +460,7 @@ static int submit(void *ctx, const uint8_t *const *stmts, const size_t *lens, si
 		size_t fresh = 0;
 		for (size_t i = 0; i < n && !err; i++) {
 			err = receipt_check(c, i, stmts[i], lens[i], json_array_get(list, i),
-					    &receipts[i], diag);
+					    &receipts[i], NULL, NULL, diag);
 			fresh += !err && !receipts[i].duplicate;
 		}
 		*appended = fresh;
@@ -458,6 +468,37 @@ static int submit(void *ctx, const uint8_t *const *stmts, const size_t *lens, si
 	json_decref(j);
 out_free:
 	free(a.body);
+	return err;
+}
+
+/* An entry read by `reader`: GET /v1/entries/SEQ/receipt, checked as a
+ * receipt is (corridor_remote.entry). */
+static int entry_read(void *ctx, const struct corridor_signer *reader, uint64_t seq,
+		      uint8_t **bytes, size_t *len, struct corridor_diag *diag)
+{
+	struct corridor_client *c = ctx;
+	char path[64], *body = NULL;
+	size_t blen = 0;
+	*bytes = NULL;
+	snprintf(path, sizeof path, "/v1/entries/%llu/receipt", (unsigned long long)seq);
+	int err = corridor_client_get(c, reader, path, "", &body, &blen, diag);
+	if (err)
+		return err;
+	json_t *j = json_loadb(body, blen, 0, NULL);
+	json_t *list = json_object_get(j, "receipts");
+	struct corridor_receipt r;
+	if (!json_is_array(list) || json_array_size(list) != 1)
+		err = fail(diag, CORRIDOR_E_VERIFY, "the server's answer is not one receipt");
+	else if ((err = receipt_check(c, 0, NULL, 0, json_array_get(list, 0), &r, bytes, len,
+				      diag)) == 0 &&
+		 r.seq != seq) {
+		free(*bytes);
+		*bytes = NULL;
+		err = fail(diag, CORRIDOR_E_VERIFY, "the server answered with entry %llu, not %llu",
+			   (unsigned long long)r.seq, (unsigned long long)seq);
+	}
+	json_decref(j);
+	free(body);
 	return err;
 }
 
@@ -589,6 +630,7 @@ int corridor_client_open(const struct corridor_client_options *o, struct corrido
 	if (err)
 		goto out_fail;
 	c->remote.submit = submit;
+	c->remote.entry = entry_read;
 	c->remote.ctx = c;
 	c->remote.batch_max = CORRIDOR_CLIENT_BATCH_MAX;
 	*out = c;
@@ -629,6 +671,15 @@ int corridor_client_get(struct corridor_client *c, const struct corridor_signer 
 	*body = a.body;
 	*len = a.len;
 	return CORRIDOR_OK;
+}
+
+int corridor_client_replica_path(const struct corridor_client *c, char *out, size_t size)
+{
+	size_t n = strlen(c->state_path), suffix = strlen(".checkpoint");
+	if (n <= suffix) /* state_path always ends so */
+		return CORRIDOR_E_INVALID;
+	int w = snprintf(out, size, "%.*s.replica", (int)(n - suffix), c->state_path);
+	return w > 0 && (size_t)w < size ? CORRIDOR_OK : CORRIDOR_E_LIMIT;
 }
 
 const struct corridor_remote *corridor_client_remote(const struct corridor_client *c)

@@ -48,6 +48,9 @@ int corridor_client_open(const struct corridor_client_options *o, struct corrido
 int corridor_client_get(struct corridor_client *c, const struct corridor_signer *reader,
 			const char *path, const char *query, char **body, size_t *len,
 			struct corridor_diag *diag);
+/* Where a reader's verified replica of this server's ledger lives by
+ * default: beside the state file, <state dir>/<origin>.replica. */
+int corridor_client_replica_path(const struct corridor_client *c, char *out, size_t size);
 /* The transport a remote ledger handle (corridor_ledger_open_remote) uses. */
 const struct corridor_remote *corridor_client_remote(const struct corridor_client *c);
 void corridor_client_free(struct corridor_client *c);

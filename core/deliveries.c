@@ -346,51 +346,27 @@ static int dry_run(struct corridor_ledger *l, const struct corridor_signer *sign
 	return err;
 }
 
-/* The import into a remote ledger: every batch is first checked by the
- * server against its current state (nothing written), then committed batch
- * by batch. Each batch's check sees the ledger as it is, not the batches
- * before it: an overlap between two batches of one file is refused when the
- * second commits, the first staying written; a re-run completes the import
- * through the rows' references. */
+/* The import into a remote ledger: the server checks and sequences. */
 static int import_remote(struct corridor_ledger *l, const struct corridor_signer *signer,
 			 struct rows *rs, size_t batch, corridor_committed_fn committed, void *ctx,
 			 size_t *written, size_t *skipped, struct corridor_diag *diag)
 {
-	size_t max = corridor_remote_batch_max(l);
-	if (batch > max)
-		batch = max;
-	struct draft *drafts = calloc(batch, sizeof *drafts);
-	uint64_t *seqs = calloc(batch, sizeof *seqs);
-	int err = drafts && seqs ? CORRIDOR_OK
-				 : corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
-	for (int commit = 0; commit < 2 && !err; commit++) {
-		for (size_t i = 0; i < rs->count && !err;) {
-			size_t n = 0, first = i;
-			for (; i < rs->count && n < batch; i++)
-				drafts[n++] = (struct draft){ .kind = "delivery.record",
-							      .body = row_body(rs, &rs->r[i]),
-							      .body_len = rs->r[i].body_len,
-							      .idem = row_ref(rs, &rs->r[i]) };
-			struct corridor_diag d;
-			corridor_diag_init(&d);
-			size_t appended = 0;
-			err = commit ? corridor_append(l, signer, drafts, n, seqs, &appended, &d)
-				     : corridor_append_check_remote(l, signer, drafts, n, &d);
-			if (err) {
-				corridor_diag_set(diag, err, "lines %u-%u: %s", rs->r[first].line,
-						  rs->r[i - 1].line, d.text);
-				break;
-			}
-			if (commit) {
-				*written += appended;
-				*skipped += n - appended; /* imported before: the same rows */
-				if (committed && appended)
-					committed(ctx, seqs[0], seqs[n - 1]);
-			}
-		}
+	struct draft *drafts = calloc(rs->count ? rs->count : 1, sizeof *drafts);
+	unsigned *lines = calloc(rs->count ? rs->count : 1, sizeof *lines);
+	int err = drafts && lines ? CORRIDOR_OK
+				  : corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < rs->count && !err; i++) {
+		drafts[i] = (struct draft){ .kind = "delivery.record",
+					    .body = row_body(rs, &rs->r[i]),
+					    .body_len = rs->r[i].body_len,
+					    .idem = row_ref(rs, &rs->r[i]) };
+		lines[i] = rs->r[i].line;
 	}
+	if (!err)
+		err = corridor_import_remote(l, signer, drafts, lines, rs->count, batch, committed,
+					     ctx, written, skipped, diag);
 	free(drafts);
-	free(seqs);
+	free(lines);
 	return err;
 }
 

@@ -214,6 +214,32 @@ int corridor_rates_csv_parse(const char *csv, size_t len, struct corridor_rate *
 	return err;
 }
 
+static int rate_import_remote(struct corridor_ledger *l, const struct corridor_signer *signer,
+			      const struct rrow *rows, size_t count, size_t *written,
+			      size_t *skipped, struct corridor_diag *diag)
+{
+	uint8_t *bodies = malloc((count ? count : 1) * RATE_BODY_BYTES_MAX);
+	struct draft *drafts = calloc(count ? count : 1, sizeof *drafts);
+	unsigned *lines = calloc(count ? count : 1, sizeof *lines);
+	int err = bodies && drafts && lines
+			  ? CORRIDOR_OK
+			  : corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < count && !err; i++) {
+		uint8_t *body = bodies + i * RATE_BODY_BYTES_MAX;
+		size_t blen = rate_body(&rows[i].r, body, RATE_BODY_BYTES_MAX);
+		CORRIDOR_ASSERT(blen > 0);
+		drafts[i] = (struct draft){ .kind = "rate.record", .body = body, .body_len = blen };
+		lines[i] = rows[i].line;
+	}
+	if (!err)
+		err = corridor_import_remote(l, signer, drafts, lines, count, CORRIDOR_BATCH_ENTRIES_MAX,
+					     NULL, NULL, written, skipped, diag);
+	free(bodies);
+	free(drafts);
+	free(lines);
+	return err;
+}
+
 int corridor_rate_import(struct corridor_ledger *l, const struct corridor_signer *signer,
 			 const char *csv, size_t len, size_t *written, size_t *skipped,
 			 struct corridor_diag *diag)
@@ -230,6 +256,12 @@ int corridor_rate_import(struct corridor_ledger *l, const struct corridor_signer
 	int err = read_rate_rows(csv, len, &rows, &count, diag);
 	if (err)
 		goto out_rows;
+	if (corridor_ledger_is_remote(l)) {
+		/* the server checks every row against its rates, then sequences;
+		 * a row recorded before with the same rate is a duplicate */
+		err = rate_import_remote(l, signer, rows, count, written, skipped, diag);
+		goto out_rows;
+	}
 	bodies = malloc((count ? count : 1) * RATE_BODY_BYTES_MAX);
 	drafts = calloc(count ? count : 1, sizeof *drafts);
 	seqs = calloc(count ? count : 1, sizeof *seqs);

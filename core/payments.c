@@ -97,6 +97,41 @@ static uint64_t idem_seq(struct corridor_ledger *l, const char *author, const ch
 	return corridor_ledger_read(l, idem_seq_fn, &c, NULL) == 0 ? c.seq : 0;
 }
 
+static int payment_retried(uint64_t at, struct corridor_diag *diag)
+{
+	return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+				 "a payment of the same payer, payee, currency, amount, value date "
+				 "and reference was recorded at seq %llu: nothing was written (a "
+				 "retry?); if it is another payment, say so with --new",
+				 (unsigned long long)at);
+}
+
+/* The same, on a remote ledger: the server's idempotency answers whether
+ * occurrence k of this identity is recorded (a duplicate: nothing written). */
+static int payment_write_remote(struct corridor_ledger *l, const struct corridor_signer *s,
+				const uint8_t *body, size_t len, const struct corridor_payment *p,
+				bool again, uint64_t *seq, struct corridor_diag *diag)
+{
+	char natural[CORRIDOR_IDEM_BYTES_MAX + 1];
+	for (unsigned k = 1; k <= PAYMENT_OCCURRENCES_MAX; k++) {
+		struct draft d = { .kind = "payment.record", .body = body, .body_len = len,
+				   .idem = natural };
+		uint64_t at = 0;
+		size_t appended = 0;
+		payment_identity(p, k, natural);
+		int err = corridor_append(l, s, &d, 1, &at, &appended, diag);
+		if (err || appended == 1) {
+			if (!err && seq)
+				*seq = at;
+			return err;
+		}
+		if (!again)
+			return payment_retried(at, diag);
+	}
+	return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "more than %u payments of one identity",
+				 PAYMENT_OCCURRENCES_MAX);
+}
+
 static int payment_write(struct corridor_ledger *l, const struct corridor_signer *s,
 			 const struct corridor_payment *p, const char *idem, bool again,
 			 uint64_t *seq, struct corridor_diag *diag)
@@ -115,6 +150,10 @@ static int payment_write(struct corridor_ledger *l, const struct corridor_signer
 					 CORRIDOR_REFERENCE_BYTES_MAX);
 	if (idem && corridor_idem_check(idem, strlen(idem), diag))
 		return CORRIDOR_E_INVALID;
+	size_t n = corridor_payment_body(p, buf, sizeof buf);
+	CORRIDOR_ASSERT(n > 0);
+	if (!idem && corridor_ledger_is_remote(l))
+		return payment_write_remote(l, s, buf, n, p, again, seq, diag);
 	if (!idem) {
 		/* no key given: the payment's identity is its key; the same payment
 		 * twice is a retry, refused unless the caller says it is another */
@@ -123,12 +162,7 @@ static int payment_write(struct corridor_ledger *l, const struct corridor_signer
 		unsigned k = 1;
 		payment_identity(p, k, natural);
 		if ((at = idem_seq(l, who, natural)) != 0 && !again)
-			return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
-						 "a payment of the same payer, payee, currency, amount, "
-						 "value date and reference was recorded at seq %llu: "
-						 "nothing was written (a retry?); if it is another "
-						 "payment, say so with --new",
-						 (unsigned long long)at);
+			return payment_retried(at, diag);
 		while (at != 0 && ++k <= PAYMENT_OCCURRENCES_MAX) {
 			payment_identity(p, k, natural);
 			at = idem_seq(l, who, natural);
@@ -139,8 +173,6 @@ static int payment_write(struct corridor_ledger *l, const struct corridor_signer
 						 PAYMENT_OCCURRENCES_MAX);
 		idem = natural;
 	}
-	size_t n = corridor_payment_body(p, buf, sizeof buf);
-	CORRIDOR_ASSERT(n > 0);
 	return corridor_append_one(l, s, "payment.record", buf, n, idem, seq, diag);
 }
 

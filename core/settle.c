@@ -502,9 +502,11 @@ int corridor_settle_show(struct corridor_ledger *l, int32_t P, corridor_batch_fn
 	return corridor_ledger_read(l, settle_show_fn, &a, diag);
 }
 
-int corridor_settle_reverse(struct corridor_ledger *l, const struct corridor_signer *s,
-			    int32_t P, const char *reason, const char *idem, uint64_t *seq,
-			    struct corridor_diag *diag)
+/* The reversal of the standing batch of P as `src` holds it, written to
+ * `dst` (the same ledger, or the server a verified replica follows). */
+static int settle_reverse_on(struct corridor_ledger *l, struct corridor_ledger *dst,
+			     const struct corridor_signer *s, int32_t P, const char *reason,
+			     const char *idem, uint64_t *seq, struct corridor_diag *diag)
 {
 	struct rev_scan rs = { 0 };
 	uint8_t prefix[4], buf[CORRIDOR_REASON_BYTES_MAX + CORRIDOR_IDEM_BYTES_MAX + 128];
@@ -529,5 +531,23 @@ int corridor_settle_reverse(struct corridor_ledger *l, const struct corridor_sig
 	corridor_mp_cstr(&pk, "period"), corridor_mp_cstr(&pk, per);
 	corridor_mp_cstr(&pk, "reason"), corridor_mp_cstr(&pk, reason);
 	CORRIDOR_ASSERT(!w.overflow);
-	return corridor_append_one(l, s, "settlement.reverse", buf, w.len, idem, seq, diag);
+	return corridor_append_one(dst, s, "settlement.reverse", buf, w.len, idem, seq, diag);
+}
+
+int corridor_settle_reverse(struct corridor_ledger *l, const struct corridor_signer *s,
+			    int32_t P, const char *reason, const char *idem, uint64_t *seq,
+			    struct corridor_diag *diag)
+{
+	return settle_reverse_on(l, l, s, P, reason, idem, seq, diag);
+}
+
+int corridor_settle_reverse_from(struct corridor_ledger *replica, struct corridor_ledger *ledger,
+				 const struct corridor_signer *s, int32_t P, const char *reason,
+				 const char *idem, uint64_t *seq, struct corridor_diag *diag)
+{
+	if (strcmp(replica->origin, ledger->origin) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "the replica is of %s, the ledger is %s", replica->origin,
+					 ledger->origin);
+	return settle_reverse_on(replica, ledger, s, P, reason, idem, seq, diag);
 }

@@ -133,13 +133,18 @@ int corridor_attest(struct corridor_ledger *l, const struct corridor_signer *sig
 	int err = check_text("note", note, CORRIDOR_REASON_BYTES_MAX, diag);
 	if (err)
 		return err;
-	/* The hash the entry has now: what the attester countersigns. */
-	err = corridor_ledger_entry(l, target, &bytes, &len);
+	/* The hash the entry has now: what the attester countersigns (from a
+	 * server: the entry as included in a checkpoint it verified). */
+	struct corridor_diag rd;
+	corridor_diag_init(&rd);
+	err = corridor_ledger_entry_as(l, signer, target, &bytes, &len, &rd);
 	if (err == CORRIDOR_E_NOTFOUND)
 		return corridor_diag_set(diag, CORRIDOR_E_REFUSED, "there is no entry %llu to attest",
 					 (unsigned long long)target);
 	if (err)
-		return corridor_diag_set(diag, err, "cannot read entry %llu", (unsigned long long)target);
+		return corridor_diag_set(diag, err, "cannot read entry %llu: %s",
+					 (unsigned long long)target,
+					 rd.text[0] ? rd.text : corridor_strerror(err));
 	err = corridor_entry_decode(bytes, len, &e, diag);
 	if (!err)
 		corridor_entry_content_hash(bytes, &e, actual);

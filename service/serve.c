@@ -680,12 +680,33 @@ static enum MHD_Result get_entry(struct server *sv, struct MHD_Connection *c, st
 	bool may = false, all = false;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	if (!cli_u64(seq_s, &seq))
+	char num[24];
+	size_t nlen = strcspn(seq_s, "/");
+	bool receipt = strcmp(seq_s + nlen, "/receipt") == 0;
+	if (nlen >= sizeof num || (seq_s[nlen] && !receipt))
+		return reply_error(c, rq, MHD_HTTP_NOT_FOUND,
+				   "/v1/entries/SEQ or /v1/entries/SEQ/receipt");
+	memcpy(num, seq_s, nlen);
+	num[nlen] = '\0';
+	if (!cli_u64(num, &seq))
 		return reply_error(c, rq, MHD_HTTP_BAD_REQUEST, "/v1/entries/SEQ: SEQ is a number");
 	pthread_mutex_lock(&sv->lock);
 	int err = corridor_ledger_entry(sv->l, seq, &bytes, &len);
 	if (!err && (err = corridor_reader_sees_all(sv->l, reader, &all, &d)) == 0 && !all)
 		err = corridor_entry_visible(sv->l, reader, bytes, len, &may, &d);
+	if (!err && (all || may) && receipt) {
+		/* the entry's bytes with an inclusion proof under the latest
+		 * checkpoint: what a client verifies before it signs over it */
+		struct corridor_receipt r = { .seq = seq };
+		struct corridor_entry e;
+		struct corridor_statement st;
+		corridor_merkle_leaf_hash(bytes, len, r.leaf_hash);
+		if (corridor_entry_decode(bytes, len, &e, NULL) == 0 &&
+		    e.version == CORRIDOR_ENTRY_VERSION_2 &&
+		    corridor_statement_decode(e.statement, e.statement_len, &st, NULL) == 0)
+			corridor_statement_hash(e.statement, &st, r.statement_hash);
+		err = receipts_json(sv, &r, 1, &buf, &blen);
+	}
 	pthread_mutex_unlock(&sv->lock);
 	enum MHD_Result ret;
 	if (err == CORRIDOR_E_NOTFOUND)
@@ -694,6 +715,8 @@ static enum MHD_Result get_entry(struct server *sv, struct MHD_Connection *c, st
 		ret = reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, corridor_strerror(err));
 	else if (!all && !may)
 		ret = reply_error(c, rq, MHD_HTTP_FORBIDDEN, "this entry is not yours to read");
+	else if (receipt)
+		ret = reply(c, rq, MHD_HTTP_OK, "application/json", buf, blen);
 	else {
 		FILE *f = open_memstream(&buf, &blen);
 		err = f ? corridor_entry_json(f, bytes, len, NULL) : CORRIDOR_E_NOMEM;

@@ -302,6 +302,44 @@ size_t corridor_remote_batch_max(const struct corridor_ledger *l)
 								  : CORRIDOR_BATCH_ENTRIES_MAX;
 }
 
+int corridor_import_remote(struct corridor_ledger *l, const struct corridor_signer *signer,
+			   const struct draft *drafts, const unsigned *lines, size_t n,
+			   size_t batch, corridor_committed_fn committed, void *ctx,
+			   size_t *written, size_t *skipped, struct corridor_diag *diag)
+{
+	size_t max = corridor_remote_batch_max(l);
+	if (batch == 0 || batch > max)
+		batch = max;
+	uint64_t *seqs = calloc(batch, sizeof *seqs);
+	int err = seqs ? CORRIDOR_OK : corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	/* Each batch's check sees the ledger as it is, not the batches before
+	 * it: a conflict between two batches of one file is refused when the
+	 * second commits, the first staying written. */
+	for (int commit = 0; commit < 2 && !err; commit++) {
+		for (size_t at = 0; at < n && !err;) {
+			size_t k = n - at < batch ? n - at : batch, appended = 0;
+			struct corridor_diag d;
+			corridor_diag_init(&d);
+			err = commit ? corridor_append(l, signer, drafts + at, k, seqs, &appended, &d)
+				     : append_remote(l, signer, drafts + at, k, true, NULL, NULL, &d);
+			if (err) {
+				corridor_diag_set(diag, err, "lines %u-%u: %s", lines[at],
+						  lines[at + k - 1], d.text);
+				break;
+			}
+			if (commit) {
+				*written += appended;
+				*skipped += k - appended; /* written before: the same bodies */
+				if (committed && appended)
+					committed(ctx, seqs[0], seqs[k - 1]);
+			}
+			at += k;
+		}
+	}
+	free(seqs);
+	return err;
+}
+
 int corridor_append_check_remote(struct corridor_ledger *l, const struct corridor_signer *signer,
 				 const struct draft *drafts, size_t n, struct corridor_diag *diag)
 {

@@ -186,6 +186,17 @@ int corridor_ledger_open_remote(const struct corridor_remote *remote, struct cor
 	return CORRIDOR_OK;
 }
 
+int corridor_ledger_entry_as(struct corridor_ledger *l, const struct corridor_signer *reader,
+			     uint64_t seq, uint8_t **out, size_t *out_len, struct corridor_diag *diag)
+{
+	if (!l->remote)
+		return corridor_ledger_entry(l, seq, out, out_len);
+	if (!l->remote->entry)
+		return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+					 "this server's client reads no entries");
+	return l->remote->entry(l->remote->ctx, reader, seq, out, out_len, diag);
+}
+
 bool corridor_ledger_is_remote(const struct corridor_ledger *l)
 {
 	return l->remote != NULL;

@@ -161,6 +161,16 @@ CORRIDOR_MUST_CHECK int corridor_settle_reverse(struct corridor_ledger *ledger,
 						int32_t period_day, const char *reason,
 						const char *idempotency_key, uint64_t *seq,
 						struct corridor_diag *diag);
+/** The same, the batch found in a verified `replica` of `ledger` (a remote
+ *  ledger): the server decides again at the seq it gives, and refuses the
+ *  reversal if that batch is no longer the standing one. Errors: as
+ *  corridor_settle_reverse, CORRIDOR_E_INVALID (a replica of another ledger). */
+CORRIDOR_MUST_CHECK int corridor_settle_reverse_from(struct corridor_ledger *replica,
+						     struct corridor_ledger *ledger,
+						     const struct corridor_signer *signer,
+						     int32_t period_day, const char *reason,
+						     const char *idempotency_key, uint64_t *seq,
+						     struct corridor_diag *diag);
 
 #ifdef __cplusplus
 }

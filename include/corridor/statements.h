@@ -178,6 +178,14 @@ struct corridor_remote {
 	int (*submit)(void *ctx, const uint8_t *const *stmts, const size_t *lens, size_t n,
 		      bool dry_run, struct corridor_receipt *receipts, size_t *appended,
 		      struct corridor_diag *diag);
+	/* Reads entry seq as `reader` (a signed read): its canonical bytes in
+	 * *bytes (malloc'd), checked to be included in a checkpoint signed by
+	 * the operator and consistent with every one this transport saw, so a
+	 * writer signs only what it derived from entries it verified. Errors:
+	 * CORRIDOR_E_NOTFOUND, CORRIDOR_E_REFUSED (not the reader's to see),
+	 * CORRIDOR_E_IO, CORRIDOR_E_VERIFY. */
+	int (*entry)(void *ctx, const struct corridor_signer *reader, uint64_t seq, uint8_t **bytes,
+		     size_t *len, struct corridor_diag *diag);
 	void *ctx;
 	char origin[CORRIDOR_NAME_BYTES_MAX + 1]; /* the ledger's, as its checkpoint names it */
 	uint64_t statement_lifetime_us;           /* how long what it signs lives */
@@ -187,9 +195,11 @@ struct corridor_remote {
 /** A ledger handle whose writes are statements signed in this process and
  *  sequenced by `remote` (which must outlive the handle): every write call of
  *  the API (corridor_memo_add, corridor_delivery_record, ...) works on it and
- *  returns the seqs the receipts name. A call that must read the ledger
- *  itself first (reports, settlement, imports that match against what is
- *  recorded) is refused with CORRIDOR_E_REFUSED and says so. Errors:
+ *  returns the seqs the receipts name. A write that names an entry it must
+ *  read first (corridor_attest) reads it through remote->entry, verified.
+ *  A call that must read the ledger's state itself (reports, settlement,
+ *  imports that match against what is recorded) is refused with
+ *  CORRIDOR_E_REFUSED and says so: run it on a verified replica. Errors:
  *  CORRIDOR_E_INVALID, CORRIDOR_E_NOMEM. */
 CORRIDOR_MUST_CHECK int corridor_ledger_open_remote(const struct corridor_remote *remote,
 						    struct corridor_ledger **out,
