@@ -3,6 +3,7 @@
 #   make test       install missing packages, build, run every test
 #   make test SAN=1 the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make demo       install missing packages, build, run the demo
+#   make demo-server the corridor year over the network, compared with a local run
 #   make bench      throughput figures
 #   make install PREFIX=/usr/local DESTDIR=
 
@@ -57,7 +58,7 @@ HEADERS := $(wildcard include/corridor/*.h base/*.h core/*.h core/*/*.h formats/
 layering: all
 	sh tools/layering.sh $(BUILD)
 
-.PHONY: layering all deps test check-run demo bench install clean san-test fuzz fuzz-smoke
+.PHONY: layering all deps test check-run demo demo-server bench install clean san-test fuzz fuzz-smoke
 
 all: $(BUILD)/corridor $(BUILD)/libcorridor.a $(BUILD)/libcorridor.so.$(LIBVERSION)
 
@@ -124,6 +125,10 @@ san-test: deps
 demo: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/demo-meters
 	@sh tools/demo.sh $(BUILD)/corridor
+
+demo-server: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/demo-meters
+	@sh tools/demo-server.sh $(BUILD)/corridor
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bench $(BUILD)/corridor

@@ -234,16 +234,6 @@ int cmd_rate(int argc, char **argv)
 
 /* ---- settle ---- */
 
-static unsigned decimals_of(struct corridor_ledger *l, const char *cur)
-{
-	unsigned d = 2;
-	struct corridor_diag diag;
-	corridor_diag_init(&diag);
-	if (corridor_currency_decimals(l, cur, &d, &diag) != 0)
-		d = 2;
-	return d;
-}
-
 /* The currencies' decimals, read once per process for everything it prints
  * (a read transaction per printed amount otherwise). */
 #define CLI_CURRENCIES_MAX 256u
@@ -897,11 +887,19 @@ int cmd_payment(int argc, char **argv)
 	snprintf(c.p.currency, sizeof c.p.currency, "%s", currency);
 	snprintf(c.p.reference, sizeof c.p.reference, "%s", reference);
 	struct corridor_ledger *l;
-	int rc = cli_open_ro(ledger, &l);
+	struct corridor_diag d;
+	unsigned dec = 2;
+	corridor_diag_init(&d);
+	/* the currency's scale; on a server, a built-in currency's */
+	int rc = cli_server.url ? cli_open(ledger, &l) : cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
-	unsigned dec = decimals_of(l, currency);
+	int err = corridor_currency_decimals(l, currency, &dec, &d);
 	corridor_ledger_close(l);
+	if (err == CORRIDOR_E_REFUSED)
+		return cli_fail(err, &d);
+	if (err) /* not defined: the write says so */
+		dec = 2;
 	if (corridor_decimal_parse(amount, strlen(amount), dec, 1, INT64_MAX, &c.p.amount_minor) != 0)
 		return cli_usage("--amount: a positive decimal with at most %u decimals for %s", dec,
 				 currency);

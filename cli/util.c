@@ -44,6 +44,16 @@ bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
 				else if (nlen == 7 && !memcmp(name, "replica", 7))
 					remote_slot = &cli_server.replica;
 			}
+			if (o && !o->list && !o->flag && cli_server.url &&
+			    ((nlen == 3 && !memcmp(name, "key", 3)) ||
+			     (nlen == 15 && !memcmp(name, "passphrase-file", 15)))) {
+				/* the command's own --key signs its reads too */
+				const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
+				if (nlen == 3)
+					cli_server.read_key = v;
+				else
+					cli_server.read_pass_file = v;
+			}
 			if (remote_slot) {
 				const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
 				if (!v) {

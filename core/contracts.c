@@ -86,12 +86,53 @@ int corridor_contract_terminate(struct corridor_ledger *l, const struct corridor
 	return write_body(l, s, "contract.terminate", NULL, id, effective, true, 0, idem, seq, diag);
 }
 
+/* On a remote ledger, an acceptance names the proposal its author read:
+ * entry `proposal`, verified as included in the log, is a proposal or an
+ * amendment of contract `id`. (The server decides again at the seq it gives.) */
+static int proposal_seen(struct corridor_ledger *l, const struct corridor_signer *s,
+			 const char *id, uint64_t proposal, struct corridor_diag *diag)
+{
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	struct corridor_entry e;
+	const char *cid = NULL;
+	size_t clen = 0, tlen = 0;
+	if (proposal == 0) /* the acceptor reads no contract state on a server */
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "with --server, name the proposal you accept: --proposal SEQ "
+					 "(the seq its author's receipt names)");
+	int err = corridor_ledger_entry_as(l, s, proposal, &bytes, &len, diag);
+	if (err)
+		return err;
+	if ((err = corridor_entry_decode(bytes, len, &e, diag)) == 0) {
+		/* a proposal names the contract in its terms; an amendment or a
+		 * termination in its "contract" field */
+		const uint8_t *terms = corridor_map_find(e.body, e.body_len, "terms", &tlen);
+		bool kind_ok = !strcmp(e.kind, "contract.propose") ||
+			       !strcmp(e.kind, "contract.amend") ||
+			       !strcmp(e.kind, "contract.terminate");
+		bool named = corridor_msgpack_map_str(e.body, e.body_len, "contract", &cid, &clen) == 0 ||
+			     (terms && corridor_msgpack_map_str(terms, tlen, "id", &cid, &clen) == 0);
+		if (!kind_ok || !named || clen != strlen(id) || memcmp(cid, id, clen) != 0)
+			err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+						"entry %llu is not a proposal of contract %s",
+						(unsigned long long)proposal, id);
+	}
+	free(bytes);
+	return err;
+}
+
 int corridor_contract_accept(struct corridor_ledger *l, const struct corridor_signer *s,
 			     const char *id, uint64_t proposal, const char *idem, uint64_t *seq,
 			     struct corridor_diag *diag)
 {
 	if (!corridor_party_id_valid(id))
 		return INVALID("'%s' is not a contract id", id);
+	if (corridor_ledger_is_remote(l)) {
+		int err = proposal_seen(l, s, id, proposal, diag);
+		if (err)
+			return err;
+	}
 	if (proposal == 0) {
 		struct corridor_contract *c = malloc(sizeof *c);
 		int err = c ? corridor_contract_get(l, id, c, diag) : CORRIDOR_E_NOMEM;

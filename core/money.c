@@ -76,6 +76,17 @@ int corridor_currency_decimals(struct corridor_ledger *l, const char *code, unsi
 			       struct corridor_diag *diag)
 {
 	struct cdec c = { .code = code, .decimals = decimals };
+	if (corridor_ledger_is_remote(l)) {
+		/* what needs no read: the currencies every ledger has */
+		for (size_t i = 0; i < CORRIDOR_CURRENCIES_PREDEFINED; i++)
+			if (strcmp(code, corridor_currencies_predefined[i]) == 0)
+				return *decimals = CORRIDOR_PREDEFINED_DECIMALS, CORRIDOR_OK;
+		return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+					 "currency %.3s is defined on the ledger, not built in: with "
+					 "--server, run this on a verified replica's host or name a "
+					 "built-in currency",
+					 code);
+	}
 	return corridor_ledger_read(l, currency_decimals_fn, &c, diag);
 }
 
