@@ -485,9 +485,15 @@ START_TEST(remote_mode)
 	out = remote_ok(&r, (const char *const[]){ "entry", "3", "--key", mnkey, NULL });
 	ck_assert_msg(strstr(out, "hourly values sent"), "%s", out);
 	free(out);
+	/* a report reads a verified replica: signed by a reader entitled to it */
 	x = remote_run(&r, (const char *const[]){ "report", "balances", NULL });
+	ck_assert_int_eq(x.status, 2);
+	ck_assert_msg(strstr(x.err, "--key"), "%s", x.err);
+	ck_assert_str_eq(x.out, "");
+	run_free(&x);
+	x = remote_run(&r, (const char *const[]){ "report", "balances", "--key", mnkey, NULL });
 	ck_assert_int_eq(x.status, 1);
-	ck_assert_msg(strstr(x.err, "only writes, log and entry"), "%s", x.err);
+	ck_assert_msg(strstr(x.err, "entitled to everything"), "%s", x.err);
 	ck_assert_str_eq(x.out, "");
 	run_free(&x);
 	/* a server whose checkpoints another key signs is not this ledger's */
@@ -536,6 +542,145 @@ START_TEST(remote_mode)
 	free(fork);
 	free(lines);
 	free(mnkey);
+	srv_free(&s);
+}
+END_TEST
+
+/* A key file made on "its owner's machine"; its verifier key in vk. */
+static char *party_key(const struct srv *s, const char *name, char vk[CORRIDOR_VKEY_BYTES_MAX + 1])
+{
+	const char *env[] = { "CORRIDOR_PASSPHRASE=serve-test", NULL };
+	char file[64];
+	snprintf(file, sizeof file, "%s.key", name);
+	char *path = strdup(path_join(s->dir, file));
+	struct run x = run_cli((const char *const[]){ "key", "generate", "--name", name, "--out",
+						      path, "--kdf", "interactive", NULL },
+			       env);
+	ck_assert_int_eq(x.status, 0);
+	snprintf(vk, CORRIDOR_VKEY_BYTES_MAX + 1, "%.*s", (int)strcspn(x.out, "\n"), x.out);
+	run_free(&x);
+	return path;
+}
+
+/* The size of the log as the operator reads it over the network. */
+static uint64_t remote_size(const struct remote *r)
+{
+	char *out = remote_ok(r, (const char *const[]){ "log", "--key", r->s->opkey, "--from", "0",
+							 "--limit", "1000", NULL });
+	uint64_t n = 0;
+	for (const char *p = out; (p = strstr(p, "\"seq\":")) != NULL; p++)
+		n++;
+	free(out);
+	return n;
+}
+
+/* Writes that read the ledger first, made on a party's machine: what they
+ * read is verified there (an entry with its inclusion proof, a replica) or
+ * decided by the server's idempotency; what the reader may not see, it
+ * cannot sign over; a refusal writes nothing. */
+START_TEST(remote_writes_that_read_first)
+{
+	struct srv s;
+	struct remote r;
+	struct run x;
+	char vk[CORRIDOR_VKEY_BYTES_MAX + 1];
+	srv_start(&s);
+	remote_init(&r, &s, "http");
+	char *aud = party_key(&s, "AUDIT", vk);
+	free(remote_ok(&r, (const char *const[]){ "party", "register", "--key", s.opkey, "--id",
+						   "AUDIT", "--name", "Auditor", "--country", "MN",
+						   "--roles", "auditor", "--vkey", vk, NULL }));
+	char *fx = party_key(&s, "FX", vk);
+	free(remote_ok(&r, (const char *const[]){ "party", "register", "--key", s.opkey, "--id",
+						   "FX", "--name", "Rates", "--country", "MN",
+						   "--roles", "rates", "--vkey", vk, NULL }));
+	char *cn = party_key(&s, "CN-BUY", vk);
+	free(remote_ok(&r, (const char *const[]){ "party", "register", "--key", s.opkey, "--id",
+						   "CN-BUY", "--name", "Buyer", "--country", "CN",
+						   "--roles", "buyer,seller", "--vkey", vk, NULL }));
+	/* an attestation is over the entry as the attester verified it */
+	char *memo = remote_ok(&r, (const char *const[]){ "memo", "--key", cn, "nominated", NULL });
+	memo[strcspn(memo, "\n")] = '\0';
+	free(remote_ok(&r, (const char *const[]){ "attest", memo, "--key", aud, "--note", "seen",
+						   NULL }));
+	uint64_t before = remote_size(&r);
+	x = remote_run(&r, (const char *const[]){ "attest", memo, "--key", fx, NULL });
+	ck_assert_int_eq(x.status, 1); /* a memo is its author's: FX cannot read it */
+	ck_assert_msg(strstr(x.err, "not yours to read") && strchr(x.err, '\n') == x.err + strlen(x.err) - 1,
+		      "%s", x.err);
+	run_free(&x);
+	x = remote_run(&r, (const char *const[]){ "attest", "9999", "--key", aud, NULL });
+	ck_assert_int_eq(x.status, 1);
+	ck_assert_msg(strstr(x.err, "no entry 9999"), "%s", x.err);
+	run_free(&x);
+	/* an acceptance names the proposal its author read */
+	x = remote_run(&r, (const char *const[]){ "contract", "accept", "G1", "--key", cn, NULL });
+	ck_assert_int_ne(x.status, 0);
+	ck_assert_msg(strstr(x.err, "--proposal"), "%s", x.err);
+	run_free(&x);
+	x = remote_run(&r, (const char *const[]){ "contract", "accept", "G1", "--proposal", memo,
+						   "--key", cn, NULL });
+	ck_assert_int_eq(x.status, 1);
+	ck_assert_msg(strstr(x.err, "is not a proposal of contract G1"), "%s", x.err);
+	run_free(&x);
+	ck_assert_uint_eq(remote_size(&r), before);
+	/* rates: checked by the server, then sequenced; again: nothing new; a
+	 * different rate for a day already fixed is refused, nothing written */
+	char *rates = strdup(path_join(s.dir, "rates.csv"));
+	const char *csv = "base,quote,date,rate,source\nUSD,CNY,2026-01-02,7.10,PBOC\n"
+			  "USD,CNY,2026-01-05,7.11,PBOC\n";
+	ck_assert(spit(rates, csv, strlen(csv)));
+	char *out = remote_ok(&r, (const char *const[]){ "rate", "import", "--key", fx, rates, NULL });
+	ck_assert_str_eq(out, "imported 2 rates, 0 already there\n");
+	free(out);
+	out = remote_ok(&r, (const char *const[]){ "rate", "import", "--key", fx, rates, NULL });
+	ck_assert_str_eq(out, "imported 0 rates, 2 already there\n");
+	free(out);
+	before = remote_size(&r);
+	csv = "base,quote,date,rate,source\nUSD,CNY,2026-01-06,7.12,PBOC\nUSD,CNY,2026-01-05,7.19,PBOC\n";
+	ck_assert(spit(rates, csv, strlen(csv)));
+	x = remote_run(&r, (const char *const[]){ "rate", "import", "--key", fx, rates, NULL });
+	ck_assert_int_eq(x.status, 1);
+	ck_assert_msg(strstr(x.err, "lines 2-3") && strstr(x.err, "already"), "%s", x.err);
+	run_free(&x);
+	ck_assert_uint_eq(remote_size(&r), before);
+	/* a payment's identity: the same payment again is a retry, --new another */
+	const char *pay[] = { "payment", "record", "--key", cn, "--payer", "RU-GAZPROM", "--payee",
+			      "CN-BUY", "--currency", "USD", "--amount", "1500.00", "--value-date",
+			      "2026-02-01", "--reference", "INV-1", NULL, NULL };
+	char *first = remote_ok(&r, pay);
+	x = remote_run(&r, pay);
+	ck_assert_int_eq(x.status, 1);
+	ck_assert_msg(strstr(x.err, "a retry?"), "%s", x.err);
+	run_free(&x);
+	pay[16] = "--new";
+	char *second = remote_ok(&r, pay);
+	ck_assert_str_ne(first, second);
+	free(first);
+	free(second);
+	/* the auditor's report reads its verified replica: what the local one says */
+	out = remote_ok(&r, (const char *const[]){ "report", "balances", "--key", aud, "--format",
+						    "csv", NULL });
+	struct run local = run_cli((const char *const[]){ "report", "balances", "--ledger", s.ledger,
+							  "--format", "csv", NULL },
+				   NULL);
+	ck_assert_int_eq(local.status, 0);
+	ck_assert_str_eq(out, local.out);
+	ck_assert_msg(strstr(out, "USD,CN-BUY,-3000.00"), "%s", out);
+	free(out);
+	run_free(&local);
+	x = remote_run(&r, (const char *const[]){ "settle", "reverse", "--key", aud, "--period",
+						   "2026-01", "--reason", "x", NULL });
+	ck_assert_int_eq(x.status, 2);
+	ck_assert_msg(strstr(x.err, "--replica"), "%s", x.err);
+	run_free(&x);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	cli_ok((const char *const[]){ "verify", "--ledger", s.ledger, NULL });
+	free(memo);
+	free(rates);
+	free(aud);
+	free(fx);
+	free(cn);
 	srv_free(&s);
 }
 END_TEST
@@ -1163,6 +1308,7 @@ Suite *suite_serve(void)
 	tcase_add_test(tc, serve_statements);
 	tcase_add_test(tc, serve_hostile_clients);
 	tcase_add_test(tc, remote_mode);
+	tcase_add_test(tc, remote_writes_that_read_first);
 	tcase_add_test(tc, serve_gathers_and_sheds);
 	tcase_add_test(tc, signed_reads_who_sees_what);
 	tcase_add_test(tc, serve_survives_kill_9);
