@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -314,6 +316,73 @@ static int connect_from(const struct srv *s, const char *src)
 	}
 	return fd;
 }
+
+/* The server's corridor_connections_open gauge, read from /metrics. */
+static unsigned connections_open(const struct srv *s)
+{
+	char *b;
+	ck_assert_uint_eq(http(s, "GET", "/metrics", NULL, 0, &b), 200);
+	const char *p = strstr(b, "\ncorridor_connections_open ");
+	ck_assert_ptr_nonnull(p);
+	unsigned n = (unsigned)strtoul(p + strlen("\ncorridor_connections_open "), NULL, 10);
+	free(b);
+	return n;
+}
+
+/* 1,000 connections opened from one address and left idle: the server holds
+ * that address's share (32) and closes the rest; a client elsewhere reads and
+ * writes meanwhile, and nothing the flood sent is written. */
+START_TEST(serve_thousand_idle_connections)
+{
+	enum { FLOOD = 1000 };
+	struct rlimit rl;
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < FLOOD + 64) {
+		rl.rlim_cur = rl.rlim_max < FLOOD + 256 ? rl.rlim_max : FLOOD + 256;
+		ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	ck_assert_uint_ge(rl.rlim_cur, FLOOD + 64);
+	struct srv s;
+	char *b;
+	srv_start(&s);
+	int *fd = malloc(FLOOD * sizeof *fd);
+	size_t made = 0;
+	for (int i = 0; i < FLOOD; i++) {
+		/* non-blocking: a full accept queue must not stall the flood */
+		fd[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		ck_assert_int_ge(fd[i], 0);
+		struct sockaddr_in from = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
+		inet_pton(AF_INET, "127.0.0.2", &from.sin_addr);
+		inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+		to.sin_port = htons((uint16_t)s.port);
+		ck_assert_int_eq(bind(fd[i], (struct sockaddr *)&from, sizeof from), 0);
+		int rc = connect(fd[i], (struct sockaddr *)&to, sizeof to);
+		struct pollfd pf = { .fd = fd[i], .events = POLLOUT };
+		if (rc == 0 || (errno == EINPROGRESS && poll(&pf, 1, 100) == 1))
+			made++;
+	}
+	ck_assert_uint_ge(made, 32); /* the flood reached the server */
+	/* the server holds at most the address's share of them */
+	usleep(200000);
+	unsigned held = connections_open(&s);
+	ck_assert_msg(held <= 32 + 1, "the server holds %u idle connections from one address", held);
+	/* and serves everyone else: a read and a write */
+	ck_assert_uint_eq(http(&s, "GET", "/healthz", NULL, 0, &b), 200);
+	free(b);
+	uint8_t st[512];
+	size_t n = memo(s.ru, "during-the-flood", "still here", (uint64_t)time(NULL) * 1000000u,
+			600000000u, st, sizeof st);
+	ck_assert_uint_eq(http(&s, "POST", "/v1/statements", st, n, &b), 201);
+	ck_assert_msg(strstr(b, "\"seq\":2"), "%s", b); /* nothing else was written */
+	free(b);
+	for (int i = 0; i < FLOOD; i++)
+		close(fd[i]);
+	free(fd);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	cli_ok((const char *const[]){ "verify", "--ledger", s.ledger, NULL });
+	srv_free(&s);
+}
+END_TEST
 
 /* Idle connections from one address use up that address's share, not the
  * service: a client elsewhere is still answered. A client that sends one
@@ -1307,6 +1376,7 @@ Suite *suite_serve(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, serve_statements);
 	tcase_add_test(tc, serve_hostile_clients);
+	tcase_add_test(tc, serve_thousand_idle_connections);
 	tcase_add_test(tc, remote_mode);
 	tcase_add_test(tc, remote_writes_that_read_first);
 	tcase_add_test(tc, serve_gathers_and_sheds);
