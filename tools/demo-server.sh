@@ -9,6 +9,7 @@
 # Re-runnable: it recreates ./demo-server/.
 set -eu
 C=${1:-build/corridor}
+TOOLS=$(cd "$(dirname "$0")" && pwd)
 case "$C" in /*) ;; *) C="$(pwd)/$C" ;; esac
 DEMO_METERS=$(dirname "$C")/demo-meters
 EXAMPLES=$(pwd)/docs/examples
@@ -57,23 +58,8 @@ for p in $PARTIES; do printf '%-11s %s\n' "$p" "$(ls "$p" | tr '\n' ' ')"; done
 
 # The input files, the same for both runs (generated deterministically).
 sed -e 's/"RU-GAZ"/"RU-GAZPROM"/g' -e 's/"CN-BUY"/"CN-CNPC"/g' "$EXAMPLES/gas-G1.json" > RU-GAZPROM/gas.json
-{
-	echo "contract,start,end,quantity,meter,reference"
-	for d in $(seq 1 31); do
-		s=$(date -u -d "2026-02-28 16:00 +0000 + $((d - 1)) days" +%Y-%m-%dT%H:%M:%SZ)
-		e=$(date -u -d "2026-02-28 16:00 +0000 + $d days" +%Y-%m-%dT%H:%M:%SZ)
-		echo "G1,$s,$e,100,M1,GAZ-2026-03-$d"
-	done
-} > RU-GAZPROM/gazprom-march.csv
-{
-	echo "contract,start,end,quantity,meter,reference"
-	for d in $(seq 1 31); do
-		s=$(date -u -d "2026-02-28 16:00 +0000 + $((d - 1)) days" +%Y-%m-%dT%H:%M:%SZ)
-		e=$(date -u -d "2026-02-28 16:00 +0000 + $d days" +%Y-%m-%dT%H:%M:%SZ)
-		q=100.4; [ "$d" = 10 ] && q=101
-		echo "G1,$s,$e,$q,CN-ERENHOT,CNPC-$d"
-	done
-} > CN-CNPC/cnpc-march.csv
+sh "$TOOLS/demo_march.sh" M1 GAZ-2026-03- 100 > RU-GAZPROM/gazprom-march.csv
+sh "$TOOLS/demo_march.sh" CN-ERENHOT CNPC- 100.4 101 > CN-CNPC/cnpc-march.csv
 "$DEMO_METERS" G1 2025-12-31T16:00:00Z 59 100 20260102 RU-GAZPROM/gaz-janfeb.csv M1 \
 	CN-CNPC/cnpc-janfeb.csv CN-ERENHOT 100000 86400
 "$DEMO_METERS" G1 2026-03-31T16:00:00Z 275 100 20260103 RU-GAZPROM/gaz-aprdec.csv M1 \
@@ -92,19 +78,7 @@ sed -e 's/"P1"/"P2"/' -e 's/"RU-GRID"/"CN-IMPOWER"/' -e 's/"MN-GRID"/"MN-MINE"/g
 	CN-IMPOWER/impower-2026.csv IM-OT-1 100000
 sed -e 's/"MN-PIPE"/"MN-TRANSIT"/g' -e 's/"RU-GAZ"/"RU-GAZPROM"/g' "$EXAMPLES/transit-T1.json" \
 	> MN-TRANSIT/transit.json
-awk 'BEGIN {
-	print "base,quote,date,rate,source"
-	for (i = 0; i < 365; i++) {
-		t = 1767225600 + i * 86400
-		cmd = "date -u -d @" t " +%Y-%m-%d:%u"; cmd | getline dw; close(cmd)
-		split(dw, a, ":")
-		if (a[2] >= 6) continue
-		u = 712000000 + (i * 7919) % 2400000 - 1200000
-		r = 3840000000 + (i * 104729) % 60000000 - 30000000
-		printf "USD,CNY,%s,%d.%08d,PBOC\n", a[1], u / 100000000, u % 100000000
-		printf "RUB,MNT,%s,%d.%08d,MONGOLBANK\n", a[1], r / 100000000, r % 100000000
-	}
-}' > FX-PUB/rates-2026.csv
+sh "$TOOLS/demo_rates.sh" > FX-PUB/rates-2026.csv
 
 # The year: the same commands in both modes. Seqs a party needs later come
 # from what its own writes printed, never from reading others' data.

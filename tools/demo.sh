@@ -8,6 +8,7 @@
 # Re-runnable: it recreates ./demo/.
 set -eu
 C=${1:-build/corridor}
+TOOLS=$(cd "$(dirname "$0")" && pwd)
 case "$C" in /*) ;; *) C="$(pwd)/$C" ;; esac
 DEMO_METERS=$(dirname "$C")/demo-meters
 rm -rf demo
@@ -69,23 +70,8 @@ sed -e 's/"RU-GAZ"/"RU-GAZPROM"/g' -e 's/"CN-BUY"/"CN-CNPC"/g' "$GAS_CONTRACT" >
 "$C" contract show G1
 
 step "March gas days metered on both sides of the border, imported from CSV"
-{
-	echo "contract,start,end,quantity,meter,reference"
-	for d in $(seq 1 31); do
-		s=$(date -u -d "2026-02-28 16:00 +0000 + $((d - 1)) days" +%Y-%m-%dT%H:%M:%SZ)
-		e=$(date -u -d "2026-02-28 16:00 +0000 + $d days" +%Y-%m-%dT%H:%M:%SZ)
-		echo "G1,$s,$e,100,M1,GAZ-2026-03-$d"
-	done
-} > gazprom-march.csv
-{
-	echo "contract,start,end,quantity,meter,reference"
-	for d in $(seq 1 31); do
-		s=$(date -u -d "2026-02-28 16:00 +0000 + $((d - 1)) days" +%Y-%m-%dT%H:%M:%SZ)
-		e=$(date -u -d "2026-02-28 16:00 +0000 + $d days" +%Y-%m-%dT%H:%M:%SZ)
-		q=100.4; [ "$d" = 10 ] && q=101
-		echo "G1,$s,$e,$q,CN-ERENHOT,CNPC-$d"
-	done
-} > cnpc-march.csv
+sh "$TOOLS/demo_march.sh" M1 GAZ-2026-03- 100 > gazprom-march.csv
+sh "$TOOLS/demo_march.sh" CN-ERENHOT CNPC- 100.4 101 > cnpc-march.csv
 "$C" delivery import --key gazprom-2027.key gazprom-march.csv | tail -1
 "$C" delivery import --key cnpc.key cnpc-march.csv | tail -1
 "$C" delivery import --key gazprom-2027.key gazprom-march.csv | tail -1
@@ -192,20 +178,7 @@ sed -e 's/"MN-PIPE"/"MN-TRANSIT"/g' -e 's/"RU-GAZ"/"RU-GAZPROM"/g' \
 "$C" currency list
 
 step "A year of daily fixings on working days (no weekend rates): USD/CNY by PBOC, RUB/MNT by Mongolbank"
-awk 'BEGIN {
-	print "base,quote,date,rate,source"
-	# deterministic: a slow wave around 7.12 CNY per USD and 38.4 MNT per RUB
-	for (i = 0; i < 365; i++) {
-		t = 1767225600 + i * 86400
-		cmd = "date -u -d @" t " +%Y-%m-%d:%u"; cmd | getline dw; close(cmd)
-		split(dw, a, ":")
-		if (a[2] >= 6) continue
-		u = 712000000 + (i * 7919) % 2400000 - 1200000
-		r = 3840000000 + (i * 104729) % 60000000 - 30000000
-		printf "USD,CNY,%s,%d.%08d,PBOC\n", a[1], u / 100000000, u % 100000000
-		printf "RUB,MNT,%s,%d.%08d,MONGOLBANK\n", a[1], r / 100000000, r % 100000000
-	}
-}' > rates-2026.csv
+sh "$TOOLS/demo_rates.sh" > rates-2026.csv
 "$C" rate import --key fx.key rates-2026.csv
 "$C" rate list --pair USD/CNY --from 2026-03-25 --to 2026-03-31
 
