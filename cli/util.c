@@ -34,7 +34,7 @@ bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
 				if (strlen(opts[k].name) == nlen && memcmp(opts[k].name, name, nlen) == 0)
 					o = &opts[k];
 			/* with --server, a command that reads takes the reader's key
-			 * and the replica it reads (docs/SERVICE.md "Remote reads") */
+			 * and the replica it reads (docs/SERVICE.md "Reads") */
 			const char **remote_slot = NULL;
 			if (!o && cli_server.url) {
 				if (nlen == 3 && !memcmp(name, "key", 3))
