@@ -805,7 +805,7 @@ static enum MHD_Result get_archive(struct server *sv, struct MHD_Connection *c,
 	if (!err && !all)
 		ret = reply_error(c, rq, MHD_HTTP_FORBIDDEN,
 				  "an archive is for readers entitled to everything (operator, "
-				  "auditors, settlement)");
+				  "auditors, settlement); log and entry show you your part");
 	else if (err)
 		ret = reply_error(c, rq, err == CORRIDOR_E_NOTFOUND ? MHD_HTTP_NOT_FOUND
 								     : MHD_HTTP_SERVICE_UNAVAILABLE,
