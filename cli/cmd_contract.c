@@ -127,78 +127,10 @@ static int contract_write(int what, int argc, char **argv)
 	return rc;
 }
 
-static void print_date(const char *key, int32_t day, bool comma)
-{
-	char d[11];
-	corridor_date_format(day, d);
-	printf("%s\"%s\":\"%s\"", comma ? "," : "", key, d);
-}
-
-static int print_terms_json(const struct corridor_contract_terms *t)
-{
-	char buf[48], off[7];
-	printf("{\"id\":\"%s\",\"seller\":\"%s\",\"buyer\":\"%s\",\"commodity\":\"%s\"", t->id,
-	       t->seller, t->buyer, COMMODITY_NAMES[t->commodity]);
-	if (t->carries[0])
-		printf(",\"carries\":\"%s\"", t->carries);
-	fputs(",\"delivery_point\":", stdout);
-	if (corridor_json_write_string(stdout, t->delivery_point, strlen(t->delivery_point)))
-		return CORRIDOR_E_IO;
-	printf(",\"unit\":\"%s\"", t->unit);
-	print_date("start", t->start_day, true);
-	print_date("end", t->end_day, true);
-	corridor_offset_format(t->utc_offset_min, off);
-	printf(",\"utc_offset\":\"%s\",\"prices\":[", off);
-	for (size_t i = 0; i < t->price_count; i++) {
-		corridor_decimal_format(t->prices[i].price_micro, 6, buf, sizeof buf);
-		fputs(i ? ",{" : "{", stdout);
-		print_date("from", t->prices[i].from_day, false);
-		printf(",\"price\":\"%s\"}", buf);
-	}
-	printf("],\"currency\":\"%s\",\"settlement_currency\":\"%s\"", t->currency,
-	       t->settlement_currency);
-	if (t->rate_source[0])
-		printf(",\"rate_source\":\"%s\"", t->rate_source);
-	printf(",\"payment_days\":%u", t->payment_days);
-	if (t->has_min) {
-		corridor_decimal_format(t->min_milli, 3, buf, sizeof buf);
-		printf(",\"min_quantity\":\"%s\",\"shortfall_share_bp\":%u", buf, t->shortfall_bp);
-	}
-	if (t->has_max) {
-		corridor_decimal_format(t->max_milli, 3, buf, sizeof buf);
-		printf(",\"max_quantity\":\"%s\",\"excess_premium_bp\":%u", buf, t->excess_bp);
-	}
-	printf(",\"tolerance_permille\":%u,\"metering_party\":\"%s\",\"billing_meter\":",
-	       t->tolerance_permille, t->metering_party);
-	if (corridor_json_write_string(stdout, t->billing_meter, strlen(t->billing_meter)))
-		return CORRIDOR_E_IO;
-	putchar('}');
-	return ferror(stdout) ? CORRIDOR_E_IO : CORRIDOR_OK;
-}
-
 static int print_contract_json(const struct corridor_contract *c)
 {
-	printf("{\"id\":\"%s\",\"status\":\"%s\",\"proposed_seq\":%llu,\"versions\":[", c->id,
-	       STATUS_NAMES[c->status], (unsigned long long)c->proposed_seq);
-	for (size_t i = 0; i < c->version_count; i++) {
-		printf("%s{\"accepted_seq\":%llu", i ? "," : "",
-		       (unsigned long long)c->versions[i].accepted_seq);
-		print_date("effective", c->versions[i].effective_day, true);
-		fputs(",\"terms\":", stdout);
-		if (print_terms_json(&c->versions[i].terms))
-			return CORRIDOR_E_IO;
-		putchar('}');
-	}
-	fputs("],\"pending\":[", stdout);
-	for (size_t i = 0; i < c->pending_count; i++) {
-		printf("%s{\"seq\":%llu,\"kind\":\"%s\",\"proposer\":\"%s\"", i ? "," : "",
-		       (unsigned long long)c->pending[i].seq, c->pending[i].kind,
-		       c->pending[i].proposer);
-		print_date("effective", c->pending[i].effective_day, true);
-		putchar('}');
-	}
-	fputs("]}\n", stdout);
-	return ferror(stdout) ? CORRIDOR_E_IO : CORRIDOR_OK;
+	int err = corridor_contract_json(stdout, c);
+	return err ? err : putchar('\n') == EOF ? CORRIDOR_E_IO : CORRIDOR_OK;
 }
 
 static int print_contract_row(void *ctx, const struct corridor_contract *c)

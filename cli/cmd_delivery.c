@@ -156,13 +156,9 @@ static int print_delivery(void *ctx, const struct corridor_delivery *d)
 	corridor_decimal_format(d->quantity_milli, 3, q, sizeof q);
 	const char *status = d->superseded_by ? "superseded" : d->supersedes ? "correction" : "latest";
 	if (c->format == CLI_JSON) {
-		printf("{\"seq\":%llu,\"contract\":\"%s\",\"recorder\":\"%s\",\"meter\":",
-		       (unsigned long long)d->seq, d->contract, d->recorder);
-		cli_json_str(d->meter);
-		printf(",\"start\":\"%s\",\"end\":\"%s\",\"quantity\":\"%s\",\"quality\":\"%c\","
-		       "\"supersedes\":%llu,\"superseded_by\":%llu}\n",
-		       s, e, q, d->quality, (unsigned long long)d->supersedes,
-		       (unsigned long long)d->superseded_by);
+		int err = corridor_delivery_json(stdout, d);
+		if (err || putchar('\n') == EOF)
+			return err ? err : CORRIDOR_E_IO;
 	} else if (c->format == CLI_CSV) {
 		printf("%llu,%s,%s,", (unsigned long long)d->seq, d->contract, d->recorder);
 		cli_csv_str(d->meter);

@@ -39,10 +39,10 @@ static int do_currency(struct corridor_ledger *l, const struct corridor_signer *
 static int print_currency(void *ctx, const char *code, unsigned decimals, uint64_t seq)
 {
 	enum cli_format *f = ctx;
-	if (*f == CLI_JSON)
-		printf("{\"code\":\"%s\",\"decimals\":%u,\"seq\":%llu}\n", code, decimals,
-		       (unsigned long long)seq);
-	else if (*f == CLI_CSV)
+	if (*f == CLI_JSON) {
+		int err = corridor_currency_json(stdout, code, decimals, seq);
+		return err ? err : putchar('\n') == EOF ? CORRIDOR_E_IO : CORRIDOR_OK;
+	} else if (*f == CLI_CSV)
 		printf("%s,%u,%llu\r\n", code, decimals, (unsigned long long)seq);
 	else
 		printf("%-4s %u  %s\n", code, decimals, seq ? "defined" : "predefined");
@@ -121,11 +121,9 @@ static int print_rate(void *ctx, const struct corridor_rate *r)
 		printf(",%llu,%llu\r\n", (unsigned long long)r->seq,
 		       (unsigned long long)r->corrects);
 	} else if (*f == CLI_JSON) {
-		printf("{\"base\":\"%s\",\"quote\":\"%s\",\"date\":\"%s\",\"rate\":\"%s\",\"source\":",
-		       r->base, r->quote, date, rate);
-		cli_json_str(r->source);
-		printf(",\"seq\":%llu,\"corrects\":%llu}\n", (unsigned long long)r->seq,
-		       (unsigned long long)r->corrects);
+		int err = corridor_rate_json(stdout, r);
+		if (err || putchar('\n') == EOF)
+			return err ? err : CORRIDOR_E_IO;
 	} else {
 		printf("%s/%s  %s  %16s  %-10s %8llu%s\n", r->base, r->quote, date, rate, r->source,
 		       (unsigned long long)r->seq, r->corrects ? "  (correction)" : "");
@@ -236,39 +234,24 @@ int cmd_rate(int argc, char **argv)
 
 /* The currencies' decimals, read once per process for everything it prints
  * (a read transaction per printed amount otherwise). */
-#define CLI_CURRENCIES_MAX 256u
-static struct {
-	bool loaded;
-	size_t n;
-	char code[CLI_CURRENCIES_MAX][4];
-	unsigned decimals[CLI_CURRENCIES_MAX];
-} g_currencies;
+static struct corridor_scales g_scales;
+static bool g_scales_loaded;
 
-static int keep_currency(void *ctx, const char *code, unsigned decimals, uint64_t seq)
+static const struct corridor_scales *scales(struct corridor_ledger *l)
 {
-	(void)ctx;
-	(void)seq;
-	if (g_currencies.n >= CLI_CURRENCIES_MAX)
-		return 1;
-	snprintf(g_currencies.code[g_currencies.n], 4, "%s", code);
-	g_currencies.decimals[g_currencies.n++] = decimals;
-	return 0;
+	if (!g_scales_loaded) {
+		struct corridor_diag diag;
+		corridor_diag_init(&diag);
+		g_scales_loaded = true;
+		if (corridor_currency_scales(l, &g_scales, &diag) < 0)
+			g_scales.count = 0;
+	}
+	return &g_scales;
 }
 
 static void money(struct corridor_ledger *l, const char *cur, int64_t v, char out[40])
 {
-	unsigned d = 2;
-	if (!g_currencies.loaded) {
-		struct corridor_diag diag;
-		corridor_diag_init(&diag);
-		g_currencies.loaded = true;
-		if (corridor_currency_list(l, keep_currency, NULL, &diag) < 0)
-			g_currencies.n = 0;
-	}
-	for (size_t i = 0; i < g_currencies.n; i++)
-		if (strcmp(g_currencies.code[i], cur) == 0)
-			d = g_currencies.decimals[i];
-	corridor_money_format(v, d, out, 40);
+	corridor_money_format(v, corridor_scales_decimals(scales(l), cur), out, 40);
 }
 
 static void print_invoice_table(struct corridor_ledger *l, const struct corridor_invoice *v)
@@ -311,50 +294,8 @@ static void print_invoice_table(struct corridor_ledger *l, const struct corridor
 
 static void print_invoice_json(struct corridor_ledger *l, const struct corridor_invoice *v)
 {
-	char per[11], due[11], iss[11], a[40], q[32], p[32];
-	corridor_date_format(v->period_day, per);
-	corridor_date_format(v->due_day, due);
-	corridor_date_format(v->issue_day, iss);
-	printf("{\"id\":\"%s\",\"seq\":%llu,\"reversed\":%s,\"contract\":\"%s\",\"seller\":\"%s\","
-	       "\"buyer\":\"%s\",\"period\":\"%.7s\",\"issued\":\"%s\",\"due\":\"%s\","
-	       "\"currency\":\"%s\",\"settlement_currency\":\"%s\",\"lines\":[",
-	       v->id, (unsigned long long)v->seq, v->reversed ? "true" : "false", v->contract,
-	       v->seller, v->buyer, per, iss, due, v->currency, v->settlement_currency);
-	for (size_t i = 0; i < v->line_count; i++) {
-		const struct corridor_invoice_line *ln = &v->lines[i];
-		corridor_decimal_format(ln->quantity_milli, 3, q, sizeof q);
-		corridor_decimal_format(ln->price_micro, 6, p, sizeof p);
-		money(l, v->currency, ln->amount_minor, a);
-		printf("%s{\"kind\":\"%s\",\"quantity\":\"%s\",\"price\":\"%s\",\"amount\":\"%s\"}",
-		       i ? "," : "", LINE_KIND[ln->kind], q, p, a);
-	}
-	money(l, v->currency, v->subtotal_minor, a);
-	printf("],\"subtotal\":\"%s\",\"intervals\":%llu,\"disputed\":%llu,\"rate\":", a,
-	       (unsigned long long)v->intervals, (unsigned long long)v->disputed);
-	if (v->converted) {
-		char r[32], d[11];
-		corridor_decimal_format(v->rate.rate_e8, 8, r, sizeof r);
-		corridor_date_format(v->rate.day, d);
-		printf("{\"base\":\"%s\",\"quote\":\"%s\",\"date\":\"%s\",\"rate\":\"%s\","
-		       "\"source\":",
-		       v->rate.base, v->rate.quote, d, r);
-		cli_json_str(v->rate.source);
-		printf("}");
-	} else {
-		printf("null");
-	}
-	printf(",\"adjustments\":[");
-	for (size_t i = 0; i < v->adjustment_count; i++) {
-		const struct corridor_invoice_adjustment *ad = &v->adjustments[i];
-		char pd[11], dl[40];
-		corridor_date_format(ad->period_day, pd);
-		money(l, v->currency, ad->delta_minor, dl);
-		money(l, v->settlement_currency, ad->amount_minor, a);
-		printf("%s{\"period\":\"%.7s\",\"invoice\":\"%s\",\"delta\":\"%s\",\"amount\":\"%s\"}",
-		       i ? "," : "", pd, ad->invoice, dl, a);
-	}
-	money(l, v->settlement_currency, v->total_minor, a);
-	printf("],\"total\":\"%s\"}", a);
+	if (corridor_invoice_json(stdout, scales(l), v) != 0)
+		fprintf(stderr, "corridor: cannot write to stdout\n");
 }
 
 static void print_invoice_csv(struct corridor_ledger *l, const struct corridor_invoice *v)
@@ -400,28 +341,10 @@ static int print_batch(void *ctx, const struct corridor_batch *b)
 	for (size_t i = 0; i < CORRIDOR_HASH_BYTES; i++)
 		snprintf(hex + 2 * i, 3, "%02x", b->digest[i]);
 	if (c->f == CLI_JSON) {
-		printf("%s{\"period\":\"%.7s\",\"seq\":%llu,\"dry_run\":%s,\"reversed\":%s,"
-		       "\"digest\":\"%s\",\"invoices\":[",
-		       c->shown ? "," : "", per, (unsigned long long)b->seq,
-		       c->dry_run ? "true" : "false", b->reversed ? "true" : "false", hex);
-		for (size_t i = 0; i < b->invoice_count; i++) {
-			printf("%s", i ? "," : "");
-			print_invoice_json(c->l, &b->invoices[i]);
-		}
-		printf("],\"totals\":[");
-		for (size_t i = 0; i < b->total_count; i++) {
-			money(c->l, b->totals[i].currency, b->totals[i].amount_minor, a);
-			printf("%s{\"currency\":\"%s\",\"amount\":\"%s\"}", i ? "," : "",
-			       b->totals[i].currency, a);
-		}
-		printf("],\"netting\":[");
-		for (size_t i = 0; i < b->netting_count; i++) {
-			const struct corridor_netting *n = &b->netting[i];
-			money(c->l, n->currency, n->amount_minor, a);
-			printf("%s{\"currency\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\"}",
-			       i ? "," : "", n->currency, n->from, n->to, a);
-		}
-		printf("]}");
+		fputs(c->shown ? "," : "", stdout);
+		int err = corridor_batch_json(stdout, scales(c->l), b, c->dry_run);
+		if (err)
+			return err;
 	} else if (c->f == CLI_CSV) {
 		if (!c->shown)
 			printf("invoice,contract,period,seller,buyer,line,quantity,price,amount,"
@@ -699,12 +622,10 @@ static int print_payment(void *ctx, const struct corridor_payment *p)
 		cli_csv_str(p->reference);
 		printf(",%llu\r\n", (unsigned long long)p->reversed_by);
 	} else if (c->f == CLI_JSON) {
-		printf("%s{\"seq\":%llu,\"payer\":\"%s\",\"payee\":\"%s\",\"currency\":\"%s\","
-		       "\"amount\":\"%s\",\"value_date\":\"%s\",\"reference\":",
-		       c->n ? "," : "", (unsigned long long)p->seq, p->payer, p->payee, p->currency,
-		       a, date);
-		cli_json_str(p->reference);
-		printf(",\"reversed_by\":%llu}", (unsigned long long)p->reversed_by);
+		fputs(c->n ? "," : "", stdout);
+		int err = corridor_payment_json(stdout, scales(c->l), p);
+		if (err)
+			return err;
 	} else {
 		printf("%8llu  %-12s -> %-12s %18s %s  %s  %s%s\n", (unsigned long long)p->seq,
 		       p->payer, p->payee, a, p->currency, date, p->reference,

@@ -81,34 +81,8 @@ static void vkey_of(const struct corridor_party *p, const struct corridor_party_
 
 static int print_json(const struct corridor_party *p)
 {
-	char roles[128], vk[CORRIDOR_VKEY_BYTES_MAX + 1];
-	corridor_roles_format(p->roles, roles, sizeof roles);
-	fputs("{\"id\":", stdout);
-	if (corridor_json_write_string(stdout, p->id, strlen(p->id)) != 0)
-		return CORRIDOR_E_IO;
-	fputs(",\"name\":", stdout);
-	if (corridor_json_write_string(stdout, p->name, strlen(p->name)) != 0)
-		return CORRIDOR_E_IO;
-	printf(",\"country\":\"%s\",\"roles\":[", p->country);
-	for (char *r = roles, *save = NULL, *t = strtok_r(r, ",", &save); t;
-	     t = strtok_r(NULL, ",", &save))
-		printf("%s\"%s\"", t == roles ? "" : ",", t);
-	printf("],\"registered_seq\":%llu,\"ibans\":[", (unsigned long long)p->registered_seq);
-	for (size_t i = 0; i < p->iban_count; i++)
-		printf("%s\"%s\"", i ? "," : "", p->ibans[i]);
-	fputs("],\"keys\":[", stdout);
-	for (size_t i = 0; i < p->key_count; i++) {
-		const struct corridor_party_key *k = &p->keys[i];
-		vkey_of(p, k, vk);
-		printf("%s{\"key_id\":\"%08x\",\"vkey\":\"%s\",\"valid_from\":%llu,\"valid_until\":",
-		       i ? "," : "", (unsigned)k->key_id, vk, (unsigned long long)k->valid_from);
-		if (k->valid_until == UINT64_MAX)
-			fputs("null}", stdout);
-		else
-			printf("%llu}", (unsigned long long)k->valid_until);
-	}
-	fputs("]}\n", stdout);
-	return ferror(stdout) ? CORRIDOR_E_IO : CORRIDOR_OK;
+	int err = corridor_party_json(stdout, p);
+	return err ? err : putchar('\n') == EOF ? CORRIDOR_E_IO : CORRIDOR_OK;
 }
 
 static int print_row(void *ctx, const struct corridor_party *p)

@@ -21,15 +21,14 @@ static void qty(int64_t v, char *out)
 
 static void print_meters(const struct corridor_meter_report *r, const char *period, enum cli_format f)
 {
+	if (f == CLI_JSON) {
+		if (corridor_meter_report_json(stdout, r, period) != 0 || putchar('\n') == EOF)
+			fprintf(stderr, "corridor: cannot write to stdout\n");
+		return;
+	}
 	char s[21], e[21], a[32], b[32], diff[32];
 	if (f == CLI_CSV)
 		printf("contract,period,start,end,billing,other,difference,status\r\n");
-	else if (f == CLI_JSON)
-		printf("{\"contract\":\"%s\",\"period\":\"%s\",\"unit\":\"%s\",\"metering_party\":"
-		       "\"%s\",\"other_party\":\"%s\",\"billing_meter\":\"%s\","
-		       "\"tolerance_permille\":%u,\"intervals\":[",
-		       r->contract, period, r->unit, r->metering_party, r->other_party,
-		       r->billing_meter, r->tolerance_permille);
 	else
 		printf("contract %s, period %s, %s; billing: %s on %s; other: %s; tolerance %u "
 		       "per mille\n%-20s  %-20s  %14s  %14s  %14s  %s\n",
@@ -48,25 +47,13 @@ static void print_meters(const struct corridor_meter_report *r, const char *peri
 			printf("%s,%s,%s,%s,%s,%s,%s,%s\r\n", r->contract, period, s, e,
 			       w->has_billing ? a : "", w->has_other ? b : "", both ? diff : "",
 			       STATUS[w->status]);
-		else if (f == CLI_JSON)
-			printf("%s{\"start\":\"%s\",\"end\":\"%s\",\"billing\":%s%s%s,\"other\":%s%s%s,"
-			       "\"difference\":%s%s%s,\"status\":\"%s\"}",
-			       i ? "," : "", s, e, w->has_billing ? "\"" : "",
-			       w->has_billing ? a : "null", w->has_billing ? "\"" : "",
-			       w->has_other ? "\"" : "", w->has_other ? b : "null",
-			       w->has_other ? "\"" : "", both ? "\"" : "", both ? diff : "null",
-			       both ? "\"" : "", STATUS[w->status]);
 		else
 			printf("%-20s  %-20s  %14s  %14s  %14s  %s\n", s, e, w->has_billing ? a : "-",
 			       w->has_other ? b : "-", both ? diff : "-", STATUS[w->status]);
 	}
 	qty(r->total_billing_milli, a);
 	qty(r->total_other_milli, b);
-	if (f == CLI_JSON)
-		printf("],\"totals\":{\"billing\":\"%s\",\"other\":\"%s\",\"agree\":%zu,\"disputed\":%zu,"
-		       "\"billing_only\":%zu,\"other_only\":%zu}}\n",
-		       a, b, r->agree, r->disputed, r->billing_only, r->other_only);
-	else if (f == CLI_TABLE)
+	if (f == CLI_TABLE)
 		printf("total billing %s, other %s; %zu agree, %zu disputed, %zu billing only, %zu "
 		       "other only\n",
 		       a, b, r->agree, r->disputed, r->billing_only, r->other_only);
@@ -90,14 +77,11 @@ static int print_perf(void *ctx, const struct corridor_performance *p)
 	if (o->f == CLI_CSV)
 		printf("%s,%s,%s,%s,%s,%s,%s,%s,%zu,%zu\r\n", p->contract, o->period, p->unit,
 		       p->has_min ? mn : "", p->has_max ? mx : "", q, sh, ex, p->intervals, p->disputed);
-	else if (o->f == CLI_JSON)
-		printf("%s{\"contract\":\"%s\",\"unit\":\"%s\",\"min\":%s%s%s,\"max\":%s%s%s,"
-		       "\"billable\":\"%s\",\"shortfall\":\"%s\",\"excess\":\"%s\",\"intervals\":%zu,"
-		       "\"disputed\":%zu}",
-		       o->n ? "," : "", p->contract, p->unit, p->has_min ? "\"" : "",
-		       p->has_min ? mn : "null", p->has_min ? "\"" : "", p->has_max ? "\"" : "",
-		       p->has_max ? mx : "null", p->has_max ? "\"" : "", q, sh, ex, p->intervals,
-		       p->disputed);
+	else if (o->f == CLI_JSON) {
+		fputs(o->n ? "," : "", stdout);
+		if (corridor_performance_json(stdout, p) != 0)
+			return 1;
+	}
 	else
 		printf("%-16s %-6s %14s %14s %16s %14s %14s %9zu %8zu\n", p->contract, p->unit,
 		       p->has_min ? mn : "-", p->has_max ? mx : "-", q, sh, ex, p->intervals,
@@ -271,12 +255,19 @@ static int report_invoices(struct corridor_ledger *l, const char *party, int32_t
 	int err = corridor_report_invoices(l, party, as_of, &r, &d);
 	if (err)
 		return cli_fail(err, &d);
+	if (f == CLI_JSON) {
+		err = corridor_invoice_report_json(stdout, &r, as_of);
+		corridor_invoice_report_release(&r);
+		if (err || putchar('\n') == EOF) {
+			fprintf(stderr, "corridor: cannot write the report to stdout\n");
+			return EXIT_STORAGE;
+		}
+		return EXIT_OK;
+	}
 	corridor_date_format(as_of, asof);
 	if (f == CLI_CSV)
 		printf("section,invoice,contract,debtor,creditor,currency,amount,paid,open,due,"
 		       "days_overdue,current,1-30,31-60,61-90,over-90\r\n");
-	else if (f == CLI_JSON)
-		printf("{\"as_of\":\"%s\",\"invoices\":[", asof);
 	else
 		printf("invoices as of %s\n%-24s %-12s %-12s %-4s %16s %16s %16s  %-10s %5s\n", asof,
 		       "INVOICE", "DEBTOR", "CREDITOR", "CUR", "AMOUNT", "PAID", "OPEN", "DUE",
@@ -291,19 +282,11 @@ static int report_invoices(struct corridor_ledger *l, const char *party, int32_t
 			printf("invoice,%s,%s,%s,%s,%s,%s,%s,%s,%s,%lld,,,,,\r\n", s->id, s->contract,
 			       s->debtor, s->creditor, s->currency, a, p, o, due,
 			       (long long)s->days_overdue);
-		else if (f == CLI_JSON)
-			printf("%s{\"invoice\":\"%s\",\"contract\":\"%s\",\"debtor\":\"%s\","
-			       "\"creditor\":\"%s\",\"currency\":\"%s\",\"amount\":\"%s\","
-			       "\"paid\":\"%s\",\"open\":\"%s\",\"due\":\"%s\",\"days_overdue\":%lld}",
-			       i ? "," : "", s->id, s->contract, s->debtor, s->creditor, s->currency, a,
-			       p, o, due, (long long)s->days_overdue);
 		else
 			printf("%-24s %-12s %-12s %-4s %16s %16s %16s  %-10s %5lld\n", s->id, s->debtor,
 			       s->creditor, s->currency, a, p, o, due, (long long)s->days_overdue);
 	}
-	if (f == CLI_JSON)
-		printf("],\"aging\":[");
-	else if (f == CLI_TABLE)
+	if (f == CLI_TABLE)
 		printf("\naging of open amounts\n%-12s %-4s %14s %14s %14s %14s %14s %16s\n", "DEBTOR",
 		       "CUR", AGING[0], AGING[1], AGING[2], AGING[3], AGING[4], "OPEN");
 	for (size_t i = 0; i < r.aging_count; i++) {
@@ -315,32 +298,20 @@ static int report_invoices(struct corridor_ledger *l, const char *party, int32_t
 		if (f == CLI_CSV)
 			printf("aging,,,%s,,%s,,,%s,,,%s,%s,%s,%s,%s\r\n", g->party, g->currency, o,
 			       b[0], b[1], b[2], b[3], b[4]);
-		else if (f == CLI_JSON)
-			printf("%s{\"party\":\"%s\",\"currency\":\"%s\",\"current\":\"%s\","
-			       "\"1-30\":\"%s\",\"31-60\":\"%s\",\"61-90\":\"%s\",\"over-90\":\"%s\","
-			       "\"open\":\"%s\"}",
-			       i ? "," : "", g->party, g->currency, b[0], b[1], b[2], b[3], b[4], o);
 		else
 			printf("%-12s %-4s %14s %14s %14s %14s %14s %16s\n", g->party, g->currency,
 			       b[0], b[1], b[2], b[3], b[4], o);
 	}
-	if (f == CLI_JSON)
-		printf("],\"unapplied\":[");
-	else if (f == CLI_TABLE && r.credit_count)
+	if (f == CLI_TABLE && r.credit_count)
 		printf("\nunapplied credit (overpaid or unmatched payments)\n");
 	for (size_t i = 0; i < r.credit_count; i++) {
 		const struct corridor_balance *c = &r.credits[i];
 		corridor_money_format(c->balance_minor, c->decimals, a, sizeof a);
 		if (f == CLI_CSV)
 			printf("unapplied,,,%s,,%s,%s,,,,,,,,,\r\n", c->party, c->currency, a);
-		else if (f == CLI_JSON)
-			printf("%s{\"party\":\"%s\",\"currency\":\"%s\",\"amount\":\"%s\"}",
-			       i ? "," : "", c->party, c->currency, a);
 		else
 			printf("%-12s %-4s %16s\n", c->party, c->currency, a);
 	}
-	if (f == CLI_JSON)
-		printf("]}\n");
 	corridor_invoice_report_release(&r);
 	return EXIT_OK;
 }
@@ -357,9 +328,11 @@ static int print_balance(void *ctx, const struct corridor_balance *b)
 	corridor_money_format(b->balance_minor, b->decimals, a, sizeof a);
 	if (o->f == CLI_CSV)
 		printf("%s,%s,%s\r\n", b->currency, b->party, a);
-	else if (o->f == CLI_JSON)
-		printf("%s{\"currency\":\"%s\",\"party\":\"%s\",\"balance\":\"%s\"}",
-		       o->n ? "," : "", b->currency, b->party, a);
+	else if (o->f == CLI_JSON) {
+		fputs(o->n ? "," : "", stdout);
+		if (corridor_balance_json(stdout, b) != 0)
+			return 1;
+	}
 	else
 		printf("%-4s %-16s %20s\n", b->currency, b->party, a);
 	o->n++;

@@ -91,9 +91,9 @@ int corridor_currency_decimals(struct corridor_ledger *l, const char *code, unsi
 }
 
 struct clist {
-	char codes[256][4];
-	unsigned decimals[256];
-	uint64_t seqs[256];
+	char codes[CORRIDOR_CURRENCIES_MAX][4];
+	unsigned decimals[CORRIDOR_CURRENCIES_MAX];
+	uint64_t seqs[CORRIDOR_CURRENCIES_MAX];
 	size_t n;
 };
 
@@ -129,6 +129,24 @@ int corridor_currency_list(struct corridor_ledger *l, corridor_currency_fn fn, v
 	if (err < 0 && diag && !diag->text[0])
 		corridor_diag_set(diag, err, "cannot read the currencies");
 	return err;
+}
+
+static int scale_one(void *ctx, const char *code, unsigned decimals, uint64_t seq)
+{
+	struct corridor_scales *s = ctx;
+	(void)seq;
+	if (s->count >= CORRIDOR_CURRENCIES_MAX)
+		return CORRIDOR_E_LIMIT;
+	snprintf(s->code[s->count], sizeof s->code[0], "%s", code);
+	s->decimals[s->count++] = (unsigned char)decimals;
+	return 0;
+}
+
+int corridor_currency_scales(struct corridor_ledger *l, struct corridor_scales *out,
+			     struct corridor_diag *diag)
+{
+	out->count = 0;
+	return corridor_currency_list(l, scale_one, out, diag);
 }
 
 int corridor_rate_record(struct corridor_ledger *l, const struct corridor_signer *s,

@@ -29,6 +29,11 @@ int corridor_mpscan_prefix(const uint8_t *buf, size_t len, unsigned depth_max,
 			   struct corridor_diag *diag);
 
 
+/* ---- role names (formats/roles.c) ---- */
+
+/* Role names by bit (CORRIDOR_ROLE_*), in canonical order. */
+extern const char *const corridor_role_names[7];
+
 /* ---- CSV (formats/csv.c): strict RFC 4180 with positions ---- */
 
 struct corridor_csv {

@@ -224,8 +224,6 @@ struct kind_body {
 	const struct corridor_entry *e;
 	struct corridor_diag *diag;
 };
-/* Role names by bit (CORRIDOR_ROLE_*), in canonical order. */
-extern const char *const corridor_role_names[7];
 #define CORRIDOR_RATE_VALUE_BYTES 24u
 _Static_assert(CORRIDOR_RATE_VALUE_BYTES == 8u + 8u + 8u, "a rate: rate_e8, seq, corrected seq");
 /* The currencies every ledger knows, with 2 decimals (SETTLEMENT.md). */

@@ -38,5 +38,6 @@
 #include "payments.h" /* payments, bank statements */
 #include "reports.h"  /* meters, performance, diff, receivables, balances, journal */
 #include "archive.h"
+#include "views.h"    /* the reading commands' JSON */
 
 #endif /* CORRIDOR_CORRIDOR_H */

@@ -1,0 +1,68 @@
+/*
+ * corridor/views.h — what the reading commands show, as JSON: one writer per
+ * record, used by the CLI's `--format json` and by `corridor serve`'s JSON
+ * endpoints alike, so the two cannot print different things
+ * (docs/FORMAT.md "JSON views"). Part of the public API.
+ *
+ * Every writer writes one JSON value (no newline) and returns CORRIDOR_OK, or
+ * CORRIDOR_E_IO when the stream reports an error. Amounts and quantities are
+ * strings of exact decimals; free text is escaped (RFC 8259).
+ */
+#ifndef CORRIDOR_API_VIEWS_H
+#define CORRIDOR_API_VIEWS_H
+
+#include <stdio.h>
+
+#include "payments.h"
+#include "reports.h"
+#include "settle.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Currencies a ledger may define (and list). */
+#define CORRIDOR_CURRENCIES_MAX 256u
+
+/** The minor-unit decimals of every currency of one ledger, for writing
+ *  amounts that carry only their currency code. */
+struct corridor_scales {
+	size_t count;
+	char code[CORRIDOR_CURRENCIES_MAX][4];
+	unsigned char decimals[CORRIDOR_CURRENCIES_MAX];
+};
+/** Fills `out` from the ledger's currencies (predefined and defined).
+ *  Errors: those of corridor_currency_list. */
+CORRIDOR_MUST_CHECK int corridor_currency_scales(struct corridor_ledger *ledger,
+						 struct corridor_scales *out,
+						 struct corridor_diag *diag);
+/** A currency's decimals; 2 for a code the table does not hold. */
+unsigned corridor_scales_decimals(const struct corridor_scales *scales, const char *code);
+
+CORRIDOR_MUST_CHECK int corridor_party_json(FILE *f, const struct corridor_party *p);
+CORRIDOR_MUST_CHECK int corridor_contract_json(FILE *f, const struct corridor_contract *c);
+CORRIDOR_MUST_CHECK int corridor_delivery_json(FILE *f, const struct corridor_delivery *d);
+CORRIDOR_MUST_CHECK int corridor_currency_json(FILE *f, const char *code, unsigned decimals,
+					       uint64_t seq);
+CORRIDOR_MUST_CHECK int corridor_rate_json(FILE *f, const struct corridor_rate *r);
+CORRIDOR_MUST_CHECK int corridor_invoice_json(FILE *f, const struct corridor_scales *s,
+					      const struct corridor_invoice *v);
+/** A batch with its invoices, totals and netting; `dry_run` as computed. */
+CORRIDOR_MUST_CHECK int corridor_batch_json(FILE *f, const struct corridor_scales *s,
+					    const struct corridor_batch *b, bool dry_run);
+CORRIDOR_MUST_CHECK int corridor_payment_json(FILE *f, const struct corridor_scales *s,
+					      const struct corridor_payment *p);
+/** `period` is the report's YYYY-MM. */
+CORRIDOR_MUST_CHECK int corridor_meter_report_json(FILE *f, const struct corridor_meter_report *r,
+						   const char *period);
+CORRIDOR_MUST_CHECK int corridor_performance_json(FILE *f, const struct corridor_performance *p);
+CORRIDOR_MUST_CHECK int corridor_invoice_report_json(FILE *f,
+						     const struct corridor_invoice_report *r,
+						     int32_t as_of_day);
+CORRIDOR_MUST_CHECK int corridor_balance_json(FILE *f, const struct corridor_balance *b);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
