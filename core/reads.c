@@ -187,3 +187,64 @@ int corridor_entry_visible(struct corridor_ledger *l, const char *reader, const 
 				  (unsigned long long)e.seq);
 	return err;
 }
+
+int corridor_reader_sees_contract(struct corridor_ledger *l, const char *reader, const char *id,
+				  bool *yes, struct corridor_diag *diag)
+{
+	bool all = false;
+	*yes = false;
+	int err = corridor_reader_sees_all(l, reader, &all, diag);
+	if (err)
+		return err;
+	if (all) {
+		struct corridor_contract *c = malloc(sizeof *c);
+		if (!c)
+			return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		err = corridor_contract_get(l, id, c, diag);
+		free(c);
+		*yes = err == CORRIDOR_OK;
+		return err;
+	}
+	err = contract_party(l, id, strlen(id), reader, yes);
+	if (err)
+		corridor_diag_set(diag, err, "cannot read contract %s", id);
+	return err;
+}
+
+bool corridor_invoice_visible(const struct corridor_invoice *v, const char *reader)
+{
+	return !strcmp(v->seller, reader) || !strcmp(v->buyer, reader);
+}
+
+bool corridor_payment_visible(const struct corridor_payment *p, const char *reader)
+{
+	return !strcmp(p->payer, reader) || !strcmp(p->payee, reader);
+}
+
+bool corridor_netting_visible(const struct corridor_netting *n, const char *reader)
+{
+	return !strcmp(n->from, reader) || !strcmp(n->to, reader);
+}
+
+int corridor_batch_for_reader(const struct corridor_batch *b, const char *reader,
+			      struct corridor_batch *out)
+{
+	memset(out, 0, sizeof *out);
+	out->period_day = b->period_day;
+	out->seq = b->seq;
+	out->reversed = b->reversed;
+	memcpy(out->digest, b->digest, sizeof out->digest);
+	out->invoices = b->invoice_count ? malloc(b->invoice_count * sizeof *out->invoices) : NULL;
+	out->netting = b->netting_count ? malloc(b->netting_count * sizeof *out->netting) : NULL;
+	if ((b->invoice_count && !out->invoices) || (b->netting_count && !out->netting)) {
+		corridor_batch_release(out);
+		return CORRIDOR_E_NOMEM;
+	}
+	for (size_t i = 0; i < b->invoice_count; i++)
+		if (corridor_invoice_visible(&b->invoices[i], reader))
+			out->invoices[out->invoice_count++] = b->invoices[i];
+	for (size_t i = 0; i < b->netting_count; i++)
+		if (corridor_netting_visible(&b->netting[i], reader))
+			out->netting[out->netting_count++] = b->netting[i];
+	return CORRIDOR_OK;
+}

@@ -38,6 +38,7 @@
 
 #include "corridor/corridor.h"
 #include "../cli/cli.h"
+#include "views.h"
 
 /* Limits (docs/SERVICE.md "Limits"). */
 #define SERVE_BODY_BYTES_MAX ((size_t)8 << 20)
@@ -668,6 +669,12 @@ static bool arg_u64(struct MHD_Connection *c, const char *name, uint64_t dflt, u
 	return !s || cli_u64(s, v);
 }
 
+/* A query argument of the request (serve_arg_fn). */
+static const char *query_arg(void *ctx, const char *name)
+{
+	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
 /* GET /v1/entries/SEQ: as `corridor entry SEQ` prints it, to a reader who
  * may see it (403 otherwise). */
 static enum MHD_Result get_entry(struct server *sv, struct MHD_Connection *c, struct request *rq,
@@ -890,6 +897,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (url[4] == 'e')
 			return get_entry(sv, c, rq, url + 12, reader);
 		return url[4] == 'l' ? get_log(sv, c, rq, reader) : get_archive(sv, c, rq, reader);
+	}
+	if (serve_view_path(url)) {
+		if (!get)
+			return reply_error(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, "GET it");
+		char reader[CORRIDOR_NAME_BYTES_MAX + 1];
+		enum MHD_Result r;
+		if (!authenticate(sv, c, rq, method, url, reader, &r))
+			return r;
+		struct serve_view v;
+		serve_view_answer(sv->l, &sv->lock, url, query_arg, c, reader, &v);
+		r = v.body ? reply(c, rq, v.status, v.type, v.body, v.len) : MHD_NO;
+		free(v.body);
+		return r;
 	}
 	if (strcmp(url, "/v1/proof/consistency") == 0 && get)
 		return get_consistency(sv, c, rq);

@@ -1050,6 +1050,231 @@ START_TEST(signed_reads_who_sees_what)
 }
 END_TEST
 
+/* ---- JSON views: the CLI's --format json, narrowed to the reader ---- */
+
+/* `corridor ARGS --ledger DIR --format json`, which must succeed: stdout. */
+static char *local_json(const char *ledger, const char *const *args)
+{
+	const char *argv[24];
+	size_t n = 0;
+	while (args[n] && n < 18) {
+		argv[n] = args[n];
+		n++;
+	}
+	argv[n++] = "--ledger";
+	argv[n++] = ledger;
+	argv[n++] = "--format";
+	argv[n++] = "json";
+	argv[n] = NULL;
+	struct run x = run_cli(argv, NULL);
+	ck_assert_msg(x.status == 0, "%s: %s", args[0], x.err);
+	char *out = x.out;
+	x.out = NULL;
+	run_free(&x);
+	return out;
+}
+
+/* A view read by `who` answers `status`; its body (malloc'd). */
+static char *view_as(const struct srv *s, const struct corridor_signer *who, const char *path,
+		     const char *query, unsigned status)
+{
+	char *b;
+	size_t bl;
+	unsigned got = read_as(s, who, path, query, (int64_t)time(NULL), &b, &bl);
+	ck_assert_msg(got == status, "%s%s as %s: %u %s", path, query,
+		      corridor_signer_vkey(who)->name, got, b);
+	return b;
+}
+
+START_TEST(json_views_who_sees_what)
+{
+	struct srv s;
+	struct corridor_diag d;
+	struct corridor_ledger *l;
+	struct corridor_signer *op, *buy = test_signer("CN-BUY", 0x22),
+				    *other = test_signer("MN-X", 0x23),
+				    *aud = test_signer("AUD-MN", 0x24),
+				    *agent = test_signer("SETTLER", 0x25);
+	uint64_t seq, prop;
+	srv_start(&s);
+	ck_assert_int_eq(corridor_signer_load(s.opkey, "serve-test", 10, &op, &d), 0);
+	ck_assert_int_eq(corridor_ledger_open(s.ledger, 0, &l, &d), 0);
+	const struct {
+		struct corridor_signer *who;
+		unsigned roles;
+	} ps[] = { { buy, CORRIDOR_ROLE_BUYER },
+		   { other, CORRIDOR_ROLE_BUYER },
+		   { aud, CORRIDOR_ROLE_AUDITOR },
+		   { agent, CORRIDOR_ROLE_SETTLEMENT } };
+	for (size_t i = 0; i < 4; i++) {
+		struct corridor_party_request r = { .id = corridor_signer_vkey(ps[i].who)->name,
+						    .name = "a party", .country = "MN",
+						    .roles = ps[i].roles,
+						    .key = *corridor_signer_vkey(ps[i].who) };
+		ck_assert_msg(corridor_party_register(l, op, &r, NULL, &seq, &d) == 0, "%s", d.text);
+	}
+	/* G1: RU-GAZPROM sells to CN-BUY; January metered, settled and paid */
+	char path[1024];
+	snprintf(path, sizeof path, "%s/gas-G1.json", getenv("CORRIDOR_EXAMPLES"));
+	size_t jl;
+	char *json = (char *)slurp(path, &jl);
+	struct corridor_contract_terms *t = malloc(sizeof *t);
+	ck_assert_msg(corridor_contract_parse_json(json, jl, t, &d) == 0, "%s", d.text);
+	snprintf(t->seller, sizeof t->seller, "RU-GAZPROM");
+	snprintf(t->buyer, sizeof t->buyer, "CN-BUY");
+	snprintf(t->metering_party, sizeof t->metering_party, "RU-GAZPROM");
+	snprintf(t->settlement_currency, sizeof t->settlement_currency, "USD");
+	t->rate_source[0] = '\0';
+	ck_assert_msg(corridor_contract_propose(l, s.ru, t, NULL, &prop, &d) == 0, "%s", d.text);
+	ck_assert_msg(corridor_contract_accept(l, buy, "G1", prop, NULL, &seq, &d) == 0, "%s",
+		      d.text);
+	int64_t day0;
+	ck_assert_int_eq(corridor_utc_parse("2025-12-31T16:00:00Z", 20, &day0), 0);
+	for (int i = 0; i < 31; i++) {
+		struct corridor_delivery_request q = { .contract = "G1", .meter = "M1",
+						       .start_s = day0 + (int64_t)i * 86400,
+						       .end_s = day0 + (int64_t)(i + 1) * 86400,
+						       .quantity_milli = 100000, .quality = 'A' };
+		ck_assert_msg(corridor_delivery_record(l, s.ru, &q, &seq, &d) == 0, "%s", d.text);
+	}
+	int32_t jan;
+	ck_assert_int_eq(corridor_date_parse("2026-01-01", 10, &jan), 0);
+	struct corridor_batch b;
+	ck_assert_msg(corridor_settle_run(l, agent, jan, false, &b, &d) == 0, "%s", d.text);
+	ck_assert_uint_eq(b.invoice_count, 1);
+	struct corridor_payment pay = { .payer = "CN-BUY", .payee = "RU-GAZPROM",
+					.currency = "USD", .amount_minor = 1000000,
+					.reference = "INV-G1-2026-01" };
+	ck_assert_int_eq(corridor_date_parse("2026-02-10", 10, &pay.value_day), 0);
+	ck_assert_msg(corridor_payment_record(l, s.ru, &pay, NULL, &seq, &d) == 0, "%s", d.text);
+	corridor_batch_release(&b);
+	corridor_ledger_close(l);
+	free(t);
+	free(json);
+
+	/* Every view, read by the auditor, is byte for byte what the CLI prints
+	 * for --format json on the same ledger. */
+	const struct {
+		const char *path, *query;
+		const char *const args[8];
+	} views[] = {
+		{ "/v1/parties", "", { "party", "list", NULL } },
+		{ "/v1/parties/CN-BUY", "", { "party", "show", "CN-BUY", NULL } },
+		{ "/v1/currencies", "", { "currency", "list", NULL } },
+		{ "/v1/rates", "", { "rate", "list", NULL } },
+		{ "/v1/contracts", "", { "contract", "list", NULL } },
+		{ "/v1/contracts/G1", "", { "contract", "show", "G1", NULL } },
+		{ "/v1/deliveries", "?contract=G1&period=2026-01",
+		  { "delivery", "list", "--contract", "G1", "--period", "2026-01", NULL } },
+		{ "/v1/settlements/2026-01", "", { "settle", "show", "2026-01", NULL } },
+		{ "/v1/invoices/INV-G1-2026-01", "", { "settle", "show", "INV-G1-2026-01", NULL } },
+		{ "/v1/payments", "", { "payment", "list", NULL } },
+		{ "/v1/reports/meters", "?contract=G1&period=2026-01",
+		  { "report", "meters", "--contract", "G1", "--period", "2026-01", NULL } },
+		{ "/v1/reports/performance", "?period=2026-01",
+		  { "report", "performance", "--period", "2026-01", NULL } },
+		{ "/v1/reports/invoices", "?as_of=2026-03-01",
+		  { "report", "invoices", "--as-of", "2026-03-01", NULL } },
+		{ "/v1/reports/balances", "?as_of=2026-03-01",
+		  { "report", "balances", "--as-of", "2026-03-01", NULL } },
+	};
+	char *seen[sizeof views / sizeof views[0]];
+	for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+		char *want = local_json(s.ledger, views[i].args);
+		seen[i] = view_as(&s, aud, views[i].path, views[i].query, 200);
+		ck_assert_msg(strcmp(seen[i], want) == 0, "%s: served\n%s\nCLI\n%s", views[i].path,
+			      seen[i], want);
+		free(want);
+	}
+	ck_assert_msg(strstr(seen[7], "INV-G1-2026-01") && strstr(seen[9], "INV-G1-2026-01") &&
+			      strstr(seen[13], "CN-BUY"),
+		      "%s %s %s", seen[7], seen[9], seen[13]);
+
+	/* A third party: the public views as everyone sees them, nothing of G1 */
+	for (size_t i = 0; i < 4; i++) {
+		char *got = view_as(&s, other, views[i].path, views[i].query, 200);
+		ck_assert_str_eq(got, seen[i]);
+		free(got);
+	}
+	const char *closed[] = { "/v1/contracts/G1", "/v1/contracts/NO-SUCH",
+				 "/v1/invoices/INV-G1-2026-01", "/v1/invoices/NO-SUCH" };
+	for (size_t i = 0; i < 4; i++)
+		free(view_as(&s, other, closed[i], "", 403));
+	free(view_as(&s, other, "/v1/deliveries", "?contract=G1", 403));
+	free(view_as(&s, other, "/v1/reports/meters", "?contract=G1&period=2026-01", 403));
+	free(view_as(&s, other, "/v1/reports/invoices", "?party=CN-BUY", 403));
+	const struct {
+		const char *path, *query, *want;
+	} empty[] = {
+		{ "/v1/contracts", "", "" },
+		{ "/v1/settlements/2026-01", "", "[]\n" },
+		{ "/v1/payments", "", "[]\n" },
+		{ "/v1/reports/performance", "?period=2026-01",
+		  "{\"period\":\"2026-01\",\"contracts\":[]}\n" },
+		{ "/v1/reports/balances", "?as_of=2026-03-01", "[]\n" },
+	};
+	for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
+		char *got = view_as(&s, other, empty[i].path, empty[i].query, 200);
+		ck_assert_msg(strcmp(got, empty[i].want) == 0, "%s: %s", empty[i].path, got);
+		free(got);
+	}
+	char *got = view_as(&s, other, "/v1/reports/invoices", "?as_of=2026-03-01", 200);
+	ck_assert_msg(!strstr(got, "INV-G1") && !strstr(got, "CN-BUY"), "%s", got);
+	free(got);
+
+	/* The buyer: its contract, readings, invoice and payment as the auditor
+	 * sees them; of the batch, its invoice and netting line without totals;
+	 * its own receivables and balances only. */
+	const size_t same[] = { 5, 6, 8, 9, 10, 11 };
+	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+		got = view_as(&s, buy, views[same[i]].path, views[same[i]].query, 200);
+		ck_assert_msg(strcmp(got, seen[same[i]]) == 0, "%s: %s", views[same[i]].path, got);
+		free(got);
+	}
+	got = view_as(&s, buy, "/v1/settlements/2026-01", "", 200);
+	ck_assert_msg(strstr(got, "INV-G1-2026-01") && strstr(got, "\"totals\":[]") &&
+			      strstr(seen[7], "\"totals\":[{"),
+		      "%s", got);
+	free(got);
+	const char *mine[] = { "report", "invoices", "--party", "CN-BUY", "--as-of", "2026-03-01",
+			       NULL };
+	char *want = local_json(s.ledger, mine);
+	got = view_as(&s, buy, "/v1/reports/invoices", "?as_of=2026-03-01", 200);
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+	got = view_as(&s, buy, "/v1/reports/balances", "?as_of=2026-03-01", 200);
+	ck_assert_msg(strstr(got, "\"party\":\"CN-BUY\"") && !strstr(got, "RU-GAZPROM"), "%s", got);
+	free(got);
+
+	/* Those who see everything learn that an id does not exist; bad queries,
+	 * unsigned and expired reads are refused */
+	free(view_as(&s, aud, "/v1/contracts/NO-SUCH", "", 404));
+	free(view_as(&s, aud, "/v1/parties/NO-SUCH", "", 404));
+	free(view_as(&s, aud, "/v1/settlements/2026-13", "", 400));
+	free(view_as(&s, aud, "/v1/rates", "?pair=USDCNY", 400));
+	free(view_as(&s, aud, "/v1/reports/meters", "?contract=G1", 400));
+	free(view_as(&s, aud, "/v1/reports/no-such", "", 404));
+	char *bb;
+	size_t bl;
+	ck_assert_uint_eq(get_signed(&s, "/v1/contracts/G1", NULL, NULL, &bb, &bl), 401);
+	free(bb);
+	ck_assert_uint_eq(read_as(&s, buy, "/v1/contracts/G1", "", (int64_t)time(NULL) - 3600, &bb,
+				  &bl),
+			  401);
+	free(bb);
+	for (size_t i = 0; i < sizeof views / sizeof views[0]; i++)
+		free(seen[i]);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	corridor_signer_free(op);
+	corridor_signer_free(buy);
+	corridor_signer_free(other);
+	corridor_signer_free(aud);
+	corridor_signer_free(agent);
+	srv_free(&s);
+}
+END_TEST
+
 /* ---- kill -9 under load ---- */
 
 #define FAULT_STATEMENTS 480u /* at least; 60 a kill in a long run */
@@ -1381,6 +1606,7 @@ Suite *suite_serve(void)
 	tcase_add_test(tc, remote_writes_that_read_first);
 	tcase_add_test(tc, serve_gathers_and_sheds);
 	tcase_add_test(tc, signed_reads_who_sees_what);
+	tcase_add_test(tc, json_views_who_sees_what);
 	tcase_add_test(tc, serve_survives_kill_9);
 	tcase_add_test(tc, serve_over_tls);
 	tcase_add_test(tc, settle_from_a_replica);

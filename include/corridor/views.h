@@ -39,6 +39,34 @@ CORRIDOR_MUST_CHECK int corridor_currency_scales(struct corridor_ledger *ledger,
 /** A currency's decimals; 2 for a code the table does not hold. */
 unsigned corridor_scales_decimals(const struct corridor_scales *scales, const char *code);
 
+/* Who sees which view (docs/SERVICE.md "Who sees what"; core/reads.c, with
+ * corridor_entry_visible): the readers of corridor_reader_sees_all see
+ * everything; any other registered party sees public views (parties,
+ * currencies, rates) and its own part of the rest. */
+
+/** Whether `reader` may see contract `id` (its terms, readings, meter and
+ *  performance reports): a seller, buyer or metering party of any of its
+ *  versions, or a reader who sees everything. *may is false, with
+ *  CORRIDOR_OK, for a contract that does not exist when the reader does not
+ *  see everything (a third party learns nothing of which ids exist).
+ *  Errors: CORRIDOR_E_NOTFOUND (no such reader; for those who see
+ *  everything, no such contract), the read errors. */
+CORRIDOR_MUST_CHECK int corridor_reader_sees_contract(struct corridor_ledger *ledger,
+						      const char *reader, const char *id,
+						      bool *may, struct corridor_diag *diag);
+/** An invoice is its seller's and buyer's; a payment its payer's and
+ *  payee's; a netting line its two parties'. */
+bool corridor_invoice_visible(const struct corridor_invoice *v, const char *reader);
+bool corridor_payment_visible(const struct corridor_payment *p, const char *reader);
+bool corridor_netting_visible(const struct corridor_netting *n, const char *reader);
+/** The part of a batch `reader` may see: its invoices and netting lines,
+ *  the period, seq, digest and reversal; no totals (they sum other parties'
+ *  invoices). Release `out` with corridor_batch_release.
+ *  Errors: CORRIDOR_E_NOMEM. */
+CORRIDOR_MUST_CHECK int corridor_batch_for_reader(const struct corridor_batch *b,
+						  const char *reader,
+						  struct corridor_batch *out);
+
 CORRIDOR_MUST_CHECK int corridor_party_json(FILE *f, const struct corridor_party *p);
 CORRIDOR_MUST_CHECK int corridor_contract_json(FILE *f, const struct corridor_contract *c);
 CORRIDOR_MUST_CHECK int corridor_delivery_json(FILE *f, const struct corridor_delivery *d);
