@@ -63,6 +63,14 @@ int cli_remote_get(const char *key, const char *pass_file, const char *path, con
  * (one entitled to everything), verified and imported. *size: its entries
  * after. Returns an exit code. */
 int cli_replica_sync(const char *key, const char *pass_file, const char *dir, uint64_t *size);
+/* With --server: GET /v1/archive?from=SEQ signed by --key, written to `out`
+ * (created) and kept only if it verifies with --server-vkey: the whole
+ * archive (from 0), or the reader's view. Returns an exit code. */
+int cli_archive_fetch(uint64_t from, const char *out);
+/* Verifies a reader's view file (docs/FORMAT.md §8a) with the operator's
+ * verifier key and prints what it holds (its entries as JSON lines with
+ * `entries`, the summary then on stderr). Returns an exit code. */
+int cli_view_check(const char *path, const char *vkey, bool entries);
 /* Takes the global options out of argv (before `--`); returns the new argc,
  * or -1 after a usage error. */
 int cli_take_global_options(int argc, char **argv);
@@ -106,6 +114,20 @@ int cli_vkey(const char *arg, struct corridor_vkey *out);
  * usage error and returns EXIT_USAGE for anything else, else EXIT_OK. */
 enum cli_format { CLI_TABLE, CLI_CSV, CLI_JSON };
 int cli_format(const char *s, bool allow_csv, enum cli_format *out);
+/* A reading command's ledger, or its JSON view: locally and with --server
+ * for a reader entitled to everything, as cli_open_ro (*out set); with
+ * --server and --format json for any other reader, the server's JSON view
+ * GET path+query of its part (docs/SERVICE.md "JSON views") printed here,
+ * *out NULL. Returns 0 or an exit code. */
+int cli_open_view(const char *opt_dir, enum cli_format f, const char *path, const char *query,
+		  struct corridor_ledger **out);
+/* Appends name=value (percent-encoded; nothing if value is NULL) to the
+ * query q ("" or "?..."), within cap. */
+void cli_query_add(char *q, size_t cap, const char *name, const char *value);
+/* prefix + one path segment, percent-encoded. */
+#define CLI_VIEW_PATH_BYTES 512
+void cli_view_path(char out[CLI_VIEW_PATH_BYTES], const char *prefix, const char *segment);
+
 
 /* --period YYYY-MM: the days since the epoch of the month's first day. */
 bool cli_period(const char *s, int32_t *first_day);

@@ -27,6 +27,12 @@ int cmd_export(int argc, char **argv)
 	uint64_t from = 0;
 	if (from_s && !cli_u64(from_s, &from))
 		return cli_usage("--from must be a seq");
+	if (cli_server.url) {
+		if (journal)
+			return cli_usage("with --server, export --format archive: the archive, or "
+					 "the reader's view");
+		return cli_archive_fetch(from, out);
+	}
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);

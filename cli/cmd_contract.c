@@ -172,8 +172,14 @@ static int contract_show(int argc, char **argv, bool list)
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int rc = cli_open_ro(ledger, &l);
-	if (rc)
+	char vpath[CLI_VIEW_PATH_BYTES], query[256] = "";
+	if (list)
+		snprintf(vpath, sizeof vpath, "/v1/contracts");
+	else
+		cli_view_path(vpath, "/v1/contracts/", pos[0]);
+	cli_query_add(query, sizeof query, "party", list ? party : NULL);
+	int rc = cli_open_view(ledger, f, vpath, query, &l);
+	if (rc || !l)
 		return rc;
 	int err;
 	if (list) {

@@ -197,8 +197,11 @@ static int delivery_list(int argc, char **argv)
 	struct corridor_ledger *l;
 	struct corridor_diag dg;
 	corridor_diag_init(&dg);
-	int rc = cli_open_ro(ledger, &l);
-	if (rc)
+	char query[256] = "";
+	cli_query_add(query, sizeof query, "contract", contract);
+	cli_query_add(query, sizeof query, "period", period);
+	int rc = cli_open_view(ledger, c.format, "/v1/deliveries", query, &l);
+	if (rc || !l)
 		return rc;
 	if (c.format == CLI_CSV)
 		printf("seq,contract,recorder,meter,start,end,quantity,quality,supersedes,"

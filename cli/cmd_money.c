@@ -75,8 +75,8 @@ int cmd_currency(int argc, char **argv)
 		corridor_diag_init(&d);
 		if (cli_format(format, true, &f) != EXIT_OK)
 			return EXIT_USAGE;
-		int rc = cli_open_ro(ledger, &l);
-		if (rc)
+		int rc = cli_open_view(ledger, f, "/v1/currencies", "", &l);
+		if (rc || !l)
 			return rc;
 		if (f == CLI_CSV)
 			printf("code,decimals,seq\r\n");
@@ -177,8 +177,12 @@ int cmd_rate(int argc, char **argv)
 		struct corridor_ledger *l;
 		struct corridor_diag d;
 		corridor_diag_init(&d);
-		int rc = cli_open_ro(ledger, &l);
-		if (rc)
+		char query[256] = "";
+		cli_query_add(query, sizeof query, "pair", pair);
+		cli_query_add(query, sizeof query, "from", from);
+		cli_query_add(query, sizeof query, "to", to);
+		int rc = cli_open_view(ledger, f, "/v1/rates", query, &l);
+		if (rc || !l)
 			return rc;
 		if (f == CLI_CSV)
 			printf("base,quote,date,rate,source,seq,corrects\r\n");
@@ -555,10 +559,13 @@ int cmd_settle(int argc, char **argv)
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int rc = cli_open_ro(ledger, &l);
-	if (rc)
-		return rc;
+	char vpath[CLI_VIEW_PATH_BYTES];
 	int32_t first;
+	cli_view_path(vpath, cli_period(pos[1], &first) ? "/v1/settlements/" : "/v1/invoices/",
+		      pos[1]);
+	int rc = cli_open_view(ledger, f, vpath, "", &l);
+	if (rc || !l)
+		return rc;
 	int err;
 	struct bprint c = { .l = l, .f = f };
 	if (f == CLI_JSON)
@@ -762,8 +769,10 @@ int cmd_payment(int argc, char **argv)
 		corridor_diag_init(&d);
 		if (cli_format(format, true, &c.f) != EXIT_OK)
 			return EXIT_USAGE;
-		int rc = cli_open_ro(ledger, &c.l);
-		if (rc)
+		char query[256] = "";
+		cli_query_add(query, sizeof query, "party", party);
+		int rc = cli_open_view(ledger, c.f, "/v1/payments", query, &c.l);
+		if (rc || !c.l)
 			return rc;
 		if (c.f == CLI_CSV)
 			printf("seq,payer,payee,currency,amount,value_date,reference,reversed_by\r\n");

@@ -117,8 +117,8 @@ static int party_list(int argc, char **argv)
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int rc = cli_open_ro(ledger, &l);
-	if (rc)
+	int rc = cli_open_view(ledger, f, "/v1/parties", "", &l);
+	if (rc || !l)
 		return rc;
 	if (!json)
 		printf("%-26s %-32s %-7s %-32s %s\n", "ID", "NAME", "COUNTRY", "ROLES", "KEYS");
@@ -145,8 +145,10 @@ static int party_show(int argc, char **argv)
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int rc = cli_open_ro(ledger, &l);
-	if (rc)
+	char vpath[CLI_VIEW_PATH_BYTES];
+	cli_view_path(vpath, "/v1/parties/", pos[0]);
+	int rc = cli_open_view(ledger, f, vpath, "", &l);
+	if (rc || !l)
 		return rc;
 	struct corridor_party *p = malloc(sizeof *p);
 	int err = p ? corridor_party_get(l, pos[0], p, &d) : CORRIDOR_E_NOMEM;

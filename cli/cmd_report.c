@@ -386,8 +386,12 @@ int cmd_report(int argc, char **argv)
 			day = (int32_t)(now / 86400);
 		}
 		struct corridor_ledger *l;
-		int rc = cli_open_ro(ledger, &l);
-		if (rc)
+		char query[256] = "";
+		cli_query_add(query, sizeof query, "as_of", as_of);
+		cli_query_add(query, sizeof query, "party", party);
+		int rc = cli_open_view(ledger, f, inv ? "/v1/reports/invoices" : "/v1/reports/balances",
+				       query, &l);
+		if (rc || !l)
 			return rc;
 		if (inv) {
 			rc = report_invoices(l, party, day, f);
@@ -421,8 +425,12 @@ int cmd_report(int argc, char **argv)
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int rc = cli_open_ro(ledger, &l);
-	if (rc)
+	char query[256] = "";
+	cli_query_add(query, sizeof query, "contract", contract);
+	cli_query_add(query, sizeof query, "period", period);
+	int rc = cli_open_view(ledger, f, meters ? "/v1/reports/meters" : "/v1/reports/performance",
+			       query, &l);
+	if (rc || !l)
 		return rc;
 	int err;
 	if (meters) {

@@ -470,22 +470,64 @@ int cmd_audit(int argc, char **argv)
 			 "consistency --vkey VKEY OLD NEW PROOF_FILE");
 }
 
+static int print_view_entry(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len)
+{
+	(void)ctx;
+	(void)seq;
+	int err = corridor_entry_json(stdout, bytes, len, NULL);
+	return err ? err : ferror(stdout) ? CORRIDOR_E_IO : 0;
+}
+
+int cli_view_check(const char *path, const char *vkey, bool entries)
+{
+	struct corridor_vkey vk;
+	struct corridor_view_info info;
+	struct corridor_diag d;
+	char root[64];
+	corridor_diag_init(&d);
+	int rc = cli_vkey(vkey, &vk);
+	if (rc)
+		return rc;
+	int err = corridor_view_verify(path, &vk, entries ? print_view_entry : NULL, NULL, &info,
+				       &d);
+	if (err) {
+		fprintf(stderr, "corridor: %s: %s\n", cli_safe(path),
+			d.text[0] ? d.text : corridor_strerror(err));
+		return cli_exit_code(err);
+	}
+	corridor_base64(info.root, CORRIDOR_HASH_BYTES, root);
+	fprintf(entries ? stderr : stdout,
+		"view OK: %s sees %zu of %llu entries (%zu of public kinds), each included in "
+		"the checkpoint of size %llu, root %s\n",
+		info.reader, info.count, (unsigned long long)info.size, info.public_count,
+		(unsigned long long)info.size, root);
+	return EXIT_OK;
+}
+
 int cmd_verify(int argc, char **argv)
 {
-	const char *archive = NULL, *vkey = NULL, *ledger = NULL;
+	const char *archive = NULL, *vkey = NULL, *ledger = NULL, *view = NULL;
+	bool entries = false;
 	const struct cli_opt opts[] = {
 		{ "archive", &archive, NULL, NULL, NULL, 0 },
 		{ "vkey", &vkey, NULL, NULL, NULL, 0 },
 		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+		{ "view", &view, NULL, NULL, NULL, 0 },
+		{ "entries", NULL, &entries, NULL, NULL, 0 },
 	};
 	const char *pos[1];
 	size_t np;
-	if (!cli_parse(argc, argv, opts, 3, pos, 0, 0, &np,
-		       "corridor verify [--archive FILE --vkey VKEY]"))
+	if (!cli_parse(argc, argv, opts, 5, pos, 0, 0, &np,
+		       "corridor verify [--archive FILE --vkey VKEY | --view FILE --vkey VKEY "
+		       "[--entries]]"))
 		return EXIT_USAGE;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
 	int err;
+	if (view && !archive)
+		return cli_view_check(view, vkey, entries);
+	if (entries || (view && archive))
+		return cli_usage("--entries goes with --view FILE; --archive or --view, not both");
 	if (archive) {
 		struct corridor_vkey vk;
 		int rc = cli_vkey(vkey, &vk);

@@ -247,7 +247,12 @@ int cli_remote_get(const char *key, const char *pass_file, const char *path, con
 	return ok ? EXIT_OK : EXIT_STORAGE;
 }
 
-int cli_replica_sync(const char *key, const char *pass_file, const char *dir, uint64_t *size)
+/* REPLICA_NOT_ENTITLED: the archive was refused (403) and `quiet` asked
+ * for no message. */
+#define REPLICA_NOT_ENTITLED (-1)
+
+static int replica_sync(const char *key, const char *pass_file, const char *dir, uint64_t *size,
+			bool quiet)
 {
 	struct corridor_signer *reader;
 	struct corridor_ledger *r;
@@ -277,6 +282,8 @@ int cli_replica_sync(const char *key, const char *pass_file, const char *dir, ui
 		*size = h.size;
 		return EXIT_OK;
 	}
+	if (err == CORRIDOR_E_REFUSED && quiet)
+		return REPLICA_NOT_ENTITLED;
 	if (err)
 		return cli_fail(err, &d);
 	/* to a private file, then imported: every entry verified, the checkpoint
@@ -294,14 +301,87 @@ int cli_replica_sync(const char *key, const char *pass_file, const char *dir, ui
 		return EXIT_STORAGE;
 	}
 	err = corridor_archive_import(dir, tmp, &vk, size, &d);
+	if (err == CORRIDOR_E_MALFORMED) {
+		/* a reader not entitled to everything is sent its view instead */
+		struct corridor_view_info info;
+		struct corridor_diag dv;
+		corridor_diag_init(&dv);
+		if (corridor_view_verify(tmp, &vk, NULL, NULL, &info, &dv) == 0) {
+			unlink(tmp);
+			if (quiet)
+				return REPLICA_NOT_ENTITLED;
+			fprintf(stderr, "corridor: %s is not entitled to everything (operator, "
+					"auditors, settlement): the server sent its view, which "
+					"`export --format archive --out FILE` keeps and `verify --view "
+					"FILE` checks; --format json shows its part\n",
+				info.reader);
+			return EXIT_REFUSED;
+		}
+	}
 	unlink(tmp);
 	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
+int cli_archive_fetch(uint64_t from, const char *out)
+{
+	struct corridor_signer *reader;
+	struct corridor_vkey vk;
+	struct corridor_diag d;
+	char *body = NULL, query[48];
+	size_t len = 0;
+	corridor_diag_init(&d);
+	if (!cli_server.read_key)
+		return cli_usage("with --server, the archive is a signed read: give --key FILE");
+	int rc = client_connect();
+	if (rc || (rc = cli_vkey(cli_server.vkey, &vk)) != 0 ||
+	    (rc = cli_signer(cli_server.read_key, cli_server.read_pass_file, &reader)) != 0)
+		return rc;
+	snprintf(query, sizeof query, "?from=%llu", (unsigned long long)from);
+	int err = corridor_client_get(g_client, reader, "/v1/archive", query, &body, &len, &d);
+	corridor_signer_free(reader);
+	if (err)
+		return cli_fail(err, &d);
+	int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	bool ok = fd >= 0 && write(fd, body, len) == (ssize_t)len && fsync(fd) == 0;
+	if (fd >= 0 && close(fd) != 0)
+		ok = false;
+	free(body);
+	if (!ok) {
+		fprintf(stderr, "corridor: cannot write %s: %s\n", cli_safe(out), strerror(errno));
+		if (fd >= 0)
+			unlink(out);
+		return EXIT_STORAGE;
+	}
+	/* kept only once verified: the whole archive, or the reader's view */
+	err = from == 0 ? corridor_archive_verify(out, &vk, NULL, NULL, &d) : CORRIDOR_OK;
+	if (!err) {
+		printf("wrote %s: the archive from seq %llu\n", out, (unsigned long long)from);
+		return EXIT_OK;
+	}
+	if (err == CORRIDOR_E_MALFORMED) {
+		struct corridor_view_info info;
+		corridor_diag_init(&d);
+		if ((err = corridor_view_verify(out, &vk, NULL, NULL, &info, &d)) == 0) {
+			printf("wrote %s: the view of %s, %zu of %llu entries, verified\n", out,
+			       info.reader, info.count, (unsigned long long)info.size);
+			return EXIT_OK;
+		}
+	}
+	unlink(out);
+	fprintf(stderr, "corridor: what the server sent does not verify: %s\n",
+		d.text[0] ? d.text : corridor_strerror(err));
+	return cli_exit_code(err);
+}
+
+int cli_replica_sync(const char *key, const char *pass_file, const char *dir, uint64_t *size)
+{
+	return replica_sync(key, pass_file, dir, size, false);
 }
 
 /* A read with --server: the reader's verified replica (--replica DIR, else
  * beside the client's state file), brought up to the server first, read
  * here. Only a reader entitled to everything gets the whole archive. */
-static int open_replica(struct corridor_ledger **out)
+static int open_replica(struct corridor_ledger **out, bool quiet)
 {
 	char dir[4200];
 	uint64_t size;
@@ -316,7 +396,7 @@ static int open_replica(struct corridor_ledger **out)
 		snprintf(dir, sizeof dir, "%s", cli_server.replica);
 	else if (corridor_client_replica_path(g_client, dir, sizeof dir) != 0)
 		return cli_usage("the replica's path is too long: give --replica DIR");
-	rc = cli_replica_sync(cli_server.read_key, cli_server.read_pass_file, dir, &size);
+	rc = replica_sync(cli_server.read_key, cli_server.read_pass_file, dir, &size, quiet);
 	if (rc)
 		return rc;
 	int err = corridor_ledger_open(dir, CORRIDOR_OPEN_READONLY, out, &d);
@@ -338,9 +418,63 @@ int cli_open_ro(const char *opt_dir, struct corridor_ledger **out)
 	struct corridor_diag d;
 	corridor_diag_init(&d);
 	if (cli_server.url)
-		return open_replica(out);
+		return open_replica(out, false);
 	int err = corridor_ledger_open(cli_ledger_dir(opt_dir), CORRIDOR_OPEN_READONLY, out, &d);
 	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
+int cli_open_view(const char *opt_dir, enum cli_format f, const char *path, const char *query,
+		  struct corridor_ledger **out)
+{
+	*out = NULL;
+	if (!cli_server.url || f != CLI_JSON)
+		return cli_open_ro(opt_dir, out);
+	if (!cli_server.read_key)
+		return cli_usage("with --server, a read is signed by the reader: give --key FILE");
+	int rc = open_replica(out, true);
+	if (rc != REPLICA_NOT_ENTITLED)
+		return rc;
+	*out = NULL; /* not entitled to the archive: the server's view of its part */
+	return cli_remote_get(cli_server.read_key, cli_server.read_pass_file, path, query);
+}
+
+/* value percent-encoded (all but unreserved characters) at q + at, within
+ * cap; the new end. */
+static size_t encode(char *q, size_t cap, size_t at, const char *value, const char *keep)
+{
+	static const char hexd[] = "0123456789ABCDEF";
+	for (const unsigned char *v = (const unsigned char *)value; *v && at + 4 < cap; v++) {
+		if ((*v >= 'A' && *v <= 'Z') || (*v >= 'a' && *v <= 'z') ||
+		    (*v >= '0' && *v <= '9') || strchr(keep, *v)) {
+			q[at++] = (char)*v;
+		} else {
+			q[at++] = '%';
+			q[at++] = hexd[*v >> 4];
+			q[at++] = hexd[*v & 15];
+		}
+	}
+	q[at] = '\0';
+	return at;
+}
+
+void cli_query_add(char *q, size_t cap, const char *name, const char *value)
+{
+	size_t at = strlen(q);
+	if (!value)
+		return;
+	int n = snprintf(q + at, cap - at, "%c%s=", at ? '&' : '?', name);
+	if (n < 0 || (size_t)n >= cap - at) {
+		q[at] = '\0';
+		return;
+	}
+	encode(q, cap, at + (size_t)n, value, "-._~/");
+}
+
+void cli_view_path(char out[CLI_VIEW_PATH_BYTES], const char *prefix, const char *segment)
+{
+	int n = snprintf(out, CLI_VIEW_PATH_BYTES, "%s", prefix);
+	encode(out, CLI_VIEW_PATH_BYTES, n > 0 && n < CLI_VIEW_PATH_BYTES ? (size_t)n : 0, segment,
+	       "-._~");
 }
 
 static char *secure_buf(void)

@@ -485,6 +485,8 @@ static char *remote_ok(const struct remote *r, const char *const *args)
 /* The party signs on its own machine with its own key file; the server,
  * which holds only the operator's key, sequences; every receipt is checked
  * against the operator's key; a server that shows another history is caught. */
+static char *local_json(const char *ledger, const char *const *args);
+
 START_TEST(remote_mode)
 {
 	struct srv s;
@@ -564,6 +566,31 @@ START_TEST(remote_mode)
 	ck_assert_int_eq(x.status, 1);
 	ck_assert_msg(strstr(x.err, "entitled to everything"), "%s", x.err);
 	ck_assert_str_eq(x.out, "");
+	run_free(&x);
+	/* in JSON, any reader gets the server's view of its part: the bytes the
+	 * command prints locally, narrowed */
+	out = remote_ok(&r, (const char *const[]){ "report", "balances", "--key", mnkey, "--format",
+						    "json", NULL });
+	ck_assert_str_eq(out, "[]\n");
+	free(out);
+	{
+		char *want = local_json(s.ledger, (const char *const[]){ "party", "show", "MN-GRID",
+									 NULL });
+		out = remote_ok(&r, (const char *const[]){ "party", "show", "MN-GRID", "--key", mnkey,
+							    "--format", "json", NULL });
+		ck_assert_str_eq(out, want);
+		free(out);
+		free(want);
+	}
+	x = remote_run(&r, (const char *const[]){ "contract", "show", "G-NONE", "--key", mnkey,
+						   "--format", "json", NULL });
+	ck_assert_int_eq(x.status, 1);
+	ck_assert_msg(strstr(x.err, "not yours to read") && !x.out[0], "%s", x.err);
+	run_free(&x);
+	x = remote_run(&r, (const char *const[]){ "report", "invoices", "--party", "RU-GAZPROM",
+						   "--key", mnkey, "--format", "json", NULL });
+	ck_assert_int_eq(x.status, 1);
+	ck_assert_msg(strstr(x.err, "another party's receivables"), "%s", x.err);
 	run_free(&x);
 	/* a server whose checkpoints another key signs is not this ledger's */
 	struct remote wrong = r;
@@ -934,6 +961,21 @@ static unsigned read_as(const struct srv *s, const struct corridor_signer *who, 
 	return get_signed(s, target, in, sig, body, blen);
 }
 
+/* The seqs a verified view held. */
+struct view_seen {
+	bool has[64];
+};
+
+static int view_saw(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len)
+{
+	struct view_seen *v = ctx;
+	(void)bytes;
+	(void)len;
+	if (seq < 64)
+		v->has[seq] = true;
+	return 0;
+}
+
 START_TEST(signed_reads_who_sees_what)
 {
 	struct srv s;
@@ -976,6 +1018,8 @@ START_TEST(signed_reads_who_sees_what)
 	ck_assert_msg(corridor_contract_propose(l, s.ru, t, NULL, &contract_seq, &d) == 0, "%s",
 		      d.text);
 	ck_assert_int_eq(corridor_memo_add(l, other, "mine", 4, NULL, &memo_seq, &d), 0);
+	uint64_t signed_size;
+	ck_assert_int_eq(corridor_checkpoint_sign(l, op, &signed_size, &d), 0);
 	corridor_ledger_close(l);
 	free(t);
 	free(json);
@@ -1032,8 +1076,49 @@ START_TEST(signed_reads_who_sees_what)
 	ck_assert_uint_eq(read_as(&s, aud, "/v1/log", "?from=0&limit=100", now, &b, &bl), 200);
 	ck_assert_msg(strstr(b, "contract.propose") && strstr(b, "\"kind\":\"memo\""), "%s", b);
 	free(b);
-	/* the archive: for those entitled to everything; it verifies */
-	ck_assert_uint_eq(read_as(&s, buy, "/v1/archive", "", now, &b, &bl), 403);
+	/* the archive: for those entitled to everything; any other reader gets
+	 * its view, which verifies offline with the operator's key alone */
+	ck_assert_uint_eq(read_as(&s, buy, "/v1/archive", "", now, &b, &bl), 200);
+	const char *vpath = path_join(s.dir, "buy.view");
+	ck_assert(spit(vpath, b, bl));
+	struct corridor_view_info vi;
+	struct view_seen seen = { 0 };
+	ck_assert_msg(corridor_view_verify(vpath, corridor_signer_vkey(op), view_saw, &seen, &vi,
+					   &d) == 0,
+		      "%s", d.text);
+	ck_assert_str_eq(vi.reader, "CN-BUY");
+	ck_assert_msg(seen.has[contract_seq] && !seen.has[memo_seq] && seen.has[0] &&
+			      vi.count < vi.size && vi.public_count + 1 == vi.count,
+		      "%zu of %llu", vi.count, (unsigned long long)vi.size);
+	/* the operator's key and nothing else: another key, a changed byte, a
+	 * cut file are each refused */
+	struct corridor_signer *imp = test_signer(ORIGIN, 0x5b);
+	ck_assert_int_eq(corridor_view_verify(vpath, corridor_signer_vkey(imp), NULL, NULL, &vi, &d),
+			 CORRIDOR_E_VERIFY);
+	corridor_signer_free(imp);
+	for (size_t cut = 0; cut < 3; cut++) {
+		char *bad = malloc(bl);
+		memcpy(bad, b, bl);
+		size_t blen2 = bl;
+		if (cut == 0)
+			bad[bl - 40] ^= 1; /* inside the last entry's proof */
+		else if (cut == 1)
+			bad[bl / 2] ^= 0x20;
+		else
+			blen2 = bl - 7;
+		ck_assert(spit(vpath, bad, blen2));
+		int verr = corridor_view_verify(vpath, corridor_signer_vkey(op), NULL, NULL, &vi, &d);
+		ck_assert_msg(verr != 0 && strlen(d.text) > 0 && !strchr(d.text, '\n'), "%zu", cut);
+		free(bad);
+	}
+	free(b);
+	ck_assert_uint_eq(read_as(&s, other, "/v1/archive", "", now, &b, &bl), 200);
+	ck_assert(spit(vpath, b, bl));
+	memset(&seen, 0, sizeof seen);
+	ck_assert_msg(corridor_view_verify(vpath, corridor_signer_vkey(op), view_saw, &seen, &vi,
+					   &d) == 0,
+		      "%s", d.text);
+	ck_assert(!seen.has[contract_seq] && seen.has[memo_seq]);
 	free(b);
 	ck_assert_uint_eq(read_as(&s, aud, "/v1/archive", "?from=0", now, &b, &bl), 200);
 	const char *apath = path_join(s.dir, "got.archive");
@@ -1596,6 +1681,8 @@ END_TEST
 
 Suite *suite_serve(void)
 {
+	/* a client writing to a server it just killed gets EPIPE, not a signal */
+	signal(SIGPIPE, SIG_IGN);
 	Suite *s = suite_create("serve");
 	TCase *tc = tcase_create("serve");
 	tcase_set_timeout(tc, 120);

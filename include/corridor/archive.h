@@ -45,6 +45,45 @@ CORRIDOR_MUST_CHECK int corridor_archive_import(const char *dir, const char *pat
 						const struct corridor_vkey *vkey, uint64_t *size_out,
 						struct corridor_diag *diag);
 
+/* ---- a reader's view (docs/FORMAT.md §8a) ---- */
+
+/** Whether entries of this kind are public: every registered party may see
+ *  them (docs/SERVICE.md "Who sees what"): genesis, party.register, key.*,
+ *  currency.define, rate.record, rate.correct. */
+bool corridor_kind_public(const char *kind);
+/** Writes the view of `reader` (a registered party) to `path` (created, mode
+ *  0600): every entry it may see (corridor_entry_visible) below the latest
+ *  signed checkpoint, each with its inclusion proof under that checkpoint.
+ *  *count: the entries written. Errors: CORRIDOR_E_NOTFOUND (no signed
+ *  checkpoint, or no such reader), CORRIDOR_E_IO, CORRIDOR_E_FULL, the read
+ *  errors. */
+CORRIDOR_MUST_CHECK int corridor_view_export(struct corridor_ledger *ledger, const char *reader,
+					     const char *path, size_t *count,
+					     struct corridor_diag *diag);
+struct corridor_view_info {
+	char origin[CORRIDOR_NAME_BYTES_MAX + 1];
+	char reader[CORRIDOR_NAME_BYTES_MAX + 1];
+	uint64_t size;                   /* the checkpoint's tree size */
+	uint8_t root[CORRIDOR_HASH_BYTES]; /* and root */
+	size_t count;                    /* entries verified */
+	size_t public_count;             /* of which of public kinds */
+};
+/** One verified entry of a view, in seq order. A non-zero return stops. */
+typedef int (*corridor_view_entry_fn)(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len);
+/** Verifies a view offline with the operator's verifier key: the header, the
+ *  checkpoint's signature, origin and size; every entry canonical, at its
+ *  seq, included under the checkpoint's root; the public kinds replayed by
+ *  the kinds' own rules (so every author's key is known at every seq); every
+ *  signature by its author's key valid at its seq. What a view cannot show:
+ *  that the server left nothing out (docs/SERVICE.md "A party's view").
+ *  Errors: CORRIDOR_E_MALFORMED, CORRIDOR_E_NONCANONICAL, CORRIDOR_E_KEY (the
+ *  key is not the origin's), CORRIDOR_E_VERIFY, CORRIDOR_E_IO,
+ *  CORRIDOR_E_NOMEM, or fn's own. */
+CORRIDOR_MUST_CHECK int corridor_view_verify(const char *path, const struct corridor_vkey *vkey,
+					     corridor_view_entry_fn fn, void *ctx,
+					     struct corridor_view_info *info,
+					     struct corridor_diag *diag);
+
 #ifdef __cplusplus
 }
 #endif
