@@ -587,6 +587,28 @@ START_TEST(remote_mode)
 	ck_assert_int_eq(x.status, 1);
 	ck_assert_msg(strstr(x.err, "not yours to read") && !x.out[0], "%s", x.err);
 	run_free(&x);
+	/* its verified view: saved only once it verifies, and checked again
+	 * offline with the operator's key */
+	{
+		const char *vfile = path_join(s.dir, "mn.view");
+		out = remote_ok(&r, (const char *const[]){ "export", "--format", "archive", "--out",
+							    vfile, "--key", mnkey, NULL });
+		ck_assert_msg(strstr(out, "the view of MN-GRID"), "%s", out);
+		free(out);
+		struct run v = run_cli((const char *const[]){ "verify", "--view", vfile, "--vkey",
+							      r.vkey, "--entries", NULL },
+				       NULL);
+		ck_assert_msg(v.status == 0 && strstr(v.err, "view OK: MN-GRID sees") &&
+				      strstr(v.out, "\"kind\":\"memo\",\"author\":\"MN-GRID\""),
+			      "%s %s", v.out, v.err);
+		run_free(&v);
+		char ruvk[CORRIDOR_VKEY_BYTES_MAX + 1];
+		corridor_vkey_format(corridor_signer_vkey(s.ru), ruvk);
+		v = run_cli((const char *const[]){ "verify", "--view", vfile, "--vkey", ruvk, NULL },
+			    NULL);
+		ck_assert_msg(v.status != 0 && strstr(v.err, "verifier key"), "%s", v.err);
+		run_free(&v);
+	}
 	x = remote_run(&r, (const char *const[]){ "report", "invoices", "--party", "RU-GAZPROM",
 						   "--key", mnkey, "--format", "json", NULL });
 	ck_assert_int_eq(x.status, 1);
