@@ -197,20 +197,6 @@ static int slurp(const char *path, uint8_t **buf, size_t *len, struct corridor_d
 	return CORRIDOR_OK;
 }
 
-static int hstr(const uint8_t *h, size_t hlen, const char *key, const char **s, size_t *n)
-{
-	size_t vlen;
-	const uint8_t *v = corridor_map_find(h, hlen, key, &vlen);
-	return v && corridor_mp_str(v, vlen, s, n) == 0 ? CORRIDOR_OK : CORRIDOR_E_MALFORMED;
-}
-
-static int huint(const uint8_t *h, size_t hlen, const char *key, uint64_t *out)
-{
-	size_t vlen;
-	const uint8_t *v = corridor_map_find(h, hlen, key, &vlen);
-	return v && corridor_mp_uint(v, vlen, out) == 0 ? CORRIDOR_OK : CORRIDOR_E_MALFORMED;
-}
-
 /* One item: [seq, entry, path], canonical. */
 static int item_decode(const uint8_t *p, size_t len, uint64_t *seq, const uint8_t **entry,
 		       size_t *entry_len, uint8_t (*path)[CORRIDOR_HASH_BYTES], size_t *count)
@@ -292,11 +278,11 @@ int corridor_view_verify(const char *path, const struct corridor_vkey *vkey,
 		err = corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "view header: %s", diag->text);
 		goto out_free;
 	}
-	if (buf[0] != 0x86u || hstr(buf, hlen, "format", &s, &n) || n != strlen(VIEW_FORMAT) ||
-	    memcmp(s, VIEW_FORMAT, n) != 0 || huint(buf, hlen, "version", &version) ||
-	    version != VIEW_VERSION || huint(buf, hlen, "size", &info->size) ||
-	    hstr(buf, hlen, "checkpoint", &cpn, &cpn_len) ||
-	    hstr(buf, hlen, "reader", &s, &n) || !corridor_key_name_valid(s, n)) {
+	if (buf[0] != 0x86u || corridor_header_str(buf, hlen, "format", &s, &n) || n != strlen(VIEW_FORMAT) ||
+	    memcmp(s, VIEW_FORMAT, n) != 0 || corridor_header_uint(buf, hlen, "version", &version) ||
+	    version != VIEW_VERSION || corridor_header_uint(buf, hlen, "size", &info->size) ||
+	    corridor_header_str(buf, hlen, "checkpoint", &cpn, &cpn_len) ||
+	    corridor_header_str(buf, hlen, "reader", &s, &n) || !corridor_key_name_valid(s, n)) {
 		err = corridor_diag_set(diag, CORRIDOR_E_MALFORMED,
 					"%s is not a Corridor view of version %u (header fields)",
 					path, VIEW_VERSION);
@@ -304,7 +290,7 @@ int corridor_view_verify(const char *path, const struct corridor_vkey *vkey,
 	}
 	memcpy(info->reader, s, n);
 	info->reader[n] = '\0';
-	if (hstr(buf, hlen, "origin", &s, &n) || !corridor_key_name_valid(s, n)) {
+	if (corridor_header_str(buf, hlen, "origin", &s, &n) || !corridor_key_name_valid(s, n)) {
 		err = corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "view header: origin");
 		goto out_free;
 	}

@@ -1157,6 +1157,41 @@ START_TEST(signed_reads_who_sees_what)
 }
 END_TEST
 
+/* G1, RU-GAZPROM's gas to CN-BUY in USD (no conversion), accepted, and
+ * January metered daily by RU-GAZPROM, written beside the server. */
+static void g1_january(struct corridor_ledger *l, const struct srv *s,
+		       const struct corridor_signer *buy)
+{
+	struct corridor_diag d;
+	uint64_t seq, prop;
+	char path[1024];
+	corridor_diag_init(&d);
+	snprintf(path, sizeof path, "%s/gas-G1.json", getenv("CORRIDOR_EXAMPLES"));
+	size_t jl;
+	char *json = (char *)slurp(path, &jl);
+	struct corridor_contract_terms *t = malloc(sizeof *t);
+	ck_assert_msg(corridor_contract_parse_json(json, jl, t, &d) == 0, "%s", d.text);
+	snprintf(t->seller, sizeof t->seller, "RU-GAZPROM");
+	snprintf(t->buyer, sizeof t->buyer, "CN-BUY");
+	snprintf(t->metering_party, sizeof t->metering_party, "RU-GAZPROM");
+	snprintf(t->settlement_currency, sizeof t->settlement_currency, "USD");
+	t->rate_source[0] = '\0'; /* no conversion: no rates needed */
+	ck_assert_msg(corridor_contract_propose(l, s->ru, t, NULL, &prop, &d) == 0, "%s", d.text);
+	ck_assert_msg(corridor_contract_accept(l, buy, "G1", prop, NULL, &seq, &d) == 0, "%s",
+		      d.text);
+	int64_t day0;
+	ck_assert_int_eq(corridor_utc_parse("2025-12-31T16:00:00Z", 20, &day0), 0);
+	for (int i = 0; i < 31; i++) {
+		struct corridor_delivery_request q = { .contract = "G1", .meter = "M1",
+						       .start_s = day0 + (int64_t)i * 86400,
+						       .end_s = day0 + (int64_t)(i + 1) * 86400,
+						       .quantity_milli = 100000, .quality = 'A' };
+		ck_assert_msg(corridor_delivery_record(l, s->ru, &q, &seq, &d) == 0, "%s", d.text);
+	}
+	free(t);
+	free(json);
+}
+
 /* ---- JSON views: the CLI's --format json, narrowed to the reader ---- */
 
 /* `corridor ARGS --ledger DIR --format json`, which must succeed: stdout. */
@@ -1202,7 +1237,7 @@ START_TEST(json_views_who_sees_what)
 				    *other = test_signer("MN-X", 0x23),
 				    *aud = test_signer("AUD-MN", 0x24),
 				    *agent = test_signer("SETTLER", 0x25);
-	uint64_t seq, prop;
+	uint64_t seq;
 	srv_start(&s);
 	ck_assert_int_eq(corridor_signer_load(s.opkey, "serve-test", 10, &op, &d), 0);
 	ck_assert_int_eq(corridor_ledger_open(s.ledger, 0, &l, &d), 0);
@@ -1221,29 +1256,7 @@ START_TEST(json_views_who_sees_what)
 		ck_assert_msg(corridor_party_register(l, op, &r, NULL, &seq, &d) == 0, "%s", d.text);
 	}
 	/* G1: RU-GAZPROM sells to CN-BUY; January metered, settled and paid */
-	char path[1024];
-	snprintf(path, sizeof path, "%s/gas-G1.json", getenv("CORRIDOR_EXAMPLES"));
-	size_t jl;
-	char *json = (char *)slurp(path, &jl);
-	struct corridor_contract_terms *t = malloc(sizeof *t);
-	ck_assert_msg(corridor_contract_parse_json(json, jl, t, &d) == 0, "%s", d.text);
-	snprintf(t->seller, sizeof t->seller, "RU-GAZPROM");
-	snprintf(t->buyer, sizeof t->buyer, "CN-BUY");
-	snprintf(t->metering_party, sizeof t->metering_party, "RU-GAZPROM");
-	snprintf(t->settlement_currency, sizeof t->settlement_currency, "USD");
-	t->rate_source[0] = '\0';
-	ck_assert_msg(corridor_contract_propose(l, s.ru, t, NULL, &prop, &d) == 0, "%s", d.text);
-	ck_assert_msg(corridor_contract_accept(l, buy, "G1", prop, NULL, &seq, &d) == 0, "%s",
-		      d.text);
-	int64_t day0;
-	ck_assert_int_eq(corridor_utc_parse("2025-12-31T16:00:00Z", 20, &day0), 0);
-	for (int i = 0; i < 31; i++) {
-		struct corridor_delivery_request q = { .contract = "G1", .meter = "M1",
-						       .start_s = day0 + (int64_t)i * 86400,
-						       .end_s = day0 + (int64_t)(i + 1) * 86400,
-						       .quantity_milli = 100000, .quality = 'A' };
-		ck_assert_msg(corridor_delivery_record(l, s.ru, &q, &seq, &d) == 0, "%s", d.text);
-	}
+	g1_january(l, &s, buy);
 	int32_t jan;
 	ck_assert_int_eq(corridor_date_parse("2026-01-01", 10, &jan), 0);
 	struct corridor_batch b;
@@ -1256,8 +1269,6 @@ START_TEST(json_views_who_sees_what)
 	ck_assert_msg(corridor_payment_record(l, s.ru, &pay, NULL, &seq, &d) == 0, "%s", d.text);
 	corridor_batch_release(&b);
 	corridor_ledger_close(l);
-	free(t);
-	free(json);
 
 	/* Every view, read by the auditor, is byte for byte what the CLI prints
 	 * for --format json on the same ledger. */
@@ -1611,7 +1622,7 @@ START_TEST(settle_from_a_replica)
 	struct corridor_diag d;
 	struct corridor_ledger *l;
 	struct corridor_signer *op, *buy = test_signer("CN-BUY", 0x22);
-	uint64_t seq, prop;
+	uint64_t seq;
 	srv_start(&s);
 	const char *env[] = { "CORRIDOR_PASSPHRASE=serve-test", NULL };
 	char *agent_key = strdup(path_join(s.dir, "agent.key"));
@@ -1632,36 +1643,12 @@ START_TEST(settle_from_a_replica)
 	r = (struct corridor_party_request){ .id = "SETTLER", .name = "agent", .country = "MN",
 					     .roles = CORRIDOR_ROLE_SETTLEMENT, .key = agent };
 	ck_assert_msg(corridor_party_register(l, op, &r, NULL, &seq, &d) == 0, "%s", d.text);
-	char path[1024];
-	snprintf(path, sizeof path, "%s/gas-G1.json", getenv("CORRIDOR_EXAMPLES"));
-	size_t jl;
-	char *json = (char *)slurp(path, &jl);
-	struct corridor_contract_terms *t = malloc(sizeof *t);
-	ck_assert_msg(corridor_contract_parse_json(json, jl, t, &d) == 0, "%s", d.text);
-	snprintf(t->seller, sizeof t->seller, "RU-GAZPROM");
-	snprintf(t->buyer, sizeof t->buyer, "CN-BUY");
-	snprintf(t->metering_party, sizeof t->metering_party, "RU-GAZPROM");
-	snprintf(t->settlement_currency, sizeof t->settlement_currency, "USD");
-	t->rate_source[0] = '\0'; /* no conversion: no rates needed */
-	ck_assert_msg(corridor_contract_propose(l, s.ru, t, NULL, &prop, &d) == 0, "%s", d.text);
-	ck_assert_msg(corridor_contract_accept(l, buy, "G1", prop, NULL, &seq, &d) == 0, "%s",
-		      d.text);
-	int64_t day0;
-	ck_assert_int_eq(corridor_utc_parse("2025-12-31T16:00:00Z", 20, &day0), 0);
-	for (int i = 0; i < 31; i++) {
-		struct corridor_delivery_request q = { .contract = "G1", .meter = "M1",
-						       .start_s = day0 + (int64_t)i * 86400,
-						       .end_s = day0 + (int64_t)(i + 1) * 86400,
-						       .quantity_milli = 100000, .quality = 'A' };
-		ck_assert_msg(corridor_delivery_record(l, s.ru, &q, &seq, &d) == 0, "%s", d.text);
-	}
+	g1_january(l, &s, buy);
 	/* what the server serves ends at a signed checkpoint (its own batches sign
 	 * one each; these local writes by the parties did not) */
 	uint64_t signed_size;
 	ck_assert_int_eq(corridor_checkpoint_sign(l, op, &signed_size, &d), 0);
 	corridor_ledger_close(l);
-	free(t);
-	free(json);
 	/* the agent settles January over the network, from its replica */
 	struct remote rm;
 	remote_init(&rm, &s, "http");

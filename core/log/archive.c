@@ -164,14 +164,15 @@ struct archive {
 
 #define ARCHIVE_FULL 1 /* archive_next: release what was handed out, then ask again */
 
-static int header_str(const uint8_t *h, size_t hlen, const char *key, const char **s, size_t *n)
+int corridor_header_str(const uint8_t *h, size_t hlen, const char *key, const char **s,
+			size_t *n)
 {
 	size_t vlen;
 	const uint8_t *v = corridor_map_find(h, hlen, key, &vlen);
 	return v && corridor_mp_str(v, vlen, s, n) == 0 ? CORRIDOR_OK : CORRIDOR_E_MALFORMED;
 }
 
-static int header_uint(const uint8_t *h, size_t hlen, const char *key, uint64_t *out)
+int corridor_header_uint(const uint8_t *h, size_t hlen, const char *key, uint64_t *out)
 {
 	size_t vlen;
 	const uint8_t *v = corridor_map_find(h, hlen, key, &vlen);
@@ -274,13 +275,13 @@ static int archive_open(const char *path, struct archive *a, struct corridor_dia
 					 "archive header: %s", why);
 	}
 	const uint8_t *h = a->buf;
-	if (h[0] != 0x86u || header_str(h, hlen, "format", &s, &n) ||
+	if (h[0] != 0x86u || corridor_header_str(h, hlen, "format", &s, &n) ||
 	    n != strlen(ARCHIVE_FORMAT) || memcmp(s, ARCHIVE_FORMAT, n) != 0 ||
-	    header_uint(h, hlen, "version", &version) || version != ARCHIVE_VERSION ||
-	    header_uint(h, hlen, "first", &a->first) ||
-	    header_uint(h, hlen, "size", &a->size) || a->first > a->size ||
-	    header_str(h, hlen, "checkpoint", &cp, &a->cp_len) ||
-	    header_str(h, hlen, "origin", &s, &n) || !corridor_key_name_valid(s, n)) {
+	    corridor_header_uint(h, hlen, "version", &version) || version != ARCHIVE_VERSION ||
+	    corridor_header_uint(h, hlen, "first", &a->first) ||
+	    corridor_header_uint(h, hlen, "size", &a->size) || a->first > a->size ||
+	    corridor_header_str(h, hlen, "checkpoint", &cp, &a->cp_len) ||
+	    corridor_header_str(h, hlen, "origin", &s, &n) || !corridor_key_name_valid(s, n)) {
 		archive_close(a);
 		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED,
 					 "%s is not a Corridor archive of version %u (header fields)",

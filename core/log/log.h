@@ -112,6 +112,11 @@ void corridor_node_key(unsigned level, uint64_t index, uint8_t key[NODE_KEY_BYTE
 
 /* Reads the stored checkpoint of *size (0: the latest) in txn; *size is set to
  * its size. CORRIDOR_E_NOTFOUND (with a message) if there is none. */
+/* A str or uint field of an archive's or a view's header map (canonical,
+ * string keys). Errors: CORRIDOR_E_MALFORMED (absent or another type). */
+int corridor_header_str(const uint8_t *h, size_t hlen, const char *key, const char **s,
+			size_t *n);
+int corridor_header_uint(const uint8_t *h, size_t hlen, const char *key, uint64_t *out);
 int corridor_checkpoint_read(struct corridor_ledger *l, MDB_txn *txn, uint64_t *size, MDB_val *note,
 			     struct corridor_diag *diag);
 
