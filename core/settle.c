@@ -142,8 +142,13 @@ static int compute_fn(const struct corridor_snapshot *snap, void *vctx, struct c
 	if (!err && (err = corridor_batch_open_get(snap->kv, &open)) == 0 && open)
 		err = corridor_diag_set(diag, CORRIDOR_E_REFUSED, "batch %llu is not complete",
 					(unsigned long long)open);
+	/* the tree this snapshot is of, which the summary names */
+	struct ledger_head head;
 	if (!err)
-		err = corridor_batch_compute(snap->kv, a->period_day, a->contract, a->out, diag);
+		err = corridor_head_get(snap->l, snap->txn, &head, diag);
+	if (!err)
+		err = corridor_batch_compute(snap->kv, a->period_day, a->contract, head.size,
+					     head.root, a->out, diag);
 	uint8_t prefix[4];
 	corridor_be32_put(prefix, (uint32_t)a->period_day ^ BIAS);
 	a->generation = 0;

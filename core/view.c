@@ -273,9 +273,11 @@ int corridor_view_verify(const char *path, const struct corridor_vkey *vkey,
 	}
 	if ((err = slurp(path, &buf, &len, diag)) != 0)
 		goto out_free;
-	if ((err = corridor_mpscan_prefix(buf, len, 2, &scan, &hlen, diag)) != 0 ||
-	    (err = corridor_msgpack_check_canonical(buf, hlen, 2, diag)) != 0) {
-		err = corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "view header: %s", diag->text);
+	struct corridor_diag hd;
+	corridor_diag_init(&hd);
+	if (corridor_mpscan_prefix(buf, len, 2, &scan, &hlen, &hd) != 0 ||
+	    corridor_msgpack_check_canonical(buf, hlen, 2, &hd) != 0) {
+		err = corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "view header: %s", hd.text);
 		goto out_free;
 	}
 	if (buf[0] != 0x86u || corridor_header_str(buf, hlen, "format", &s, &n) || n != strlen(VIEW_FORMAT) ||

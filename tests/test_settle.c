@@ -148,11 +148,30 @@ static const struct corridor_invoice *find(const struct corridor_batch *b, const
 	return NULL;
 }
 
+/* verify replays the log, and so do an auditor's offline check of its
+ * archive and a replica built from it: each decides every batch's
+ * computed_at from the tree it has (the ledger's nodes, nodes kept in
+ * memory, the replica's). */
 static void verify(struct sw *w)
 {
 	struct corridor_diag d;
+	uint64_t size, got;
+	static unsigned n;
+	char name[32];
 	corridor_diag_init(&d);
 	ck_assert_msg(corridor_ledger_verify(w->l, NULL, NULL, &d) == 0, "%s", d.text);
+	ck_assert_int_eq(corridor_checkpoint_sign(w->l, w->op, &size, &d), 0);
+	snprintf(name, sizeof name, "verify-%u.archive", n++);
+	const char *archive = path_join(w->dir, name);
+	ck_assert_msg(corridor_archive_export(w->l, 0, archive, &d) == 0, "%s", d.text);
+	ck_assert_msg(corridor_archive_verify(archive, corridor_signer_vkey(w->op), NULL, NULL, &d) ==
+			      0,
+		      "%s", d.text);
+	snprintf(name, sizeof name, "replica-%u", n);
+	ck_assert_msg(corridor_archive_import(path_join(w->dir, name), archive,
+					      corridor_signer_vkey(w->op), &got, &d) == 0,
+		      "%s", d.text);
+	ck_assert_uint_eq(got, size);
 }
 
 START_TEST(worked_example)
@@ -310,7 +329,9 @@ START_TEST(dry_run_equals_real_run)
 		ck_assert(memcmp(dry.bodies[i], s.bodies[i], s.lens[i]) == 0);
 		free(s.bodies[i]);
 	}
-	/* The same log settled in a second, fresh ledger gives the same bodies. */
+	/* The same log settled in a second, fresh ledger gives the same invoice
+	 * bodies, and a summary that differs only in the tree it names (the
+	 * other ledger's root: other keys, other times). */
 	struct sw w2;
 	sw_open(&w2);
 	settle(&w2, w2.jan, &b);
@@ -319,10 +340,13 @@ START_TEST(dry_run_equals_real_run)
 	corridor_batch_release(&b);
 	struct corridor_batch again;
 	settle(&w2, w2.mar, &again);
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 1; i < 3; i++) {
 		ck_assert_uint_eq(again.body_lens[i], real.body_lens[i]);
 		ck_assert(memcmp(again.bodies[i], real.bodies[i], real.body_lens[i]) == 0);
 	}
+	ck_assert(memcmp(again.digest, real.digest, CORRIDOR_HASH_BYTES) == 0);
+	ck_assert_uint_eq(again.body_lens[0], real.body_lens[0]);
+	ck_assert(real.computed_size > 0 && again.computed_size == real.computed_size);
 	corridor_batch_release(&again);
 	corridor_batch_release(&dry);
 	corridor_batch_release(&real);
@@ -839,6 +863,25 @@ START_TEST(forged_invoice_is_refused)
 	UNCHANGED(&w, corridor_append(w.l, w.agent, drafts, 3, seqs, &appended, &d),
 		  CORRIDOR_E_REFUSED);
 	ck_assert_msg(strstr(d.text, "summary"), "%s", d.text);
+	dry.bodies[0][dry.body_lens[0] - 1] ^= 1;
+	/* a summary naming a tree this log does not have at that size: the
+	 * root's first byte, after the map, "computed_at", its map and "root" */
+	const size_t root_at = 1 + 12 + 1 + 5 + 2;
+	ck_assert_uint_eq(dry.bodies[0][root_at - 2], 0xc4);
+	ck_assert_int_eq(memcmp(dry.bodies[0] + root_at, dry.computed_root, CORRIDOR_HASH_BYTES), 0);
+	dry.bodies[0][root_at] ^= 1;
+	corridor_diag_init(&d);
+	UNCHANGED(&w, corridor_append(w.l, w.agent, drafts, 3, seqs, &appended, &d),
+		  CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "computed at tree size") && !strchr(d.text, '\n'), "%s",
+		      d.text);
+	/* as computed, it names the tree it was computed at, and is accepted */
+	dry.bodies[0][root_at] ^= 1;
+	ck_assert_msg(corridor_append(w.l, w.agent, drafts, 3, seqs, &appended, &d) == 0, "%s",
+		      d.text);
+	struct corridor_head h;
+	ck_assert_int_eq(corridor_ledger_head(w.l, &h), 0);
+	ck_assert(dry.computed_size > 0 && dry.computed_size < h.size);
 	corridor_batch_release(&dry);
 	verify(&w);
 	sw_close(&w);
@@ -1090,7 +1133,10 @@ START_TEST(random_logs)
 				}
 			}
 			ck_assert_uint_eq(a.batches[m].body_count, b.batches[m].body_count);
-			for (size_t i = 0; i < a.batches[m].body_count; i++) {
+			/* the invoices; the summary names each ledger's own tree */
+			ck_assert(memcmp(a.batches[m].digest, b.batches[m].digest,
+					 CORRIDOR_HASH_BYTES) == 0);
+			for (size_t i = 1; i < a.batches[m].body_count; i++) {
 				ck_assert_uint_eq(a.batches[m].body_lens[i], b.batches[m].body_lens[i]);
 				ck_assert(memcmp(a.batches[m].bodies[i], b.batches[m].bodies[i],
 						 a.batches[m].body_lens[i]) == 0);

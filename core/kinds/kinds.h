@@ -83,6 +83,11 @@ struct kind_state {
 	/* The content hash of an earlier entry (attestations). */
 	int (*content_hash)(void *ctx, uint64_t seq, uint8_t out[CORRIDOR_HASH_BYTES]);
 	void *content_ctx;
+	/* The Merkle root of the log's first `size` entries, size <= the seq
+	 * being decided (a settlement batch names the tree it was computed at).
+	 * CORRIDOR_E_NOTFOUND if it cannot be known. */
+	int (*tree_root)(void *ctx, uint64_t size, uint8_t out[CORRIDOR_HASH_BYTES]);
+	void *tree_ctx;
 };
 
 /* Checks an entry's body against its kind, that its author's key is valid at
@@ -389,9 +394,11 @@ int corridor_batch_parts(void *vctx, const uint8_t *k, size_t klen, const uint8_
  * of every one); no invoices -> NOTFOUND. A contract whose own computation
  * fails is left out and listed in b->unsettled, and so is a transit contract
  * carrying one; storage and memory errors stop the run, and so do missing
- * rates (every one listed). */
+ * rates (every one listed). at_size/at_root: the tree the state in kv is
+ * of, named in the summary (computed_at; 0: not named). */
 int corridor_batch_compute(struct corridor_kv *kv, int32_t P, const char *only,
-			 struct corridor_batch *b, struct corridor_diag *diag);
+			   uint64_t at_size, const uint8_t at_root[CORRIDOR_HASH_BYTES],
+			   struct corridor_batch *b, struct corridor_diag *diag);
 
 /* ---- tables.c ---- */
 

@@ -4,8 +4,9 @@
  * written, the postings, reversal.
  *
  * Bodies (canonical maps, string keys; amounts in minor units):
- *   settlement.batch   {count, digest, netting: [{amount, currency, from, to}],
- *                       period, totals: [{amount, currency}]}
+ *   settlement.batch   {computed_at?: {root, size}, count, digest,
+ *                       netting: [{amount, currency, from, to}], period,
+ *                       totals: [{amount, currency}]}
  *   settlement.invoice {adjustments?: [{amount, delta, invoice, period}], buyer,
  *                       contract, currency, disputed, due, id, intervals, issued,
  *                       lines: [{amount, kind, price, quantity}], period,
@@ -232,7 +233,15 @@ static size_t batch_body(const struct corridor_batch *b, uint8_t *buf, size_t ca
 	struct corridor_mpbuf w;
 	msgpack_packer pk;
 	corridor_mpbuf_init(&w, &pk, buf, cap);
-	msgpack_pack_map(&pk, 5);
+	msgpack_pack_map(&pk, b->computed_size ? 6 : 5);
+	if (b->computed_size) {
+		corridor_mp_cstr(&pk, "computed_at");
+		msgpack_pack_map(&pk, 2);
+		corridor_mp_cstr(&pk, "root");
+		msgpack_pack_bin(&pk, CORRIDOR_HASH_BYTES);
+		msgpack_pack_bin_body(&pk, b->computed_root, CORRIDOR_HASH_BYTES);
+		corridor_mp_cstr(&pk, "size"), msgpack_pack_uint64(&pk, b->computed_size);
+	}
 	corridor_mp_cstr(&pk, "count"), msgpack_pack_uint64(&pk, b->invoice_count);
 	corridor_mp_cstr(&pk, "digest");
 	msgpack_pack_bin(&pk, CORRIDOR_HASH_BYTES);
@@ -362,11 +371,32 @@ void corridor_batch_release(struct corridor_batch *b)
 
 /* ---- processing ---- */
 
+/* computed_at {root bin 32, size uint}, if the summary has it. False if it
+ * is there but malformed. */
+static bool computed_at_get(const msgpack_object *o, uint64_t *size,
+			    uint8_t root[CORRIDOR_HASH_BYTES])
+{
+	static const char *const fields[] = { "root", "size", NULL };
+	const msgpack_object *at = corridor_mpo_field(o, "computed_at"), *r;
+	*size = 0;
+	if (!at)
+		return true;
+	if (at->type != MSGPACK_OBJECT_MAP || !corridor_mpo_fields_only(at, fields) ||
+	    !corridor_field_u64(at, "size", size) || *size == 0 ||
+	    !(r = corridor_mpo_field(at, "root")) || r->type != MSGPACK_OBJECT_BIN ||
+	    r->via.bin.size != CORRIDOR_HASH_BYTES)
+		return false;
+	memcpy(root, r->via.bin.ptr, CORRIDOR_HASH_BYTES);
+	return true;
+}
+
 static int process_batch(struct kind_state *st, const struct corridor_entry *e,
 			 const msgpack_object *o, struct corridor_diag *diag)
 {
-	static const char *const allowed[] = { "count", "digest", "netting", "period", "totals",
-					       NULL };
+	static const char *const allowed[] = { "computed_at", "count", "digest", "netting",
+					       "period", "totals", NULL };
+	uint8_t at_root[CORRIDOR_HASH_BYTES], root[CORRIDOR_HASH_BYTES];
+	uint64_t at_size;
 	uint64_t count, open;
 	int32_t P;
 	if (!corridor_mpo_fields_only(o, allowed) || !corridor_field_u64(o, "count", &count) ||
@@ -376,6 +406,18 @@ static int process_batch(struct kind_state *st, const struct corridor_entry *e,
 	if (count == 0 || count > CORRIDOR_BATCH_INVOICES_MAX)
 		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "count must be 1..%u",
 			    CORRIDOR_BATCH_INVOICES_MAX);
+	if (!computed_at_get(o, &at_size, at_root))
+		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY,
+					  "computed_at is {root: 32 bytes, size: 1 or more}");
+	/* the tree it names is this log's, at a size it had before the batch */
+	if (at_size && (at_size > e->seq || !st->tree_root ||
+			st->tree_root(st->tree_ctx, at_size, root) != 0 ||
+			sodium_memcmp(root, at_root, CORRIDOR_HASH_BYTES) != 0))
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
+					  "the batch was computed at tree size %llu with a root this "
+					  "log does not have at that size: compute it from a replica "
+					  "of this ledger",
+					  (unsigned long long)at_size);
 	int err = corridor_batch_open_get(st->kv, &open);
 	if (err)
 		return err;
@@ -436,6 +478,14 @@ static int batch_close(struct kind_state *st, const struct corridor_entry *e, in
 	struct corridor_batch b = { .period_day = P, .invoice_count = h->count };
 	struct part_scan ps = { .b = &b };
 	uint8_t prefix[12];
+	/* computed_at is what the summary says (checked when it came in) */
+	msgpack_unpacked u;
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, (const char *)h->body, h->body_len, NULL) ==
+		    MSGPACK_UNPACK_SUCCESS &&
+	    !computed_at_get(&u.data, &b.computed_size, b.computed_root))
+		b.computed_size = 0;
+	msgpack_unpacked_destroy(&u);
 	crypto_hash_sha256_final(&h->hs, b.digest);
 	int err = st->kv->scan(st->kv, STATE_BATCHES, prefix, corridor_batch_key(P, bseq, 0, NULL, 0, prefix),
 			       part_collect, &ps);
@@ -814,7 +864,8 @@ static bool is_unsettled(const struct corridor_batch *b, const char *contract)
  * carrying one; storage and memory errors stop the run, and so do missing
  * rates (every one listed). */
 int corridor_batch_compute(struct corridor_kv *kv, int32_t P, const char *only,
-			 struct corridor_batch *b, struct corridor_diag *diag)
+			   uint64_t at_size, const uint8_t at_root[CORRIDOR_HASH_BYTES],
+			   struct corridor_batch *b, struct corridor_diag *diag)
 {
 	char (*carries)[CORRIDOR_PARTY_ID_BYTES_MAX + 1] = NULL;
 	struct id_list ids = { 0 };
@@ -966,6 +1017,8 @@ int corridor_batch_compute(struct corridor_kv *kv, int32_t P, const char *only,
 	free(ps);
 	if (err)
 		return err;
+	b->computed_size = at_size;
+	memcpy(b->computed_root, at_root, CORRIDOR_HASH_BYTES);
 	b->bodies[0] = malloc(BODY_CAP);
 	if (!b->bodies[0])
 		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");

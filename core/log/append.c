@@ -93,7 +93,9 @@ int corridor_dry_run_begin(struct corridor_ledger *l, struct corridor_dry_run *d
 	dr->st = (struct kind_state){ .kv = &dr->ov.base,
 				      .operator_key_id = dr->head.operator_key_id,
 				      .content_hash = corridor_stored_content_hash,
-				      .content_ctx = &dr->nc };
+				      .content_ctx = &dr->nc,
+				      .tree_root = corridor_stored_tree_root,
+				      .tree_ctx = &dr->nc };
 	memcpy(dr->st.origin, l->origin, strlen(l->origin) + 1);
 	dr->st.lifetime_max_us = l->lifetime_max_us;
 	return CORRIDOR_OK;

@@ -525,6 +525,7 @@ static int import_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct
 	struct corridor_kv_lmdb kv;
 	corridor_kv_lmdb_init(&kv, l, txn);
 	corridor_verifier_use_kv(v, &kv.base, corridor_stored_content_hash, &nc);
+	corridor_verifier_use_tree(v, corridor_stored_tree_root, &nc);
 	struct kind_state *st = corridor_verifier_state(v);
 	if (!c->fresh) {
 		memcpy(st->origin, l->origin, strlen(l->origin) + 1);

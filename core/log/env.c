@@ -377,3 +377,11 @@ int corridor_ledger_founded_txn(struct corridor_ledger *l, MDB_txn *txn,
 	return rc ? corridor_lmdb_err(l, rc, "cannot write the ledger's metadata", diag)
 		  : CORRIDOR_OK;
 }
+
+int corridor_stored_tree_root(void *vctx, uint64_t size, uint8_t out[CORRIDOR_HASH_BYTES])
+{
+	/* a node is stored once complete, so any node found is final; a tree
+	 * larger than what is stored misses one */
+	return corridor_merkle_root(corridor_node_get, vctx, size, out) ? CORRIDOR_E_NOTFOUND
+									: CORRIDOR_OK;
+}

@@ -319,6 +319,15 @@ struct kind_state *corridor_verifier_state(struct verifier *v);
 void corridor_verifier_use_kv(struct verifier *v, struct corridor_kv *kv,
 			      int (*fn)(void *ctx, uint64_t seq, uint8_t out[CORRIDOR_HASH_BYTES]),
 			      void *ctx);
+/* Makes the kinds read earlier trees' roots through fn (a replica's or the
+ * ledger's stored nodes) instead of nodes the verifier keeps in memory. */
+#define CORRIDOR_MERKLE_LEVELS_MAX 64u
+void corridor_verifier_use_tree(struct verifier *v,
+				int (*fn)(void *ctx, uint64_t size, uint8_t out[CORRIDOR_HASH_BYTES]),
+				void *ctx);
+/* The root of the first `size` leaves from a ledger's stored nodes
+ * (ctx: struct node_ctx), for kind_state.tree_root. */
+int corridor_stored_tree_root(void *ctx, uint64_t size, uint8_t out[CORRIDOR_HASH_BYTES]);
 struct corridor_kv_mem *corridor_verifier_mem(struct verifier *v);
 const struct corridor_merkle_range *corridor_verifier_range(const struct verifier *v);
 void corridor_verifier_tip(const struct verifier *v, uint8_t tip[CORRIDOR_HASH_BYTES],

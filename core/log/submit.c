@@ -190,6 +190,8 @@ int corridor_sequence_txn(struct corridor_ledger *l, MDB_txn *txn, struct sequen
 	st.operator_key_id = head.operator_key_id;
 	st.content_hash = corridor_stored_content_hash;
 	st.content_ctx = &nc;
+	st.tree_root = corridor_stored_tree_root;
+	st.tree_ctx = &nc;
 	uint64_t time_us = clock_us();
 	if (time_us < head.time_us) /* the log's time never goes backwards */
 		time_us = head.time_us;

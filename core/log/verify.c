@@ -42,6 +42,11 @@ struct verifier {
 	int (*before)(void *ctx, uint64_t seq, uint8_t out[CORRIDOR_HASH_BYTES]);
 	void *before_ctx;
 	struct verifier_hooks h;
+	/* every completed node, by level, when the tree is not kept elsewhere
+	 * (corridor_verifier_use_tree): what tree_root reads */
+	bool keep_nodes;
+	uint8_t (*nodes[CORRIDOR_MERKLE_LEVELS_MAX])[CORRIDOR_HASH_BYTES];
+	size_t nodes_count[CORRIDOR_MERKLE_LEVELS_MAX], nodes_cap[CORRIDOR_MERKLE_LEVELS_MAX];
 	struct slot *slots;
 	atomic_uchar *a_done; /* per slot: decoded */
 	uint8_t *scratch;     /* one signature message per thread */
@@ -61,6 +66,43 @@ static int seen_content_hash(void *ctx, uint64_t seq, uint8_t out[CORRIDOR_HASH_
 	if (seq < v->first && v->before)
 		return v->before(v->before_ctx, seq, out);
 	return CORRIDOR_E_NOTFOUND;
+}
+
+/* A node this verifier kept (corridor_merkle_get_fn). */
+static int kept_node(void *ctx, unsigned level, uint64_t index, uint8_t out[CORRIDOR_HASH_BYTES])
+{
+	struct verifier *v = ctx;
+	if (level >= CORRIDOR_MERKLE_LEVELS_MAX || index >= v->nodes_count[level])
+		return CORRIDOR_E_NOTFOUND;
+	memcpy(out, v->nodes[level][index], CORRIDOR_HASH_BYTES);
+	return CORRIDOR_OK;
+}
+
+/* The root at `size` from the nodes kept: only a verifier that saw the log
+ * from seq 0 has them all. */
+static int kept_tree_root(void *ctx, uint64_t size, uint8_t out[CORRIDOR_HASH_BYTES])
+{
+	struct verifier *v = ctx;
+	if (!v->keep_nodes || v->first != 0 || size > v->range.size)
+		return CORRIDOR_E_NOTFOUND;
+	return corridor_merkle_root(kept_node, v, size, out);
+}
+
+static int keep_node(struct verifier *v, unsigned level, uint64_t index,
+		     const uint8_t hash[CORRIDOR_HASH_BYTES])
+{
+	if (level >= CORRIDOR_MERKLE_LEVELS_MAX || index != v->nodes_count[level])
+		return CORRIDOR_E_STORAGE; /* nodes complete in index order, level by level */
+	if (v->nodes_count[level] == v->nodes_cap[level]) {
+		size_t cap = v->nodes_cap[level] ? 2 * v->nodes_cap[level] : 1024;
+		void *n = realloc(v->nodes[level], cap * CORRIDOR_HASH_BYTES);
+		if (!n)
+			return CORRIDOR_E_NOMEM;
+		v->nodes[level] = n;
+		v->nodes_cap[level] = cap;
+	}
+	memcpy(v->nodes[level][v->nodes_count[level]++], hash, CORRIDOR_HASH_BYTES);
+	return CORRIDOR_OK;
 }
 
 static int remember_hash(struct verifier *v, const uint8_t hash[CORRIDOR_HASH_BYTES])
@@ -102,6 +144,9 @@ int corridor_verifier_new(struct verifier **out, uint64_t first,
 	v->st.operator_key_id = 0;
 	v->st.content_hash = seen_content_hash;
 	v->st.content_ctx = v;
+	v->st.tree_root = kept_tree_root;
+	v->st.tree_ctx = v;
+	v->keep_nodes = true;
 	if (h)
 		v->h = *h;
 	*out = v;
@@ -112,6 +157,8 @@ void corridor_verifier_free(struct verifier *v)
 {
 	if (!v)
 		return;
+	for (unsigned i = 0; i < CORRIDOR_MERKLE_LEVELS_MAX; i++)
+		free(v->nodes[i]);
 	corridor_kv_mem_release(&v->mem);
 	free(v->hashes);
 	free(v->slots);
@@ -137,6 +184,15 @@ void corridor_verifier_use_kv(struct verifier *v, struct corridor_kv *kv,
 	v->st.kv = kv;
 	v->before = fn;
 	v->before_ctx = ctx;
+}
+
+void corridor_verifier_use_tree(struct verifier *v,
+				int (*fn)(void *ctx, uint64_t size, uint8_t out[CORRIDOR_HASH_BYTES]),
+				void *ctx)
+{
+	v->st.tree_root = fn;
+	v->st.tree_ctx = ctx;
+	v->keep_nodes = false;
 }
 
 const struct corridor_merkle_range *corridor_verifier_range(const struct verifier *v)
@@ -229,7 +285,10 @@ struct node_hook_ctx {
 static int node_hook(void *ctx, unsigned level, uint64_t index, const uint8_t hash[CORRIDOR_HASH_BYTES])
 {
 	struct node_hook_ctx *c = ctx;
-	return c->v->h.node(c->v->h.ctx, level, index, hash, c->diag);
+	int err = c->v->keep_nodes ? keep_node(c->v, level, index, hash) : CORRIDOR_OK;
+	if (err)
+		return corridor_diag_set(c->diag, err, "cannot keep the Merkle tree's nodes");
+	return c->v->h.node ? c->v->h.node(c->v->h.ctx, level, index, hash, c->diag) : CORRIDOR_OK;
 }
 
 static void attach_seq(struct corridor_diag *d, uint64_t seq)
@@ -266,7 +325,8 @@ static int accept_one(struct verifier *v, struct slot *s, uint64_t seq, struct c
 	if ((err = remember_hash(v, s->content_hash)) != 0)
 		return corridor_diag_seq(d, err, seq, "out of memory");
 	struct node_hook_ctx nh = { .v = v, .diag = d };
-	err = corridor_merkle_range_append(&v->range, s->leaf, v->h.node ? node_hook : NULL, &nh);
+	err = corridor_merkle_range_append(&v->range, s->leaf,
+					   v->h.node || v->keep_nodes ? node_hook : NULL, &nh);
 	if (err) {
 		if (d && !d->text[0])
 			corridor_diag_set(d, err, "Merkle tree at entry %llu: %s",
@@ -471,6 +531,10 @@ static int verify_fn(const struct corridor_snapshot *snap, void *vctx, struct co
 		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
 		goto out_free;
 	}
+	/* earlier trees' roots from the stored nodes, each compared with the
+	 * recomputation (lv_node) before any later entry is decided */
+	struct node_ctx tree = { .l = l, .txn = txn };
+	corridor_verifier_use_tree(v, corridor_stored_tree_root, &tree);
 	if ((rc = mdb_cursor_open(txn, l->checkpoints, &c.cps)) != 0 ||
 	    (rc = mdb_cursor_open(txn, l->nodes, &c.nodes)) != 0 ||
 	    (rc = mdb_cursor_open(txn, l->entries, &cur)) != 0) {

@@ -78,6 +78,12 @@ struct corridor_batch {
 	size_t netting_count;
 	struct corridor_netting *netting; /* malloc'd */
 	uint8_t digest[CORRIDOR_HASH_BYTES];
+	/* The tree the batch was computed at, named in its summary
+	 * (`computed_at`): the log's size and root in the snapshot (a replica's,
+	 * for a run from a verified copy). 0 for a batch written before this
+	 * field existed. */
+	uint64_t computed_size;
+	uint8_t computed_root[CORRIDOR_HASH_BYTES];
 	/* Rates a refused run lacked: (source, pair base/quote, fixing date). */
 	size_t missing_count;
 	struct corridor_rate *missing; /* malloc'd */
