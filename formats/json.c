@@ -10,12 +10,26 @@
 
 #include "formats.h"
 
+/* Bytes written as they are: printable, not a quote or a backslash. */
+static bool json_plain(unsigned char c)
+{
+	return c >= 0x20u && c != 0x7fu && c != '"' && c != '\\';
+}
+
 int corridor_json_write_string(FILE *f, const char *s, size_t len)
 {
 	if (fputc('"', f) == EOF)
 		return CORRIDOR_E_IO;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (size_t i = 0; i < len;) {
+		size_t run = 0;
+		while (i + run < len && json_plain((unsigned char)s[i + run]))
+			run++;
+		if (run && fwrite(s + i, 1, run, f) != run)
+			return CORRIDOR_E_IO;
+		i += run;
+		if (i == len)
+			break;
+		unsigned char c = (unsigned char)s[i++];
 		int rc;
 		if (c == '"')
 			rc = fputs("\\\"", f);
@@ -27,10 +41,8 @@ int corridor_json_write_string(FILE *f, const char *s, size_t len)
 			rc = fputs("\\r", f);
 		else if (c == '\t')
 			rc = fputs("\\t", f);
-		else if (c < 0x20u || c == 0x7fu)
-			rc = fprintf(f, "\\u%04x", c);
 		else
-			rc = fputc(c, f);
+			rc = fprintf(f, "\\u%04x", c);
 		if (rc < 0)
 			return CORRIDOR_E_IO;
 	}

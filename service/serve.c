@@ -16,9 +16,11 @@
  *
  * libmicrohttpd runs an epoll thread and a small pool; a POST's connection
  * is suspended while its statements wait in the queue, and resumed by the
- * batcher with its answer. One mutex keeps the ledger handle to one thread
- * at a time. SIGTERM or SIGINT: stop accepting, commit and answer what is
- * queued, exit 0.
+ * batcher, whose thread then writes the receipts. One mutex keeps writes
+ * (the batcher's transactions, dry runs) to one at a time; reads (signed
+ * reads, key lookups, receipts) run beside them on LMDB's read snapshots.
+ * SIGTERM or SIGINT: stop accepting, commit and answer what is queued,
+ * exit 0.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -209,7 +211,8 @@ static void hex(const uint8_t *b, size_t n, char *out)
 }
 
 /* The receipts of a batch as JSON: seq, hashes, the entry, an inclusion
- * proof under the latest checkpoint. Under sv->lock. */
+ * proof under the latest checkpoint. Reads only: no lock (LMDB readers run
+ * beside the writer; corridor_txn_begin keeps them from a map resize). */
 static int receipts_json(struct server *sv, const struct corridor_receipt *rs, size_t n,
 			 char **buf, size_t *blen)
 {
@@ -253,7 +256,8 @@ static int receipts_json(struct server *sv, const struct corridor_receipt *rs, s
 	return fclose(f) == 0 ? CORRIDOR_OK : CORRIDOR_E_NOMEM;
 }
 
-/* Sequences a job alone: its receipts or its refusal. Under sv->lock. */
+/* Sequences a job alone: its receipts or its refusal. Under sv->lock (the
+ * writer's). */
 static void job_run(struct server *sv, struct job *j)
 {
 	corridor_diag_init(&j->d);
@@ -262,11 +266,12 @@ static void job_run(struct server *sv, struct job *j)
 					  j->rs, &j->appended, &j->d);
 }
 
-/* The answer a finished job gives: 201, 200 or the refusal. Under sv->lock. */
+/* The status a finished job gives: 201, 200 or the refusal's. Its receipts
+ * are written by the connection's thread when it resumes (post_statements),
+ * outside the writer's lock. */
 static void job_answer(struct server *sv, struct job *j)
 {
-	if (!j->err && receipts_json(sv, j->rs, j->n, &j->answer, &j->answer_len) != 0)
-		j->err = CORRIDOR_E_NOMEM;
+	(void)sv;
 	j->status = j->err ? status_of(j->err) : j->appended ? MHD_HTTP_CREATED : MHD_HTTP_OK;
 }
 
@@ -381,6 +386,13 @@ static enum MHD_Result post_statements(struct server *sv, struct MHD_Connection 
 		struct job *j = rq->job;
 		if (!j->done)
 			return MHD_NO; /* cannot happen: resumed only when done */
+		/* the receipts, with proofs under the latest checkpoint (the batch's
+		 * or a later one), read from the committed log */
+		if (!j->err && !j->answer &&
+		    receipts_json(sv, j->rs, j->n, &j->answer, &j->answer_len) != 0) {
+			j->err = CORRIDOR_E_NOMEM;
+			j->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		}
 		return j->err ? reply_error(c, rq, j->status,
 					   j->d.text[0] ? j->d.text : corridor_strerror(j->err))
 			      : reply(c, rq, j->status, "application/json", j->answer,
@@ -432,11 +444,9 @@ static enum MHD_Result post_statements(struct server *sv, struct MHD_Connection 
 		free(have);
 		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
 	}
-	pthread_mutex_lock(&sv->lock);
 	for (size_t i = 0; i < j->n; i++)
 		have[i] = corridor_statement_key_now(sv->l, j->ptrs[i], j->lens[i], st, j->verified[i],
 						     NULL) == 0;
-	pthread_mutex_unlock(&sv->lock);
 	for (size_t i = 0; i < j->n; i++) {
 		if (!have[i] || corridor_statement_decode(j->ptrs[i], j->lens[i], st, NULL) != 0)
 			continue;
@@ -479,9 +489,7 @@ static enum MHD_Result get_ledger(struct server *sv, struct MHD_Connection *c, s
 {
 	struct corridor_head h;
 	char buf[CORRIDOR_NAME_BYTES_MAX * 2 + 160];
-	pthread_mutex_lock(&sv->lock);
 	int err = corridor_ledger_head(sv->l, &h);
-	pthread_mutex_unlock(&sv->lock);
 	if (err)
 		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, corridor_strerror(err));
 	int n = snprintf(buf, sizeof buf,
@@ -514,9 +522,7 @@ static enum MHD_Result get_consistency(struct server *sv, struct MHD_Connection 
 	corridor_diag_init(&d);
 	if (!proof)
 		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
-	pthread_mutex_lock(&sv->lock);
 	int err = corridor_prove_consistency(sv->l, size1, &size2, proof, &count, &d);
-	pthread_mutex_unlock(&sv->lock);
 	enum MHD_Result ret;
 	if (err) {
 		ret = reply_error(c, rq, err == CORRIDOR_E_INVALID ? MHD_HTTP_BAD_REQUEST
@@ -542,9 +548,7 @@ static enum MHD_Result get_checkpoint(struct server *sv, struct MHD_Connection *
 	size_t len = 0;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	pthread_mutex_lock(&sv->lock);
 	int err = corridor_checkpoint_get(sv->l, 0, &note, &len, &d);
-	pthread_mutex_unlock(&sv->lock);
 	if (err)
 		return reply_error(c, rq, status_of(err), d.text);
 	enum MHD_Result ret = reply(c, rq, MHD_HTTP_OK, "text/plain; charset=utf-8", note, len);
@@ -558,9 +562,7 @@ static enum MHD_Result get_metrics(struct server *sv, struct MHD_Connection *c,
 	struct corridor_head h = { 0 };
 	char *buf = NULL;
 	size_t len = 0;
-	pthread_mutex_lock(&sv->lock);
 	int herr = corridor_ledger_head(sv->l, &h);
-	pthread_mutex_unlock(&sv->lock);
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
@@ -635,9 +637,7 @@ static bool authenticate(struct server *sv, struct MHD_Connection *c, struct req
 	}
 	struct corridor_party *p = malloc(sizeof *p);
 	const struct corridor_party_key *key = NULL;
-	pthread_mutex_lock(&sv->lock);
 	int err = p ? corridor_party_get(sv->l, h.keyid_name, p, NULL) : CORRIDOR_E_NOMEM;
-	pthread_mutex_unlock(&sv->lock);
 	for (size_t i = 0; !err && i < p->key_count; i++)
 		if (p->keys[i].key_id == h.keyid && p->keys[i].valid_until == UINT64_MAX)
 			key = &p->keys[i];
@@ -697,7 +697,6 @@ static enum MHD_Result get_entry(struct server *sv, struct MHD_Connection *c, st
 	num[nlen] = '\0';
 	if (!cli_u64(num, &seq))
 		return reply_error(c, rq, MHD_HTTP_BAD_REQUEST, "/v1/entries/SEQ: SEQ is a number");
-	pthread_mutex_lock(&sv->lock);
 	int err = corridor_ledger_entry(sv->l, seq, &bytes, &len);
 	if (!err && (err = corridor_reader_sees_all(sv->l, reader, &all, &d)) == 0 && !all)
 		err = corridor_entry_visible(sv->l, reader, bytes, len, &may, &d);
@@ -714,7 +713,6 @@ static enum MHD_Result get_entry(struct server *sv, struct MHD_Connection *c, st
 			corridor_statement_hash(e.statement, &st, r.statement_hash);
 		err = receipts_json(sv, &r, 1, &buf, &blen);
 	}
-	pthread_mutex_unlock(&sv->lock);
 	enum MHD_Result ret;
 	if (err == CORRIDOR_E_NOTFOUND)
 		ret = reply_error(c, rq, MHD_HTTP_NOT_FOUND, "no such entry");
@@ -773,11 +771,9 @@ static enum MHD_Result get_log(struct server *sv, struct MHD_Connection *c, stru
 	struct log_read lr = { .sv = sv, .reader = reader, .f = open_memstream(&buf, &blen) };
 	if (!lr.f)
 		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
-	pthread_mutex_lock(&sv->lock);
 	int err = corridor_reader_sees_all(sv->l, reader, &lr.all, NULL);
 	if (!err)
 		err = corridor_ledger_scan(sv->l, from, limit, log_read_one, &lr);
-	pthread_mutex_unlock(&sv->lock);
 	fclose(lr.f);
 	enum MHD_Result ret = err ? reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
 						corridor_strerror(lr.err ? lr.err : err))
@@ -804,12 +800,10 @@ static enum MHD_Result get_archive(struct server *sv, struct MHD_Connection *c,
 	if (!mkdtemp(dir))
 		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "no temporary space");
 	snprintf(path, sizeof path, "%s/archive", dir);
-	pthread_mutex_lock(&sv->lock);
 	int err = corridor_reader_sees_all(sv->l, reader, &all, &d);
 	if (!err)
 		err = all ? corridor_archive_export(sv->l, from, path, &d)
 			  : corridor_view_export(sv->l, reader, path, &count, &d);
-	pthread_mutex_unlock(&sv->lock);
 	enum MHD_Result ret;
 	int fd = -1;
 	if (err)
@@ -905,7 +899,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (!authenticate(sv, c, rq, method, url, reader, &r))
 			return r;
 		struct serve_view v;
-		serve_view_answer(sv->l, &sv->lock, url, query_arg, c, reader, &v);
+		serve_view_answer(sv->l, NULL, url, query_arg, c, reader, &v);
 		r = v.body ? reply(c, rq, v.status, v.type, v.body, v.len) : MHD_NO;
 		free(v.body);
 		return r;

@@ -23,8 +23,8 @@ struct serve_view {
 
 /* Whether `path` is one of the views (GET /v1/parties, /v1/contracts, ...). */
 bool serve_view_path(const char *path);
-/* Answers GET `path` for `reader` (authenticated), taking `lock` around every
- * use of the ledger. */
+/* Answers GET `path` for `reader` (authenticated), taking `lock` (if not
+ * NULL) around its use of the ledger. */
 void serve_view_answer(struct corridor_ledger *l, pthread_mutex_t *lock, const char *path,
 		       serve_arg_fn arg, void *arg_ctx, const char *reader,
 		       struct serve_view *out);

@@ -84,7 +84,7 @@ int corridor_dry_run_begin(struct corridor_ledger *l, struct corridor_dry_run *d
 	if (err)
 		return err;
 	if ((err = corridor_head_get(l, dr->txn, &dr->head, diag)) != 0) {
-		mdb_txn_abort(dr->txn);
+		corridor_txn_abort(l, dr->txn);
 		return err;
 	}
 	corridor_kv_lmdb_init(&dr->under, l, dr->txn);
@@ -104,7 +104,7 @@ int corridor_dry_run_begin(struct corridor_ledger *l, struct corridor_dry_run *d
 void corridor_dry_run_end(struct corridor_dry_run *dr)
 {
 	corridor_kv_overlay_release(&dr->ov);
-	mdb_txn_abort(dr->txn);
+	corridor_txn_abort(dr->nc.l, dr->txn);
 }
 
 void corridor_draft_idem(const struct draft *d,

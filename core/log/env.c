@@ -56,10 +56,15 @@ int corridor_txn_begin(struct corridor_ledger *l, unsigned flags, MDB_txn **txn,
 					 "this needs the ledger itself, and %s is on another "
 					 "machine: run it where the ledger is (or on a replica)",
 					 l->origin);
+	pthread_rwlock_rdlock(&l->maplock);
 	for (unsigned i = 0; i < TXN_BEGIN_RETRIES_MAX; i++) {
 		rc = mdb_txn_begin(l->env, NULL, flags, txn);
 		if (rc == MDB_MAP_RESIZED) { /* another process grew the map */
+			pthread_rwlock_unlock(&l->maplock);
+			pthread_rwlock_wrlock(&l->maplock);
 			mdb_env_set_mapsize(l->env, 0);
+			pthread_rwlock_unlock(&l->maplock);
+			pthread_rwlock_rdlock(&l->maplock);
 			continue;
 		}
 		if (rc == MDB_READERS_FULL) { /* clear slots of dead processes */
@@ -70,7 +75,22 @@ int corridor_txn_begin(struct corridor_ledger *l, unsigned flags, MDB_txn **txn,
 		}
 		break;
 	}
+	if (rc)
+		pthread_rwlock_unlock(&l->maplock);
 	return rc ? corridor_lmdb_err(l, rc, "cannot begin a transaction", diag) : CORRIDOR_OK;
+}
+
+void corridor_txn_abort(struct corridor_ledger *l, MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&l->maplock);
+}
+
+int corridor_txn_commit(struct corridor_ledger *l, MDB_txn *txn)
+{
+	int rc = mdb_txn_commit(txn);
+	pthread_rwlock_unlock(&l->maplock);
+	return rc;
 }
 
 /* LMDB reports a short write as EIO: find out whether the disk or the file
@@ -105,7 +125,9 @@ static int grow_map(struct corridor_ledger *l, struct corridor_diag *diag)
 	size_t next = info.me_mapsize * 2;
 	if (next > MAP_BYTES_MAX)
 		next = MAP_BYTES_MAX;
+	pthread_rwlock_wrlock(&l->maplock); /* no transaction of this process open */
 	int rc = mdb_env_set_mapsize(l->env, next);
+	pthread_rwlock_unlock(&l->maplock);
 	return rc ? corridor_lmdb_err(l, rc, "cannot grow the map", diag) : CORRIDOR_OK;
 }
 
@@ -124,9 +146,9 @@ int corridor_ledger_write(struct corridor_ledger *l, corridor_write_fn fn, void 
 			return err;
 		err = fn(l, txn, ctx, diag);
 		if (err) {
-			mdb_txn_abort(txn);
+			corridor_txn_abort(l, txn);
 		} else {
-			int rc = mdb_txn_commit(txn);
+			int rc = corridor_txn_commit(l, txn);
 			err = rc ? commit_error(l, rc, diag) : CORRIDOR_OK;
 		}
 		if (!(err == CORRIDOR_E_FULL && l->map_full))
@@ -211,7 +233,7 @@ int corridor_ledger_read(struct corridor_ledger *l, corridor_read_fn fn, void *c
 	corridor_kv_lmdb_init(&kv, l, txn);
 	const struct corridor_snapshot snap = { .l = l, .txn = txn, .kv = &kv.base };
 	err = fn(&snap, ctx, diag);
-	mdb_txn_abort(txn);
+	corridor_txn_abort(l, txn);
 	if (err < 0 && diag && !diag->text[0])
 		corridor_diag_set(diag, err, "cannot read the ledger: %s", corridor_strerror(err));
 	return err;

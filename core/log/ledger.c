@@ -31,8 +31,10 @@ static int env_open(const char *dir, bool readonly, struct corridor_ledger **out
 	struct corridor_ledger *l = calloc(1, sizeof *l);
 	if (!l)
 		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	pthread_rwlock_init(&l->maplock, NULL);
 	int rc = mdb_env_create(&l->env);
 	if (rc) {
+		pthread_rwlock_destroy(&l->maplock);
 		free(l);
 		return corridor_lmdb_err(NULL, rc, "cannot create the LMDB environment", diag);
 	}
@@ -53,6 +55,7 @@ static int env_open(const char *dir, bool readonly, struct corridor_ledger **out
 			snprintf(diag->text, sizeof diag->text, "cannot open the ledger in %s: %s",
 				 dir, mdb_strerror(rc));
 		mdb_env_close(l->env);
+		pthread_rwlock_destroy(&l->maplock);
 		free(l);
 		return err;
 	}
@@ -69,7 +72,7 @@ static int env_open(const char *dir, bool readonly, struct corridor_ledger **out
 	for (unsigned t = 0; t < STATE_TABLES; t++) {
 		rc = mdb_dbi_open(txn, corridor_state_table_names[t], dbi_flags, &l->state[t]);
 		if (rc) {
-			mdb_txn_abort(txn);
+			corridor_txn_abort(l, txn);
 			err = corridor_lmdb_err(l, rc, "cannot open a table", diag);
 			goto out_close;
 		}
@@ -77,12 +80,12 @@ static int env_open(const char *dir, bool readonly, struct corridor_ledger **out
 	for (int i = 0; i < 5; i++) {
 		rc = mdb_dbi_open(txn, names[i], dbi_flags, dbis[i]);
 		if (rc) {
-			mdb_txn_abort(txn);
+			corridor_txn_abort(l, txn);
 			err = corridor_lmdb_err(l, rc, "cannot open a table", diag);
 			goto out_close;
 		}
 	}
-	rc = mdb_txn_commit(txn);
+	rc = corridor_txn_commit(l, txn);
 	if (rc) {
 		err = corridor_lmdb_err(l, rc, "cannot open the tables", diag);
 		goto out_close;
@@ -91,6 +94,7 @@ static int env_open(const char *dir, bool readonly, struct corridor_ledger **out
 	return CORRIDOR_OK;
 out_close:
 	mdb_env_close(l->env);
+	pthread_rwlock_destroy(&l->maplock);
 	free(l);
 	return err;
 }
@@ -166,6 +170,7 @@ void corridor_ledger_close(struct corridor_ledger *l)
 		return;
 	if (l->env)
 		mdb_env_close(l->env);
+	pthread_rwlock_destroy(&l->maplock);
 	free(l);
 }
 
@@ -179,6 +184,7 @@ int corridor_ledger_open_remote(const struct corridor_remote *remote, struct cor
 	struct corridor_ledger *l = calloc(1, sizeof *l);
 	if (!l)
 		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	pthread_rwlock_init(&l->maplock, NULL);
 	l->remote = remote;
 	memcpy(l->origin, remote->origin, strlen(remote->origin) + 1);
 	l->lifetime_max_us = remote->statement_lifetime_us;

@@ -6,6 +6,7 @@
 #define CORRIDOR_LEDGER_INTERNAL_H
 
 #include <lmdb.h>
+#include <pthread.h>
 
 #include "../internal.h"
 #include "../kinds/kinds.h"
@@ -29,6 +30,11 @@ struct corridor_ledger {
 	bool replica;
 	bool readonly; /* opened with CORRIDOR_OPEN_READONLY: writes are refused */
 	bool map_full; /* set by lmdb_err when a write ran out of map */
+	/* Held shared by every transaction of this process (corridor_txn_begin
+	 * to corridor_txn_abort/commit), exclusively while the map is resized:
+	 * LMDB allows mdb_env_set_mapsize only with no transaction active, and
+	 * threads of one process (the service's) read while one writes. */
+	pthread_rwlock_t maplock;
 };
 
 /* Translates an LMDB return code; records MDB_MAP_FULL for the retry loop. */
@@ -37,6 +43,9 @@ int corridor_lmdb_err(struct corridor_ledger *l, int rc, const char *what,
 /* mdb_txn_begin with MDB_MAP_RESIZED and MDB_READERS_FULL handled. */
 int corridor_txn_begin(struct corridor_ledger *l, unsigned flags, MDB_txn **txn,
 		       struct corridor_diag *diag);
+/* The ends of a transaction begun by corridor_txn_begin. */
+void corridor_txn_abort(struct corridor_ledger *l, MDB_txn *txn);
+int corridor_txn_commit(struct corridor_ledger *l, MDB_txn *txn);
 /* Runs fn in a write transaction and commits; MDB_MAP_FULL grows the map and
  * reruns the whole of fn (bounded). fn must be re-runnable. */
 typedef int (*corridor_write_fn)(struct corridor_ledger *l, MDB_txn *txn, void *ctx,

@@ -98,9 +98,52 @@ static int key_now_fn(const struct corridor_snapshot *snap, void *vctx, struct c
 	return err;
 }
 
+/* The first statement of a batch with each (author, kind, idempotency key),
+ * found in expected constant time: an open-addressing table of indices
+ * into s, keyed by a hash of the triple (a batch holds up to
+ * CORRIDOR_BATCH_ENTRIES_MAX statements; comparing each with every earlier
+ * one was quadratic). */
+struct first_table {
+	size_t *slot; /* index + 1, 0 empty */
+	size_t mask;
+};
+
+static uint64_t triple_hash(const struct corridor_statement *st)
+{
+	uint64_t h = 1469598103934665603u; /* FNV-1a */
+	const char *parts[3] = { st->author, st->kind, st->idempotency_key };
+	for (int p = 0; p < 3; p++) {
+		for (const unsigned char *q = (const unsigned char *)parts[p]; *q; q++)
+			h = (h ^ *q) * 1099511628211u;
+		h = (h ^ 0xffu) * 1099511628211u; /* a separator no text byte is */
+	}
+	return h;
+}
+
+static bool same_triple(const struct corridor_statement *a, const struct corridor_statement *b)
+{
+	return !strcmp(a->author, b->author) && !strcmp(a->kind, b->kind) &&
+	       !strcmp(a->idempotency_key, b->idempotency_key);
+}
+
+/* The index of the first statement with i's triple, or i itself (then
+ * recorded as the first). */
+static size_t first_of(struct first_table *t, const struct submitted *s, size_t i)
+{
+	for (size_t k = (size_t)triple_hash(&s[i].st) & t->mask;; k = (k + 1) & t->mask) {
+		if (!t->slot[k]) {
+			t->slot[k] = i + 1;
+			return i;
+		}
+		if (same_triple(&s[t->slot[k] - 1].st, &s[i].st))
+			return t->slot[k] - 1;
+	}
+}
+
 int corridor_sequence_txn(struct corridor_ledger *l, MDB_txn *txn, struct sequence_req *c,
 			  struct corridor_diag *diag)
 {
+	struct first_table firsts = { 0 };
 	struct ledger_head head;
 	struct corridor_merkle_range range;
 	struct node_ctx nc = { .l = l, .txn = txn };
@@ -131,7 +174,11 @@ int corridor_sequence_txn(struct corridor_ledger *l, MDB_txn *txn, struct sequen
 		return corridor_diag_set(diag, CORRIDOR_E_OVERFLOW, "the log is full");
 	struct submitted *s = calloc(c->n, sizeof *s);
 	entry = malloc(CORRIDOR_ENTRY_BYTES_MAX);
-	if (!s || !entry) {
+	for (firsts.mask = 1; firsts.mask < 2 * c->n; firsts.mask <<= 1) {
+	}
+	firsts.slot = calloc(firsts.mask, sizeof *firsts.slot);
+	firsts.mask--;
+	if (!s || !entry || !firsts.slot) {
 		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
 		goto out_free;
 	}
@@ -164,11 +211,11 @@ int corridor_sequence_txn(struct corridor_ledger *l, MDB_txn *txn, struct sequen
 						i + 1);
 			goto out_free;
 		}
-		for (size_t j = 0; j < i && s[i].twin == SIZE_MAX; j++) {
+		/* an earlier statement of this batch with the same triple (not one
+		 * already in the log: those answered above) is its twin */
+		size_t j = first_of(&firsts, s, i);
+		if (j != i) {
 			const struct corridor_statement *a = &s[j].st, *b = &s[i].st;
-			if (s[j].duplicate || strcmp(a->author, b->author) ||
-			    strcmp(a->kind, b->kind) || strcmp(a->idempotency_key, b->idempotency_key))
-				continue;
 			if (a->body_len != b->body_len || memcmp(a->body, b->body, a->body_len) != 0) {
 				err = corridor_diag_set(diag, CORRIDOR_E_EXISTS,
 							"statements %zu and %zu share idempotency key "
@@ -176,7 +223,7 @@ int corridor_sequence_txn(struct corridor_ledger *l, MDB_txn *txn, struct sequen
 							j + 1, i + 1, b->idempotency_key);
 				goto out_free;
 			}
-			s[i].twin = s[j].twin == SIZE_MAX ? j : s[j].twin;
+			s[i].twin = j;
 		}
 	}
 	/* 2. Sequence the new ones, each decided at its own seq. */
@@ -307,6 +354,7 @@ int corridor_sequence_txn(struct corridor_ledger *l, MDB_txn *txn, struct sequen
 			err = corridor_checkpoint_sign_txn(l, txn, &head, c->op, diag);
 	}
 out_free:
+	free(firsts.slot);
 	free(s);
 	free(entry);
 	return err;
@@ -379,7 +427,7 @@ int corridor_submit_dry_run(struct corridor_ledger *l, const uint8_t *const *stm
 	/* decided as corridor_submit would, then abandoned: no checkpoint */
 	struct sequence_req c = { .stmts = stmts, .lens = lens, .n = n, .receipts = receipts };
 	err = corridor_sequence_txn(l, txn, &c, diag);
-	mdb_txn_abort(txn);
+	corridor_txn_abort(l, txn);
 	if (appended)
 		*appended = err ? 0 : c.appended;
 	return err;
