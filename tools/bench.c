@@ -20,7 +20,7 @@
  *   report_balances_ms    corridor_report_balances on that ledger afterwards
  *   serve_statements_per_s  `corridor serve` on loopback: 8 clients (4 one
  *                         statement a request, 4 in requests of 100, each with
- *                         16 keep-alive connections busy) submit 100,000
+ *                         32 keep-alive connections busy, the most one address may hold) submit 100,000
  *                         statements signed before
  *                         the clock starts; every one accepted once, seq dense,
  *                         verify passes afterwards
@@ -60,7 +60,7 @@
 #define SERVE_STATEMENTS 100000u
 #define SERVE_CLIENTS 8u
 #define SERVE_BATCH 100u /* statements a request, for half the clients */
-#define SERVE_IN_FLIGHT 16u /* connections a client keeps busy */
+#define SERVE_IN_FLIGHT 32u /* connections a client keeps busy: all the server allows one address */
 #define MSG_BYTES 160u
 
 static double now_s(void)
