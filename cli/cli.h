@@ -114,13 +114,21 @@ int cli_vkey(const char *arg, struct corridor_vkey *out);
  * usage error and returns EXIT_USAGE for anything else, else EXIT_OK. */
 enum cli_format { CLI_TABLE, CLI_CSV, CLI_JSON };
 int cli_format(const char *s, bool allow_csv, enum cli_format *out);
-/* A reading command's ledger, or its JSON view: locally and with --server
- * for a reader entitled to everything, as cli_open_ro (*out set); with
- * --server and --format json for any other reader, the server's JSON view
- * GET path+query of its part (docs/SERVICE.md "JSON views") printed here,
- * *out NULL. Returns 0 or an exit code. */
+/* A reading command's ledger, or the server's view of the reader's part.
+ * Locally, and with --server for a reader entitled to everything, as
+ * cli_open_ro: *out set. With --server for any other reader, the JSON view
+ * GET path+query (docs/SERVICE.md "JSON views"): printed as it comes for
+ * --format json (*out NULL, doc->body NULL: done), else handed back in doc
+ * for the command to decode (corridor/views.h) and print as a table or CSV.
+ * Returns 0 or an exit code. */
+struct cli_doc {
+	char *body;
+	size_t len;
+};
 int cli_open_view(const char *opt_dir, enum cli_format f, const char *path, const char *query,
-		  struct corridor_ledger **out);
+		  struct corridor_ledger **out, struct cli_doc *doc);
+/* Frees doc's body; the exit code of a decode that returned err. */
+int cli_view_fail(int err, const struct corridor_diag *d, struct cli_doc *doc);
 /* Appends name=value (percent-encoded; nothing if value is NULL) to the
  * query q ("" or "?..."), within cap. */
 void cli_query_add(char *q, size_t cap, const char *name, const char *value);

@@ -151,6 +151,12 @@ static int print_contract_row(void *ctx, const struct corridor_contract *c)
 	return CORRIDOR_OK;
 }
 
+static int keep_contract(void *ctx, const struct corridor_contract *c)
+{
+	memcpy(ctx, c, sizeof *c);
+	return 0;
+}
+
 static int contract_show(int argc, char **argv, bool list)
 {
 	const char *format = NULL, *ledger = NULL, *party = NULL;
@@ -178,18 +184,23 @@ static int contract_show(int argc, char **argv, bool list)
 	else
 		cli_view_path(vpath, "/v1/contracts/", pos[0]);
 	cli_query_add(query, sizeof query, "party", list ? party : NULL);
-	int rc = cli_open_view(ledger, f, vpath, query, &l);
-	if (rc || !l)
+	struct cli_doc doc;
+	int rc = cli_open_view(ledger, f, vpath, query, &l, &doc);
+	if (rc || (!l && !doc.body))
 		return rc;
 	int err;
 	if (list) {
 		if (!json)
 			printf("%-16s %-10s %-8s %-14s %-14s %-6s %-10s %-10s %s\n", "ID", "STATUS",
 			       "GOOD", "SELLER", "BUYER", "UNIT", "START", "END", "PROPOSALS");
-		err = corridor_contract_list(l, party, print_contract_row, &json, &d);
+		err = l ? corridor_contract_list(l, party, print_contract_row, &json, &d)
+			: corridor_contracts_from_json(doc.body, doc.len, print_contract_row, &json,
+						       &d);
 	} else {
 		struct corridor_contract *c = malloc(sizeof *c);
-		err = c ? corridor_contract_get(l, pos[0], c, &d) : CORRIDOR_E_NOMEM;
+		err = !c  ? CORRIDOR_E_NOMEM
+		      : l ? corridor_contract_get(l, pos[0], c, &d)
+			  : corridor_contracts_from_json(doc.body, doc.len, keep_contract, c, &d);
 		if (!err && json) {
 			err = print_contract_json(c);
 		} else if (!err) {
@@ -226,6 +237,7 @@ static int contract_show(int argc, char **argv, bool list)
 		}
 		free(c);
 	}
+	free(doc.body);
 	corridor_ledger_close(l);
 	return err ? cli_fail(err, &d) : EXIT_OK;
 }

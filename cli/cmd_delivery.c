@@ -200,8 +200,9 @@ static int delivery_list(int argc, char **argv)
 	char query[256] = "";
 	cli_query_add(query, sizeof query, "contract", contract);
 	cli_query_add(query, sizeof query, "period", period);
-	int rc = cli_open_view(ledger, c.format, "/v1/deliveries", query, &l);
-	if (rc || !l)
+	struct cli_doc doc;
+	int rc = cli_open_view(ledger, c.format, "/v1/deliveries", query, &l, &doc);
+	if (rc || (!l && !doc.body))
 		return rc;
 	if (c.format == CLI_CSV)
 		printf("seq,contract,recorder,meter,start,end,quantity,quality,supersedes,"
@@ -209,6 +210,10 @@ static int delivery_list(int argc, char **argv)
 	else if (c.format == CLI_TABLE)
 		printf("%-8s %-12s %-14s %-20s  %-20s  %14s %s %s\n", "SEQ", "RECORDER", "METER",
 		       "START", "END", "QUANTITY", "Q", "STATUS");
+	if (doc.body)
+		return cli_view_fail(corridor_deliveries_from_json(doc.body, doc.len, print_delivery,
+								   &c, &dg),
+				     &dg, &doc);
 	int err = corridor_delivery_list(l, contract, first, print_delivery, &c, &dg);
 	corridor_ledger_close(l);
 	return err ? cli_fail(err, &dg) : EXIT_OK;

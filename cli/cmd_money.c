@@ -75,11 +75,16 @@ int cmd_currency(int argc, char **argv)
 		corridor_diag_init(&d);
 		if (cli_format(format, true, &f) != EXIT_OK)
 			return EXIT_USAGE;
-		int rc = cli_open_view(ledger, f, "/v1/currencies", "", &l);
-		if (rc || !l)
+		struct cli_doc doc;
+		int rc = cli_open_view(ledger, f, "/v1/currencies", "", &l, &doc);
+		if (rc || (!l && !doc.body))
 			return rc;
 		if (f == CLI_CSV)
 			printf("code,decimals,seq\r\n");
+		if (doc.body)
+			return cli_view_fail(corridor_currencies_from_json(doc.body, doc.len,
+									   print_currency, &f, &d),
+					     &d, &doc);
 		int err = corridor_currency_list(l, print_currency, &f, &d);
 		corridor_ledger_close(l);
 		return err ? cli_fail(err, &d) : EXIT_OK;
@@ -181,11 +186,16 @@ int cmd_rate(int argc, char **argv)
 		cli_query_add(query, sizeof query, "pair", pair);
 		cli_query_add(query, sizeof query, "from", from);
 		cli_query_add(query, sizeof query, "to", to);
-		int rc = cli_open_view(ledger, f, "/v1/rates", query, &l);
-		if (rc || !l)
+		struct cli_doc doc;
+		int rc = cli_open_view(ledger, f, "/v1/rates", query, &l, &doc);
+		if (rc || (!l && !doc.body))
 			return rc;
 		if (f == CLI_CSV)
 			printf("base,quote,date,rate,source,seq,corrects\r\n");
+		if (doc.body)
+			return cli_view_fail(corridor_rates_from_json(doc.body, doc.len, print_rate, &f,
+								      &d),
+					     &d, &doc);
 		int err = corridor_rate_list(l, pair ? b : NULL, pair ? q : NULL, lo, hi, print_rate,
 					     &f, &d);
 		corridor_ledger_close(l);
@@ -243,6 +253,8 @@ static bool g_scales_loaded;
 
 static const struct corridor_scales *scales(struct corridor_ledger *l)
 {
+	if (!l) /* a server's view: the decimals its amounts were written with */
+		return &g_scales;
 	if (!g_scales_loaded) {
 		struct corridor_diag diag;
 		corridor_diag_init(&diag);
@@ -300,6 +312,12 @@ static void print_invoice_json(struct corridor_ledger *l, const struct corridor_
 {
 	if (corridor_invoice_json(stdout, scales(l), v) != 0)
 		fprintf(stderr, "corridor: cannot write to stdout\n");
+}
+
+static int keep_invoice(void *ctx, const struct corridor_invoice *v)
+{
+	memcpy(ctx, v, sizeof *v);
+	return 0;
 }
 
 static void print_invoice_csv(struct corridor_ledger *l, const struct corridor_invoice *v)
@@ -563,18 +581,24 @@ int cmd_settle(int argc, char **argv)
 	int32_t first;
 	cli_view_path(vpath, cli_period(pos[1], &first) ? "/v1/settlements/" : "/v1/invoices/",
 		      pos[1]);
-	int rc = cli_open_view(ledger, f, vpath, "", &l);
-	if (rc || !l)
+	struct cli_doc doc;
+	int rc = cli_open_view(ledger, f, vpath, "", &l, &doc);
+	if (rc || (!l && !doc.body))
 		return rc;
 	int err;
 	struct bprint c = { .l = l, .f = f };
 	if (f == CLI_JSON)
 		printf("[");
 	if (cli_period(pos[1], &first)) {
-		err = corridor_settle_show(l, first, print_batch, &c, &d);
+		err = l ? corridor_settle_show(l, first, print_batch, &c, &d)
+			: corridor_batches_from_json(doc.body, doc.len, &g_scales, print_batch, &c,
+						     &d);
 	} else {
 		struct corridor_invoice *v = malloc(sizeof *v);
-		err = v ? corridor_invoice_get(l, pos[1], v, &d) : CORRIDOR_E_NOMEM;
+		err = !v  ? CORRIDOR_E_NOMEM
+		      : l ? corridor_invoice_get(l, pos[1], v, &d)
+			  : corridor_invoices_from_json(doc.body, doc.len, &g_scales, keep_invoice, v,
+							&d);
 		if (!err && f == CLI_JSON)
 			print_invoice_json(l, v);
 		else if (!err && f == CLI_CSV) {
@@ -587,6 +611,7 @@ int cmd_settle(int argc, char **argv)
 	}
 	if (f == CLI_JSON)
 		printf("]\n");
+	free(doc.body);
 	corridor_ledger_close(l);
 	return err ? cli_fail(err, &d) : EXIT_OK;
 }
@@ -771,13 +796,18 @@ int cmd_payment(int argc, char **argv)
 			return EXIT_USAGE;
 		char query[256] = "";
 		cli_query_add(query, sizeof query, "party", party);
-		int rc = cli_open_view(ledger, c.f, "/v1/payments", query, &c.l);
-		if (rc || !c.l)
+		struct cli_doc doc;
+		int rc = cli_open_view(ledger, c.f, "/v1/payments", query, &c.l, &doc);
+		if (rc || (!c.l && !doc.body))
 			return rc;
 		if (c.f == CLI_CSV)
 			printf("seq,payer,payee,currency,amount,value_date,reference,reversed_by\r\n");
 		else if (c.f == CLI_JSON)
 			printf("[");
+		if (doc.body)
+			return cli_view_fail(corridor_payments_from_json(doc.body, doc.len, &g_scales,
+									 print_payment, &c, &d),
+					     &d, &doc);
 		int err = corridor_payment_list(c.l, party, print_payment, &c, &d);
 		if (!err && c.f == CLI_JSON)
 			printf("]\n");

@@ -226,22 +226,32 @@ static int open_remote(struct corridor_ledger **out)
 	return err ? cli_fail(err, &d) : EXIT_OK;
 }
 
-int cli_remote_get(const char *key, const char *pass_file, const char *path, const char *query)
+/* A signed read's body (malloc'd, NUL-terminated); an exit code. */
+static int remote_fetch(const char *key, const char *pass_file, const char *path,
+			const char *query, char **body, size_t *len)
 {
 	struct corridor_signer *reader;
 	struct corridor_diag d;
-	char *body = NULL;
-	size_t len = 0;
 	corridor_diag_init(&d);
+	*body = NULL;
+	*len = 0;
 	if (!key)
 		return cli_usage("with --server, a read is signed: give --key FILE (the reader's key)");
 	int rc = client_connect();
 	if (rc || (rc = cli_signer(key, pass_file, &reader)) != 0)
 		return rc;
-	int err = corridor_client_get(g_client, reader, path, query, &body, &len, &d);
+	int err = corridor_client_get(g_client, reader, path, query, body, len, &d);
 	corridor_signer_free(reader);
-	if (err)
-		return cli_fail(err, &d);
+	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
+int cli_remote_get(const char *key, const char *pass_file, const char *path, const char *query)
+{
+	char *body;
+	size_t len;
+	int rc = remote_fetch(key, pass_file, path, query, &body, &len);
+	if (rc)
+		return rc;
 	bool ok = fwrite(body, 1, len, stdout) == len;
 	free(body);
 	return ok ? EXIT_OK : EXIT_STORAGE;
@@ -424,10 +434,12 @@ int cli_open_ro(const char *opt_dir, struct corridor_ledger **out)
 }
 
 int cli_open_view(const char *opt_dir, enum cli_format f, const char *path, const char *query,
-		  struct corridor_ledger **out)
+		  struct corridor_ledger **out, struct cli_doc *doc)
 {
 	*out = NULL;
-	if (!cli_server.url || f != CLI_JSON)
+	doc->body = NULL;
+	doc->len = 0;
+	if (!cli_server.url)
 		return cli_open_ro(opt_dir, out);
 	if (!cli_server.read_key)
 		return cli_usage("with --server, a read is signed by the reader: give --key FILE");
@@ -435,7 +447,17 @@ int cli_open_view(const char *opt_dir, enum cli_format f, const char *path, cons
 	if (rc != REPLICA_NOT_ENTITLED)
 		return rc;
 	*out = NULL; /* not entitled to the archive: the server's view of its part */
-	return cli_remote_get(cli_server.read_key, cli_server.read_pass_file, path, query);
+	if (f == CLI_JSON)
+		return cli_remote_get(cli_server.read_key, cli_server.read_pass_file, path, query);
+	return remote_fetch(cli_server.read_key, cli_server.read_pass_file, path, query,
+			    &doc->body, &doc->len);
+}
+
+int cli_view_fail(int err, const struct corridor_diag *d, struct cli_doc *doc)
+{
+	free(doc->body);
+	doc->body = NULL;
+	return err ? cli_fail(err, d) : ferror(stdout) ? EXIT_STORAGE : EXIT_OK;
 }
 
 /* value percent-encoded (all but unreserved characters) at q + at, within

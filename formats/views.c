@@ -133,6 +133,10 @@ static int terms_json(FILE *f, const struct corridor_contract_terms *t)
 		fprintf(f, ",\"max_quantity\":\"%s\",\"excess_premium_bp\":%" PRIu32, buf,
 			t->excess_bp);
 	}
+	if (t->has_max_rate) {
+		corridor_decimal_format(t->max_rate_milli, 3, buf, sizeof buf);
+		fprintf(f, ",\"max_rate\":\"%s\"", buf);
+	}
 	fprintf(f, ",\"tolerance_permille\":%" PRIu32 ",\"metering_party\":\"%s\",\"billing_meter\":",
 		t->tolerance_permille, t->metering_party);
 	if (str(f, t->billing_meter))

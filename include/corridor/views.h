@@ -89,6 +89,59 @@ CORRIDOR_MUST_CHECK int corridor_invoice_report_json(FILE *f,
 						     int32_t as_of_day);
 CORRIDOR_MUST_CHECK int corridor_balance_json(FILE *f, const struct corridor_balance *b);
 
+/* ---- reading the views back (formats/viewread.c) ----
+ * What a client of `corridor serve` decodes: each document exactly as the
+ * writers above produce it (a list: one object a line, or a JSON array),
+ * into the same records, fn called for each. Amounts keep the decimals they
+ * were written with; `scales`, if not NULL, learns each currency's. What
+ * they hold is the server's computation (docs/SERVICE.md "JSON views").
+ * Errors: CORRIDOR_E_MALFORMED (not such a document), CORRIDOR_E_LIMIT (over
+ * 256 MiB), CORRIDOR_E_NOMEM, or fn's own. */
+typedef int (*corridor_invoice_fn)(void *ctx, const struct corridor_invoice *v);
+CORRIDOR_MUST_CHECK int corridor_parties_from_json(const char *doc, size_t len,
+						   corridor_party_fn fn, void *ctx,
+						   struct corridor_diag *diag);
+CORRIDOR_MUST_CHECK int corridor_contracts_from_json(const char *doc, size_t len,
+						     corridor_contract_fn fn, void *ctx,
+						     struct corridor_diag *diag);
+CORRIDOR_MUST_CHECK int corridor_deliveries_from_json(const char *doc, size_t len,
+						      corridor_delivery_fn fn, void *ctx,
+						      struct corridor_diag *diag);
+CORRIDOR_MUST_CHECK int corridor_currencies_from_json(const char *doc, size_t len,
+						      corridor_currency_fn fn, void *ctx,
+						      struct corridor_diag *diag);
+CORRIDOR_MUST_CHECK int corridor_rates_from_json(const char *doc, size_t len,
+						 corridor_rate_fn fn, void *ctx,
+						 struct corridor_diag *diag);
+CORRIDOR_MUST_CHECK int corridor_invoices_from_json(const char *doc, size_t len,
+						    struct corridor_scales *scales,
+						    corridor_invoice_fn fn, void *ctx,
+						    struct corridor_diag *diag);
+/** A batch handed to fn lives until fn returns. */
+CORRIDOR_MUST_CHECK int corridor_batches_from_json(const char *doc, size_t len,
+						   struct corridor_scales *scales,
+						   corridor_batch_fn fn, void *ctx,
+						   struct corridor_diag *diag);
+CORRIDOR_MUST_CHECK int corridor_payments_from_json(const char *doc, size_t len,
+						    struct corridor_scales *scales,
+						    corridor_payment_fn fn, void *ctx,
+						    struct corridor_diag *diag);
+/** Release `out` with corridor_meter_report_release. */
+CORRIDOR_MUST_CHECK int corridor_meter_report_from_json(const char *doc, size_t len,
+							struct corridor_meter_report *out,
+							struct corridor_diag *diag);
+CORRIDOR_MUST_CHECK int corridor_performance_from_json(const char *doc, size_t len,
+						       corridor_performance_fn fn, void *ctx,
+						       struct corridor_diag *diag);
+/** Release `out` with corridor_invoice_report_release; *as_of_day: its date. */
+CORRIDOR_MUST_CHECK int corridor_invoice_report_from_json(const char *doc, size_t len,
+							  struct corridor_invoice_report *out,
+							  int32_t *as_of_day,
+							  struct corridor_diag *diag);
+CORRIDOR_MUST_CHECK int corridor_balances_from_json(const char *doc, size_t len,
+						    corridor_balance_fn fn, void *ctx,
+						    struct corridor_diag *diag);
+
 #ifdef __cplusplus
 }
 #endif
