@@ -1228,6 +1228,13 @@ static char *view_as(const struct srv *s, const struct corridor_signer *who, con
 	return b;
 }
 
+static int keep_none(void *ctx, const struct corridor_party *p)
+{
+	(void)ctx;
+	(void)p;
+	return 1; /* a record reached: the document was taken as valid */
+}
+
 START_TEST(json_views_who_sees_what)
 {
 	struct srv s;
@@ -1419,6 +1426,24 @@ START_TEST(json_views_who_sees_what)
 			free(rgot);
 			run_free(&lwant);
 		}
+	/* what a client reads back from a server is checked like any input: a
+	 * truncated, mistyped or oversized view is one clear line, no record */
+	{
+		const char *bad[] = { "{\"id\":", "[{\"id\":1}]", "not json",
+				      "{\"id\":\"CN-BUY\",\"name\":\"a\",\"country\":\"MNXX\"}" };
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			corridor_diag_init(&d);
+			ck_assert_int_eq(corridor_parties_from_json(bad[i], strlen(bad[i]), keep_none,
+								    NULL, &d),
+					 CORRIDOR_E_MALFORMED);
+			ck_assert_msg(strstr(d.text, "not a party view") && !strchr(d.text, '\n'),
+				      "%s", d.text);
+		}
+		struct corridor_invoice_report ir;
+		int32_t asof;
+		ck_assert_int_eq(corridor_invoice_report_from_json("[]", 2, &ir, &asof, &d),
+				 CORRIDOR_E_MALFORMED);
+	}
 	/* its own balances and the batch's part that is its */
 	char *mine_t = remote_ok(&rm, (const char *const[]){ "report", "balances", "--as-of",
 							     "2026-03-01", "--key", buykey, NULL });
