@@ -41,8 +41,8 @@ LIBVERSION := $(shell awk '/define CORRIDOR_VERSION_(MAJOR|MINOR|PATCH)/ {v = v 
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL = $(PKG_LIBS) -lpthread
 # the service (service/, linked into the corridor binary only)
-SERVICE_CFLAGS = $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
-SERVICE_LIBS = $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
+SERVICE_CFLAGS = $(shell pkg-config --cflags libmicrohttpd zlib 2>/dev/null)
+SERVICE_LIBS = $(shell pkg-config --libs libmicrohttpd zlib 2>/dev/null)
 # the client of the service (client/, libcurl; linked into the corridor binary only)
 CLIENT_CFLAGS = $(shell pkg-config --cflags libcurl 2>/dev/null)
 CLIENT_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null)

@@ -182,6 +182,7 @@ int cmd_prove(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_tiles(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 
 #endif

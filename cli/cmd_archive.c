@@ -1,4 +1,4 @@
-/* cmd_archive.c — corridor export | import. */
+/* cmd_archive.c — corridor export | import | tiles export. */
 #include <stdio.h>
 #include <string.h>
 
@@ -117,5 +117,41 @@ int cmd_backup(int argc, char **argv)
 	if (err)
 		return cli_fail(err, &d);
 	printf("backup written to %s\n", out);
+	return EXIT_OK;
+}
+
+int cmd_tiles(int argc, char **argv)
+{
+	const char *out = NULL, *ledger = NULL;
+	bool entries = false;
+	const struct cli_opt opts[] = {
+		{ "out", &out, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+		{ "entries", NULL, &entries, NULL, NULL, 0 },
+	};
+	const char *pos[1];
+	size_t np;
+	const char *usage = "corridor tiles export --out DIR [--entries]";
+	if (!cli_parse(argc, argv, opts, 3, pos, 1, 1, &np, usage))
+		return EXIT_USAGE;
+	if (strcmp(pos[0], "export") != 0 || !out)
+		return cli_usage("usage: %s", usage);
+	struct corridor_ledger *l;
+	struct corridor_tiles_stats st;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int rc = cli_open_ro(ledger, &l);
+	if (rc)
+		return rc;
+	int err = corridor_tiles_export(l, out, entries, &st, &d);
+	corridor_ledger_close(l);
+	if (err)
+		return cli_fail(err, &d);
+	if (st.size == st.from_size)
+		printf("%s is up to date: tree size %llu\n", out, (unsigned long long)st.size);
+	else
+		printf("wrote %s: tree size %llu (from %llu), %zu tiles, %zu entry bundles\n", out,
+		       (unsigned long long)st.size, (unsigned long long)st.from_size, st.tiles,
+		       st.bundles);
 	return EXIT_OK;
 }

@@ -56,11 +56,12 @@ static const char USAGE[] =
 	"  audit checkpoint --vkey VKEY [--cosigner VKEY]... [--min-cosigners K] FILE\n"
 	"  audit inclusion --vkey VKEY (--leaf-hash HEX | --entry FILE) PROOF_FILE\n"
 	"  audit consistency --vkey VKEY OLD_CHECKPOINT NEW_CHECKPOINT PROOF_FILE\n"
-	"  verify | verify --archive FILE --vkey VKEY\n"
+	"  verify | verify --archive FILE --vkey VKEY | verify --view FILE --vkey VKEY [--entries]\n"
 	"archives\n"
 	"  export --format archive --out FILE [--from SEQ]\n"
 	"  export --format journal --out FILE                an hledger / ledger-cli journal\n"
 	"  import --archive FILE [--vkey VKEY]\n"
+	"  tiles export --out DIR [--entries]                C2SP tlog-tiles for a static server\n"
 	"  backup --out DIR                                  a consistent, compacted copy\n"
 	"\n"
 	"Every write takes --idempotency-key K (a retry with the same key and body changes nothing).\n"
@@ -77,7 +78,7 @@ static const struct command COMMANDS[] = {
 	{ "key", cmd_key },		{ "init", cmd_init },	  { "memo", cmd_memo },
 	{ "log", cmd_log },		{ "entry", cmd_entry },	  { "checkpoint", cmd_checkpoint },
 	{ "prove", cmd_prove },		{ "audit", cmd_audit },	  { "verify", cmd_verify },
-	{ "export", cmd_export },	{ "import", cmd_import },	  { "party", cmd_party },
+	{ "tiles", cmd_tiles },	{ "export", cmd_export },	{ "import", cmd_import },	  { "party", cmd_party },
 	{ "attest", cmd_attest },	{ "contract", cmd_contract },	  { "delivery", cmd_delivery },
 	{ "report", cmd_report },	{ "backup", cmd_backup },	  { "currency", cmd_currency },
 	{ "rate", cmd_rate },		{ "settle", cmd_settle },	  { "payment", cmd_payment },

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <zlib.h>
 
 #include "corridor/corridor.h"
 #include "../cli/cli.h"
@@ -92,6 +93,7 @@ struct server {
 	uint64_t appended, duplicates, batches, batch_statements;
 	double commit_seconds;
 	unsigned open_conns;
+	bool public_bundles; /* --public: entry bundles for anyone */
 };
 
 /* One POST of statements, queued for the batcher. */
@@ -834,6 +836,106 @@ static enum MHD_Result get_archive(struct server *sv, struct MHD_Connection *c,
 	return ret;
 }
 
+/* gzip of data (RFC 1952), in a malloc'd buffer; false if zlib fails. */
+static bool gzip_bytes(const uint8_t *data, size_t len, uint8_t **out, size_t *out_len)
+{
+	z_stream z = { 0 };
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
+		return false;
+	uLong cap = deflateBound(&z, (uLong)len) + 32u;
+	*out = malloc(cap);
+	if (!*out) {
+		deflateEnd(&z);
+		return false;
+	}
+	z.next_in = (Bytef *)(uintptr_t)data;
+	z.avail_in = (uInt)len;
+	z.next_out = *out;
+	z.avail_out = (uInt)cap;
+	int rc = deflate(&z, Z_FINISH);
+	*out_len = (size_t)z.total_out;
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		free(*out);
+		*out = NULL;
+		return false;
+	}
+	return true;
+}
+
+/* GET /tile/<L>/<N>[.p/<W>] and /tile/entries/<N>[.p/<W>] (c2sp.org/tlog-
+ * tiles): immutable, cached long. Hash tiles are public; an entry bundle
+ * carries contents, so it is a signed read by a reader entitled to
+ * everything, unless the service runs with --public; it is gzipped when the
+ * client accepts it. */
+static enum MHD_Result get_tile(struct server *sv, struct MHD_Connection *c, struct request *rq,
+				const char *method, const char *url)
+{
+	int level;
+	uint64_t index;
+	unsigned width;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if (corridor_tile_path_parse(url + 1, &level, &index, &width) != 0)
+		return reply_error(c, rq, MHD_HTTP_NOT_FOUND,
+				   "no such tile: /tile/<L>/<N>[.p/<W>] or /tile/entries/<N>[.p/<W>]");
+	uint8_t *body = NULL, *gz = NULL;
+	size_t len = 0, gz_len = 0;
+	int err;
+	bool gzip = false;
+	if (level != CORRIDOR_TILE_ENTRIES) {
+		body = malloc(CORRIDOR_TILE_WIDTH * CORRIDOR_HASH_BYTES);
+		err = body ? corridor_tile_read(sv->l, (unsigned)level, index, width, body, &d)
+			   : CORRIDOR_E_NOMEM;
+		len = (size_t)width * CORRIDOR_HASH_BYTES;
+	} else {
+		if (!sv->public_bundles) {
+			char reader[CORRIDOR_NAME_BYTES_MAX + 1];
+			enum MHD_Result r;
+			bool all = false;
+			if (!authenticate(sv, c, rq, method, url, reader, &r))
+				return r;
+			if ((err = corridor_reader_sees_all(sv->l, reader, &all, &d)) != 0 || !all)
+				return err ? reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+							 corridor_strerror(err))
+					   : reply_error(c, rq, MHD_HTTP_FORBIDDEN,
+							 "entry bundles are for readers entitled to "
+							 "everything (operator, auditors, settlement); "
+							 "hash tiles and checkpoints are public");
+		}
+		err = corridor_bundle_read(sv->l, index, width, &body, &len, &d);
+		const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_ACCEPT_ENCODING);
+		gzip = !err && ae && strstr(ae, "gzip") && gzip_bytes(body, len, &gz, &gz_len);
+	}
+	if (err) {
+		free(body);
+		return reply_error(c, rq, err == CORRIDOR_E_NOTFOUND ? MHD_HTTP_NOT_FOUND
+								     : MHD_HTTP_SERVICE_UNAVAILABLE,
+				   err == CORRIDOR_E_NOTFOUND ? "no such tile" : corridor_strerror(err));
+	}
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		gzip ? gz_len : len, gzip ? gz : body, MHD_RESPMEM_MUST_COPY);
+	free(body);
+	free(gz);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+				level == CORRIDOR_TILE_ENTRIES && !sv->public_bundles
+					? "private, max-age=31536000, immutable"
+					: "public, max-age=31536000, immutable");
+	if (level == CORRIDOR_TILE_ENTRIES)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+	if (gzip)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	rq->status = MHD_HTTP_OK;
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_len, void **con_cls)
@@ -908,6 +1010,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return get_consistency(sv, c, rq);
 	if (strcmp(url, "/checkpoint") == 0 && get)
 		return get_checkpoint(sv, c, rq);
+	if (strncmp(url, "/tile/", 6) == 0 && get)
+		return get_tile(sv, c, rq, method, url);
 	if (strcmp(url, "/metrics") == 0 && get)
 		return get_metrics(sv, c, rq);
 	if (strcmp(url, "/healthz") == 0 && get)
@@ -1044,7 +1148,7 @@ int cmd_serve(int argc, char **argv)
 {
 	const char *listen = NULL, *key = NULL, *pass_file = NULL, *ledger = NULL, *qmax = NULL,
 		   *tls_cert = NULL, *tls_key = NULL;
-	bool insecure = false;
+	bool public_bundles = false, insecure = false;
 	const struct cli_opt opts[] = {
 		{ "listen", &listen, NULL, NULL, NULL, 0 },
 		{ "tls-cert", &tls_cert, NULL, NULL, NULL, 0 },
@@ -1054,9 +1158,10 @@ int cmd_serve(int argc, char **argv)
 		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
 		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
 		{ "insecure-http", NULL, &insecure, NULL, NULL, 0 },
+		{ "public", NULL, &public_bundles, NULL, NULL, 0 },
 	};
 	const char *usage = "corridor serve --listen ADDR:PORT --operator-key FILE [--ledger DIR] "
-			    "[--tls-cert PEM --tls-key PEM] [--queue-max N]";
+			    "[--tls-cert PEM --tls-key PEM] [--queue-max N] [--public]";
 	size_t np;
 	const char *pos[1];
 	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, usage))
@@ -1073,7 +1178,8 @@ int cmd_serve(int argc, char **argv)
 				 "(or --insecure-http, if you know)");
 	char *cert_pem = NULL, *key_pem = NULL;
 	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL } };
-	struct server sv = { .queue_max = SERVE_QUEUE_STATEMENTS_MAX };
+	struct server sv = { .queue_max = SERVE_QUEUE_STATEMENTS_MAX,
+			     .public_bundles = public_bundles };
 	uint64_t q;
 	if (qmax && (!cli_u64(qmax, &q) || q < 1 || q > SERVE_QUEUE_STATEMENTS_MAX))
 		return cli_usage("--queue-max: 1..%u statements waiting", SERVE_QUEUE_STATEMENTS_MAX);

@@ -11,6 +11,7 @@ int main(void)
 	srunner_add_suite(sr, suite_entry());
 	srunner_add_suite(sr, suite_statements());
 	srunner_add_suite(sr, suite_serve());
+	srunner_add_suite(sr, suite_tiles());
 	srunner_add_suite(sr, suite_keys());
 	srunner_add_suite(sr, suite_ledger());
 	srunner_add_suite(sr, suite_parties());

@@ -13,6 +13,7 @@ Suite *suite_vectors(void);
 Suite *suite_entry(void);
 Suite *suite_statements(void);
 Suite *suite_serve(void);
+Suite *suite_tiles(void);
 Suite *suite_keys(void);
 Suite *suite_ledger(void);
 Suite *suite_cli(void);

@@ -38,6 +38,7 @@
 #include "payments.h" /* payments, bank statements */
 #include "reports.h"  /* meters, performance, diff, receivables, balances, journal */
 #include "archive.h"
+#include "tiles.h"    /* C2SP tlog-tiles */
 #include "views.h"    /* the reading commands' JSON */
 
 #endif /* CORRIDOR_CORRIDOR_H */

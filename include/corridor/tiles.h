@@ -1,0 +1,73 @@
+/*
+ * corridor/tiles.h — the log as C2SP tlog-tiles (c2sp.org/tlog-tiles):
+ * hash tiles and entry bundles, read from a ledger or written into a
+ * directory any static web server can publish (docs/FORMAT.md §11).
+ * Part of the public API; include <corridor/corridor.h> for all of it.
+ */
+#ifndef CORRIDOR_API_TILES_H
+#define CORRIDOR_API_TILES_H
+
+#include "log.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Hashes in a full tile, entries in a full bundle. */
+#define CORRIDOR_TILE_WIDTH 256u
+/** Tile levels: 0..63 (level l holds tree level 8 l). */
+#define CORRIDOR_TILE_LEVELS 64u
+#define CORRIDOR_TILE_PATH_BYTES 128u
+/** The level of an entry bundle in the functions below. */
+#define CORRIDOR_TILE_ENTRIES (-1)
+
+/** "tile/<L>/<N>[.p/<W>]" (or "tile/entries/<N>[.p/<W>]" for level
+ *  CORRIDOR_TILE_ENTRIES), N in x-prefixed groups of three digits; width
+ *  256 is a full tile, 1..255 a partial one. */
+void corridor_tile_path(int level, uint64_t index, unsigned width,
+			char out[CORRIDOR_TILE_PATH_BYTES]);
+/** Parses such a path (without a leading '/'), exactly as the spec writes
+ *  it: no leading zeros, no width 0 or 256 in ".p/".
+ *  Errors: CORRIDOR_E_MALFORMED. */
+CORRIDOR_MUST_CHECK int corridor_tile_path_parse(const char *path, int *level, uint64_t *index,
+						 unsigned *width);
+
+/** The tile (level 0..63, index, width): width x 32 bytes into out. The log
+ *  serves a full tile inside the tree of its latest signed checkpoint, and a
+ *  partial tile only at a width some signed checkpoint's tree size gives
+ *  (floor(size / 256^level) mod 256). Errors: CORRIDOR_E_NOTFOUND (no such
+ *  tile), the read errors. */
+CORRIDOR_MUST_CHECK int corridor_tile_read(struct corridor_ledger *ledger, unsigned level,
+					   uint64_t index, unsigned width,
+					   uint8_t out[CORRIDOR_TILE_WIDTH * CORRIDOR_HASH_BYTES],
+					   struct corridor_diag *diag);
+/** The entry bundle (index, width): each entry's canonical bytes after its
+ *  length as a big-endian uint16, in a malloc'd buffer; which bundles exist
+ *  as for level-0 tiles. Errors: as corridor_tile_read, CORRIDOR_E_NOMEM. */
+CORRIDOR_MUST_CHECK int corridor_bundle_read(struct corridor_ledger *ledger, uint64_t index,
+					     unsigned width, uint8_t **out, size_t *len,
+					     struct corridor_diag *diag);
+
+struct corridor_tiles_stats {
+	uint64_t from_size, size; /* the export continued from from_size, up to size */
+	size_t tiles, bundles;    /* files written */
+};
+/** Writes the tiles of the log up to its latest signed checkpoint into dir
+ *  (created if missing): only what is new since the checkpoint dir holds,
+ *  the full tiles completed since, the partial tiles of every signed
+ *  checkpoint since, and (with `entries`) the entry bundles likewise; each
+ *  file by a temporary file and a rename, `checkpoint` last, so a static
+ *  server publishes a consistent log at every moment. A dir whose
+ *  checkpoint is not an earlier state of this log (another origin, a larger
+ *  size, another root at that size) is refused.
+ *  Errors: CORRIDOR_E_NOTFOUND (no signed checkpoint), CORRIDOR_E_REFUSED,
+ *  CORRIDOR_E_IO, CORRIDOR_E_FULL, the read errors. */
+CORRIDOR_MUST_CHECK int corridor_tiles_export(struct corridor_ledger *ledger, const char *dir,
+					      bool entries, struct corridor_tiles_stats *stats,
+					      struct corridor_diag *diag);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

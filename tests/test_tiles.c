@@ -1,0 +1,278 @@
+/* test_tiles.c — the log as c2sp.org/tlog-tiles: paths, which tiles exist,
+ * every hash against a Merkle tree rebuilt here from the entry bundles
+ * alone, and `tiles export` as a static directory, incrementally. */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "testutil.h"
+
+START_TEST(tile_paths)
+{
+	char p[CORRIDOR_TILE_PATH_BYTES];
+	int level;
+	uint64_t index;
+	unsigned width;
+	corridor_tile_path(0, 1234067, 256, p);
+	ck_assert_str_eq(p, "tile/0/x001/x234/067");
+	corridor_tile_path(2, 0, 1, p);
+	ck_assert_str_eq(p, "tile/2/000.p/1");
+	corridor_tile_path(CORRIDOR_TILE_ENTRIES, 273, 112, p);
+	ck_assert_str_eq(p, "tile/entries/273.p/112");
+	ck_assert_int_eq(corridor_tile_path_parse("tile/0/x001/x234/067", &level, &index, &width), 0);
+	ck_assert(level == 0 && index == 1234067 && width == 256);
+	ck_assert_int_eq(corridor_tile_path_parse("tile/entries/273.p/112", &level, &index, &width), 0);
+	ck_assert(level == CORRIDOR_TILE_ENTRIES && index == 273 && width == 112);
+	/* one spelling per tile */
+	const char *bad[] = { "tile/00/000",	  "tile/0/x000/001", "tile/0/1",	 "tile/0/0001",
+			      "tile/0/000.p/0",	  "tile/0/000.p/256", "tile/0/000.p/01", "tile/64/000",
+			      "tile/0/000/",	  "tile/0/x001",     "tiles/0/000",	 "tile/0/000.p/",
+			      "tile/entries/x00/1", "tile/-1/000",    "" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(corridor_tile_path_parse(bad[i], &level, &index, &width) ==
+				      CORRIDOR_E_MALFORMED,
+			      "%s", bad[i]);
+}
+END_TEST
+
+/* RFC 6962 MTH over leaf hashes [lo, hi), written here from the RFC alone. */
+static void mth(const uint8_t (*leaf)[32], uint64_t lo, uint64_t hi, uint8_t out[32])
+{
+	if (hi - lo == 1) {
+		memcpy(out, leaf[lo], 32);
+		return;
+	}
+	uint64_t k = 1;
+	while (k * 2 < hi - lo)
+		k *= 2;
+	uint8_t buf[65];
+	buf[0] = 1;
+	mth(leaf, lo, lo + k, buf + 1);
+	mth(leaf, lo + k, hi, buf + 33);
+	crypto_hash_sha256(out, buf, sizeof buf);
+}
+
+static uint8_t *read_all(const char *dir, const char *rel, size_t *len)
+{
+	return slurp(path_join(dir, rel), len);
+}
+
+/* Every entry of the bundles of a tree of `size`, as leaf hashes. */
+static uint8_t (*leaves_from_bundles(const char *dir, uint64_t size))[32]
+{
+	uint8_t (*leaf)[32] = malloc((size_t)size * 32);
+	char rel[CORRIDOR_TILE_PATH_BYTES];
+	uint64_t seq = 0;
+	for (uint64_t n = 0; seq < size; n++) {
+		unsigned w = size - seq >= 256 ? 256 : (unsigned)(size - seq);
+		size_t len;
+		corridor_tile_path(CORRIDOR_TILE_ENTRIES, n, w, rel);
+		uint8_t *b = read_all(dir, rel, &len);
+		ck_assert_msg(b != NULL, "bundle %s missing", rel);
+		size_t at = 0;
+		for (unsigned i = 0; i < w; i++, seq++) {
+			ck_assert(at + 2 <= len);
+			size_t el = (size_t)b[at] << 8 | b[at + 1];
+			ck_assert(at + 2 + el <= len);
+			uint8_t pre[1 + 65535];
+			pre[0] = 0;
+			memcpy(pre + 1, b + at + 2, el);
+			crypto_hash_sha256(leaf[seq], pre, 1 + el);
+			at += 2 + el;
+		}
+		ck_assert_uint_eq(at, len); /* nothing after the last entry */
+		free(b);
+	}
+	return leaf;
+}
+
+/* The tiles of tree `size` in dir, each hash against mth; the count of
+ * tiles by level (full, partial) in the census. */
+static void check_tree(const char *dir, uint64_t size, const uint8_t (*leaf)[32],
+		       unsigned census[3][2], unsigned partial_width[3])
+{
+	char rel[CORRIDOR_TILE_PATH_BYTES];
+	for (unsigned level = 0; level < 3; level++) {
+		uint64_t unit = (uint64_t)1 << (8 * level);
+		uint64_t hashes = size / unit;
+		for (uint64_t n = 0; n * 256 < hashes; n++) {
+			unsigned w = hashes - n * 256 >= 256 ? 256 : (unsigned)(hashes - n * 256);
+			size_t len;
+			corridor_tile_path((int)level, n, w, rel);
+			uint8_t *t = read_all(dir, rel, &len);
+			ck_assert_msg(t != NULL, "tile %s of size %llu missing", rel,
+				      (unsigned long long)size);
+			ck_assert_uint_eq(len, (size_t)w * 32);
+			for (unsigned i = 0; i < w; i++) {
+				uint8_t want[32];
+				uint64_t lo = (n * 256 + i) * unit;
+				mth(leaf, lo, lo + unit, want);
+				ck_assert_msg(memcmp(t + (size_t)i * 32, want, 32) == 0,
+					      "%s hash %u differs from the tree", rel, i);
+			}
+			free(t);
+			census[level][w < 256]++;
+			if (w < 256)
+				partial_width[level] = w;
+		}
+	}
+}
+
+static int count_files(const char *dir)
+{
+	int n = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		if (e->d_name[0] == '.')
+			continue;
+		char p[4096];
+		struct stat st;
+		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			n += count_files(p);
+		else if (strstr(e->d_name, ".tmp-") == NULL)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+START_TEST(tiles_census_and_export)
+{
+	struct corridor_diag d;
+	struct corridor_ledger *l;
+	struct corridor_signer *op = test_signer("tiles.example/log", 0x31),
+			       *m = test_signer("MN-GRID", 0x32);
+	char *dir = tmpdir_new();
+	const char *out = path_join(dir, "tiles");
+	char *out_dir = strdup(out);
+	ck_assert_int_eq(corridor_ledger_create(path_join(dir, "L"), op, &l, &d), 0);
+	uint64_t size;
+	uint8_t tile[CORRIDOR_TILE_WIDTH * CORRIDOR_HASH_BYTES];
+	ck_assert_int_eq(corridor_checkpoint_sign(l, op, &size, &d), 0);
+	ck_assert_uint_eq(size, 1);
+	/* size 1: one partial level-0 tile of width 1, nothing else */
+	ck_assert_int_eq(corridor_tile_read(l, 0, 0, 1, tile, &d), 0);
+	ck_assert_int_eq(corridor_tile_read(l, 0, 0, 2, tile, &d), CORRIDOR_E_NOTFOUND);
+	ck_assert_int_eq(corridor_tile_read(l, 0, 0, 256, tile, &d), CORRIDOR_E_NOTFOUND);
+	ck_assert_int_eq(corridor_tile_read(l, 1, 0, 1, tile, &d), CORRIDOR_E_NOTFOUND);
+	struct corridor_party_request r = { .id = "MN-GRID", .name = "grid", .country = "MN",
+					    .roles = CORRIDOR_ROLE_METER,
+					    .key = *corridor_signer_vkey(m) };
+	uint64_t seq;
+	ck_assert_int_eq(corridor_party_register(l, op, &r, NULL, &seq, &d), 0);
+	/* memos by the party up to each size, a checkpoint signed at each */
+	static const uint64_t sizes[] = { 255, 256, 257, 65536, 65537, 70000 };
+	static char texts[70000][24];
+	const char **tx = malloc(70000 * sizeof *tx);
+	size_t *lens = malloc(70000 * sizeof *lens);
+	for (size_t i = 0; i < 70000; i++) {
+		snprintf(texts[i], sizeof texts[i], "reading %zu", i);
+		tx[i] = texts[i];
+		lens[i] = strlen(texts[i]);
+	}
+	struct corridor_head h;
+	size_t used = 0;
+	struct corridor_tiles_stats st;
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		ck_assert_int_eq(corridor_ledger_head(l, &h), 0);
+		size_t n = (size_t)(sizes[k] - h.size);
+		ck_assert_msg(corridor_memo_append(l, m, tx + used, lens + used, n, 4000, NULL, NULL,
+						   &d) == 0,
+			      "%s", d.text);
+		used += n;
+		ck_assert_int_eq(corridor_checkpoint_sign(l, op, &size, &d), 0);
+		ck_assert_uint_eq(size, sizes[k]);
+		if (sizes[k] == 65537) { /* an export now; the next continues from it */
+			ck_assert_msg(corridor_tiles_export(l, out_dir, true, &st, &d) == 0, "%s",
+				      d.text);
+			ck_assert(st.from_size == 0 && st.size == 65537 && st.tiles > 0);
+		}
+	}
+	/* a partial tile of a width no checkpoint had is not served */
+	ck_assert_int_eq(corridor_tile_read(l, 0, 0, 100, tile, &d), CORRIDOR_E_NOTFOUND);
+	ck_assert_int_eq(corridor_tile_read(l, 0, 0, 255, tile, &d), 0); /* size 255 */
+	ck_assert_int_eq(corridor_tile_read(l, 0, 1, 1, tile, &d), 0);	 /* size 257 */
+	ck_assert_int_eq(corridor_tile_read(l, 0, 273, 113, tile, &d), CORRIDOR_E_NOTFOUND);
+	ck_assert_msg(corridor_tiles_export(l, out_dir, true, &st, &d) == 0, "%s", d.text);
+	ck_assert(st.from_size == 65537 && st.size == 70000);
+	/* the second export wrote only what was new: full level-0 tiles 256..272,
+	 * and the partial tiles of 70,000 */
+	ck_assert_msg(st.tiles == 17 + 3 && st.bundles == 17 + 1, "%zu tiles, %zu bundles",
+		      st.tiles, st.bundles);
+	int files = count_files(out_dir);
+	ck_assert_msg(corridor_tiles_export(l, out_dir, true, &st, &d) == 0, "%s", d.text);
+	ck_assert(st.from_size == 70000 && st.tiles == 0 && count_files(out_dir) == files);
+	/* the spec's census for 70,000, every hash against the tree rebuilt from
+	 * the bundles, and its root against the checkpoint */
+	uint8_t (*leaf)[32] = leaves_from_bundles(out_dir, 70000);
+	unsigned census[3][2] = { { 0 } }, width[3] = { 0 };
+	check_tree(out_dir, 70000, (const uint8_t (*)[32])leaf, census, width);
+	ck_assert(census[0][0] == 273 && census[0][1] == 1 && width[0] == 112);
+	ck_assert(census[1][0] == 1 && census[1][1] == 1 && width[1] == 17);
+	ck_assert(census[2][0] == 0 && census[2][1] == 1 && width[2] == 1);
+	uint8_t root[32];
+	mth((const uint8_t (*)[32])leaf, 0, 70000, root);
+	size_t cl;
+	char *cp = (char *)read_all(out_dir, "checkpoint", &cl);
+	struct corridor_checkpoint c;
+	ck_assert(cp && strstr(cp, "\n\n"));
+	ck_assert_int_eq(corridor_checkpoint_parse(cp, (size_t)(strstr(cp, "\n\n") - cp) + 1, &c), 0);
+	ck_assert(c.size == 70000 && memcmp(c.root, root, 32) == 0);
+	free(cp);
+	/* the trees of the earlier checkpoints are served from the same files */
+	const uint64_t earlier[] = { 1, 255, 256, 257, 65536, 65537 };
+	for (size_t k = 0; k < sizeof earlier / sizeof earlier[0]; k++) {
+		unsigned c2[3][2] = { { 0 } }, w2[3] = { 0 };
+		check_tree(out_dir, earlier[k], (const uint8_t (*)[32])leaf, c2, w2);
+	}
+	/* what the ledger serves is what was exported */
+	ck_assert_int_eq(corridor_tile_read(l, 1, 1, 17, tile, &d), 0);
+	size_t tl;
+	uint8_t *t = read_all(out_dir, "tile/1/001.p/17", &tl);
+	ck_assert(t && tl == 17 * 32 && memcmp(t, tile, tl) == 0);
+	free(t);
+	uint8_t *b;
+	size_t bl;
+	ck_assert_int_eq(corridor_bundle_read(l, 273, 112, &b, &bl, &d), 0);
+	t = read_all(out_dir, "tile/entries/273.p/112", &tl);
+	ck_assert(t && tl == bl && memcmp(t, b, bl) == 0);
+	free(t);
+	free(b);
+	/* a directory holding another log's checkpoint is refused */
+	struct corridor_ledger *l2;
+	struct corridor_signer *op2 = test_signer("tiles.example/other", 0x33);
+	ck_assert_int_eq(corridor_ledger_create(path_join(dir, "L2"), op2, &l2, &d), 0);
+	ck_assert_int_eq(corridor_checkpoint_sign(l2, op2, &size, &d), 0);
+	ck_assert_int_eq(corridor_tiles_export(l2, out_dir, false, &st, &d), CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "not of tiles.example/other") && !strchr(d.text, '\n'), "%s",
+		      d.text);
+	corridor_ledger_close(l2);
+	corridor_signer_free(op2);
+	free(leaf);
+	free(tx);
+	free(lens);
+	free(out_dir);
+	corridor_ledger_close(l);
+	corridor_signer_free(op);
+	corridor_signer_free(m);
+}
+END_TEST
+
+Suite *suite_tiles(void)
+{
+	Suite *s = suite_create("tiles");
+	TCase *tc = tcase_create("tiles");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, tile_paths);
+	tcase_add_test(tc, tiles_census_and_export);
+	suite_add_tcase(s, tc);
+	return s;
+}
