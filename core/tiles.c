@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <msgpack.h>
+
 #include "log/log.h"
 
 #define TILE_BYTES (CORRIDOR_TILE_WIDTH * CORRIDOR_HASH_BYTES)
@@ -172,6 +174,11 @@ int corridor_bundle_read(struct corridor_ledger *l, uint64_t index, unsigned wid
 }
 
 /* ---- export ---- */
+
+static int fwrite_pk(void *data, const char *buf, size_t len)
+{
+	return fwrite(buf, 1, len, (FILE *)data) == len ? 0 : -1;
+}
 
 /* Makes every directory of path's parent (below dir, which exists). */
 static int make_parents(char *path, size_t dir_len, struct corridor_diag *diag)
@@ -376,4 +383,203 @@ int corridor_tiles_export(struct corridor_ledger *l, const char *dir, bool entri
 	struct export_args a = { .dir = dir, .entries = entries, .st = stats ? stats : &st };
 	memset(a.st, 0, sizeof *a.st);
 	return corridor_ledger_read(l, export_fn, &a, diag);
+}
+
+/* ---- a replica fed from a tiles directory ---- */
+
+/* dir/rel whole, at most max bytes (malloc'd), or NULL with errno. */
+static uint8_t *read_file(const char *dir, const char *rel, size_t max, size_t *len)
+{
+	char path[EXPORT_PATH_BYTES];
+	struct stat st;
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, rel) >= sizeof path)
+		return NULL;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	uint8_t *buf = NULL;
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= max &&
+	    (buf = malloc((size_t)st.st_size + 1)) != NULL) {
+		*len = fread(buf, 1, (size_t)st.st_size, f);
+		if (*len != (size_t)st.st_size) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+#define BUNDLE_BYTES_MAX ((size_t)CORRIDOR_TILE_WIDTH * (2u + CORRIDOR_ENTRY_BYTES_MAX))
+
+/* The archive (docs/FORMAT.md §8) of entries [first, size) from the
+ * directory's bundles, with its checkpoint note, written to f. */
+static int archive_from_bundles(const char *dir, const char *note, size_t note_len,
+				const char *origin, uint64_t first, uint64_t size, FILE *f,
+				struct corridor_diag *diag)
+{
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, f, fwrite_pk);
+	msgpack_pack_map(&pk, 6);
+	corridor_mp_pack_str(&pk, "checkpoint", 10);
+	corridor_mp_pack_str(&pk, note, note_len);
+	corridor_mp_pack_str(&pk, "first", 5);
+	msgpack_pack_uint64(&pk, first);
+	corridor_mp_pack_str(&pk, "format", 6);
+	corridor_mp_pack_str(&pk, "corridor-archive", 16);
+	corridor_mp_pack_str(&pk, "origin", 6);
+	corridor_mp_pack_str(&pk, origin, strlen(origin));
+	corridor_mp_pack_str(&pk, "size", 4);
+	msgpack_pack_uint64(&pk, size);
+	corridor_mp_pack_str(&pk, "version", 7);
+	msgpack_pack_uint64(&pk, 1);
+	for (uint64_t n = first / CORRIDOR_TILE_WIDTH; n * CORRIDOR_TILE_WIDTH < size; n++) {
+		uint64_t lo = n * CORRIDOR_TILE_WIDTH;
+		unsigned width = size - lo >= CORRIDOR_TILE_WIDTH ? CORRIDOR_TILE_WIDTH
+								  : (unsigned)(size - lo);
+		char rel[CORRIDOR_TILE_PATH_BYTES];
+		size_t len = 0, at = 0;
+		corridor_tile_path(CORRIDOR_TILE_ENTRIES, n, width, rel);
+		uint8_t *b = read_file(dir, rel, BUNDLE_BYTES_MAX, &len);
+		if (!b)
+			return corridor_diag_seq(diag, CORRIDOR_E_NOTFOUND, lo,
+						 "the mirror has no entry bundle %s (tiles exported "
+						 "without --entries?)",
+						 rel);
+		for (unsigned i = 0; i < width; i++) {
+			size_t el = at + 2 <= len ? (size_t)b[at] << 8 | b[at + 1] : SIZE_MAX;
+			if (el == SIZE_MAX || at + 2 + el > len) {
+				free(b);
+				return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, lo + i,
+							 "entry bundle %s is cut short at entry %llu",
+							 rel, (unsigned long long)(lo + i));
+			}
+			if (lo + i >= first) {
+				msgpack_pack_bin(&pk, el);
+				msgpack_pack_bin_body(&pk, b + at + 2, el);
+			}
+			at += 2 + el;
+		}
+		free(b);
+		if (at != len)
+			return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, lo + width - 1,
+						 "entry bundle %s holds more than its %u entries", rel,
+						 width);
+	}
+	return ferror(f) ? corridor_diag_set(diag, CORRIDOR_E_IO, "cannot write a temporary file")
+			 : CORRIDOR_OK;
+}
+
+/* The mirror's hash tiles of tree `size` not in tree `from`, each against
+ * the replica's own (rebuilt from the verified entries). */
+static int check_tiles(struct corridor_ledger *r, const char *dir, uint64_t from, uint64_t size,
+		       struct corridor_diag *diag)
+{
+	uint8_t *mine = malloc(TILE_BYTES);
+	int err = mine ? CORRIDOR_OK : corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	for (unsigned level = 0; !err && level < CORRIDOR_TILE_LEVELS; level++) {
+		uint64_t unit = pow256(level);
+		if (unit == 0 || size / unit == 0)
+			break;
+		uint64_t n0 = from / unit / CORRIDOR_TILE_WIDTH, n1 = size / unit / CORRIDOR_TILE_WIDTH;
+		unsigned width = (unsigned)(size / unit % CORRIDOR_TILE_WIDTH);
+		for (uint64_t n = n0; !err && n <= n1; n++) {
+			unsigned w = n < n1 ? CORRIDOR_TILE_WIDTH : width;
+			char rel[CORRIDOR_TILE_PATH_BYTES];
+			size_t len = 0;
+			if (w == 0)
+				break;
+			corridor_tile_path((int)level, n, w, rel);
+			uint8_t *t = read_file(dir, rel, TILE_BYTES, &len);
+			if (!t)
+				err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+							"the mirror has no tile %s of tree size %llu", rel,
+							(unsigned long long)size);
+			else if ((err = corridor_tile_read(r, level, n, w, mine, diag)) == 0 &&
+				 (len != (size_t)w * CORRIDOR_HASH_BYTES || memcmp(t, mine, len) != 0))
+				err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY,
+							n * CORRIDOR_TILE_WIDTH * unit,
+							"the mirror's tile %s is not this log's tree "
+							"(entries from %llu)",
+							rel,
+							(unsigned long long)(n * CORRIDOR_TILE_WIDTH * unit));
+			free(t);
+		}
+	}
+	free(mine);
+	return err;
+}
+
+int corridor_tiles_import(const char *replica, const char *dir, const struct corridor_vkey *vkey,
+			  uint64_t *size_out, struct corridor_diag *diag)
+{
+	size_t note_len = 0;
+	struct corridor_checkpoint cp;
+	struct corridor_ledger *r = NULL;
+	struct corridor_head h = { 0 };
+	*size_out = 0;
+	char *note = (char *)read_file(dir, "checkpoint", CORRIDOR_NOTE_BYTES_MAX, &note_len);
+	if (!note)
+		return corridor_diag_set(diag, CORRIDOR_E_IO, "%s has no checkpoint: %s", dir,
+					 strerror(errno));
+	note[note_len] = '\0';
+	const char *blank = strstr(note, "\n\n");
+	if (!blank || corridor_checkpoint_parse(note, (size_t)(blank - note) + 1, &cp) != 0) {
+		free(note);
+		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "%s/checkpoint is not a checkpoint",
+					 dir);
+	}
+	if (corridor_ledger_open(replica, CORRIDOR_OPEN_READONLY, &r, NULL) == 0) {
+		int herr = corridor_ledger_head(r, &h);
+		corridor_ledger_close(r);
+		r = NULL;
+		if (herr) {
+			free(note);
+			return corridor_diag_set(diag, herr, "cannot read the replica in %s", replica);
+		}
+	}
+	if (cp.size < h.size) {
+		free(note);
+		return corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+					 "the mirror's checkpoint (size %llu) is behind the replica "
+					 "(%llu): a log never shrinks",
+					 (unsigned long long)cp.size, (unsigned long long)h.size);
+	}
+	if (cp.size == h.size && h.size > 0) { /* nothing new: the same tree, or a split view */
+		free(note);
+		*size_out = h.size;
+		if (memcmp(cp.root, h.root, CORRIDOR_HASH_BYTES) != 0)
+			return corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+						 "split view: the mirror's checkpoint of size %llu has "
+						 "another root than the replica's tree of that size",
+						 (unsigned long long)h.size);
+		return CORRIDOR_OK;
+	}
+	char tmp[EXPORT_PATH_BYTES];
+	const char *t = getenv("TMPDIR");
+	snprintf(tmp, sizeof tmp, "%s/corridor-tiles-XXXXXX", t && *t ? t : "/tmp");
+	int fd = mkstemp(tmp), err;
+	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		free(note);
+		return corridor_diag_set(diag, CORRIDOR_E_IO, "cannot create a temporary file");
+	}
+	err = archive_from_bundles(dir, note, note_len, cp.origin, h.size, cp.size, f, diag);
+	if (fclose(f) != 0 && !err)
+		err = corridor_diag_set(diag, CORRIDOR_E_IO, "cannot write a temporary file");
+	/* every entry verified as an archive import verifies it, the tree's root
+	 * against the checkpoint, the checkpoint against the replica's last */
+	if (!err)
+		err = corridor_archive_import(replica, tmp, vkey, size_out, diag);
+	unlink(tmp);
+	free(note);
+	if (err)
+		return err;
+	if ((err = corridor_ledger_open(replica, CORRIDOR_OPEN_READONLY, &r, diag)) != 0)
+		return err;
+	err = check_tiles(r, dir, h.size, cp.size, diag);
+	corridor_ledger_close(r);
+	return err;
 }

@@ -266,6 +266,137 @@ START_TEST(tiles_census_and_export)
 }
 END_TEST
 
+/* Appends memos by m until the ledger holds `to` entries, then a checkpoint. */
+static void grow(struct corridor_ledger *l, struct corridor_signer *op,
+		 struct corridor_signer *m, uint64_t to, const char *tag)
+{
+	struct corridor_head h;
+	struct corridor_diag d;
+	uint64_t size;
+	ck_assert_int_eq(corridor_ledger_head(l, &h), 0);
+	size_t n = (size_t)(to - h.size);
+	char (*texts)[40] = malloc(n * sizeof *texts);
+	const char **tx = malloc(n * sizeof *tx);
+	size_t *lens = malloc(n * sizeof *lens);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(texts[i], sizeof texts[i], "%s %zu", tag, i);
+		tx[i] = texts[i];
+		lens[i] = strlen(texts[i]);
+	}
+	ck_assert_msg(corridor_memo_append(l, m, tx, lens, n, 4000, NULL, NULL, &d) == 0, "%s",
+		      d.text);
+	ck_assert_int_eq(corridor_checkpoint_sign(l, op, &size, &d), 0);
+	ck_assert_uint_eq(size, to);
+	free(texts);
+	free(tx);
+	free(lens);
+}
+
+static struct corridor_ledger *ledger_with_party(const char *path, struct corridor_signer *op,
+						 struct corridor_signer *m)
+{
+	struct corridor_ledger *l;
+	struct corridor_diag d;
+	uint64_t seq;
+	ck_assert_int_eq(corridor_ledger_create(path, op, &l, &d), 0);
+	struct corridor_party_request r = { .id = "MN-GRID", .name = "grid", .country = "MN",
+					    .roles = CORRIDOR_ROLE_METER,
+					    .key = *corridor_signer_vkey(m) };
+	ck_assert_int_eq(corridor_party_register(l, op, &r, NULL, &seq, &d), 0);
+	return l;
+}
+
+/* Flips one byte of dir/rel at offset from its end. */
+static void flip(const char *dir, const char *rel, size_t from_end)
+{
+	size_t len;
+	const char *p = path_join(dir, rel);
+	uint8_t *b = slurp(p, &len);
+	ck_assert_msg(b && len > from_end, "%s", rel);
+	b[len - 1 - from_end] ^= 0x01;
+	ck_assert(spit(p, (const char *)b, len));
+	free(b);
+}
+
+START_TEST(replica_from_tiles)
+{
+	struct corridor_diag d;
+	struct corridor_signer *op = test_signer("tiles.example/log", 0x41),
+			       *m = test_signer("MN-GRID", 0x42);
+	const struct corridor_vkey *vk = corridor_signer_vkey(op);
+	char *dir = tmpdir_new();
+	char *mirror = strdup(path_join(dir, "mirror")), *replica = strdup(path_join(dir, "replica"));
+	struct corridor_ledger *l = ledger_with_party(path_join(dir, "L"), op, m);
+	struct corridor_tiles_stats st;
+	uint64_t size;
+	grow(l, op, m, 600, "a");
+	/* tiles without bundles feed no replica */
+	ck_assert_int_eq(corridor_tiles_export(l, mirror, false, &st, &d), 0);
+	ck_assert_int_eq(corridor_tiles_import(replica, mirror, vk, &size, &d), CORRIDOR_E_NOTFOUND);
+	ck_assert_msg(strstr(d.text, "--entries"), "%s", d.text);
+	/* with them: a replica that verifies, then follows the log */
+	char *mirror2 = strdup(path_join(dir, "mirror2"));
+	ck_assert_int_eq(corridor_tiles_export(l, mirror2, true, &st, &d), 0);
+	ck_assert_msg(corridor_tiles_import(replica, mirror2, vk, &size, &d) == 0, "%s", d.text);
+	ck_assert_uint_eq(size, 600);
+	grow(l, op, m, 1000, "b");
+	ck_assert_int_eq(corridor_tiles_export(l, mirror2, true, &st, &d), 0);
+	ck_assert_msg(corridor_tiles_import(replica, mirror2, vk, &size, &d) == 0, "%s", d.text);
+	ck_assert_uint_eq(size, 1000);
+	ck_assert_msg(corridor_tiles_import(replica, mirror2, vk, &size, &d) == 0, "%s", d.text);
+	struct corridor_ledger *r;
+	ck_assert_int_eq(corridor_ledger_open(replica, CORRIDOR_OPEN_READONLY, &r, &d), 0);
+	ck_assert_msg(corridor_ledger_verify(r, NULL, NULL, &d) == 0, "%s", d.text);
+	corridor_ledger_close(r);
+	/* the next state, forged in three ways on the mirror: each is caught,
+	 * with the seq, and the replica keeps what it had */
+	grow(l, op, m, 1300, "c");
+	ck_assert_int_eq(corridor_tiles_export(l, mirror2, true, &st, &d), 0);
+	flip(mirror2, "tile/entries/005.p/20", 3); /* inside entry 1299's signature */
+	corridor_diag_init(&d);
+	ck_assert_int_eq(corridor_tiles_import(replica, mirror2, vk, &size, &d), CORRIDOR_E_VERIFY);
+	ck_assert_msg(d.has_seq && d.seq == 1299 && !strchr(d.text, '\n'), "%llu %s",
+		      (unsigned long long)d.seq, d.text);
+	flip(mirror2, "tile/entries/005.p/20", 3);
+	flip(mirror2, "tile/0/004", 100); /* a hash of a new full tile */
+	corridor_diag_init(&d);
+	ck_assert_int_eq(corridor_tiles_import(replica, mirror2, vk, &size, &d), CORRIDOR_E_VERIFY);
+	ck_assert_msg(strstr(d.text, "tile/0/004") && strstr(d.text, "1024"), "%s", d.text);
+	/* (the entries were good: the replica took them; the mirror is what lies) */
+	flip(mirror2, "tile/0/004", 100);
+	/* a history rewritten with the operator's own key: another ledger of the
+	 * same origin and key, its own entries; and a split view of one size */
+	struct corridor_ledger *b = ledger_with_party(path_join(dir, "B"), op, m);
+	grow(b, op, m, 1500, "rewritten");
+	char *forged = strdup(path_join(dir, "forged"));
+	ck_assert_int_eq(corridor_tiles_export(b, forged, true, &st, &d), 0);
+	corridor_diag_init(&d);
+	ck_assert_int_eq(corridor_tiles_import(replica, forged, vk, &size, &d), CORRIDOR_E_VERIFY);
+	ck_assert_msg(d.has_seq && d.seq == 1300 && !strchr(d.text, '\n'), "%llu %s",
+		      (unsigned long long)d.seq, d.text);
+	struct corridor_ledger *c = ledger_with_party(path_join(dir, "C"), op, m);
+	grow(c, op, m, 1300, "split");
+	char *split = strdup(path_join(dir, "split"));
+	ck_assert_int_eq(corridor_tiles_export(c, split, true, &st, &d), 0);
+	corridor_diag_init(&d);
+	ck_assert_int_eq(corridor_tiles_import(replica, split, vk, &size, &d), CORRIDOR_E_VERIFY);
+	ck_assert_msg(strstr(d.text, "split view"), "%s", d.text);
+	/* a mirror behind the replica */
+	ck_assert_int_eq(corridor_tiles_import(replica, mirror, vk, &size, &d), CORRIDOR_E_VERIFY);
+	ck_assert_msg(strstr(d.text, "behind"), "%s", d.text);
+	corridor_ledger_close(b);
+	corridor_ledger_close(c);
+	corridor_ledger_close(l);
+	free(mirror);
+	free(mirror2);
+	free(replica);
+	free(forged);
+	free(split);
+	corridor_signer_free(op);
+	corridor_signer_free(m);
+}
+END_TEST
+
 Suite *suite_tiles(void)
 {
 	Suite *s = suite_create("tiles");
@@ -273,6 +404,7 @@ Suite *suite_tiles(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, tile_paths);
 	tcase_add_test(tc, tiles_census_and_export);
+	tcase_add_test(tc, replica_from_tiles);
 	suite_add_tcase(s, tc);
 	return s;
 }

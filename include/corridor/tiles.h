@@ -66,6 +66,21 @@ CORRIDOR_MUST_CHECK int corridor_tiles_export(struct corridor_ledger *ledger, co
 					      bool entries, struct corridor_tiles_stats *stats,
 					      struct corridor_diag *diag);
 
+/** Brings the replica in `replica` (created if missing) up to the tiles in
+ *  `dir` (an export, or a copy of a served log): the entries past the
+ *  replica's size read from the entry bundles and verified exactly as
+ *  corridor_archive_import verifies an archive (signatures, chain, every
+ *  rule replayed, the root against the mirror's checkpoint, that checkpoint
+ *  signed by `vkey` if given and consistent with the replica's), then every
+ *  new hash tile of the mirror compared with the tree rebuilt from them.
+ *  *size_out: the replica's size after. Errors: CORRIDOR_E_NOTFOUND (a
+ *  bundle missing), CORRIDOR_E_VERIFY (what does not verify, with the seq:
+ *  a forged bundle, a forged tile, a rewritten history, a checkpoint behind
+ *  the replica), those of corridor_archive_import. */
+CORRIDOR_MUST_CHECK int corridor_tiles_import(const char *replica, const char *dir,
+					      const struct corridor_vkey *vkey,
+					      uint64_t *size_out, struct corridor_diag *diag);
+
 #ifdef __cplusplus
 }
 #endif
