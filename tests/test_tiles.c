@@ -260,6 +260,7 @@ START_TEST(tiles_census_and_export)
 	free(tx);
 	free(lens);
 	free(out_dir);
+	free(dir);
 	corridor_ledger_close(l);
 	corridor_signer_free(op);
 	corridor_signer_free(m);
@@ -392,6 +393,7 @@ START_TEST(replica_from_tiles)
 	free(replica);
 	free(forged);
 	free(split);
+	free(dir);
 	corridor_signer_free(op);
 	corridor_signer_free(m);
 }

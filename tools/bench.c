@@ -7,6 +7,9 @@
  *                         durable commits (fsync), on the build directory's disk
  *   verify_only_per_s     crypto_sign_verify_detached, one core
  *   verify_entries_per_s  corridor_ledger_verify of the ledger just written
+ *   tiles_export_entries_per_s  that ledger as tlog-tiles with entry bundles
+ *   tiles_import_entries_per_s  a replica built from those tiles (every entry
+ *                         verified as an archive import does, every tile checked)
  *   import_rows_per_s     a 1,000,000-row delivery CSV imported (115 contracts)
  *   settle_intervals_per_s  one settlement batch (written, not a dry run) over
  *                         1,000,000 intervals of March across 1,000 contracts,
@@ -630,6 +633,31 @@ int main(int argc, char **argv)
 	}
 	double verify = (ENTRIES + 1) / (now_s() - t0);
 
+	/* The same log as tiles with bundles, and a replica fed from them. */
+	double tiles_export = 0, tiles_import = 0;
+	{
+		char tdir[4200], rdir[4200];
+		struct corridor_tiles_stats ts;
+		uint64_t size = 0, got = 0;
+		snprintf(tdir, sizeof tdir, "%s/tiles", dir);
+		snprintf(rdir, sizeof rdir, "%s/tiles-replica", dir);
+		if (corridor_checkpoint_sign(l, op, &size, &d) != 0)
+			return 1;
+		t0 = now_s();
+		if (corridor_tiles_export(l, tdir, true, &ts, &d) != 0) {
+			fprintf(stderr, "bench: tiles export: %s\n", d.text);
+			return 1;
+		}
+		tiles_export = (double)size / (now_s() - t0);
+		t0 = now_s();
+		if (corridor_tiles_import(rdir, tdir, corridor_signer_vkey(op), &got, &d) != 0 ||
+		    got != size) {
+			fprintf(stderr, "bench: import --tiles: %s\n", d.text);
+			return 1;
+		}
+		tiles_import = (double)size / (now_s() - t0);
+	}
+
 	/* A 1,000,000-row CSV of hourly power over many contracts, imported. */
 	double import_rate = 0, bytes_per_interval = 0;
 	{
@@ -715,6 +743,8 @@ int main(int argc, char **argv)
 	printf("ingest_entries_per_s %.0f\n", ingest);
 	printf("verify_only_per_s %.0f\n", verify_only);
 	printf("verify_entries_per_s %.0f\n", verify);
+	printf("tiles_export_entries_per_s %.0f\n", tiles_export);
+	printf("tiles_import_entries_per_s %.0f\n", tiles_import);
 	printf("ingest_vs_sign_only %.2f\n", ingest / sign_only);
 	printf("verify_vs_verify_only %.2f\n", verify / verify_only);
 	printf("import_rows_per_s %.0f\n", import_rate);
