@@ -71,6 +71,11 @@ int cli_archive_fetch(uint64_t from, const char *out);
  * verifier key and prints what it holds (its entries as JSON lines with
  * `entries`, the summary then on stderr). Returns an exit code. */
 int cli_view_check(const char *path, const char *vkey, bool entries);
+/* Brings the replica up to a tiles mirror: a directory, or an http(s) URL
+ * (requests signed with the key file, if given, as corridor serve asks for
+ * entry bundles). Returns an exit code. */
+int cli_tiles_import(const char *replica, const char *source, const char *vkey, const char *key,
+		     const char *pass_file);
 /* Takes the global options out of argv (before `--`); returns the new argc,
  * or -1 after a usage error. */
 int cli_take_global_options(int argc, char **argv);

@@ -62,27 +62,15 @@ int cmd_import(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor import --archive FILE [--vkey VKEY] | import --tiles DIR "
-			    "[--vkey VKEY] | corridor --server URL --server-vkey VKEY import --key "
+	const char *usage = "corridor import --archive FILE [--vkey VKEY] | import --tiles DIR|URL "
+			    "[--vkey VKEY] [--key FILE] | corridor --server URL --server-vkey VKEY import --key "
 			    "READER_KEY [--ledger REPLICA]";
 	if (!cli_parse(argc, argv, opts, 6, pos, 0, 0, &np, usage))
 		return EXIT_USAGE;
-	if (tiles) { /* a replica fed from a tiles directory */
-		struct corridor_vkey tvk;
-		struct corridor_diag td;
-		uint64_t tsize = 0;
-		int rc = archive ? cli_usage("--archive or --tiles, not both")
-			 : vkey	 ? cli_vkey(vkey, &tvk)
-				 : EXIT_OK;
-		if (rc)
-			return rc;
-		corridor_diag_init(&td);
-		const char *dir = cli_ledger_dir(ledger);
-		int err = corridor_tiles_import(dir, tiles, vkey ? &tvk : NULL, &tsize, &td);
-		if (err)
-			return cli_fail(err, &td);
-		printf("replica %s holds %llu entries\n", dir, (unsigned long long)tsize);
-		return EXIT_OK;
+	if (tiles) { /* a replica fed from a tiles mirror: a directory or a URL */
+		if (archive)
+			return cli_usage("--archive or --tiles, not both");
+		return cli_tiles_import(cli_ledger_dir(ledger), tiles, vkey, key, pass_file);
 	}
 	if (cli_server.url) { /* the replica fed from the server's archive */
 		uint64_t size = 0;

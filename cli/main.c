@@ -60,7 +60,7 @@ static const char USAGE[] =
 	"archives\n"
 	"  export --format archive --out FILE [--from SEQ]\n"
 	"  export --format journal --out FILE                an hledger / ledger-cli journal\n"
-	"  import --archive FILE [--vkey VKEY] | import --tiles DIR [--vkey VKEY]\n"
+	"  import --archive FILE [--vkey VKEY] | import --tiles DIR|URL [--vkey VKEY]\n"
 	"  tiles export --out DIR [--entries]                C2SP tlog-tiles for a static server\n"
 	"  backup --out DIR                                  a consistent, compacted copy\n"
 	"\n"

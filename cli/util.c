@@ -883,3 +883,36 @@ out_free:
 	*buf = NULL;
 	return rc;
 }
+
+int cli_tiles_import(const char *replica, const char *source, const char *vkey, const char *key,
+		     const char *pass_file)
+{
+	struct corridor_vkey vk;
+	struct corridor_diag d;
+	struct corridor_signer *reader = NULL;
+	struct corridor_mirror *m = NULL;
+	uint64_t size = 0;
+	int rc, err;
+	corridor_diag_init(&d);
+	if (vkey && (rc = cli_vkey(vkey, &vk)) != 0)
+		return rc;
+	bool web = strncmp(source, "http://", 7) == 0 || strncmp(source, "https://", 8) == 0;
+	if (!web) {
+		if (key)
+			return cli_usage("--key signs requests to a web mirror; a directory needs none");
+		err = corridor_tiles_import(replica, source, vkey ? &vk : NULL, &size, &d);
+	} else {
+		if (key && (rc = cli_signer(key, pass_file, &reader)) != 0)
+			return rc;
+		err = corridor_mirror_open(source, cli_server.cacert, reader, &m, &d);
+		if (!err)
+			err = corridor_tiles_import_from(replica, corridor_mirror_fetch, m, source,
+							 vkey ? &vk : NULL, &size, &d);
+		corridor_mirror_free(m);
+		corridor_signer_free(reader);
+	}
+	if (err)
+		return cli_fail(err, &d);
+	printf("replica %s holds %llu entries\n", replica, (unsigned long long)size);
+	return EXIT_OK;
+}

@@ -695,3 +695,111 @@ void corridor_client_free(struct corridor_client *c)
 		curl_easy_cleanup(c->curl);
 	free(c);
 }
+
+/* ---- a mirror: tiles over HTTP (a static server, or corridor serve) ---- */
+
+struct corridor_mirror {
+	CURL *curl;
+	char prefix[1024]; /* scheme://host[:port][/path], no trailing slash */
+	char path[1024];   /* the prefix's path part, "" for none */
+	char cacert[1024];
+	const struct corridor_signer *reader;
+};
+
+int corridor_mirror_open(const char *url, const char *cacert, const struct corridor_signer *reader,
+			 struct corridor_mirror **out, struct corridor_diag *diag)
+{
+	size_t n = strlen(url);
+	while (n && url[n - 1] == '/')
+		n--;
+	const char *host = strstr(url, "://");
+	if ((strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) || !host ||
+	    n >= sizeof (*out)->prefix)
+		return fail(diag, CORRIDOR_E_INVALID, "a mirror is an http:// or https:// URL");
+	struct corridor_mirror *m = calloc(1, sizeof *m);
+	if (!m || !(m->curl = curl_easy_init())) {
+		free(m);
+		return fail(diag, CORRIDOR_E_NOMEM, "out of memory");
+	}
+	memcpy(m->prefix, url, n);
+	m->prefix[n] = '\0';
+	const char *slash = strchr(m->prefix + (host - url) + 3, '/');
+	snprintf(m->path, sizeof m->path, "%s", slash ? slash : "");
+	snprintf(m->cacert, sizeof m->cacert, "%s", cacert ? cacert : "");
+	m->reader = reader;
+	*out = m;
+	return CORRIDOR_OK;
+}
+
+int corridor_mirror_fetch(void *ctx, const char *rel, size_t max, uint8_t **data, size_t *len,
+			  struct corridor_diag *diag)
+{
+	struct corridor_mirror *m = ctx;
+	char url[2200], path[1200];
+	struct answer a = { 0 };
+	struct curl_slist *hdr = NULL;
+	long status = 0;
+	*data = NULL;
+	*len = 0;
+	snprintf(url, sizeof url, "%s/%s", m->prefix, rel);
+	snprintf(path, sizeof path, "%s/%s", m->path, rel);
+	if (m->reader) { /* a signed read, as corridor serve asks for bundles */
+		char input[CORRIDOR_HTTPSIG_HEADER_BYTES_MAX], sig[CORRIDOR_HTTPSIG_HEADER_BYTES_MAX];
+		char h1[CORRIDOR_HTTPSIG_HEADER_BYTES_MAX + 32];
+		char h2[CORRIDOR_HTTPSIG_HEADER_BYTES_MAX + 32];
+		if (corridor_httpsig_sign(m->reader, "GET", path, "", (int64_t)time(NULL), input,
+					  sig) != 0)
+			return fail(diag, CORRIDOR_E_INVALID, "cannot sign a read of %s", rel);
+		snprintf(h1, sizeof h1, "Signature-Input: %s", input);
+		snprintf(h2, sizeof h2, "Signature: %s", sig);
+		if (!(hdr = curl_slist_append(NULL, h1)) || !(hdr = curl_slist_append(hdr, h2)))
+			return fail(diag, CORRIDOR_E_NOMEM, "out of memory");
+	}
+	curl_easy_reset(m->curl);
+	curl_easy_setopt(m->curl, CURLOPT_URL, url);
+	curl_easy_setopt(m->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(m->curl, CURLOPT_CONNECTTIMEOUT, CORRIDOR_CLIENT_CONNECT_TIMEOUT_S);
+	curl_easy_setopt(m->curl, CURLOPT_TIMEOUT, CORRIDOR_CLIENT_TIMEOUT_S);
+	curl_easy_setopt(m->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(m->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(m->curl, CURLOPT_ACCEPT_ENCODING, "gzip, identity"); /* the spec's advice */
+	curl_easy_setopt(m->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(m->curl, CURLOPT_WRITEDATA, &a);
+	if (m->cacert[0])
+		curl_easy_setopt(m->curl, CURLOPT_CAINFO, m->cacert);
+	if (hdr)
+		curl_easy_setopt(m->curl, CURLOPT_HTTPHEADER, hdr);
+	CURLcode rc = curl_easy_perform(m->curl);
+	curl_slist_free_all(hdr);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(m->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK || status != 200) {
+		free(a.body);
+		if (rc == CURLE_OK && status == 404)
+			return CORRIDOR_E_NOTFOUND;
+		if (rc == CURLE_OK && (status == 401 || status == 403))
+			return fail(diag, CORRIDOR_E_REFUSED,
+				    "%s answers %ld for %s: entry bundles need --key of a reader "
+				    "entitled to everything",
+				    m->prefix, status, rel);
+		return rc != CURLE_OK ? fail(diag, CORRIDOR_E_IO, "cannot fetch %s: %s", url,
+					     curl_easy_strerror(rc))
+				      : fail(diag, CORRIDOR_E_IO, "%s answers %ld for %s", m->prefix,
+					     status, rel);
+	}
+	if (a.len > max) {
+		free(a.body);
+		return fail(diag, CORRIDOR_E_LIMIT, "%s is over %zu bytes", rel, max);
+	}
+	*data = (uint8_t *)(a.body ? a.body : calloc(1, 1));
+	*len = a.len;
+	return *data ? CORRIDOR_OK : fail(diag, CORRIDOR_E_NOMEM, "out of memory");
+}
+
+void corridor_mirror_free(struct corridor_mirror *m)
+{
+	if (!m)
+		return;
+	curl_easy_cleanup(m->curl);
+	free(m);
+}

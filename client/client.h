@@ -55,4 +55,15 @@ int corridor_client_replica_path(const struct corridor_client *c, char *out, siz
 const struct corridor_remote *corridor_client_remote(const struct corridor_client *c);
 void corridor_client_free(struct corridor_client *c);
 
+/* A mirror of the log's tiles over HTTP (a static web server, or corridor
+ * serve): the fetcher corridor_tiles_import_from takes. With a reader, each
+ * request is signed (RFC 9421), as corridor serve asks for entry bundles.
+ * The body of a 200 (gzip decoded); CORRIDOR_E_NOTFOUND for a 404. */
+struct corridor_mirror;
+int corridor_mirror_open(const char *url, const char *cacert, const struct corridor_signer *reader,
+			 struct corridor_mirror **out, struct corridor_diag *diag);
+int corridor_mirror_fetch(void *mirror, const char *rel, size_t max, uint8_t **data, size_t *len,
+			  struct corridor_diag *diag);
+void corridor_mirror_free(struct corridor_mirror *m);
+
 #endif

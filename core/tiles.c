@@ -414,7 +414,13 @@ static uint8_t *read_file(const char *dir, const char *rel, size_t max, size_t *
 
 /* The archive (docs/FORMAT.md §8) of entries [first, size) from the
  * directory's bundles, with its checkpoint note, written to f. */
-static int archive_from_bundles(const char *dir, const char *note, size_t note_len,
+struct source {
+	corridor_fetch_fn fetch;
+	void *ctx;
+	const char *where;
+};
+
+static int archive_from_bundles(const struct source *src, const char *note, size_t note_len,
 				const char *origin, uint64_t first, uint64_t size, FILE *f,
 				struct corridor_diag *diag)
 {
@@ -440,12 +446,15 @@ static int archive_from_bundles(const char *dir, const char *note, size_t note_l
 		char rel[CORRIDOR_TILE_PATH_BYTES];
 		size_t len = 0, at = 0;
 		corridor_tile_path(CORRIDOR_TILE_ENTRIES, n, width, rel);
-		uint8_t *b = read_file(dir, rel, BUNDLE_BYTES_MAX, &len);
-		if (!b)
+		uint8_t *b = NULL;
+		int ferr = src->fetch(src->ctx, rel, BUNDLE_BYTES_MAX, &b, &len, diag);
+		if (ferr == CORRIDOR_E_NOTFOUND)
 			return corridor_diag_seq(diag, CORRIDOR_E_NOTFOUND, lo,
-						 "the mirror has no entry bundle %s (tiles exported "
-						 "without --entries?)",
-						 rel);
+						 "%s has no entry bundle %s (tiles exported without "
+						 "--entries, or bundles not served to this reader?)",
+						 src->where, rel);
+		if (ferr)
+			return ferr;
 		for (unsigned i = 0; i < width; i++) {
 			size_t el = at + 2 <= len ? (size_t)b[at] << 8 | b[at + 1] : SIZE_MAX;
 			if (el == SIZE_MAX || at + 2 + el > len) {
@@ -472,8 +481,8 @@ static int archive_from_bundles(const char *dir, const char *note, size_t note_l
 
 /* The mirror's hash tiles of tree `size` not in tree `from`, each against
  * the replica's own (rebuilt from the verified entries). */
-static int check_tiles(struct corridor_ledger *r, const char *dir, uint64_t from, uint64_t size,
-		       struct corridor_diag *diag)
+static int check_tiles(struct corridor_ledger *r, const struct source *src, uint64_t from,
+		       uint64_t size, struct corridor_diag *diag)
 {
 	uint8_t *mine = malloc(TILE_BYTES);
 	int err = mine ? CORRIDOR_OK : corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
@@ -490,11 +499,14 @@ static int check_tiles(struct corridor_ledger *r, const char *dir, uint64_t from
 			if (w == 0)
 				break;
 			corridor_tile_path((int)level, n, w, rel);
-			uint8_t *t = read_file(dir, rel, TILE_BYTES, &len);
-			if (!t)
+			uint8_t *t = NULL;
+			int ferr = src->fetch(src->ctx, rel, TILE_BYTES, &t, &len, diag);
+			if (ferr == CORRIDOR_E_NOTFOUND)
 				err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
-							"the mirror has no tile %s of tree size %llu", rel,
-							(unsigned long long)size);
+							"%s has no tile %s of tree size %llu", src->where,
+							rel, (unsigned long long)size);
+			else if (ferr)
+				err = ferr;
 			else if ((err = corridor_tile_read(r, level, n, w, mine, diag)) == 0 &&
 				 (len != (size_t)w * CORRIDOR_HASH_BYTES || memcmp(t, mine, len) != 0))
 				err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY,
@@ -510,24 +522,53 @@ static int check_tiles(struct corridor_ledger *r, const char *dir, uint64_t from
 	return err;
 }
 
+/* A directory as a source. */
+static int dir_fetch(void *ctx, const char *rel, size_t max, uint8_t **data, size_t *len,
+		     struct corridor_diag *diag)
+{
+	*data = read_file(ctx, rel, max, len);
+	if (*data)
+		return CORRIDOR_OK;
+	return errno == ENOENT ? CORRIDOR_E_NOTFOUND
+			       : corridor_diag_set(diag, CORRIDOR_E_IO, "cannot read %s/%s: %s",
+						   (const char *)ctx, rel, strerror(errno));
+}
+
 int corridor_tiles_import(const char *replica, const char *dir, const struct corridor_vkey *vkey,
 			  uint64_t *size_out, struct corridor_diag *diag)
+{
+	return corridor_tiles_import_from(replica, dir_fetch, (void *)(uintptr_t)dir, dir, vkey,
+					  size_out, diag);
+}
+
+int corridor_tiles_import_from(const char *replica, corridor_fetch_fn fetch, void *ctx,
+			       const char *where, const struct corridor_vkey *vkey,
+			       uint64_t *size_out, struct corridor_diag *diag)
 {
 	size_t note_len = 0;
 	struct corridor_checkpoint cp;
 	struct corridor_ledger *r = NULL;
 	struct corridor_head h = { 0 };
+	const struct source src = { .fetch = fetch, .ctx = ctx, .where = where };
 	*size_out = 0;
-	char *note = (char *)read_file(dir, "checkpoint", CORRIDOR_NOTE_BYTES_MAX, &note_len);
-	if (!note)
-		return corridor_diag_set(diag, CORRIDOR_E_IO, "%s has no checkpoint: %s", dir,
-					 strerror(errno));
+	uint8_t *nb = NULL;
+	int ferr = fetch(ctx, "checkpoint", CORRIDOR_NOTE_BYTES_MAX, &nb, &note_len, diag);
+	if (ferr)
+		return ferr == CORRIDOR_E_NOTFOUND
+			       ? corridor_diag_set(diag, CORRIDOR_E_NOTFOUND, "%s has no checkpoint",
+						   where)
+			       : ferr;
+	char *note = realloc(nb, note_len + 1);
+	if (!note) {
+		free(nb);
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	}
 	note[note_len] = '\0';
 	const char *blank = strstr(note, "\n\n");
 	if (!blank || corridor_checkpoint_parse(note, (size_t)(blank - note) + 1, &cp) != 0) {
 		free(note);
-		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "%s/checkpoint is not a checkpoint",
-					 dir);
+		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "%s: its checkpoint is not a "
+					 "checkpoint", where);
 	}
 	if (corridor_ledger_open(replica, CORRIDOR_OPEN_READONLY, &r, NULL) == 0) {
 		int herr = corridor_ledger_head(r, &h);
@@ -566,7 +607,7 @@ int corridor_tiles_import(const char *replica, const char *dir, const struct cor
 		free(note);
 		return corridor_diag_set(diag, CORRIDOR_E_IO, "cannot create a temporary file");
 	}
-	err = archive_from_bundles(dir, note, note_len, cp.origin, h.size, cp.size, f, diag);
+	err = archive_from_bundles(&src, note, note_len, cp.origin, h.size, cp.size, f, diag);
 	if (fclose(f) != 0 && !err)
 		err = corridor_diag_set(diag, CORRIDOR_E_IO, "cannot write a temporary file");
 	/* every entry verified as an archive import verifies it, the tree's root
@@ -579,7 +620,7 @@ int corridor_tiles_import(const char *replica, const char *dir, const struct cor
 		return err;
 	if ((err = corridor_ledger_open(replica, CORRIDOR_OPEN_READONLY, &r, diag)) != 0)
 		return err;
-	err = check_tiles(r, dir, h.size, cp.size, diag);
+	err = check_tiles(r, &src, h.size, cp.size, diag);
 	corridor_ledger_close(r);
 	return err;
 }

@@ -1814,6 +1814,27 @@ START_TEST(settle_from_a_replica)
 	ck_assert_msg(strstr(out, "replica"), "%s", out);
 	free(out);
 	cli_ok((const char *const[]){ "verify", "--ledger", replica, NULL });
+	/* a replica from the service's tiles: the bundles are a signed read by
+	 * a reader entitled to them */
+	{
+		char turl[64];
+		snprintf(turl, sizeof turl, "http://127.0.0.1:%u", s.port);
+		const char *tenv[] = { "CORRIDOR_PASSPHRASE=serve-test", NULL };
+		char *trep = strdup(path_join(s.dir, "tiles-replica"));
+		x = run_cli((const char *const[]){ "import", "--tiles", turl, "--vkey", rm.vkey,
+						   "--ledger", trep, NULL },
+			    tenv);
+		ck_assert_msg(x.status == 1 && strstr(x.err, "entitled to everything"), "%d %s",
+			      x.status, x.err);
+		run_free(&x);
+		x = run_cli((const char *const[]){ "import", "--tiles", turl, "--vkey", rm.vkey,
+						   "--key", agent_key, "--ledger", trep, NULL },
+			    tenv);
+		ck_assert_msg(x.status == 0 && strstr(x.out, "holds"), "%s %s", x.out, x.err);
+		run_free(&x);
+		cli_ok((const char *const[]){ "verify", "--ledger", trep, NULL });
+		free(trep);
+	}
 	/* a new replica from nothing, by the operator (also entitled to it) */
 	x = remote_run(&rm, (const char *const[]){ "import", "--key", s.opkey, "--ledger",
 						    path_join(s.dir, "replica2"), NULL });

@@ -6,7 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -399,6 +403,84 @@ START_TEST(replica_from_tiles)
 }
 END_TEST
 
+/* A plain static web server (Python's http.server) over dir, on loopback. */
+static pid_t static_server(const char *dir, const char *log, unsigned *port)
+{
+	pid_t pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		FILE *f = freopen(log, "w", stdout);
+		if (!f || dup2(fileno(stdout), 2) < 0)
+			_exit(127);
+		execlp("python3", "python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1",
+		       "--directory", dir, (char *)NULL);
+		_exit(127);
+	}
+	*port = 0;
+	for (int i = 0; i < 100 && !*port; i++) {
+		size_t n;
+		char *t = (char *)slurp(log, &n);
+		const char *p = t ? strstr(t, " port ") : NULL;
+		if (p)
+			*port = (unsigned)strtoul(p + 6, NULL, 10);
+		free(t);
+		if (!*port)
+			nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+	}
+	ck_assert_msg(*port > 0, "python3 -m http.server did not start");
+	return pid;
+}
+
+START_TEST(replica_from_a_static_server)
+{
+	struct corridor_diag d;
+	struct corridor_signer *op = test_signer("tiles.example/web", 0x51),
+			       *m = test_signer("MN-GRID", 0x52);
+	char *dir = tmpdir_new();
+	char *mirror = strdup(path_join(dir, "www")), *log = strdup(path_join(dir, "http.log"));
+	struct corridor_ledger *l = ledger_with_party(path_join(dir, "L"), op, m);
+	struct corridor_tiles_stats st;
+	grow(l, op, m, 700, "w");
+	ck_assert_int_eq(corridor_tiles_export(l, mirror, true, &st, &d), 0);
+	unsigned port;
+	pid_t pid = static_server(mirror, log, &port);
+	char url[64], vk[CORRIDOR_VKEY_BYTES_MAX + 1];
+	snprintf(url, sizeof url, "http://127.0.0.1:%u/", port);
+	corridor_vkey_format(corridor_signer_vkey(op), vk);
+	const char *replica = path_join(dir, "replica");
+	char *rep = strdup(replica);
+	struct run x = run_cli((const char *const[]){ "import", "--tiles", url, "--vkey", vk,
+						      "--ledger", rep, NULL },
+			       NULL);
+	ck_assert_msg(x.status == 0 && strstr(x.out, "holds 700 entries"), "%s %s", x.out, x.err);
+	run_free(&x);
+	x = run_cli((const char *const[]){ "verify", "--ledger", rep, NULL }, NULL);
+	ck_assert_msg(x.status == 0, "%s", x.err);
+	run_free(&x);
+	/* the log grows; the mirror is exported again; a forged new tile on the
+	 * web server is caught, in one line */
+	grow(l, op, m, 900, "v");
+	ck_assert_int_eq(corridor_tiles_export(l, mirror, true, &st, &d), 0);
+	flip(mirror, "tile/0/003.p/132", 5);
+	x = run_cli((const char *const[]){ "import", "--tiles", url, "--vkey", vk, "--ledger", rep,
+					    NULL },
+		    NULL);
+	ck_assert_msg(x.status == 1 && strstr(x.err, "tile/0/003.p/132") &&
+			      strchr(x.err, '\n') == x.err + strlen(x.err) - 1,
+		      "%d %s", x.status, x.err);
+	run_free(&x);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	corridor_ledger_close(l);
+	free(mirror);
+	free(log);
+	free(rep);
+	free(dir);
+	corridor_signer_free(op);
+	corridor_signer_free(m);
+}
+END_TEST
+
 Suite *suite_tiles(void)
 {
 	Suite *s = suite_create("tiles");
@@ -407,6 +489,7 @@ Suite *suite_tiles(void)
 	tcase_add_test(tc, tile_paths);
 	tcase_add_test(tc, tiles_census_and_export);
 	tcase_add_test(tc, replica_from_tiles);
+	tcase_add_test(tc, replica_from_a_static_server);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -80,6 +80,17 @@ CORRIDOR_MUST_CHECK int corridor_tiles_export(struct corridor_ledger *ledger, co
 CORRIDOR_MUST_CHECK int corridor_tiles_import(const char *replica, const char *dir,
 					      const struct corridor_vkey *vkey,
 					      uint64_t *size_out, struct corridor_diag *diag);
+/** Where tiles come from: `rel` ("checkpoint", "tile/...") whole, at most
+ *  max bytes, in a malloc'd buffer. Returns CORRIDOR_OK, CORRIDOR_E_NOTFOUND
+ *  (no such file), or another error described in diag. */
+typedef int (*corridor_fetch_fn)(void *ctx, const char *rel, size_t max, uint8_t **data,
+				 size_t *len, struct corridor_diag *diag);
+/** corridor_tiles_import from any source (a directory, a web server);
+ *  `where` names it in messages. */
+CORRIDOR_MUST_CHECK int corridor_tiles_import_from(const char *replica, corridor_fetch_fn fetch,
+						   void *ctx, const char *where,
+						   const struct corridor_vkey *vkey,
+						   uint64_t *size_out, struct corridor_diag *diag);
 
 #ifdef __cplusplus
 }
