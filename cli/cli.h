@@ -76,6 +76,9 @@ int cli_view_check(const char *path, const char *vkey, bool entries);
  * entry bundles). Returns an exit code. */
 int cli_tiles_import(const char *replica, const char *source, const char *vkey, const char *key,
 		     const char *pass_file);
+/* "ADDR:PORT" (IPv4, port 0..65535) for a server to listen on. */
+struct sockaddr_in;
+bool cli_parse_listen(const char *s, struct sockaddr_in *sa);
 /* Takes the global options out of argv (before `--`); returns the new argc,
  * or -1 after a usage error. */
 int cli_take_global_options(int argc, char **argv);
@@ -178,6 +181,7 @@ int cmd_payment(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 /* service/serve.c */
 int cmd_serve(int argc, char **argv);
+int cmd_witness(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_memo(int argc, char **argv);
 int cmd_log(int argc, char **argv);

@@ -82,7 +82,7 @@ static const struct command COMMANDS[] = {
 	{ "attest", cmd_attest },	{ "contract", cmd_contract },	  { "delivery", cmd_delivery },
 	{ "report", cmd_report },	{ "backup", cmd_backup },	  { "currency", cmd_currency },
 	{ "rate", cmd_rate },		{ "settle", cmd_settle },	  { "payment", cmd_payment },
-	{ "serve", cmd_serve },
+	{ "serve", cmd_serve },	{ "witness", cmd_witness },
 };
 
 int main(int argc, char **argv)

@@ -1,4 +1,5 @@
 /* util.c — option parsing, passphrases, errors and terminal output. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -915,4 +916,20 @@ int cli_tiles_import(const char *replica, const char *source, const char *vkey, 
 		return cli_fail(err, &d);
 	printf("replica %s holds %llu entries\n", replica, (unsigned long long)size);
 	return EXIT_OK;
+}
+
+bool cli_parse_listen(const char *s, struct sockaddr_in *sa)
+{
+	const char *colon = strrchr(s, ':');
+	char host[64];
+	uint64_t port;
+	if (!colon || (size_t)(colon - s) >= sizeof host || !cli_u64(colon + 1, &port) ||
+	    port > 65535)
+		return false;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	memset(sa, 0, sizeof *sa);
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, host, &sa->sin_addr) == 1;
 }

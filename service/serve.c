@@ -1112,21 +1112,6 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-static bool parse_listen(const char *s, struct sockaddr_in *sa)
-{
-	const char *colon = strrchr(s, ':');
-	char host[64];
-	uint64_t port;
-	if (!colon || (size_t)(colon - s) >= sizeof host || !cli_u64(colon + 1, &port) ||
-	    port > 65535)
-		return false;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	memset(sa, 0, sizeof *sa);
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, host, &sa->sin_addr) == 1;
-}
 
 /* A PEM file for TLS, whole, NUL-terminated (malloc'd), or NULL. */
 static char *read_pem(const char *path)
@@ -1167,7 +1152,7 @@ int cmd_serve(int argc, char **argv)
 	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, usage))
 		return EXIT_USAGE;
 	struct sockaddr_in sa;
-	if (!listen || !parse_listen(listen, &sa))
+	if (!listen || !cli_parse_listen(listen, &sa))
 		return cli_usage("--listen ADDR:PORT, an IPv4 address and a port (0: any free one)");
 	if (!key)
 		return cli_usage("--operator-key FILE: the operator's key signs each batch's checkpoint");

@@ -1533,6 +1533,219 @@ START_TEST(json_views_who_sees_what)
 }
 END_TEST
 
+/* ---- a witness (c2sp.org/tlog-witness) ---- */
+
+/* Starts `corridor witness serve` on loopback; its port in w->port. */
+static void witness_spawn(struct srv *w, const char *key, const char *vkey, const char *state)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, w->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	const char *argv[] = { corridor_bin(), "witness", "serve", "--listen", "127.0.0.1:0",
+			       "--key", key, "--log", vkey, "--state", state, NULL };
+	setenv("CORRIDOR_PASSPHRASE", "serve-test", 1);
+	ck_assert_int_eq(posix_spawn(&w->pid, argv[0], &fa, NULL, (char *const *)(uintptr_t)argv,
+				     environ),
+			 0);
+	unsetenv("CORRIDOR_PASSPHRASE");
+	posix_spawn_file_actions_destroy(&fa);
+	w->port = 0;
+	for (int i = 0; i < 300 && !w->port; i++) {
+		size_t n;
+		char *t = (char *)slurp(w->log, &n);
+		const char *p = t ? strstr(t, "listening on http://127.0.0.1:") : NULL;
+		if (p && strchr(p, '\n'))
+			w->port = (unsigned)strtoul(p + strlen("listening on http://127.0.0.1:"), NULL,
+						    10);
+		free(t);
+		if (!w->port)
+			usleep(100000);
+	}
+	ck_assert_msg(w->port > 0, "the witness did not say where it listens");
+}
+
+/* An add-checkpoint body: old size, the proof from it (if any), the note. */
+static char *add_body(uint64_t old, const uint8_t (*proof)[32], size_t n, const char *note,
+		      size_t *len)
+{
+	size_t cap = 64 + n * 48 + strlen(note);
+	char *b = malloc(cap);
+	int at = snprintf(b, cap, "old %llu\n", (unsigned long long)old);
+	for (size_t i = 0; i < n; i++) {
+		corridor_base64(proof[i], 32, b + at);
+		at += (int)strlen(b + at);
+		b[at++] = '\n';
+	}
+	b[at++] = '\n';
+	memcpy(b + at, note, strlen(note) + 1);
+	*len = (size_t)at + strlen(note);
+	return b;
+}
+
+START_TEST(witness_cosigns_consistent_checkpoints)
+{
+	struct corridor_diag d;
+	char *dir = tmpdir_new();
+	struct srv w = { 0 };
+	snprintf(w.log, sizeof w.log, "%s", path_join(dir, "witness.log"));
+	char *wkey = strdup(path_join(dir, "w1.key")), *state = strdup(path_join(dir, "state"));
+	cli_ok((const char *const[]){ "key", "generate", "--name", "witness.example/w1", "--out",
+				      wkey, "--kdf", "interactive", NULL });
+	struct corridor_vkey wkv, wvk; /* the witness's key, as a cosigner (0x04) */
+	ck_assert_int_eq(corridor_key_read_public(wkey, &wkv, &d), 0);
+	corridor_vkey_as_cosigner(&wkv, &wvk);
+	/* the log it follows, and its verifier key */
+	struct corridor_signer *op = test_signer("corridor.example/witnessed", 0x61),
+			       *imp = test_signer("corridor.example/witnessed", 0x62),
+			       *stranger = test_signer("corridor.example/other", 0x63);
+	struct corridor_ledger *l, *l2, *l3;
+	ck_assert_int_eq(corridor_ledger_create(path_join(dir, "L"), op, &l, &d), 0);
+	ck_assert_int_eq(corridor_ledger_create(path_join(dir, "L2"), op, &l2, &d), 0);
+	ck_assert_int_eq(corridor_ledger_create(path_join(dir, "L3"), stranger, &l3, &d), 0);
+	char opvk[CORRIDOR_VKEY_BYTES_MAX + 1];
+	corridor_vkey_format(corridor_signer_vkey(op), opvk);
+	const char *texts[40];
+	size_t lens[40];
+	for (int i = 0; i < 40; i++) {
+		texts[i] = "a reading";
+		lens[i] = 9;
+	}
+	uint64_t a, b, c;
+	ck_assert_int_eq(corridor_memo_append(l, op, texts, lens, 10, 10, NULL, NULL, &d), 0);
+	ck_assert_int_eq(corridor_checkpoint_sign(l, op, &a, &d), 0);
+	witness_spawn(&w, wkey, opvk, state);
+	char *note, *body, *ans;
+	size_t nl, bl;
+	ck_assert_int_eq(corridor_checkpoint_get(l, a, &note, &nl, &d), 0);
+	/* the first checkpoint: from old size 0, no proof */
+	body = add_body(0, NULL, 0, note, &bl);
+	ck_assert_uint_eq(http(&w, "POST", "/add-checkpoint", body, bl, &ans), 200);
+	ck_assert_msg(!strncmp(ans, "\xe2\x80\x94 witness.example/w1 ", 23) &&
+			      strchr(ans, '\n') == ans + strlen(ans) - 1,
+		      "%s", ans);
+	{ /* the line is a tlog-cosignature by the witness's key over that note */
+		char *cosigned = malloc(nl + strlen(ans) + 1);
+		memcpy(cosigned, note, nl);
+		memcpy(cosigned + nl, ans, strlen(ans) + 1);
+		struct corridor_note *pn = malloc(sizeof *pn);
+		uint64_t t = 0;
+		ck_assert_int_eq(corridor_note_parse(cosigned, strlen(cosigned), pn), 0);
+		ck_assert_int_eq(corridor_cosignature_verify(cosigned, pn, pn->sig_count - 1, &wvk, &t),
+				 0);
+		ck_assert(t > 0);
+		free(pn);
+		free(cosigned);
+	}
+	free(ans);
+	/* again from 0: the witness holds a, and says so */
+	ck_assert_uint_eq(http(&w, "POST", "/add-checkpoint", body, bl, &ans), 409);
+	char want[32];
+	snprintf(want, sizeof want, "%llu\n", (unsigned long long)a);
+	ck_assert_str_eq(ans, want);
+	free(ans);
+	free(body);
+	free(note);
+	/* a later checkpoint with its consistency proof from a */
+	ck_assert_int_eq(corridor_memo_append(l, op, texts, lens, 30, 30, NULL, NULL, &d), 0);
+	ck_assert_int_eq(corridor_checkpoint_sign(l, op, &b, &d), 0);
+	uint8_t proof[64][32];
+	size_t np;
+	uint64_t to = b;
+	ck_assert_int_eq(corridor_prove_consistency(l, a, &to, proof, &np, &d), 0);
+	ck_assert_int_eq(corridor_checkpoint_get(l, b, &note, &nl, &d), 0);
+	body = add_body(a, (const uint8_t (*)[32])proof, np, note, &bl);
+	ck_assert_uint_eq(http(&w, "POST", "/add-checkpoint", body, bl, &ans), 200);
+	free(ans);
+	free(body);
+	free(note);
+	/* a split view: the operator's key on another history of the same size
+	 * as what the witness holds */
+	ck_assert_int_eq(corridor_memo_append(l2, op, texts, lens, 40, 40, NULL, NULL, &d), 0);
+	ck_assert_int_eq(corridor_checkpoint_sign(l2, op, &c, &d), 0);
+	ck_assert_uint_eq(c, b);
+	ck_assert_int_eq(corridor_checkpoint_get(l2, c, &note, &nl, &d), 0);
+	body = add_body(b, NULL, 0, note, &bl);
+	ck_assert_uint_eq(http(&w, "POST", "/add-checkpoint", body, bl, &ans), 422);
+	free(ans);
+	free(body);
+	free(note);
+	/* the next step with a proof that does not hold, then with the right one */
+	ck_assert_int_eq(corridor_memo_append(l, op, texts, lens, 4, 4, NULL, NULL, &d), 0);
+	uint64_t e;
+	ck_assert_int_eq(corridor_checkpoint_sign(l, op, &e, &d), 0);
+	to = e;
+	ck_assert_int_eq(corridor_prove_consistency(l, b, &to, proof, &np, &d), 0);
+	ck_assert_int_eq(corridor_checkpoint_get(l, e, &note, &nl, &d), 0);
+	proof[0][0] ^= 1;
+	body = add_body(b, (const uint8_t (*)[32])proof, np, note, &bl);
+	ck_assert_uint_eq(http(&w, "POST", "/add-checkpoint", body, bl, &ans), 422);
+	free(ans);
+	free(body);
+	proof[0][0] ^= 1;
+	body = add_body(b, (const uint8_t (*)[32])proof, np, note, &bl);
+	ck_assert_uint_eq(http(&w, "POST", "/add-checkpoint", body, bl, &ans), 200);
+	free(ans);
+	free(body);
+	free(note);
+	b = e; /* what the witness holds from here */
+	/* another log: 404; the right name under another key: 403; junk: 400;
+	 * an old size above the checkpoint's: 400 */
+	ck_assert_int_eq(corridor_checkpoint_sign(l3, stranger, &c, &d), 0);
+	ck_assert_int_eq(corridor_checkpoint_get(l3, c, &note, &nl, &d), 0);
+	body = add_body(0, NULL, 0, note, &bl);
+	ck_assert_uint_eq(http(&w, "POST", "/add-checkpoint", body, bl, &ans), 404);
+	free(ans);
+	free(body);
+	free(note);
+	struct corridor_ledger *l4;
+	ck_assert_int_eq(corridor_ledger_create(path_join(dir, "L4"), imp, &l4, &d), 0);
+	ck_assert_int_eq(corridor_checkpoint_sign(l4, imp, &c, &d), 0);
+	ck_assert_int_eq(corridor_checkpoint_get(l4, c, &note, &nl, &d), 0);
+	body = add_body(b, NULL, 0, note, &bl);
+	ck_assert_uint_eq(http(&w, "POST", "/add-checkpoint", body, bl, &ans), 403);
+	free(ans);
+	free(body);
+	body = add_body(c + 1, NULL, 0, note, &bl);
+	ck_assert_uint_eq(http(&w, "POST", "/add-checkpoint", body, bl, &ans), 403);
+	free(ans);
+	free(body);
+	free(note);
+	ck_assert_uint_eq(http(&w, "POST", "/add-checkpoint", "old x\n\nnot a note", 17, &ans), 400);
+	free(ans);
+	ck_assert_int_eq(corridor_checkpoint_get(l, b, &note, &nl, &d), 0);
+	body = add_body(b + 5, NULL, 0, note, &bl);
+	ck_assert_uint_eq(http(&w, "POST", "/add-checkpoint", body, bl, &ans), 400);
+	free(ans);
+	free(body);
+	/* the record is durable: after a restart the witness still holds b */
+	kill(w.pid, SIGKILL);
+	waitpid(w.pid, NULL, 0);
+	witness_spawn(&w, wkey, opvk, state);
+	body = add_body(0, NULL, 0, note, &bl);
+	ck_assert_uint_eq(http(&w, "POST", "/add-checkpoint", body, bl, &ans), 409);
+	snprintf(want, sizeof want, "%llu\n", (unsigned long long)b);
+	ck_assert_str_eq(ans, want);
+	free(ans);
+	free(body);
+	free(note);
+	kill(w.pid, SIGTERM);
+	waitpid(w.pid, NULL, 0);
+	corridor_ledger_close(l);
+	corridor_ledger_close(l2);
+	corridor_ledger_close(l3);
+	corridor_ledger_close(l4);
+	corridor_signer_free(op);
+	corridor_signer_free(imp);
+	corridor_signer_free(stranger);
+	free(wkey);
+	free(state);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 /* ---- kill -9 under load ---- */
 
 #define FAULT_STATEMENTS 2000u /* at least */
@@ -1869,6 +2082,7 @@ Suite *suite_serve(void)
 	tcase_add_test(tc, serve_gathers_and_sheds);
 	tcase_add_test(tc, signed_reads_who_sees_what);
 	tcase_add_test(tc, json_views_who_sees_what);
+	tcase_add_test(tc, witness_cosigns_consistent_checkpoints);
 	tcase_add_test(tc, serve_survives_kill_9);
 	tcase_add_test(tc, serve_over_tls);
 	tcase_add_test(tc, settle_from_a_replica);

@@ -39,6 +39,7 @@
 #include "reports.h"  /* meters, performance, diff, receivables, balances, journal */
 #include "archive.h"
 #include "tiles.h"    /* C2SP tlog-tiles */
+#include "witness.h"  /* C2SP tlog-witness */
 #include "views.h"    /* the reading commands' JSON */
 
 #endif /* CORRIDOR_CORRIDOR_H */
