@@ -76,6 +76,10 @@ int cli_view_check(const char *path, const char *vkey, bool entries);
  * entry bundles). Returns an exit code. */
 int cli_tiles_import(const char *replica, const char *source, const char *vkey, const char *key,
 		     const char *pass_file);
+/* One HTTP POST (client/client.h corridor_http_post), for the service's
+ * witness requests. */
+int cli_http_post(const char *url, const char *body, size_t len, long timeout_s, long *status,
+		  char **answer, size_t *answer_len, struct corridor_diag *diag);
 /* "ADDR:PORT" (IPv4, port 0..65535) for a server to listen on. */
 struct sockaddr_in;
 bool cli_parse_listen(const char *s, struct sockaddr_in *sa);

@@ -933,3 +933,10 @@ bool cli_parse_listen(const char *s, struct sockaddr_in *sa)
 	sa->sin_port = htons((uint16_t)port);
 	return inet_pton(AF_INET, host, &sa->sin_addr) == 1;
 }
+
+int cli_http_post(const char *url, const char *body, size_t len, long timeout_s, long *status,
+		  char **answer, size_t *answer_len, struct corridor_diag *diag)
+{
+	return corridor_http_post(url, cli_server.cacert, body, len, timeout_s, status, answer,
+				  answer_len, diag);
+}

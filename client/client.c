@@ -803,3 +803,44 @@ void corridor_mirror_free(struct corridor_mirror *m)
 	curl_easy_cleanup(m->curl);
 	free(m);
 }
+
+int corridor_http_post(const char *url, const char *cacert, const char *body, size_t len,
+		       long timeout_s, long *status, char **answer, size_t *answer_len,
+		       struct corridor_diag *diag)
+{
+	struct answer a = { 0 };
+	*status = 0;
+	*answer = NULL;
+	*answer_len = 0;
+	CURL *curl = curl_easy_init();
+	if (!curl)
+		return fail(diag, CORRIDOR_E_NOMEM, "out of memory");
+	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: text/plain; charset=utf-8");
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout_s);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
+	if (hdr)
+		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
+	if (cacert && *cacert)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, cacert);
+	CURLcode rc = curl_easy_perform(curl);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(curl);
+	if (rc != CURLE_OK) {
+		free(a.body);
+		return fail(diag, CORRIDOR_E_IO, "cannot reach %s: %s", url, curl_easy_strerror(rc));
+	}
+	*answer = a.body ? a.body : calloc(1, 1);
+	*answer_len = a.len;
+	return *answer ? CORRIDOR_OK : fail(diag, CORRIDOR_E_NOMEM, "out of memory");
+}

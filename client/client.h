@@ -66,4 +66,11 @@ int corridor_mirror_fetch(void *mirror, const char *rel, size_t max, uint8_t **d
 			  struct corridor_diag *diag);
 void corridor_mirror_free(struct corridor_mirror *m);
 
+/* One POST (a witness's add-checkpoint): its status and body (malloc'd,
+ * NUL-terminated), within timeout_s. Errors: CORRIDOR_E_IO (no answer),
+ * CORRIDOR_E_NOMEM. */
+int corridor_http_post(const char *url, const char *cacert, const char *body, size_t len,
+		       long timeout_s, long *status, char **answer, size_t *answer_len,
+		       struct corridor_diag *diag);
+
 #endif

@@ -57,6 +57,16 @@
 #define SERVE_LOG_LIMIT_DEFAULT 100u /* entries a /v1/log read returns by default */
 #define SERVE_LOG_LIMIT_MAX 1000u
 #define SERVE_PEM_BYTES_MAX 65536u /* a TLS certificate chain or key file */
+#define SERVE_WITNESSES_MAX 8u      /* --witness URL+VKEY, at most */
+#define SERVE_WITNESS_TIMEOUT_S 10L /* one add-checkpoint request */
+#define SERVE_WITNESS_POLL_S 1      /* the witness thread looks for a new checkpoint */
+
+/* A witness the service sends its checkpoints to (docs/AUDITING.md). */
+struct witness_target {
+	char url[512];             /* .../add-checkpoint */
+	struct corridor_vkey vk;   /* as a cosigner (type 0x04) */
+	uint64_t size;             /* the size it holds, as last heard */
+};
 
 /* A connection's clock: a request must be in (headers and body) within
  * SERVE_REQUEST_SECONDS_MAX of the connection's start or of its previous
@@ -94,6 +104,13 @@ struct server {
 	double commit_seconds;
 	unsigned open_conns;
 	bool public_bundles; /* --public: entry bundles for anyone */
+	/* witnesses, fed by their own thread: never in the way of a write */
+	struct witness_target witnesses[SERVE_WITNESSES_MAX];
+	size_t nwitnesses;
+	pthread_t witnesser;
+	pthread_mutex_t wlock;
+	pthread_cond_t wcond;
+	bool wstop;
 };
 
 /* One POST of statements, queued for the batcher. */
@@ -350,6 +367,11 @@ static void *batcher(void *arg)
 			}
 		sv->batches++;
 		sv->batch_statements += total;
+		if (sv->nwitnesses) { /* a new checkpoint for the witnesses */
+			pthread_mutex_lock(&sv->wlock);
+			pthread_cond_signal(&sv->wcond);
+			pthread_mutex_unlock(&sv->wlock);
+		}
 		sv->commit_seconds += (double)(t1.tv_sec - t0.tv_sec) +
 				      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		pthread_mutex_unlock(&sv->conns_lock);
@@ -550,7 +572,7 @@ static enum MHD_Result get_checkpoint(struct server *sv, struct MHD_Connection *
 	size_t len = 0;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int err = corridor_checkpoint_get(sv->l, 0, &note, &len, &d);
+	int err = corridor_checkpoint_served(sv->l, &note, &len, &d);
 	if (err)
 		return reply_error(c, rq, status_of(err), d.text);
 	enum MHD_Result ret = reply(c, rq, MHD_HTTP_OK, "text/plain; charset=utf-8", note, len);
@@ -834,6 +856,116 @@ static enum MHD_Result get_archive(struct server *sv, struct MHD_Connection *c,
 	unlink(path); /* an open fd keeps the bytes until sent */
 	rmdir(dir);
 	return ret;
+}
+
+/* One add-checkpoint to witness t for the checkpoint of `size` (its note);
+ * a 409 teaches the size the witness holds, and is answered once more. */
+static void witness_send(struct server *sv, struct witness_target *t, uint64_t size,
+			 const char *note, size_t note_len)
+{
+	for (int attempt = 0; attempt < 2 && t->size < size; attempt++) {
+		uint8_t proof[CORRIDOR_PROOF_HASHES_MAX][CORRIDOR_HASH_BYTES];
+		size_t np = 0, cap = 64 + CORRIDOR_PROOF_HASHES_MAX * 48 + note_len, at;
+		uint64_t to = size;
+		struct corridor_diag d;
+		corridor_diag_init(&d);
+		if (t->size > 0 && corridor_prove_consistency(sv->l, t->size, &to, proof, &np, &d) != 0) {
+			fprintf(stderr, "serve: witness %s: no proof from %llu: %s\n", t->url,
+				(unsigned long long)t->size, d.text);
+			return;
+		}
+		char *body = malloc(cap), *ans = NULL;
+		if (!body)
+			return;
+		at = (size_t)snprintf(body, cap, "old %llu\n", (unsigned long long)t->size);
+		for (size_t i = 0; i < np; i++) {
+			corridor_base64(proof[i], CORRIDOR_HASH_BYTES, body + at);
+			at += strlen(body + at);
+			body[at++] = '\n';
+		}
+		body[at++] = '\n';
+		memcpy(body + at, note, note_len);
+		at += note_len;
+		long status = 0;
+		size_t alen = 0;
+		int err = cli_http_post(t->url, body, at, SERVE_WITNESS_TIMEOUT_S, &status, &ans, &alen,
+					&d);
+		free(body);
+		if (err) {
+			fprintf(stderr, "serve: witness %s: %s\n", t->url, d.text);
+			return;
+		}
+		if (status == 409) {
+			uint64_t held;
+			size_t nl = strcspn(ans, "\n");
+			if (corridor_parse_u64(ans, nl, &held) == 0)
+				t->size = held;
+			free(ans);
+			continue;
+		}
+		if (status == 200) {
+			/* each line it sent that is its cosignature of this checkpoint;
+			 * lines of types it cannot verify are left out */
+			size_t kept = 0;
+			for (char *line = ans; *line;) {
+				size_t ll = strcspn(line, "\n");
+				bool added = false;
+				if (line[ll] == '\n') {
+					pthread_mutex_lock(&sv->lock);
+					if (corridor_checkpoint_add_cosignature(sv->l, size, line, ll + 1,
+										&t->vk, &added, NULL) == 0)
+						kept++;
+					pthread_mutex_unlock(&sv->lock);
+					line += ll + 1;
+				} else {
+					break;
+				}
+			}
+			if (kept)
+				t->size = size;
+			else
+				fprintf(stderr, "serve: witness %s: no cosignature it sent verifies\n",
+					t->url);
+		} else {
+			char why[256];
+			corridor_escape(ans, strcspn(ans, "\n"), why, sizeof why);
+			fprintf(stderr, "serve: witness %s refused checkpoint %llu: %ld %s\n", t->url,
+				(unsigned long long)size, status, why);
+		}
+		free(ans);
+		return;
+	}
+}
+
+/* The witness thread: each new checkpoint to every witness behind it. */
+static void *witnesser(void *arg)
+{
+	struct server *sv = arg;
+	for (;;) {
+		pthread_mutex_lock(&sv->wlock);
+		if (!sv->wstop) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += SERVE_WITNESS_POLL_S;
+			pthread_cond_timedwait(&sv->wcond, &sv->wlock, &until);
+		}
+		bool stop = sv->wstop;
+		pthread_mutex_unlock(&sv->wlock);
+		if (stop)
+			break;
+		char *note = NULL;
+		size_t len = 0;
+		struct corridor_checkpoint cp;
+		const char *blank;
+		if (corridor_checkpoint_get(sv->l, 0, &note, &len, NULL) == 0 &&
+		    (blank = strstr(note, "\n\n")) != NULL &&
+		    corridor_checkpoint_parse(note, (size_t)(blank - note) + 1, &cp) == 0)
+			for (size_t i = 0; i < sv->nwitnesses; i++)
+				if (sv->witnesses[i].size < cp.size)
+					witness_send(sv, &sv->witnesses[i], cp.size, note, len);
+		free(note);
+	}
+	return NULL;
 }
 
 /* gzip of data (RFC 1952), in a malloc'd buffer; false if zlib fails. */
@@ -1133,6 +1265,8 @@ int cmd_serve(int argc, char **argv)
 {
 	const char *listen = NULL, *key = NULL, *pass_file = NULL, *ledger = NULL, *qmax = NULL,
 		   *tls_cert = NULL, *tls_key = NULL;
+	const char *witness_args[SERVE_WITNESSES_MAX];
+	size_t nwitness_args = 0;
 	bool public_bundles = false, insecure = false;
 	const struct cli_opt opts[] = {
 		{ "listen", &listen, NULL, NULL, NULL, 0 },
@@ -1144,9 +1278,10 @@ int cmd_serve(int argc, char **argv)
 		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
 		{ "insecure-http", NULL, &insecure, NULL, NULL, 0 },
 		{ "public", NULL, &public_bundles, NULL, NULL, 0 },
+		{ "witness", NULL, NULL, witness_args, &nwitness_args, SERVE_WITNESSES_MAX },
 	};
 	const char *usage = "corridor serve --listen ADDR:PORT --operator-key FILE [--ledger DIR] "
-			    "[--tls-cert PEM --tls-key PEM] [--queue-max N] [--public]";
+			    "[--tls-cert PEM --tls-key PEM] [--queue-max N] [--public] [--witness URL+VKEY]...";
 	size_t np;
 	const char *pos[1];
 	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, usage))
@@ -1165,6 +1300,26 @@ int cmd_serve(int argc, char **argv)
 	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL } };
 	struct server sv = { .queue_max = SERVE_QUEUE_STATEMENTS_MAX,
 			     .public_bundles = public_bundles };
+	/* URL+VKEY: the URL up to the first '+', the witness's verifier key after */
+	for (size_t i = 0; i < nwitness_args; i++) {
+		const char *plus = strchr(witness_args[i], '+');
+		struct corridor_vkey vk;
+		if (!plus || (size_t)(plus - witness_args[i]) + 16 >= sizeof sv.witnesses[0].url ||
+		    (strncmp(witness_args[i], "http://", 7) && strncmp(witness_args[i], "https://", 8)))
+			return cli_usage("--witness URL+VKEY: the witness's URL, '+', its verifier key");
+		int vrc = cli_vkey(plus + 1, &vk);
+		if (vrc)
+			return vrc;
+		struct witness_target *t = &sv.witnesses[sv.nwitnesses++];
+		int ul = (int)(plus - witness_args[i]);
+		while (ul > 0 && witness_args[i][ul - 1] == '/')
+			ul--;
+		snprintf(t->url, sizeof t->url, "%.*s/add-checkpoint", ul, witness_args[i]);
+		if (vk.sigtype == CORRIDOR_SIGTYPE_COSIGNATURE)
+			t->vk = vk;
+		else
+			corridor_vkey_as_cosigner(&vk, &t->vk);
+	}
 	uint64_t q;
 	if (qmax && (!cli_u64(qmax, &q) || q < 1 || q > SERVE_QUEUE_STATEMENTS_MAX))
 		return cli_usage("--queue-max: 1..%u statements waiting", SERVE_QUEUE_STATEMENTS_MAX);
@@ -1185,6 +1340,8 @@ int cmd_serve(int argc, char **argv)
 	pthread_mutex_init(&sv.conns_lock, NULL);
 	pthread_mutex_init(&sv.qlock, NULL);
 	pthread_cond_init(&sv.qcond, NULL);
+	pthread_mutex_init(&sv.wlock, NULL);
+	pthread_cond_init(&sv.wcond, NULL);
 	sv.b_ptrs = calloc(CORRIDOR_BATCH_ENTRIES_MAX, sizeof *sv.b_ptrs);
 	sv.b_lens = calloc(CORRIDOR_BATCH_ENTRIES_MAX, sizeof *sv.b_lens);
 	sv.b_rs = calloc(CORRIDOR_BATCH_ENTRIES_MAX, sizeof *sv.b_rs);
@@ -1244,6 +1401,7 @@ int cmd_serve(int argc, char **argv)
 		rc = EXIT_STORAGE;
 		goto out_close;
 	}
+	bool witnessing = sv.nwitnesses && pthread_create(&sv.witnesser, NULL, witnesser, &sv) == 0;
 	fprintf(stderr, "listening on %s://%s:%u\n", tls_cert ? "https" : "http", host,
 		di ? (unsigned)di->port : 0u);
 	fflush(stderr);
@@ -1263,12 +1421,21 @@ int cmd_serve(int argc, char **argv)
 	pthread_mutex_unlock(&sv.conns_lock);
 	if (reaping)
 		pthread_join(sv.reaper, NULL);
+	if (witnessing) {
+		pthread_mutex_lock(&sv.wlock);
+		sv.wstop = true;
+		pthread_cond_signal(&sv.wcond);
+		pthread_mutex_unlock(&sv.wlock);
+		pthread_join(sv.witnesser, NULL);
+	}
 	rc = EXIT_OK;
 out_close:
 	pthread_mutex_destroy(&sv.lock);
 	pthread_mutex_destroy(&sv.conns_lock);
 	pthread_mutex_destroy(&sv.qlock);
 	pthread_cond_destroy(&sv.qcond);
+	pthread_mutex_destroy(&sv.wlock);
+	pthread_cond_destroy(&sv.wcond);
 	free(sv.b_ptrs);
 	free(sv.b_lens);
 	free(sv.b_rs);

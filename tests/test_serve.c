@@ -1746,6 +1746,107 @@ START_TEST(witness_cosigns_consistent_checkpoints)
 }
 END_TEST
 
+START_TEST(serve_sends_checkpoints_to_witnesses)
+{
+	struct corridor_diag d;
+	struct srv s, w = { 0 };
+	srv_start(&s);
+	/* the operator's verifier key, for the witness to follow the log */
+	struct run x = run_cli((const char *const[]){ "key", "public", s.opkey, NULL }, NULL);
+	ck_assert_int_eq(x.status, 0);
+	char opvk[CORRIDOR_VKEY_BYTES_MAX + 1];
+	snprintf(opvk, sizeof opvk, "%.*s", (int)strcspn(x.out, "\n"), x.out);
+	run_free(&x);
+	char *wdir = tmpdir_new();
+	snprintf(w.log, sizeof w.log, "%s", path_join(wdir, "w1.log"));
+	char *wkey = strdup(path_join(wdir, "w1.key")), *wkey2 = strdup(path_join(wdir, "w2.key")),
+	     *state = strdup(path_join(wdir, "state"));
+	cli_ok((const char *const[]){ "key", "generate", "--name", "witness.example/w1", "--out",
+				      wkey, "--kdf", "interactive", NULL });
+	cli_ok((const char *const[]){ "key", "generate", "--name", "witness.example/w2", "--out",
+				      wkey2, "--kdf", "interactive", NULL });
+	witness_spawn(&w, wkey, opvk, state);
+	char vk1[CORRIDOR_VKEY_BYTES_MAX + 1], vk2[CORRIDOR_VKEY_BYTES_MAX + 1];
+	x = run_cli((const char *const[]){ "key", "public", wkey, NULL }, NULL);
+	snprintf(vk1, sizeof vk1, "%.*s", (int)strcspn(x.out, "\n"), x.out);
+	run_free(&x);
+	x = run_cli((const char *const[]){ "key", "public", wkey2, NULL }, NULL);
+	snprintf(vk2, sizeof vk2, "%.*s", (int)strcspn(x.out, "\n"), x.out);
+	run_free(&x);
+	/* the service again, with two witnesses: w1, and w2 down (nothing
+	 * listens on port 1) */
+	ck_assert_int_eq(srv_stop(&s), 0);
+	char a1[600], a2[600];
+	snprintf(a1, sizeof a1, "http://127.0.0.1:%u+%s", w.port, vk1);
+	snprintf(a2, sizeof a2, "http://127.0.0.1:1+%s", vk2);
+	const char *extra[] = { "--witness", a1, "--witness", a2, NULL };
+	srv_spawn(&s, extra);
+	/* writes go on */
+	uint8_t st[512];
+	char *ans;
+	size_t n = memo(s.ru, "witnessed-1", "nominated", now_us(), 30 * MINUTE, st, sizeof st);
+	ck_assert_uint_eq(http(&s, "POST", "/v1/statements", st, n, &ans), 201);
+	free(ans);
+	/* the cosigned checkpoint appears once w1 answers */
+	char *cp = NULL;
+	for (int i = 0; i < 100; i++) {
+		ck_assert_uint_eq(http(&s, "GET", "/checkpoint", NULL, 0, &cp), 200);
+		if (strstr(cp, "\xe2\x80\x94 witness.example/w1 "))
+			break;
+		free(cp);
+		cp = NULL;
+		usleep(100000);
+	}
+	ck_assert_msg(cp != NULL, "no cosignature of w1 on the served checkpoint");
+	const char *cpath = path_join(wdir, "cosigned.checkpoint");
+	ck_assert(spit(cpath, cp, strlen(cp)));
+	char *cpf = strdup(cpath);
+	x = run_cli((const char *const[]){ "key", "public", wkey, "--cosigner", NULL }, NULL);
+	char cos1[CORRIDOR_VKEY_BYTES_MAX + 1], cos2[CORRIDOR_VKEY_BYTES_MAX + 1];
+	snprintf(cos1, sizeof cos1, "%.*s", (int)strcspn(x.out, "\n"), x.out);
+	run_free(&x);
+	x = run_cli((const char *const[]){ "key", "public", wkey2, "--cosigner", NULL }, NULL);
+	snprintf(cos2, sizeof cos2, "%.*s", (int)strcspn(x.out, "\n"), x.out);
+	run_free(&x);
+	x = run_cli((const char *const[]){ "audit", "checkpoint", "--vkey", opvk, "--cosigner", cos1,
+					    "--cosigner", cos2, "--min-cosigners", "1", cpf, NULL },
+		    NULL);
+	ck_assert_msg(x.status == 0, "%s %s", x.out, x.err);
+	run_free(&x);
+	x = run_cli((const char *const[]){ "audit", "checkpoint", "--vkey", opvk, "--cosigner", cos1,
+					    "--cosigner", cos2, "--min-cosigners", "2", cpf, NULL },
+		    NULL);
+	ck_assert_msg(x.status == 1, "%s %s", x.out, x.err);
+	run_free(&x);
+	/* the ledger keeps the witness's line beside its checkpoint (served with
+	 * it, not in the stored checkpoint, which `verify` checks against the
+	 * parties), and verifies */
+	free(cp);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	cli_ok((const char *const[]){ "verify", "--ledger", s.ledger, NULL });
+	struct corridor_ledger *l;
+	ck_assert_int_eq(corridor_ledger_open(s.ledger, CORRIDOR_OPEN_READONLY, &l, &d), 0);
+	char *note;
+	size_t nl;
+	ck_assert_int_eq(corridor_checkpoint_served(l, &note, &nl, &d), 0);
+	ck_assert(strstr(note, "\xe2\x80\x94 witness.example/w1 "));
+	free(note);
+	ck_assert_int_eq(corridor_checkpoint_get(l, 0, &note, &nl, &d), 0);
+	ck_assert(!strstr(note, "witness.example/w1"));
+	free(note);
+	corridor_ledger_close(l);
+	kill(w.pid, SIGTERM);
+	waitpid(w.pid, NULL, 0);
+	free(wkey);
+	free(wkey2);
+	free(state);
+	free(cpf);
+	rm_rf(wdir);
+	free(wdir);
+	srv_free(&s);
+}
+END_TEST
+
 /* ---- kill -9 under load ---- */
 
 #define FAULT_STATEMENTS 2000u /* at least */
@@ -2083,6 +2184,7 @@ Suite *suite_serve(void)
 	tcase_add_test(tc, signed_reads_who_sees_what);
 	tcase_add_test(tc, json_views_who_sees_what);
 	tcase_add_test(tc, witness_cosigns_consistent_checkpoints);
+	tcase_add_test(tc, serve_sends_checkpoints_to_witnesses);
 	tcase_add_test(tc, serve_survives_kill_9);
 	tcase_add_test(tc, serve_over_tls);
 	tcase_add_test(tc, settle_from_a_replica);

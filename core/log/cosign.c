@@ -219,3 +219,138 @@ int corridor_checkpoint_cosign(struct corridor_ledger *l, const struct corridor_
 		*size_out = c.size;
 	return err;
 }
+
+/* ---- witnesses' cosignatures, kept beside the checkpoint ----
+ *
+ * Not in the checkpoints table: a stored checkpoint carries only the
+ * operator's signature and auditors' cosignatures, which `verify` checks
+ * against the log's parties. Witnesses are not parties; their lines for the
+ * latest checkpoint they cosigned are kept in the meta record below
+ * (be64 size || lines) and served with that checkpoint. */
+
+#define WITNESSED_META "witness_cosignatures"
+
+struct witnessed_ctx {
+	uint64_t size;
+	const char *line;
+	size_t len;
+	const struct corridor_vkey *cosigner;
+	bool added;
+};
+
+static int witnessed_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
+			struct corridor_diag *diag)
+{
+	struct witnessed_ctx *c = vctx;
+	struct corridor_note *parsed = malloc(sizeof *parsed), *both = malloc(sizeof *both);
+	char *out = malloc(2 * CORRIDOR_NOTE_BYTES_MAX + 8);
+	struct corridor_checkpoint cp;
+	MDB_val note, was;
+	uint64_t size = c->size;
+	int err;
+	c->added = false;
+	if (!parsed || !both || !out) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		goto out_free;
+	}
+	if ((err = stored_checkpoint(l, txn, &size, &note, parsed, &cp, diag)) != 0)
+		goto out_free;
+	/* the lines kept so far for this size (older sizes are dropped) */
+	size_t kept = 0;
+	int rc = corridor_meta_get(l, txn, WITNESSED_META, &was);
+	if (rc == 0 && was.mv_size >= 8) {
+		uint64_t ws = corridor_be64_get(was.mv_data);
+		if (ws > size)
+			goto out_free; /* a newer checkpoint is witnessed already */
+		if (ws == size)
+			kept = was.mv_size - 8;
+	}
+	/* the note with its signatures, then the kept lines, then the new one */
+	size_t total = note.mv_size + kept + c->len;
+	if (total > CORRIDOR_NOTE_BYTES_MAX) {
+		err = corridor_diag_set(diag, CORRIDOR_E_LIMIT, "the checkpoint has too many signatures");
+		goto out_free;
+	}
+	memcpy(out, note.mv_data, note.mv_size);
+	if (kept)
+		memcpy(out + note.mv_size, (const uint8_t *)was.mv_data + 8, kept);
+	if (corridor_note_parse(out, note.mv_size + kept, both) != 0) {
+		err = corridor_diag_set(diag, CORRIDOR_E_STORAGE, "the witness record is corrupt");
+		goto out_free;
+	}
+	for (size_t i = 0; i < both->sig_count; i++)
+		if (corridor_cosignature_verify(out, both, i, c->cosigner, NULL) == 0)
+			goto out_free; /* that witness's line is there */
+	memcpy(out + note.mv_size + kept, c->line, c->len);
+	if (corridor_note_parse(out, total, both) != 0 ||
+	    corridor_cosignature_verify(out, both, both->sig_count - 1, c->cosigner, NULL) != 0) {
+		err = corridor_diag_set(diag, CORRIDOR_E_SIGNATURE,
+					"not a cosignature of checkpoint %llu by %s",
+					(unsigned long long)size, c->cosigner->name);
+		goto out_free;
+	}
+	/* the record: be64 size, then the witnesses' lines */
+	uint8_t *rec = (uint8_t *)out + total; /* after the note in the same buffer */
+	corridor_be64_put(rec, size);
+	memcpy(rec + 8, out + note.mv_size, kept + c->len);
+	if ((rc = corridor_meta_put(l, txn, WITNESSED_META, rec, 8 + kept + c->len)) != 0)
+		err = corridor_lmdb_err(l, rc, "cannot store the cosignature", diag);
+	c->added = !err;
+out_free:
+	free(parsed);
+	free(both);
+	free(out);
+	return err;
+}
+
+int corridor_checkpoint_add_cosignature(struct corridor_ledger *l, uint64_t size,
+					const char *line, size_t len,
+					const struct corridor_vkey *cosigner, bool *added,
+					struct corridor_diag *diag)
+{
+	struct witnessed_ctx c = { .size = size, .line = line, .len = len, .cosigner = cosigner };
+	if (added)
+		*added = false;
+	if (len == 0 || line[len - 1] != '\n' || memchr(line, '\n', len) != line + len - 1)
+		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "one signature line");
+	int err = corridor_ledger_write(l, witnessed_fn, &c, diag);
+	if (added)
+		*added = c.added;
+	return err;
+}
+
+struct served_ctx {
+	char **note;
+	size_t *len;
+};
+
+static int served_fn(const struct corridor_snapshot *snap, void *vctx, struct corridor_diag *diag)
+{
+	struct served_ctx *c = vctx;
+	uint64_t size = 0;
+	MDB_val note, was;
+	int err = corridor_checkpoint_read(snap->l, snap->txn, &size, &note, diag);
+	if (err)
+		return err;
+	size_t extra = 0;
+	if (corridor_meta_get(snap->l, snap->txn, WITNESSED_META, &was) == 0 && was.mv_size >= 8 &&
+	    corridor_be64_get(was.mv_data) == size)
+		extra = was.mv_size - 8;
+	if (!(*c->note = malloc(note.mv_size + extra + 1)))
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	memcpy(*c->note, note.mv_data, note.mv_size);
+	if (extra)
+		memcpy(*c->note + note.mv_size, (const uint8_t *)was.mv_data + 8, extra);
+	*c->len = note.mv_size + extra;
+	(*c->note)[*c->len] = '\0';
+	return CORRIDOR_OK;
+}
+
+int corridor_checkpoint_served(struct corridor_ledger *l, char **note, size_t *len,
+			       struct corridor_diag *diag)
+{
+	struct served_ctx c = { .note = note, .len = len };
+	*note = NULL;
+	*len = 0;
+	return corridor_ledger_read(l, served_fn, &c, diag);
+}

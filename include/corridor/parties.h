@@ -148,6 +148,29 @@ CORRIDOR_MUST_CHECK int corridor_checkpoint_cosign(struct corridor_ledger *ledge
 						   uint64_t size, uint64_t *size_out,
 						   struct corridor_diag *diag);
 
+/** Keeps a witness's cosignature line ("— name base64\n") beside the stored
+ *  checkpoint of `size` (0 = the latest), if it is a valid
+ *  c2sp.org/tlog-cosignature of that checkpoint by `cosigner` (a type 0x04
+ *  key); already there, or a newer checkpoint witnessed: nothing changes
+ *  (*added false). Kept for the latest witnessed checkpoint only, apart from
+ *  the stored checkpoint (witnesses are not parties; `verify` checks only
+ *  the operator's signature and auditors' cosignatures), and served with it
+ *  (corridor_checkpoint_served; docs/AUDITING.md "Witnesses").
+ *  Errors: CORRIDOR_E_MALFORMED (not one line), CORRIDOR_E_SIGNATURE (not
+ *  that cosigner's over that checkpoint), CORRIDOR_E_NOTFOUND,
+ *  CORRIDOR_E_LIMIT, the storage errors. */
+CORRIDOR_MUST_CHECK int corridor_checkpoint_add_cosignature(struct corridor_ledger *ledger,
+							    uint64_t size, const char *line,
+							    size_t len,
+							    const struct corridor_vkey *cosigner,
+							    bool *added, struct corridor_diag *diag);
+
+/** The latest signed checkpoint as served (GET /checkpoint): its stored note,
+ *  with the witnesses' cosignature lines of that size after it. malloc'd,
+ *  NUL-terminated. Errors: CORRIDOR_E_NOTFOUND, the read errors. */
+CORRIDOR_MUST_CHECK int corridor_checkpoint_served(struct corridor_ledger *ledger, char **note,
+						   size_t *len, struct corridor_diag *diag);
+
 #ifdef __cplusplus
 }
 #endif
