@@ -111,6 +111,9 @@ struct server {
 	pthread_mutex_t wlock;
 	pthread_cond_t wcond;
 	bool wstop;
+	/* a witness holds a larger tree than this ledger's: restored from an
+	 * older state; writes are refused (docs/AUDITING.md "After a restore") */
+	_Atomic uint64_t behind_of;
 };
 
 /* One POST of statements, queued for the batcher. */
@@ -457,6 +460,10 @@ static enum MHD_Result post_statements(struct server *sv, struct MHD_Connection 
 		free(buf);
 		return ret;
 	}
+	if (sv->behind_of)
+		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+				   "this ledger is behind a checkpoint it published (a witness holds "
+				   "a larger tree): writes are refused until it is restored");
 	/* Signatures are checked here, on the server's threads, before the
 	 * write: the author's current key looked up under the lock, the
 	 * signature checked outside it. What cannot be looked up yet (a key
@@ -901,6 +908,17 @@ static void witness_send(struct server *sv, struct witness_target *t, uint64_t s
 			if (corridor_parse_u64(ans, nl, &held) == 0)
 				t->size = held;
 			free(ans);
+			if (t->size > size) { /* it cosigned a tree this ledger does not have */
+				if (sv->behind_of < t->size)
+					sv->behind_of = t->size;
+				fprintf(stderr,
+					"serve: witness %s cosigned a checkpoint of size %llu, beyond "
+					"this ledger's %llu: the ledger is behind what it published "
+					"(restored from a backup?); writes are refused (docs/AUDITING.md "
+					"\"After a restore\")\n",
+					t->url, (unsigned long long)t->size, (unsigned long long)size);
+				return;
+			}
 			continue;
 		}
 		if (status == 200) {
@@ -1367,6 +1385,28 @@ int cmd_serve(int argc, char **argv)
 		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, cert_pem };
 		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, key_pem };
 		tls[2] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	}
+	/* After a restore from backup the ledger may be behind what it published:
+	 * ask the witnesses first (one round; a witness down cannot tell) */
+	if (sv.nwitnesses) {
+		char *wn = NULL;
+		size_t wl = 0;
+		struct corridor_checkpoint wcp;
+		const char *blank;
+		if (corridor_checkpoint_get(sv.l, 0, &wn, &wl, NULL) == 0 &&
+		    (blank = strstr(wn, "\n\n")) != NULL &&
+		    corridor_checkpoint_parse(wn, (size_t)(blank - wn) + 1, &wcp) == 0)
+			for (size_t i = 0; i < sv.nwitnesses; i++)
+				witness_send(&sv, &sv.witnesses[i], wcp.size, wn, wl);
+		free(wn);
+		if (sv.behind_of) {
+			fprintf(stderr, "corridor: refusing to start: a witness cosigned a checkpoint "
+					"of size %llu, beyond this ledger: it is behind what it "
+					"published (docs/AUDITING.md \"After a restore\")\n",
+				(unsigned long long)sv.behind_of);
+			rc = EXIT_REFUSED;
+			goto out_close;
+		}
 	}
 	sigset_t stop;
 	sigemptyset(&stop);

@@ -1781,6 +1781,9 @@ START_TEST(serve_sends_checkpoints_to_witnesses)
 	snprintf(a2, sizeof a2, "http://127.0.0.1:1+%s", vk2);
 	const char *extra[] = { "--witness", a1, "--witness", a2, NULL };
 	srv_spawn(&s, extra);
+	/* a backup of the ledger as it is now, for the restore below */
+	char *backup = strdup(path_join(wdir, "backup"));
+	cli_ok((const char *const[]){ "backup", "--out", backup, "--ledger", s.ledger, NULL });
 	/* writes go on */
 	uint8_t st[512];
 	char *ans;
@@ -1835,8 +1838,21 @@ START_TEST(serve_sends_checkpoints_to_witnesses)
 	ck_assert(!strstr(note, "witness.example/w1"));
 	free(note);
 	corridor_ledger_close(l);
+	/* restored from the older backup, the ledger is behind what w1 cosigned:
+	 * the service refuses to start, in one line */
+	{
+		const char *env[] = { "CORRIDOR_PASSPHRASE=serve-test", NULL };
+		x = run_cli((const char *const[]){ "serve", "--listen", "127.0.0.1:0", "--operator-key",
+						   s.opkey, "--ledger", backup, "--witness", a1, NULL },
+			    env);
+		ck_assert_msg(x.status == 1 && strstr(x.err, "refusing to start") &&
+				      strstr(x.err, "behind what it published"),
+			      "%d %s", x.status, x.err);
+		run_free(&x);
+	}
 	kill(w.pid, SIGTERM);
 	waitpid(w.pid, NULL, 0);
+	free(backup);
 	free(wkey);
 	free(wkey2);
 	free(state);
