@@ -95,4 +95,12 @@ bool corridor_kind_name_ok(const char *s, size_t len);
 int corridor_read_file(const char *path, size_t max_bytes, uint8_t **out, size_t *out_len,
 		       struct corridor_diag *diag);
 
+/* Replaces path with `len` bytes, durably and at once: a temporary file
+ * beside it (path.tmp-XXXXXX), fsync, chmod to `mode`, rename, then fsync of
+ * the directory; a reader sees the old file or the new one, never a part.
+ * Errors: CORRIDOR_E_FULL (no space), CORRIDOR_E_IO, CORRIDOR_E_INVALID (a
+ * path over PATH_MAX). */
+int corridor_replace_file(const char *path, const void *data, size_t len, unsigned mode,
+			  struct corridor_diag *diag);
+
 #endif

@@ -175,3 +175,59 @@ out_close:
 	close(fd);
 	return err;
 }
+
+int corridor_replace_file(const char *path, const void *data, size_t len, unsigned mode,
+			  struct corridor_diag *diag)
+{
+	char tmp[4096 + 16], dir[4096];
+	size_t plen = strlen(path);
+	if (plen >= sizeof dir)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "the path %.64s... is too long",
+					 path);
+	snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return corridor_diag_set(diag, errno == ENOSPC ? CORRIDOR_E_FULL : CORRIDOR_E_IO,
+					 "cannot create %s: %s", tmp, strerror(errno));
+	bool ok = true;
+	const uint8_t *p = data;
+	for (size_t at = 0; ok && at < len;) {
+		ssize_t w = write(fd, p + at, len - at);
+		if (w < 0 && errno == EINTR)
+			continue;
+		ok = w > 0;
+		at += ok ? (size_t)w : 0;
+	}
+	int e = errno;
+	if (ok && (fchmod(fd, (mode_t)mode) != 0 || fsync(fd) != 0)) {
+		ok = false;
+		e = errno;
+	}
+	if (close(fd) != 0 && ok) {
+		ok = false;
+		e = errno;
+	}
+	if (ok && rename(tmp, path) != 0) {
+		ok = false;
+		e = errno;
+	}
+	if (!ok) {
+		unlink(tmp);
+		return corridor_diag_set(diag, e == ENOSPC ? CORRIDOR_E_FULL : CORRIDOR_E_IO,
+					 "cannot write %s: %s", path, strerror(e));
+	}
+	memcpy(dir, path, plen + 1);
+	char *slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	int dfd = open(dir, O_RDONLY | O_CLOEXEC);
+	if (dfd >= 0) { /* the rename itself durable */
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return CORRIDOR_OK;
+}

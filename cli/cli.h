@@ -196,6 +196,9 @@ int cmd_audit(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_tiles(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+/* One entry as a line of `corridor log`'s table. */
+void cli_entry_line(const struct corridor_entry *e);
 int cmd_import(int argc, char **argv);
 
 #endif

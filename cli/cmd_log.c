@@ -333,7 +333,6 @@ static int log_one(void *vctx, uint64_t seq, const uint8_t *bytes, size_t len)
 	struct log_ctx *c = vctx;
 	struct corridor_entry e;
 	struct corridor_diag d;
-	char t[40];
 	corridor_diag_init(&d);
 	if (corridor_entry_decode(bytes, len, &e, &d) != 0) {
 		fprintf(stderr, "corridor: entry %llu does not decode: %s (run 'corridor verify')\n",
@@ -341,17 +340,22 @@ static int log_one(void *vctx, uint64_t seq, const uint8_t *bytes, size_t len)
 		c->err = CORRIDOR_E_VERIFY;
 		return c->err;
 	}
-	cli_time(e.time_us, t);
 	if (c->json) {
 		if ((c->err = corridor_entry_json(stdout, bytes, len, &d)) != 0)
 			return c->err;
 	} else {
-		char sum[61];
-		summary(&e, sum, sizeof sum);
-		printf("%-8llu %-27s %-14s %-24s %08x  %s\n", (unsigned long long)e.seq, t, e.kind,
-		       e.author, (unsigned)e.key_id, cli_safe(sum));
+		cli_entry_line(&e);
 	}
 	return ferror(stdout) ? CORRIDOR_E_IO : CORRIDOR_OK;
+}
+
+void cli_entry_line(const struct corridor_entry *e)
+{
+	char sum[61], t[40];
+	cli_time(e->time_us, t);
+	summary(e, sum, sizeof sum);
+	printf("%-8llu %-27s %-14s %-24s %08x  %s\n", (unsigned long long)e->seq, t, e->kind,
+	       e->author, (unsigned)e->key_id, cli_safe(sum));
 }
 
 int cmd_log(int argc, char **argv)

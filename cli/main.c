@@ -62,6 +62,8 @@ static const char USAGE[] =
 	"  export --format journal --out FILE                an hledger / ledger-cli journal\n"
 	"  import --archive FILE [--vkey VKEY] | import --tiles DIR|URL [--vkey VKEY]\n"
 	"  tiles export --out DIR [--entries]                C2SP tlog-tiles for a static server\n"
+	"  monitor --from DIR|URL --vkey VKEY --state DIR [--key FILE] [--watch PARTY]... [--follow]\n"
+	"                                                    follow the log by its tiles, verifying\n"
 	"  backup --out DIR                                  a consistent, compacted copy\n"
 	"\n"
 	"Every write takes --idempotency-key K (a retry with the same key and body changes nothing).\n"
@@ -78,7 +80,7 @@ static const struct command COMMANDS[] = {
 	{ "key", cmd_key },		{ "init", cmd_init },	  { "memo", cmd_memo },
 	{ "log", cmd_log },		{ "entry", cmd_entry },	  { "checkpoint", cmd_checkpoint },
 	{ "prove", cmd_prove },		{ "audit", cmd_audit },	  { "verify", cmd_verify },
-	{ "tiles", cmd_tiles },	{ "export", cmd_export },	{ "import", cmd_import },	  { "party", cmd_party },
+	{ "tiles", cmd_tiles },	{ "monitor", cmd_monitor },	{ "export", cmd_export },	{ "import", cmd_import },	  { "party", cmd_party },
 	{ "attest", cmd_attest },	{ "contract", cmd_contract },	  { "delivery", cmd_delivery },
 	{ "report", cmd_report },	{ "backup", cmd_backup },	  { "currency", cmd_currency },
 	{ "rate", cmd_rate },		{ "settle", cmd_settle },	  { "payment", cmd_payment },

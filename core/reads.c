@@ -188,6 +188,29 @@ int corridor_entry_visible(struct corridor_ledger *l, const char *reader, const 
 	return err;
 }
 
+int corridor_entry_concerns(struct corridor_ledger *l, const char *party, const uint8_t *bytes,
+			    size_t len, bool *yes, struct corridor_diag *diag)
+{
+	struct corridor_entry e;
+	*yes = false;
+	int err = corridor_entry_decode(bytes, len, &e, diag);
+	if (err)
+		return err;
+	if (!strcmp(e.author, party))
+		return *yes = true, CORRIDOR_OK;
+	if (corridor_kind_public(e.kind)) {
+		*yes = str_is(e.body, e.body_len, !strcmp(e.kind, "party.register") ? "id" : "party",
+			      party);
+		return CORRIDOR_OK;
+	}
+	if (!l) /* an entry of the party's own view: one it may see */
+		return *yes = true, CORRIDOR_OK;
+	if ((err = visible(l, party, &e, 0, yes)) != 0)
+		corridor_diag_set(diag, err, "cannot decide whom entry %llu concerns",
+				  (unsigned long long)e.seq);
+	return err;
+}
+
 int corridor_reader_sees_contract(struct corridor_ledger *l, const char *reader, const char *id,
 				  bool *yes, struct corridor_diag *diag)
 {

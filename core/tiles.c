@@ -199,36 +199,11 @@ static int make_parents(char *path, size_t dir_len, struct corridor_diag *diag)
 static int put_file(const char *dir, const char *rel, const uint8_t *data, size_t len,
 		    struct corridor_diag *diag)
 {
-	char path[EXPORT_PATH_BYTES], tmp[EXPORT_PATH_BYTES + 16];
-	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, rel) >= sizeof path ||
-	    (size_t)snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= sizeof tmp)
+	char path[EXPORT_PATH_BYTES];
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, rel) >= sizeof path - 16)
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID, "the export path is too long");
-	int err = make_parents(tmp, strlen(dir), diag);
-	if (err)
-		return err;
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return corridor_diag_set(diag, CORRIDOR_E_IO, "cannot create %s: %s", tmp,
-					 strerror(errno));
-	bool ok = true;
-	for (size_t at = 0; ok && at < len;) {
-		ssize_t w = write(fd, data + at, len - at);
-		if (w < 0 && errno == EINTR)
-			continue;
-		ok = w > 0;
-		at += ok ? (size_t)w : 0;
-	}
-	int e = errno;
-	ok = ok && fchmod(fd, 0644) == 0 && fsync(fd) == 0;
-	if (close(fd) != 0)
-		ok = false;
-	if (!ok || rename(tmp, path) != 0) {
-		e = ok ? errno : e;
-		unlink(tmp);
-		return corridor_diag_set(diag, e == ENOSPC ? CORRIDOR_E_FULL : CORRIDOR_E_IO,
-					 "cannot write %s: %s", path, strerror(e));
-	}
-	return CORRIDOR_OK;
+	int err = make_parents(path, strlen(dir), diag);
+	return err ? err : corridor_replace_file(path, data, len, 0644, diag);
 }
 
 /* The size and root of the checkpoint an earlier export left in dir, 0 if
@@ -523,7 +498,7 @@ static int check_tiles(struct corridor_ledger *r, const struct source *src, uint
 }
 
 /* A directory as a source. */
-static int dir_fetch(void *ctx, const char *rel, size_t max, uint8_t **data, size_t *len,
+int corridor_tiles_dir_fetch(void *ctx, const char *rel, size_t max, uint8_t **data, size_t *len,
 		     struct corridor_diag *diag)
 {
 	*data = read_file(ctx, rel, max, len);
@@ -537,7 +512,7 @@ static int dir_fetch(void *ctx, const char *rel, size_t max, uint8_t **data, siz
 int corridor_tiles_import(const char *replica, const char *dir, const struct corridor_vkey *vkey,
 			  uint64_t *size_out, struct corridor_diag *diag)
 {
-	return corridor_tiles_import_from(replica, dir_fetch, (void *)(uintptr_t)dir, dir, vkey,
+	return corridor_tiles_import_from(replica, corridor_tiles_dir_fetch, (void *)(uintptr_t)dir, dir, vkey,
 					  size_out, diag);
 }
 

@@ -101,28 +101,9 @@ static int state_load(const struct corridor_witness *w, const char *origin,
 static int state_save(const struct corridor_witness *w, const char *origin, const char *note,
 		      size_t len, struct corridor_diag *diag)
 {
-	char path[WITNESS_PATH_BYTES], tmp[WITNESS_PATH_BYTES + 16];
+	char path[WITNESS_PATH_BYTES];
 	state_path(w, origin, path);
-	snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return corridor_diag_set(diag, CORRIDOR_E_IO, "cannot write in %s: %s", w->dir,
-					 strerror(errno));
-	bool ok = write(fd, note, len) == (ssize_t)len && fsync(fd) == 0;
-	ok = close(fd) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		return corridor_diag_set(diag, e == ENOSPC ? CORRIDOR_E_FULL : CORRIDOR_E_IO,
-					 "cannot record the checkpoint in %s: %s", w->dir,
-					 strerror(e));
-	}
-	int dfd = open(w->dir, O_RDONLY | O_CLOEXEC);
-	if (dfd >= 0) { /* the rename itself durable */
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return CORRIDOR_OK;
+	return corridor_replace_file(path, note, len, 0600, diag);
 }
 
 static int answer(unsigned *status, unsigned code, struct corridor_diag *diag, const char *why)

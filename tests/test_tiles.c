@@ -148,6 +148,43 @@ static int count_files(const char *dir)
 	return n;
 }
 
+/* A tiles directory whose entry bundles this reader may not have (as
+ * corridor serve answers 403 to a party not entitled to them), and where one
+ * file may be served with a byte flipped. */
+struct tree_only {
+	const char *dir;
+	const char *forge; /* rel served with a flipped byte, or NULL */
+};
+
+static int tree_only_fetch(void *ctx, const char *rel, size_t max, uint8_t **data, size_t *len,
+			   struct corridor_diag *diag)
+{
+	const struct tree_only *t = ctx;
+	if (!strncmp(rel, "tile/entries/", 13)) {
+		snprintf(diag->text, sizeof diag->text, "bundles are not for this reader");
+		return CORRIDOR_E_REFUSED;
+	}
+	int err = corridor_tiles_dir_fetch((void *)(uintptr_t)t->dir, rel, max, data, len, diag);
+	if (!err && t->forge && !strcmp(rel, t->forge) && *len > 0)
+		(*data)[*len / 2] ^= 0x01;
+	return err;
+}
+
+static struct corridor_monitor_result monitor_ok(const char *state, const char *dir,
+						 const struct corridor_vkey *vk, bool full)
+{
+	struct corridor_monitor_result r;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	struct tree_only t = { .dir = dir };
+	int err = full ? corridor_monitor_run(state, corridor_tiles_dir_fetch, (void *)(uintptr_t)dir,
+					      dir, vk, &r, &d)
+		       : corridor_monitor_run(state, tree_only_fetch, &t, dir, vk, &r, &d);
+	ck_assert_msg(err == 0, "%s", d.text);
+	ck_assert(r.entries == full);
+	return r;
+}
+
 START_TEST(tiles_census_and_export)
 {
 	struct corridor_diag d;
@@ -198,6 +235,14 @@ START_TEST(tiles_census_and_export)
 			ck_assert_msg(corridor_tiles_export(l, out_dir, true, &st, &d) == 0, "%s",
 				      d.text);
 			ck_assert(st.from_size == 0 && st.size == 65537 && st.tiles > 0);
+			/* monitors of the tree alone, and of the entries too */
+			struct corridor_monitor_result mr =
+				monitor_ok(path_join(dir, "tree"), out_dir, corridor_signer_vkey(op),
+					   false);
+			ck_assert(mr.from_size == 0 && mr.size == 65537 && mr.tiles > 257);
+			mr = monitor_ok(path_join(dir, "full"), out_dir, corridor_signer_vkey(op),
+					true);
+			ck_assert(mr.size == 65537 && mr.replica_size == 65537);
 		}
 	}
 	/* a partial tile of a width no checkpoint had is not served */
@@ -214,6 +259,38 @@ START_TEST(tiles_census_and_export)
 	int files = count_files(out_dir);
 	ck_assert_msg(corridor_tiles_export(l, out_dir, true, &st, &d) == 0, "%s", d.text);
 	ck_assert(st.from_size == 70000 && st.tiles == 0 && count_files(out_dir) == files);
+	/* the monitors follow from 65,537 to 70,000: only the new level-0 tiles
+	 * (17 full, one partial) and the level-1 partial tile fetched; the
+	 * level-2 tile of width 1 is the one verified before */
+	const struct corridor_vkey *ovk = corridor_signer_vkey(op);
+	struct corridor_monitor_result mr = monitor_ok(path_join(dir, "tree"), out_dir, ovk, false);
+	ck_assert(mr.from_size == 65537 && mr.size == 70000);
+	ck_assert_msg(mr.tiles == 18 + 1, "%zu tiles", mr.tiles);
+	mr = monitor_ok(path_join(dir, "full"), out_dir, ovk, true);
+	ck_assert(mr.from_size == 65537 && mr.replica_size == 70000);
+	mr = monitor_ok(path_join(dir, "tree"), out_dir, ovk, false); /* nothing new */
+	ck_assert(mr.from_size == 70000 && mr.size == 70000 && mr.tiles == 0);
+	/* a fresh monitor of the tree; one whose mirror forges a level-1 or a
+	 * level-2 tile is stopped, with the seq, and keeps nothing */
+	monitor_ok(path_join(dir, "tree2"), out_dir, ovk, false);
+	static const char *const forged_tiles[] = { "tile/1/001.p/17", "tile/2/000.p/1",
+						    "tile/1/000" };
+	static const uint64_t forged_seq[] = { 65536 + 8 * 256, 0, 128 * 256 };
+	for (size_t k = 0; k < 3; k++) {
+		struct tree_only t = { .dir = out_dir, .forge = forged_tiles[k] };
+		struct corridor_monitor_result fr;
+		const char *st3 = path_join(dir, "tree3");
+		char *st3d = strdup(st3);
+		corridor_diag_init(&d);
+		ck_assert_int_eq(corridor_monitor_run(st3d, tree_only_fetch, &t, out_dir, ovk, &fr, &d),
+				 CORRIDOR_E_VERIFY);
+		ck_assert_msg(d.has_seq && d.seq == forged_seq[k] &&
+				      strstr(d.text, forged_tiles[k]) && !strchr(d.text, '\n'),
+			      "%llu %s", (unsigned long long)d.seq, d.text);
+		struct stat sb;
+		ck_assert(stat(path_join(st3d, "state"), &sb) != 0); /* nothing recorded */
+		free(st3d);
+	}
 	/* the spec's census for 70,000, every hash against the tree rebuilt from
 	 * the bundles, and its root against the checkpoint */
 	uint8_t (*leaf)[32] = leaves_from_bundles(out_dir, 70000);
@@ -339,6 +416,13 @@ START_TEST(replica_from_tiles)
 	ck_assert_int_eq(corridor_tiles_export(l, mirror, false, &st, &d), 0);
 	ck_assert_int_eq(corridor_tiles_import(replica, mirror, vk, &size, &d), CORRIDOR_E_NOTFOUND);
 	ck_assert_msg(strstr(d.text, "--entries"), "%s", d.text);
+	/* a monitor of such a mirror verifies the tree alone, and says why */
+	char *mfull = strdup(path_join(dir, "mon-full")), *mtree = strdup(path_join(dir, "mon-tree"));
+	struct corridor_monitor_result mr;
+	ck_assert_msg(corridor_monitor_run(mtree, corridor_tiles_dir_fetch, mirror, mirror, vk, &mr,
+					   &d) == 0,
+		      "%s", d.text);
+	ck_assert(!mr.entries && mr.size == 600 && strstr(mr.no_entries, "--entries"));
 	/* with them: a replica that verifies, then follows the log */
 	char *mirror2 = strdup(path_join(dir, "mirror2"));
 	ck_assert_int_eq(corridor_tiles_export(l, mirror2, true, &st, &d), 0);
@@ -346,6 +430,10 @@ START_TEST(replica_from_tiles)
 	ck_assert_uint_eq(size, 600);
 	grow(l, op, m, 1000, "b");
 	ck_assert_int_eq(corridor_tiles_export(l, mirror2, true, &st, &d), 0);
+	mr = monitor_ok(mfull, mirror2, vk, true);
+	ck_assert(mr.from_size == 0 && mr.size == 1000 && mr.replica_size == 1000);
+	mr = monitor_ok(mtree, mirror2, vk, false);
+	ck_assert(mr.from_size == 600 && mr.size == 1000);
 	ck_assert_msg(corridor_tiles_import(replica, mirror2, vk, &size, &d) == 0, "%s", d.text);
 	ck_assert_uint_eq(size, 1000);
 	ck_assert_msg(corridor_tiles_import(replica, mirror2, vk, &size, &d) == 0, "%s", d.text);
@@ -362,11 +450,38 @@ START_TEST(replica_from_tiles)
 	ck_assert_int_eq(corridor_tiles_import(replica, mirror2, vk, &size, &d), CORRIDOR_E_VERIFY);
 	ck_assert_msg(d.has_seq && d.seq == 1299 && !strchr(d.text, '\n'), "%llu %s",
 		      (unsigned long long)d.seq, d.text);
+	/* the monitor that reads the entries is stopped there too, and keeps
+	 * the tree it had; one of the tree alone has nothing to object to */
+	struct corridor_monitor_result mf;
+	corridor_diag_init(&d);
+	ck_assert_int_eq(corridor_monitor_run(mfull, corridor_tiles_dir_fetch, mirror2, mirror2, vk,
+					      &mf, &d),
+			 CORRIDOR_E_VERIFY);
+	ck_assert_msg(d.has_seq && d.seq == 1299, "%s", d.text);
+	mr = monitor_ok(mtree, mirror2, vk, false);
+	ck_assert(mr.from_size == 1000 && mr.size == 1300);
+	/* a fresh monitor of the tree, given a forged level-0 tile, names it by
+	 * the level-1 tile that disagrees with it */
+	{
+		struct tree_only t = { .dir = mirror2, .forge = "tile/0/002" };
+		char *m3 = strdup(path_join(dir, "mon-3"));
+		corridor_diag_init(&d);
+		ck_assert_int_eq(corridor_monitor_run(m3, tree_only_fetch, &t, mirror2, vk, &mf, &d),
+				 CORRIDOR_E_VERIFY);
+		ck_assert_msg(d.has_seq && d.seq == 512 && strstr(d.text, "forged tile"), "%llu %s",
+			      (unsigned long long)d.seq, d.text);
+		free(m3);
+	}
 	flip(mirror2, "tile/entries/005.p/20", 3);
 	flip(mirror2, "tile/0/004", 100); /* a hash of a new full tile */
 	corridor_diag_init(&d);
 	ck_assert_int_eq(corridor_tiles_import(replica, mirror2, vk, &size, &d), CORRIDOR_E_VERIFY);
 	ck_assert_msg(strstr(d.text, "tile/0/004") && strstr(d.text, "1024"), "%s", d.text);
+	corridor_diag_init(&d);
+	ck_assert_int_eq(corridor_monitor_run(mfull, corridor_tiles_dir_fetch, mirror2, mirror2, vk,
+					      &mf, &d),
+			 CORRIDOR_E_VERIFY);
+	ck_assert_msg(strstr(d.text, "tile/0/004") && d.has_seq && d.seq == 1024, "%s", d.text);
 	/* (the entries were good: the replica took them; the mirror is what lies) */
 	flip(mirror2, "tile/0/004", 100);
 	/* a history rewritten with the operator's own key: another ledger of the
@@ -379,6 +494,22 @@ START_TEST(replica_from_tiles)
 	ck_assert_int_eq(corridor_tiles_import(replica, forged, vk, &size, &d), CORRIDOR_E_VERIFY);
 	ck_assert_msg(d.has_seq && d.seq == 1300 && !strchr(d.text, '\n'), "%llu %s",
 		      (unsigned long long)d.seq, d.text);
+	mr = monitor_ok(mfull, mirror2, vk, true); /* the true mirror, from 1000 */
+	ck_assert(mr.from_size == 1000 && mr.size == 1300);
+	corridor_diag_init(&d);
+	ck_assert_int_eq(corridor_monitor_run(mfull, corridor_tiles_dir_fetch, forged, forged, vk,
+					      &mf, &d),
+			 CORRIDOR_E_VERIFY);
+	ck_assert_msg(d.has_seq && d.seq == 1300, "%llu %s", (unsigned long long)d.seq, d.text);
+	{ /* the tree alone: the first entry that differs (genesis: another time) */
+		struct tree_only t = { .dir = forged };
+		corridor_diag_init(&d);
+		ck_assert_int_eq(corridor_monitor_run(mtree, tree_only_fetch, &t, forged, vk, &mf, &d),
+				 CORRIDOR_E_VERIFY);
+		ck_assert_msg(d.has_seq && strstr(d.text, "rewritten history") &&
+				      !strchr(d.text, '\n'),
+			      "%s", d.text);
+	}
 	struct corridor_ledger *c = ledger_with_party(path_join(dir, "C"), op, m);
 	grow(c, op, m, 1300, "split");
 	char *split = strdup(path_join(dir, "split"));
@@ -386,6 +517,34 @@ START_TEST(replica_from_tiles)
 	corridor_diag_init(&d);
 	ck_assert_int_eq(corridor_tiles_import(replica, split, vk, &size, &d), CORRIDOR_E_VERIFY);
 	ck_assert_msg(strstr(d.text, "split view"), "%s", d.text);
+	for (int full = 0; full < 2; full++) {
+		struct tree_only t = { .dir = split };
+		corridor_diag_init(&d);
+		ck_assert_int_eq(full ? corridor_monitor_run(mfull, corridor_tiles_dir_fetch, split,
+							     split, vk, &mf, &d)
+				      : corridor_monitor_run(mtree, tree_only_fetch, &t, split, vk,
+							     &mf, &d),
+				 CORRIDOR_E_VERIFY);
+		ck_assert_msg(strstr(d.text, "split view") && d.has_seq, "%s", d.text);
+	}
+	/* another log's key, and a mirror behind what the monitor verified */
+	corridor_diag_init(&d);
+	ck_assert_int_eq(corridor_monitor_run(mtree, corridor_tiles_dir_fetch, mirror2, mirror2,
+					      corridor_signer_vkey(m), &mf, &d),
+			 CORRIDOR_E_VERIFY);
+	ck_assert_int_eq(corridor_monitor_run(mfull, corridor_tiles_dir_fetch, mirror, mirror, vk,
+					      &mf, &d),
+			 CORRIDOR_E_VERIFY);
+	ck_assert_msg(strstr(d.text, "behind"), "%s", d.text);
+	/* a damaged state is refused, not trusted: a byte of its edge flipped
+	 * (the state ends with the checkpoint, after its length) */
+	size_t cpl;
+	free(slurp(path_join(mtree, "checkpoint"), &cpl));
+	flip(mtree, "state", cpl + 4 + 5);
+	ck_assert_int_eq(corridor_monitor_run(mtree, corridor_tiles_dir_fetch, mirror2, mirror2, vk,
+					      &mf, &d),
+			 CORRIDOR_E_STORAGE);
+	ck_assert_msg(strstr(d.text, "damaged"), "%s", d.text);
 	/* a mirror behind the replica */
 	ck_assert_int_eq(corridor_tiles_import(replica, mirror, vk, &size, &d), CORRIDOR_E_VERIFY);
 	ck_assert_msg(strstr(d.text, "behind"), "%s", d.text);
@@ -397,6 +556,8 @@ START_TEST(replica_from_tiles)
 	free(replica);
 	free(forged);
 	free(split);
+	free(mfull);
+	free(mtree);
 	free(dir);
 	corridor_signer_free(op);
 	corridor_signer_free(m);

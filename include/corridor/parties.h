@@ -94,6 +94,17 @@ CORRIDOR_MUST_CHECK int corridor_entry_visible(struct corridor_ledger *ledger, c
 					       const uint8_t *bytes, size_t len, bool *visible,
 					       struct corridor_diag *diag);
 
+/** Whether this entry concerns `party` (what `corridor monitor --watch`
+ *  prints): it authored it (made with its key, by it or not), or the entry
+ *  is one it may see that is not of a public kind (its contracts' entries,
+ *  its invoices, payments, netting lines, attestations of its entries), or a
+ *  public entry about it (its registration, its keys). With ledger NULL the
+ *  entry is known to be one `party` may see (it comes from its verified
+ *  view, corridor_view_verify). Errors: as corridor_entry_visible. */
+CORRIDOR_MUST_CHECK int corridor_entry_concerns(struct corridor_ledger *ledger, const char *party,
+						const uint8_t *bytes, size_t len, bool *yes,
+						struct corridor_diag *diag);
+
 /** Every party (the operator first, then by id). fn's non-zero return stops.
  *  Errors: the read errors, or fn's own non-zero result. */
 typedef int (*corridor_party_fn)(void *ctx, const struct corridor_party *party);

@@ -85,12 +85,64 @@ CORRIDOR_MUST_CHECK int corridor_tiles_import(const char *replica, const char *d
  *  (no such file), or another error described in diag. */
 typedef int (*corridor_fetch_fn)(void *ctx, const char *rel, size_t max, uint8_t **data,
 				 size_t *len, struct corridor_diag *diag);
+/** The fetcher of a tiles directory: ctx is the directory's path. */
+CORRIDOR_MUST_CHECK int corridor_tiles_dir_fetch(void *ctx, const char *rel, size_t max,
+						 uint8_t **data, size_t *len,
+						 struct corridor_diag *diag);
 /** corridor_tiles_import from any source (a directory, a web server);
  *  `where` names it in messages. */
 CORRIDOR_MUST_CHECK int corridor_tiles_import_from(const char *replica, corridor_fetch_fn fetch,
 						   void *ctx, const char *where,
 						   const struct corridor_vkey *vkey,
 						   uint64_t *size_out, struct corridor_diag *diag);
+
+/* ---- a monitor: following the log by its tiles (docs/AUDITING.md) ---- */
+
+/** The state a monitor keeps, beside its replica: files "state" (the last
+ *  verified checkpoint and the right edge of its tile tree, docs/FORMAT.md
+ *  §11c), "leaves" (every verified leaf hash, 32 bytes per entry),
+ *  "checkpoint" (a copy of that checkpoint, for people) and "replica". */
+#define CORRIDOR_MONITOR_STATE_BYTES_MAX ((size_t)1 << 20)
+
+struct corridor_monitor_result {
+	char origin[CORRIDOR_NAME_BYTES_MAX + 1];
+	uint64_t from_size, size;          /* the tree verified before this run, and now */
+	uint8_t root[CORRIDOR_HASH_BYTES]; /* of the tree of `size` */
+	size_t tiles;                      /* hash tiles fetched and checked */
+	bool entries;                      /* the new entries read and verified into the replica */
+	uint64_t replica_size;             /* the replica's size after the run */
+	char no_entries[CORRIDOR_DIAG_BYTES_MAX]; /* when !entries: why */
+};
+
+/** One run of a monitor on the log the fetcher reads (a tiles directory, a
+ *  web mirror, corridor serve), with its state in state_dir (created 0700
+ *  if missing). The checkpoint is fetched once; it must be signed by vkey
+ *  (whose name is the log's origin) and be an extension of the one verified
+ *  last: same origin, no smaller, the same root at the same size (else a
+ *  split view), and the leaves of the new level-0 tiles, appended to the
+ *  verified edge, give its root (else a rewritten history, named by the first
+ *  leaf that differs from the one verified before, or a forged tile). Every
+ *  new tile of every level is checked against the tree rebuilt from the
+ *  leaves. Where the entry bundles can be read, the new entries go into the
+ *  replica first, verified exactly as corridor_tiles_import verifies them;
+ *  where they cannot (403, or exported without --entries) the tree alone is
+ *  verified and r->no_entries says why. The state is recorded last, only if
+ *  everything held. Errors: CORRIDOR_E_VERIFY (with the seq where there is
+ *  one), CORRIDOR_E_KEY (vkey is not the origin's), CORRIDOR_E_MALFORMED,
+ *  CORRIDOR_E_NOTFOUND (no checkpoint), CORRIDOR_E_STORAGE (a damaged state
+ *  directory), CORRIDOR_E_IO, CORRIDOR_E_FULL, the fetcher's and
+ *  corridor_tiles_import_from's. */
+CORRIDOR_MUST_CHECK int corridor_monitor_run(const char *state_dir, corridor_fetch_fn fetch,
+					     void *ctx, const char *where,
+					     const struct corridor_vkey *vkey,
+					     struct corridor_monitor_result *r,
+					     struct corridor_diag *diag);
+/** The leaf hash of entry `seq` as the monitor in state_dir verified it.
+ *  Errors: CORRIDOR_E_NOTFOUND (seq not below the verified size),
+ *  CORRIDOR_E_STORAGE, CORRIDOR_E_IO. */
+CORRIDOR_MUST_CHECK int corridor_monitor_leaf(const char *state_dir, uint64_t seq,
+					      uint8_t out[CORRIDOR_HASH_BYTES],
+					      struct corridor_diag *diag);
 
 #ifdef __cplusplus
 }
