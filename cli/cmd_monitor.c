@@ -25,7 +25,8 @@ struct monitor {
 	struct corridor_signer *reader;
 	struct corridor_mirror *mirror; /* a web mirror; NULL for a directory */
 	struct corridor_monitor_result r;
-	uint8_t *leaves; /* the verified leaf hashes of [r->from_size, r->size) */
+	uint64_t watch_from; /* entries before it were shown to the watch already */
+	uint8_t *leaves;     /* the verified leaf hashes of [watch_from, r.size) */
 	struct corridor_ledger *replica;
 	size_t shown;
 	bool unreachable; /* the last run could not reach the mirror */
@@ -72,10 +73,10 @@ static int watch_view_one(void *ctx, uint64_t seq, const uint8_t *bytes, size_t 
 {
 	struct monitor *m = ctx;
 	uint8_t leaf[CORRIDOR_HASH_BYTES];
-	if (seq < m->r.from_size || seq >= m->r.size)
+	if (seq < m->watch_from || seq >= m->r.size)
 		return CORRIDOR_OK;
 	corridor_merkle_leaf_hash(bytes, len, leaf);
-	if (memcmp(leaf, m->leaves + (seq - m->r.from_size) * CORRIDOR_HASH_BYTES, sizeof leaf)) {
+	if (memcmp(leaf, m->leaves + (seq - m->watch_from) * CORRIDOR_HASH_BYTES, sizeof leaf)) {
 		fprintf(stderr,
 			"corridor: entry %llu of the server's view is not the entry its tiles "
 			"have at that seq: a split view\n",
@@ -94,14 +95,12 @@ static int watch_view(struct monitor *m)
 	struct corridor_view_info info;
 	struct corridor_diag d;
 	char path[MONITOR_PATH_BYTES], *body = NULL;
-	size_t len = 0, n = (size_t)(m->r.size - m->r.from_size);
+	size_t len = 0, n = (size_t)(m->r.size - m->watch_from);
 	corridor_diag_init(&d);
 	int err = CORRIDOR_OK;
 	if (!(m->leaves = malloc(n * CORRIDOR_HASH_BYTES + 1)))
 		return cli_fail(CORRIDOR_E_NOMEM, NULL);
-	for (size_t i = 0; !err && i < n; i++)
-		err = corridor_monitor_leaf(m->state, m->r.from_size + i,
-					    m->leaves + i * CORRIDOR_HASH_BYTES, &d);
+	err = corridor_monitor_leaves(m->state, m->watch_from, n, m->leaves, &d);
 	if (!err)
 		err = corridor_client_open(&o, &c, &d);
 	if (!err)
@@ -128,6 +127,39 @@ static int watch_view(struct monitor *m)
 	return err ? cli_fail(err, &d) : EXIT_OK;
 }
 
+/* The watch's own mark: entries below it were shown (a run whose watch
+ * failed — the view unreachable, a split view — leaves it, so the next run
+ * shows them). "<state>/watched", a decimal seq. */
+static uint64_t watched_get(const struct monitor *m, uint64_t fallback)
+{
+	char path[MONITOR_PATH_BYTES], buf[32] = { 0 };
+	uint64_t v;
+	snprintf(path, sizeof path, "%s/watched", m->state);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return fallback;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return cli_u64(buf, &v) && v <= fallback ? v : fallback;
+}
+
+static void watched_set(const struct monitor *m, uint64_t seq)
+{
+	char path[MONITOR_PATH_BYTES], tmp[MONITOR_PATH_BYTES + 8];
+	snprintf(path, sizeof path, "%s/watched", m->state);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	bool ok = f && fprintf(f, "%llu\n", (unsigned long long)seq) > 0;
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (!ok || rename(tmp, path) != 0) {
+		unlink(tmp);
+		fprintf(stderr, "corridor: cannot record the watch's mark in %s\n", path);
+	}
+}
+
 /* One run: the tree (and the entries where they can be read) verified and
  * recorded, then what concerns the watched parties. */
 static int monitor_once(struct monitor *m, bool quiet_if_same)
@@ -144,7 +176,8 @@ static int monitor_once(struct monitor *m, bool quiet_if_same)
 	if (err)
 		return cli_fail(err, &d);
 	const struct corridor_monitor_result r = *rp;
-	if (r.size == r.from_size && quiet_if_same)
+	m->watch_from = m->watch_count ? watched_get(m, r.from_size) : r.size;
+	if (r.size == r.from_size && m->watch_from == r.size && quiet_if_same)
 		return EXIT_OK;
 	char root[CORRIDOR_HASH_BYTES * 2 + 1];
 	sodium_bin2hex(root, sizeof root, r.root, CORRIDOR_HASH_BYTES);
@@ -161,14 +194,14 @@ static int monitor_once(struct monitor *m, bool quiet_if_same)
 	else
 		printf("entries: not read (%s); the tree alone is verified\n", cli_safe(r.no_entries));
 	int rc = EXIT_OK;
-	if (m->watch_count && r.size > r.from_size) {
+	if (m->watch_count && r.size > m->watch_from) {
 		m->shown = 0;
 		if (r.entries) {
 			char dir[MONITOR_PATH_BYTES];
 			snprintf(dir, sizeof dir, "%s/replica", m->state);
 			if (corridor_ledger_open(dir, CORRIDOR_OPEN_READONLY, &m->replica, &d) != 0)
 				return cli_fail(CORRIDOR_E_STORAGE, &d);
-			err = corridor_ledger_scan(m->replica, r.from_size, r.size - r.from_size,
+			err = corridor_ledger_scan(m->replica, m->watch_from, r.size - m->watch_from,
 						   watch_replica_one, m);
 			corridor_ledger_close(m->replica);
 			m->replica = NULL;
@@ -180,6 +213,7 @@ static int monitor_once(struct monitor *m, bool quiet_if_same)
 					"bundles, or --key of a party and a corridor serve URL\n");
 			rc = EXIT_REFUSED;
 		}
+		watched_set(m, rc ? m->watch_from : r.size); /* a failed watch is shown again */
 		if (!rc)
 			printf("watch: %zu new entries concern %s\n", m->shown,
 			       m->watch_count == 1 ? cli_safe(m->watch[0]) : "the watched parties");

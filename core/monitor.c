@@ -210,20 +210,20 @@ static int leaves_io(int fd, bool write_, uint64_t seq, void *buf, size_t n,
 	return CORRIDOR_OK;
 }
 
-int corridor_monitor_leaf(const char *state_dir, uint64_t seq, uint8_t out[CORRIDOR_HASH_BYTES],
-			  struct corridor_diag *diag)
+int corridor_monitor_leaves(const char *state_dir, uint64_t first, size_t count, uint8_t *out,
+			    struct corridor_diag *diag)
 {
 	struct state *s = malloc(sizeof *s);
 	int fd = -1;
 	if (!s)
 		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
 	int err = state_load(state_dir, s, diag);
-	if (!err && seq >= s->edge.size)
+	if (!err && (first > s->edge.size || count > s->edge.size - first))
 		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
-					"entry %llu is beyond the tree the monitor verified",
-					(unsigned long long)seq);
-	if (!err && !(err = leaves_open(state_dir, &fd, diag)))
-		err = leaves_io(fd, false, seq, out, CORRIDOR_HASH_BYTES, diag);
+					"entries %llu.. are beyond the tree the monitor verified",
+					(unsigned long long)first);
+	if (!err && count > 0 && !(err = leaves_open(state_dir, &fd, diag)))
+		err = leaves_io(fd, false, first, out, count * CORRIDOR_HASH_BYTES, diag);
 	if (fd >= 0)
 		close(fd);
 	free(s);

@@ -2118,6 +2118,12 @@ START_TEST(settle_from_a_replica)
 	r = (struct corridor_party_request){ .id = "SETTLER", .name = "agent", .country = "MN",
 					     .roles = CORRIDOR_ROLE_SETTLEMENT, .key = agent };
 	ck_assert_msg(corridor_party_register(l, op, &r, NULL, &seq, &d) == 0, "%s", d.text);
+	char wvk[CORRIDOR_VKEY_BYTES_MAX + 1];
+	char *wkey = party_key(&s, "MN-WATCH", wvk);
+	r = (struct corridor_party_request){ .id = "MN-WATCH", .name = "a party watching",
+					     .country = "MN", .roles = CORRIDOR_ROLE_BUYER };
+	ck_assert_int_eq(corridor_vkey_parse(wvk, strlen(wvk), &r.key), 0);
+	ck_assert_msg(corridor_party_register(l, op, &r, NULL, &seq, &d) == 0, "%s", d.text);
 	g1_january(l, &s, buy);
 	/* what the server serves ends at a signed checkpoint (its own batches sign
 	 * one each; these local writes by the parties did not) */
@@ -2164,6 +2170,48 @@ START_TEST(settle_from_a_replica)
 		run_free(&x);
 		cli_ok((const char *const[]){ "verify", "--ledger", trep, NULL });
 		free(trep);
+		/* monitors of the service: the agent gets every entry; a party not
+		 * entitled to them verifies the tree, and its own entries from its
+		 * view, each checked against the tree's leaf at its seq */
+		char *ast = strdup(path_join(s.dir, "mon-agent")),
+		     *wst = strdup(path_join(s.dir, "mon-watch"));
+		x = run_cli((const char *const[]){ "monitor", "--from", turl, "--vkey", rm.vkey,
+						   "--state", ast, "--key", agent_key, NULL },
+			    tenv);
+		ck_assert_msg(x.status == 0 && strstr(x.out, "every one verified"), "%s %s", x.out,
+			      x.err);
+		run_free(&x);
+		x = run_cli((const char *const[]){ "monitor", "--from", turl, "--vkey", rm.vkey,
+						   "--state", wst, "--key", wkey, "--watch",
+						   "MN-WATCH", NULL },
+			    tenv);
+		ck_assert_msg(x.status == 0 && strstr(x.out, "the tree alone is verified") &&
+				      strstr(x.out, "watch MN-WATCH: ") &&
+				      strstr(x.out, "party.register") &&
+				      !strstr(x.out, "delivery.record") &&
+				      strstr(x.out, "watch: 1 new entries concern MN-WATCH"),
+			      "%d %s %s", x.status, x.out, x.err);
+		run_free(&x);
+		/* without its key, a party's watch has no entries to look at */
+		x = run_cli((const char *const[]){ "monitor", "--from", turl, "--vkey", rm.vkey,
+						   "--state", path_join(s.dir, "mon-nokey"),
+						   "--watch", "MN-WATCH", NULL },
+			    tenv);
+		ck_assert_msg(x.status == 1 && strstr(x.err, "--watch needs the entries"), "%d %s",
+			      x.status, x.err);
+		run_free(&x);
+		/* the tree of that run was recorded, but what it could not watch is
+		 * shown by the next run that can */
+		x = run_cli((const char *const[]){ "monitor", "--from", turl, "--vkey", rm.vkey,
+						   "--state", path_join(s.dir, "mon-nokey"), "--key",
+						   wkey, "--watch", "MN-WATCH", NULL },
+			    tenv);
+		ck_assert_msg(x.status == 0 && strstr(x.out, "no new entries") &&
+				      strstr(x.out, "watch: 1 new entries concern MN-WATCH"),
+			      "%d %s %s", x.status, x.out, x.err);
+		run_free(&x);
+		free(ast);
+		free(wst);
 	}
 	/* a new replica from nothing, by the operator (also entitled to it) */
 	x = remote_run(&rm, (const char *const[]){ "import", "--key", s.opkey, "--ledger",
@@ -2180,6 +2228,7 @@ START_TEST(settle_from_a_replica)
 	corridor_signer_free(buy);
 	free(replica);
 	free(agent_key);
+	free(wkey);
 	srv_free(&s);
 }
 END_TEST

@@ -592,6 +592,50 @@ static pid_t static_server(const char *dir, const char *log, unsigned *port)
 	return pid;
 }
 
+/* The corridor binary with argv in the background, stdout and stderr to out. */
+static pid_t spawn_cli(const char *const *argv, const char *out)
+{
+	pid_t pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		char *args[32];
+		size_t n = 0;
+		args[n++] = (char *)corridor_bin();
+		for (; argv[n - 1] && n < 31; n++)
+			args[n] = (char *)argv[n - 1];
+		args[n] = NULL;
+		FILE *f = freopen(out, "w", stdout);
+		if (!f || dup2(fileno(stdout), 2) < 0)
+			_exit(127);
+		execv(corridor_bin(), args);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Waits up to 60 s for `text` to appear in the file. */
+static bool wait_text(const char *path, const char *text)
+{
+	for (int i = 0; i < 600; i++) {
+		size_t n;
+		char *t = (char *)slurp(path, &n);
+		bool yes = t && strstr(t, text);
+		free(t);
+		if (yes)
+			return true;
+		nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+	}
+	return false;
+}
+
+static size_t count_text(const char *s, const char *text)
+{
+	size_t n = 0;
+	for (const char *p = s; (p = strstr(p, text)) != NULL; p += strlen(text))
+		n++;
+	return n;
+}
+
 START_TEST(replica_from_a_static_server)
 {
 	struct corridor_diag d;
@@ -618,10 +662,34 @@ START_TEST(replica_from_a_static_server)
 	x = run_cli((const char *const[]){ "verify", "--ledger", rep, NULL }, NULL);
 	ck_assert_msg(x.status == 0, "%s", x.err);
 	run_free(&x);
+	/* a monitor over the web server: the tree, the entries, and what
+	 * concerns MN-GRID (its registration and its 698 memos) */
+	char *mon = strdup(path_join(dir, "mon")), *follow_out = strdup(path_join(dir, "follow.out"));
+	x = run_cli((const char *const[]){ "monitor", "--from", url, "--vkey", vk, "--state", mon,
+					    "--watch", "MN-GRID", NULL },
+		    NULL);
+	ck_assert_msg(x.status == 0 && strstr(x.out, "checkpoint 700 of tiles.example/web verified") &&
+			      strstr(x.out, "holds 700, every one verified") &&
+			      count_text(x.out, "watch MN-GRID: ") == 699 &&
+			      strstr(x.out, "watch: 699 new entries concern MN-GRID"),
+		      "%d %.300s %s", x.status, x.out, x.err);
+	run_free(&x);
+	/* bad options: one line, exit 2 */
+	x = run_cli((const char *const[]){ "monitor", "--from", mirror, "--vkey", vk, NULL }, NULL);
+	ck_assert_msg(x.status == 2 && strstr(x.err, "--state"), "%d %s", x.status, x.err);
+	run_free(&x);
+	/* following: each new checkpoint as it appears */
+	pid_t fpid = spawn_cli((const char *const[]){ "monitor", "--from", url, "--vkey", vk,
+						       "--state", mon, "--watch", "MN-GRID",
+						       "--follow", "--interval", "1", NULL },
+			       follow_out);
 	/* the log grows; the mirror is exported again; a forged new tile on the
 	 * web server is caught, in one line */
 	grow(l, op, m, 900, "v");
 	ck_assert_int_eq(corridor_tiles_export(l, mirror, true, &st, &d), 0);
+	ck_assert_msg(wait_text(follow_out, "watch: 200 new entries concern MN-GRID"),
+		      "the follower did not see size 900");
+	ck_assert(wait_text(follow_out, "checkpoint 900 of tiles.example/web verified"));
 	flip(mirror, "tile/0/003.p/132", 5);
 	x = run_cli((const char *const[]){ "import", "--tiles", url, "--vkey", vk, "--ledger", rep,
 					    NULL },
@@ -630,6 +698,26 @@ START_TEST(replica_from_a_static_server)
 			      strchr(x.err, '\n') == x.err + strlen(x.err) - 1,
 		      "%d %s", x.status, x.err);
 	run_free(&x);
+	/* the web server's files replaced by a history rewritten with the
+	 * operator's key: the follower stops at the seq, exit 1 */
+	struct corridor_ledger *b = ledger_with_party(path_join(dir, "B"), op, m);
+	grow(b, op, m, 1000, "rewritten");
+	char *forged = strdup(path_join(dir, "forged")), *old_www = strdup(path_join(dir, "www.old"));
+	ck_assert_int_eq(corridor_tiles_export(b, forged, true, &st, &d), 0);
+	ck_assert(rename(mirror, old_www) == 0 && rename(forged, mirror) == 0);
+	int status = 0;
+	for (int i = 0; i < 600 && waitpid(fpid, &status, WNOHANG) == 0; i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+	size_t fl;
+	char *fo = (char *)slurp(follow_out, &fl);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1 && fo && strstr(fo, "900"),
+		      "%d %s", status, fo);
+	free(fo);
+	corridor_ledger_close(b);
+	free(forged);
+	free(old_www);
+	free(mon);
+	free(follow_out);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	corridor_ledger_close(l);

@@ -137,12 +137,14 @@ CORRIDOR_MUST_CHECK int corridor_monitor_run(const char *state_dir, corridor_fet
 					     const struct corridor_vkey *vkey,
 					     struct corridor_monitor_result *r,
 					     struct corridor_diag *diag);
-/** The leaf hash of entry `seq` as the monitor in state_dir verified it.
- *  Errors: CORRIDOR_E_NOTFOUND (seq not below the verified size),
- *  CORRIDOR_E_STORAGE, CORRIDOR_E_IO. */
-CORRIDOR_MUST_CHECK int corridor_monitor_leaf(const char *state_dir, uint64_t seq,
-					      uint8_t out[CORRIDOR_HASH_BYTES],
-					      struct corridor_diag *diag);
+/** The leaf hashes of entries [first, first + count) as the monitor in
+ *  state_dir verified them (count x 32 bytes into out), to check entries
+ *  obtained elsewhere (a party's view) against the tree.
+ *  Errors: CORRIDOR_E_NOTFOUND (past the verified size), CORRIDOR_E_STORAGE,
+ *  CORRIDOR_E_IO. */
+CORRIDOR_MUST_CHECK int corridor_monitor_leaves(const char *state_dir, uint64_t first,
+						size_t count, uint8_t *out,
+						struct corridor_diag *diag);
 
 #ifdef __cplusplus
 }
