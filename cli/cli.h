@@ -74,7 +74,8 @@ int cli_view_check(const char *path, const char *vkey, bool entries);
 /* Brings the replica up to a tiles mirror: a directory, or an http(s) URL
  * (requests signed with the key file, if given, as corridor serve asks for
  * entry bundles). Returns an exit code. */
-int cli_tiles_import(const char *replica, const char *source, const char *vkey, const char *key,
+int cli_tiles_import(const char *replica, const char *source, const char *vkey, bool restore,
+		     const char *key,
 		     const char *pass_file);
 /* One HTTP POST (client/client.h corridor_http_post), for the service's
  * witness requests. */

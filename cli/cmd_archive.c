@@ -52,8 +52,10 @@ int cmd_import(int argc, char **argv)
 {
 	const char *archive = NULL, *vkey = NULL, *ledger = NULL, *key = NULL, *pass_file = NULL,
 		   *tiles = NULL;
+	bool restore = false;
 	const struct cli_opt opts[] = {
 		{ "archive", &archive, NULL, NULL, NULL, 0 },
+		{ "restore", NULL, &restore, NULL, NULL, 0 },
 		{ "tiles", &tiles, NULL, NULL, NULL, 0 },
 		{ "vkey", &vkey, NULL, NULL, NULL, 0 },
 		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
@@ -63,14 +65,19 @@ int cmd_import(int argc, char **argv)
 	const char *pos[1];
 	size_t np;
 	const char *usage = "corridor import --archive FILE [--vkey VKEY] | import --tiles DIR|URL "
-			    "[--vkey VKEY] [--key FILE] | corridor --server URL --server-vkey VKEY import --key "
-			    "READER_KEY [--ledger REPLICA]";
-	if (!cli_parse(argc, argv, opts, 6, pos, 0, 0, &np, usage))
+			    "[--vkey VKEY] [--key FILE] | import (--archive FILE | --tiles DIR|URL) "
+			    "--vkey VKEY --restore | corridor --server URL --server-vkey VKEY import "
+			    "--key READER_KEY [--ledger REPLICA]";
+	if (!cli_parse(argc, argv, opts, 7, pos, 0, 0, &np, usage))
 		return EXIT_USAGE;
+	if (restore && !vkey)
+		return cli_usage("--restore needs --vkey, the operator's verifier key");
+	if (restore && cli_server.url)
+		return cli_usage("--restore is run on the operator's host, the service stopped");
 	if (tiles) { /* a replica fed from a tiles mirror: a directory or a URL */
 		if (archive)
 			return cli_usage("--archive or --tiles, not both");
-		return cli_tiles_import(cli_ledger_dir(ledger), tiles, vkey, key, pass_file);
+		return cli_tiles_import(cli_ledger_dir(ledger), tiles, vkey, restore, key, pass_file);
 	}
 	if (cli_server.url) { /* the replica fed from the server's archive */
 		uint64_t size = 0;
@@ -94,10 +101,12 @@ int cmd_import(int argc, char **argv)
 	corridor_diag_init(&d);
 	uint64_t size = 0;
 	const char *dir = cli_ledger_dir(ledger);
-	int err = corridor_archive_import(dir, archive, vkey ? &vk : NULL, &size, &d);
+	int err = restore ? corridor_archive_restore(dir, archive, &vk, &size, &d)
+			  : corridor_archive_import(dir, archive, vkey ? &vk : NULL, &size, &d);
 	if (err)
 		return cli_fail(err, &d);
-	printf("replica %s holds %llu entries\n", dir, (unsigned long long)size);
+	printf("%s %s holds %llu entries\n", restore ? "ledger" : "replica", dir,
+	       (unsigned long long)size);
 	return EXIT_OK;
 }
 

@@ -885,7 +885,8 @@ out_free:
 	return rc;
 }
 
-int cli_tiles_import(const char *replica, const char *source, const char *vkey, const char *key,
+int cli_tiles_import(const char *replica, const char *source, const char *vkey, bool restore,
+		     const char *key,
 		     const char *pass_file)
 {
 	struct corridor_vkey vk;
@@ -901,20 +902,26 @@ int cli_tiles_import(const char *replica, const char *source, const char *vkey, 
 	if (!web) {
 		if (key)
 			return cli_usage("--key signs requests to a web mirror; a directory needs none");
-		err = corridor_tiles_import(replica, source, vkey ? &vk : NULL, &size, &d);
+		err = restore ? corridor_tiles_restore_from(replica, corridor_tiles_dir_fetch,
+							    (void *)(uintptr_t)source, source,
+							    vkey ? &vk : NULL, &size, &d)
+			      : corridor_tiles_import(replica, source, vkey ? &vk : NULL, &size, &d);
 	} else {
 		if (key && (rc = cli_signer(key, pass_file, &reader)) != 0)
 			return rc;
 		err = corridor_mirror_open(source, cli_server.cacert, reader, &m, &d);
 		if (!err)
-			err = corridor_tiles_import_from(replica, corridor_mirror_fetch, m, source,
-							 vkey ? &vk : NULL, &size, &d);
+			err = (restore ? corridor_tiles_restore_from
+				       : corridor_tiles_import_from)(replica, corridor_mirror_fetch, m,
+								     source, vkey ? &vk : NULL,
+								     &size, &d);
 		corridor_mirror_free(m);
 		corridor_signer_free(reader);
 	}
 	if (err)
 		return cli_fail(err, &d);
-	printf("replica %s holds %llu entries\n", replica, (unsigned long long)size);
+	printf("%s %s holds %llu entries\n", restore ? "ledger" : "replica", replica,
+	       (unsigned long long)size);
 	return EXIT_OK;
 }
 

@@ -516,9 +516,27 @@ int corridor_tiles_import(const char *replica, const char *dir, const struct cor
 					  size_out, diag);
 }
 
+static int import_from(const char *replica, corridor_fetch_fn fetch, void *ctx, const char *where,
+		       const struct corridor_vkey *vkey, bool restore, uint64_t *size_out,
+		       struct corridor_diag *diag);
+
 int corridor_tiles_import_from(const char *replica, corridor_fetch_fn fetch, void *ctx,
 			       const char *where, const struct corridor_vkey *vkey,
 			       uint64_t *size_out, struct corridor_diag *diag)
+{
+	return import_from(replica, fetch, ctx, where, vkey, false, size_out, diag);
+}
+
+int corridor_tiles_restore_from(const char *ledger, corridor_fetch_fn fetch, void *ctx,
+				const char *where, const struct corridor_vkey *vkey,
+				uint64_t *size_out, struct corridor_diag *diag)
+{
+	return import_from(ledger, fetch, ctx, where, vkey, true, size_out, diag);
+}
+
+static int import_from(const char *replica, corridor_fetch_fn fetch, void *ctx, const char *where,
+		       const struct corridor_vkey *vkey, bool restore, uint64_t *size_out,
+		       struct corridor_diag *diag)
 {
 	size_t note_len = 0;
 	struct corridor_checkpoint cp;
@@ -588,7 +606,8 @@ int corridor_tiles_import_from(const char *replica, corridor_fetch_fn fetch, voi
 	/* every entry verified as an archive import verifies it, the tree's root
 	 * against the checkpoint, the checkpoint against the replica's last */
 	if (!err)
-		err = corridor_archive_import(replica, tmp, vkey, size_out, diag);
+		err = restore ? corridor_archive_restore(replica, tmp, vkey, size_out, diag)
+			      : corridor_archive_import(replica, tmp, vkey, size_out, diag);
 	unlink(tmp);
 	free(note);
 	if (err)

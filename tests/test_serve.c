@@ -1850,6 +1850,56 @@ START_TEST(serve_sends_checkpoints_to_witnesses)
 			      "%d %s", x.status, x.err);
 		run_free(&x);
 	}
+	/* the way back: the entries it published, taken back from a mirror of
+	 * them (here the tiles of the ledger as it was before the restore) */
+	char *mirror = strdup(path_join(wdir, "mirror"));
+	cli_ok((const char *const[]){ "tiles", "export", "--out", mirror, "--entries", "--ledger",
+				      s.ledger, NULL });
+	x = run_cli((const char *const[]){ "import", "--tiles", mirror, "--vkey", opvk, "--ledger",
+					    backup, NULL },
+		    NULL);
+	ck_assert_msg(x.status == 1 && strstr(x.err, "--restore"), "%d %s", x.status, x.err);
+	run_free(&x);
+	x = run_cli((const char *const[]){ "import", "--tiles", mirror, "--ledger", backup,
+					    "--restore", NULL },
+		    NULL);
+	ck_assert_msg(x.status == 2 && strstr(x.err, "--vkey"), "%d %s", x.status, x.err);
+	run_free(&x);
+	x = run_cli((const char *const[]){ "import", "--tiles", mirror, "--vkey", opvk, "--ledger",
+					    backup, "--restore", NULL },
+		    NULL);
+	ck_assert_msg(x.status == 0 && strstr(x.out, "holds"), "%d %s %s", x.status, x.out, x.err);
+	run_free(&x);
+	cli_ok((const char *const[]){ "verify", "--ledger", backup, NULL });
+	/* in the service's place, the restored ledger starts, takes writes, and
+	 * w1 cosigns its next checkpoint (consistent with the one it held) */
+	rm_rf(s.ledger);
+	ck_assert(rename(backup, s.ledger) == 0);
+	srv_spawn(&s, extra);
+	n = memo(s.ru, "witnessed-2", "after the restore", now_us(), 30 * MINUTE, st, sizeof st);
+	ck_assert_uint_eq(http(&s, "POST", "/v1/statements", st, n, &ans), 201);
+	free(ans);
+	uint64_t held = 0;
+	{
+		size_t hl;
+		char *h = (char *)slurp(cpf, &hl);
+		ck_assert(h && strchr(h, '\n'));
+		held = strtoull(strchr(h, '\n') + 1, NULL, 10);
+		free(h);
+	}
+	bool cosigned = false;
+	for (int i = 0; i < 100 && !cosigned; i++) {
+		ck_assert_uint_eq(http(&s, "GET", "/checkpoint", NULL, 0, &cp), 200);
+		cosigned = strstr(cp, "\xe2\x80\x94 witness.example/w1 ") && strchr(cp, '\n') &&
+			   strtoull(strchr(cp, '\n') + 1, NULL, 10) > held;
+		free(cp);
+		if (!cosigned)
+			usleep(100000);
+	}
+	ck_assert_msg(cosigned, "w1 did not cosign a checkpoint beyond size %llu after the restore",
+		      (unsigned long long)held);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	free(mirror);
 	kill(w.pid, SIGTERM);
 	waitpid(w.pid, NULL, 0);
 	free(backup);

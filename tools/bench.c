@@ -10,6 +10,10 @@
  *   tiles_export_entries_per_s  that ledger as tlog-tiles with entry bundles
  *   tiles_import_entries_per_s  a replica built from those tiles (every entry
  *                         verified as an archive import does, every tile checked)
+ *   monitor_entries_per_s `corridor monitor` over loopback HTTP from a static
+ *                         server of those tiles, from nothing: the whole run
+ *                         (the tree checked, every entry verified into its
+ *                         replica), beside verify_entries_per_s
  *   import_rows_per_s     a 1,000,000-row delivery CSV imported (115 contracts)
  *   settle_intervals_per_s  one settlement batch (written, not a dry run) over
  *                         1,000,000 intervals of March across 1,000 contracts,
@@ -228,9 +232,85 @@ static int bench_settle(const char *dir, struct corridor_signer *op, double *rat
 	return 0;
 }
 
+extern char **environ;
+
+/* The port a server wrote into its log after `marker`, within 30 s; 0 if none. */
+static unsigned wait_port(const char *log, const char *marker)
+{
+	for (int i = 0; i < 300; i++) {
+		char buf[4096] = "";
+		FILE *f = fopen(log, "r");
+		if (f) {
+			size_t n = fread(buf, 1, sizeof buf - 1, f);
+			buf[n] = '\0';
+			fclose(f);
+		}
+		const char *p = strstr(buf, marker);
+		if (p && strchr(p, '\n'))
+			return (unsigned)strtoul(p + strlen(marker), NULL, 10);
+		nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+	}
+	return 0;
+}
+
+/* `corridor monitor` following the tiles in tdir from nothing, over loopback
+ * HTTP from a plain static server (python3 -m http.server): entries per
+ * second of its whole run (every tile fetched and checked, every entry
+ * verified into its replica). */
+static int bench_monitor(const char *bin, const char *dir, const char *tdir,
+			 const struct corridor_vkey *vkey, uint64_t size, double *rate)
+{
+	char log[4200], state[4200], out[4200], url[64], vk[CORRIDOR_VKEY_BYTES_MAX + 1];
+	snprintf(log, sizeof log, "%s/http.log", dir);
+	snprintf(state, sizeof state, "%s/monitor", dir);
+	snprintf(out, sizeof out, "%s/monitor.out", dir);
+	corridor_vkey_format(vkey, vk);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	char p0[] = "python3", p1[] = "-u", p2[] = "-m", p3[] = "http.server", p4[] = "0",
+	     p5[] = "--bind", p6[] = "127.0.0.1", p7[] = "--directory";
+	char *pargv[] = { p0, p1, p2, p3, p4, p5, p6, p7, (char *)(uintptr_t)tdir, NULL };
+	pid_t web, mon;
+	if (posix_spawnp(&web, "python3", &fa, NULL, pargv, environ) != 0) {
+		perror("bench: python3 -m http.server");
+		return 1;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	unsigned port = wait_port(log, " port ");
+	int status = -1, rc = 1;
+	if (!port) {
+		fprintf(stderr, "bench: the static server did not start (see %s)\n", log);
+		goto out_kill;
+	}
+	snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	char m1[] = "monitor", m2[] = "--from", m4[] = "--vkey", m6[] = "--state";
+	char *margv[] = { (char *)(uintptr_t)bin, m1, m2, url, m4, vk, m6, state, NULL };
+	double t0 = now_s();
+	if (posix_spawn(&mon, bin, &fa, NULL, margv, environ) != 0 ||
+	    waitpid(mon, &status, 0) != mon) {
+		perror("bench: corridor monitor");
+		goto out_kill;
+	}
+	*rate = (double)size / (now_s() - t0);
+	posix_spawn_file_actions_destroy(&fa);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bench: corridor monitor failed (see %s)\n", out);
+		goto out_kill;
+	}
+	rc = 0;
+out_kill:
+	kill(web, SIGTERM);
+	waitpid(web, NULL, 0);
+	return rc;
+}
+
 /* ---- corridor serve under load ---- */
 
-extern char **environ;
 
 struct serve_client {
 	unsigned port;
@@ -454,21 +534,7 @@ static int bench_serve(const char *bin, const char *dir, double *rate, double *p
 		return 1;
 	}
 	posix_spawn_file_actions_destroy(&fa);
-	unsigned port = 0;
-	for (int i = 0; i < 300 && !port; i++) {
-		char buf[4096] = "";
-		FILE *f = fopen(log, "r");
-		if (f) {
-			size_t n = fread(buf, 1, sizeof buf - 1, f);
-			buf[n] = '\0';
-			fclose(f);
-		}
-		const char *p = strstr(buf, "listening on http://127.0.0.1:");
-		if (p && strchr(p, '\n'))
-			port = (unsigned)strtoul(p + 30, NULL, 10);
-		else
-			nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
-	}
+	unsigned port = wait_port(log, "listening on http://127.0.0.1:");
 	if (!port) {
 		fprintf(stderr, "bench: the server did not start (see %s)\n", log);
 		kill(pid, SIGKILL);
@@ -634,7 +700,7 @@ int main(int argc, char **argv)
 	double verify = (ENTRIES + 1) / (now_s() - t0);
 
 	/* The same log as tiles with bundles, and a replica fed from them. */
-	double tiles_export = 0, tiles_import = 0;
+	double tiles_export = 0, tiles_import = 0, monitor = 0;
 	{
 		char tdir[4200], rdir[4200];
 		struct corridor_tiles_stats ts;
@@ -656,6 +722,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		tiles_import = (double)size / (now_s() - t0);
+		if (bench_monitor(bin, dir, tdir, corridor_signer_vkey(op), size, &monitor) != 0)
+			return 1;
 	}
 
 	/* A 1,000,000-row CSV of hourly power over many contracts, imported. */
@@ -745,6 +813,7 @@ int main(int argc, char **argv)
 	printf("verify_entries_per_s %.0f\n", verify);
 	printf("tiles_export_entries_per_s %.0f\n", tiles_export);
 	printf("tiles_import_entries_per_s %.0f\n", tiles_import);
+	printf("monitor_entries_per_s %.0f\n", monitor);
 	printf("ingest_vs_sign_only %.2f\n", ingest / sign_only);
 	printf("verify_vs_verify_only %.2f\n", verify / verify_only);
 	printf("import_rows_per_s %.0f\n", import_rate);

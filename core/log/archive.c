@@ -594,17 +594,27 @@ out_free:
 	return err;
 }
 
-int corridor_archive_import(const char *dir, const char *path, const struct corridor_vkey *vkey,
-			    uint64_t *size_out, struct corridor_diag *diag)
+/* Into a replica, or (restore) into the operator's own ledger. */
+static int import_into(const char *dir, const char *path, const struct corridor_vkey *vkey,
+		       bool restore, uint64_t *size_out, struct corridor_diag *diag)
 {
 	struct archive a;
 	struct corridor_ledger *l = NULL;
+	if (restore && !vkey)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "a restore needs the operator's verifier key");
 	int err = archive_open(path, &a, diag);
 	if (err)
 		return err;
 	struct import_ctx c = { .a = &a, .vkey = vkey };
 	err = corridor_ledger_open(dir, 0, &l, NULL);
-	if (err == CORRIDOR_E_NOTFOUND) {
+	if (err == CORRIDOR_E_NOTFOUND && restore) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
+					"%s holds no ledger to restore (a replica is built "
+					"without --restore)",
+					dir);
+		goto out_close;
+	} else if (err == CORRIDOR_E_NOTFOUND) {
 		if (a.first != 0) {
 			err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
 						"%s holds no replica: start it from a full archive "
@@ -622,10 +632,17 @@ int corridor_archive_import(const char *dir, const char *path, const struct corr
 		l = NULL;
 		err = err ? err : CORRIDOR_E_STORAGE;
 		goto out_close;
-	} else if (!corridor_ledger_is_replica(l)) {
+	} else if (!corridor_ledger_is_replica(l) && !restore) {
 		err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
 					"%s holds a ledger that is not a replica: archives are "
-					"imported into replicas only",
+					"imported into replicas only (--restore takes back into "
+					"the operator's ledger the entries it published)",
+					dir);
+		goto out_close;
+	} else if (corridor_ledger_is_replica(l) && restore) {
+		err = corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+					"%s holds a replica: it is brought up to date without "
+					"--restore",
 					dir);
 		goto out_close;
 	}
@@ -638,4 +655,16 @@ out_close:
 		corridor_env_discard(dir); /* a failed first import leaves no empty replica */
 	archive_close(&a);
 	return err;
+}
+
+int corridor_archive_import(const char *dir, const char *path, const struct corridor_vkey *vkey,
+			    uint64_t *size_out, struct corridor_diag *diag)
+{
+	return import_into(dir, path, vkey, false, size_out, diag);
+}
+
+int corridor_archive_restore(const char *dir, const char *path, const struct corridor_vkey *vkey,
+			     uint64_t *size_out, struct corridor_diag *diag)
+{
+	return import_into(dir, path, vkey, true, size_out, diag);
 }

@@ -44,6 +44,17 @@ CORRIDOR_MUST_CHECK int corridor_archive_verify(const char *path, const struct c
 CORRIDOR_MUST_CHECK int corridor_archive_import(const char *dir, const char *path,
 						const struct corridor_vkey *vkey, uint64_t *size_out,
 						struct corridor_diag *diag);
+/** After a restore from an older backup: takes back into the operator's own
+ *  ledger in `dir` (not a replica) the entries it published since, from an
+ *  archive (or tiles, corridor_tiles_restore_from) whose `first` is the
+ *  ledger's size; verified exactly as corridor_archive_import verifies them,
+ *  the checkpoint signed by `vkey` (required: the ledger's operator key) and
+ *  consistent with the ledger's. Run it with the service stopped.
+ *  Errors: as corridor_archive_import; CORRIDOR_E_NOTFOUND (no ledger),
+ *  CORRIDOR_E_REFUSED (dir holds a replica), CORRIDOR_E_INVALID (no vkey). */
+CORRIDOR_MUST_CHECK int corridor_archive_restore(const char *dir, const char *path,
+						 const struct corridor_vkey *vkey,
+						 uint64_t *size_out, struct corridor_diag *diag);
 
 /* ---- a reader's view (docs/FORMAT.md §8a) ---- */
 

@@ -96,6 +96,17 @@ CORRIDOR_MUST_CHECK int corridor_tiles_import_from(const char *replica, corridor
 						   const struct corridor_vkey *vkey,
 						   uint64_t *size_out, struct corridor_diag *diag);
 
+/** corridor_archive_restore from tiles: the operator's ledger in `ledger`,
+ *  restored from an older backup, takes back the entries a mirror of it
+ *  (an export with --entries, a monitor's replica served as tiles) holds
+ *  past its size. vkey is required. Errors: as corridor_tiles_import_from
+ *  and corridor_archive_restore. */
+CORRIDOR_MUST_CHECK int corridor_tiles_restore_from(const char *ledger, corridor_fetch_fn fetch,
+						    void *ctx, const char *where,
+						    const struct corridor_vkey *vkey,
+						    uint64_t *size_out,
+						    struct corridor_diag *diag);
+
 /* ---- a monitor: following the log by its tiles (docs/AUDITING.md) ---- */
 
 /** The state a monitor keeps, beside its replica: files "state" (the last
