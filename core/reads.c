@@ -86,21 +86,28 @@ static int entry_at(struct corridor_ledger *l, uint64_t seq, uint8_t **bytes, si
 	return err;
 }
 
-static int visible(struct corridor_ledger *l, const char *reader, const struct corridor_entry *e,
-		   unsigned depth, bool *yes)
+bool corridor_kind_public(const char *kind)
 {
 	static const char *const public_kinds[] = { "genesis",	      "party.register", "key.add",
 						    "key.rotate",     "key.revoke",     "currency.define",
 						    "rate.record",    "rate.correct",   NULL };
+	for (size_t i = 0; public_kinds[i]; i++)
+		if (!strcmp(kind, public_kinds[i]))
+			return true;
+	return false;
+}
+
+static int visible(struct corridor_ledger *l, const char *reader, const struct corridor_entry *e,
+		   unsigned depth, bool *yes)
+{
 	const char *s;
 	size_t n;
 	uint64_t link;
 	*yes = !strcmp(e->author, reader);
 	if (*yes)
 		return CORRIDOR_OK;
-	for (size_t i = 0; public_kinds[i]; i++)
-		if (!strcmp(e->kind, public_kinds[i]))
-			return *yes = true, CORRIDOR_OK;
+	if (corridor_kind_public(e->kind))
+		return *yes = true, CORRIDOR_OK;
 	if (depth >= FOLLOW_MAX)
 		return CORRIDOR_OK;
 	/* the entry another one refers to decides */

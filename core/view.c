@@ -24,18 +24,6 @@
 /* a view file is read whole: a reader's part of a ledger, bounded */
 #define VIEW_FILE_BYTES_MAX ((size_t)1 << 30)
 
-static const char *const PUBLIC_KINDS[] = { "genesis",	       "party.register", "key.add",
-					    "key.rotate",      "key.revoke",     "currency.define",
-					    "rate.record",     "rate.correct",   NULL };
-
-bool corridor_kind_public(const char *kind)
-{
-	for (size_t i = 0; PUBLIC_KINDS[i]; i++)
-		if (!strcmp(kind, PUBLIC_KINDS[i]))
-			return true;
-	return false;
-}
-
 /* ---- export ---- */
 
 static int fwrite_cb(void *data, const char *buf, size_t len)

@@ -107,7 +107,9 @@ struct server {
 	/* witnesses, fed by their own thread: never in the way of a write */
 	struct witness_target witnesses[SERVE_WITNESSES_MAX];
 	size_t nwitnesses;
-	pthread_t witnesser;
+	pthread_t witnesser; /* also records the high-water mark */
+	char published[4096]; /* --published: the latest checkpoint served, outside the ledger */
+	uint64_t published_size;
 	pthread_mutex_t wlock;
 	pthread_cond_t wcond;
 	bool wstop;
@@ -370,11 +372,10 @@ static void *batcher(void *arg)
 			}
 		sv->batches++;
 		sv->batch_statements += total;
-		if (sv->nwitnesses) { /* a new checkpoint for the witnesses */
-			pthread_mutex_lock(&sv->wlock);
-			pthread_cond_signal(&sv->wcond);
-			pthread_mutex_unlock(&sv->wlock);
-		}
+		/* a new checkpoint for the high-water mark and the witnesses */
+		pthread_mutex_lock(&sv->wlock);
+		pthread_cond_signal(&sv->wcond);
+		pthread_mutex_unlock(&sv->wlock);
 		sv->commit_seconds += (double)(t1.tv_sec - t0.tv_sec) +
 				      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		pthread_mutex_unlock(&sv->conns_lock);
@@ -955,6 +956,19 @@ static void witness_send(struct server *sv, struct witness_target *t, uint64_t s
 	}
 }
 
+/* Each new checkpoint recorded as the high-water mark, then sent to every
+ * witness behind it; a mark that cannot be written is said once per size. */
+static void publish(struct server *sv, const char *note, size_t len, uint64_t size)
+{
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if (size <= sv->published_size)
+		return;
+	if (corridor_published_save(sv->published, note, len, &d) != 0)
+		fprintf(stderr, "serve: cannot record the high-water mark: %s\n", d.text);
+	sv->published_size = size; /* tried: again with the next checkpoint */
+}
+
 /* The witness thread: each new checkpoint to every witness behind it. */
 static void *witnesser(void *arg)
 {
@@ -969,19 +983,21 @@ static void *witnesser(void *arg)
 		}
 		bool stop = sv->wstop;
 		pthread_mutex_unlock(&sv->wlock);
-		if (stop)
-			break;
 		char *note = NULL;
 		size_t len = 0;
 		struct corridor_checkpoint cp;
 		const char *blank;
 		if (corridor_checkpoint_get(sv->l, 0, &note, &len, NULL) == 0 &&
 		    (blank = strstr(note, "\n\n")) != NULL &&
-		    corridor_checkpoint_parse(note, (size_t)(blank - note) + 1, &cp) == 0)
-			for (size_t i = 0; i < sv->nwitnesses; i++)
+		    corridor_checkpoint_parse(note, (size_t)(blank - note) + 1, &cp) == 0) {
+			publish(sv, note, len, cp.size); /* at the stop too: the last batch's */
+			for (size_t i = 0; !stop && i < sv->nwitnesses; i++)
 				if (sv->witnesses[i].size < cp.size)
 					witness_send(sv, &sv->witnesses[i], cp.size, note, len);
+		}
 		free(note);
+		if (stop)
+			break;
 	}
 	return NULL;
 }
@@ -1282,7 +1298,7 @@ static char *read_pem(const char *path)
 int cmd_serve(int argc, char **argv)
 {
 	const char *listen = NULL, *key = NULL, *pass_file = NULL, *ledger = NULL, *qmax = NULL,
-		   *tls_cert = NULL, *tls_key = NULL;
+		   *tls_cert = NULL, *tls_key = NULL, *published = NULL;
 	const char *witness_args[SERVE_WITNESSES_MAX];
 	size_t nwitness_args = 0;
 	bool public_bundles = false, insecure = false;
@@ -1297,9 +1313,11 @@ int cmd_serve(int argc, char **argv)
 		{ "insecure-http", NULL, &insecure, NULL, NULL, 0 },
 		{ "public", NULL, &public_bundles, NULL, NULL, 0 },
 		{ "witness", NULL, NULL, witness_args, &nwitness_args, SERVE_WITNESSES_MAX },
+		{ "published", &published, NULL, NULL, NULL, 0 },
 	};
 	const char *usage = "corridor serve --listen ADDR:PORT --operator-key FILE [--ledger DIR] "
-			    "[--tls-cert PEM --tls-key PEM] [--queue-max N] [--public] [--witness URL+VKEY]...";
+			    "[--tls-cert PEM --tls-key PEM] [--queue-max N] [--public] [--witness URL+VKEY]... "
+			    "[--published FILE]";
 	size_t np;
 	const char *pos[1];
 	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, usage))
@@ -1347,12 +1365,38 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "corridor: serve runs where the ledger is: no --server\n");
 		return EXIT_USAGE;
 	}
+	/* the high-water mark: beside the ledger's directory by default, so that
+	 * restoring the directory from a backup leaves it */
+	const char *ldir = cli_ledger_dir(ledger);
+	size_t ll = strlen(ldir);
+	while (ll > 1 && ldir[ll - 1] == '/')
+		ll--;
+	if ((size_t)snprintf(sv.published, sizeof sv.published, "%s", published ? published : "") >=
+		    sizeof sv.published ||
+	    (!published && (size_t)snprintf(sv.published, sizeof sv.published, "%.*s.published",
+					    (int)ll, ldir) >= sizeof sv.published))
+		return cli_usage("--published: the path is too long");
 	int rc = cli_open(ledger, &sv.l);
 	if (rc)
 		return rc;
 	if ((rc = cli_signer(key, pass_file, &sv.op)) != 0) {
 		corridor_ledger_close(sv.l);
 		return rc;
+	}
+	{
+		struct corridor_diag pd;
+		corridor_diag_init(&pd);
+		int perr = corridor_published_check(sv.l, sv.published, &sv.published_size, &pd);
+		if (perr) {
+			fprintf(stderr,
+				"corridor: refusing to start: %s (the high-water mark in %s; "
+				"docs/AUDITING.md \"After a restore\")\n",
+				pd.text, cli_safe(sv.published));
+			corridor_signer_free(sv.op);
+			corridor_ledger_close(sv.l);
+			return perr == CORRIDOR_E_REFUSED || perr == CORRIDOR_E_VERIFY ? EXIT_REFUSED
+										    : EXIT_STORAGE;
+		}
 	}
 	pthread_mutex_init(&sv.lock, NULL);
 	pthread_mutex_init(&sv.conns_lock, NULL);
@@ -1441,7 +1485,7 @@ int cmd_serve(int argc, char **argv)
 		rc = EXIT_STORAGE;
 		goto out_close;
 	}
-	bool witnessing = sv.nwitnesses && pthread_create(&sv.witnesser, NULL, witnesser, &sv) == 0;
+	bool witnessing = pthread_create(&sv.witnesser, NULL, witnesser, &sv) == 0;
 	fprintf(stderr, "listening on %s://%s:%u\n", tls_cert ? "https" : "http", host,
 		di ? (unsigned)di->port : 0u);
 	fflush(stderr);

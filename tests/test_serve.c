@@ -1913,6 +1913,83 @@ START_TEST(serve_sends_checkpoints_to_witnesses)
 }
 END_TEST
 
+
+/* Without a witness, the service keeps the latest checkpoint it published
+ * outside the ledger's directory: a ledger restored from an older backup,
+ * or one holding another history, does not start. */
+START_TEST(serve_keeps_a_high_water_mark)
+{
+	struct corridor_diag d;
+	struct srv s;
+	srv_start(&s);
+	char *backup = strdup(path_join(s.dir, "backup"));
+	char *mark = strdup(path_join(s.dir, "ledger.published"));
+	cli_ok((const char *const[]){ "backup", "--out", backup, "--ledger", s.ledger, NULL });
+	uint8_t st[512];
+	char *ans;
+	size_t n = memo(s.ru, "after-backup", "written after the backup", now_us(), 30 * MINUTE, st,
+			sizeof st);
+	ck_assert_uint_eq(http(&s, "POST", "/v1/statements", st, n, &ans), 201);
+	free(ans);
+	struct corridor_ledger *l;
+	struct corridor_head h;
+	ck_assert_int_eq(srv_stop(&s), 0);
+	ck_assert_int_eq(corridor_ledger_open(s.ledger, CORRIDOR_OPEN_READONLY, &l, &d), 0);
+	ck_assert_int_eq(corridor_ledger_head(l, &h), 0);
+	corridor_ledger_close(l);
+	size_t ml;
+	char *m = (char *)slurp(mark, &ml);
+	ck_assert_msg(m && strchr(m, '\n') && strtoull(strchr(m, '\n') + 1, NULL, 10) == h.size,
+		      "the mark does not hold size %llu: %s", (unsigned long long)h.size, m);
+	free(m);
+	/* the directory restored from the backup: behind its mark */
+	rm_rf(s.ledger);
+	ck_assert(rename(backup, s.ledger) == 0);
+	const char *env[] = { "CORRIDOR_PASSPHRASE=serve-test", NULL };
+	struct run x = run_cli((const char *const[]){ "serve", "--listen", "127.0.0.1:0",
+						      "--operator-key", s.opkey, "--ledger", s.ledger,
+						      NULL },
+			       env);
+	ck_assert_msg(x.status == 1 && strstr(x.err, "refusing to start") &&
+			      strstr(x.err, "behind the checkpoint") &&
+			      strstr(x.err, "high-water mark") && !strchr(x.err, '\n')[1],
+		      "%d %s", x.status, x.err);
+	run_free(&x);
+	/* another history of that size (written locally, signed by the
+	 * operator): refused too, with the seq */
+	struct corridor_signer *op;
+	ck_assert_int_eq(corridor_signer_load(s.opkey, "serve-test", 10, &op, &d), 0);
+	ck_assert_int_eq(corridor_ledger_open(s.ledger, 0, &l, &d), 0);
+	const char *txt[] = { "another history" };
+	size_t lens[] = { strlen(txt[0]) };
+	ck_assert_msg(corridor_memo_append(l, s.ru, txt, lens, 1, 4000, NULL, NULL, &d) == 0, "%s",
+		      d.text);
+	uint64_t size;
+	ck_assert_int_eq(corridor_checkpoint_sign(l, op, &size, &d), 0);
+	ck_assert_uint_eq(size, h.size);
+	corridor_ledger_close(l);
+	x = run_cli((const char *const[]){ "serve", "--listen", "127.0.0.1:0", "--operator-key",
+					    s.opkey, "--ledger", s.ledger, NULL },
+		    env);
+	ck_assert_msg(x.status == 1 && strstr(x.err, "another history"), "%d %s", x.status, x.err);
+	run_free(&x);
+	/* a mark elsewhere (--published), none yet: it starts, and records it */
+	char *mark2 = strdup(path_join(s.dir, "elsewhere.published"));
+	const char *extra[] = { "--published", mark2, NULL };
+	srv_spawn(&s, extra);
+	for (int i = 0; i < 100 && !(m = (char *)slurp(mark2, &ml)); i++)
+		usleep(100000);
+	ck_assert_msg(m != NULL, "no mark written at %s", mark2);
+	free(m);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	corridor_signer_free(op);
+	free(backup);
+	free(mark);
+	free(mark2);
+	srv_free(&s);
+}
+END_TEST
+
 /* ---- kill -9 under load ---- */
 
 #define FAULT_STATEMENTS 2000u /* at least */
@@ -2300,6 +2377,7 @@ Suite *suite_serve(void)
 	tcase_add_test(tc, json_views_who_sees_what);
 	tcase_add_test(tc, witness_cosigns_consistent_checkpoints);
 	tcase_add_test(tc, serve_sends_checkpoints_to_witnesses);
+	tcase_add_test(tc, serve_keeps_a_high_water_mark);
 	tcase_add_test(tc, serve_survives_kill_9);
 	tcase_add_test(tc, serve_over_tls);
 	tcase_add_test(tc, settle_from_a_replica);

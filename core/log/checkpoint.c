@@ -2,6 +2,9 @@
  * checkpoint.c — signed checkpoints of the stored tree, and the inclusion and
  * consistency proofs under them (docs/FORMAT.md "Checkpoints", "Proofs").
  */
+#include <errno.h>
+#include <sys/stat.h>
+
 #include <sodium.h>
 
 #include "log.h"
@@ -239,4 +242,81 @@ int corridor_prove_consistency(struct corridor_ledger *l, uint64_t size1, uint64
 {
 	struct consistency_args a = { .size1 = size1, .size2 = size2, .out = out, .count = count };
 	return corridor_ledger_read(l, prove_consistency_fn, &a, diag);
+}
+
+/* ---- what the ledger published, against what it holds ---- */
+
+struct held_args {
+	const struct corridor_checkpoint *cp;
+};
+
+static int held_fn(const struct corridor_snapshot *snap, void *vctx, struct corridor_diag *diag)
+{
+	const struct held_args *a = vctx;
+	struct ledger_head head;
+	struct node_ctx nc = { .l = snap->l, .txn = snap->txn };
+	uint8_t root[CORRIDOR_HASH_BYTES];
+	int err = corridor_head_get(snap->l, snap->txn, &head, diag);
+	if (err)
+		return err;
+	if (a->cp->size > head.size)
+		return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+					 "this ledger holds %llu entries, behind the checkpoint of "
+					 "size %llu it published",
+					 (unsigned long long)head.size,
+					 (unsigned long long)a->cp->size);
+	if ((err = corridor_merkle_root(corridor_node_get, &nc, a->cp->size, root)) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_STORAGE, "cannot read the Merkle tree");
+	if (sodium_memcmp(root, a->cp->root, CORRIDOR_HASH_BYTES) != 0)
+		return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, a->cp->size - 1,
+					 "this ledger's tree of size %llu is not the one it published "
+					 "(another history)",
+					 (unsigned long long)a->cp->size);
+	return CORRIDOR_OK;
+}
+
+int corridor_checkpoint_held(struct corridor_ledger *l, const char *note, size_t len,
+			     const struct corridor_vkey *vkey, struct corridor_diag *diag)
+{
+	struct corridor_note parsed;
+	struct corridor_checkpoint cp;
+	if ((vkey ? corridor_note_open(note, len, vkey, 1, &parsed)
+		  : corridor_note_parse(note, len, &parsed)) != 0 ||
+	    corridor_checkpoint_parse(note, parsed.text_len, &cp) != 0 ||
+	    strcmp(cp.origin, l->origin) != 0)
+		return corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+					 "not a checkpoint of %s signed by its operator key",
+					 l->origin);
+	if (cp.size == 0)
+		return CORRIDOR_OK;
+	struct held_args a = { .cp = &cp };
+	return corridor_ledger_read(l, held_fn, &a, diag);
+}
+
+int corridor_published_save(const char *path, const char *note, size_t len,
+			    struct corridor_diag *diag)
+{
+	return corridor_replace_file(path, note, len, 0644, diag);
+}
+
+int corridor_published_check(struct corridor_ledger *l, const char *path, uint64_t *size_out,
+			     struct corridor_diag *diag)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+	*size_out = 0;
+	if (stat(path, &st) != 0 && errno == ENOENT)
+		return CORRIDOR_OK; /* nothing published yet */
+	int err = corridor_read_file(path, CORRIDOR_NOTE_BYTES_MAX, &buf, &len, diag);
+	if (err)
+		return err;
+	struct corridor_note parsed;
+	struct corridor_checkpoint cp;
+	if (corridor_note_parse((const char *)buf, len, &parsed) == 0 &&
+	    corridor_checkpoint_parse((const char *)buf, parsed.text_len, &cp) == 0)
+		*size_out = cp.size;
+	err = corridor_checkpoint_held(l, (const char *)buf, len, NULL, diag);
+	free(buf);
+	return err;
 }

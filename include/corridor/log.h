@@ -412,6 +412,29 @@ CORRIDOR_MUST_CHECK int corridor_checkpoint_get(struct corridor_ledger *ledger, 
 						char **note, size_t *note_len,
 						struct corridor_diag *diag);
 
+/** Whether the ledger holds the tree of a checkpoint it published (a signed
+ *  note, signed by `vkey`, the operator's key; vkey NULL: the signature is
+ *  not checked): its size at most the ledger's, and the ledger's root at that
+ *  size the checkpoint's. What a service checks before it takes writes after
+ *  a restore from backup. Errors: CORRIDOR_E_REFUSED (the ledger is behind
+ *  it), CORRIDOR_E_VERIFY (not such a checkpoint, or another history at that
+ *  size, with the seq), CORRIDOR_E_STORAGE. */
+CORRIDOR_MUST_CHECK int corridor_checkpoint_held(struct corridor_ledger *ledger, const char *note,
+						 size_t len, const struct corridor_vkey *vkey,
+						 struct corridor_diag *diag);
+/** The high-water mark a service keeps outside its ledger, so that a restore
+ *  of the ledger's directory does not take it back (docs/AUDITING.md "After
+ *  a restore"): the latest checkpoint it published, replaced durably in
+ *  `path`. Errors: CORRIDOR_E_FULL, CORRIDOR_E_IO. */
+CORRIDOR_MUST_CHECK int corridor_published_save(const char *path, const char *note, size_t len,
+						struct corridor_diag *diag);
+/** corridor_checkpoint_held for the mark in `path` (none yet: OK, size 0).
+ *  A local file of the service's own: its signature is not checked (a
+ *  damaged one can only refuse). *size_out: the mark's tree size. Errors: as
+ *  corridor_checkpoint_held, CORRIDOR_E_IO, CORRIDOR_E_LIMIT. */
+CORRIDOR_MUST_CHECK int corridor_published_check(struct corridor_ledger *ledger, const char *path,
+						 uint64_t *size_out, struct corridor_diag *diag);
+
 /** Writes the tlog-proof document for entry `seq` against the latest signed
  *  checkpoint that contains it. Errors: CORRIDOR_E_NOTFOUND (no such entry, or
  *  no signed checkpoint contains it yet), CORRIDOR_E_STORAGE, CORRIDOR_E_IO. */
