@@ -463,8 +463,8 @@ static enum MHD_Result post_statements(struct server *sv, struct MHD_Connection 
 	}
 	if (sv->behind_of)
 		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
-				   "this ledger is behind a checkpoint it published (a witness holds "
-				   "a larger tree): writes are refused until it is restored");
+				   "this ledger does not extend a checkpoint it published (a witness "
+				   "holds it): writes are refused until it is restored");
 	/* Signatures are checked here, on the server's threads, before the
 	 * write: the author's current key looked up under the lock, the
 	 * signature checked outside it. What cannot be looked up yet (a key
@@ -950,6 +950,10 @@ static void witness_send(struct server *sv, struct witness_target *t, uint64_t s
 			corridor_escape(ans, strcspn(ans, "\n"), why, sizeof why);
 			fprintf(stderr, "serve: witness %s refused checkpoint %llu: %ld %s\n", t->url,
 				(unsigned long long)size, status, why);
+			/* 422 from the size it holds: it cosigned a tree this ledger does
+			 * not extend (another history since a restore): no more writes */
+			if (status == 422 && t->size > 0 && sv->behind_of < t->size)
+				sv->behind_of = t->size;
 		}
 		free(ans);
 		return;
@@ -1445,8 +1449,8 @@ int cmd_serve(int argc, char **argv)
 		free(wn);
 		if (sv.behind_of) {
 			fprintf(stderr, "corridor: refusing to start: a witness cosigned a checkpoint "
-					"of size %llu, beyond this ledger: it is behind what it "
-					"published (docs/AUDITING.md \"After a restore\")\n",
+					"of size %llu that this ledger does not extend: it is behind "
+					"what it published (docs/AUDITING.md \"After a restore\")\n",
 				(unsigned long long)sv.behind_of);
 			rc = EXIT_REFUSED;
 			goto out_close;

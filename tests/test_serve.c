@@ -1536,14 +1536,22 @@ END_TEST
 /* ---- a witness (c2sp.org/tlog-witness) ---- */
 
 /* Starts `corridor witness serve` on loopback; its port in w->port. */
+static void witness_spawn_at(struct srv *w, const char *key, const char *vkey, const char *state,
+			     const char *listen);
 static void witness_spawn(struct srv *w, const char *key, const char *vkey, const char *state)
+{
+	witness_spawn_at(w, key, vkey, state, "127.0.0.1:0");
+}
+
+static void witness_spawn_at(struct srv *w, const char *key, const char *vkey, const char *state,
+			     const char *listen)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, w->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	const char *argv[] = { corridor_bin(), "witness", "serve", "--listen", "127.0.0.1:0",
+	const char *argv[] = { corridor_bin(), "witness", "serve", "--listen", listen,
 			       "--key", key, "--log", vkey, "--state", state, NULL };
 	setenv("CORRIDOR_PASSPHRASE", "serve-test", 1);
 	ck_assert_int_eq(posix_spawn(&w->pid, argv[0], &fa, NULL, (char *const *)(uintptr_t)argv,
@@ -1990,6 +1998,91 @@ START_TEST(serve_keeps_a_high_water_mark)
 }
 END_TEST
 
+
+/* A witness that was down when the service started, and comes back holding a
+ * larger tree than the ledger's (restored from an older backup): the
+ * service stops taking writes (503) instead of signing a split view. */
+START_TEST(serve_stops_writes_behind_a_witness)
+{
+	struct srv s, w = { 0 };
+	srv_start(&s);
+	struct run x = run_cli((const char *const[]){ "key", "public", s.opkey, NULL }, NULL);
+	char opvk[CORRIDOR_VKEY_BYTES_MAX + 1], vk1[CORRIDOR_VKEY_BYTES_MAX + 1];
+	snprintf(opvk, sizeof opvk, "%.*s", (int)strcspn(x.out, "\n"), x.out);
+	run_free(&x);
+	char *wkey = strdup(path_join(s.dir, "w1.key")), *state = strdup(path_join(s.dir, "wstate"));
+	snprintf(w.log, sizeof w.log, "%s", path_join(s.dir, "w1.log"));
+	cli_ok((const char *const[]){ "key", "generate", "--name", "witness.example/w1", "--out",
+				      wkey, "--kdf", "interactive", NULL });
+	x = run_cli((const char *const[]){ "key", "public", wkey, NULL }, NULL);
+	snprintf(vk1, sizeof vk1, "%.*s", (int)strcspn(x.out, "\n"), x.out);
+	run_free(&x);
+	witness_spawn(&w, wkey, opvk, state);
+	char a1[600], listen[64];
+	snprintf(a1, sizeof a1, "http://127.0.0.1:%u+%s", w.port, vk1);
+	snprintf(listen, sizeof listen, "127.0.0.1:%u", w.port);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	char *backup = strdup(path_join(s.dir, "backup"));
+	cli_ok((const char *const[]){ "backup", "--out", backup, "--ledger", s.ledger, NULL });
+	char *mark = strdup(path_join(s.dir, "fresh.published"));
+	const char *extra[] = { "--witness", a1, "--published", mark, NULL };
+	srv_spawn(&s, extra);
+	/* a write after the backup, cosigned by w1 */
+	uint8_t st[512];
+	char *ans, *cp = NULL;
+	size_t n = memo(s.ru, "ahead-1", "after the backup", now_us(), 30 * MINUTE, st, sizeof st);
+	ck_assert_uint_eq(http(&s, "POST", "/v1/statements", st, n, &ans), 201);
+	free(ans);
+	bool cosigned = false;
+	for (int i = 0; i < 100 && !cosigned; i++) {
+		ck_assert_uint_eq(http(&s, "GET", "/checkpoint", NULL, 0, &cp), 200);
+		cosigned = strstr(cp, "\xe2\x80\x94 witness.example/w1 ") != NULL;
+		free(cp);
+		if (!cosigned)
+			usleep(100000);
+	}
+	ck_assert(cosigned);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	kill(w.pid, SIGTERM);
+	waitpid(w.pid, NULL, 0);
+	/* the older backup in the ledger's place, the witness down: it starts
+	 * (a witness down cannot tell, and the mark is elsewhere) and writes */
+	rm_rf(s.ledger);
+	ck_assert(rename(backup, s.ledger) == 0);
+	rm_rf(mark);
+	srv_spawn(&s, extra);
+	n = memo(s.ru, "while-down", "the witness is down", now_us(), 30 * MINUTE, st, sizeof st);
+	ck_assert_uint_eq(http(&s, "POST", "/v1/statements", st, n, &ans), 201);
+	free(ans);
+	/* the witness back, on its port, with what it cosigned: writes stop */
+	witness_spawn_at(&w, wkey, opvk, state, listen);
+	unsigned code = 0;
+	for (int i = 0; i < 100 && code != 503; i++) {
+		char idem[32];
+		snprintf(idem, sizeof idem, "after-%d", i);
+		n = memo(s.ru, idem, "after the witness came back", now_us(), 30 * MINUTE, st,
+			 sizeof st);
+		code = http(&s, "POST", "/v1/statements", st, n, &ans);
+		ck_assert_msg(code == 201 || code == 503, "%u %s", code, ans);
+		if (code == 503)
+			ck_assert_msg(strstr(ans, "does not extend a checkpoint it published"), "%s",
+				      ans);
+		free(ans);
+		if (code != 503)
+			usleep(100000);
+	}
+	ck_assert_msg(code == 503, "writes went on behind the witness's tree");
+	ck_assert_int_eq(srv_stop(&s), 0);
+	kill(w.pid, SIGTERM);
+	waitpid(w.pid, NULL, 0);
+	free(wkey);
+	free(state);
+	free(backup);
+	free(mark);
+	srv_free(&s);
+}
+END_TEST
+
 /* ---- kill -9 under load ---- */
 
 #define FAULT_STATEMENTS 2000u /* at least */
@@ -2378,6 +2471,7 @@ Suite *suite_serve(void)
 	tcase_add_test(tc, witness_cosigns_consistent_checkpoints);
 	tcase_add_test(tc, serve_sends_checkpoints_to_witnesses);
 	tcase_add_test(tc, serve_keeps_a_high_water_mark);
+	tcase_add_test(tc, serve_stops_writes_behind_a_witness);
 	tcase_add_test(tc, serve_survives_kill_9);
 	tcase_add_test(tc, serve_over_tls);
 	tcase_add_test(tc, settle_from_a_replica);
