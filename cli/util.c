@@ -663,7 +663,7 @@ int cli_vkey(const char *arg, struct corridor_vkey *out)
 		if (corridor_vkey_parse(arg, strlen(arg), out) != 0) {
 			fprintf(stderr, "corridor: '%s' is not a valid verifier key "
 					"(name+hex8+base64)\n",
-				arg);
+				cli_safe(arg));
 			return EXIT_REFUSED;
 		}
 		return EXIT_OK;

@@ -678,6 +678,14 @@ START_TEST(replica_from_a_static_server)
 	x = run_cli((const char *const[]){ "monitor", "--from", mirror, "--vkey", vk, NULL }, NULL);
 	ck_assert_msg(x.status == 2 && strstr(x.err, "--state"), "%d %s", x.status, x.err);
 	run_free(&x);
+	/* a hostile verifier key: refused, its bytes escaped */
+	x = run_cli((const char *const[]){ "monitor", "--from", mirror, "--vkey", "evil\x1b[2J+zz",
+					    "--state", mon, NULL },
+		    NULL);
+	ck_assert_msg(x.status == 1 && strstr(x.err, "not a valid verifier key") &&
+			      !strchr(x.err, '\x1b'),
+		      "%d %s", x.status, x.err);
+	run_free(&x);
 	/* following: each new checkpoint as it appears */
 	pid_t fpid = spawn_cli((const char *const[]){ "monitor", "--from", url, "--vkey", vk,
 						       "--state", mon, "--watch", "MN-GRID",
