@@ -8,6 +8,7 @@
 struct drec {
 	struct corridor_delivery_request r;
 	uint64_t supersedes;
+	int64_t point_s; /* a series' point, or INT64_MIN */
 	const char *reason, *idem;
 	bool correct;
 };
@@ -17,8 +18,8 @@ static int do_delivery(struct corridor_ledger *l, const struct corridor_signer *
 {
 	struct drec *c = vctx;
 	if (c->correct)
-		return corridor_delivery_correct(l, s, c->supersedes, c->r.quantity_milli, c->reason,
-						 c->idem, seq, d);
+		return corridor_delivery_correct_at(l, s, c->supersedes, c->point_s,
+						    c->r.quantity_milli, c->reason, c->idem, seq, d);
 	return corridor_delivery_record(l, s, &c->r, seq, d);
 }
 
@@ -54,18 +55,22 @@ static int delivery_record(int argc, char **argv, bool correct)
 	const char *pos[1];
 	size_t np;
 	const char *usage = correct ? "corridor delivery correct --key FILE --supersedes SEQ "
-				      "--quantity DEC [--reason TEXT]"
+				      "--quantity DEC [--start T] [--reason TEXT]"
 				    : "corridor delivery record --key FILE --contract ID --start T "
 				      "--end T --quantity DEC --meter M [--quality A|E] [--reference R]";
 	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, usage))
 		return EXIT_USAGE;
-	struct drec c = { .correct = correct, .reason = reason, .idem = idem };
+	struct drec c = { .correct = correct, .reason = reason, .idem = idem,
+			  .point_s = INT64_MIN };
 	int rc = parse_quantity(qty, &c.r.quantity_milli);
 	if (rc)
 		return rc;
 	if (correct) {
 		if (!sup || !cli_u64(sup, &c.supersedes))
 			return cli_usage("--supersedes SEQ is required; usage: %s", usage);
+		/* a series' point is named by its start */
+		if (start && corridor_utc_parse(start, strlen(start), &c.point_s) != 0)
+			return cli_usage("--start is a UTC time like 2026-03-01T00:00:00Z");
 	} else {
 		if (!contract || !meter || !start || !end)
 			return cli_usage("--contract, --start, --end and --meter are required; usage: %s",

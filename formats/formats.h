@@ -237,6 +237,19 @@ bool corridor_currency_code_ok(const char *code);
 
 #define CORRIDOR_ROW_FIELDS_MAX 16u
 #define CORRIDOR_ROW_BYTES_MAX 4096u
+/* ---- delivery.series bodies (formats/series.c) ---- */
+
+/* A point's quality code (A E M J I C T) and a series resolution (900, 1800,
+ * 3600 seconds). */
+bool corridor_quality_ok(char q);
+bool corridor_resolution_ok(int64_t resolution_s);
+/* The canonical body of s; 0 if it does not fit in cap. */
+size_t corridor_series_body(const struct corridor_series *s, uint8_t *buf, size_t cap);
+/* A decoded body's fields, their types and counts: 0, or -1. */
+int corridor_series_decode(const msgpack_object *o, struct corridor_series *s);
+/* The largest series body: 96 points of at most 9 bytes each, and the rest. */
+#define CORRIDOR_SERIES_BODY_BYTES_MAX 1280u
+
 enum corridor_dcol {
 	CORRIDOR_DCOL_CONTRACT, CORRIDOR_DCOL_START, CORRIDOR_DCOL_END, CORRIDOR_DCOL_QUANTITY,
 	CORRIDOR_DCOL_METER, CORRIDOR_DCOL_REFERENCE, CORRIDOR_DCOL_QUALITY, CORRIDOR_DCOLS

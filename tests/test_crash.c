@@ -13,6 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <msgpack.h>
+
+#include "../formats/formats.h"
 #include "testutil.h"
 
 #define ORIGIN "corridor.example/crash"
@@ -184,23 +187,48 @@ struct ref_count {
 	char seen[4096];
 };
 
+#define CRASH_FIRST_HOUR_S 1767196800 /* 2025-12-31T16:00:00Z: 2026-01-01 at +08:00 */
+
+/* One hour of the import is in the ledger: once. */
+static void hour_seen(struct ref_count *c, int64_t start_s)
+{
+	ck_assert_int_ge(start_s, CRASH_FIRST_HOUR_S);
+	ck_assert_int_eq((start_s - CRASH_FIRST_HOUR_S) % 3600, 0);
+	size_t idx = (size_t)((start_s - CRASH_FIRST_HOUR_S) / 3600);
+	ck_assert_uint_lt(idx, sizeof c->seen);
+	ck_assert_msg(!c->seen[idx], "hour %zu is in the ledger twice", idx);
+	c->seen[idx] = 1;
+	c->records++;
+}
+
+/* Every interval the import wrote: as single readings or as series points. */
 static int count_record(void *vctx, uint64_t seq, const uint8_t *bytes, size_t len)
 {
 	struct ref_count *c = vctx;
 	struct corridor_entry e;
 	(void)seq;
 	ck_assert_int_eq(corridor_entry_decode(bytes, len, &e, NULL), 0);
-	if (strcmp(e.kind, "delivery.record") != 0)
+	if (strcmp(e.kind, "delivery.record") != 0 && strcmp(e.kind, "delivery.series") != 0)
 		return 0;
-	/* the row's reference is its statement's idempotency key */
 	ck_assert_uint_eq(e.version, CORRIDOR_ENTRY_VERSION_2);
-	const char *ref = e.idempotency_key;
-	unsigned idx;
-	ck_assert_int_eq(sscanf(ref, "ROW-%u", &idx), 1);
-	ck_assert_uint_lt(idx, sizeof c->seen);
-	ck_assert_msg(!c->seen[idx], "row %u is in the ledger twice", idx);
-	c->seen[idx] = 1;
-	c->records++;
+	msgpack_unpacked u;
+	msgpack_unpacked_init(&u);
+	ck_assert(msgpack_unpack_next(&u, (const char *)e.body, e.body_len, NULL) ==
+		  MSGPACK_UNPACK_SUCCESS);
+	if (strcmp(e.kind, "delivery.series") == 0) {
+		struct corridor_series *s = malloc(sizeof *s);
+		ck_assert_int_eq(corridor_series_decode(&u.data, s), 0);
+		ck_assert_uint_eq(s->resolution_s, 3600);
+		for (uint32_t i = 0; i < s->count; i++)
+			if (s->quality[i] != CORRIDOR_QUALITY_MISSING)
+				hour_seen(c, s->start_s + 3600 * (int64_t)i);
+		free(s);
+	} else {
+		int64_t start;
+		ck_assert(corridor_mpo_int(corridor_mpo_field(&u.data, "start"), &start));
+		hour_seen(c, start);
+	}
+	msgpack_unpacked_destroy(&u);
 	return 0;
 }
 
@@ -251,7 +279,7 @@ START_TEST(kill_nine_during_delivery_import)
 	fprintf(f, "contract,start,end,quantity,meter,reference\r\n");
 	for (int i = 0; i < ROWS; i++) {
 		char s[21], e[21];
-		int64_t t0 = 1767196800 + (int64_t)i * 3600; /* 2025-12-31T16:00:00Z */
+		int64_t t0 = CRASH_FIRST_HOUR_S + (int64_t)i * 3600;
 		corridor_utc_format(t0, s);
 		corridor_utc_format(t0 + 3600, e);
 		fprintf(f, "G1,%s,%s,%d.%03d,M1,ROW-%d\r\n", s, e, 4 + i % 3, i % 1000, i);

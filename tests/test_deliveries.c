@@ -324,6 +324,262 @@ static int hold_perf(void *ctx, const struct corridor_performance *p)
 	return 0;
 }
 
+/* ---- series: a day's points in one entry ---- */
+
+struct list_hold {
+	struct corridor_delivery d[64];
+	size_t n;
+};
+
+static int hold_reading(void *ctx, const struct corridor_delivery *d)
+{
+	struct list_hold *h = ctx;
+	ck_assert_uint_lt(h->n, 64);
+	h->d[h->n++] = *d;
+	return 0;
+}
+
+static size_t march_readings(struct dw *w, struct list_hold *h)
+{
+	struct corridor_diag d;
+	int32_t march;
+	ck_assert_int_eq(corridor_date_parse("2026-03-01", 10, &march), 0);
+	h->n = 0;
+	ck_assert_msg(corridor_delivery_list(w->l, "G1", march, hold_reading, h, &d) == 0, "%s",
+		      d.text);
+	return h->n;
+}
+
+static uint64_t log_size(struct dw *w)
+{
+	struct corridor_head head;
+	ck_assert_int_eq(corridor_ledger_head(w->l, &head), 0);
+	return head.size;
+}
+
+/* Hourly rows of meter M1 from `from` (UTC), n of them, each q thousandths. */
+static void hourly_csv(char *out, size_t cap, const char *ref, int64_t from, int n, int64_t q)
+{
+	size_t at = (size_t)snprintf(out, cap, "contract,start,end,quantity,meter,reference\n");
+	for (int i = 0; i < n; i++) {
+		char a[21], b[21];
+		corridor_utc_format(from + 3600 * i, a);
+		corridor_utc_format(from + 3600 * (i + 1), b);
+		at += (size_t)snprintf(out + at, cap - at, "G1,%s,%s,%lld.%03lld,M1,%s-%d\n", a, b,
+				       (long long)(q / 1000), (long long)(q % 1000), ref, i);
+		ck_assert_uint_lt(at, cap);
+	}
+}
+
+START_TEST(series_import_and_corrections)
+{
+	struct dw w;
+	struct corridor_diag d;
+	struct list_hold h;
+	size_t wr, sk;
+	uint64_t seq;
+	static char csv[16384];
+	dw_open(&w, true);
+	/* 24 hourly rows of local day 2026-03-02 (+08:00): one entry */
+	int64_t day = utc("2026-03-01T16:00:00Z");
+	hourly_csv(csv, sizeof csv, "H", day, 24, 4500);
+	uint64_t before = log_size(&w);
+	ck_assert_msg(import(&w, csv, &wr, &sk, &d) == 0, "%s", d.text);
+	ck_assert_uint_eq(wr, 24);
+	ck_assert_uint_eq(log_size(&w), before + 1);
+	ck_assert_uint_eq(march_readings(&w, &h), 24);
+	uint64_t series = h.d[0].seq;
+	for (size_t i = 0; i < 24; i++) {
+		ck_assert_uint_eq(h.d[i].seq, series);
+		ck_assert_int_eq(h.d[i].start_s, day + 3600 * (int64_t)i);
+		ck_assert_int_eq(h.d[i].end_s, day + 3600 * (int64_t)(i + 1));
+		ck_assert_int_eq(h.d[i].quantity_milli, 4500);
+		ck_assert_str_eq(h.d[i].recorder, "RU-GAZ");
+	}
+	/* the same file again appends nothing */
+	ck_assert_msg(import(&w, csv, &wr, &sk, &d) == 0, "%s", d.text);
+	ck_assert_uint_eq(wr, 0);
+	ck_assert_uint_eq(sk, 24);
+	ck_assert_uint_eq(log_size(&w), before + 1);
+	/* a UTC day's document: 12 hours already there, 12 of the next local day */
+	hourly_csv(csv, sizeof csv, "U", utc("2026-03-02T04:00:00Z"), 24, 4500);
+	ck_assert_msg(import(&w, csv, &wr, &sk, &d) == 0, "%s", d.text);
+	ck_assert_uint_eq(wr, 12);
+	ck_assert_uint_eq(sk, 12);
+	ck_assert_uint_eq(log_size(&w), before + 2);
+	ck_assert_uint_eq(march_readings(&w, &h), 36);
+	/* an hour recorded with another value is not replaced silently */
+	hourly_csv(csv, sizeof csv, "X", day + 5 * 3600, 2, 4600);
+	UNCHANGED(&w, import(&w, csv, &wr, &sk, &d), CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "line 2") && strstr(d.text, "other values") &&
+			      strstr(d.text, "delivery correct"),
+		      "%s", d.text);
+	/* a single reading overlapping a point is refused, naming its start */
+	struct corridor_delivery_request r = { .contract = "G1", .meter = "M1",
+					       .start_s = day + 1800, .end_s = day + 5400,
+					       .quantity_milli = 1000, .quality = 'A' };
+	UNCHANGED(&w, corridor_delivery_record(w.l, w.gaz, &r, &seq, &d), CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "overlaps reading"), "%s", d.text);
+	/* correcting one point: by its start; once; only a recorded point */
+	UNCHANGED(&w, corridor_delivery_correct(w.l, w.gaz, series, 4000, "fault", NULL, &seq, &d),
+		  CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "name the point by its start"), "%s", d.text);
+	UNCHANGED(&w, corridor_delivery_correct_at(w.l, w.gaz, series, day + 1800, 4000, "fault",
+						   NULL, &seq, &d),
+		  CORRIDOR_E_REFUSED);
+	UNCHANGED(&w, corridor_delivery_correct_at(w.l, w.buy, series, day + 3600, 4000, "fault",
+						   NULL, &seq, &d),
+		  CORRIDOR_E_REFUSED);
+	uint64_t fix;
+	ck_assert_msg(corridor_delivery_correct_at(w.l, w.gaz, series, day + 3600, 4000,
+						   "calibration", NULL, &fix, &d) == 0,
+		      "%s", d.text);
+	UNCHANGED(&w, corridor_delivery_correct_at(w.l, w.gaz, series, day + 3600, 3900, "again",
+						   NULL, &seq, &d),
+		  CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "corrected by"), "%s", d.text);
+	ck_assert_int_eq(corridor_delivery_correct(w.l, w.gaz, fix, 3900, "again", NULL, &seq, &d),
+			 0);
+	ck_assert_uint_eq(march_readings(&w, &h), 38);
+	size_t superseded = 0;
+	for (size_t i = 0; i < h.n; i++)
+		superseded += h.d[i].superseded_by != 0;
+	ck_assert_uint_eq(superseded, 2); /* the point, then its correction */
+	/* the billable quantity reads series and corrections through one interface:
+	 * 35 hours of 4.5 and one of 3.9 */
+	int32_t march;
+	ck_assert_int_eq(corridor_date_parse("2026-03-01", 10, &march), 0);
+	struct perf_hold *ph = calloc(1, sizeof *ph);
+	ck_assert_int_eq(corridor_report_performance(w.l, "G1", march, hold_perf, ph, &d), 0);
+	ck_assert_int_eq(ph->p[0].billable_milli, 35 * 4500 + 3900);
+	free(ph);
+	corridor_diag_init(&d);
+	ck_assert_msg(corridor_ledger_verify(w.l, NULL, NULL, &d) == 0, "%s", d.text);
+	dw_close(&w);
+}
+END_TEST
+
+START_TEST(series_missing_points_and_bad_series)
+{
+	struct dw w;
+	struct corridor_diag d;
+	struct list_hold h;
+	uint64_t seq;
+	dw_open(&w, true);
+	int64_t day = utc("2026-03-01T16:00:00Z");
+	struct corridor_series *s = calloc(1, sizeof *s);
+	snprintf(s->contract, sizeof s->contract, "G1");
+	snprintf(s->meter, sizeof s->meter, "M1");
+	s->start_s = day;
+	s->resolution_s = 900;
+	s->count = 4;
+	snprintf(s->quality, sizeof s->quality, "AMEJ");
+	int64_t q[4] = { 1000, 0, 1200, 1300 };
+	memcpy(s->quantity_milli, q, sizeof q);
+	ck_assert_msg(corridor_delivery_series(w.l, w.gaz, s, &seq, &d) == 0, "%s", d.text);
+	/* a missing point is no reading: three points listed, the hole free */
+	ck_assert_uint_eq(march_readings(&w, &h), 3);
+	ck_assert_int_eq(h.d[1].start_s, day + 1800);
+	ck_assert_int_eq(h.d[1].quality, 'E');
+	struct corridor_delivery_request r = { .contract = "G1", .meter = "M1",
+					       .start_s = day + 900, .end_s = day + 1800,
+					       .quantity_milli = 1100, .quality = 'E' };
+	ck_assert_msg(corridor_delivery_record(w.l, w.gaz, &r, &seq, &d) == 0, "%s", d.text);
+	/* refused, nothing written: a missing point with a quantity, another
+	 * resolution, a code not in the list, a day's midnight crossed, an overlap */
+	struct corridor_series b = *s;
+	b.start_s = day + 7200;
+	b.quantity_milli[1] = 5;
+	UNCHANGED(&w, corridor_delivery_series(w.l, w.gaz, &b, &seq, &d), CORRIDOR_E_INVALID);
+	b = *s;
+	b.start_s = day + 7200;
+	b.resolution_s = 600;
+	UNCHANGED(&w, corridor_delivery_series(w.l, w.gaz, &b, &seq, &d), CORRIDOR_E_INVALID);
+	b = *s;
+	b.start_s = day + 7200;
+	b.quality[2] = 'Z';
+	UNCHANGED(&w, corridor_delivery_series(w.l, w.gaz, &b, &seq, &d), CORRIDOR_E_INVALID);
+	b = *s;
+	b.start_s = day + 86400 - 1800;
+	UNCHANGED(&w, corridor_delivery_series(w.l, w.gaz, &b, &seq, &d), CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "midnight"), "%s", d.text);
+	b = *s;
+	b.start_s = day + 2700;
+	UNCHANGED(&w, corridor_delivery_series(w.l, w.gaz, &b, &seq, &d), CORRIDOR_E_REFUSED);
+	ck_assert_msg(strstr(d.text, "overlaps reading"), "%s", d.text);
+	b = *s;
+	b.start_s = day + 7200;
+	snprintf(b.quality, sizeof b.quality, "MMMM");
+	memset(b.quantity_milli, 0, sizeof b.quantity_milli);
+	UNCHANGED(&w, corridor_delivery_series(w.l, w.gaz, &b, &seq, &d), CORRIDOR_E_REFUSED);
+	free(s);
+	corridor_diag_init(&d);
+	ck_assert_msg(corridor_ledger_verify(w.l, NULL, NULL, &d) == 0, "%s", d.text);
+	dw_close(&w);
+}
+END_TEST
+
+/* SETTLEMENT.md "Billable quantity": the other party's readings lying inside
+ * a billing interval count when they cover it exactly. */
+START_TEST(mixed_resolutions_in_the_meter_report)
+{
+	struct dw w;
+	struct corridor_diag d;
+	uint64_t seq;
+	dw_open(&w, true);
+	int64_t day0 = utc("2026-03-01T16:00:00Z"); /* 2026-03-02 at +08:00 */
+	struct corridor_series *s = calloc(1, sizeof *s);
+	for (int k = 0; k < 2; k++) {
+		/* RU-GAZ bills 96 MWh a day on M1 */
+		struct corridor_delivery_request r = { .contract = "G1", .meter = "M1",
+						       .start_s = day0 + 86400 * k,
+						       .end_s = day0 + 86400 * (k + 1),
+						       .quantity_milli = 96000, .quality = 'A' };
+		ck_assert_msg(corridor_delivery_record(w.l, w.gaz, &r, &seq, &d) == 0, "%s", d.text);
+		/* CN-BUY meters quarter hours: all 96 on day 1; on day 2 one is missing */
+		snprintf(s->contract, sizeof s->contract, "G1");
+		snprintf(s->meter, sizeof s->meter, "CN-M1");
+		s->start_s = day0 + 86400 * k;
+		s->resolution_s = 900;
+		s->count = 96;
+		for (int i = 0; i < 96; i++) {
+			s->quantity_milli[i] = 1002;
+			s->quality[i] = 'A';
+		}
+		if (k == 1) {
+			s->quality[40] = CORRIDOR_QUALITY_MISSING;
+			s->quantity_milli[40] = 0;
+		}
+		ck_assert_msg(corridor_delivery_series(w.l, w.buy, s, &seq, &d) == 0, "%s", d.text);
+	}
+	free(s);
+	int32_t march;
+	ck_assert_int_eq(corridor_date_parse("2026-03-01", 10, &march), 0);
+	struct corridor_meter_report m;
+	ck_assert_msg(corridor_report_meters(w.l, "G1", march, &m, &d) == 0, "%s", d.text);
+	/* day 1: one row, 96 x 1.002 = 96.192 against 96 (within 5 per mille);
+	 * day 2: the billing day one-sided, and the other side's 95 points shown */
+	ck_assert_uint_eq(m.count, 1 + 1 + 95);
+	ck_assert_int_eq(m.rows[0].status, CORRIDOR_METER_AGREE);
+	ck_assert_int_eq(m.rows[0].other_milli, 96192);
+	size_t day2 = 0;
+	for (size_t i = 0; i < m.count; i++)
+		if (m.rows[i].has_billing && m.rows[i].start_s == day0 + 86400)
+			day2 = i;
+	ck_assert_uint_gt(day2, 0);
+	ck_assert_int_eq(m.rows[day2].status, CORRIDOR_METER_BILLING_ONLY);
+	ck_assert_uint_eq(m.agree, 1);
+	ck_assert_uint_eq(m.billing_only, 1);
+	ck_assert_uint_eq(m.other_only, 95);
+	ck_assert_int_eq(m.total_billing_milli, 2 * 96000);
+	ck_assert_int_eq(m.total_other_milli, 96192 + 95 * 1002);
+	corridor_meter_report_release(&m);
+	corridor_diag_init(&d);
+	ck_assert_msg(corridor_ledger_verify(w.l, NULL, NULL, &d) == 0, "%s", d.text);
+	dw_close(&w);
+}
+END_TEST
+
 START_TEST(worked_example_billable_quantity)
 {
 	/* SETTLEMENT.md: G1 daily 100 MWh for every local day of March 2026 by
@@ -546,6 +802,9 @@ Suite *suite_deliveries(void)
 	tcase_add_test(tc, reader_mutations_never_crash);
 	tcase_add_test(tc, recording_rules);
 	tcase_add_test(tc, import_edge_cases);
+	tcase_add_test(tc, series_import_and_corrections);
+	tcase_add_test(tc, series_missing_points_and_bad_series);
+	tcase_add_test(tc, mixed_resolutions_in_the_meter_report);
 	tcase_add_test(tc, worked_example_billable_quantity);
 	tcase_add_test(tc, rounding_is_half_to_even);
 	tcase_add_test(tc, diff_two_ledgers);

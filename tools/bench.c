@@ -816,7 +816,7 @@ int main(int argc, char **argv)
 	printf("monitor_entries_per_s %.0f\n", monitor);
 	printf("ingest_vs_sign_only %.2f\n", ingest / sign_only);
 	printf("verify_vs_verify_only %.2f\n", verify / verify_only);
-	printf("import_rows_per_s %.0f\n", import_rate);
+	printf("import_csv_intervals_per_s %.0f\n", import_rate);
 	printf("import_vs_sign_only %.2f\n", import_rate / sign_only);
 	printf("bytes_per_interval %.0f\n", bytes_per_interval);
 	printf("settle_intervals_per_s %.0f\n", settle_rate);

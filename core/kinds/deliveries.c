@@ -7,7 +7,11 @@
  *   delivery.record  {contract, end, idempotency_key?, meter, quality, quantity, start}
  *                    start and end: UTC seconds; quantity: milli-units; the
  *                    idempotency key is the source system's reference
- *   delivery.correct {idempotency_key?, quantity, reason?, supersedes}
+ *   delivery.series  {contract, meter, qualities, quantities, resolution, start}
+ *                    (formats/series.c): a day's points, one code and one
+ *                    quantity each
+ *   delivery.correct {idempotency_key?, quantity, reason?, start?, supersedes}
+ *                    start names a series' point (its interval start)
  */
 #include <stdio.h>
 
@@ -124,6 +128,75 @@ static int capacity_refusal(const struct corridor_entry *e, const struct corrido
 				  t->id, cap, t->unit);
 }
 
+/* The checks every reading's interval [start, end) passes: an accepted
+ * contract, a recorder of it, inside its term and one local day of it. On
+ * success *out is the contract (the caller frees it). */
+static int interval_check(struct kind_state *st, const struct corridor_entry *e,
+			  const char *contract, int64_t start_s, int64_t end_s,
+			  struct corridor_contract **out, struct corridor_diag *diag)
+{
+	struct corridor_contract *c = malloc(sizeof *c);
+	*out = NULL;
+	if (!c)
+		return CORRIDOR_E_NOMEM;
+	int err = corridor_contract_record(st->kv, contract, c);
+	if (err || c->version_count == 0) {
+		free(c);
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
+					  "contract %s is not an accepted contract", contract);
+	}
+	const struct corridor_contract_terms *t = &c->versions[c->version_count - 1].terms;
+	int64_t off = (int64_t)t->utc_offset_min * 60;
+	int64_t term_start = (int64_t)t->start_day * SECONDS_PER_DAY - off;
+	int64_t term_end = (int64_t)t->end_day * SECONDS_PER_DAY - off;
+	int64_t local = start_s + off;
+	int64_t day_end = (local / SECONDS_PER_DAY + (local % SECONDS_PER_DAY < 0 ? 0 : 1)) *
+				  SECONDS_PER_DAY - off;
+	bool recorder_ok = strcmp(e->author, t->metering_party) == 0 ||
+			   strcmp(e->author, t->seller) == 0 || strcmp(e->author, t->buyer) == 0;
+	if (!recorder_ok)
+		err = corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
+			   "%s is neither the metering party nor a party of contract %s", e->author,
+			   contract);
+	else if (start_s < term_start || end_s > term_end)
+		err = corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "the interval is outside the term of %s",
+			   contract);
+	else if (end_s > day_end)
+		err = corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
+			   "the interval crosses midnight of %s's local day", contract);
+	if (err)
+		free(c);
+	else
+		*out = c;
+	return err;
+}
+
+static const struct corridor_contract_terms *latest_terms(const struct corridor_contract *c)
+{
+	return &c->versions[c->version_count - 1].terms;
+}
+
+/* Registers [d->start_s, d->end_s) of d's recorder and meter; refuses an overlap. */
+static int claim_interval(struct kind_state *st, const struct corridor_entry *e,
+			  const struct corridor_delivery *d, struct corridor_diag *diag)
+{
+	uint64_t overlap;
+	int err = day_intervals(st->kv, d, e->seq, true, &overlap);
+	if (err)
+		return err == CORRIDOR_E_LIMIT
+			       ? corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "more than %u intervals in a day",
+				      CORRIDOR_DAY_INTERVALS_MAX)
+			       : err;
+	if (overlap) {
+		char at[21];
+		corridor_utc_format(d->start_s, at);
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
+			    "the interval from %s overlaps reading %llu of %s on meter %s", at,
+			    (unsigned long long)overlap, d->recorder, d->meter);
+	}
+	return CORRIDOR_OK;
+}
+
 static int process_record(struct kind_state *st, const struct corridor_entry *e,
 			  const msgpack_object *o, struct corridor_diag *diag)
 {
@@ -147,74 +220,170 @@ static int process_record(struct kind_state *st, const struct corridor_entry *e,
 		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "quantity must be 0 <= q < 10^12");
 	if (d.end_s <= d.start_s)
 		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "the interval must end after it starts");
-	struct corridor_contract *c = malloc(sizeof *c);
-	if (!c)
-		return CORRIDOR_E_NOMEM;
-	int err = corridor_contract_record(st->kv, d.contract, c);
-	if (err || c->version_count == 0) {
-		free(c);
-		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "contract %s is not an accepted contract",
-			    d.contract);
-	}
-	const struct corridor_contract_terms *t = &c->versions[c->version_count - 1].terms;
-	int64_t off = (int64_t)t->utc_offset_min * 60;
-	int64_t term_start = (int64_t)t->start_day * SECONDS_PER_DAY - off;
-	int64_t term_end = (int64_t)t->end_day * SECONDS_PER_DAY - off;
-	int64_t local = d.start_s + off;
-	int64_t day_end = (local / SECONDS_PER_DAY + (local % SECONDS_PER_DAY < 0 ? 0 : 1)) *
-				  SECONDS_PER_DAY - off;
-	bool recorder_ok = strcmp(e->author, t->metering_party) == 0 ||
-			   strcmp(e->author, t->seller) == 0 || strcmp(e->author, t->buyer) == 0;
-	if (!recorder_ok)
-		err = corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
-			   "%s is neither the metering party nor a party of contract %s", e->author,
-			   d.contract);
-	else if (d.start_s < term_start || d.end_s > term_end)
-		err = corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "the interval is outside the term of %s",
-			   d.contract);
-	else if (d.end_s > day_end)
-		err = corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
-			   "the interval crosses midnight of %s's local day", d.contract);
-	else if (!within_capacity(t, d.start_s, d.end_s, d.quantity_milli))
-		err = capacity_refusal(e, t, diag);
+	struct corridor_contract *c;
+	int err = interval_check(st, e, d.contract, d.start_s, d.end_s, &c, diag);
+	if (err)
+		return err;
+	if (!within_capacity(latest_terms(c), d.start_s, d.end_s, d.quantity_milli))
+		err = capacity_refusal(e, latest_terms(c), diag);
 	int32_t offset_min = c->versions[0].terms.utc_offset_min;
 	free(c);
 	if (err)
 		return err;
 	snprintf(d.recorder, sizeof d.recorder, "%.32s", e->author);
-	uint64_t overlap;
-	if ((err = day_intervals(st->kv, &d, e->seq, true, &overlap)) != 0)
-		return err == CORRIDOR_E_LIMIT
-			       ? corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "more than %u intervals in a day",
-				      CORRIDOR_DAY_INTERVALS_MAX)
-			       : err;
-	if (overlap)
-		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
-			    "the interval overlaps reading %llu of %s on meter %s",
-			    (unsigned long long)overlap, d.recorder, d.meter);
+	if ((err = claim_interval(st, e, &d, diag)) != 0)
+		return err;
 	int err2 = corridor_reading_put(st->kv, e->seq, &d);
 	return err2 ? err2 : corridor_bucket_append(st->kv, &d, offset_min);
+}
+
+/* delivery.series: consecutive points of one resolution within one local
+ * day; each recorded point is checked as a reading is, and claims its
+ * interval; a missing point claims nothing. */
+static int process_series(struct kind_state *st, const struct corridor_entry *e,
+			  const msgpack_object *o, struct corridor_diag *diag)
+{
+	struct corridor_series *s = malloc(sizeof *s);
+	struct corridor_contract *c = NULL;
+	int err;
+	if (!s)
+		return CORRIDOR_E_NOMEM;
+	if (corridor_series_decode(o, s) != 0 || !s->contract[0] || !corridor_meter_id_ok(s->meter)) {
+		err = corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY,
+					 "needs contract, meter (no spaces), start, resolution and "
+					 "1-%u points (quantities and qualities A E M J I C T, one each)",
+					 CORRIDOR_SERIES_POINTS_MAX);
+		goto out_free;
+	}
+	if (!corridor_resolution_ok(s->resolution_s)) {
+		err = corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
+					 "the resolution is 900, 1800 or 3600 seconds, not %u",
+					 s->resolution_s);
+		goto out_free;
+	}
+	size_t recorded = 0;
+	for (uint32_t i = 0; i < s->count; i++) {
+		bool missing = s->quality[i] == CORRIDOR_QUALITY_MISSING;
+		recorded += !missing;
+		if (missing && s->quantity_milli[i] != 0) {
+			err = corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY,
+						 "point %u is missing: its quantity is 0", i + 1);
+			goto out_free;
+		}
+	}
+	if (recorded == 0) {
+		err = corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
+					 "every point is missing: nothing to record");
+		goto out_free;
+	}
+	int64_t end_s = s->start_s + (int64_t)s->count * s->resolution_s;
+	if ((err = interval_check(st, e, s->contract, s->start_s, end_s, &c, diag)) != 0)
+		goto out_free;
+	struct corridor_delivery d = { .seq = e->seq };
+	snprintf(d.contract, sizeof d.contract, "%s", s->contract);
+	snprintf(d.meter, sizeof d.meter, "%s", s->meter);
+	snprintf(d.recorder, sizeof d.recorder, "%.32s", e->author);
+	for (uint32_t i = 0; i < s->count && !err; i++) {
+		int64_t from = s->start_s + (int64_t)i * s->resolution_s;
+		if (s->quality[i] != CORRIDOR_QUALITY_MISSING &&
+		    !within_capacity(latest_terms(c), from, from + s->resolution_s, s->quantity_milli[i]))
+			err = capacity_refusal(e, latest_terms(c), diag);
+	}
+	/* each run of recorded points claims its intervals */
+	for (uint32_t i = 0; i < s->count && !err;) {
+		if (s->quality[i] == CORRIDOR_QUALITY_MISSING) {
+			i++;
+			continue;
+		}
+		uint32_t j = i;
+		while (j < s->count && s->quality[j] != CORRIDOR_QUALITY_MISSING)
+			j++;
+		d.start_s = s->start_s + (int64_t)i * s->resolution_s;
+		d.end_s = s->start_s + (int64_t)j * s->resolution_s;
+		err = claim_interval(st, e, &d, diag);
+		i = j;
+	}
+	if (!err)
+		err = corridor_series_put(st->kv, e->seq, e->author, s, c->versions[0].terms.utc_offset_min);
+out_free:
+	free(c);
+	free(s);
+	return err;
+}
+
+struct point_find {
+	int64_t start_s;
+	struct corridor_delivery *out;
+	bool found;
+};
+
+static int point_one(void *vctx, const struct corridor_delivery *d)
+{
+	struct point_find *f = vctx;
+	if (d->start_s == f->start_s) {
+		*f->out = *d;
+		f->found = true;
+	}
+	return 0;
+}
+
+/* The reading a correction names: a single reading by seq, or a series' point
+ * by seq and start. */
+static int corrected_reading(struct kind_state *st, const struct corridor_entry *e, int64_t target,
+			     const int64_t *start_s, struct corridor_delivery *d,
+			     struct corridor_diag *diag)
+{
+	if (corridor_reading_get(st->kv, (uint64_t)target, d) == 0) {
+		if (start_s && *start_s != d->start_s)
+			return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
+						  "reading %lld does not start at the start given",
+						  (long long)target);
+		return CORRIDOR_OK;
+	}
+	struct point_find f = { .start_s = start_s ? *start_s : 0, .out = d };
+	int err = corridor_series_readings(st->kv, (uint64_t)target, point_one, &f);
+	if (err == CORRIDOR_E_NOTFOUND)
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "entry %lld is not a delivery reading",
+					  (long long)target);
+	if (err)
+		return err;
+	if (!start_s)
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
+					  "entry %lld is a series: name the point by its start",
+					  (long long)target);
+	if (!f.found) {
+		char at[21];
+		corridor_utc_format(*start_s, at);
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
+					  "series %lld has no recorded point from %s", (long long)target,
+					  at);
+	}
+	return CORRIDOR_OK;
 }
 
 static int process_correct(struct kind_state *st, const struct corridor_entry *e,
 			   const msgpack_object *o, struct corridor_diag *diag)
 {
-	static const char *const allowed[] = { "idempotency_key", "quantity", "reason",
+	static const char *const allowed[] = { "idempotency_key", "quantity", "reason", "start",
 					       "supersedes", NULL };
-	int64_t q, target;
+	int64_t q, target, start;
 	struct corridor_delivery d;
 	if (!corridor_mpo_fields_only(o, allowed))
 		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "unknown field");
 	const msgpack_object *reason = corridor_mpo_field(o, "reason");
+	const msgpack_object *so = corridor_mpo_field(o, "start");
 	if (!corridor_mpo_int(corridor_mpo_field(o, "quantity"), &q) || !corridor_mpo_int(corridor_mpo_field(o, "supersedes"), &target) ||
-	    target < 0 || (reason && (reason->type != MSGPACK_OBJECT_STR ||
+	    target < 0 || (so && !corridor_mpo_int(so, &start)) ||
+	    (reason && (reason->type != MSGPACK_OBJECT_STR ||
 				      reason->via.str.size > CORRIDOR_REASON_BYTES_MAX)))
 		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "needs supersedes and quantity");
 	if (q < 0 || q >= CORRIDOR_QUANTITY_MILLI_LIMIT)
 		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "quantity must be 0 <= q < 10^12");
-	if (corridor_reading_get(st->kv, (uint64_t)target, &d) != 0)
-		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "entry %lld is not a delivery reading",
-			    (long long)target);
+	int err = corrected_reading(st, e, target, so ? &start : NULL, &d, diag);
+	if (err)
+		return err;
+	struct corridor_delivery probe;
+	bool of_series = corridor_reading_get(st->kv, (uint64_t)target, &probe) != 0;
 	if (strcmp(d.recorder, e->author) != 0)
 		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
 			    "reading %lld was recorded by %s: only its recorder corrects it",
@@ -226,7 +395,7 @@ static int process_correct(struct kind_state *st, const struct corridor_entry *e
 	struct corridor_contract *c = malloc(sizeof *c);
 	if (!c)
 		return CORRIDOR_E_NOMEM;
-	int err = corridor_contract_record(st->kv, d.contract, c);
+	err = corridor_contract_record(st->kv, d.contract, c);
 	int32_t offset_min = !err && c->version_count ? c->versions[0].terms.utc_offset_min : 0;
 	if (!err && c->version_count &&
 	    !within_capacity(&c->versions[c->version_count - 1].terms, d.start_s, d.end_s, q))
@@ -234,16 +403,18 @@ static int process_correct(struct kind_state *st, const struct corridor_entry *e
 	free(c);
 	if (err)
 		return err;
-	d.superseded_by = e->seq;
-	err = corridor_reading_put(st->kv, (uint64_t)target, &d);
 	uint64_t unused;
 	struct corridor_delivery n = d;
 	n.seq = e->seq;
 	n.quantity_milli = q;
 	n.supersedes = (uint64_t)target;
 	n.superseded_by = 0;
-	if (!err)
-		err = day_intervals(st->kv, &d, e->seq, false, &unused);
+	if (!of_series) { /* a series' point is superseded in its bucket, by (seq, start) */
+		d.superseded_by = e->seq;
+		err = corridor_reading_put(st->kv, (uint64_t)target, &d);
+		if (!err)
+			err = day_intervals(st->kv, &d, e->seq, false, &unused);
+	}
 	if (!err)
 		err = corridor_reading_put(st->kv, e->seq, &n);
 	if (!err)
@@ -260,6 +431,8 @@ int corridor_delivery_process(struct kind_state *st, const struct corridor_entry
 	err = corridor_body_map(e, &u, diag);
 	if (!err && strcmp(e->kind, "delivery.record") == 0)
 		err = process_record(st, e, &u.data, diag);
+	else if (!err && strcmp(e->kind, "delivery.series") == 0)
+		err = process_series(st, e, &u.data, diag);
 	else if (!err)
 		err = process_correct(st, e, &u.data, diag);
 	msgpack_unpacked_destroy(&u);

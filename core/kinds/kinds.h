@@ -138,6 +138,13 @@ size_t corridor_period_key(const char *contract, int32_t first_day, uint64_t seq
  * day in seq order, each with superseded_by set (deliveries.c). */
 int corridor_day_readings(struct corridor_kv *kv, const char *contract, int32_t first_day,
 			  int32_t days, int32_t offset_min, corridor_delivery_fn fn, void *ctx);
+/* A series: its header by seq and its record in its local day's bucket
+ * (tables.c); its recorded points (missing ones left out), each with
+ * superseded_by set, to fn; CORRIDOR_E_NOTFOUND if seq is no series. */
+int corridor_series_put(struct corridor_kv *kv, uint64_t seq, const char *recorder,
+			const struct corridor_series *s, int32_t offset_min);
+int corridor_series_readings(struct corridor_kv *kv, uint64_t seq, corridor_delivery_fn fn,
+			     void *ctx);
 int corridor_period_meters(struct corridor_kv *kv, const struct corridor_contract *c,
 			   int32_t first_day, struct corridor_meter_report *out);
 /* Reads a contract's state record (contracts.c). */

@@ -23,6 +23,7 @@ static const struct kind_rule_def RULES[] = {
 	{ "contract.amend", RULE_CONTRACT_PARTY, 0, true },
 	{ "contract.terminate", RULE_CONTRACT_PARTY, 0, true },
 	{ "delivery.record", RULE_RECORDER, 0, true },
+	{ "delivery.series", RULE_RECORDER, 0, true },
 	{ "delivery.correct", RULE_RECORDER, 0, true },
 	{ "rate.record", RULE_ROLE, CORRIDOR_ROLE_RATES, true },
 	{ "rate.correct", RULE_ROLE, CORRIDOR_ROLE_RATES, true },

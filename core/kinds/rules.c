@@ -443,11 +443,19 @@ int corridor_batch_total_add(struct corridor_batch *b, const char *cur, int64_t 
 
 struct reading {
 	int64_t start_s, end_s, quantity;
+	int64_t quantity_other; /* a billing reading's: the other party's, if used */
+	uint32_t meter;         /* the other party's: an index into collect.meters */
+	bool used; /* another's: counted in a billing interval; a billing one's: has it */
 };
+
+/* Meters of the other party one meter report tells apart. */
+#define OTHER_METERS_MAX 64u
 
 struct collect {
 	const struct corridor_contract_terms *t;
 	const char *other;
+	char meters[OTHER_METERS_MAX][CORRIDOR_METER_ID_BYTES_MAX + 1];
+	uint32_t nmeters;
 	int64_t from_s, to_s; /* [first instant, last instant) of the period */
 	struct reading *billing, *others;
 	size_t nb, no, capb, capo;
@@ -464,7 +472,21 @@ static int push(struct reading **a, size_t *n, size_t *cap, const struct corrido
 		*a = r;
 		*cap = c;
 	}
-	(*a)[(*n)++] = (struct reading){ d->start_s, d->end_s, d->quantity_milli };
+	(*a)[(*n)++] = (struct reading){ .start_s = d->start_s, .end_s = d->end_s,
+					 .quantity = d->quantity_milli };
+	return CORRIDOR_OK;
+}
+
+/* The index of the other party's meter m. */
+static int meter_index(struct collect *c, const char *m, uint32_t *out)
+{
+	for (uint32_t i = 0; i < c->nmeters; i++)
+		if (!strcmp(c->meters[i], m))
+			return *out = i, CORRIDOR_OK;
+	if (c->nmeters >= OTHER_METERS_MAX)
+		return CORRIDOR_E_LIMIT;
+	snprintf(c->meters[c->nmeters], sizeof c->meters[0], "%s", m);
+	*out = c->nmeters++;
 	return CORRIDOR_OK;
 }
 
@@ -479,8 +501,13 @@ static int collect_one(void *vctx, const struct corridor_delivery *d)
 			return CORRIDOR_OK; /* corrected to 0: removed */
 		return push(&c->billing, &c->nb, &c->capb, d);
 	}
-	if (strcmp(d->recorder, c->other) == 0)
-		return push(&c->others, &c->no, &c->capo, d);
+	if (strcmp(d->recorder, c->other) == 0) {
+		uint32_t m;
+		int err = meter_index(c, d->meter, &m);
+		if (!err && !(err = push(&c->others, &c->no, &c->capo, d)))
+			c->others[c->no - 1].meter = m;
+		return err;
+	}
 	return CORRIDOR_OK;
 }
 
@@ -519,14 +546,68 @@ static enum corridor_meter_status judge(const struct corridor_meter_row *r, uint
 							: CORRIDOR_METER_DISPUTED;
 }
 
-/* Merges the two sorted sides into rows, one per distinct interval. */
-static int merge(const struct collect *c, struct corridor_meter_report *out)
+/* The other party's reading of billing interval b: the readings lying inside
+ * it (others[lo..hi), sorted by interval), each meter's covering it exactly
+ * — the same interval, or shorter ones end to end (a 15-minute side against
+ * an hourly billing meter). false, with nothing used, if any meter's do not. */
+static bool other_reading(struct collect *c, const struct reading *b, size_t lo, size_t hi,
+			  int64_t *sum, int *err)
 {
-	size_t cap = c->nb + c->no, i = 0, j = 0;
+	bool any = false;
+	*sum = 0;
+	for (uint32_t m = 0; m < c->nmeters; m++) {
+		int64_t at = b->start_s;
+		bool seen = false;
+		for (size_t k = lo; k < hi; k++) {
+			const struct reading *o = &c->others[k];
+			if (o->meter != m)
+				continue;
+			if (o->start_s != at || o->end_s > b->end_s)
+				return false; /* a gap, an overlap, or beyond the interval */
+			at = o->end_s;
+			seen = true;
+		}
+		if (seen && at != b->end_s)
+			return false;
+		any |= seen;
+	}
+	for (size_t k = lo; any && k < hi; k++) {
+		if (__builtin_add_overflow(*sum, c->others[k].quantity, sum)) {
+			*err = CORRIDOR_E_OVERFLOW;
+			return false;
+		}
+		c->others[k].used = true;
+	}
+	return any;
+}
+
+/* Rows in interval order: each billing interval with the other party's
+ * reading of it, then the other party's readings no billing interval took. */
+static int merge(struct collect *c, struct corridor_meter_report *out)
+{
+	size_t cap = c->nb + c->no, i = 0, j = 0, lo = 0;
 	out->rows = calloc(cap ? cap : 1, sizeof *out->rows);
 	if (!out->rows)
 		return CORRIDOR_E_NOMEM;
+	for (size_t b = 0; b < c->nb; b++) {
+		const struct reading *r = &c->billing[b];
+		int err = CORRIDOR_OK;
+		while (lo < c->no && c->others[lo].start_s < r->start_s)
+			lo++;
+		size_t hi = lo;
+		while (hi < c->no && c->others[hi].start_s < r->end_s)
+			hi++;
+		int64_t sum;
+		c->billing[b].used = other_reading(c, r, lo, hi, &sum, &err);
+		c->billing[b].quantity_other = sum;
+		if (err)
+			return err;
+	}
 	while (i < c->nb || j < c->no) {
+		if (j < c->no && c->others[j].used) {
+			j++;
+			continue;
+		}
 		struct corridor_meter_row *r = &out->rows[out->count++];
 		int cmp = i >= c->nb ? 1 : j >= c->no ? -1 : by_interval(&c->billing[i], &c->others[j]);
 		const struct reading *at = cmp <= 0 ? &c->billing[i] : &c->others[j];
@@ -534,14 +615,13 @@ static int merge(const struct collect *c, struct corridor_meter_report *out)
 		r->end_s = at->end_s;
 		if (cmp <= 0) {
 			r->has_billing = true;
-			r->billing_milli = c->billing[i++].quantity;
-		}
-		while (j < c->no && c->others[j].start_s == r->start_s &&
-		       c->others[j].end_s == r->end_s) {
+			r->billing_milli = c->billing[i].quantity;
+			r->has_other = c->billing[i].used;
+			r->other_milli = r->has_other ? c->billing[i].quantity_other : 0;
+			i++;
+		} else {
 			r->has_other = true;
-			if (__builtin_add_overflow(r->other_milli, c->others[j].quantity, &r->other_milli))
-				return CORRIDOR_E_OVERFLOW;
-			j++;
+			r->other_milli = c->others[j++].quantity;
 		}
 		r->status = judge(r, c->t->tolerance_permille);
 		if (__builtin_add_overflow(out->total_billing_milli, r->billing_milli,

@@ -313,28 +313,72 @@ static int64_t local_day(int64_t utc_s, int32_t offset_min)
 	return local / SECONDS_PER_DAY - (local % SECONDS_PER_DAY < 0 ? 1 : 0);
 }
 
-int corridor_bucket_append(struct corridor_kv *kv, const struct corridor_delivery *d,
-			 int32_t offset_min)
+/* A series in a bucket: be64(seq | SERIES_FLAG), be32 start (seconds after
+ * local midnight), be32 resolution, u8 count, recorder and meter (u8 length
+ * each), count quality codes, then count quantities as LEB128 varints. A
+ * single reading's seq never has the top bit. */
+#define SERIES_FLAG ((uint64_t)1 << 63)
+#define SERIES_FIXED 17u
+_Static_assert(SERIES_FIXED == 8u + 4u + 4u + 1u, "a bucket series: seq, start, resolution, count");
+
+static size_t leb_put(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+	do {
+		p[n++] = (uint8_t)((v & 0x7fu) | (v > 0x7fu ? 0x80u : 0u));
+		v >>= 7;
+	} while (v);
+	return n;
+}
+
+static bool leb_get(const uint8_t *p, size_t len, size_t *at, uint64_t *v)
+{
+	*v = 0;
+	for (unsigned shift = 0; shift < 64 && *at < len; shift += 7) {
+		uint8_t b = p[(*at)++];
+		*v |= (uint64_t)(b & 0x7fu) << shift;
+		if (!(b & 0x80u))
+			return true;
+	}
+	return false;
+}
+
+/* Appends rec (len bytes) to the bucket of (contract, local day). */
+static int bucket_add(struct corridor_kv *kv, const char *contract, int64_t day,
+		      const uint8_t *rec, size_t rlen)
 {
 	uint8_t k[CORRIDOR_PARTY_ID_BYTES_MAX + 5], small[8192], *buf = small;
 	const uint8_t *old;
-	size_t olen = 0, rl = strlen(d->recorder), ml = strlen(d->meter);
-	int64_t day = local_day(d->start_s, offset_min);
-	int64_t midnight = day * SECONDS_PER_DAY - (int64_t)offset_min * 60;
-	size_t klen = corridor_period_key(d->contract, (int32_t)day, 0, k);
+	size_t olen = 0;
+	size_t klen = corridor_period_key(contract, (int32_t)day, 0, k);
 	int err = kv->get(kv, STATE_PERIODS, k, klen, &old, &olen);
 	if (err == CORRIDOR_E_NOTFOUND)
 		olen = 0;
 	else if (err)
 		return err;
-	size_t len = olen + BUCKET_FIXED + 2 + rl + ml;
+	size_t len = olen + rlen;
 	if (len > BUCKET_BYTES_MAX)
 		return CORRIDOR_E_LIMIT;
 	if (len > sizeof small && !(buf = malloc(len)))
 		return CORRIDOR_E_NOMEM;
 	if (olen)
 		memcpy(buf, old, olen);
-	uint8_t *p = buf + olen;
+	memcpy(buf + olen, rec, rlen);
+	err = kv->put(kv, STATE_PERIODS, k, klen, buf, len);
+	if (buf != small)
+		free(buf);
+	return err;
+}
+
+int corridor_bucket_append(struct corridor_kv *kv, const struct corridor_delivery *d,
+			 int32_t offset_min)
+{
+	uint8_t rec[BUCKET_FIXED + 2 + 2 * 64];
+	size_t rl = strlen(d->recorder), ml = strlen(d->meter);
+	int64_t day = local_day(d->start_s, offset_min);
+	int64_t midnight = day * SECONDS_PER_DAY - (int64_t)offset_min * 60;
+	CORRIDOR_ASSERT(!(d->seq & SERIES_FLAG) && rl <= 64 && ml <= 64);
+	uint8_t *p = rec;
 	corridor_be64_put(p, d->seq);
 	corridor_be32_put(p + 8, (uint32_t)(d->start_s - midnight));
 	corridor_be32_put(p + 12, (uint32_t)(d->end_s - d->start_s));
@@ -345,74 +389,208 @@ int corridor_bucket_append(struct corridor_kv *kv, const struct corridor_deliver
 	memcpy(p + 34, d->recorder, rl);
 	p[34 + rl] = (uint8_t)ml;
 	memcpy(p + 35 + rl, d->meter, ml);
-	err = kv->put(kv, STATE_PERIODS, k, klen, buf, len);
-	if (buf != small)
-		free(buf);
-	return err;
+	return bucket_add(kv, d->contract, day, rec, BUCKET_FIXED + 2 + rl + ml);
 }
 
-int corridor_day_readings(struct corridor_kv *kv, const char *contract, int32_t first_day,
-			  int32_t days, int32_t offset_min, corridor_delivery_fn fn, void *ctx)
+/* A series' header by seq: be64(seq) || 'S' -> be32(local day ^ 2^31) ||
+ * be32(UTC offset in minutes ^ 2^31) || contract. */
+static size_t series_key(uint64_t seq, uint8_t out[9])
 {
-	uint8_t k[CORRIDOR_PARTY_ID_BYTES_MAX + 5];
-	struct corridor_delivery *rs = NULL;
-	size_t cap = 0;
-	int err = CORRIDOR_OK;
-	if (strlen(contract) > CORRIDOR_PARTY_ID_BYTES_MAX)
-		return CORRIDOR_E_NOTFOUND;
-	for (int32_t day = first_day; !err && day < first_day + days; day++) {
-		const uint8_t *v;
-		size_t vlen, n = 0;
-		size_t klen = corridor_period_key(contract, day, 0, k);
-		err = kv->get(kv, STATE_PERIODS, k, klen, &v, &vlen);
-		if (err == CORRIDOR_E_NOTFOUND) {
-			err = CORRIDOR_OK;
-			continue;
-		}
-		if (err)
-			break;
-		int64_t midnight = (int64_t)day * SECONDS_PER_DAY - (int64_t)offset_min * 60;
-		for (size_t at = 0; at < vlen && !err; n++) {
-			if (n == cap) {
-				size_t c2 = cap ? 2 * cap : 64;
-				void *nr = realloc(rs, c2 * sizeof *rs);
-				if (!nr) {
-					err = CORRIDOR_E_NOMEM;
-					break;
-				}
-				rs = nr;
-				cap = c2;
-			}
-			struct corridor_delivery *d = &rs[n];
+	corridor_be64_put(out, seq);
+	out[8] = 'S';
+	return 9;
+}
+
+int corridor_series_put(struct corridor_kv *kv, uint64_t seq, const char *recorder,
+			const struct corridor_series *s, int32_t offset_min)
+{
+	uint8_t rec[SERIES_FIXED + 2 + 2 * 64 + CORRIDOR_SERIES_POINTS_MAX * 11], k[9],
+		hv[8 + CORRIDOR_PARTY_ID_BYTES_MAX];
+	size_t rl = strlen(recorder), ml = strlen(s->meter), cl = strlen(s->contract);
+	int64_t day = local_day(s->start_s, offset_min);
+	int64_t midnight = day * SECONDS_PER_DAY - (int64_t)offset_min * 60;
+	CORRIDOR_ASSERT(!(seq & SERIES_FLAG) && rl <= 64 && ml <= 64 &&
+			cl <= CORRIDOR_PARTY_ID_BYTES_MAX && s->count >= 1 &&
+			s->count <= CORRIDOR_SERIES_POINTS_MAX);
+	uint8_t *p = rec;
+	corridor_be64_put(p, seq | SERIES_FLAG);
+	corridor_be32_put(p + 8, (uint32_t)(s->start_s - midnight));
+	corridor_be32_put(p + 12, s->resolution_s);
+	p[16] = (uint8_t)s->count;
+	size_t at = SERIES_FIXED;
+	p[at++] = (uint8_t)rl;
+	memcpy(p + at, recorder, rl);
+	at += rl;
+	p[at++] = (uint8_t)ml;
+	memcpy(p + at, s->meter, ml);
+	at += ml;
+	memcpy(p + at, s->quality, s->count);
+	at += s->count;
+	for (uint32_t i = 0; i < s->count; i++)
+		at += leb_put(p + at, (uint64_t)s->quantity_milli[i]);
+	corridor_be32_put(hv, (uint32_t)day ^ BIAS);
+	corridor_be32_put(hv + 4, (uint32_t)offset_min ^ BIAS);
+	memcpy(hv + 8, s->contract, cl);
+	int err = kv->put(kv, STATE_DELIVERIES, k, series_key(seq, k), hv, 8 + cl);
+	return err ? err : bucket_add(kv, s->contract, day, rec, at);
+}
+
+/* ---- reading a bucket: single readings and series points alike ---- */
+
+struct readings {
+	struct corridor_delivery *r;
+	size_t n, cap;
+};
+
+static struct corridor_delivery *readings_push(struct readings *rs)
+{
+	if (rs->n == rs->cap) {
+		size_t c2 = rs->cap ? 2 * rs->cap : 64;
+		void *nr = realloc(rs->r, c2 * sizeof *rs->r);
+		if (!nr)
+			return NULL;
+		rs->r = nr;
+		rs->cap = c2;
+	}
+	struct corridor_delivery *d = &rs->r[rs->n++];
+	memset(d, 0, sizeof *d);
+	return d;
+}
+
+/* A length-prefixed string of at most cap - 1 bytes at v[*at]. */
+static bool lstr(const uint8_t *v, size_t vlen, size_t *at, char *out, size_t cap)
+{
+	if (*at >= vlen || v[*at] >= cap || vlen - *at - 1 < v[*at])
+		return false;
+	memcpy(out, v + *at + 1, v[*at]);
+	out[v[*at]] = '\0';
+	*at += 1u + v[*at];
+	return true;
+}
+
+/* Every record of one bucket, series expanded to their points (missing
+ * points left out, as if absent), in the bucket's order; then what each
+ * correction superseded: the reading of the same seq and interval start. */
+static int bucket_readings(const uint8_t *v, size_t vlen, const char *contract,
+			   int64_t midnight, struct readings *rs)
+{
+	size_t first = rs->n;
+	for (size_t at = 0; at < vlen;) {
+		if (vlen - at < 8)
+			return CORRIDOR_E_STORAGE;
+		uint64_t seq = corridor_be64_get(v + at);
+		if (!(seq & SERIES_FLAG)) {
+			struct corridor_delivery *d = readings_push(rs);
+			if (!d)
+				return CORRIDOR_E_NOMEM;
 			const uint8_t *p = v + at;
-			if (vlen - at < BUCKET_FIXED + 2 || p[33] > CORRIDOR_PARTY_ID_BYTES_MAX ||
-			    vlen - at < BUCKET_FIXED + 2u + p[33] ||
-			    p[34 + p[33]] > CORRIDOR_METER_ID_BYTES_MAX ||
-			    vlen - at < BUCKET_FIXED + 2u + p[33] + p[34 + p[33]]) {
-				err = CORRIDOR_E_STORAGE;
-				break;
-			}
-			memset(d, 0, sizeof *d);
+			if (vlen - at < BUCKET_FIXED)
+				return CORRIDOR_E_STORAGE;
 			snprintf(d->contract, sizeof d->contract, "%s", contract);
-			d->seq = corridor_be64_get(p);
+			d->seq = seq;
 			d->start_s = midnight + corridor_be32_get(p + 8);
 			d->end_s = d->start_s + corridor_be32_get(p + 12);
 			d->quantity_milli = (int64_t)corridor_be64_get(p + 16);
 			d->supersedes = corridor_be64_get(p + 24);
 			d->quality = (char)p[32];
-			memcpy(d->recorder, p + 34, p[33]);
-			memcpy(d->meter, p + 35 + p[33], p[34 + p[33]]);
-			at += BUCKET_FIXED + 2u + p[33] + p[34 + p[33]];
+			at += BUCKET_FIXED;
+			if (!lstr(v, vlen, &at, d->recorder, sizeof d->recorder) ||
+			    !lstr(v, vlen, &at, d->meter, sizeof d->meter))
+				return CORRIDOR_E_STORAGE;
+			continue;
 		}
-		/* what each correction superseded (in this bucket, by seq) */
-		for (size_t i = 0; !err && i < n; i++)
-			for (size_t j = 0; rs[i].supersedes && j < i; j++)
-				if (rs[j].seq == rs[i].supersedes)
-					rs[j].superseded_by = rs[i].seq;
-		for (size_t i = 0; !err && i < n; i++)
-			err = fn(ctx, &rs[i]);
+		struct corridor_delivery proto = { .seq = seq & ~SERIES_FLAG };
+		if (vlen - at < SERIES_FIXED)
+			return CORRIDOR_E_STORAGE;
+		const uint8_t *p = v + at;
+		int64_t start = midnight + corridor_be32_get(p + 8);
+		uint32_t res = corridor_be32_get(p + 12), count = p[16];
+		at += SERIES_FIXED;
+		if (!lstr(v, vlen, &at, proto.recorder, sizeof proto.recorder) ||
+		    !lstr(v, vlen, &at, proto.meter, sizeof proto.meter) || count == 0 ||
+		    count > CORRIDOR_SERIES_POINTS_MAX || vlen - at < count)
+			return CORRIDOR_E_STORAGE;
+		snprintf(proto.contract, sizeof proto.contract, "%s", contract);
+		const uint8_t *qual = v + at;
+		at += count;
+		for (uint32_t i = 0; i < count; i++) {
+			uint64_t q;
+			if (!leb_get(v, vlen, &at, &q) || q >= (uint64_t)CORRIDOR_QUANTITY_MILLI_LIMIT)
+				return CORRIDOR_E_STORAGE;
+			if (qual[i] == CORRIDOR_QUALITY_MISSING)
+				continue;
+			struct corridor_delivery *d = readings_push(rs);
+			if (!d)
+				return CORRIDOR_E_NOMEM;
+			*d = proto;
+			d->start_s = start + (int64_t)i * res;
+			d->end_s = d->start_s + res;
+			d->quantity_milli = (int64_t)q;
+			d->quality = (char)qual[i];
+		}
 	}
-	free(rs);
+	for (size_t i = first; i < rs->n; i++)
+		for (size_t j = first; rs->r[i].supersedes && j < i; j++)
+			if (rs->r[j].seq == rs->r[i].supersedes && rs->r[j].start_s == rs->r[i].start_s)
+				rs->r[j].superseded_by = rs->r[i].seq;
+	return CORRIDOR_OK;
+}
+
+static int day_bucket(struct corridor_kv *kv, const char *contract, int32_t day,
+		      int32_t offset_min, struct readings *rs)
+{
+	uint8_t k[CORRIDOR_PARTY_ID_BYTES_MAX + 5];
+	const uint8_t *v;
+	size_t vlen;
+	size_t klen = corridor_period_key(contract, day, 0, k);
+	int err = kv->get(kv, STATE_PERIODS, k, klen, &v, &vlen);
+	if (err == CORRIDOR_E_NOTFOUND)
+		return CORRIDOR_OK;
+	if (err)
+		return err;
+	int64_t midnight = (int64_t)day * SECONDS_PER_DAY - (int64_t)offset_min * 60;
+	return bucket_readings(v, vlen, contract, midnight, rs);
+}
+
+int corridor_day_readings(struct corridor_kv *kv, const char *contract, int32_t first_day,
+			  int32_t days, int32_t offset_min, corridor_delivery_fn fn, void *ctx)
+{
+	struct readings rs = { 0 };
+	int err = CORRIDOR_OK;
+	if (strlen(contract) > CORRIDOR_PARTY_ID_BYTES_MAX)
+		return CORRIDOR_E_NOTFOUND;
+	for (int32_t day = first_day; !err && day < first_day + days; day++) {
+		rs.n = 0;
+		err = day_bucket(kv, contract, day, offset_min, &rs);
+		for (size_t i = 0; !err && i < rs.n; i++)
+			err = fn(ctx, &rs.r[i]);
+	}
+	free(rs.r);
+	return err;
+}
+
+int corridor_series_readings(struct corridor_kv *kv, uint64_t seq, corridor_delivery_fn fn,
+			     void *ctx)
+{
+	uint8_t k[9];
+	const uint8_t *v;
+	size_t vlen;
+	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	int err = kv->get(kv, STATE_DELIVERIES, k, series_key(seq, k), &v, &vlen);
+	if (err)
+		return err;
+	if (vlen < 9 || vlen - 8 > CORRIDOR_PARTY_ID_BYTES_MAX)
+		return CORRIDOR_E_STORAGE;
+	int32_t day = (int32_t)(corridor_be32_get(v) ^ BIAS);
+	int32_t offset_min = (int32_t)(corridor_be32_get(v + 4) ^ BIAS);
+	memcpy(contract, v + 8, vlen - 8);
+	contract[vlen - 8] = '\0';
+	struct readings rs = { 0 };
+	err = day_bucket(kv, contract, day, offset_min, &rs);
+	for (size_t i = 0; !err && i < rs.n; i++)
+		if (rs.r[i].seq == seq && !rs.r[i].supersedes)
+			err = fn(ctx, &rs.r[i]);
+	free(rs.r);
 	return err;
 }
 

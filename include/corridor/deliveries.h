@@ -50,6 +50,40 @@ CORRIDOR_MUST_CHECK int corridor_delivery_correct(struct corridor_ledger *ledger
 						  const char *reason, const char *idempotency_key,
 						  uint64_t *seq, struct corridor_diag *diag);
 
+/** The same for one point of a series (start_s: the point's interval start;
+ *  INT64_MIN for a single reading, where supersedes names the interval). */
+CORRIDOR_MUST_CHECK int corridor_delivery_correct_at(struct corridor_ledger *ledger,
+						     const struct corridor_signer *signer,
+						     uint64_t supersedes, int64_t start_s,
+						     int64_t quantity_milli, const char *reason,
+						     const char *idempotency_key, uint64_t *seq,
+						     struct corridor_diag *diag);
+
+/** A day's time series (docs/DELIVERIES.md "Series"): one recorder's points
+ *  on one meter, consecutive intervals of one resolution from start_s, all
+ *  within one local day of the contract. */
+#define CORRIDOR_SERIES_POINTS_MAX 96u
+/** Point qualities: A as provided (measured), E estimated, M missing (not
+ *  recorded: no reading at all), J adjusted, I incomplete, C calculated,
+ *  T temporary (docs/DELIVERIES.md maps them to the CIM codes A01-A07). */
+#define CORRIDOR_QUALITY_MISSING 'M'
+struct corridor_series {
+	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char meter[CORRIDOR_METER_ID_BYTES_MAX + 1];
+	int64_t start_s;       /* UTC seconds: the first point's interval starts */
+	uint32_t resolution_s; /* 900, 1800 or 3600 */
+	uint32_t count;        /* points, 1..CORRIDOR_SERIES_POINTS_MAX */
+	int64_t quantity_milli[CORRIDOR_SERIES_POINTS_MAX]; /* 0 where missing */
+	char quality[CORRIDOR_SERIES_POINTS_MAX + 1];       /* one code per point */
+};
+/** Records a series: the same checks as a reading, point by point, and no
+ *  point overlaps a live reading of the recorder on that meter. Missing
+ *  points record nothing. Errors: as corridor_delivery_record. */
+CORRIDOR_MUST_CHECK int corridor_delivery_series(struct corridor_ledger *ledger,
+						 const struct corridor_signer *signer,
+						 const struct corridor_series *s, uint64_t *seq,
+						 struct corridor_diag *diag);
+
 struct corridor_delivery {
 	uint64_t seq;
 	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
