@@ -740,6 +740,55 @@ START_TEST(contracts_deliveries_reports)
 	ck_assert_str_eq(r.out, "");
 	ck_assert(strncmp(r.err, "corridor: ", 10) == 0 && strchr(r.err, '\n') == r.err + strlen(r.err) - 1);
 	run_free(&r);
+	/* An hourly meter-day from CSV is one series; a point is corrected by its start. */
+	char hcsv[4096];
+	size_t hl = (size_t)snprintf(hcsv, sizeof hcsv, "contract,start,end,quantity,meter,reference\n");
+	for (int h = 0; h < 24; h++) {
+		char a[21], b[21];
+		corridor_utc_format(1772640000 + 3600 * h, a); /* 2026-03-04T16:00:00Z */
+		corridor_utc_format(1772640000 + 3600 * (h + 1), b);
+		hl += (size_t)snprintf(hcsv + hl, sizeof hcsv - hl, "G1,%s,%s,4.2,CN-H,H-%d\n", a, b, h);
+	}
+	ck_assert(spit(P("hourly.csv"), hcsv, hl));
+	out = expect(0, (const char *[]){ "delivery", "import", "--key", P("buy.key"), P("hourly.csv"),
+					  NULL });
+	ck_assert_msg(strstr(out, "imported 24 readings"), "%s", out);
+	free(out);
+	out = expect(0, (const char *[]){ "delivery", "list", "--contract", "G1", "--period", "2026-03",
+					  "--format", "csv", NULL });
+	unsigned long long series = 0;
+	size_t points = 0;
+	for (const char *ln = out; (ln = strstr(ln, ",CN-H,")) != NULL; ln++) {
+		const char *bol = ln;
+		while (bol > out && bol[-1] != '\n')
+			bol--;
+		unsigned long long sq = strtoull(bol, NULL, 10);
+		ck_assert(series == 0 || sq == series);
+		series = sq;
+		points++;
+	}
+	free(out);
+	ck_assert_uint_eq(points, 24);
+	char sseq[24];
+	snprintf(sseq, sizeof sseq, "%llu", series);
+	refused_unchanged((const char *[]){ "delivery", "correct", "--key", P("buy.key"),
+					    "--supersedes", sseq, "--quantity", "4", "--reason", "swap",
+					    NULL });
+	r = cli((const char *[]){ "delivery", "correct", "--key", P("buy.key"), "--supersedes", sseq,
+				  "--start", "2026-03-04 18:00", "--quantity", "4", NULL });
+	ck_assert_int_eq(r.status, 2);
+	run_free(&r);
+	free(expect(0, (const char *[]){ "delivery", "correct", "--key", P("buy.key"), "--supersedes",
+					 sseq, "--start", "2026-03-04T18:00:00Z", "--quantity", "4",
+					 "--reason", "swap", NULL }));
+	out = expect(0, (const char *[]){ "delivery", "list", "--contract", "G1", "--period", "2026-03",
+					  "--format", "csv", NULL });
+	ck_assert_msg(strstr(out, ",CN-H,2026-03-04T18:00:00Z,2026-03-04T19:00:00Z,4,A,") != NULL,
+		      "%s", out);
+	free(out);
+	out = expect(0, (const char *[]){ "verify", NULL });
+	ck_assert(strstr(out, "verify OK") != NULL);
+	free(out);
 	free(gaz);
 	free(buy);
 }
