@@ -508,6 +508,13 @@ START_TEST(series_missing_points_and_bad_series)
 	UNCHANGED(&w, corridor_delivery_series(w.l, w.gaz, &b, &seq, &d), CORRIDOR_E_REFUSED);
 	ck_assert_msg(strstr(d.text, "overlaps reading"), "%s", d.text);
 	b = *s;
+	b.start_s = INT64_MAX - 100; /* no arithmetic overflows on the way to the refusal */
+	UNCHANGED(&w, corridor_delivery_series(w.l, w.gaz, &b, &seq, &d), CORRIDOR_E_REFUSED);
+	struct corridor_delivery_request far = r;
+	far.start_s = INT64_MAX - 10;
+	far.end_s = INT64_MAX;
+	UNCHANGED(&w, corridor_delivery_record(w.l, w.gaz, &far, &seq, &d), CORRIDOR_E_REFUSED);
+	b = *s;
 	b.start_s = day + 7200;
 	snprintf(b.quality, sizeof b.quality, "MMMM");
 	memset(b.quantity_milli, 0, sizeof b.quantity_milli);

@@ -128,6 +128,9 @@ static int capacity_refusal(const struct corridor_entry *e, const struct corrido
 				  t->id, cap, t->unit);
 }
 
+/* Instants a reading may name, in UTC seconds: beyond year 30000 either way. */
+#define READING_TIME_S_MAX ((int64_t)1 << 40)
+
 /* The checks every reading's interval [start, end) passes: an accepted
  * contract, a recorder of it, inside its term and one local day of it. On
  * success *out is the contract (the caller frees it). */
@@ -135,8 +138,12 @@ static int interval_check(struct kind_state *st, const struct corridor_entry *e,
 			  const char *contract, int64_t start_s, int64_t end_s,
 			  struct corridor_contract **out, struct corridor_diag *diag)
 {
-	struct corridor_contract *c = malloc(sizeof *c);
 	*out = NULL;
+	/* no term reaches this far: refused before any arithmetic on them */
+	if (start_s < -READING_TIME_S_MAX || end_s > READING_TIME_S_MAX)
+		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED,
+					  "the interval is outside the term of %s", contract);
+	struct corridor_contract *c = malloc(sizeof *c);
 	if (!c)
 		return CORRIDOR_E_NOMEM;
 	int err = corridor_contract_record(st->kv, contract, c);
@@ -276,7 +283,9 @@ static int process_series(struct kind_state *st, const struct corridor_entry *e,
 					 "every point is missing: nothing to record");
 		goto out_free;
 	}
-	int64_t end_s = s->start_s + (int64_t)s->count * s->resolution_s;
+	int64_t end_s = s->start_s > READING_TIME_S_MAX
+				? s->start_s
+				: s->start_s + (int64_t)s->count * s->resolution_s;
 	if ((err = interval_check(st, e, s->contract, s->start_s, end_s, &c, diag)) != 0)
 		goto out_free;
 	struct corridor_delivery d = { .seq = e->seq };
