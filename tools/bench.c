@@ -93,7 +93,7 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ft
 }
 
 #define SETTLE_CONTRACTS 1000u
-#define SETTLE_INTERVALS 1000u /* per contract: 40-minute intervals, March 1-28 */
+#define SETTLE_INTERVALS 1000u /* per contract: 40-minute intervals from March 1 (or 15-minute) */
 
 static int party_add(struct corridor_ledger *l, struct corridor_signer *op, const char *id,
 		     unsigned roles, struct corridor_signer **out)
@@ -109,14 +109,17 @@ static int party_add(struct corridor_ledger *l, struct corridor_signer *op, cons
 	return corridor_party_register(l, op, &pr, NULL, &seq, &d) != 0;
 }
 
-static int bench_settle(const char *dir, struct corridor_signer *op, double *rate, double *share,
-			double *unchecked, double *bal_ms)
+/* Settlement of SETTLE_CONTRACTS x SETTLE_INTERVALS intervals of step_s
+ * seconds each: 2400 (40 minutes: single readings, one entry each) or 900
+ * (quarter hours: the import makes each local day one series). */
+static int bench_settle(const char *dir, struct corridor_signer *op, int64_t step_s, double *rate,
+			double *share, double *unchecked, double *bal_ms)
 {
 	char path[96];
 	struct corridor_ledger *l;
 	struct corridor_signer *grid, *buyer, *agent;
 	struct corridor_diag d;
-	snprintf(path, sizeof path, "%s/S", dir);
+	snprintf(path, sizeof path, "%s/S%lld", dir, (long long)step_s);
 	if (corridor_ledger_create(path, op, &l, &d) != 0 ||
 	    party_add(l, op, "RU-GRID", CORRIDOR_ROLE_SELLER, &grid) ||
 	    party_add(l, op, "MN-GRID", CORRIDOR_ROLE_BUYER, &buyer) ||
@@ -160,8 +163,8 @@ static int bench_settle(const char *dir, struct corridor_signer *op, double *rat
 	for (unsigned i = 0; i < rows; i++) {
 		char s[21], e[21];
 		unsigned c = i % SETTLE_CONTRACTS, k = i / SETTLE_CONTRACTS;
-		corridor_utc_format(base_s + (int64_t)k * 2400, s);
-		corridor_utc_format(base_s + (int64_t)(k + 1) * 2400, e);
+		corridor_utc_format(base_s + (int64_t)k * step_s, s);
+		corridor_utc_format(base_s + (int64_t)(k + 1) * step_s, e);
 		len += (size_t)snprintf(csv + len, cap - len, "Q%u,%s,%s,%u.%03u,SEL-%u,R%u-%u\r\n",
 					c, s, e, 25000u + i % 977u, i % 1000u, c, c, k);
 	}
@@ -214,9 +217,9 @@ static int bench_settle(const char *dir, struct corridor_signer *op, double *rat
 	/* before the check: the run less it, which is never less than the
 	 * computation alone (the dry run) */
 	*unchecked = (double)rows / (run_s - check_s > dry_s ? run_s - check_s : dry_s);
-	fprintf(stderr, "bench: settlement of %zu intervals: dry run (no check) %.2f s, input "
+	fprintf(stderr, "bench: settlement of %zu %s: dry run (no check) %.2f s, input "
 			"check %.2f s, written run %.2f s\n",
-		rows, dry_s, check_s, run_s);
+		rows, step_s == 900 ? "intervals as series" : "intervals", dry_s, check_s, run_s);
 	corridor_batch_release(&b);
 	t0 = now_s();
 	unsigned n = 0;
@@ -805,7 +808,11 @@ int main(int argc, char **argv)
 	}
 
 	double settle_rate = 0, settle_share = 0, settle_unchecked = 0, balances_ms = 0;
-	if (bench_settle(dir, op, &settle_rate, &settle_share, &settle_unchecked, &balances_ms) != 0)
+	double series_rate = 0, series_share = 0, series_unchecked = 0, series_bal_ms = 0;
+	if (bench_settle(dir, op, 2400, &settle_rate, &settle_share, &settle_unchecked,
+			 &balances_ms) != 0 ||
+	    bench_settle(dir, op, 900, &series_rate, &series_share, &series_unchecked,
+			 &series_bal_ms) != 0)
 		return 1;
 	printf("sign_only_per_s %.0f\n", sign_only);
 	printf("ingest_entries_per_s %.0f\n", ingest);
@@ -821,6 +828,8 @@ int main(int argc, char **argv)
 	printf("bytes_per_interval %.0f\n", bytes_per_interval);
 	printf("settle_intervals_per_s %.0f\n", settle_rate);
 	printf("settle_check_share %.2f\n", settle_share);
+	printf("settle_series_intervals_per_s %.0f\n", series_rate);
+	printf("settle_series_vs_single %.2f\n", series_rate / settle_rate);
 	printf("settle_unchecked_intervals_per_s %.0f\n", settle_unchecked);
 	printf("report_balances_ms %.1f\n", balances_ms);
 	double serve_rate = 0, p50 = 0, p99 = 0, bp99 = 0;
