@@ -137,7 +137,7 @@ bench: deps
 # libFuzzer targets (clang): every decoder of untrusted input. `make fuzz`
 # runs each for FUZZ_SECONDS (default 60); `make fuzz-smoke` for 10, in CI.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := csv entry note contract archive view viewread rates camt statement httpsig witness monitor
+FUZZ_TARGETS := csv entry note contract archive view viewread rates camt cim statement httpsig witness monitor
 FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Iinclude $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(HEADERS)

@@ -1,7 +1,10 @@
 /* cmd_delivery.c — corridor delivery record | correct | import | list. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -101,50 +104,169 @@ static void imp_committed(void *ctx, uint64_t first, uint64_t last)
 	cli_progress((void *)"import", p->done, p->done);
 }
 
+/* --format of the readings files: csv (default for import) or cim. */
+static bool delivery_format(const char *s, enum corridor_delivery_format *out)
+{
+	if (!s || strcmp(s, "csv") == 0)
+		*out = CORRIDOR_DELIVERIES_CSV;
+	else if (strcmp(s, "cim") == 0)
+		*out = CORRIDOR_DELIVERIES_MVD;
+	else
+		return false;
+	return true;
+}
+
+static int read_map(const char *path, char **buf, size_t *len)
+{
+	*buf = NULL;
+	*len = 0;
+	return path ? cli_read_input(path, CORRIDOR_IMPORT_BYTES_MAX, buf, len) : EXIT_OK;
+}
+
 static int delivery_import(int argc, char **argv)
 {
-	const char *key = NULL, *batch_s = NULL, *pass_file = NULL, *ledger = NULL;
+	const char *key = NULL, *batch_s = NULL, *pass_file = NULL, *ledger = NULL, *format = NULL,
+		   *map_path = NULL, *reason = NULL;
 	const struct cli_opt opts[] = {
 		{ "key", &key, NULL, NULL, NULL, 0 },
 		{ "batch", &batch_s, NULL, NULL, NULL, 0 },
+		{ "format", &format, NULL, NULL, NULL, 0 },
+		{ "map", &map_path, NULL, NULL, NULL, 0 },
+		{ "reason", &reason, NULL, NULL, NULL, 0 },
 		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
 		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
 	};
 	const char *pos[1];
 	size_t np;
 	uint64_t batch = CORRIDOR_BATCH_ENTRIES_DEFAULT;
-	if (!cli_parse(argc, argv, opts, 4, pos, 1, 1, &np,
-		       "corridor delivery import --key FILE FILE.csv [--batch N]"))
+	const char *usage = "corridor delivery import --key FILE [--format csv|cim] [--map FILE] "
+			    "[--reason TEXT] [--batch N] FILE";
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 1, &np, usage))
 		return EXIT_USAGE;
 	if (batch_s && (!cli_u64(batch_s, &batch) || batch == 0 || batch > CORRIDOR_BATCH_ENTRIES_MAX))
 		return cli_usage("--batch must be 1..%u", CORRIDOR_BATCH_ENTRIES_MAX);
-	char *buf;
+	struct corridor_delivery_import_opts o = { .reason = reason, .batch_entries = (size_t)batch,
+						   .committed = imp_committed };
+	if (!delivery_format(format, &o.format))
+		return cli_usage("--format is csv or cim (an IEC 62325 Measurement Value Document)");
+	if (map_path && o.format != CORRIDOR_DELIVERIES_MVD)
+		return cli_usage("--map goes with --format cim");
+	char *map = NULL, *buf;
 	size_t len;
+	int rc = read_map(map_path, &map, &o.map_len);
+	if (rc)
+		return rc;
+	o.map = map;
 	struct corridor_ledger *l;
 	struct corridor_signer *s;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int rc = cli_import_open(pos[0], CORRIDOR_IMPORT_BYTES_MAX, CORRIDOR_IMPORT_DELIVERIES, ledger,
-				 key, pass_file, &buf, &len, &l, &s);
-	if (rc)
+	rc = cli_import_open(pos[0],
+			     o.format == CORRIDOR_DELIVERIES_MVD ? CORRIDOR_MVD_BYTES_MAX
+								 : CORRIDOR_IMPORT_BYTES_MAX,
+			     o.format == CORRIDOR_DELIVERIES_MVD ? CORRIDOR_IMPORT_MVD
+								 : CORRIDOR_IMPORT_DELIVERIES,
+			     ledger, key, pass_file, &buf, &len, &l, &s);
+	if (rc) {
+		free(map);
 		return rc;
+	}
 	struct imp_progress prog = { 0 };
+	o.ctx = &prog;
 	size_t written, skipped;
-	int err = corridor_delivery_import(l, s, buf, len, (size_t)batch, imp_committed, &prog,
-					   &written, &skipped, &d);
+	int err = corridor_delivery_import_with(l, s, buf, len, &o, &written, &skipped, &d);
 	cli_progress_end("import");
 	corridor_signer_free(s);
 	corridor_ledger_close(l);
 	free(buf);
+	free(map);
 	if (err) {
 		if (d.text[0])
-			fprintf(stderr, "corridor: %s: %s%s\n", pos[0], d.text,
+			fprintf(stderr, "corridor: %s: %s%s\n", cli_safe(pos[0]), d.text,
 				written ? "" : "; nothing was written");
 		else
 			cli_fail(err, NULL);
 		return cli_exit_code(err);
 	}
 	printf("imported %zu readings, %zu already there\n", written, skipped);
+	return EXIT_OK;
+}
+
+/* Writes FILE through a temporary file beside it, renamed when complete. */
+static int delivery_export(int argc, char **argv)
+{
+	const char *format = NULL, *contract = NULL, *period = NULL, *recorder = NULL,
+		   *map_path = NULL, *sender = NULL, *receiver = NULL, *revision = NULL,
+		   *out = NULL, *ledger = NULL;
+	const struct cli_opt opts[] = {
+		{ "format", &format, NULL, NULL, NULL, 0 },
+		{ "contract", &contract, NULL, NULL, NULL, 0 },
+		{ "period", &period, NULL, NULL, NULL, 0 },
+		{ "recorder", &recorder, NULL, NULL, NULL, 0 },
+		{ "map", &map_path, NULL, NULL, NULL, 0 },
+		{ "sender", &sender, NULL, NULL, NULL, 0 },
+		{ "receiver", &receiver, NULL, NULL, NULL, 0 },
+		{ "revision", &revision, NULL, NULL, NULL, 0 },
+		{ "out", &out, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+	};
+	const char *pos[1];
+	size_t np;
+	const char *usage = "corridor delivery export --format cim|csv --contract ID --period YYYY-MM "
+			    "[--recorder ID] --out FILE; cim also: --map FILE --sender EIC "
+			    "--receiver EIC [--revision N]";
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, usage))
+		return EXIT_USAGE;
+	struct corridor_delivery_export_opts o = { .contract = contract, .recorder = recorder,
+						   .sender = sender, .receiver = receiver,
+						   .revision = 1, .created_s = (int64_t)time(NULL) };
+	if (!format || !delivery_format(format, &o.format) || !contract || !period || !out)
+		return cli_usage("--format cim|csv, --contract, --period and --out are required; "
+				 "usage: %s",
+				 usage);
+	if (!cli_period(period, &o.period_first_day))
+		return cli_usage("--period is a month YYYY-MM");
+	uint64_t rev = 1;
+	if (revision && (!cli_u64(revision, &rev) || rev < 1 || rev > 999))
+		return cli_usage("--revision is 1-999");
+	o.revision = (unsigned)rev;
+	if (o.format == CORRIDOR_DELIVERIES_CSV && (map_path || sender || receiver || revision))
+		return cli_usage("--map, --sender, --receiver and --revision go with --format cim");
+	char *map = NULL;
+	int rc = read_map(map_path, &map, &o.map_len);
+	if (rc)
+		return rc;
+	o.map = map;
+	struct corridor_ledger *l;
+	if ((rc = cli_open_ro(ledger, &l)) != 0) {
+		free(map);
+		return rc;
+	}
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
+	FILE *f = fopen(tmp, "wx");
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	size_t n = 0;
+	int err = CORRIDOR_E_IO;
+	if (f) {
+		err = corridor_delivery_export(l, &o, f, &n, &d);
+		if (fclose(f) != 0 && !err)
+			err = CORRIDOR_E_IO;
+		if (!err && rename(tmp, out) != 0)
+			err = CORRIDOR_E_IO;
+		if (err)
+			unlink(tmp);
+	}
+	corridor_ledger_close(l);
+	free(map);
+	if (err && !d.text[0]) {
+		fprintf(stderr, "corridor: cannot write %s: %s\n", cli_safe(out), strerror(errno));
+		return EXIT_STORAGE;
+	}
+	if (err)
+		return cli_fail(err, &d);
+	printf("wrote %zu readings to %s\n", n, cli_safe(out));
 	return EXIT_OK;
 }
 
@@ -234,5 +356,7 @@ int cmd_delivery(int argc, char **argv)
 		return delivery_import(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "list") == 0)
 		return delivery_list(argc - 1, argv + 1);
-	return cli_usage("usage: corridor delivery record|correct|import|list ...");
+	if (argc >= 1 && strcmp(argv[0], "export") == 0)
+		return delivery_export(argc - 1, argv + 1);
+	return cli_usage("usage: corridor delivery record|correct|import|export|list ...");
 }

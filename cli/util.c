@@ -868,7 +868,7 @@ int cli_import_open(const char *file, size_t max, enum corridor_import_format fo
 		return rc;
 	int err = corridor_import_check(format, *buf, *len, &d);
 	if (err) {
-		fprintf(stderr, "corridor: %s: %s; nothing was written\n", file, d.text);
+		fprintf(stderr, "corridor: %s: %s; nothing was written\n", cli_safe(file), d.text);
 		rc = cli_exit_code(err);
 		goto out_free;
 	}

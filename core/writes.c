@@ -189,6 +189,8 @@ int corridor_import_check(enum corridor_import_format format, const char *buf, s
 		err = corridor_camt053_parse(buf, len, &txs, &n, diag);
 		free(txs);
 		return err;
+	case CORRIDOR_IMPORT_MVD:
+		return corridor_mvd_check(buf, len, diag);
 	}
 	return corridor_diag_set(diag, CORRIDOR_E_INVALID, "unknown import format");
 }

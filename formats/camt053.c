@@ -26,12 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/globals.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xmlerror.h>
-
-#include "formats.h"
+#include "xml.h"
 
 #define CAMT_NS_PREFIX "urn:iso:std:iso:20022:tech:xsd:camt.053.001."
 
@@ -45,83 +40,30 @@ struct camt_ctx {
 
 static xmlNode *child(const xmlNode *n, const char *name, const xmlChar *ns)
 {
-	for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && c->ns && xmlStrEqual(c->ns->href, ns) &&
-		    xmlStrEqual(c->name, (const xmlChar *)name))
-			return c;
-	return NULL;
+	return corridor_xml_child(n, name, ns);
 }
 
 static xmlNode *next_named(xmlNode *n, const char *name, const xmlChar *ns)
 {
-	for (xmlNode *c = n ? n->next : NULL; c; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && c->ns && xmlStrEqual(c->ns->href, ns) &&
-		    xmlStrEqual(c->name, (const xmlChar *)name))
-			return c;
-	return NULL;
+	return corridor_xml_next(n, name, ns);
 }
 
-/* child(child(...)) along a path of names separated by '/' */
 static xmlNode *path(const xmlNode *n, const char *p, const xmlChar *ns)
 {
-	char name[32];
-	const xmlNode *at = n;
-	while (at && *p) {
-		size_t k = strcspn(p, "/");
-		if (k >= sizeof name)
-			return NULL;
-		memcpy(name, p, k);
-		name[k] = '\0';
-		at = child(at, name, ns);
-		p += k + (p[k] == '/');
-	}
-	return (xmlNode *)(uintptr_t)at;
+	return corridor_xml_path(n, p, ns);
 }
 
 /* The element's text, whitespace-trimmed, into out (false if absent or too
  * long). A failed allocation marks the context: the caller fails the read. */
 static bool text(struct camt_ctx *c, const xmlNode *n, char *out, size_t cap)
 {
-	out[0] = '\0';
-	if (!n)
-		return false;
-	xmlChar *t = xmlNodeGetContent(n);
-	if (!t) {
-		c->nomem = true;
-		return false;
-	}
-	const char *s = (const char *)t;
-	size_t len = strlen(s);
-	while (len && strchr(" \t\r\n", s[len - 1]))
-		len--;
-	while (len && strchr(" \t\r\n", *s)) {
-		s++;
-		len--;
-	}
-	bool ok = len < cap;
-	if (ok) {
-		memcpy(out, s, len);
-		out[len] = '\0';
-	}
-	xmlFree(t);
-	return ok;
+	return corridor_xml_text(n, out, cap, &c->nomem);
 }
 
 /* The Ccy attribute of an amount element (3 letters) into out[4]. */
 static bool ccy_of(struct camt_ctx *c, const xmlNode *amt, char out[4])
 {
-	if (!amt || !xmlHasProp(amt, (const xmlChar *)"Ccy"))
-		return false;
-	xmlChar *ccy = xmlGetProp(amt, (const xmlChar *)"Ccy");
-	if (!ccy) {
-		c->nomem = true;
-		return false;
-	}
-	bool ok = strlen((const char *)ccy) == 3;
-	if (ok)
-		memcpy(out, ccy, 4);
-	xmlFree(ccy);
-	return ok;
+	return corridor_xml_attr(amt, "Ccy", out, 4, &c->nomem) && strlen(out) == 3;
 }
 
 static bool date_of(struct camt_ctx *c, const xmlNode *dt, int32_t *day)
@@ -247,43 +189,6 @@ static int read_entry(struct camt_ctx *c, const xmlNode *ntry, const char *iban,
 	return tx_no ? CORRIDOR_OK : push(c, &t);
 }
 
-/* True if the bytes hold a document type declaration. A statement is read
- * only if it has none: without a DTD no entity can be declared. The check is
- * on the raw bytes, before libxml2 sees them, and errs towards refusing
- * (a "<!DOCTYPE" inside a comment is refused too). */
-/* libxml2's errors while one statement is read: the first one's line and
- * text, and whether memory ran out anywhere (then the message may be absent
- * or a consequence). Nothing is printed: the caller reports one line. */
-struct xml_errors {
-	bool nomem;
-	int line;
-	char first[160];
-};
-
-static void xml_error(void *ctx, xmlErrorPtr e)
-{
-	struct xml_errors *x = ctx;
-	if (!e)
-		return;
-	if (e->code == XML_ERR_NO_MEMORY || e->domain == XML_FROM_MEMORY)
-		x->nomem = true;
-	if (!x->first[0] && e->level >= XML_ERR_ERROR) {
-		x->line = e->line;
-		snprintf(x->first, sizeof x->first, "%s", e->message ? e->message : "unreadable");
-		x->first[strcspn(x->first, "\r\n")] = '\0'; /* libxml2 ends its texts in a newline */
-	}
-}
-
-static bool has_doctype(const char *xml, size_t len)
-{
-	static const char tag[] = "<!DOCTYPE";
-	const size_t n = sizeof tag - 1;
-	for (size_t i = 0; i + n <= len; i++)
-		if (xml[i] == '<' && memcmp(xml + i, tag, n) == 0)
-			return true;
-	return false;
-}
-
 int corridor_camt053_parse(const char *xml, size_t len, struct corridor_camt_tx **out,
 			   size_t *count, struct corridor_diag *diag)
 {
@@ -293,33 +198,10 @@ int corridor_camt053_parse(const char *xml, size_t len, struct corridor_camt_tx 
 	if (len > CORRIDOR_CAMT_BYTES_MAX)
 		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "the statement is larger than %u bytes",
 					 CORRIDOR_CAMT_BYTES_MAX);
-	if (len > (size_t)INT32_MAX)
-		return CORRIDOR_E_LIMIT;
-	if (has_doctype(xml, len))
-		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					 "a bank statement carries no DTD: a document with a DOCTYPE "
-					 "(and so any entity) is refused");
-	/* this thread's error handler, for the parse only */
-	struct xml_errors xe = { .nomem = false };
-	xmlStructuredErrorFunc old_fn = xmlStructuredError;
-	void *old_ctx = xmlStructuredErrorContext;
-	xmlSetStructuredErrorFunc(&xe, xml_error);
-	xmlDoc *doc = xmlReadMemory(xml, (int)len, NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING);
-	xmlSetStructuredErrorFunc(old_ctx, old_fn);
-	if (xe.nomem) {
-		xmlFreeDoc(doc);
-		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory reading the statement");
-	}
-	if (!doc)
-		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "not well-formed XML: line %d: %s",
-					 xe.line, xe.first[0] ? xe.first : "unreadable");
-	int err = CORRIDOR_OK;
-	if (doc->intSubset || doc->extSubset) { /* another encoding hid it from the scan */
-		err = corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					"a bank statement carries no DTD: a document with a DOCTYPE "
-					"(and so any entity) is refused");
-		goto out_doc;
-	}
+	xmlDoc *doc;
+	int err = corridor_xml_read(xml, len, "a bank statement", &doc, diag);
+	if (err)
+		return err;
 	xmlNode *root = xmlDocGetRootElement(doc);
 	const char *href = root && root->ns ? (const char *)root->ns->href : "";
 	const char *ver = strncmp(href, CAMT_NS_PREFIX, strlen(CAMT_NS_PREFIX)) == 0

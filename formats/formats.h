@@ -5,6 +5,7 @@
 #ifndef CORRIDOR_FORMATS_H
 #define CORRIDOR_FORMATS_H
 
+#include <stdio.h>
 #include <msgpack.h>
 
 #include "../base/base.h"
@@ -178,6 +179,78 @@ struct corridor_camt_tx {
 };
 int corridor_camt053_parse(const char *xml, size_t len, struct corridor_camt_tx **out,
 			   size_t *count, struct corridor_diag *diag);
+
+/* ---- IEC 62325-451-n Measurement Value Document (formats/cim.c) ---- */
+
+#define CORRIDOR_MVD_NS "urn:iec62325.351:tc57wg16:451-n:measurementvaluedocument:1:1"
+#define CORRIDOR_MVD_SERIES_MAX 100000u   /* TimeSeries in one document */
+#define CORRIDOR_MVD_POINTS_MAX 10000000u /* intervals in one document */
+#define CORRIDOR_MVD_ID_BYTES_MAX 60u     /* mRID, marketEvaluationPoint */
+#define CORRIDOR_MVD_PARTY_BYTES_MAX 16u  /* sender, receiver (EIC) */
+#define CORRIDOR_MVD_AREA_BYTES_MAX 18u   /* domains (EIC) */
+enum corridor_mvd_unit { CORRIDOR_MVD_KWH = 1, CORRIDOR_MVD_MWH = 2 };
+/* One interval of a series: a Point, or one position of an A03 block. */
+struct corridor_mvd_point {
+	int64_t start_s;
+	uint32_t resolution_s; /* 900, 1800 or 3600 */
+	unsigned line;         /* the Point's line */
+	int64_t quantity_micro; /* millionths of the series' unit; 0 if missing */
+	char quality;          /* A E M J I C T (docs/DELIVERIES.md) */
+};
+struct corridor_mvd_series {
+	char mrid[CORRIDOR_MVD_ID_BYTES_MAX + 1];
+	char point[CORRIDOR_MVD_ID_BYTES_MAX + 1]; /* marketEvaluationPoint; "" if none */
+	char in_domain[CORRIDOR_MVD_AREA_BYTES_MAX + 1], out_domain[CORRIDOR_MVD_AREA_BYTES_MAX + 1];
+	enum corridor_mvd_unit unit;
+	unsigned line;
+	size_t first, count; /* into points[], by start */
+};
+struct corridor_mvd {
+	char mrid[CORRIDOR_MVD_ID_BYTES_MAX + 1];
+	unsigned revision; /* 1..999 */
+	char sender[CORRIDOR_MVD_PARTY_BYTES_MAX + 1], receiver[CORRIDOR_MVD_PARTY_BYTES_MAX + 1];
+	char domain[CORRIDOR_MVD_AREA_BYTES_MAX + 1];
+	int64_t created_s, start_s, end_s;
+	struct corridor_mvd_series *series;
+	size_t nseries;
+	struct corridor_mvd_point *points;
+	size_t npoints;
+};
+/* Reads a document (docs/DELIVERIES.md "Measurement Value Document"): the
+ * root, namespace, type A45 and process A20 checked, every Period placed by
+ * its interval and resolution, positions checked against the curve type
+ * (A01: each exactly once; A03: blocks from position 1, each position taking
+ * its block's value), units KWH or MWH, quantities exact to 6 decimals.
+ * Errors name the line and element. On success the caller releases *out. */
+int corridor_mvd_parse(const char *xml, size_t len, struct corridor_mvd *out,
+		       struct corridor_diag *diag);
+void corridor_mvd_release(struct corridor_mvd *doc);
+/* Writes a document valid against the schema: one Period per UTC day and
+ * resolution of each series, curve type A01, intervals without a point as
+ * quality A02 (not available). Quantities are written with 3 decimals.
+ * Points of a series must be sorted by start and not overlap. Errors:
+ * CORRIDOR_E_IO. */
+int corridor_mvd_write(FILE *f, const struct corridor_mvd *doc, struct corridor_diag *diag);
+/* The map from a document's identifiers to contracts and meters: a CSV
+ * with header point,in_domain,out_domain,contract,meter (any order). A row
+ * with a point maps the series naming that marketEvaluationPoint; a row
+ * without one maps the series naming no point with those domains. */
+#define CORRIDOR_MVD_MAP_ROWS_MAX 100000u
+struct corridor_mvd_map_row {
+	unsigned line;
+	char point[CORRIDOR_MVD_ID_BYTES_MAX + 1];
+	char in_domain[CORRIDOR_MVD_AREA_BYTES_MAX + 1], out_domain[CORRIDOR_MVD_AREA_BYTES_MAX + 1];
+	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	char meter[CORRIDOR_METER_ID_BYTES_MAX + 1];
+};
+int corridor_mvd_map_parse(const char *csv, size_t len, struct corridor_mvd_map_row **out,
+			   size_t *count, struct corridor_diag *diag);
+/* A readings CSV as the delivery importer reads it (RFC 4180, CRLF):
+ * the header, then one row per reading. */
+void corridor_delivery_csv_header(FILE *f);
+void corridor_delivery_csv_row(FILE *f, const struct corridor_delivery *d, const char *reference);
+/* The CIM quality code for a Corridor quality, and back (0 if none). */
+const char *corridor_mvd_quality_code(char quality);
 
 /* ---- contract terms (formats/terms.c) ---- */
 

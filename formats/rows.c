@@ -6,6 +6,7 @@
  * for the kind to decide; these only decode.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "formats.h"
 
@@ -109,9 +110,12 @@ int corridor_delivery_csv_next(struct corridor_delivery_csv *d, struct corridor_
 	row->r.quality = 'A';
 	if (d->has_quality) {
 		f = &fields[map[CORRIDOR_DCOL_QUALITY]];
-		if (f->len != 1 || (f->text[0] != 'A' && f->text[0] != 'E'))
+		if (f->len != 1 || !corridor_quality_ok(f->text[0]) ||
+		    f->text[0] == CORRIDOR_QUALITY_MISSING)
 			return corridor_diag_set(diag, CORRIDOR_E_INVALID,
-						 "line %u, column quality: A or E", f->line);
+						 "line %u, column quality: A, E, J, I, C or T "
+						 "(a missing interval is a row not given)",
+						 f->line);
 		row->r.quality = f->text[0];
 	}
 	row->r.contract = row->contract;
@@ -177,4 +181,123 @@ int corridor_rate_csv_next(struct corridor_rate_csv *d, struct corridor_rate *r,
 					 CORRIDOR_SOURCE_BYTES_MAX);
 	snprintf(r->source, sizeof r->source, "%s", c->text);
 	return CORRIDOR_OK;
+}
+
+/* ---- the Measurement Value Document's map ---- */
+
+enum mcol { MC_POINT, MC_IN, MC_OUT, MC_CONTRACT, MC_METER, MCOLS };
+static const char *const MCOL_NAMES[MCOLS] = { "point", "in_domain", "out_domain", "contract",
+					       "meter" };
+
+/* A field that may be empty, into out. */
+static int copy_opt(const struct corridor_csv_field *f, const char *col, char *out, size_t cap,
+		    struct corridor_diag *diag)
+{
+	if (f->len == 0) {
+		out[0] = '\0';
+		return CORRIDOR_OK;
+	}
+	return copy_field(f, col, out, cap, diag);
+}
+
+int corridor_mvd_map_parse(const char *csv, size_t len, struct corridor_mvd_map_row **out,
+			   size_t *count, struct corridor_diag *diag)
+{
+	struct corridor_csv c;
+	struct corridor_csv_field f[MCOLS + 1];
+	char scratch[512];
+	int map[MCOLS];
+	size_t width, n = 0, cap = 0;
+	struct corridor_mvd_map_row *rows = NULL;
+	*out = NULL;
+	*count = 0;
+	corridor_csv_init(&c, csv, len);
+	int err = corridor_csv_header(&c, MCOL_NAMES, MCOLS, MCOLS, map, &width, diag);
+	while (!err) {
+		err = next_record(&c, f, MCOLS + 1, scratch, sizeof scratch, MCOLS, diag);
+		if (err == CORRIDOR_E_NOTFOUND) {
+			err = CORRIDOR_OK;
+			break;
+		}
+		if (err)
+			break;
+		if (n >= CORRIDOR_MVD_MAP_ROWS_MAX) {
+			err = corridor_diag_set(diag, CORRIDOR_E_LIMIT, "the map has more than %u rows",
+						CORRIDOR_MVD_MAP_ROWS_MAX);
+			break;
+		}
+		if (n == cap) {
+			size_t nc = cap ? 2 * cap : 16;
+			void *nr = realloc(rows, nc * sizeof *rows);
+			if (!nr) {
+				err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+				break;
+			}
+			rows = nr;
+			cap = nc;
+		}
+		struct corridor_mvd_map_row *r = &rows[n];
+		memset(r, 0, sizeof *r);
+		r->line = c.record_line;
+		if ((err = copy_opt(&f[map[MC_POINT]], "point", r->point, sizeof r->point, diag)) ||
+		    (err = copy_opt(&f[map[MC_IN]], "in_domain", r->in_domain, sizeof r->in_domain,
+				    diag)) ||
+		    (err = copy_opt(&f[map[MC_OUT]], "out_domain", r->out_domain,
+				    sizeof r->out_domain, diag)) ||
+		    (err = copy_field(&f[map[MC_CONTRACT]], "contract", r->contract,
+				      sizeof r->contract, diag)) ||
+		    (err = copy_field(&f[map[MC_METER]], "meter", r->meter, sizeof r->meter, diag)))
+			break;
+		if (!r->point[0] && (!r->in_domain[0] || !r->out_domain[0])) {
+			err = corridor_diag_set(diag, CORRIDOR_E_INVALID,
+						"line %u: a row names a point, or both domains",
+						r->line);
+			break;
+		}
+		n++;
+	}
+	if (err) {
+		free(rows);
+		return err;
+	}
+	*out = rows;
+	*count = n;
+	return CORRIDOR_OK;
+}
+
+/* ---- writing a readings CSV ---- */
+
+/* A field, quoted when it holds a comma, a quote or a line break. */
+static void csv_put(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void corridor_delivery_csv_header(FILE *f)
+{
+	fputs("contract,start,end,quantity,meter,reference,quality\r\n", f);
+}
+
+void corridor_delivery_csv_row(FILE *f, const struct corridor_delivery *d, const char *reference)
+{
+	char s[21], e[21], q[32];
+	corridor_utc_format(d->start_s, s);
+	corridor_utc_format(d->end_s, e);
+	corridor_decimal_format(d->quantity_milli, 3, q, sizeof q);
+	csv_put(f, d->contract);
+	fprintf(f, ",%s,%s,%s,", s, e, q);
+	csv_put(f, d->meter);
+	fputc(',', f);
+	csv_put(f, reference);
+	fprintf(f, ",%c\r\n", d->quality);
 }

@@ -17,6 +17,7 @@ int main(void)
 	srunner_add_suite(sr, suite_parties());
 	srunner_add_suite(sr, suite_contracts());
 	srunner_add_suite(sr, suite_deliveries());
+	srunner_add_suite(sr, suite_cim());
 	srunner_add_suite(sr, suite_settle());
 	srunner_add_suite(sr, suite_cli());
 	srunner_add_suite(sr, suite_tty());

@@ -183,6 +183,7 @@ END_TEST
  * the end: every row is in the ledger exactly once and verify passes. */
 
 struct ref_count {
+	const char *meter; /* the intervals of this meter */
 	size_t records, distinct_ok;
 	char seen[4096];
 };
@@ -215,6 +216,13 @@ static int count_record(void *vctx, uint64_t seq, const uint8_t *bytes, size_t l
 	msgpack_unpacked_init(&u);
 	ck_assert(msgpack_unpack_next(&u, (const char *)e.body, e.body_len, NULL) ==
 		  MSGPACK_UNPACK_SUCCESS);
+	const msgpack_object *m = corridor_mpo_field(&u.data, "meter");
+	ck_assert(m && m->type == MSGPACK_OBJECT_STR);
+	if (m->via.str.size != strlen(c->meter) ||
+	    memcmp(m->via.str.ptr, c->meter, m->via.str.size) != 0) {
+		msgpack_unpacked_destroy(&u);
+		return 0;
+	}
 	if (strcmp(e.kind, "delivery.series") == 0) {
 		struct corridor_series *s = malloc(sizeof *s);
 		ck_assert_int_eq(corridor_series_decode(&u.data, s), 0);
@@ -230,6 +238,36 @@ static int count_record(void *vctx, uint64_t seq, const uint8_t *bytes, size_t l
 	}
 	msgpack_unpacked_destroy(&u);
 	return 0;
+}
+
+/* Runs argv (the real binary) `kills` times, each killed with SIGKILL at a
+ * random moment; after each the ledger opens and verifies. */
+static void kill_during(const char *const *argv, const char *out, const char *ledger, int kills,
+			uint32_t x)
+{
+	for (int k = 0; k < kills; k++) {
+		posix_spawn_file_actions_t fa;
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+		pid_t pid;
+		ck_assert_int_eq(posix_spawn(&pid, argv[0], &fa, NULL, (char **)(uintptr_t)argv,
+					     environ), 0);
+		posix_spawn_file_actions_destroy(&fa);
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		struct timespec ts = { 0, (long)(x % 900u) * 1000000L };
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		int st;
+		waitpid(pid, &st, 0);
+		struct corridor_ledger *l;
+		struct corridor_diag d;
+		ck_assert_int_eq(corridor_ledger_open(ledger, 0, &l, &d), 0);
+		ck_assert_msg(corridor_ledger_verify(l, NULL, NULL, &d) == 0, "kill %d: %s", k, d.text);
+		corridor_ledger_close(l);
+	}
 }
 
 START_TEST(kill_nine_during_delivery_import)
@@ -287,33 +325,10 @@ START_TEST(kill_nine_during_delivery_import)
 	fclose(f);
 	const char *it_env = getenv("CORRIDOR_CRASH_ITERATIONS");
 	int kills = it_env ? atoi(it_env) / 4 : 4;
-	uint32_t x = 0x2545f491u;
 	setenv("CORRIDOR_PASSPHRASE", "crash test", 1);
-	for (int k = 0; k < kills; k++) {
-		const char *argv[] = { corridor_bin(), "delivery", "import", "--key", gaz, csv,
-				       "--batch", "250", "--ledger", ledger, NULL };
-		posix_spawn_file_actions_t fa;
-		posix_spawn_file_actions_init(&fa);
-		posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-		pid_t pid;
-		ck_assert_int_eq(posix_spawn(&pid, argv[0], &fa, NULL, (char **)(uintptr_t)argv,
-					     environ), 0);
-		posix_spawn_file_actions_destroy(&fa);
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		struct timespec ts = { 0, (long)(x % 900u) * 1000000L };
-		nanosleep(&ts, NULL);
-		kill(pid, SIGKILL);
-		int st;
-		waitpid(pid, &st, 0);
-		struct corridor_ledger *l;
-		struct corridor_diag d;
-		ck_assert_int_eq(corridor_ledger_open(ledger, 0, &l, &d), 0);
-		ck_assert_msg(corridor_ledger_verify(l, NULL, NULL, &d) == 0, "kill %d: %s", k, d.text);
-		corridor_ledger_close(l);
-	}
+	const char *argv[] = { corridor_bin(), "delivery", "import", "--key", gaz, csv,
+			       "--batch", "250", "--ledger", ledger, NULL };
+	kill_during(argv, out, ledger, kills, 0x2545f491u);
 	/* The same import, to the end. */
 	CLI("delivery", "import", "--key", gaz, csv, "--batch", "250", "--ledger", ledger);
 	struct corridor_ledger *l;
@@ -321,12 +336,80 @@ START_TEST(kill_nine_during_delivery_import)
 	ck_assert_int_eq(corridor_ledger_open(ledger, 0, &l, &d), 0);
 	ck_assert_msg(corridor_ledger_verify(l, NULL, NULL, &d) == 0, "%s", d.text);
 	struct ref_count *c = calloc(1, sizeof *c);
+	c->meter = "M1";
 	ck_assert_int_eq(corridor_ledger_scan(l, 0, 0, count_record, c), 0);
 	ck_assert_uint_eq(c->records, ROWS);
 	free(c);
 	corridor_ledger_close(l);
-	fprintf(stderr, "crash: %d kills during a %d-row delivery import, then completed once\n",
-		kills, ROWS);
+	/* The buyer's side of the same hours as a Measurement Value Document
+	 * (one Period per UTC day, its meter placed by the map), killed too. */
+	char xml[1024], map[1024];
+	snprintf(xml, sizeof xml, "%s", path_join(dir, "buyer.xml"));
+	snprintf(map, sizeof map, "%s", path_join(dir, "map.csv"));
+	f = fopen(map, "w");
+	fprintf(f, "point,in_domain,out_domain,contract,meter\nCN-M1-EIC,,,G1,CN-M1\n");
+	fclose(f);
+	f = fopen(xml, "w");
+	int64_t t_end = CRASH_FIRST_HOUR_S + (int64_t)ROWS * 3600;
+	char a[21], b[21];
+	corridor_utc_format(CRASH_FIRST_HOUR_S, a);
+	corridor_utc_format(t_end, b);
+	a[16] = b[16] = 'Z';
+	a[17] = b[17] = 0;
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<MeasurementValue_MarketDocument "
+		   "xmlns=\"urn:iec62325.351:tc57wg16:451-n:measurementvaluedocument:1:1\">"
+		   "<mRID>CRASH-1</mRID><revisionNumber>1</revisionNumber><type>A45</type>"
+		   "<process.processType>A20</process.processType>"
+		   "<sender_MarketParticipant.mRID codingScheme=\"A01\">S</sender_MarketParticipant.mRID>"
+		   "<sender_MarketParticipant.marketRole.type>A04</sender_MarketParticipant.marketRole.type>"
+		   "<receiver_MarketParticipant.mRID codingScheme=\"A01\">R</receiver_MarketParticipant.mRID>"
+		   "<receiver_MarketParticipant.marketRole.type>A04</receiver_MarketParticipant.marketRole.type>"
+		   "<createdDateTime>2026-12-01T00:00:00Z</createdDateTime><period.timeInterval>"
+		   "<start>%s</start><end>%s</end></period.timeInterval>"
+		   "<domain.mRID codingScheme=\"A01\">D</domain.mRID><TimeSeries><mRID>1</mRID>"
+		   "<businessType>A65</businessType><product>8716867000030</product>"
+		   "<curveType>A01</curveType><in_Domain.mRID codingScheme=\"A01\">I</in_Domain.mRID>"
+		   "<out_Domain.mRID codingScheme=\"A01\">O</out_Domain.mRID>"
+		   "<marketEvaluationPoint.mRID codingScheme=\"A01\">CN-M1-EIC</marketEvaluationPoint.mRID>"
+		   "<measurement_Unit.name>MWH</measurement_Unit.name>\n",
+		a, b);
+	for (int64_t day = CRASH_FIRST_HOUR_S - CRASH_FIRST_HOUR_S % 86400; day < t_end; day += 86400) {
+		int64_t p0 = day > CRASH_FIRST_HOUR_S ? day : CRASH_FIRST_HOUR_S;
+		int64_t p1 = day + 86400 < t_end ? day + 86400 : t_end;
+		corridor_utc_format(p0, a);
+		corridor_utc_format(p1, b);
+		a[16] = b[16] = 'Z';
+		a[17] = b[17] = 0;
+		fprintf(f, "<Period><timeInterval><start>%s</start><end>%s</end></timeInterval>"
+			   "<resolution>PT60M</resolution>\n", a, b);
+		for (int64_t t = p0; t < p1; t += 3600)
+			fprintf(f, "<Point><position>%lld</position><quantity>4.%03lld</quantity></Point>\n",
+				(long long)((t - p0) / 3600 + 1), (long long)(t / 3600 % 1000));
+		fprintf(f, "</Period>\n");
+	}
+	fprintf(f, "</TimeSeries></MeasurementValue_MarketDocument>\n");
+	fclose(f);
+	const char *cargv[] = { corridor_bin(), "delivery", "import", "--key", buy, "--format",
+				"cim", "--map", map, xml, "--batch", "20", "--ledger", ledger, NULL };
+	kill_during(cargv, out, ledger, kills, 0x9e3779b9u);
+	CLI("delivery", "import", "--key", buy, "--format", "cim", "--map", map, xml, "--batch", "20",
+	    "--ledger", ledger);
+	r = run_cli((const char *[]){ "delivery", "import", "--key", buy, "--format", "cim", "--map",
+				      map, xml, "--ledger", ledger, NULL },
+		    env);
+	ck_assert_msg(r.status == 0 && strstr(r.out, "imported 0 readings"), "%s%s", r.out, r.err);
+	run_free(&r);
+	ck_assert_int_eq(corridor_ledger_open(ledger, 0, &l, &d), 0);
+	ck_assert_msg(corridor_ledger_verify(l, NULL, NULL, &d) == 0, "%s", d.text);
+	c = calloc(1, sizeof *c);
+	c->meter = "CN-M1";
+	ck_assert_int_eq(corridor_ledger_scan(l, 0, 0, count_record, c), 0);
+	ck_assert_uint_eq(c->records, ROWS);
+	free(c);
+	corridor_ledger_close(l);
+	fprintf(stderr, "crash: %d kills during a %d-row delivery import and %d during a "
+			"%d-interval Measurement Value Document import, then each completed once\n",
+		kills, ROWS, kills, ROWS);
 #undef CLI
 	rm_rf(dir);
 	free(dir);

@@ -25,6 +25,7 @@ Suite *suite_contracts(void);
 Suite *suite_deliveries(void);
 Suite *suite_tty(void);
 Suite *suite_hardening(void);
+Suite *suite_cim(void);
 
 /* A fresh temporary directory (mkdtemp); the caller removes it with rm_rf. */
 char *tmpdir_new(void);

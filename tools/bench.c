@@ -70,6 +70,13 @@
 #define SERVE_IN_FLIGHT 32u /* connections a client keeps busy: all the server allows one address */
 #define MSG_BYTES 160u
 
+/* A UTC time at minute precision, as the Measurement Value Document has it. */
+static void minute_z(int64_t t, char out[21])
+{
+	corridor_utc_format(t, out);
+	memcpy(out + 16, "Z", 2);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -730,7 +737,7 @@ int main(int argc, char **argv)
 	}
 
 	/* A 1,000,000-row CSV of hourly power over many contracts, imported. */
-	double import_rate = 0, bytes_per_interval = 0;
+	double import_rate = 0, bytes_per_interval = 0, import_cim_rate = 0;
 	{
 		uint8_t s2[32], s3[32];
 		struct corridor_signer *grid, *buyer;
@@ -766,9 +773,13 @@ int main(int argc, char **argv)
 			return 1;
 		t.prices[0] = (struct corridor_price_step){ .from_day = t.start_day,
 							    .price_micro = 6150000 };
-		for (unsigned c = 0; c < IMPORT_CONTRACTS; c++) {
+		for (unsigned c = 0; c < 2 * IMPORT_CONTRACTS; c++) {
 			uint64_t prop;
-			snprintf(t.id, sizeof t.id, "P%u", c);
+			/* P: imported from CSV; Q: from a Measurement Value Document */
+			snprintf(t.id, sizeof t.id, "%c%u", c < IMPORT_CONTRACTS ? 'P' : 'Q',
+				 c % IMPORT_CONTRACTS);
+			snprintf(t.billing_meter, sizeof t.billing_meter, "%s-%u",
+				 c < IMPORT_CONTRACTS ? "SEL" : "QEL", c % IMPORT_CONTRACTS);
 			if (corridor_contract_propose(l, grid, &t, NULL, &prop, &d) != 0 ||
 			    corridor_contract_accept(l, buyer, t.id, prop, NULL, &seq, &d) != 0) {
 				fprintf(stderr, "bench: contracts: %s\n", d.text);
@@ -803,6 +814,81 @@ int main(int argc, char **argv)
 		stat(path, &st1);
 		bytes_per_interval = (double)(st1.st_size - st0.st_size) / IMPORT_ROWS;
 		free(csv);
+		/* The same hours for the Q contracts as one Measurement Value Document:
+		 * a TimeSeries per metering point, a Period per UTC day. */
+		unsigned hours = IMPORT_ROWS / IMPORT_CONTRACTS;
+		cap = (size_t)hours * IMPORT_CONTRACTS * 72u + (size_t)IMPORT_CONTRACTS * 4096u;
+		char *xml = malloc(cap);
+		if (!xml)
+			return 1;
+		char a[21], b[21];
+		minute_z(base_s, a);
+		minute_z(base_s + (int64_t)hours * 3600, b);
+		len = (size_t)snprintf(xml, cap,
+				       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+				       "<MeasurementValue_MarketDocument xmlns=\"urn:iec62325.351:"
+				       "tc57wg16:451-n:measurementvaluedocument:1:1\">"
+				       "<mRID>BENCH-1</mRID><revisionNumber>1</revisionNumber>"
+				       "<type>A45</type><process.processType>A20</process.processType>"
+				       "<sender_MarketParticipant.mRID codingScheme=\"A01\">10XMN"
+				       "</sender_MarketParticipant.mRID><sender_MarketParticipant."
+				       "marketRole.type>A04</sender_MarketParticipant.marketRole.type>"
+				       "<receiver_MarketParticipant.mRID codingScheme=\"A01\">10XRU"
+				       "</receiver_MarketParticipant.mRID><receiver_MarketParticipant."
+				       "marketRole.type>A04</receiver_MarketParticipant.marketRole.type>"
+				       "<createdDateTime>2027-01-02T00:00:00Z</createdDateTime>"
+				       "<period.timeInterval><start>%s</start><end>%s</end>"
+				       "</period.timeInterval><domain.mRID codingScheme=\"A01\">10YMN"
+				       "</domain.mRID>\n",
+				       a, b);
+		for (unsigned c = 0; c < IMPORT_CONTRACTS; c++) {
+			len += (size_t)snprintf(xml + len, cap - len,
+						"<TimeSeries><mRID>%u</mRID><businessType>A65"
+						"</businessType><product>8716867000030</product>"
+						"<curveType>A01</curveType><in_Domain.mRID "
+						"codingScheme=\"A01\">10YMN</in_Domain.mRID>"
+						"<out_Domain.mRID codingScheme=\"A01\">10YRU"
+						"</out_Domain.mRID><marketEvaluationPoint.mRID "
+						"codingScheme=\"A01\">QEL-%u</marketEvaluationPoint.mRID>"
+						"<measurement_Unit.name>KWH</measurement_Unit.name>\n",
+						c, c);
+			int64_t end_s = base_s + (int64_t)hours * 3600;
+			for (int64_t day = base_s - base_s % 86400; day < end_s; day += 86400) {
+				int64_t p0 = day > base_s ? day : base_s;
+				int64_t p1 = day + 86400 < end_s ? day + 86400 : end_s;
+				minute_z(p0, a);
+				minute_z(p1, b);
+				len += (size_t)snprintf(xml + len, cap - len,
+							"<Period><timeInterval><start>%s</start><end>"
+							"%s</end></timeInterval><resolution>PT60M"
+							"</resolution>\n",
+							a, b);
+				for (int64_t t2 = p0; t2 < p1; t2 += 3600) {
+					unsigned i = (unsigned)((t2 - base_s) / 3600) * IMPORT_CONTRACTS + c;
+					len += (size_t)snprintf(
+						xml + len, cap - len,
+						"<Point><position>%u</position><quantity>%u.%03u"
+						"</quantity></Point>\n",
+						(unsigned)((t2 - p0) / 3600 + 1), 40000u + i % 977u,
+						i % 1000u);
+				}
+				len += (size_t)snprintf(xml + len, cap - len, "</Period>\n");
+			}
+			len += (size_t)snprintf(xml + len, cap - len, "</TimeSeries>\n");
+			if (len >= cap)
+				return 1;
+		}
+		len += (size_t)snprintf(xml + len, cap - len, "</MeasurementValue_MarketDocument>\n");
+		struct corridor_delivery_import_opts io = { .format = CORRIDOR_DELIVERIES_MVD,
+							    .batch_entries = BATCH };
+		t1 = now_s();
+		if (corridor_delivery_import_with(l, buyer, xml, len, &io, &written, &skipped, &d) != 0 ||
+		    written != (size_t)hours * IMPORT_CONTRACTS) {
+			fprintf(stderr, "bench: import --format cim: %s\n", d.text);
+			return 1;
+		}
+		import_cim_rate = (double)written / (now_s() - t1);
+		free(xml);
 		corridor_signer_free(grid);
 		corridor_signer_free(buyer);
 	}
@@ -824,6 +910,7 @@ int main(int argc, char **argv)
 	printf("ingest_vs_sign_only %.2f\n", ingest / sign_only);
 	printf("verify_vs_verify_only %.2f\n", verify / verify_only);
 	printf("import_csv_intervals_per_s %.0f\n", import_rate);
+	printf("import_cim_intervals_per_s %.0f\n", import_cim_rate);
 	printf("import_vs_sign_only %.2f\n", import_rate / sign_only);
 	printf("bytes_per_interval %.0f\n", bytes_per_interval);
 	printf("settle_intervals_per_s %.0f\n", settle_rate);

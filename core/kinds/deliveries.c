@@ -10,8 +10,9 @@
  *   delivery.series  {contract, meter, qualities, quantities, resolution, start}
  *                    (formats/series.c): a day's points, one code and one
  *                    quantity each
- *   delivery.correct {idempotency_key?, quantity, reason?, start?, supersedes}
- *                    start names a series' point (its interval start)
+ *   delivery.correct {idempotency_key?, quality?, quantity, reason?, start?, supersedes}
+ *                    start names a series' point (its interval start);
+ *                    quality, if given, replaces the reading's (not M)
  */
 #include <stdio.h>
 
@@ -373,8 +374,8 @@ static int corrected_reading(struct kind_state *st, const struct corridor_entry 
 static int process_correct(struct kind_state *st, const struct corridor_entry *e,
 			   const msgpack_object *o, struct corridor_diag *diag)
 {
-	static const char *const allowed[] = { "idempotency_key", "quantity", "reason", "start",
-					       "supersedes", NULL };
+	static const char *const allowed[] = { "idempotency_key", "quality", "quantity", "reason",
+					       "start", "supersedes", NULL };
 	int64_t q, target, start;
 	struct corridor_delivery d;
 	if (!corridor_mpo_fields_only(o, allowed))
@@ -388,6 +389,18 @@ static int process_correct(struct kind_state *st, const struct corridor_entry *e
 		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "needs supersedes and quantity");
 	if (q < 0 || q >= CORRIDOR_QUANTITY_MILLI_LIMIT)
 		return corridor_entry_bad(e, diag, CORRIDOR_E_REFUSED, "quantity must be 0 <= q < 10^12");
+	/* optional: the corrected reading's quality (a revised meter document's);
+	 * without it the reading keeps the quality it had */
+	char quality = 0;
+	const msgpack_object *qo = corridor_mpo_field(o, "quality");
+	if (qo) {
+		char qs[4];
+		if (!copy_str(qo, qs, sizeof qs) || strlen(qs) != 1 || !corridor_quality_ok(qs[0]) ||
+		    qs[0] == CORRIDOR_QUALITY_MISSING)
+			return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY,
+						  "quality is one of A E J I C T");
+		quality = qs[0];
+	}
 	int err = corrected_reading(st, e, target, so ? &start : NULL, &d, diag);
 	if (err)
 		return err;
@@ -416,6 +429,8 @@ static int process_correct(struct kind_state *st, const struct corridor_entry *e
 	struct corridor_delivery n = d;
 	n.seq = e->seq;
 	n.quantity_milli = q;
+	if (quality)
+		n.quality = quality;
 	n.supersedes = (uint64_t)target;
 	n.superseded_by = 0;
 	if (!of_series) { /* a series' point is superseded in its bucket, by (seq, start) */

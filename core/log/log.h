@@ -200,6 +200,18 @@ int corridor_draft_process(struct kind_state *st, const struct corridor_vkey *au
 /* The rates CSV of corridor_rate_import, parsed and checked (no ledger). */
 /* Reads and checks a delivery CSV file whole, without a ledger. */
 int corridor_deliveries_csv_check(const char *csv, size_t len, struct corridor_diag *diag);
+/* Reads and checks a Measurement Value Document whole, without a ledger. */
+int corridor_mvd_check(const char *xml, size_t len, struct corridor_diag *diag);
+/* deliveries.c: a reading's body, its checks as a request, a correction's
+ * body (start_s INT64_MIN: a single reading; quality 0: unchanged;
+ * reason may be NULL). Bodies are canonical maps. */
+#define CORRIDOR_DELIVERY_BODY_BYTES_MAX 512u
+#define CORRIDOR_CORRECT_BODY_BYTES_MAX (CORRIDOR_DELIVERY_BODY_BYTES_MAX + CORRIDOR_REASON_BYTES_MAX)
+size_t corridor_record_body(const struct corridor_delivery_request *r, uint8_t *buf, size_t cap);
+int corridor_delivery_request_check(const struct corridor_delivery_request *r,
+				    struct corridor_diag *diag);
+size_t corridor_correct_body(uint64_t supersedes, int64_t start_s, int64_t quantity_milli,
+			     char quality, const char *reason, uint8_t *buf, size_t cap);
 int corridor_rates_csv_parse(const char *csv, size_t len, struct corridor_rate **out, size_t *count,
 			     struct corridor_diag *diag);
 

@@ -110,6 +110,7 @@ enum corridor_import_format {
 	CORRIDOR_IMPORT_DELIVERIES = 1, /* delivery CSV (corridor_delivery_import) */
 	CORRIDOR_IMPORT_RATES = 2,      /* rates CSV (corridor_rate_import) */
 	CORRIDOR_IMPORT_STATEMENT = 3,  /* ISO 20022 camt.053 (corridor_payment_import) */
+	CORRIDOR_IMPORT_MVD = 4,        /* IEC 62325 Measurement Value Document */
 };
 /** Reads and checks a whole import file with the importer's own reader, with
  *  no ledger and no key: a caller checks the file before it asks for a
@@ -130,6 +131,69 @@ CORRIDOR_MUST_CHECK int corridor_delivery_import(struct corridor_ledger *ledger,
 						 const char *csv, size_t len, size_t batch_entries,
 						 corridor_committed_fn committed, void *ctx,
 						 size_t *rows_written, size_t *rows_skipped,
+						 struct corridor_diag *diag);
+
+/** The readings files Corridor reads and writes. */
+#define CORRIDOR_MVD_BYTES_MAX ((size_t)1 << 30) /* a Measurement Value Document */
+enum corridor_delivery_format {
+	CORRIDOR_DELIVERIES_CSV = 1, /* docs/DELIVERIES.md "CSV import" */
+	CORRIDOR_DELIVERIES_MVD = 2, /* IEC 62325-451-n Measurement Value Document v1.1 */
+};
+
+struct corridor_delivery_import_opts {
+	enum corridor_delivery_format format;
+	/* MVD: a CSV `point,in_domain,out_domain,contract,meter` naming the
+	 * contract and meter of each metering point (or of an out/in domain
+	 * pair where a series names no point); NULL: a point is the billing
+	 * meter of one contract (docs/DELIVERIES.md "Measurement Value Document") */
+	const char *map;
+	size_t map_len;
+	/* non-NULL: an interval the recorder holds with other values is
+	 * corrected with this reason (without it, refused; an MVD's higher
+	 * revision of the same document corrects with a reason of its own) */
+	const char *reason;
+	size_t batch_entries;
+	corridor_committed_fn committed;
+	void *ctx;
+};
+/** Imports readings: corridor_delivery_import's rules for either format,
+ *  plus corrections as above. `written` counts intervals (readings and
+ *  points) and corrections written, `skipped` those already held with the
+ *  same values. Into a remote ledger only a CSV without a reason is
+ *  imported (the grouping and the comparison need the ledger's state).
+ *  Errors name the line (and column or element); nothing is written unless
+ *  every row passes. */
+CORRIDOR_MUST_CHECK int corridor_delivery_import_with(struct corridor_ledger *ledger,
+						      const struct corridor_signer *signer,
+						      const char *buf, size_t len,
+						      const struct corridor_delivery_import_opts *o,
+						      size_t *written, size_t *skipped,
+						      struct corridor_diag *diag);
+
+struct corridor_delivery_export_opts {
+	enum corridor_delivery_format format;
+	const char *contract;
+	int32_t period_first_day; /* the local month's first day (days since the epoch) */
+	const char *recorder;     /* NULL: the contract's metering party */
+	/* MVD only: the identifiers of the document (the map as for import,
+	 * giving each meter's point and domains; the sender's and receiver's
+	 * EIC codes), its revision (1-999) and creation time */
+	const char *map;
+	size_t map_len;
+	const char *sender, *receiver;
+	unsigned revision;
+	int64_t created_s;
+};
+/** Writes the recorder's live readings of a contract-month as the importer
+ *  reads them: CSV (one row per interval) or one Measurement Value Document
+ *  (one TimeSeries per meter and resolution, one Period per UTC day; an
+ *  interval without a reading is a Point of quality A02). `intervals`
+ *  receives the number written. Errors: CORRIDOR_E_NOTFOUND (no such
+ *  contract), CORRIDOR_E_INVALID (an identifier, a unit other than kWh or
+ *  MWh for MVD), CORRIDOR_E_IO, and the read errors. */
+CORRIDOR_MUST_CHECK int corridor_delivery_export(struct corridor_ledger *ledger,
+						 const struct corridor_delivery_export_opts *o,
+						 FILE *out, size_t *intervals,
 						 struct corridor_diag *diag);
 
 #ifdef __cplusplus
