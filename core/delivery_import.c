@@ -522,8 +522,12 @@ static int unit_fill(struct import *im, const struct rows *rs, struct plan *pl, 
 	const char *contract = row_contract(rs, r0), *meter = row_meter(rs, r0);
 	int32_t off = 0;
 	u->writes = u->nrows;
-	if (!contract_offset(kv, contract, &off))
-		return CORRIDOR_OK; /* no such contract: the kind says why */
+	if (!contract_offset(kv, contract, &off)) {
+		if (u->kind == UNIT_SINGLE)
+			return CORRIDOR_OK; /* the kind says why */
+		return corridor_diag_set(diag, CORRIDOR_E_REFUSED,
+					 "line %u: no accepted contract %s", r0->line, contract);
+	}
 	struct corridor_series *s = calloc(1, sizeof *s);
 	struct live_ctx lc = { .recorder = im->recorder, .meter = meter };
 	char *reason = malloc(CORRIDOR_REASON_BYTES_MAX + 1);

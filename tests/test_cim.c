@@ -150,31 +150,6 @@ struct cw {
 	struct corridor_signer *op, *gaz, *buy, *fx, *agent, *pipe;
 };
 
-static void party(struct cw *w, struct corridor_signer *s, unsigned roles)
-{
-	struct corridor_diag d;
-	uint64_t seq;
-	struct corridor_party_request r = { .id = corridor_signer_vkey(s)->name,
-					    .name = corridor_signer_vkey(s)->name,
-					    .country = "RU",
-					    .roles = roles,
-					    .key = *corridor_signer_vkey(s) };
-	ck_assert_msg(corridor_party_register(w->l, w->op, &r, NULL, &seq, &d) == 0, "%s", d.text);
-}
-
-static void load(const char *file, struct corridor_contract_terms *t)
-{
-	char path[1024];
-	size_t len;
-	struct corridor_diag d;
-	const char *base = getenv("CORRIDOR_EXAMPLES");
-	snprintf(path, sizeof path, "%s/%s", base ? base : "docs/examples", file);
-	char *text = (char *)slurp(path, &len);
-	ck_assert_ptr_nonnull(text);
-	ck_assert_msg(corridor_contract_parse_json(text, len, t, &d) == 0, "%s", d.text);
-	free(text);
-}
-
 static int32_t day_of(const char *s)
 {
 	int32_t v;
@@ -206,13 +181,13 @@ static void cw_open(struct cw *w)
 	w->agent = test_signer("SETTLER", 6);
 	w->pipe = test_signer("MN-PIPE", 7);
 	ck_assert_int_eq(corridor_ledger_create(path_join(w->dir, "L"), w->op, &w->l, &d), 0);
-	party(w, w->gaz, CORRIDOR_ROLE_SELLER | CORRIDOR_ROLE_BUYER);
-	party(w, w->buy, CORRIDOR_ROLE_BUYER);
-	party(w, w->fx, CORRIDOR_ROLE_RATES);
-	party(w, w->agent, CORRIDOR_ROLE_SETTLEMENT);
-	party(w, w->pipe, CORRIDOR_ROLE_SELLER);
+	test_party(w->l, w->op, w->gaz, "RU", CORRIDOR_ROLE_SELLER | CORRIDOR_ROLE_BUYER);
+	test_party(w->l, w->op, w->buy, "RU", CORRIDOR_ROLE_BUYER);
+	test_party(w->l, w->op, w->fx, "RU", CORRIDOR_ROLE_RATES);
+	test_party(w->l, w->op, w->agent, "RU", CORRIDOR_ROLE_SETTLEMENT);
+	test_party(w->l, w->op, w->pipe, "RU", CORRIDOR_ROLE_SELLER);
 	struct corridor_contract_terms *t = malloc(sizeof *t);
-	load("gas-G1.json", t);
+	test_terms("gas-G1.json", t);
 	/* from March, so March is the first period to settle */
 	t->start_day = t->prices[0].from_day = day_of("2026-03-01");
 	ck_assert_msg(corridor_contract_propose(w->l, w->gaz, t, NULL, &prop, &d) == 0, "%s", d.text);

@@ -173,18 +173,6 @@ struct cworld {
 	struct corridor_signer *op, *gaz, *buy, *pipe, *other;
 };
 
-static void party(struct cworld *w, struct corridor_signer *s, unsigned roles)
-{
-	struct corridor_diag d;
-	uint64_t seq;
-	struct corridor_party_request r = { .id = corridor_signer_vkey(s)->name,
-					    .name = corridor_signer_vkey(s)->name,
-					    .country = "MN",
-					    .roles = roles,
-					    .key = *corridor_signer_vkey(s) };
-	ck_assert_msg(corridor_party_register(w->l, w->op, &r, NULL, &seq, &d) == 0, "%s", d.text);
-}
-
 static void cworld_open(struct cworld *w)
 {
 	struct corridor_diag d;
@@ -195,10 +183,10 @@ static void cworld_open(struct cworld *w)
 	w->pipe = test_signer("MN-PIPE", 4);
 	w->other = test_signer("OTHER", 5);
 	ck_assert_int_eq(corridor_ledger_create(path_join(w->dir, "L"), w->op, &w->l, &d), 0);
-	party(w, w->gaz, CORRIDOR_ROLE_SELLER | CORRIDOR_ROLE_BUYER);
-	party(w, w->buy, CORRIDOR_ROLE_BUYER | CORRIDOR_ROLE_METER);
-	party(w, w->pipe, CORRIDOR_ROLE_SELLER | CORRIDOR_ROLE_METER);
-	party(w, w->other, CORRIDOR_ROLE_BUYER);
+	test_party(w->l, w->op, w->gaz, "MN", CORRIDOR_ROLE_SELLER | CORRIDOR_ROLE_BUYER);
+	test_party(w->l, w->op, w->buy, "MN", CORRIDOR_ROLE_BUYER | CORRIDOR_ROLE_METER);
+	test_party(w->l, w->op, w->pipe, "MN", CORRIDOR_ROLE_SELLER | CORRIDOR_ROLE_METER);
+	test_party(w->l, w->op, w->other, "MN", CORRIDOR_ROLE_BUYER);
 }
 
 static void cworld_close(struct cworld *w)

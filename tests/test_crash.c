@@ -240,28 +240,35 @@ static int count_record(void *vctx, uint64_t seq, const uint8_t *bytes, size_t l
 	return 0;
 }
 
-/* Runs argv (the real binary) `kills` times, each killed with SIGKILL at a
- * random moment; after each the ledger opens and verifies. */
+/* Starts argv (the real binary, stdout to `out`) and kills it with SIGKILL
+ * after a random pause below max_ms (xorshift state *x). */
+static void spawn_and_kill(const char *const *argv, const char *out, uint32_t max_ms, uint32_t *x)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	pid_t pid;
+	ck_assert_int_eq(posix_spawn(&pid, argv[0], &fa, NULL, (char **)(uintptr_t)argv, environ),
+			 0);
+	posix_spawn_file_actions_destroy(&fa);
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	struct timespec ts = { 0, (long)(*x % max_ms) * 1000000L };
+	nanosleep(&ts, NULL);
+	kill(pid, SIGKILL);
+	int st;
+	waitpid(pid, &st, 0);
+}
+
+/* Runs argv `kills` times, each killed at a random moment; after each the
+ * ledger opens and verifies. */
 static void kill_during(const char *const *argv, const char *out, const char *ledger, int kills,
 			uint32_t x)
 {
 	for (int k = 0; k < kills; k++) {
-		posix_spawn_file_actions_t fa;
-		posix_spawn_file_actions_init(&fa);
-		posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-		pid_t pid;
-		ck_assert_int_eq(posix_spawn(&pid, argv[0], &fa, NULL, (char **)(uintptr_t)argv,
-					     environ), 0);
-		posix_spawn_file_actions_destroy(&fa);
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		struct timespec ts = { 0, (long)(x % 900u) * 1000000L };
-		nanosleep(&ts, NULL);
-		kill(pid, SIGKILL);
-		int st;
-		waitpid(pid, &st, 0);
+		spawn_and_kill(argv, out, 900u, &x);
 		struct corridor_ledger *l;
 		struct corridor_diag d;
 		ck_assert_int_eq(corridor_ledger_open(ledger, 0, &l, &d), 0);
@@ -528,22 +535,7 @@ START_TEST(kill_nine_during_money_writers)
 		const char *pay_argv[] = { corridor_bin(), "payment", "import", "--key", gaz, stmt,
 					   "--ledger",	   ledger, NULL };
 		const char *const *argv = k % 3 == 0 ? rate_argv : k % 3 == 1 ? settle_argv : pay_argv;
-		posix_spawn_file_actions_t fa;
-		posix_spawn_file_actions_init(&fa);
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-		pid_t pid;
-		ck_assert_int_eq(posix_spawn(&pid, argv[0], &fa, NULL, (char **)(uintptr_t)argv,
-					     environ), 0);
-		posix_spawn_file_actions_destroy(&fa);
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		struct timespec ts = { 0, (long)(x % 400u) * 1000000L };
-		nanosleep(&ts, NULL);
-		kill(pid, SIGKILL);
-		int st;
-		waitpid(pid, &st, 0);
+		spawn_and_kill(argv, "/dev/null", 400u, &x);
 		struct corridor_ledger *l;
 		struct corridor_diag d;
 		struct money_count c = { 0 };

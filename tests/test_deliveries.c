@@ -107,31 +107,6 @@ struct dw {
 	struct corridor_signer *op, *gaz, *buy;
 };
 
-static void party(struct dw *w, struct corridor_signer *s, unsigned roles)
-{
-	struct corridor_diag d;
-	uint64_t seq;
-	struct corridor_party_request r = { .id = corridor_signer_vkey(s)->name,
-					    .name = corridor_signer_vkey(s)->name,
-					    .country = "RU",
-					    .roles = roles,
-					    .key = *corridor_signer_vkey(s) };
-	ck_assert_msg(corridor_party_register(w->l, w->op, &r, NULL, &seq, &d) == 0, "%s", d.text);
-}
-
-static void load(const char *file, struct corridor_contract_terms *t)
-{
-	char path[1024];
-	size_t len;
-	struct corridor_diag d;
-	const char *base = getenv("CORRIDOR_EXAMPLES");
-	snprintf(path, sizeof path, "%s/%s", base ? base : "docs/examples", file);
-	char *text = (char *)slurp(path, &len);
-	ck_assert_ptr_nonnull(text);
-	ck_assert_msg(corridor_contract_parse_json(text, len, t, &d) == 0, "%s", d.text);
-	free(text);
-}
-
 static void dw_open(struct dw *w, bool accept)
 {
 	struct corridor_diag d;
@@ -141,10 +116,10 @@ static void dw_open(struct dw *w, bool accept)
 	w->gaz = test_signer("RU-GAZ", 2);
 	w->buy = test_signer("CN-BUY", 3);
 	ck_assert_int_eq(corridor_ledger_create(path_join(w->dir, "L"), w->op, &w->l, &d), 0);
-	party(w, w->gaz, CORRIDOR_ROLE_SELLER | CORRIDOR_ROLE_BUYER);
-	party(w, w->buy, CORRIDOR_ROLE_BUYER);
+	test_party(w->l, w->op, w->gaz, "RU", CORRIDOR_ROLE_SELLER | CORRIDOR_ROLE_BUYER);
+	test_party(w->l, w->op, w->buy, "RU", CORRIDOR_ROLE_BUYER);
 	struct corridor_contract_terms *t = malloc(sizeof *t);
-	load("gas-G1.json", t);
+	test_terms("gas-G1.json", t);
 	ck_assert_int_eq(corridor_contract_propose(w->l, w->gaz, t, NULL, &prop, &d), 0);
 	if (accept)
 		ck_assert_int_eq(corridor_contract_accept(w->l, w->buy, "G1", prop, NULL, &seq, &d), 0);
@@ -265,6 +240,13 @@ START_TEST(import_edge_cases)
 		/* parses, but crosses the contract's local midnight: the dry run refuses */
 		{ "G1,2026-03-01T16:00:00Z,2026-03-02T18:00:00Z,1,M1,R1,A\r\n", CORRIDOR_E_REFUSED,
 		  "line 2: delivery.record" },
+		/* a quality only a series keeps: on a day-long row, or of no contract */
+		{ "G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,1,M1,R1,C\r\n", CORRIDOR_E_INVALID,
+		  "line 2: quality C is kept only in a series" },
+		{ "G9,2026-03-01T16:00:00Z,2026-03-01T17:00:00Z,1,M1,R1,C\r\n", CORRIDOR_E_REFUSED,
+		  "line 2: no accepted contract G9" },
+		{ "G1,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,1,M1,R1,M\r\n", CORRIDOR_E_INVALID,
+		  "line 2, column quality" },
 		{ "G9,2026-03-01T16:00:00Z,2026-03-02T16:00:00Z,1,M1,R1,A\r\n", CORRIDOR_E_REFUSED,
 		  "line 2: delivery.record" },
 	};
@@ -596,9 +578,9 @@ START_TEST(worked_example_billable_quantity)
 	uint64_t seq, prop;
 	dw_open(&w, true);
 	struct corridor_signer *pipe = test_signer("MN-PIPE", 9);
-	party(&w, pipe, CORRIDOR_ROLE_SELLER);
+	test_party(w.l, w.op, pipe, "RU", CORRIDOR_ROLE_SELLER);
 	struct corridor_contract_terms *t = malloc(sizeof *t);
-	load("transit-T1.json", t);
+	test_terms("transit-T1.json", t);
 	snprintf(t->metering_party, sizeof t->metering_party, "MN-PIPE");
 	ck_assert_int_eq(corridor_contract_propose(w.l, pipe, t, NULL, &prop, &d), 0);
 	ck_assert_int_eq(corridor_contract_accept(w.l, w.gaz, "T1", prop, NULL, &seq, &d), 0);
@@ -707,7 +689,7 @@ static void amend_price(struct dw *w, int32_t day, int64_t price_micro)
 	struct corridor_diag d;
 	uint64_t prop, seq;
 	struct corridor_contract_terms *t = malloc(sizeof *t);
-	load("gas-G1.json", t);
+	test_terms("gas-G1.json", t);
 	t->prices[1].price_micro = price_micro;
 	ck_assert_msg(corridor_contract_amend(w->l, w->buy, t, day, NULL, &prop, &d) == 0, "%s",
 		      d.text);

@@ -37,19 +37,6 @@ static void party(struct sw *w, struct corridor_signer *s, unsigned roles)
 	ck_assert_msg(corridor_party_register(w->l, w->op, &r, NULL, &seq, &d) == 0, "%s", d.text);
 }
 
-static void load(const char *file, struct corridor_contract_terms *t)
-{
-	char path[1024];
-	size_t len;
-	struct corridor_diag d;
-	const char *base = getenv("CORRIDOR_EXAMPLES");
-	snprintf(path, sizeof path, "%s/%s", base ? base : "docs/examples", file);
-	char *text = (char *)slurp(path, &len);
-	ck_assert_ptr_nonnull(text);
-	ck_assert_msg(corridor_contract_parse_json(text, len, t, &d) == 0, "%s", d.text);
-	free(text);
-}
-
 static int32_t day(const char *s)
 {
 	int32_t v;
@@ -89,10 +76,10 @@ static void sw_open(struct sw *w)
 	party(w, w->fx, CORRIDOR_ROLE_RATES);
 	party(w, w->agent, CORRIDOR_ROLE_SETTLEMENT);
 	struct corridor_contract_terms *t = malloc(sizeof *t);
-	load("gas-G1.json", t);
+	test_terms("gas-G1.json", t);
 	ck_assert_int_eq(corridor_contract_propose(w->l, w->gaz, t, NULL, &prop, &d), 0);
 	ck_assert_int_eq(corridor_contract_accept(w->l, w->buy, "G1", prop, NULL, &seq, &d), 0);
-	load("transit-T1.json", t);
+	test_terms("transit-T1.json", t);
 	ck_assert_int_eq(corridor_contract_propose(w->l, w->pipe, t, NULL, &prop, &d), 0);
 	ck_assert_int_eq(corridor_contract_accept(w->l, w->gaz, "T1", prop, NULL, &seq, &d), 0);
 	free(t);
@@ -1330,7 +1317,7 @@ START_TEST(currencies_and_rates)
 	sw_open(&w);
 	/* a contract in a currency nobody defined is refused until it is defined */
 	struct corridor_contract_terms *kt = malloc(sizeof *kt);
-	load("gas-G1.json", kt);
+	test_terms("gas-G1.json", kt);
 	snprintf(kt->id, sizeof kt->id, "K1");
 	snprintf(kt->settlement_currency, sizeof kt->settlement_currency, "KZT");
 	corridor_diag_init(&d);
@@ -1570,7 +1557,7 @@ START_TEST(one_contract_never_blocks_the_others)
 	gas_terms(t, "X3", CORRIDOR_PRICE_MICRO_LIMIT - 1);
 	ck_assert_int_eq(corridor_contract_propose(w.l, w.gaz, t, NULL, &prop, &d), 0);
 	ck_assert_int_eq(corridor_contract_accept(w.l, w.buy, "X3", prop, NULL, &seq, &d), 0);
-	load("transit-T1.json", t);
+	test_terms("transit-T1.json", t);
 	snprintf(t->id, sizeof t->id, "T3");
 	snprintf(t->carries, sizeof t->carries, "X3");
 	ck_assert_int_eq(corridor_contract_propose(w.l, w.pipe, t, NULL, &prop, &d), 0);

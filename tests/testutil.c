@@ -192,3 +192,29 @@ void run_free(struct run *r)
 	free(r->err);
 	r->out = r->err = NULL;
 }
+
+void test_party(struct corridor_ledger *l, const struct corridor_signer *op,
+		const struct corridor_signer *s, const char *country, unsigned roles)
+{
+	struct corridor_diag d;
+	uint64_t seq;
+	struct corridor_party_request r = { .id = corridor_signer_vkey(s)->name,
+					    .name = corridor_signer_vkey(s)->name,
+					    .country = country,
+					    .roles = roles,
+					    .key = *corridor_signer_vkey(s) };
+	ck_assert_msg(corridor_party_register(l, op, &r, NULL, &seq, &d) == 0, "%s", d.text);
+}
+
+void test_terms(const char *file, struct corridor_contract_terms *t)
+{
+	char path[1024];
+	size_t len;
+	struct corridor_diag d;
+	const char *base = getenv("CORRIDOR_EXAMPLES");
+	snprintf(path, sizeof path, "%s/%s", base ? base : "docs/examples", file);
+	char *text = (char *)slurp(path, &len);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(corridor_contract_parse_json(text, len, t, &d) == 0, "%s", d.text);
+	free(text);
+}

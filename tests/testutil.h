@@ -41,6 +41,12 @@ const char *vector_path(const char *rel);
 /* A deterministic signer named `name` from a one-byte seed pattern. */
 struct corridor_signer *test_signer(const char *name, uint8_t seed_byte);
 
+/* Registers s as a party (its key's name as id and name) by the operator op. */
+void test_party(struct corridor_ledger *l, const struct corridor_signer *op,
+		const struct corridor_signer *s, const char *country, unsigned roles);
+/* Contract terms from a file of docs/examples ($CORRIDOR_EXAMPLES). */
+void test_terms(const char *file, struct corridor_contract_terms *t);
+
 /* Runs the real corridor binary ($CORRIDOR_BIN) with argv (NULL-terminated),
  * env additions "K=V" (NULL-terminated, may be NULL), stdin from /dev/null.
  * Captures stdout and stderr (each up to 1 MiB, NUL-terminated). */

@@ -817,7 +817,7 @@ int main(int argc, char **argv)
 		/* The same hours for the Q contracts as one Measurement Value Document:
 		 * a TimeSeries per metering point, a Period per UTC day. */
 		unsigned hours = IMPORT_ROWS / IMPORT_CONTRACTS;
-		cap = (size_t)hours * IMPORT_CONTRACTS * 72u + (size_t)IMPORT_CONTRACTS * 4096u;
+		cap = (size_t)IMPORT_CONTRACTS * ((size_t)hours * 80u + (hours / 24u + 2u) * 200u + 1024u);
 		char *xml = malloc(cap);
 		if (!xml)
 			return 1;
@@ -875,8 +875,10 @@ int main(int argc, char **argv)
 				len += (size_t)snprintf(xml + len, cap - len, "</Period>\n");
 			}
 			len += (size_t)snprintf(xml + len, cap - len, "</TimeSeries>\n");
-			if (len >= cap)
+			if (len >= cap) {
+				fprintf(stderr, "bench: the document outgrew its buffer\n");
 				return 1;
+			}
 		}
 		len += (size_t)snprintf(xml + len, cap - len, "</MeasurementValue_MarketDocument>\n");
 		struct corridor_delivery_import_opts io = { .format = CORRIDOR_DELIVERIES_MVD,
