@@ -781,6 +781,98 @@ START_TEST(v1_ledger_opens_verifies_and_grows)
 }
 END_TEST
 
+/* ---- derived tables of an earlier layout are rebuilt from the entries ---- */
+
+static int count_reading(void *ctx, const struct corridor_delivery *d)
+{
+	(void)d;
+	++*(size_t *)ctx;
+	return 0;
+}
+
+/* Edits a closed ledger as an earlier release (or a later one) left it:
+ * its meta "tables" set to `tables` (0: absent) and, if asked, the
+ * per-day readings table emptied. */
+static void older_tables(const char *dir, uint32_t tables, bool drop_periods)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, periods;
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 64), 0);
+	ck_assert_int_eq(mdb_env_set_mapsize(env, (size_t)1 << 30), 0);
+	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	MDB_val k = { 6, (void *)"tables" }, v;
+	uint8_t be[4] = { (uint8_t)(tables >> 24), (uint8_t)(tables >> 16), (uint8_t)(tables >> 8),
+			  (uint8_t)tables };
+	v.mv_size = 4;
+	v.mv_data = be;
+	ck_assert_int_eq(tables ? mdb_put(txn, meta, &k, &v, 0) : mdb_del(txn, meta, &k, NULL), 0);
+	if (drop_periods) {
+		ck_assert_int_eq(mdb_dbi_open(txn, "periods", 0, &periods), 0);
+		ck_assert_int_eq(mdb_drop(txn, periods, 0), 0);
+	}
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+START_TEST(older_tables_are_rebuilt_from_the_entries)
+{
+	struct corridor_diag d;
+	struct corridor_ledger *l;
+	char *dir = tmpdir_new();
+	const char *ldir = path_join(dir, "L");
+	char ledger[1024];
+	snprintf(ledger, sizeof ledger, "%s", ldir);
+	struct corridor_signer *op = test_signer("corridor.example/tables", 1),
+			       *gaz = test_signer("RU-GAZ", 2), *buy = test_signer("CN-BUY", 3);
+	ck_assert_int_eq(corridor_ledger_create(ledger, op, &l, &d), 0);
+	test_party(l, op, gaz, "RU", CORRIDOR_ROLE_SELLER);
+	test_party(l, op, buy, "CN", CORRIDOR_ROLE_BUYER);
+	struct corridor_contract_terms *t = malloc(sizeof *t);
+	test_terms("gas-G1.json", t);
+	uint64_t prop, seq;
+	ck_assert_int_eq(corridor_contract_propose(l, gaz, t, NULL, &prop, &d), 0);
+	ck_assert_int_eq(corridor_contract_accept(l, buy, "G1", prop, NULL, &seq, &d), 0);
+	free(t);
+	struct corridor_series *s = calloc(1, sizeof *s);
+	snprintf(s->contract, sizeof s->contract, "G1");
+	snprintf(s->meter, sizeof s->meter, "M1");
+	ck_assert_int_eq(corridor_utc_parse("2026-03-01T16:00:00Z", 20, &s->start_s), 0); /* 03-02 local */
+	s->resolution_s = 3600;
+	s->count = 24;
+	for (int i = 0; i < 24; i++) {
+		s->quantity_milli[i] = 4000 + (i % 5 == 0 ? -7 : 11) * i;
+		s->quality[i] = i == 3 ? 'E' : 'A';
+	}
+	ck_assert_msg(corridor_delivery_series(l, gaz, s, &seq, &d) == 0, "%s", d.text);
+	free(s);
+	corridor_ledger_close(l);
+	int32_t march;
+	ck_assert_int_eq(corridor_date_parse("2026-03-01", 10, &march), 0);
+	/* an earlier release's ledger, its per-day table unreadable to this one:
+	 * even a read-only open rebuilds the tables first */
+	older_tables(ledger, 0, true);
+	ck_assert_msg(corridor_ledger_open(ledger, CORRIDOR_OPEN_READONLY, &l, &d) == 0, "%s", d.text);
+	size_t n = 0;
+	ck_assert_int_eq(corridor_delivery_list(l, "G1", march, count_reading, &n, &d), 0);
+	ck_assert_uint_eq(n, 24);
+	ck_assert_msg(verify(l, &d) == 0, "%s", d.text);
+	corridor_ledger_close(l);
+	/* a later release's layout is not read */
+	older_tables(ledger, 99, false);
+	ck_assert_int_eq(corridor_ledger_open(ledger, 0, &l, &d), CORRIDOR_E_MALFORMED);
+	ck_assert_msg(strstr(d.text, "later release"), "%s", d.text);
+	corridor_signer_free(op);
+	corridor_signer_free(gaz);
+	corridor_signer_free(buy);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 Suite *suite_ledger(void)
 {
 	Suite *s = suite_create("ledger");
@@ -800,6 +892,7 @@ Suite *suite_ledger(void)
 	tcase_add_test(tc, corrupted_lock_file);
 	tcase_add_test(tc, read_only_opens_refuse_writes);
 	tcase_add_test(tc, v1_ledger_opens_verifies_and_grows);
+	tcase_add_test(tc, older_tables_are_rebuilt_from_the_entries);
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
 	return s;

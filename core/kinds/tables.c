@@ -313,10 +313,13 @@ static int64_t local_day(int64_t utc_s, int32_t offset_min)
 	return local / SECONDS_PER_DAY - (local % SECONDS_PER_DAY < 0 ? 1 : 0);
 }
 
-/* A series in a bucket: be64(seq | SERIES_FLAG), be32 start (seconds after
- * local midnight), be32 resolution, u8 count, recorder and meter (u8 length
- * each), count quality codes, then count quantities as LEB128 varints. A
- * single reading's seq never has the top bit. */
+/* A series in a bucket (tables layout 2): be64(seq | SERIES_FLAG), be32
+ * start (seconds after local midnight), be32 resolution, u8 count, recorder
+ * and meter (u8 length each), the qualities — u8 0 and one code for every
+ * point, or u8 1 and count codes — then count quantities, each the zigzag
+ * LEB128 varint of its difference from the point before (the first from 0):
+ * a meter's consecutive hours differ little. A single reading's seq never
+ * has the top bit. */
 #define SERIES_FLAG ((uint64_t)1 << 63)
 #define SERIES_FIXED 17u
 _Static_assert(SERIES_FIXED == 8u + 4u + 4u + 1u, "a bucket series: seq, start, resolution, count");
@@ -329,6 +332,17 @@ static size_t leb_put(uint8_t *p, uint64_t v)
 		v >>= 7;
 	} while (v);
 	return n;
+}
+
+/* Differences of quantities below 10^15 in either direction, as unsigned. */
+static uint64_t zigzag(int64_t v)
+{
+	return v < 0 ? ((uint64_t)(-(v + 1)) << 1) | 1u : (uint64_t)v << 1;
+}
+
+static int64_t unzigzag(uint64_t z)
+{
+	return z & 1u ? -(int64_t)(z >> 1) - 1 : (int64_t)(z >> 1);
 }
 
 static bool leb_get(const uint8_t *p, size_t len, size_t *at, uint64_t *v)
@@ -424,10 +438,17 @@ int corridor_series_put(struct corridor_kv *kv, uint64_t seq, const char *record
 	p[at++] = (uint8_t)ml;
 	memcpy(p + at, s->meter, ml);
 	at += ml;
-	memcpy(p + at, s->quality, s->count);
-	at += s->count;
-	for (uint32_t i = 0; i < s->count; i++)
-		at += leb_put(p + at, (uint64_t)s->quantity_milli[i]);
+	bool one_quality = true;
+	for (uint32_t i = 1; i < s->count; i++)
+		one_quality = one_quality && s->quality[i] == s->quality[0];
+	p[at++] = one_quality ? 0 : 1;
+	memcpy(p + at, s->quality, one_quality ? 1 : s->count);
+	at += one_quality ? 1 : s->count;
+	int64_t prev = 0;
+	for (uint32_t i = 0; i < s->count; i++) {
+		at += leb_put(p + at, zigzag(s->quantity_milli[i] - prev));
+		prev = s->quantity_milli[i];
+	}
 	corridor_be32_put(hv, (uint32_t)day ^ BIAS);
 	corridor_be32_put(hv + 4, (uint32_t)offset_min ^ BIAS);
 	memcpy(hv + 8, s->contract, cl);
@@ -511,13 +532,26 @@ static int bucket_readings(const uint8_t *v, size_t vlen, const char *contract,
 		    count > CORRIDOR_SERIES_POINTS_MAX || vlen - at < count)
 			return CORRIDOR_E_STORAGE;
 		snprintf(proto.contract, sizeof proto.contract, "%s", contract);
+		if (at >= vlen || v[at] > 1)
+			return CORRIDOR_E_STORAGE;
+		bool one_quality = v[at++] == 0;
 		const uint8_t *qual = v + at;
-		at += count;
+		size_t nq = one_quality ? 1 : count;
+		if (vlen - at < nq)
+			return CORRIDOR_E_STORAGE;
+		at += nq;
+		int64_t prev = 0;
 		for (uint32_t i = 0; i < count; i++) {
-			uint64_t q;
-			if (!leb_get(v, vlen, &at, &q) || q >= (uint64_t)CORRIDOR_QUANTITY_MILLI_LIMIT)
+			uint64_t z;
+			if (!leb_get(v, vlen, &at, &z) ||
+			    (z >> 1) > (uint64_t)CORRIDOR_QUANTITY_MILLI_LIMIT)
 				return CORRIDOR_E_STORAGE;
-			if (qual[i] == CORRIDOR_QUALITY_MISSING)
+			int64_t q = prev + unzigzag(z);
+			if (q < 0 || q >= CORRIDOR_QUANTITY_MILLI_LIMIT)
+				return CORRIDOR_E_STORAGE;
+			prev = q;
+			char qc = (char)qual[one_quality ? 0 : i];
+			if (qc == CORRIDOR_QUALITY_MISSING)
 				continue;
 			struct corridor_delivery *d = readings_push(rs);
 			if (!d)
@@ -525,8 +559,8 @@ static int bucket_readings(const uint8_t *v, size_t vlen, const char *contract,
 			*d = proto;
 			d->start_s = start + (int64_t)i * res;
 			d->end_s = d->start_s + res;
-			d->quantity_milli = (int64_t)q;
-			d->quality = (char)qual[i];
+			d->quantity_milli = q;
+			d->quality = qc;
 		}
 	}
 	for (size_t i = first; i < rs->n; i++)

@@ -135,6 +135,52 @@ static int load_meta(struct corridor_ledger *l, struct corridor_diag *diag)
 	return corridor_ledger_read(l, load_meta_fn, NULL, diag);
 }
 
+#define TABLES_STALE 1 /* tables_current: read-only, and the tables are older */
+
+/* The derived tables' layout: 1 for a ledger written before it was recorded. */
+static int tables_version_fn(const struct corridor_snapshot *snap, void *vctx,
+			     struct corridor_diag *diag)
+{
+	uint32_t *ver = vctx;
+	MDB_val v;
+	int rc = corridor_meta_get(snap->l, snap->txn, "tables", &v);
+	*ver = 1;
+	if (rc == 0 && v.mv_size == 4)
+		*ver = corridor_be32_get(v.mv_data);
+	else if (rc != MDB_NOTFOUND)
+		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED,
+					 "the ledger's tables record is damaged");
+	return CORRIDOR_OK;
+}
+
+static int tables_rebuild_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx,
+			     struct corridor_diag *diag)
+{
+	(void)vctx;
+	return corridor_tables_rebuild_txn(l, txn, diag);
+}
+
+/* Entries are forever, derived tables are not: a ledger whose tables have
+ * an older layout gets them rebuilt from its entries (verified on the way)
+ * at its first open, in one transaction; a read-only open does it through
+ * a writable one first (the entries, and so the ledger, do not change). A
+ * directory it cannot write is refused: its tables would be misread. */
+static int tables_current(struct corridor_ledger *l, bool readonly, struct corridor_diag *diag)
+{
+	uint32_t ver = 0;
+	int err = corridor_ledger_read(l, tables_version_fn, &ver, diag);
+	if (err || ver == LEDGER_TABLES_VERSION)
+		return err;
+	if (ver > LEDGER_TABLES_VERSION)
+		return corridor_diag_set(diag, CORRIDOR_E_MALFORMED,
+					 "the ledger's tables have layout %u, from a later release "
+					 "(this one reads %u)",
+					 (unsigned)ver, LEDGER_TABLES_VERSION);
+	if (readonly)
+		return TABLES_STALE;
+	return corridor_ledger_write(l, tables_rebuild_fn, NULL, diag);
+}
+
 int corridor_ledger_open(const char *dir, unsigned flags, struct corridor_ledger **out,
 			 struct corridor_diag *diag)
 {
@@ -156,6 +202,21 @@ int corridor_ledger_open(const char *dir, unsigned flags, struct corridor_ledger
 					"%s holds no initialised ledger (create one with 'corridor "
 					"init')",
 					dir);
+	if (!err)
+		err = tables_current(l, (flags & CORRIDOR_OPEN_READONLY) != 0, diag);
+	if (err == TABLES_STALE) {
+		struct corridor_ledger *w;
+		corridor_ledger_close(l);
+		err = corridor_ledger_open(dir, 0, &w, diag);
+		if (err)
+			return corridor_diag_set(diag, err,
+						 "the ledger's tables are of an earlier release and "
+						 "are rebuilt from the entries at a writable open, "
+						 "which failed: %.200s",
+						 diag ? diag->text : "");
+		corridor_ledger_close(w);
+		return corridor_ledger_open(dir, flags, out, diag);
+	}
 	if (err) {
 		corridor_ledger_close(l);
 		return err;
@@ -261,6 +322,10 @@ static int init_meta_txn(struct corridor_ledger *l, MDB_txn *txn, const char *or
 		rc = corridor_meta_put(l, txn, "origin", origin, strlen(origin));
 	if (!rc && replica)
 		rc = corridor_meta_put(l, txn, "replica", "1", 1);
+	uint8_t ver[4];
+	corridor_be32_put(ver, LEDGER_TABLES_VERSION);
+	if (!rc)
+		rc = corridor_meta_put(l, txn, "tables", ver, sizeof ver);
 	return rc ? corridor_lmdb_err(l, rc, "cannot write the ledger's metadata", diag)
 		  : CORRIDOR_OK;
 }

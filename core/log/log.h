@@ -12,6 +12,10 @@
 #include "../kinds/kinds.h"
 
 #define LEDGER_FORMAT "corridor-ledger/1"
+/* The layout of the derived tables (docs/FORMAT.md "Derived tables"): meta
+ * "tables" holds it as be32; a ledger without it has layout 1. A writable
+ * open of an older layout rebuilds every table from the entries. */
+#define LEDGER_TABLES_VERSION 2u
 #define MAP_BYTES_INITIAL ((size_t)64 << 20)
 #define MAP_BYTES_MAX ((size_t)1 << 40)
 #define WRITE_RETRIES_MAX 12u
@@ -349,6 +353,12 @@ void corridor_verifier_use_tree(struct verifier *v,
 /* The root of the first `size` leaves from a ledger's stored nodes
  * (ctx: struct node_ctx), for kind_state.tree_root. */
 int corridor_stored_tree_root(void *ctx, uint64_t size, uint8_t out[CORRIDOR_HASH_BYTES]);
+
+/* Empties every derived table in txn and replays (verifying) every entry
+ * into them; the replay must reach the stored head. Then records
+ * LEDGER_TABLES_VERSION (verify.c). */
+int corridor_tables_rebuild_txn(struct corridor_ledger *l, MDB_txn *txn,
+				struct corridor_diag *diag);
 struct corridor_kv_mem *corridor_verifier_mem(struct verifier *v);
 const struct corridor_merkle_range *corridor_verifier_range(const struct verifier *v);
 void corridor_verifier_tip(const struct verifier *v, uint8_t tip[CORRIDOR_HASH_BYTES],

@@ -632,3 +632,90 @@ int corridor_ledger_verify(struct corridor_ledger *l, corridor_progress_fn progr
 	struct verify_args a = { .progress = progress, .pctx = pctx };
 	return corridor_ledger_read(l, verify_fn, &a, diag);
 }
+
+/* ---- derived tables of an older layout: rebuilt from the entries ---- */
+
+int corridor_tables_rebuild_txn(struct corridor_ledger *l, MDB_txn *txn, struct corridor_diag *diag)
+{
+	struct ledger_head head;
+	struct verifier *v = NULL;
+	struct corridor_merkle_range empty;
+	const uint8_t zero[CORRIDOR_HASH_BYTES] = { 0 };
+	const uint8_t **ptrs = malloc(VERIFY_CHUNK_ENTRIES * sizeof *ptrs);
+	size_t *lens = malloc(VERIFY_CHUNK_ENTRIES * sizeof *lens);
+	MDB_cursor *cur = NULL;
+	int rc, err;
+	if (!ptrs || !lens) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		goto out_free;
+	}
+	if ((err = corridor_head_get(l, txn, &head, diag)) != 0)
+		goto out_free;
+	for (unsigned t = 0; t < STATE_TABLES; t++)
+		if ((rc = mdb_drop(txn, l->state[t], 0)) != 0) {
+			err = corridor_lmdb_err(l, rc, "cannot empty a derived table", diag);
+			goto out_free;
+		}
+	corridor_merkle_range_init(&empty);
+	if (corridor_verifier_new(&v, 0, zero, 0, &empty, NULL) != 0) {
+		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		goto out_free;
+	}
+	/* the kinds write into the ledger's own (emptied) tables */
+	struct node_ctx nc = { .l = l, .txn = txn };
+	struct corridor_kv_lmdb kv;
+	corridor_kv_lmdb_init(&kv, l, txn);
+	corridor_verifier_use_kv(v, &kv.base, corridor_stored_content_hash, &nc);
+	corridor_verifier_use_tree(v, corridor_stored_tree_root, &nc);
+	if ((rc = mdb_cursor_open(txn, l->entries, &cur)) != 0) {
+		err = corridor_lmdb_err(l, rc, "cannot read the log", diag);
+		goto out_free;
+	}
+	uint64_t expect = 0;
+	MDB_val k, val;
+	rc = mdb_cursor_get(cur, &k, &val, MDB_FIRST);
+	while (rc == 0 && !err) {
+		size_t n = 0;
+		for (; rc == 0 && n < VERIFY_CHUNK_ENTRIES;
+		     rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT), n++) {
+			if (k.mv_size != 8 || corridor_be64_get(k.mv_data) != expect + n) {
+				err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, expect + n,
+							"entry %llu is missing: the seq is not dense",
+							(unsigned long long)(expect + n));
+				break;
+			}
+			ptrs[n] = val.mv_data;
+			lens[n] = val.mv_size;
+		}
+		int ferr = corridor_verifier_feed(v, ptrs, lens, n, diag);
+		if (ferr)
+			err = ferr;
+		expect += n;
+	}
+	if (err)
+		goto out_free;
+	if (rc != MDB_NOTFOUND) {
+		err = corridor_lmdb_err(l, rc, "cannot read the log", diag);
+		goto out_free;
+	}
+	uint8_t root[CORRIDOR_HASH_BYTES];
+	corridor_merkle_range_root(corridor_verifier_range(v), root);
+	if (expect != head.size || sodium_memcmp(root, head.root, 32) != 0) {
+		err = corridor_diag_set(diag, CORRIDOR_E_VERIFY,
+					"rebuilding the tables: the stored head (size %llu) does "
+					"not match the %llu entries",
+					(unsigned long long)head.size, (unsigned long long)expect);
+		goto out_free;
+	}
+	uint8_t ver[4];
+	corridor_be32_put(ver, LEDGER_TABLES_VERSION);
+	if ((rc = corridor_meta_put(l, txn, "tables", ver, sizeof ver)) != 0)
+		err = corridor_lmdb_err(l, rc, "cannot record the tables' layout", diag);
+out_free:
+	if (cur)
+		mdb_cursor_close(cur);
+	corridor_verifier_free(v);
+	free(ptrs);
+	free(lens);
+	return err;
+}
