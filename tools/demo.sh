@@ -117,6 +117,15 @@ step "8,760 hourly readings from each side's meter, imported in batches (RU lost
 "$C" delivery import --key mn-grid.key mn-grid-2026.csv | tail -1
 "$C" delivery import --key grid.key ru-grid-2026.csv | tail -1
 
+step "May 2026 as the Mongolian system operator sends it: an IEC 62325 Measurement Value Document"
+printf 'point,in_domain,out_domain,contract,meter\n10T-MN-RU-SEL220,10YMN-EMS------1,10YRU-ES-------1,P1,SEL-220-1\n' \
+	> p1-points.csv
+"$C" delivery export --format cim --contract P1 --period 2026-05 --map p1-points.csv \
+	--sender 10XMN-NDC------1 --receiver 10XRU-SO-------1 --out p1-2026-05.xml
+grep -c '<Point>' p1-2026-05.xml | sed 's/$/ points, one Period per UTC day/'
+echo "the same readings sent back by their recorder append nothing:"
+"$C" delivery import --key mn-grid.key --format cim --map p1-points.csv p1-2026-05.xml | tail -1
+
 step "Hourly power CN->MN for all of 2026 (P2, kWh, CNY): Inner Mongolia to a Mongolian mine"
 IMP=$(key CN-IMPOWER impower.key)
 MINE=$(key MN-MINE mine.key)
