@@ -369,6 +369,78 @@ static int read_series(struct mvd_ctx *c, const xmlNode *ts)
 	return CORRIDOR_OK;
 }
 
+/* The document's header, as its elements stream past (the schema puts all
+ * of them before the first TimeSeries). */
+struct header {
+	char rev[8], type[8], process[8], created[32];
+	bool seen[9];
+	unsigned root_line;
+	bool checked;
+};
+
+static const char *const HEADER_FIELDS[9] = {
+	"mRID", "revisionNumber", "type", "process.processType",
+	"sender_MarketParticipant.mRID", "receiver_MarketParticipant.mRID", "createdDateTime",
+	"domain.mRID", "period.timeInterval",
+};
+
+/* One element of the header: its text kept (the interval parsed). */
+static int header_field(struct mvd_ctx *c, struct header *h, const xmlNode *n)
+{
+	struct corridor_mvd *d = c->doc;
+	char *out[8] = { d->mrid, h->rev, h->type, h->process, d->sender, d->receiver, h->created,
+			 d->domain };
+	size_t cap[8] = { sizeof d->mrid, sizeof h->rev, sizeof h->type, sizeof h->process,
+			  sizeof d->sender, sizeof d->receiver, sizeof h->created,
+			  sizeof d->domain };
+	for (unsigned i = 0; i < 9; i++) {
+		if (!xmlStrEqual(n->name, (const xmlChar *)HEADER_FIELDS[i]))
+			continue;
+		if (h->checked)
+			return fail(c, n, "%s comes after the TimeSeries", HEADER_FIELDS[i]);
+		if (h->seen[i])
+			return fail(c, n, "%s is given twice", HEADER_FIELDS[i]);
+		h->seen[i] = true;
+		if (i == 8)
+			return interval(c, n->parent, HEADER_FIELDS[8], &d->start_s, &d->end_s);
+		return need(c, n->parent, HEADER_FIELDS[i], out[i], cap[i]);
+	}
+	return CORRIDOR_OK; /* sawsdl: others (e.g. a later version's) are not read */
+}
+
+/* The header complete and valid: before the first TimeSeries is read. */
+static int header_check(struct mvd_ctx *c, struct header *h, const xmlNode *at)
+{
+	struct corridor_mvd *d = c->doc;
+	h->checked = true;
+	for (unsigned i = 0; i < 9; i++)
+		if (!h->seen[i])
+			return fail(c, at, "%s is missing (before the TimeSeries)", HEADER_FIELDS[i]);
+	uint64_t r;
+	if (h->rev[0] < '1' || h->rev[0] > '9' || strlen(h->rev) > 3 ||
+	    corridor_parse_u64(h->rev, strlen(h->rev), &r) != 0)
+		return fail(c, at, "revisionNumber %s: 1-999", h->rev);
+	d->revision = (unsigned)r;
+	if (!corridor_text_ok(d->mrid, strlen(d->mrid), false) || strchr(d->mrid, ' '))
+		return fail(c, at, "mRID: printable characters without spaces");
+	if (strcmp(h->type, "A45") != 0)
+		return fail(c, at, "type %s: a Measurement Value Document is A45", h->type);
+	if (strcmp(h->process, "A20") != 0)
+		return fail(c, at, "process.processType %s: A20 (meter alignment)", h->process);
+	if (strlen(h->created) != 20 || corridor_utc_parse(h->created, 20, &d->created_s) != 0)
+		return fail(c, at, "createdDateTime %s: a UTC time like 2026-05-02T06:00:00Z",
+			    h->created);
+	return CORRIDOR_OK;
+}
+
+static int top_level(struct mvd_ctx *c, struct header *h, const xmlNode *n)
+{
+	if (!xmlStrEqual(n->name, (const xmlChar *)"TimeSeries"))
+		return header_field(c, h, n);
+	int err = h->checked ? CORRIDOR_OK : header_check(c, h, n);
+	return err ? err : read_series(c, n);
+}
+
 void corridor_mvd_release(struct corridor_mvd *doc)
 {
 	free(doc->series);
@@ -376,72 +448,83 @@ void corridor_mvd_release(struct corridor_mvd *doc)
 	memset(doc, 0, sizeof *doc);
 }
 
-static int read_doc(struct mvd_ctx *c, const xmlNode *root)
+#define MVD_WHAT "a Measurement Value Document"
+
+/* The document streamed: the root checked, then each of its child elements
+ * expanded, read and let go in turn, so memory follows one TimeSeries. */
+static int read_stream(struct mvd_ctx *c, struct corridor_xml_stream *st)
 {
-	struct corridor_mvd *d = c->doc;
-	char rev[8], type[8], process[8], created[32];
-	int err;
-	if ((err = need(c, root, "mRID", d->mrid, sizeof d->mrid)) ||
-	    (err = need(c, root, "revisionNumber", rev, sizeof rev)) ||
-	    (err = need(c, root, "type", type, sizeof type)) ||
-	    (err = need(c, root, "process.processType", process, sizeof process)) ||
-	    (err = need(c, root, "sender_MarketParticipant.mRID", d->sender, sizeof d->sender)) ||
-	    (err = need(c, root, "receiver_MarketParticipant.mRID", d->receiver,
-			sizeof d->receiver)) ||
-	    (err = need(c, root, "createdDateTime", created, sizeof created)) ||
-	    (err = need(c, root, "domain.mRID", d->domain, sizeof d->domain)) ||
-	    (err = interval(c, root, "period.timeInterval", &d->start_s, &d->end_s)))
+	struct header h;
+	memset(&h, 0, sizeof h);
+	int ret;
+	while ((ret = xmlTextReaderRead(st->r)) == 1) {
+		int type = xmlTextReaderNodeType(st->r);
+		if (type == XML_READER_TYPE_DOCUMENT_TYPE)
+			return corridor_diag_set(c->diag, CORRIDOR_E_INVALID,
+						 MVD_WHAT " carries no DTD: a document with a "
+						 "DOCTYPE (and so any entity) is refused");
+		if (type == XML_READER_TYPE_ELEMENT)
+			break;
+	}
+	if (ret != 1)
+		return ret == 0 ? corridor_diag_set(c->diag, CORRIDOR_E_MALFORMED,
+						    "not well-formed XML: no root element")
+				: corridor_xml_stream_fail(st, MVD_WHAT, c->diag);
+	xmlNode *root = xmlTextReaderCurrentNode(st->r);
+	const char *href = root && root->ns ? (const char *)root->ns->href : "";
+	if (!root || !xmlStrEqual(root->name, (const xmlChar *)"MeasurementValue_MarketDocument") ||
+	    strcmp(href, CORRIDOR_MVD_NS) != 0)
+		return corridor_diag_set(c->diag, CORRIDOR_E_INVALID,
+					 "line %u: not a Measurement Value Document v1.1: the root "
+					 "is <%.60s> in namespace '%.120s', not "
+					 "MeasurementValue_MarketDocument in %s",
+					 corridor_xml_line(root), root ? (const char *)root->name : "",
+					 href, CORRIDOR_MVD_NS);
+	c->ns = root->ns->href;
+	h.root_line = corridor_xml_line(root);
+	int err = CORRIDOR_OK;
+	ret = xmlTextReaderIsEmptyElement(st->r) ? 0 : xmlTextReaderRead(st->r);
+	while (ret == 1 && !err) {
+		int depth = xmlTextReaderDepth(st->r), type = xmlTextReaderNodeType(st->r);
+		if (depth == 0)
+			break; /* the root's end */
+		if (depth == 1 && type == XML_READER_TYPE_ELEMENT) {
+			xmlNode *n = xmlTextReaderExpand(st->r);
+			if (!n)
+				return corridor_xml_stream_fail(st, MVD_WHAT, c->diag);
+			if (n->ns && xmlStrEqual(n->ns->href, c->ns) && (err = top_level(c, &h, n)))
+				break;
+			ret = xmlTextReaderNext(st->r);
+			continue;
+		}
+		ret = xmlTextReaderRead(st->r);
+	}
+	if (err)
 		return err;
-	uint64_t r;
-	if (rev[0] < '1' || rev[0] > '9' || strlen(rev) > 3 ||
-	    corridor_parse_u64(rev, strlen(rev), &r) != 0)
-		return fail(c, corridor_xml_child(root, "revisionNumber", c->ns),
-			    "revisionNumber %s: 1-999", rev);
-	d->revision = (unsigned)r;
-	if (!corridor_text_ok(d->mrid, strlen(d->mrid), false) || strchr(d->mrid, ' '))
-		return fail(c, root, "mRID: printable characters without spaces");
-	if (strcmp(type, "A45") != 0)
-		return fail(c, root, "type %s: a Measurement Value Document is A45", type);
-	if (strcmp(process, "A20") != 0)
-		return fail(c, root, "process.processType %s: A20 (meter alignment)", process);
-	if (strlen(created) != 20 || corridor_utc_parse(created, 20, &d->created_s) != 0)
-		return fail(c, root, "createdDateTime %s: a UTC time like 2026-05-02T06:00:00Z",
-			    created);
-	for (const xmlNode *ts = corridor_xml_child(root, "TimeSeries", c->ns); ts && !err;
-	     ts = corridor_xml_next(ts, "TimeSeries", c->ns))
-		err = read_series(c, ts);
-	if (!err && d->nseries == 0)
-		err = fail(c, root, "the document has no TimeSeries");
-	return err;
+	while (ret == 1) /* the rest must be well-formed too */
+		ret = xmlTextReaderRead(st->r);
+	if (ret == -1 || st->nomem)
+		return corridor_xml_stream_fail(st, MVD_WHAT, c->diag);
+	if (!h.checked && (err = header_check(c, &h, root)) != 0)
+		return err;
+	if (c->doc->nseries == 0)
+		return corridor_diag_set(c->diag, CORRIDOR_E_INVALID,
+					 "line %u: the document has no TimeSeries", h.root_line);
+	return CORRIDOR_OK;
 }
 
 int corridor_mvd_parse(const char *xml, size_t len, struct corridor_mvd *out,
 		       struct corridor_diag *diag)
 {
 	struct mvd_ctx c = { .doc = out, .diag = diag };
+	struct corridor_xml_stream st;
 	memset(out, 0, sizeof *out);
 	if (len > CORRIDOR_MVD_BYTES_MAX)
 		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "the document is larger than 1 GiB");
-	xmlDoc *doc;
-	int err = corridor_xml_read(xml, len, "a Measurement Value Document", &doc, diag);
-	if (err)
-		return err;
-	xmlNode *root = xmlDocGetRootElement(doc);
-	const char *href = root && root->ns ? (const char *)root->ns->href : "";
-	if (!root || !xmlStrEqual(root->name, (const xmlChar *)"MeasurementValue_MarketDocument") ||
-	    strcmp(href, CORRIDOR_MVD_NS) != 0) {
-		err = corridor_diag_set(diag, CORRIDOR_E_INVALID,
-					"line %u: not a Measurement Value Document v1.1: the root is <%.60s> "
-					"in namespace '%.120s', not MeasurementValue_MarketDocument "
-					"in %s",
-					corridor_xml_line(root), root ? (const char *)root->name : "",
-					href, CORRIDOR_MVD_NS);
-		goto out_doc;
-	}
-	c.ns = root->ns->href;
-	err = read_doc(&c, root);
-out_doc:
-	xmlFreeDoc(doc);
+	int err = corridor_xml_stream_open(&st, xml, len, MVD_WHAT, diag);
+	if (!err)
+		err = read_stream(&c, &st);
+	corridor_xml_stream_close(&st);
 	if (err)
 		corridor_mvd_release(out);
 	return err;

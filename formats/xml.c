@@ -159,7 +159,8 @@ int corridor_xml_read(const char *xml, size_t len, const char *what, xmlDoc **ou
 	void *old_ctx = xmlStructuredErrorContext;
 	xmlSetStructuredErrorFunc(&xe, xml_error);
 	xmlDoc *doc = xmlReadMemory(xml, (int)len, NULL, NULL,
-				    XML_PARSE_NONET | XML_PARSE_NOWARNING);
+				    XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_COMPACT |
+				    XML_PARSE_NOBLANKS);
 	xmlSetStructuredErrorFunc(old_ctx, old_fn);
 	if (xe.nomem) {
 		xmlFreeDoc(doc);
@@ -177,4 +178,54 @@ int corridor_xml_read(const char *xml, size_t len, const char *what, xmlDoc **ou
 	}
 	*out = doc;
 	return CORRIDOR_OK;
+}
+
+/* ---- streams ---- */
+
+static void stream_error(void *ctx, xmlErrorPtr e)
+{
+	struct corridor_xml_stream *s = ctx;
+	struct xml_errors x = { .nomem = s->nomem, .line = s->line };
+	memcpy(x.first, s->first, sizeof x.first);
+	xml_error(&x, e);
+	s->nomem = x.nomem;
+	s->line = x.line;
+	memcpy(s->first, x.first, sizeof s->first);
+}
+
+int corridor_xml_stream_open(struct corridor_xml_stream *s, const char *xml, size_t len,
+			     const char *what, struct corridor_diag *diag)
+{
+	memset(s, 0, sizeof *s);
+	if (len > (size_t)INT32_MAX)
+		return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "%s is larger than 2 GiB", what);
+	unsigned line = doctype_line(xml, len);
+	if (line)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "line %u: %s carries no DTD: a document with a DOCTYPE "
+					 "(and so any entity) is refused",
+					 line, what);
+	s->r = xmlReaderForMemory(xml, (int)len, NULL, NULL,
+				  XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_COMPACT |
+					  XML_PARSE_NOBLANKS);
+	if (!s->r)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory reading %s", what);
+	xmlTextReaderSetStructuredErrorHandler(s->r, stream_error, s);
+	return CORRIDOR_OK;
+}
+
+int corridor_xml_stream_fail(const struct corridor_xml_stream *s, const char *what,
+			     struct corridor_diag *diag)
+{
+	if (s->nomem)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory reading %s", what);
+	return corridor_diag_set(diag, CORRIDOR_E_MALFORMED, "not well-formed XML: line %d: %s",
+				 s->line, s->first[0] ? s->first : "unreadable");
+}
+
+void corridor_xml_stream_close(struct corridor_xml_stream *s)
+{
+	if (s->r)
+		xmlFreeTextReader(s->r);
+	s->r = NULL;
 }

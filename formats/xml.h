@@ -8,6 +8,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlreader.h>
 
 #include "formats.h"
 
@@ -18,6 +19,24 @@
  * caller frees *out with xmlFreeDoc. */
 int corridor_xml_read(const char *xml, size_t len, const char *what, xmlDoc **out,
 		      struct corridor_diag *diag);
+
+/* A document read as a stream, one top-level element at a time, so that
+ * memory follows the largest such element, not the document. The same
+ * refusals as corridor_xml_read: a DTD, XML that is not well-formed (line
+ * and libxml2's first error), memory. */
+struct corridor_xml_stream {
+	xmlTextReaderPtr r;
+	bool nomem;
+	int line;
+	char first[160]; /* libxml2's first error */
+};
+int corridor_xml_stream_open(struct corridor_xml_stream *s, const char *xml, size_t len,
+			     const char *what, struct corridor_diag *diag);
+/* Why the reader stopped (after xmlTextReaderRead or Next returned -1, or an
+ * expansion failed): the refusal. */
+int corridor_xml_stream_fail(const struct corridor_xml_stream *s, const char *what,
+			     struct corridor_diag *diag);
+void corridor_xml_stream_close(struct corridor_xml_stream *s);
 
 /* The first child element of n named `name` in namespace ns (NULL if none). */
 xmlNode *corridor_xml_child(const xmlNode *n, const char *name, const xmlChar *ns);
