@@ -56,8 +56,43 @@ static void rate(struct sw *w, const char *base, const char *quote, const char *
 		      d.text);
 }
 
-/* SETTLEMENT.md's worked example: G1 and T1, March deliveries, one rate. */
+/* One March day of G1 as two series of 24 hours (SETTLEMENT.md's figures
+ * are per day; each hour carries its share, the billing side's summing to
+ * the day exactly, the other side's each within or beyond tolerance as its
+ * day is). */
+static void march_day_as_series(struct sw *w, int64_t start_s, int i, uint64_t *first)
+{
+	struct corridor_diag d;
+	uint64_t seq;
+	struct corridor_series *s = calloc(1, sizeof *s);
+	snprintf(s->contract, sizeof s->contract, "G1");
+	snprintf(s->meter, sizeof s->meter, "M1");
+	s->start_s = start_s;
+	s->resolution_s = 3600;
+	s->count = 24;
+	for (int h = 0; h < 24; h++) {
+		s->quantity_milli[h] = h < 8 ? 4166 : 4167; /* 8 x 4.166 + 16 x 4.167 = 100 */
+		s->quality[h] = 'A';
+	}
+	ck_assert_msg(corridor_delivery_series(w->l, w->gaz, s, &seq, &d) == 0, "%s", d.text);
+	if (i == 0)
+		*first = seq;
+	snprintf(s->meter, sizeof s->meter, "CN-M1");
+	for (int h = 0; h < 24; h++) /* +0.4%, or +1% on day 10 (disputed) */
+		s->quantity_milli[h] = (h < 8 ? 4166 : 4167) * (i == 9 ? 1010 : 1004) / 1000;
+	ck_assert_msg(corridor_delivery_series(w->l, w->buy, s, &seq, &d) == 0, "%s", d.text);
+	free(s);
+}
+
+/* SETTLEMENT.md's worked example: G1 and T1, March deliveries, one rate;
+ * the deliveries as daily readings, or as hourly series. */
+static void sw_open_as(struct sw *w, bool series);
 static void sw_open(struct sw *w)
+{
+	sw_open_as(w, false);
+}
+
+static void sw_open_as(struct sw *w, bool series)
 {
 	struct corridor_diag d;
 	uint64_t prop, seq;
@@ -85,7 +120,9 @@ static void sw_open(struct sw *w)
 	free(t);
 	int64_t day0;
 	ck_assert_int_eq(corridor_utc_parse("2026-02-28T16:00:00Z", 20, &day0), 0);
-	for (int i = 0; i < 31; i++) {
+	for (int i = 0; i < 31 && series; i++)
+		march_day_as_series(w, day0 + (int64_t)i * 86400, i, &w->first_reading);
+	for (int i = 0; i < 31 && !series; i++) {
 		struct corridor_delivery_request r = { .contract = "G1", .meter = "M1",
 						       .start_s = day0 + (int64_t)i * 86400,
 						       .end_s = day0 + (int64_t)(i + 1) * 86400,
@@ -291,6 +328,40 @@ static int count_row(void *ctx, const struct corridor_diff_row *r)
 		ck_assert_str_eq(r->key, "INV-G1-2026-03/CN-BUY/2026-04-01");
 	return 0;
 }
+
+/* The same March as hourly series: the same invoices to the minor unit; the
+ * disputed day is 24 disputed hours. */
+START_TEST(worked_example_as_series)
+{
+	struct sw w;
+	struct corridor_batch b;
+	sw_open_as(&w, true);
+	settle(&w, w.jan, &b);
+	corridor_batch_release(&b);
+	settle(&w, w.feb, &b);
+	corridor_batch_release(&b);
+	settle(&w, w.mar, &b);
+	const struct corridor_invoice *g = find(&b, "INV-G1-2026-03");
+	ck_assert_uint_eq(g->line_count, 3);
+	ck_assert_int_eq(g->lines[0].quantity_milli, 1500000);
+	ck_assert_int_eq(g->lines[0].amount_minor, 37518754);
+	ck_assert_int_eq(g->lines[1].quantity_milli, 1600000);
+	ck_assert_int_eq(g->lines[1].amount_minor, 41600000);
+	ck_assert_int_eq(g->lines[2].kind, CORRIDOR_LINE_EXCESS);
+	ck_assert_int_eq(g->lines[2].amount_minor, 187594);
+	ck_assert_int_eq(g->subtotal_minor, 79306348);
+	ck_assert_int_eq(g->total_minor, 564935342);
+	ck_assert_uint_eq(g->intervals, 31 * 24);
+	ck_assert_uint_eq(g->disputed, 24);
+	const struct corridor_invoice *t = find(&b, "INV-T1-2026-03");
+	ck_assert_int_eq(t->lines[0].quantity_milli, 3100000);
+	ck_assert_int_eq(t->total_minor, 382716);
+	corridor_batch_release(&b);
+	struct corridor_diag d;
+	ck_assert_msg(corridor_ledger_verify(w.l, NULL, NULL, &d) == 0, "%s", d.text);
+	sw_close(&w);
+}
+END_TEST
 
 START_TEST(dry_run_equals_real_run)
 {
@@ -1722,6 +1793,7 @@ Suite *suite_settle(void)
 	Suite *s = suite_create("settle");
 	TCase *tc = tcase_create("settlement");
 	tcase_add_test(tc, worked_example);
+	tcase_add_test(tc, worked_example_as_series);
 	tcase_add_test(tc, dry_run_equals_real_run);
 	tcase_add_test(tc, missing_rates_are_listed);
 	tcase_add_test(tc, adjustment_reversal_and_reissue);
