@@ -14,13 +14,13 @@
 
 /* ---- rows ---- */
 
-/* A parsed row: its line, fields and canonical body, kept in one arena (a
- * million rows take their bodies' bytes, about 150 each, and a little more). */
+/* A parsed row: its line and fields, its texts in one arena. A single
+ * reading's body is made from them when it is written (most rows become
+ * series points and never need one). */
 struct row {
 	unsigned line;
 	char quality;
-	uint32_t body_len;
-	size_t body_off; /* body, then reference, contract and meter, each NUL-ended */
+	size_t text_off; /* reference, contract and meter, each NUL-ended */
 	int64_t start_s, end_s, quantity_milli;
 };
 
@@ -31,15 +31,10 @@ struct rows {
 	size_t used, arena_cap;
 };
 
-static const uint8_t *row_body(const struct rows *rs, const struct row *r)
-{
-	return rs->arena + r->body_off;
-}
-
-/* The row's reference: its identity as a single reading, kept after its body. */
+/* The row's reference: its identity as a single reading. */
 static const char *row_ref(const struct rows *rs, const struct row *r)
 {
-	return (const char *)rs->arena + r->body_off + r->body_len;
+	return (const char *)rs->arena + r->text_off;
 }
 
 static const char *row_contract(const struct rows *rs, const struct row *r)
@@ -56,9 +51,22 @@ static const char *row_meter(const struct rows *rs, const struct row *r)
 
 struct parsed {
 	struct corridor_delivery_row row;
-	uint8_t body[CORRIDOR_DELIVERY_BODY_BYTES_MAX];
-	size_t body_len;
 };
+
+/* The row as a single reading's body, into buf (CORRIDOR_DELIVERY_BODY_BYTES_MAX). */
+static size_t row_body(const struct rows *rs, const struct row *r, uint8_t *buf)
+{
+	struct corridor_delivery_request q = { .contract = row_contract(rs, r),
+					       .meter = row_meter(rs, r),
+					       .reference = row_ref(rs, r),
+					       .start_s = r->start_s,
+					       .end_s = r->end_s,
+					       .quantity_milli = r->quantity_milli,
+					       .quality = r->quality };
+	size_t n = corridor_record_body(&q, buf, CORRIDOR_DELIVERY_BODY_BYTES_MAX);
+	CORRIDOR_ASSERT(n > 0);
+	return n;
+}
 
 /* A decoded row checked as a request, and its body. */
 static int parse_row(struct parsed *p, struct corridor_diag *diag)
@@ -75,8 +83,6 @@ static int parse_row(struct parsed *p, struct corridor_diag *diag)
 	p->row.r.quality = quality;
 	if (err)
 		return corridor_diag_set(diag, err, "line %u, column %s", p->row.line, d.text);
-	p->body_len = corridor_record_body(&p->row.r, p->body, sizeof p->body);
-	CORRIDOR_ASSERT(p->body_len > 0);
 	return CORRIDOR_OK;
 }
 
@@ -92,7 +98,7 @@ static int rows_add(struct rows *rs, const struct parsed *p)
 	}
 	const struct corridor_delivery_request *q = &p->row.r;
 	size_t rlen = strlen(p->row.reference), cl = strlen(q->contract), ml = strlen(q->meter);
-	size_t need = p->body_len + rlen + cl + ml + 3;
+	size_t need = rlen + cl + ml + 3;
 	if (rs->arena_cap - rs->used < need) {
 		size_t cap = rs->arena_cap ? 2 * rs->arena_cap : (size_t)1 << 20;
 		uint8_t *n = realloc(rs->arena, cap);
@@ -102,15 +108,13 @@ static int rows_add(struct rows *rs, const struct parsed *p)
 		rs->arena_cap = cap;
 	}
 	uint8_t *at = rs->arena + rs->used;
-	memcpy(at, p->body, p->body_len);
-	at += p->body_len;
 	memcpy(at, p->row.reference, rlen + 1);
 	at += rlen + 1;
 	memcpy(at, q->contract, cl + 1);
 	at += cl + 1;
 	memcpy(at, q->meter, ml + 1);
-	rs->r[rs->count++] = (struct row){ .line = p->row.line, .body_len = (uint32_t)p->body_len,
-					   .body_off = rs->used, .start_s = q->start_s,
+	rs->r[rs->count++] = (struct row){ .line = p->row.line, .text_off = rs->used,
+					   .start_s = q->start_s,
 					   .end_s = q->end_s, .quantity_milli = q->quantity_milli,
 					   .quality = q->quality ? q->quality : 'A' };
 	rs->used += need;
@@ -628,8 +632,8 @@ static struct draft unit_draft(const struct rows *rs, const struct plan *pl, con
 	case UNIT_SINGLE:
 		break;
 	}
-	return (struct draft){ .kind = "delivery.record", .body = row_body(rs, r),
-			       .body_len = r->body_len, .idem = row_ref(rs, r) };
+	return (struct draft){ .kind = "delivery.record", .body = u->body,
+			       .body_len = u->body_len, .idem = row_ref(rs, r) };
 }
 
 /* A single reading whose reference was imported before (or earlier in this
@@ -637,18 +641,16 @@ static struct draft unit_draft(const struct rows *rs, const struct plan *pl, con
 static int reference_seen(struct import *im, const struct rows *rs, struct plan *pl,
 			  struct unit *u, uint64_t at, const size_t *fresh)
 {
-	const struct row *r = &rs->r[pl->order[u->first]];
-	const uint8_t *body = row_body(rs, r);
 	bool same = false;
+	(void)rs;
 	if (at >= im->dr->head.size) {
 		const struct unit *twin = &pl->u[fresh[at - im->dr->head.size]];
-		const struct row *tr = &rs->r[pl->order[twin->first]];
-		same = twin->kind == UNIT_SINGLE && tr->body_len == r->body_len &&
-		       !memcmp(row_body(rs, tr), body, r->body_len);
+		same = twin->kind == UNIT_SINGLE && twin->body_len == u->body_len &&
+		       !memcmp(twin->body, u->body, u->body_len);
 	} else {
 		struct corridor_entry e;
 		same = corridor_entry_in(im->l, im->dr->txn, at, &e, NULL, NULL) == 0 &&
-		       e.body_len == r->body_len && !memcmp(e.body, body, r->body_len);
+		       e.body_len == u->body_len && !memcmp(e.body, u->body, u->body_len);
 	}
 	u->skip = true;
 	return same ? CORRIDOR_OK : CORRIDOR_E_REFUSED;
@@ -697,6 +699,11 @@ static int dry_run(struct import *im, const struct rows *rs, struct plan *pl, si
 		const struct row *r = &rs->r[pl->order[u->first]];
 		uint64_t at;
 		if (u->kind == UNIT_SINGLE) {
+			if (!(u->body = malloc(CORRIDOR_DELIVERY_BODY_BYTES_MAX))) {
+				err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+				break;
+			}
+			u->body_len = row_body(rs, r, u->body);
 			const char *ref = row_ref(rs, r);
 			size_t rlen = strlen(ref);
 			CORRIDOR_ASSERT(rlen > 0); /* every imported row carries its reference */
@@ -763,8 +770,16 @@ static int import_remote(struct import *im, struct rows *rs, size_t *written, si
 					 "holds); over --server, only a CSV");
 	struct draft *drafts = calloc(rs->count ? rs->count : 1, sizeof *drafts);
 	unsigned *lines = calloc(rs->count ? rs->count : 1, sizeof *lines);
-	int err = drafts && lines ? CORRIDOR_OK
-				  : corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	/* the bodies, each as long as it is, in one buffer */
+	uint8_t tmp[CORRIDOR_DELIVERY_BODY_BYTES_MAX];
+	size_t total = 0;
+	for (size_t i = 0; i < rs->count; i++)
+		total += row_body(rs, &rs->r[i], tmp);
+	uint8_t *bodies = malloc(total ? total : 1);
+	int err = drafts && lines && bodies
+			  ? CORRIDOR_OK
+			  : corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	size_t at = 0;
 	for (size_t i = 0; i < rs->count && !err; i++) {
 		if (!plain_quality(rs->r[i].quality)) {
 			err = corridor_diag_set(diag, CORRIDOR_E_INVALID,
@@ -773,10 +788,12 @@ static int import_remote(struct import *im, struct rows *rs, size_t *written, si
 						rs->r[i].line, rs->r[i].quality);
 			break;
 		}
-		drafts[i] = (struct draft){ .kind = "delivery.record",
-					    .body = row_body(rs, &rs->r[i]),
-					    .body_len = rs->r[i].body_len,
-					    .idem = row_ref(rs, &rs->r[i]) };
+		size_t n = row_body(rs, &rs->r[i], tmp);
+		CORRIDOR_ASSERT(at + n <= total);
+		memcpy(bodies + at, tmp, n);
+		drafts[i] = (struct draft){ .kind = "delivery.record", .body = bodies + at,
+					    .body_len = n, .idem = row_ref(rs, &rs->r[i]) };
+		at += n;
 		lines[i] = rs->r[i].line;
 	}
 	if (!err)
@@ -785,6 +802,7 @@ static int import_remote(struct import *im, struct rows *rs, size_t *written, si
 					     skipped, diag);
 	free(drafts);
 	free(lines);
+	free(bodies);
 	return err;
 }
 
