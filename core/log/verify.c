@@ -502,6 +502,42 @@ struct verify_args {
 	void *pctx;
 };
 
+/* Every entry under the cursor, in seq order and dense from 0, fed to the
+ * verifier in chunks; *fed counts them. */
+static int feed_log(struct corridor_ledger *l, MDB_cursor *cur, struct verifier *v,
+		    const uint8_t **ptrs, size_t *lens, uint64_t total, corridor_progress_fn progress,
+		    void *pctx, uint64_t *fed, struct corridor_diag *diag)
+{
+	uint64_t expect = 0;
+	MDB_val k, val;
+	int err = CORRIDOR_OK;
+	int rc = mdb_cursor_get(cur, &k, &val, MDB_FIRST);
+	while (rc == 0 && !err) {
+		size_t n = 0;
+		for (; rc == 0 && n < VERIFY_CHUNK_ENTRIES;
+		     rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT), n++) {
+			if (k.mv_size != 8 || corridor_be64_get(k.mv_data) != expect + n) {
+				err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, expect + n,
+							"entry %llu is missing: the seq is not dense",
+							(unsigned long long)(expect + n));
+				break;
+			}
+			ptrs[n] = val.mv_data;
+			lens[n] = val.mv_size;
+		}
+		int ferr = corridor_verifier_feed(v, ptrs, lens, n, diag);
+		if (ferr)
+			return ferr;
+		expect += n;
+		if (progress)
+			progress(pctx, expect, total);
+	}
+	*fed = expect;
+	if (!err && rc != MDB_NOTFOUND)
+		err = corridor_lmdb_err(l, rc, "cannot read the log", diag);
+	return err;
+}
+
 /* Every entry of one snapshot replayed, then the stored head, tree,
  * checkpoints and derived state compared with what the replay gave. */
 static int verify_fn(const struct corridor_snapshot *snap, void *vctx, struct corridor_diag *diag)
@@ -547,36 +583,8 @@ static int verify_fn(const struct corridor_snapshot *snap, void *vctx, struct co
 		goto out_free;
 	}
 	uint64_t expect = 0;
-	MDB_val k, val;
-	rc = mdb_cursor_get(cur, &k, &val, MDB_FIRST);
-	while (rc == 0) {
-		size_t n = 0;
-		for (; rc == 0 && n < VERIFY_CHUNK_ENTRIES;
-		     rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT), n++) {
-			if (k.mv_size != 8 || corridor_be64_get(k.mv_data) != expect + n) {
-				err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, expect + n,
-							"entry %llu is missing: the seq is not dense",
-							(unsigned long long)(expect + n));
-				break;
-			}
-			ptrs[n] = val.mv_data;
-			lens[n] = val.mv_size;
-		}
-		int ferr = corridor_verifier_feed(v, ptrs, lens, n, diag);
-		if (ferr) {
-			err = ferr;
-			goto out_free;
-		}
-		if (err)
-			goto out_free;
-		expect += n;
-		if (progress)
-			progress(pctx, expect, head.size);
-	}
-	if (rc != MDB_NOTFOUND) {
-		err = corridor_lmdb_err(l, rc, "cannot read the log", diag);
+	if ((err = feed_log(l, cur, v, ptrs, lens, head.size, progress, pctx, &expect, diag)) != 0)
 		goto out_free;
-	}
 	/* Derived state against the recomputation. */
 	uint8_t root[CORRIDOR_HASH_BYTES], tip[CORRIDOR_HASH_BYTES];
 	uint64_t time_us;
@@ -672,32 +680,8 @@ int corridor_tables_rebuild_txn(struct corridor_ledger *l, MDB_txn *txn, struct 
 		goto out_free;
 	}
 	uint64_t expect = 0;
-	MDB_val k, val;
-	rc = mdb_cursor_get(cur, &k, &val, MDB_FIRST);
-	while (rc == 0 && !err) {
-		size_t n = 0;
-		for (; rc == 0 && n < VERIFY_CHUNK_ENTRIES;
-		     rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT), n++) {
-			if (k.mv_size != 8 || corridor_be64_get(k.mv_data) != expect + n) {
-				err = corridor_diag_seq(diag, CORRIDOR_E_VERIFY, expect + n,
-							"entry %llu is missing: the seq is not dense",
-							(unsigned long long)(expect + n));
-				break;
-			}
-			ptrs[n] = val.mv_data;
-			lens[n] = val.mv_size;
-		}
-		int ferr = corridor_verifier_feed(v, ptrs, lens, n, diag);
-		if (ferr)
-			err = ferr;
-		expect += n;
-	}
-	if (err)
+	if ((err = feed_log(l, cur, v, ptrs, lens, head.size, NULL, NULL, &expect, diag)) != 0)
 		goto out_free;
-	if (rc != MDB_NOTFOUND) {
-		err = corridor_lmdb_err(l, rc, "cannot read the log", diag);
-		goto out_free;
-	}
 	uint8_t root[CORRIDOR_HASH_BYTES];
 	corridor_merkle_range_root(corridor_verifier_range(v), root);
 	if (expect != head.size || sodium_memcmp(root, head.root, 32) != 0) {
