@@ -226,14 +226,15 @@ struct sort_key {
 	size_t i;
 };
 
+/* Rows in the order of their contract, meter, resolution (a document's;
+ * a CSV's are all 0) and start; the local day is a function of the start
+ * within one contract, so each meter-day is a run of this order. */
 static int key_cmp(const void *a, const void *b)
 {
 	const struct sort_key *x = a, *y = b;
 	int c = strcmp(x->contract, y->contract);
 	if (!c)
 		c = strcmp(x->meter, y->meter);
-	if (!c)
-		c = x->day < y->day ? -1 : x->day > y->day;
 	if (!c)
 		c = x->res < y->res ? -1 : x->res > y->res;
 	if (!c)
@@ -311,7 +312,7 @@ static struct unit *unit_new(struct plan *pl)
 	return u;
 }
 
-/* Groups the rows, in the order of their contract, meter, local day and
+/* Groups the rows, in the order of their contract, meter, resolution and
  * start; a series' points are filled in later, against the ledger. A CSV's
  * day of one row stays a single reading (its reference is its identity),
  * unless its quality is one only a series keeps; a document's rows are
@@ -328,24 +329,25 @@ static int plan_build(struct corridor_kv *kv, const struct rows *rs, bool mvd, s
 		free(k);
 		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
 	}
-	const char *last = NULL;
-	int32_t off = 0;
-	bool known = false;
 	for (size_t i = 0; i < n; i++) {
 		const struct row *r = &rs->r[i];
-		const char *c = row_contract(rs, r);
-		if (!last || strcmp(last, c) != 0)
-			known = contract_offset(kv, c, &off);
-		last = c;
-		/* a row of an unknown contract stays single: its append says why */
-		k[i] = (struct sort_key){ .contract = c, .meter = row_meter(rs, r),
-					  .day = known ? floor_div(r->start_s + off * 60,
-								   SECONDS_PER_DAY)
-						       : INT64_MIN + (int64_t)i,
+		k[i] = (struct sort_key){ .contract = row_contract(rs, r), .meter = row_meter(rs, r),
 					  .res = mvd ? r->end_s - r->start_s : 0,
 					  .start_s = r->start_s, .i = i };
 	}
 	qsort(k, n, sizeof *k, key_cmp);
+	/* the local days, the contract's terms read once per contract */
+	const char *last = NULL;
+	int32_t off = 0;
+	bool known = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!last || strcmp(last, k[i].contract) != 0)
+			known = contract_offset(kv, k[i].contract, &off);
+		last = k[i].contract;
+		/* a row of an unknown contract stays single: its append says why */
+		k[i].day = known ? floor_div(k[i].start_s + off * 60, SECONDS_PER_DAY)
+				 : INT64_MIN + (int64_t)i;
+	}
 	int err = CORRIDOR_OK;
 	for (size_t i = 0; i < n && !err;) {
 		size_t j = i + 1, why;

@@ -34,6 +34,9 @@
  *   serve_vs_verify_only  that rate over one core's raw verification rate
  *   serve_p50_ms, serve_p99_ms  latency of the one-statement requests
  *   serve_batch_p99_ms    latency of the 100-statement requests
+ *
+ * CORRIDOR_BENCH=serve runs the service alone, CORRIDOR_BENCH=import the
+ * delivery importers alone (quicker runs while working on one of them).
  */
 #define _XOPEN_SOURCE 700
 #include <arpa/inet.h>
@@ -631,6 +634,174 @@ static int bench_serve(const char *bin, const char *dir, double *rate, double *p
 	return rc;
 }
 
+/* A 1,000,000-row CSV of hourly power over many contracts, imported, then
+ * the same hours of as many other contracts as one Measurement Value
+ * Document: the rates, and the bytes on disk each CSV interval took. */
+static int bench_import(struct corridor_ledger *l, struct corridor_signer *op, const char *ledger,
+			double *csv_rate, double *bytes_per_interval_out, double *cim_rate)
+{
+	struct corridor_diag d;
+	double import_rate = 0, bytes_per_interval = 0, import_cim_rate = 0;
+	uint8_t s2[32], s3[32];
+	struct corridor_signer *grid, *buyer;
+	randombytes_buf(s2, 32);
+	randombytes_buf(s3, 32);
+	uint64_t seq;
+	if (corridor_signer_from_seed("RU-GRID", s2, &grid) != 0 ||
+	    corridor_signer_from_seed("MN-GRID", s3, &buyer) != 0)
+		return 1;
+	struct corridor_party_request pr = { .id = "RU-GRID", .name = "RU grid", .country = "RU",
+					     .roles = CORRIDOR_ROLE_SELLER,
+					     .key = *corridor_signer_vkey(grid) };
+	if (corridor_party_register(l, op, &pr, NULL, &seq, &d) != 0)
+		return 1;
+	pr = (struct corridor_party_request){ .id = "MN-GRID", .name = "MN grid", .country = "MN",
+					      .roles = CORRIDOR_ROLE_BUYER,
+					      .key = *corridor_signer_vkey(buyer) };
+	if (corridor_party_register(l, op, &pr, NULL, &seq, &d) != 0)
+		return 1;
+	struct corridor_contract_terms t = { .commodity = CORRIDOR_COMMODITY_POWER,
+					     .utc_offset_min = 180, .price_count = 1,
+					     .payment_days = 15, .tolerance_permille = 10 };
+	snprintf(t.seller, sizeof t.seller, "RU-GRID");
+	snprintf(t.buyer, sizeof t.buyer, "MN-GRID");
+	snprintf(t.delivery_point, sizeof t.delivery_point, "Selendum 220 kV");
+	snprintf(t.unit, sizeof t.unit, "kWh");
+	snprintf(t.currency, sizeof t.currency, "RUB");
+	snprintf(t.settlement_currency, sizeof t.settlement_currency, "RUB");
+	snprintf(t.metering_party, sizeof t.metering_party, "MN-GRID");
+	snprintf(t.billing_meter, sizeof t.billing_meter, "SEL-1");
+	if (corridor_date_parse("2026-01-01", 10, &t.start_day) != 0 ||
+	    corridor_date_parse("2027-01-01", 10, &t.end_day) != 0)
+		return 1;
+	t.prices[0] = (struct corridor_price_step){ .from_day = t.start_day,
+						    .price_micro = 6150000 };
+	for (unsigned c = 0; c < 2 * IMPORT_CONTRACTS; c++) {
+		uint64_t prop;
+		/* P: imported from CSV; Q: from a Measurement Value Document */
+		snprintf(t.id, sizeof t.id, "%c%u", c < IMPORT_CONTRACTS ? 'P' : 'Q',
+			 c % IMPORT_CONTRACTS);
+		snprintf(t.billing_meter, sizeof t.billing_meter, "%s-%u",
+			 c < IMPORT_CONTRACTS ? "SEL" : "QEL", c % IMPORT_CONTRACTS);
+		if (corridor_contract_propose(l, grid, &t, NULL, &prop, &d) != 0 ||
+		    corridor_contract_accept(l, buyer, t.id, prop, NULL, &seq, &d) != 0) {
+			fprintf(stderr, "bench: contracts: %s\n", d.text);
+			return 1;
+		}
+	}
+	size_t cap = (size_t)IMPORT_ROWS * 96u + 64u, len = 0;
+	char *csv = malloc(cap);
+	len += (size_t)snprintf(csv, cap, "contract,start,end,quantity,meter,reference\r\n");
+	int64_t base_s = (int64_t)t.start_day * 86400 - 180 * 60;
+	for (unsigned i = 0; i < IMPORT_ROWS; i++) {
+		char s[21], e[21];
+		unsigned c = i % IMPORT_CONTRACTS, h = i / IMPORT_CONTRACTS;
+		corridor_utc_format(base_s + (int64_t)h * 3600, s);
+		corridor_utc_format(base_s + (int64_t)(h + 1) * 3600, e);
+		len += (size_t)snprintf(csv + len, cap - len, "P%u,%s,%s,%u.%03u,SEL-%u,H%u-%u\r\n",
+					c, s, e, 40000u + i % 977u, i % 1000u, c, c, h);
+	}
+	struct stat st0, st1;
+	char path[96];
+	snprintf(path, sizeof path, "%s/data.mdb", ledger);
+	stat(path, &st0);
+	size_t written, skipped;
+
+	double t1 = now_s();
+	if (corridor_delivery_import(l, buyer, csv, len, BATCH, NULL, NULL, &written, &skipped,
+				     &d) != 0) {
+		fprintf(stderr, "bench: import: %s\n", d.text);
+		return 1;
+	}
+	import_rate = IMPORT_ROWS / (now_s() - t1);
+	stat(path, &st1);
+	bytes_per_interval = (double)(st1.st_size - st0.st_size) / IMPORT_ROWS;
+	free(csv);
+	/* The same hours for the Q contracts as one Measurement Value Document:
+	 * a TimeSeries per metering point, a Period per UTC day. */
+	unsigned hours = IMPORT_ROWS / IMPORT_CONTRACTS;
+	cap = (size_t)IMPORT_CONTRACTS * ((size_t)hours * 80u + (hours / 24u + 2u) * 200u + 1024u);
+	char *xml = malloc(cap);
+	if (!xml)
+		return 1;
+	char a[21], b[21];
+	minute_z(base_s, a);
+	minute_z(base_s + (int64_t)hours * 3600, b);
+	len = (size_t)snprintf(xml, cap,
+			       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			       "<MeasurementValue_MarketDocument xmlns=\"urn:iec62325.351:"
+			       "tc57wg16:451-n:measurementvaluedocument:1:1\">"
+			       "<mRID>BENCH-1</mRID><revisionNumber>1</revisionNumber>"
+			       "<type>A45</type><process.processType>A20</process.processType>"
+			       "<sender_MarketParticipant.mRID codingScheme=\"A01\">10XMN"
+			       "</sender_MarketParticipant.mRID><sender_MarketParticipant."
+			       "marketRole.type>A04</sender_MarketParticipant.marketRole.type>"
+			       "<receiver_MarketParticipant.mRID codingScheme=\"A01\">10XRU"
+			       "</receiver_MarketParticipant.mRID><receiver_MarketParticipant."
+			       "marketRole.type>A04</receiver_MarketParticipant.marketRole.type>"
+			       "<createdDateTime>2027-01-02T00:00:00Z</createdDateTime>"
+			       "<period.timeInterval><start>%s</start><end>%s</end>"
+			       "</period.timeInterval><domain.mRID codingScheme=\"A01\">10YMN"
+			       "</domain.mRID>\n",
+			       a, b);
+	for (unsigned c = 0; c < IMPORT_CONTRACTS; c++) {
+		len += (size_t)snprintf(xml + len, cap - len,
+					"<TimeSeries><mRID>%u</mRID><businessType>A65"
+					"</businessType><product>8716867000030</product>"
+					"<curveType>A01</curveType><in_Domain.mRID "
+					"codingScheme=\"A01\">10YMN</in_Domain.mRID>"
+					"<out_Domain.mRID codingScheme=\"A01\">10YRU"
+					"</out_Domain.mRID><marketEvaluationPoint.mRID "
+					"codingScheme=\"A01\">QEL-%u</marketEvaluationPoint.mRID>"
+					"<measurement_Unit.name>KWH</measurement_Unit.name>\n",
+					c, c);
+		int64_t end_s = base_s + (int64_t)hours * 3600;
+		for (int64_t day = base_s - base_s % 86400; day < end_s; day += 86400) {
+			int64_t p0 = day > base_s ? day : base_s;
+			int64_t p1 = day + 86400 < end_s ? day + 86400 : end_s;
+			minute_z(p0, a);
+			minute_z(p1, b);
+			len += (size_t)snprintf(xml + len, cap - len,
+						"<Period><timeInterval><start>%s</start><end>"
+						"%s</end></timeInterval><resolution>PT60M"
+						"</resolution>\n",
+						a, b);
+			for (int64_t t2 = p0; t2 < p1; t2 += 3600) {
+				unsigned i = (unsigned)((t2 - base_s) / 3600) * IMPORT_CONTRACTS + c;
+				len += (size_t)snprintf(
+					xml + len, cap - len,
+					"<Point><position>%u</position><quantity>%u.%03u"
+					"</quantity></Point>\n",
+					(unsigned)((t2 - p0) / 3600 + 1), 40000u + i % 977u,
+					i % 1000u);
+			}
+			len += (size_t)snprintf(xml + len, cap - len, "</Period>\n");
+		}
+		len += (size_t)snprintf(xml + len, cap - len, "</TimeSeries>\n");
+		if (len >= cap) {
+			fprintf(stderr, "bench: the document outgrew its buffer\n");
+			return 1;
+		}
+	}
+	len += (size_t)snprintf(xml + len, cap - len, "</MeasurementValue_MarketDocument>\n");
+	struct corridor_delivery_import_opts io = { .format = CORRIDOR_DELIVERIES_MVD,
+						    .batch_entries = BATCH };
+	t1 = now_s();
+	if (corridor_delivery_import_with(l, buyer, xml, len, &io, &written, &skipped, &d) != 0 ||
+	    written != (size_t)hours * IMPORT_CONTRACTS) {
+		fprintf(stderr, "bench: import --format cim: %s\n", d.text);
+		return 1;
+	}
+	import_cim_rate = (double)written / (now_s() - t1);
+	free(xml);
+	corridor_signer_free(grid);
+	corridor_signer_free(buyer);
+	*csv_rate = import_rate;
+	*bytes_per_interval_out = bytes_per_interval;
+	*cim_rate = import_cim_rate;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *bin = argc > 1 ? argv[1] : "build/corridor";
@@ -701,6 +872,20 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	double ingest = ENTRIES / (now_s() - t0);
+	/* CORRIDOR_BENCH=import: the raw signing rate and the delivery importers alone */
+	if (only && strcmp(only, "import") == 0) {
+		double csv = 0, bpi = 0, cim = 0;
+		int rc = bench_import(l, op, ledger, &csv, &bpi, &cim);
+		if (rc == 0)
+			printf("sign_only_per_s %.0f\nimport_csv_intervals_per_s %.0f\n"
+			       "import_cim_intervals_per_s %.0f\nimport_vs_sign_only %.2f\n"
+			       "bytes_per_interval %.0f\n",
+			       sign_only, csv, cim, csv / sign_only, bpi);
+		corridor_ledger_close(l);
+		corridor_signer_free(op);
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		return rc;
+	}
 
 	t0 = now_s();
 	if (corridor_ledger_verify(l, NULL, NULL, &d) != 0) {
@@ -736,164 +921,9 @@ int main(int argc, char **argv)
 			return 1;
 	}
 
-	/* A 1,000,000-row CSV of hourly power over many contracts, imported. */
 	double import_rate = 0, bytes_per_interval = 0, import_cim_rate = 0;
-	{
-		uint8_t s2[32], s3[32];
-		struct corridor_signer *grid, *buyer;
-		randombytes_buf(s2, 32);
-		randombytes_buf(s3, 32);
-		uint64_t seq;
-		if (corridor_signer_from_seed("RU-GRID", s2, &grid) != 0 ||
-		    corridor_signer_from_seed("MN-GRID", s3, &buyer) != 0)
-			return 1;
-		struct corridor_party_request pr = { .id = "RU-GRID", .name = "RU grid", .country = "RU",
-						     .roles = CORRIDOR_ROLE_SELLER,
-						     .key = *corridor_signer_vkey(grid) };
-		if (corridor_party_register(l, op, &pr, NULL, &seq, &d) != 0)
-			return 1;
-		pr = (struct corridor_party_request){ .id = "MN-GRID", .name = "MN grid", .country = "MN",
-						      .roles = CORRIDOR_ROLE_BUYER,
-						      .key = *corridor_signer_vkey(buyer) };
-		if (corridor_party_register(l, op, &pr, NULL, &seq, &d) != 0)
-			return 1;
-		struct corridor_contract_terms t = { .commodity = CORRIDOR_COMMODITY_POWER,
-						     .utc_offset_min = 180, .price_count = 1,
-						     .payment_days = 15, .tolerance_permille = 10 };
-		snprintf(t.seller, sizeof t.seller, "RU-GRID");
-		snprintf(t.buyer, sizeof t.buyer, "MN-GRID");
-		snprintf(t.delivery_point, sizeof t.delivery_point, "Selendum 220 kV");
-		snprintf(t.unit, sizeof t.unit, "kWh");
-		snprintf(t.currency, sizeof t.currency, "RUB");
-		snprintf(t.settlement_currency, sizeof t.settlement_currency, "RUB");
-		snprintf(t.metering_party, sizeof t.metering_party, "MN-GRID");
-		snprintf(t.billing_meter, sizeof t.billing_meter, "SEL-1");
-		if (corridor_date_parse("2026-01-01", 10, &t.start_day) != 0 ||
-		    corridor_date_parse("2027-01-01", 10, &t.end_day) != 0)
-			return 1;
-		t.prices[0] = (struct corridor_price_step){ .from_day = t.start_day,
-							    .price_micro = 6150000 };
-		for (unsigned c = 0; c < 2 * IMPORT_CONTRACTS; c++) {
-			uint64_t prop;
-			/* P: imported from CSV; Q: from a Measurement Value Document */
-			snprintf(t.id, sizeof t.id, "%c%u", c < IMPORT_CONTRACTS ? 'P' : 'Q',
-				 c % IMPORT_CONTRACTS);
-			snprintf(t.billing_meter, sizeof t.billing_meter, "%s-%u",
-				 c < IMPORT_CONTRACTS ? "SEL" : "QEL", c % IMPORT_CONTRACTS);
-			if (corridor_contract_propose(l, grid, &t, NULL, &prop, &d) != 0 ||
-			    corridor_contract_accept(l, buyer, t.id, prop, NULL, &seq, &d) != 0) {
-				fprintf(stderr, "bench: contracts: %s\n", d.text);
-				return 1;
-			}
-		}
-		size_t cap = (size_t)IMPORT_ROWS * 96u + 64u, len = 0;
-		char *csv = malloc(cap);
-		len += (size_t)snprintf(csv, cap, "contract,start,end,quantity,meter,reference\r\n");
-		int64_t base_s = (int64_t)t.start_day * 86400 - 180 * 60;
-		for (unsigned i = 0; i < IMPORT_ROWS; i++) {
-			char s[21], e[21];
-			unsigned c = i % IMPORT_CONTRACTS, h = i / IMPORT_CONTRACTS;
-			corridor_utc_format(base_s + (int64_t)h * 3600, s);
-			corridor_utc_format(base_s + (int64_t)(h + 1) * 3600, e);
-			len += (size_t)snprintf(csv + len, cap - len, "P%u,%s,%s,%u.%03u,SEL-%u,H%u-%u\r\n",
-						c, s, e, 40000u + i % 977u, i % 1000u, c, c, h);
-		}
-		struct stat st0, st1;
-		char path[96];
-		snprintf(path, sizeof path, "%s/data.mdb", ledger);
-		stat(path, &st0);
-		size_t written, skipped;
-
-		double t1 = now_s();
-		if (corridor_delivery_import(l, buyer, csv, len, BATCH, NULL, NULL, &written, &skipped,
-					     &d) != 0) {
-			fprintf(stderr, "bench: import: %s\n", d.text);
-			return 1;
-		}
-		import_rate = IMPORT_ROWS / (now_s() - t1);
-		stat(path, &st1);
-		bytes_per_interval = (double)(st1.st_size - st0.st_size) / IMPORT_ROWS;
-		free(csv);
-		/* The same hours for the Q contracts as one Measurement Value Document:
-		 * a TimeSeries per metering point, a Period per UTC day. */
-		unsigned hours = IMPORT_ROWS / IMPORT_CONTRACTS;
-		cap = (size_t)IMPORT_CONTRACTS * ((size_t)hours * 80u + (hours / 24u + 2u) * 200u + 1024u);
-		char *xml = malloc(cap);
-		if (!xml)
-			return 1;
-		char a[21], b[21];
-		minute_z(base_s, a);
-		minute_z(base_s + (int64_t)hours * 3600, b);
-		len = (size_t)snprintf(xml, cap,
-				       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-				       "<MeasurementValue_MarketDocument xmlns=\"urn:iec62325.351:"
-				       "tc57wg16:451-n:measurementvaluedocument:1:1\">"
-				       "<mRID>BENCH-1</mRID><revisionNumber>1</revisionNumber>"
-				       "<type>A45</type><process.processType>A20</process.processType>"
-				       "<sender_MarketParticipant.mRID codingScheme=\"A01\">10XMN"
-				       "</sender_MarketParticipant.mRID><sender_MarketParticipant."
-				       "marketRole.type>A04</sender_MarketParticipant.marketRole.type>"
-				       "<receiver_MarketParticipant.mRID codingScheme=\"A01\">10XRU"
-				       "</receiver_MarketParticipant.mRID><receiver_MarketParticipant."
-				       "marketRole.type>A04</receiver_MarketParticipant.marketRole.type>"
-				       "<createdDateTime>2027-01-02T00:00:00Z</createdDateTime>"
-				       "<period.timeInterval><start>%s</start><end>%s</end>"
-				       "</period.timeInterval><domain.mRID codingScheme=\"A01\">10YMN"
-				       "</domain.mRID>\n",
-				       a, b);
-		for (unsigned c = 0; c < IMPORT_CONTRACTS; c++) {
-			len += (size_t)snprintf(xml + len, cap - len,
-						"<TimeSeries><mRID>%u</mRID><businessType>A65"
-						"</businessType><product>8716867000030</product>"
-						"<curveType>A01</curveType><in_Domain.mRID "
-						"codingScheme=\"A01\">10YMN</in_Domain.mRID>"
-						"<out_Domain.mRID codingScheme=\"A01\">10YRU"
-						"</out_Domain.mRID><marketEvaluationPoint.mRID "
-						"codingScheme=\"A01\">QEL-%u</marketEvaluationPoint.mRID>"
-						"<measurement_Unit.name>KWH</measurement_Unit.name>\n",
-						c, c);
-			int64_t end_s = base_s + (int64_t)hours * 3600;
-			for (int64_t day = base_s - base_s % 86400; day < end_s; day += 86400) {
-				int64_t p0 = day > base_s ? day : base_s;
-				int64_t p1 = day + 86400 < end_s ? day + 86400 : end_s;
-				minute_z(p0, a);
-				minute_z(p1, b);
-				len += (size_t)snprintf(xml + len, cap - len,
-							"<Period><timeInterval><start>%s</start><end>"
-							"%s</end></timeInterval><resolution>PT60M"
-							"</resolution>\n",
-							a, b);
-				for (int64_t t2 = p0; t2 < p1; t2 += 3600) {
-					unsigned i = (unsigned)((t2 - base_s) / 3600) * IMPORT_CONTRACTS + c;
-					len += (size_t)snprintf(
-						xml + len, cap - len,
-						"<Point><position>%u</position><quantity>%u.%03u"
-						"</quantity></Point>\n",
-						(unsigned)((t2 - p0) / 3600 + 1), 40000u + i % 977u,
-						i % 1000u);
-				}
-				len += (size_t)snprintf(xml + len, cap - len, "</Period>\n");
-			}
-			len += (size_t)snprintf(xml + len, cap - len, "</TimeSeries>\n");
-			if (len >= cap) {
-				fprintf(stderr, "bench: the document outgrew its buffer\n");
-				return 1;
-			}
-		}
-		len += (size_t)snprintf(xml + len, cap - len, "</MeasurementValue_MarketDocument>\n");
-		struct corridor_delivery_import_opts io = { .format = CORRIDOR_DELIVERIES_MVD,
-							    .batch_entries = BATCH };
-		t1 = now_s();
-		if (corridor_delivery_import_with(l, buyer, xml, len, &io, &written, &skipped, &d) != 0 ||
-		    written != (size_t)hours * IMPORT_CONTRACTS) {
-			fprintf(stderr, "bench: import --format cim: %s\n", d.text);
-			return 1;
-		}
-		import_cim_rate = (double)written / (now_s() - t1);
-		free(xml);
-		corridor_signer_free(grid);
-		corridor_signer_free(buyer);
-	}
+	if (bench_import(l, op, ledger, &import_rate, &bytes_per_interval, &import_cim_rate) != 0)
+		return 1;
 
 	double settle_rate = 0, settle_share = 0, settle_unchecked = 0, balances_ms = 0;
 	double series_rate = 0, series_share = 0, series_unchecked = 0, series_bal_ms = 0;
