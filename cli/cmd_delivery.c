@@ -123,6 +123,48 @@ static int read_map(const char *path, char **buf, size_t *len)
 	return path ? cli_read_input(path, CORRIDOR_IMPORT_BYTES_MAX, buf, len) : EXIT_OK;
 }
 
+/* Over --server: each contract's UTC offset as the reader's view shows it
+ * (its verified replica, for a reader entitled to everything), so that the
+ * rows are grouped into series as locally. */
+struct offsets {
+	struct corridor_contract_offset *o;
+	size_t n, cap;
+};
+
+static int offset_one(void *ctx, const struct corridor_contract *c)
+{
+	struct offsets *v = ctx;
+	if (c->version_count == 0)
+		return 0;
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 16;
+		void *n = realloc(v->o, cap * sizeof *v->o);
+		if (!n)
+			return CORRIDOR_E_NOMEM;
+		v->o = n;
+		v->cap = cap;
+	}
+	struct corridor_contract_offset *o = &v->o[v->n++];
+	snprintf(o->contract, sizeof o->contract, "%s", c->id);
+	o->utc_offset_min = c->versions[0].terms.utc_offset_min;
+	return 0;
+}
+
+static int remote_offsets(struct offsets *out)
+{
+	struct corridor_ledger *l;
+	struct cli_doc doc;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int rc = cli_open_view(NULL, CLI_TABLE, "/v1/contracts", "", &l, &doc);
+	if (rc)
+		return rc;
+	int err = l ? corridor_contract_list(l, NULL, offset_one, out, &d)
+		    : corridor_contracts_from_json(doc.body, doc.len, offset_one, out, &d);
+	corridor_ledger_close(l);
+	return cli_view_fail(err, &d, &doc);
+}
+
 static int delivery_import(int argc, char **argv)
 {
 	const char *key = NULL, *batch_s = NULL, *pass_file = NULL, *ledger = NULL, *format = NULL,
@@ -171,10 +213,22 @@ static int delivery_import(int argc, char **argv)
 		free(map);
 		return rc;
 	}
+	struct offsets offs = { 0 };
+	if (cli_server.url && o.format == CORRIDOR_DELIVERIES_CSV && !reason &&
+	    (rc = remote_offsets(&offs)) != 0) {
+		corridor_signer_free(s);
+		corridor_ledger_close(l);
+		free(buf);
+		free(map);
+		return rc;
+	}
+	o.offsets = offs.o;
+	o.offset_count = offs.n;
 	struct imp_progress prog = { 0 };
 	o.ctx = &prog;
 	size_t written, skipped;
 	int err = corridor_delivery_import_with(l, s, buf, len, &o, &written, &skipped, &d);
+	free(offs.o);
 	cli_progress_end("import");
 	corridor_signer_free(s);
 	corridor_ledger_close(l);

@@ -281,6 +281,21 @@ static bool contract_offset(struct corridor_kv *kv, const char *id, int32_t *off
 	return ok;
 }
 
+/* The same, for the import: for a remote ledger (kv NULL), the offsets its
+ * view gave. */
+static bool import_offset(struct corridor_kv *kv, const struct corridor_delivery_import_opts *o,
+			  const char *id, int32_t *offset_min)
+{
+	if (kv)
+		return contract_offset(kv, id, offset_min);
+	for (size_t i = 0; i < o->offset_count; i++)
+		if (strcmp(o->offsets[i].contract, id) == 0) {
+			*offset_min = o->offsets[i].utc_offset_min;
+			return true;
+		}
+	return false;
+}
+
 static bool plain_quality(char q)
 {
 	return q == 'A' || q == 'E';
@@ -317,8 +332,8 @@ static struct unit *unit_new(struct plan *pl)
  * day of one row stays a single reading (its reference is its identity),
  * unless its quality is one only a series keeps; a document's rows are
  * always series, one per resolution of a meter-day. */
-static int plan_build(struct corridor_kv *kv, const struct rows *rs, bool mvd, struct plan *pl,
-		      struct corridor_diag *diag)
+static int plan_build(struct corridor_kv *kv, const struct corridor_delivery_import_opts *o,
+		      const struct rows *rs, bool mvd, struct plan *pl, struct corridor_diag *diag)
 {
 	size_t n = rs->count;
 	struct sort_key *k = malloc((n ? n : 1) * sizeof *k);
@@ -342,7 +357,7 @@ static int plan_build(struct corridor_kv *kv, const struct rows *rs, bool mvd, s
 	bool known = false;
 	for (size_t i = 0; i < n; i++) {
 		if (!last || strcmp(last, k[i].contract) != 0)
-			known = contract_offset(kv, k[i].contract, &off);
+			known = import_offset(kv, o, k[i].contract, &off);
 		last = k[i].contract;
 		/* a row of an unknown contract stays single: its append says why */
 		k[i].day = known ? floor_div(k[i].start_s + off * 60, SECONDS_PER_DAY)
@@ -514,6 +529,30 @@ static int fix_add(struct import *im, struct plan *pl, size_t order_at, const st
 	return CORRIDOR_OK;
 }
 
+/* Series unit u's body (s: scratch): the points q/qual of the grid from
+ * base_s, those of the intervals first..last. */
+static int unit_series_body(struct unit *u, struct corridor_series *s, const char *contract,
+			    const char *meter, int64_t res, int64_t base_s, const int64_t *q,
+			    const char *qual, int64_t first, int64_t last, struct corridor_diag *diag)
+{
+	size_t i0 = (size_t)((first - base_s) / res);
+	memset(s, 0, sizeof *s);
+	snprintf(s->contract, sizeof s->contract, "%s", contract);
+	snprintf(s->meter, sizeof s->meter, "%s", meter);
+	s->resolution_s = (uint32_t)res;
+	s->start_s = first;
+	s->count = (uint32_t)((last - first) / res + 1);
+	for (uint32_t j = 0; j < s->count; j++) {
+		s->quantity_milli[j] = q[i0 + j];
+		s->quality[j] = qual[i0 + j];
+	}
+	if (!(u->body = malloc(CORRIDOR_SERIES_BODY_BYTES_MAX)))
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	u->body_len = corridor_series_body(s, u->body, CORRIDOR_SERIES_BODY_BYTES_MAX);
+	CORRIDOR_ASSERT(u->body_len > 0);
+	return CORRIDOR_OK;
+}
+
 /* Rows of unit u against what the recorder holds on their meter and local
  * day: a row whose interval is held with the same values appends nothing; one
  * held with other values becomes a correction (correction_reason); the rest
@@ -588,22 +627,9 @@ static int unit_fill(struct import *im, const struct rows *rs, struct plan *pl, 
 	}
 	if (u->kind == UNIT_SINGLE)
 		goto out_free;
-	size_t i0 = (size_t)((first - r0->start_s) / res);
-	snprintf(s->contract, sizeof s->contract, "%s", contract);
-	snprintf(s->meter, sizeof s->meter, "%s", meter);
-	s->resolution_s = (uint32_t)res;
-	s->start_s = first;
-	s->count = (uint32_t)((last - first) / res + 1);
-	for (uint32_t j = 0; j < s->count; j++) {
-		s->quantity_milli[j] = q[i0 + j];
-		s->quality[j] = qual[i0 + j];
-	}
-	if (!(u->body = malloc(CORRIDOR_SERIES_BODY_BYTES_MAX))) {
-		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	if ((err = unit_series_body(u, s, contract, meter, res, r0->start_s, q, qual, first, last,
+				    diag)) != 0)
 		goto out_free;
-	}
-	u->body_len = corridor_series_body(s, u->body, CORRIDOR_SERIES_BODY_BYTES_MAX);
-	CORRIDOR_ASSERT(u->body_len > 0);
 	if (im->mvd) { /* named by what it is, within its document */
 		uint8_t what[CORRIDOR_PARTY_ID_BYTES_MAX + CORRIDOR_METER_ID_BYTES_MAX + 18];
 		size_t cl = strlen(contract), ml = strlen(meter);
@@ -694,7 +720,7 @@ static int dry_run(struct import *im, const struct rows *rs, struct plan *pl, si
 		return err;
 	}
 	im->dr = &dr;
-	err = plan_build(&dr.ov.base, rs, im->mvd != NULL, pl, diag);
+	err = plan_build(&dr.ov.base, im->o, rs, im->mvd != NULL, pl, diag);
 	/* corrections are appended to the plan as they are found, and run last */
 	for (size_t i = 0; i < pl->nu && !err; i++) {
 		struct unit *u = &pl->u[i];
@@ -760,51 +786,63 @@ static int dry_run(struct import *im, const struct rows *rs, struct plan *pl, si
 	return err;
 }
 
-/* The import into a remote ledger: the server checks and sequences. */
+/* The import into a remote ledger: rows grouped as locally (by the
+ * contracts' offsets its view gave), every row new; the server checks and
+ * sequences. */
 static int import_remote(struct import *im, struct rows *rs, size_t *written, size_t *skipped,
 			 struct corridor_diag *diag)
 {
 	const struct corridor_delivery_import_opts *o = im->o;
+	struct plan pl = { 0 };
 	if (im->mvd || o->reason)
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
 					 "a Measurement Value Document, and an import with --reason, "
 					 "are imported where the ledger is (they compare with what it "
 					 "holds); over --server, only a CSV");
-	struct draft *drafts = calloc(rs->count ? rs->count : 1, sizeof *drafts);
-	unsigned *lines = calloc(rs->count ? rs->count : 1, sizeof *lines);
-	/* the bodies, each as long as it is, in one buffer */
-	uint8_t tmp[CORRIDOR_DELIVERY_BODY_BYTES_MAX];
-	size_t total = 0;
-	for (size_t i = 0; i < rs->count; i++)
-		total += row_body(rs, &rs->r[i], tmp);
-	uint8_t *bodies = malloc(total ? total : 1);
-	int err = drafts && lines && bodies
-			  ? CORRIDOR_OK
-			  : corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
-	size_t at = 0;
-	for (size_t i = 0; i < rs->count && !err; i++) {
-		if (!plain_quality(rs->r[i].quality)) {
-			err = corridor_diag_set(diag, CORRIDOR_E_INVALID,
-						"line %u: quality %c is kept only in a series, which "
-						"an import over --server does not build yet",
-						rs->r[i].line, rs->r[i].quality);
-			break;
+	int err = plan_build(NULL, o, rs, false, &pl, diag);
+	struct draft *drafts = calloc(pl.nu ? pl.nu : 1, sizeof *drafts);
+	unsigned *lines = calloc(pl.nu ? pl.nu : 1, sizeof *lines);
+	uint32_t *weights = calloc(pl.nu ? pl.nu : 1, sizeof *weights);
+	struct corridor_series *s = malloc(sizeof *s);
+	if (!err && (!drafts || !lines || !weights || !s))
+		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < pl.nu && !err; i++) {
+		struct unit *u = &pl.u[i];
+		const struct row *r0 = &rs->r[pl.order[u->first]];
+		if (u->kind == UNIT_SINGLE) {
+			if (!(u->body = malloc(CORRIDOR_DELIVERY_BODY_BYTES_MAX))) {
+				err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+				break;
+			}
+			u->body_len = row_body(rs, r0, u->body);
+		} else {
+			int64_t q[CORRIDOR_SERIES_POINTS_MAX], res = r0->end_s - r0->start_s, last = 0;
+			char qual[CORRIDOR_SERIES_POINTS_MAX];
+			memset(qual, CORRIDOR_QUALITY_MISSING, sizeof qual);
+			memset(q, 0, sizeof q);
+			for (uint32_t j = 0; j < u->nrows; j++) {
+				const struct row *r = &rs->r[pl.order[u->first + j]];
+				size_t at = (size_t)((r->start_s - r0->start_s) / res);
+				q[at] = r->quantity_milli;
+				qual[at] = r->quality;
+				last = r->start_s;
+			}
+			err = unit_series_body(u, s, row_contract(rs, r0), row_meter(rs, r0), res,
+					       r0->start_s, q, qual, r0->start_s, last, diag);
 		}
-		size_t n = row_body(rs, &rs->r[i], tmp);
-		CORRIDOR_ASSERT(at + n <= total);
-		memcpy(bodies + at, tmp, n);
-		drafts[i] = (struct draft){ .kind = "delivery.record", .body = bodies + at,
-					    .body_len = n, .idem = row_ref(rs, &rs->r[i]) };
-		at += n;
-		lines[i] = rs->r[i].line;
+		drafts[i] = unit_draft(rs, &pl, u);
+		lines[i] = r0->line;
+		weights[i] = u->nrows;
 	}
 	if (!err)
-		err = corridor_import_remote(im->l, im->signer, drafts, lines, rs->count,
+		err = corridor_import_remote(im->l, im->signer, drafts, lines, weights, pl.nu,
 					     o->batch_entries, o->committed, o->ctx, written,
 					     skipped, diag);
-	free(drafts);
+	free(s);
+	free(weights);
 	free(lines);
-	free(bodies);
+	free(drafts);
+	plan_release(&pl);
 	return err;
 }
 
@@ -842,15 +880,8 @@ static int import_rows(struct import *im, struct rows *rs, size_t *written, size
 		size_t appended = 0;
 		err = corridor_append(im->l, im->signer, drafts, n, seqs, &appended, diag);
 		if (!err) {
-			/* rows, as the file counts them; a write elsewhere meanwhile has an
-			 * older seq than this batch's new entries, which end the log */
-			uint64_t top = 0;
-			for (size_t k = 0; k < n; k++)
-				top = seqs[k] > top ? seqs[k] : top;
-			for (size_t k = 0; k < n; k++) {
-				bool fresh = appended && seqs[k] + appended > top;
-				*(fresh ? written : skipped) += carried[k];
-			}
+			/* rows, as the file counts them */
+			corridor_count_fresh(seqs, n, appended, carried, written, skipped);
 			if (o->committed && appended)
 				o->committed(o->ctx, seqs[0], seqs[n - 1]);
 		}

@@ -261,7 +261,7 @@ static int rate_import_remote(struct corridor_ledger *l, const struct corridor_s
 		lines[i] = rows[i].line;
 	}
 	if (!err)
-		err = corridor_import_remote(l, signer, drafts, lines, count, CORRIDOR_BATCH_ENTRIES_MAX,
+		err = corridor_import_remote(l, signer, drafts, lines, NULL, count, CORRIDOR_BATCH_ENTRIES_MAX,
 					     NULL, NULL, written, skipped, diag);
 	free(bodies);
 	free(drafts);

@@ -1199,6 +1199,120 @@ static void g1_january(struct corridor_ledger *l, const struct srv *s,
 	free(json);
 }
 
+/* Meter data over the network: a CSV's rows grouped into a series per meter
+ * and local day on the recorder's machine, by the contract's offset as its
+ * view shows it; the server decides each series as locally. The same file
+ * again appends nothing; a file that brings other values for a held
+ * interval is refused there, nothing written. */
+START_TEST(remote_import_as_series)
+{
+	struct srv s;
+	struct remote r;
+	struct run x;
+	struct corridor_diag d;
+	struct corridor_ledger *l;
+	struct corridor_signer *buy;
+	char vk[CORRIDOR_VKEY_BYTES_MAX + 1], path[1024];
+	uint64_t seq, prop;
+	srv_start(&s);
+	remote_init(&r, &s, "http");
+	char *buykey = party_key(&s, "CN-BUY", vk);
+	free(remote_ok(&r, (const char *const[]){ "party", "register", "--key", s.opkey, "--id",
+						   "CN-BUY", "--name", "Buyer", "--country", "CN",
+						   "--roles", "buyer", "--vkey", vk, NULL }));
+	ck_assert_int_eq(corridor_signer_load(buykey, "serve-test", 10, &buy, &d), 0);
+	/* G1 at +08:00, metered by the buyer, written beside the server */
+	snprintf(path, sizeof path, "%s/gas-G1.json", getenv("CORRIDOR_EXAMPLES"));
+	size_t jl;
+	char *json = (char *)slurp(path, &jl);
+	struct corridor_contract_terms *t = malloc(sizeof *t);
+	corridor_diag_init(&d);
+	ck_assert_msg(corridor_contract_parse_json(json, jl, t, &d) == 0, "%s", d.text);
+	snprintf(t->seller, sizeof t->seller, "RU-GAZPROM");
+	snprintf(t->metering_party, sizeof t->metering_party, "CN-BUY");
+	ck_assert_int_eq(corridor_ledger_open(s.ledger, 0, &l, &d), 0);
+	ck_assert_msg(corridor_contract_propose(l, s.ru, t, NULL, &prop, &d) == 0, "%s", d.text);
+	ck_assert_msg(corridor_contract_accept(l, buy, "G1", prop, NULL, &seq, &d) == 0, "%s",
+		      d.text);
+	corridor_ledger_close(l);
+	free(t);
+	free(json);
+	/* two local days of hourly readings: 2026-01-05 and 06 at +08:00 */
+	char *csv = strdup(path_join(s.dir, "hourly.csv"));
+	FILE *f = fopen(csv, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "contract,start,end,quantity,meter,reference\n");
+	int64_t t0;
+	ck_assert_int_eq(corridor_utc_parse("2026-01-04T16:00:00Z", 20, &t0), 0);
+	for (int h = 0; h < 48; h++) {
+		char a[21], b[21];
+		corridor_utc_format(t0 + h * 3600, a);
+		corridor_utc_format(t0 + (h + 1) * 3600, b);
+		fprintf(f, "G1,%s,%s,4.%03d,M1,H%d\n", a, b, h, h);
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	uint64_t before = remote_size(&r);
+	char *out = remote_ok(&r, (const char *const[]){ "delivery", "import", "--key", buykey, csv,
+						       NULL });
+	ck_assert_msg(strstr(out, "imported 48 readings, 0 already there\n"), "%s", out);
+	free(out);
+	ck_assert_uint_eq(remote_size(&r), before + 2); /* one series per local day */
+	struct run lg = run_cli((const char *const[]){ "log", "--from", "0", "--format", "json",
+						       "--ledger", s.ledger, NULL },
+				NULL);
+	ck_assert_int_eq(lg.status, 0);
+	size_t series = 0;
+	for (const char *p = lg.out; (p = strstr(p, "\"delivery.series\"")) != NULL; p++)
+		series++;
+	ck_assert_uint_eq(series, 2);
+	run_free(&lg);
+	/* what the server holds is what the file says, hour by hour */
+	struct run m = run_cli((const char *const[]){ "delivery", "list", "--contract", "G1",
+						      "--format", "csv", "--ledger", s.ledger, NULL },
+			       NULL);
+	ck_assert_int_eq(m.status, 0);
+	ck_assert_msg(strstr(m.out, "2026-01-04T16:00:00Z,2026-01-04T17:00:00Z,4,A") &&
+			      strstr(m.out, "2026-01-06T15:00:00Z,2026-01-06T16:00:00Z,4.047"),
+		      "%s", m.out);
+	run_free(&m);
+	/* the same file again: the same statements, nothing appended */
+	out = remote_ok(&r, (const char *const[]){ "delivery", "import", "--key", buykey, csv, NULL });
+	ck_assert_msg(strstr(out, "imported 0 readings, 48 already there\n"), "%s", out);
+	free(out);
+	ck_assert_uint_eq(remote_size(&r), before + 2);
+	/* another value for a held hour: refused by the server, nothing written */
+	char *other = strdup(path_join(s.dir, "other.csv"));
+	const char *o = "contract,start,end,quantity,meter,reference\n"
+			"G1,2026-01-05T03:00:00Z,2026-01-05T04:00:00Z,9.000,M1,X1\n"
+			"G1,2026-01-05T04:00:00Z,2026-01-05T05:00:00Z,9.000,M1,X2\n";
+	ck_assert(spit(other, o, strlen(o)));
+	x = remote_run(&r, (const char *const[]){ "delivery", "import", "--key", buykey, other, NULL });
+	ck_assert_int_eq(x.status, 1);
+	ck_assert_msg(strstr(x.err, "line 2: delivery.series: the interval from "
+				  "2026-01-05T03:00:00Z overlaps reading") &&
+			      strstr(x.err, "nothing was written") &&
+			      strchr(x.err, '\n') == x.err + strlen(x.err) - 1,
+		      "%s", x.err);
+	run_free(&x);
+	ck_assert_uint_eq(remote_size(&r), before + 2);
+	/* --reason and a document need the ledger's state: refused, one line */
+	x = remote_run(&r, (const char *const[]){ "delivery", "import", "--key", buykey, "--reason",
+						   "meter swap", other, NULL });
+	ck_assert_int_eq(x.status, 1);
+	ck_assert_msg(strstr(x.err, "where the ledger is"), "%s", x.err);
+	run_free(&x);
+	ck_assert_uint_eq(remote_size(&r), before + 2);
+	ck_assert_int_eq(corridor_ledger_open(s.ledger, CORRIDOR_OPEN_READONLY, &l, &d), 0);
+	ck_assert_msg(corridor_ledger_verify(l, NULL, NULL, &d) == 0, "%s", d.text);
+	corridor_ledger_close(l);
+	corridor_signer_free(buy);
+	free(other);
+	free(csv);
+	free(buykey);
+	srv_free(&s);
+}
+END_TEST
+
 /* ---- JSON views: the CLI's --format json, narrowed to the reader ---- */
 
 /* `corridor ARGS --ledger DIR --format json`, which must succeed: stdout. */
@@ -2465,6 +2579,7 @@ Suite *suite_serve(void)
 	tcase_add_test(tc, serve_thousand_idle_connections);
 	tcase_add_test(tc, remote_mode);
 	tcase_add_test(tc, remote_writes_that_read_first);
+	tcase_add_test(tc, remote_import_as_series);
 	tcase_add_test(tc, serve_gathers_and_sheds);
 	tcase_add_test(tc, signed_reads_who_sees_what);
 	tcase_add_test(tc, json_views_who_sees_what);

@@ -39,6 +39,8 @@ as() {
 }
 # the replica option a settlement agent gives in network mode
 replica() { [ "$MODE" = network ] && echo "--replica $TOP/SETTLE-AG/replica" || true; }
+# the key a party signs its reads with in network mode
+reader() { [ "$MODE" = network ] && echo "--key $1" || true; }
 
 step "Keys, each made on its owner's machine"
 VKEY=$(cd operator && "$C" key generate --name "$ORIGIN" --out operator.key --kdf interactive)
@@ -136,7 +138,7 @@ year() {
 	as CN-CNPC delivery import --key cnpc.key cnpc-janfeb.csv >/dev/null
 	as RU-GAZPROM delivery import --key gazprom-2027.key gaz-aprdec.csv >/dev/null
 	as CN-CNPC delivery import --key cnpc.key cnpc-aprdec.csv >/dev/null
-	MNFIRST=$(as MN-GRID delivery import --key mn-grid.key mn-grid-2026.csv | first_of)
+	as MN-GRID delivery import --key mn-grid.key mn-grid-2026.csv >/dev/null
 	as RU-GRID delivery import --key grid.key ru-grid-2026.csv | tail -1
 	as MN-MINE delivery import --key mine.key mine-2026.csv >/dev/null
 	as CN-IMPOWER delivery import --key impower.key impower-2026.csv | tail -1
@@ -151,16 +153,14 @@ year() {
 		if [ "$m" = 06 ]; then
 			# MN-GRID corrects its reading of the first May hour (local
 			# midnight 1 May is row 2880 of its file): June adjusts May.
-			# Over the network the import sent one reading per row; the
-			# local ledger holds each day as a series, the hour a point of it.
+			# Both ledgers hold each day as a series (over the network the
+			# import grouped the rows by the contract's offset as MN-GRID's
+			# view shows it), the hour a point of it, found in MN-GRID's list.
 			MAYSTART=$(sed -n 2882p "$TOP/MN-GRID/mn-grid-2026.csv" | cut -d, -f2)
-			if [ "$MODE" = network ]; then
-				MAYSEQ=$((MNFIRST + 2880))
-			else
-				MAYSEQ=$(as MN-GRID delivery list --contract P1 --period 2026-05 \
-					--format csv | tr -d '\r' | awk -F, -v s="$MAYSTART" \
-					'$3 == "MN-GRID" && $5 == s {print $1; exit}')
-			fi
+			# shellcheck disable=SC2046
+			MAYSEQ=$(as MN-GRID delivery list --contract P1 --period 2026-05 \
+				$(reader mn-grid.key) --format csv | tr -d '\r' | awk -F, -v s="$MAYSTART" \
+				'$3 == "MN-GRID" && $5 == s {print $1; exit}')
 			as MN-GRID delivery correct --key mn-grid.key --supersedes "$MAYSEQ" \
 				--start "$MAYSTART" --quantity 0 --reason "double-counted hour" >/dev/null
 		fi

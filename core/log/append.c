@@ -297,6 +297,20 @@ static int append_remote(struct corridor_ledger *l, const struct corridor_signer
 	return err;
 }
 
+void corridor_count_fresh(const uint64_t *seqs, size_t n, size_t appended, const uint32_t *weights,
+			  size_t *written, size_t *skipped)
+{
+	/* a batch's new entries end the log: any other seq (a duplicate's, or
+	 * a write elsewhere meanwhile) is older than the first of them */
+	uint64_t top = 0;
+	for (size_t i = 0; i < n; i++)
+		top = seqs[i] > top ? seqs[i] : top;
+	for (size_t i = 0; i < n; i++) {
+		bool fresh = appended && seqs[i] + appended > top;
+		*(fresh ? written : skipped) += weights ? weights[i] : 1u;
+	}
+}
+
 size_t corridor_remote_batch_max(const struct corridor_ledger *l)
 {
 	CORRIDOR_ASSERT(l->remote);
@@ -305,7 +319,8 @@ size_t corridor_remote_batch_max(const struct corridor_ledger *l)
 }
 
 int corridor_import_remote(struct corridor_ledger *l, const struct corridor_signer *signer,
-			   const struct draft *drafts, const unsigned *lines, size_t n,
+			   const struct draft *drafts, const unsigned *lines,
+			   const uint32_t *weights, size_t n,
 			   size_t batch, corridor_committed_fn committed, void *ctx,
 			   size_t *written, size_t *skipped, struct corridor_diag *diag)
 {
@@ -325,13 +340,16 @@ int corridor_import_remote(struct corridor_ledger *l, const struct corridor_sign
 			err = commit ? corridor_append(l, signer, drafts + at, k, seqs, &appended, &d)
 				     : append_remote(l, signer, drafts + at, k, true, NULL, NULL, &d);
 			if (err) {
-				corridor_diag_set(diag, err, "lines %u-%u: %s", lines[at],
-						  lines[at + k - 1], d.text);
+				if (lines[at] == lines[at + k - 1])
+					corridor_diag_set(diag, err, "line %u: %s", lines[at], d.text);
+				else
+					corridor_diag_set(diag, err, "lines %u-%u: %s", lines[at],
+							  lines[at + k - 1], d.text);
 				break;
 			}
 			if (commit) {
-				*written += appended;
-				*skipped += k - appended; /* written before: the same bodies */
+				corridor_count_fresh(seqs, k, appended, weights ? weights + at : NULL,
+						     written, skipped);
 				if (committed && appended)
 					committed(ctx, seqs[0], seqs[k - 1]);
 			}

@@ -298,11 +298,14 @@ int corridor_append_check_remote(struct corridor_ledger *l, const struct corrido
 /* An import into a remote ledger (docs/SERVICE.md "Remote mode"): every
  * batch of drafts[0..n) checked by the server against its current state
  * (nothing written), then committed batch by batch, each acknowledged.
- * lines[i]: the input line of drafts[i], for messages ("lines A-B: ...").
- * Drafts written before with the same bodies count as *skipped; a re-run
- * completes an interrupted import through their idempotency keys. */
+ * lines[i]: the input line of drafts[i], for messages ("lines A-B: ...");
+ * weights[i] (NULL: 1 each): what drafts[i] counts as in *written or
+ * *skipped (a series: its intervals). Drafts written before with the same
+ * bodies count as *skipped; a re-run completes an interrupted import
+ * through their idempotency keys. */
 int corridor_import_remote(struct corridor_ledger *l, const struct corridor_signer *signer,
-			   const struct draft *drafts, const unsigned *lines, size_t n,
+			   const struct draft *drafts, const unsigned *lines,
+			   const uint32_t *weights, size_t n,
 			   size_t batch, corridor_committed_fn committed, void *ctx,
 			   size_t *written, size_t *skipped, struct corridor_diag *diag);
 /* Entry seq as corridor_ledger_entry reads it; for a remote ledger, read by
@@ -312,6 +315,10 @@ CORRIDOR_MUST_CHECK int corridor_ledger_entry_as(struct corridor_ledger *l,
 						 const struct corridor_signer *reader, uint64_t seq,
 						 uint8_t **out, size_t *out_len,
 						 struct corridor_diag *diag);
+/* Of a committed batch's receipts seqs[0..n) with `appended` new: each
+ * draft's weight (NULL: 1) added to *written if it is new, else *skipped. */
+void corridor_count_fresh(const uint64_t *seqs, size_t n, size_t appended, const uint32_t *weights,
+			  size_t *written, size_t *skipped);
 /* How many drafts a remote ledger takes in one append. */
 size_t corridor_remote_batch_max(const struct corridor_ledger *l);
 int corridor_append_one(struct corridor_ledger *l, const struct corridor_signer *signer,

@@ -140,6 +140,12 @@ enum corridor_delivery_format {
 	CORRIDOR_DELIVERIES_MVD = 2, /* IEC 62325-451-n Measurement Value Document v1.1 */
 };
 
+/** A contract's UTC offset, as a remote importer's view shows it. */
+struct corridor_contract_offset {
+	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
+	int32_t utc_offset_min;
+};
+
 struct corridor_delivery_import_opts {
 	enum corridor_delivery_format format;
 	/* MVD: a CSV `point,in_domain,out_domain,contract,meter` naming the
@@ -152,6 +158,13 @@ struct corridor_delivery_import_opts {
 	 * corrected with this reason (without it, refused; an MVD's higher
 	 * revision of the same document corrects with a reason of its own) */
 	const char *reason;
+	/* a remote ledger only: the contracts' UTC offsets as the reader's view
+	 * of the ledger shows them, so that a CSV's rows are grouped into a
+	 * series per meter and local day as they are locally (the server
+	 * checks each series against its own terms: a wrong offset gets a
+	 * series refused, never recorded); NULL: a single reading per row */
+	const struct corridor_contract_offset *offsets;
+	size_t offset_count;
 	size_t batch_entries;
 	corridor_committed_fn committed;
 	void *ctx;
@@ -160,7 +173,11 @@ struct corridor_delivery_import_opts {
  *  plus corrections as above. `written` counts intervals (readings and
  *  points) and corrections written, `skipped` those already held with the
  *  same values. Into a remote ledger only a CSV without a reason is
- *  imported (the grouping and the comparison need the ledger's state).
+ *  imported (the comparison with what the recorder holds needs the
+ *  ledger's state): grouped by `offsets`, each series and single reading
+ *  checked by the server first, then committed; a series of an interval
+ *  the recorder holds already is refused there (an identical re-import is
+ *  the same statements: nothing appended).
  *  Errors name the line (and column or element); nothing is written unless
  *  every row passes. */
 CORRIDOR_MUST_CHECK int corridor_delivery_import_with(struct corridor_ledger *ledger,
