@@ -60,7 +60,16 @@ layering: all
 
 .PHONY: layering all deps test check-run demo demo-server bench install clean san-test fuzz fuzz-smoke
 
-all: $(BUILD)/corridor $(BUILD)/libcorridor.a $(BUILD)/libcorridor.so.$(LIBVERSION)
+all: $(BUILD)/corridor $(BUILD)/libcorridor.a $(BUILD)/libcorridor.so.$(LIBVERSION) \
+     $(BUILD)/corridor.1 $(BUILD)/corridor.bash
+
+# The man page and the bash completion come from the command table
+# (cli/commands.c) through the binary, like its --help: they cannot drift.
+$(BUILD)/corridor.1: $(BUILD)/corridor
+	$(BUILD)/corridor help --man > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/corridor.bash: $(BUILD)/corridor
+	$(BUILD)/corridor help --completion > $@.tmp && mv $@.tmp $@
 
 deps:
 	@sh tools/deps.sh
@@ -169,6 +178,9 @@ install: all corridor.pc
 	ln -sf libcorridor.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libcorridor.so
 	install -m 0644 include/corridor/*.h $(DESTDIR)$(PREFIX)/include/corridor/
 	install -m 0644 corridor.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/corridor.pc
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 $(BUILD)/corridor.1 $(DESTDIR)$(PREFIX)/share/man/man1/corridor.1
+	install -m 0644 $(BUILD)/corridor.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/corridor
 
 clean:
 	rm -rf build build-san build-fuzz corridor.pc

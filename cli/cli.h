@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "corridor/corridor.h"
 
@@ -29,10 +30,63 @@ struct cli_opt {
 	size_t max;
 };
 
-/* Parses argv[0..argc) against opts; positionals go to pos. Prints a usage
- * error and returns false on anything unknown. */
+/* ---- the commands: one table (commands.c), everything printed from it (help.c) ---- */
+
+#define CLI_OPTS_MAX 12u
+enum { CLI_REQUIRED = 1, CLI_MANY = 2 };
+/* An option as the help shows it: arg NULL for a flag. */
+struct cli_optdoc {
+	const char *name, *arg, *help;
+	unsigned flags;
+};
+/* The options most commands share (CLI_COMMON_OPTS, in this order). */
+enum { CLI_C_LEDGER = 1, CLI_C_PASS = 2, CLI_C_IDEM = 4 };
+struct cli_cmd {
+	const char *path;    /* "delivery import" */
+	const char *args;    /* the positional arguments, or NULL */
+	const char *summary; /* one line */
+	unsigned common;     /* CLI_C_* */
+	const char *group;   /* the overview's heading */
+	struct cli_optdoc opts[CLI_OPTS_MAX];
+	const char *examples; /* lines */
+};
+extern const struct cli_cmd CLI_COMMANDS[];
+extern const size_t CLI_COMMAND_COUNT;
+extern const struct cli_optdoc CLI_COMMON_OPTS[];
+/* The command being run, once cli_parse has found it. */
+extern const struct cli_cmd *cli_current;
+
+const struct cli_cmd *cli_cmd_find(const char *path);
+/* c's i-th option (its own, then the shared ones); NULL past the last. */
+const struct cli_optdoc *cli_cmd_opt_at(const struct cli_cmd *c, size_t i);
+const struct cli_optdoc *cli_cmd_opt(const struct cli_cmd *c, const char *name, size_t nlen);
+/* The option of c nearest to name (a misspelling), or NULL. */
+const char *cli_suggest_option(const struct cli_cmd *c, const char *name, size_t nlen);
+/* "corridor PATH --required ARG [OPTIONS] ARGS" (a static buffer). */
+const char *cli_synopsis(const struct cli_cmd *c);
+/* The synopsis of the command being run, for usage errors. */
+const char *cli_usage_line(void);
+void cli_help(const struct cli_cmd *c, FILE *f);
+void cli_overview(FILE *f);
+/* Whether word is a command or the first word of some. */
+bool cli_is_family(const char *word);
+/* A family's dispatcher found no subcommand in argv: its list for --help
+ * (exit 0), else a usage error with the nearest subcommand. */
+int cli_no_subcommand(const char *family, int argc, char **argv);
+/* An unknown first word: a usage error with the nearest command. */
+int cli_unknown_command(const char *word);
+/* `corridor help [CMD...|--man|--completion]`. */
+int cli_help_command(int argc, char **argv);
+
+/* Parses argv[0..argc) as command `path` (for a family whose subcommand is
+ * its first positional, the family: "report"): the options its table entry
+ * lists, each bound in opts (asserted); positionals go to pos. --help or -h
+ * prints the command's help and exits 0. Prints a usage error and returns
+ * false on anything else it does not know. */
 bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
-	       const char **pos, size_t pos_min, size_t pos_max, size_t *npos, const char *usage);
+	       const char **pos, size_t pos_min, size_t pos_max, size_t *npos, const char *path);
+/* --ledger and --passphrase-file given before the command. */
+extern const char *cli_global_ledger, *cli_global_pass_file;
 
 /* Prints "corridor: <diag or strerror>" and returns the exit code for err. */
 int cli_fail(int err, const struct corridor_diag *diag);

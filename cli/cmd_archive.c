@@ -15,13 +15,12 @@ int cmd_export(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor export --format archive|journal --out FILE [--from SEQ]";
-	if (!cli_parse(argc, argv, opts, 4, pos, 0, 0, &np, usage))
+	if (!cli_parse(argc, argv, opts, 4, pos, 0, 0, &np, "export"))
 		return EXIT_USAGE;
 	bool journal = format && strcmp(format, "journal") == 0;
 	if (!format || (!journal && strcmp(format, "archive") != 0) || !out)
 		return cli_usage("--format archive|journal and --out FILE are required; usage: %s",
-				 usage);
+				 cli_usage_line());
 	if (journal && from_s)
 		return cli_usage("--from goes with --format archive");
 	uint64_t from = 0;
@@ -64,11 +63,7 @@ int cmd_import(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor import --archive FILE [--vkey VKEY] | import --tiles DIR|URL "
-			    "[--vkey VKEY] [--key FILE] | import (--archive FILE | --tiles DIR|URL) "
-			    "--vkey VKEY --restore | corridor --server URL --server-vkey VKEY import "
-			    "--key READER_KEY [--ledger REPLICA]";
-	if (!cli_parse(argc, argv, opts, 7, pos, 0, 0, &np, usage))
+	if (!cli_parse(argc, argv, opts, 7, pos, 0, 0, &np, "import"))
 		return EXIT_USAGE;
 	if (restore && !vkey)
 		return cli_usage("--restore needs --vkey, the operator's verifier key");
@@ -90,7 +85,7 @@ int cmd_import(int argc, char **argv)
 		return rc;
 	}
 	if (!archive)
-		return cli_usage("--archive FILE is required; usage: %s", usage);
+		return cli_usage("--archive FILE is required; usage: %s", cli_usage_line());
 	struct corridor_vkey vk;
 	if (vkey) {
 		int rc = cli_vkey(vkey, &vk);
@@ -119,7 +114,7 @@ int cmd_backup(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	if (!cli_parse(argc, argv, opts, 2, pos, 0, 0, &np, "corridor backup --out DIR"))
+	if (!cli_parse(argc, argv, opts, 2, pos, 0, 0, &np, "backup"))
 		return EXIT_USAGE;
 	if (!out)
 		return cli_usage("--out DIR is required; usage: corridor backup --out DIR");
@@ -148,11 +143,10 @@ int cmd_tiles(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor tiles export --out DIR [--entries]";
-	if (!cli_parse(argc, argv, opts, 3, pos, 1, 1, &np, usage))
+	if (!cli_parse(argc, argv, opts, 3, pos, 1, 1, &np, "tiles"))
 		return EXIT_USAGE;
 	if (strcmp(pos[0], "export") != 0 || !out)
-		return cli_usage("usage: %s", usage);
+		return cli_usage("usage: %s", cli_usage_line());
 	struct corridor_ledger *l;
 	struct corridor_tiles_stats st;
 	struct corridor_diag d;

@@ -92,17 +92,12 @@ static int contract_write(int what, int argc, char **argv)
 		{ "passphrase-file", &pass_file, NULL, NULL, NULL, 0 },
 		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
 	};
-	static const char *const usages[] = {
-		"corridor contract propose --key FILE --file contract.json [--id ID] [--seller ID] "
-		"[--buyer ID] [--start DATE] [--end DATE]",
-		"corridor contract amend ID --key FILE --file contract.json --effective DATE",
-		"corridor contract terminate ID --key FILE --effective DATE",
-		"corridor contract accept ID --key FILE [--proposal SEQ]",
-	};
+	static const char *const PATHS[] = { "contract propose", "contract amend",
+					     "contract terminate", "contract accept" };
 	const char *pos[1];
 	size_t np;
 	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, what == 0 ? 0 : 1,
-		       what == 0 ? 0 : 1, &np, usages[what]))
+		       what == 0 ? 0 : 1, &np, PATHS[what]))
 		return EXIT_USAGE;
 	struct corridor_contract_terms *t = calloc(1, sizeof *t);
 	struct cwrite c = { .t = t, .id = np ? pos[0] : NULL, .idem = idem, .what = what };
@@ -113,7 +108,7 @@ static int contract_write(int what, int argc, char **argv)
 	    (!eff || corridor_date_parse(eff, strlen(eff), &c.effective) != 0))
 		rc = cli_usage("--effective DATE (YYYY-MM-DD, a local date of the contract) is "
 			       "required; usage: %s",
-			       usages[what]);
+			       cli_usage_line());
 	if (!rc && what == 3 && proposal && (!cli_u64(proposal, &c.proposal) || c.proposal == 0))
 		rc = cli_usage("--proposal is the seq of the proposal to accept");
 	if (!rc && (what == 0 || what == 1)) {
@@ -168,8 +163,7 @@ static int contract_show(int argc, char **argv, bool list)
 	const char *pos[1];
 	size_t np;
 	if (!cli_parse(argc, argv, opts, list ? 3 : 2, pos, list ? 0 : 1, list ? 0 : 1, &np,
-		       list ? "corridor contract list [--party ID] [--format table|json]"
-			    : "corridor contract show ID [--format table|json]"))
+		       list ? "contract list" : "contract show"))
 		return EXIT_USAGE;
 	enum cli_format f;
 	if (cli_format(format, false, &f) != EXIT_OK)
@@ -252,5 +246,5 @@ int cmd_contract(int argc, char **argv)
 		return contract_show(argc - 1, argv + 1, false);
 	if (argc >= 1 && strcmp(argv[0], "list") == 0)
 		return contract_show(argc - 1, argv + 1, true);
-	return cli_usage("usage: corridor contract propose|accept|amend|terminate|show|list ...");
+	return cli_no_subcommand("contract", argc, argv);
 }

@@ -57,11 +57,7 @@ static int delivery_record(int argc, char **argv, bool correct)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = correct ? "corridor delivery correct --key FILE --supersedes SEQ "
-				      "--quantity DEC [--start T] [--reason TEXT]"
-				    : "corridor delivery record --key FILE --contract ID --start T "
-				      "--end T --quantity DEC --meter M [--quality A|E] [--reference R]";
-	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, usage))
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, correct ? "delivery correct" : "delivery record"))
 		return EXIT_USAGE;
 	struct drec c = { .correct = correct, .reason = reason, .idem = idem,
 			  .point_s = INT64_MIN };
@@ -70,14 +66,14 @@ static int delivery_record(int argc, char **argv, bool correct)
 		return rc;
 	if (correct) {
 		if (!sup || !cli_u64(sup, &c.supersedes))
-			return cli_usage("--supersedes SEQ is required; usage: %s", usage);
+			return cli_usage("--supersedes SEQ is required; usage: %s", cli_usage_line());
 		/* a series' point is named by its start */
 		if (start && corridor_utc_parse(start, strlen(start), &c.point_s) != 0)
 			return cli_usage("--start is a UTC time like 2026-03-01T00:00:00Z");
 	} else {
 		if (!contract || !meter || !start || !end)
 			return cli_usage("--contract, --start, --end and --meter are required; usage: %s",
-					 usage);
+					 cli_usage_line());
 		if (corridor_utc_parse(start, strlen(start), &c.r.start_s) != 0 ||
 		    corridor_utc_parse(end, strlen(end), &c.r.end_s) != 0)
 			return cli_usage("--start and --end are UTC times like 2026-03-01T00:00:00Z");
@@ -181,9 +177,7 @@ static int delivery_import(int argc, char **argv)
 	const char *pos[1];
 	size_t np;
 	uint64_t batch = CORRIDOR_BATCH_ENTRIES_DEFAULT;
-	const char *usage = "corridor delivery import --key FILE [--format csv|cim] [--map FILE] "
-			    "[--reason TEXT] [--batch N] FILE";
-	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 1, &np, usage))
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 1, &np, "delivery import"))
 		return EXIT_USAGE;
 	if (batch_s && (!cli_u64(batch_s, &batch) || batch == 0 || batch > CORRIDOR_BATCH_ENTRIES_MAX))
 		return cli_usage("--batch must be 1..%u", CORRIDOR_BATCH_ENTRIES_MAX);
@@ -266,10 +260,7 @@ static int delivery_export(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor delivery export --format cim|csv --contract ID --period YYYY-MM "
-			    "[--recorder ID] --out FILE; cim also: --map FILE --sender EIC "
-			    "--receiver EIC [--revision N]";
-	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, usage))
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, "delivery export"))
 		return EXIT_USAGE;
 	struct corridor_delivery_export_opts o = { .contract = contract, .recorder = recorder,
 						   .sender = sender, .receiver = receiver,
@@ -277,7 +268,7 @@ static int delivery_export(int argc, char **argv)
 	if (!format || !delivery_format(format, &o.format) || !contract || !period || !out)
 		return cli_usage("--format cim|csv, --contract, --period and --out are required; "
 				 "usage: %s",
-				 usage);
+				 cli_usage_line());
 	if (!cli_period(period, &o.period_first_day))
 		return cli_usage("--period is a month YYYY-MM");
 	uint64_t rev = 1;
@@ -363,12 +354,10 @@ static int delivery_list(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor delivery list --contract ID [--period YYYY-MM] "
-			    "[--format table|csv|json]";
-	if (!cli_parse(argc, argv, opts, 4, pos, 0, 0, &np, usage))
+	if (!cli_parse(argc, argv, opts, 4, pos, 0, 0, &np, "delivery list"))
 		return EXIT_USAGE;
 	if (!contract)
-		return cli_usage("--contract is required; usage: %s", usage);
+		return cli_usage("--contract is required; usage: %s", cli_usage_line());
 	struct dlist c = { 0 };
 	if (cli_format(format, true, &c.format) != EXIT_OK)
 		return EXIT_USAGE;
@@ -412,5 +401,5 @@ int cmd_delivery(int argc, char **argv)
 		return delivery_list(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "export") == 0)
 		return delivery_export(argc - 1, argv + 1);
-	return cli_usage("usage: corridor delivery record|correct|import|export|list ...");
+	return cli_no_subcommand("delivery", argc, argv);
 }

@@ -14,12 +14,10 @@ static int key_generate(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor key generate --name NAME --out FILE "
-			    "[--kdf interactive|moderate|sensitive]";
-	if (!cli_parse(argc, argv, opts, 5, pos, 0, 0, &np, usage))
+	if (!cli_parse(argc, argv, opts, 5, pos, 0, 0, &np, "key generate"))
 		return EXIT_USAGE;
 	if (!name || !out)
-		return cli_usage("--name and --out are required; usage: %s", usage);
+		return cli_usage("--name and --out are required; usage: %s", cli_usage_line());
 	enum corridor_kdf kdf = CORRIDOR_KDF_MODERATE;
 	if (kdf_s && strcmp(kdf_s, "interactive") == 0)
 		kdf = CORRIDOR_KDF_INTERACTIVE;
@@ -55,7 +53,7 @@ static int key_public(int argc, char **argv)
 					 { "cosigner", NULL, &cosigner, NULL, NULL, 0 } };
 	const char *pos[1];
 	size_t np;
-	if (!cli_parse(argc, argv, opts, 2, pos, 1, 1, &np, "corridor key public FILE [--cosigner]"))
+	if (!cli_parse(argc, argv, opts, 2, pos, 1, 1, &np, "key public"))
 		return EXIT_USAGE;
 	struct corridor_vkey vk, cv;
 	struct corridor_diag d;
@@ -109,11 +107,10 @@ static int key_rotate(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor key rotate --key CURRENT_KEY_FILE --new NEW_KEY_FILE";
-	if (!cli_parse(argc, argv, opts, 5, pos, 0, 0, &np, usage))
+	if (!cli_parse(argc, argv, opts, 5, pos, 0, 0, &np, "key rotate"))
 		return EXIT_USAGE;
 	if (!w.key || !newfile)
-		return cli_usage("--key and --new are required; usage: %s", usage);
+		return cli_usage("--key and --new are required; usage: %s", cli_usage_line());
 	struct corridor_diag d;
 	corridor_diag_init(&d);
 	struct rotate_ctx c = { .idem = w.idem };
@@ -151,12 +148,10 @@ static int key_revoke(int argc, char **argv)
 	const char *pos[1];
 	size_t np;
 	uint8_t kid[4];
-	const char *usage = "corridor key revoke --key SIGNER_KEY --party ID --key-id HEX "
-			    "[--reason TEXT]";
-	if (!cli_parse(argc, argv, opts, 7, pos, 0, 0, &np, usage))
+	if (!cli_parse(argc, argv, opts, 7, pos, 0, 0, &np, "key revoke"))
 		return EXIT_USAGE;
 	if (!w.key || !party || !kid_s)
-		return cli_usage("--key, --party and --key-id are required; usage: %s", usage);
+		return cli_usage("--key, --party and --key-id are required; usage: %s", cli_usage_line());
 	if (corridor_unhex(kid_s, strlen(kid_s), kid, 4) != 0)
 		return cli_usage("--key-id is the key id as 8 hex digits");
 	struct revoke_ctx c = { .party = party, .reason = reason, .idem = w.idem,
@@ -191,11 +186,10 @@ static int key_add(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor key add --key OPERATOR_KEY --party ID --vkey VKEY";
-	if (!cli_parse(argc, argv, opts, 6, pos, 0, 0, &np, usage))
+	if (!cli_parse(argc, argv, opts, 6, pos, 0, 0, &np, "key add"))
 		return EXIT_USAGE;
 	if (!w.key || !party || !vkey)
-		return cli_usage("--key, --party and --vkey are required; usage: %s", usage);
+		return cli_usage("--key, --party and --vkey are required; usage: %s", cli_usage_line());
 	struct add_ctx c = { .party = party, .idem = w.idem };
 	int rc = cli_vkey(vkey, &c.vk);
 	return rc ? rc : cli_write(w.ledger, w.key, w.pass_file, do_add, &c);
@@ -213,5 +207,5 @@ int cmd_key(int argc, char **argv)
 		return key_generate(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "public") == 0)
 		return key_public(argc - 1, argv + 1);
-	return cli_usage("usage: corridor key generate|public|rotate|revoke|add ...");
+	return cli_no_subcommand("key", argc, argv);
 }

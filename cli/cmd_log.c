@@ -38,12 +38,10 @@ int cmd_init(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor init --origin ORIGIN --operator-key FILE "
-			    "[--statement-lifetime DURATION]";
-	if (!cli_parse(argc, argv, opts, 5, pos, 0, 0, &np, usage))
+	if (!cli_parse(argc, argv, opts, 5, pos, 0, 0, &np, "init"))
 		return EXIT_USAGE;
 	if (!origin || !key)
-		return cli_usage("--origin and --operator-key are required; usage: %s", usage);
+		return cli_usage("--origin and --operator-key are required; usage: %s", cli_usage_line());
 	if (cli_server.url)
 		return cli_usage("init creates a ledger here, on the operator's host: no --server");
 	/* how long a statement signed offline may wait to be submitted */
@@ -156,12 +154,10 @@ int cmd_memo(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor memo --key FILE [--idempotency-key K] TEXT | --key FILE "
-			    "--from LINES.txt [--batch N]";
-	if (!cli_parse(argc, argv, opts, 6, pos, 0, 1, &np, usage))
+	if (!cli_parse(argc, argv, opts, 6, pos, 0, 1, &np, "memo"))
 		return EXIT_USAGE;
 	if (!key || (np == 1) == (from != NULL))
-		return cli_usage("give --key and either TEXT or --from FILE; usage: %s", usage);
+		return cli_usage("give --key and either TEXT or --from FILE; usage: %s", cli_usage_line());
 	if (from && idem)
 		return cli_usage("--idempotency-key goes with a single memo, not --from");
 	uint64_t batch = CORRIDOR_BATCH_ENTRIES_DEFAULT;
@@ -372,9 +368,7 @@ int cmd_log(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor log [--from SEQ] [--limit N] [--format table|json] "
-			    "[--server URL --key READER_KEY]";
-	if (!cli_parse(argc, argv, opts, 6, pos, 0, 0, &np, usage))
+	if (!cli_parse(argc, argv, opts, 6, pos, 0, 0, &np, "log"))
 		return EXIT_USAGE;
 	uint64_t from = 0, limit = 0;
 	if (from_s && !cli_u64(from_s, &from))
@@ -419,7 +413,7 @@ int cmd_entry(int argc, char **argv)
 	size_t np;
 	uint64_t seq;
 	if (!cli_parse(argc, argv, opts, 4, pos, 1, 1, &np,
-		       "corridor entry SEQ [--out FILE] [--server URL --key READER_KEY]"))
+		       "entry"))
 		return EXIT_USAGE;
 	if (!cli_u64(pos[0], &seq))
 		return cli_usage("SEQ must be a number");

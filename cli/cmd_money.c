@@ -64,9 +64,7 @@ int cmd_currency(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor currency define --key FILE --code CODE --decimals N | "
-			    "currency list [--format table|csv|json]";
-	if (!cli_parse(argc, argv, opts, 7, pos, 1, 1, &np, usage))
+	if (!cli_parse(argc, argv, opts, 7, pos, 1, 1, &np, "currency"))
 		return EXIT_USAGE;
 	if (strcmp(pos[0], "list") == 0) {
 		enum cli_format f;
@@ -90,7 +88,7 @@ int cmd_currency(int argc, char **argv)
 		return err ? cli_fail(err, &d) : EXIT_OK;
 	}
 	if (strcmp(pos[0], "define") != 0)
-		return cli_usage("usage: %s", usage);
+		return cli_usage("usage: %s", cli_usage_line());
 	uint64_t n;
 	if (!code || !dec || !cli_u64(dec, &n) || n > CORRIDOR_CURRENCY_DECIMALS_MAX)
 		return cli_usage("--code CODE and --decimals 0..%u are required",
@@ -160,10 +158,7 @@ int cmd_rate(int argc, char **argv)
 	};
 	const char *pos[2];
 	size_t np;
-	const char *usage = "corridor rate record --key FILE --base CUR --quote CUR --date D --rate "
-			    "DEC --source NAME [--correct] | rate import --key FILE rates.csv | rate "
-			    "list [--pair BASE/QUOTE] [--from D] [--to D] [--format table|csv|json]";
-	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 2, &np, usage))
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 2, &np, "rate"))
 		return EXIT_USAGE;
 	if (strcmp(pos[0], "list") == 0) {
 		enum cli_format f;
@@ -227,7 +222,7 @@ int cmd_rate(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (strcmp(pos[0], "record") != 0 || np != 1)
-		return cli_usage("usage: %s", usage);
+		return cli_usage("usage: %s", cli_usage_line());
 	struct rrec c = { .correct = correct, .idem = idem };
 	if (!base || !quote || !source || !parse_date(date, &c.r.day))
 		return cli_usage("--base, --quote, --date YYYY-MM-DD, --rate and --source are required");
@@ -543,11 +538,7 @@ int cmd_settle(int argc, char **argv)
 	};
 	const char *pos[2];
 	size_t np;
-	const char *usage = "corridor settle run --key FILE --period YYYY-MM [--contract ID] "
-			    "[--dry-run] [--server URL --replica DIR] | settle "
-			    "show PERIOD|INVOICE | settle reverse --key FILE --period YYYY-MM "
-			    "--reason TEXT [--server URL --replica DIR]; [--format table|csv|json]";
-	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 2, &np, usage))
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 2, &np, "settle"))
 		return EXIT_USAGE;
 	enum cli_format f;
 	if (cli_format(format, true, &f) != EXIT_OK)
@@ -573,7 +564,7 @@ int cmd_settle(int argc, char **argv)
 		return cli_write(ledger, key, pass_file, do_settle_reverse, &c);
 	}
 	if (strcmp(pos[0], "show") != 0 || np != 2)
-		return cli_usage("usage: %s", usage);
+		return cli_usage("usage: %s", cli_usage_line());
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
@@ -782,11 +773,7 @@ int cmd_payment(int argc, char **argv)
 	};
 	const char *pos[2];
 	size_t np;
-	const char *usage = "corridor payment record --key FILE --payer ID --payee ID --currency CUR "
-			    "--amount DEC --value-date D --reference REF [--new] | payment reverse --key "
-			    "FILE SEQ --reason TEXT | payment import --key FILE statement.xml | "
-			    "payment list [--party ID]; [--format table|csv|json]";
-	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 2, &np, usage))
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 2, &np, "payment"))
 		return EXIT_USAGE;
 	if (strcmp(pos[0], "list") == 0 && np == 1) {
 		struct pprint c = { 0 };
@@ -830,7 +817,7 @@ int cmd_payment(int argc, char **argv)
 		return cli_write(ledger, key, pass_file, do_payment, &c);
 	}
 	if (strcmp(pos[0], "record") != 0 || np != 1)
-		return cli_usage("usage: %s", usage);
+		return cli_usage("usage: %s", cli_usage_line());
 	if (!payer || !payee || !currency || !amount || !reference)
 		return cli_usage("--payer, --payee, --currency, --amount, --value-date and --reference "
 				 "are required");

@@ -239,12 +239,10 @@ int cmd_monitor(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor monitor --from DIR|URL --vkey VKEY --state DIR [--key FILE] "
-			    "[--watch PARTY]... [--follow [--interval SECONDS]]";
-	if (!cli_parse(argc, argv, opts, 8, pos, 0, 0, &np, usage))
+	if (!cli_parse(argc, argv, opts, 8, pos, 0, 0, &np, "monitor"))
 		return EXIT_USAGE;
 	if (!m.from || !m.state || !m.vkey_arg)
-		return cli_usage("--from, --vkey and --state are required; usage: %s", usage);
+		return cli_usage("--from, --vkey and --state are required; usage: %s", cli_usage_line());
 	uint64_t interval = MONITOR_INTERVAL_DEFAULT_S;
 	if (interval_s && (!follow || !cli_u64(interval_s, &interval) || interval == 0 ||
 			   interval > MONITOR_INTERVAL_MAX_S))

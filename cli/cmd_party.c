@@ -37,14 +37,12 @@ static int party_register(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor party register --key OPERATOR_KEY --id ID --name NAME --country "
-			    "CC --roles LIST --vkey VKEY [--iban IBAN]... [--idempotency-key K]";
-	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, usage))
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, "party register"))
 		return EXIT_USAGE;
 	if (!key || !id || !name || !cc || !roles_s || !vkey)
 		return cli_usage("--key, --id, --name, --country, --roles and --vkey are required; "
 				 "usage: %s",
-				 usage);
+				 cli_usage_line());
 	struct corridor_diag d;
 	corridor_diag_init(&d);
 	struct corridor_party_request req = { .id = id, .name = name, .country = cc,
@@ -108,7 +106,7 @@ static int party_list(int argc, char **argv)
 	const char *pos[1];
 	size_t np;
 	bool json;
-	if (!cli_parse(argc, argv, opts, 2, pos, 0, 0, &np, "corridor party list [--format table|json]"))
+	if (!cli_parse(argc, argv, opts, 2, pos, 0, 0, &np, "party list"))
 		return EXIT_USAGE;
 	enum cli_format f;
 	if (cli_format(format, false, &f) != EXIT_OK)
@@ -146,7 +144,7 @@ static int party_show(int argc, char **argv)
 	size_t np;
 	bool json;
 	if (!cli_parse(argc, argv, opts, 2, pos, 1, 1, &np,
-		       "corridor party show ID [--format table|json]"))
+		       "party show"))
 		return EXIT_USAGE;
 	enum cli_format f;
 	if (cli_format(format, false, &f) != EXIT_OK)
@@ -200,7 +198,7 @@ int cmd_party(int argc, char **argv)
 		return party_list(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "show") == 0)
 		return party_show(argc - 1, argv + 1);
-	return cli_usage("usage: corridor party register|list|show ...");
+	return cli_no_subcommand("party", argc, argv);
 }
 
 struct attest_ctx {
@@ -232,12 +230,10 @@ int cmd_attest(int argc, char **argv)
 	size_t np;
 	uint64_t target;
 	uint8_t hash[CORRIDOR_HASH_BYTES];
-	const char *usage = "corridor attest SEQ --key FILE [--note TEXT] [--hash HEX] "
-			    "[--idempotency-key K]";
-	if (!cli_parse(argc, argv, opts, 6, pos, 1, 1, &np, usage))
+	if (!cli_parse(argc, argv, opts, 6, pos, 1, 1, &np, "attest"))
 		return EXIT_USAGE;
 	if (!cli_u64(pos[0], &target))
-		return cli_usage("SEQ must be a number; usage: %s", usage);
+		return cli_usage("SEQ must be a number; usage: %s", cli_usage_line());
 	if (hash_hex && corridor_unhex(hash_hex, strlen(hash_hex), hash, sizeof hash) != 0)
 		return cli_usage("--hash must be 64 hex digits (the entry's content hash)");
 	struct attest_ctx c = { .target = target, .hash = hash_hex ? hash : NULL, .note = note,

@@ -359,11 +359,7 @@ int cmd_report(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor report meters --contract ID --period YYYY-MM | report "
-			    "performance [--contract ID] --period YYYY-MM | report diff --theirs "
-			    "ARCHIVE [--vkey VKEY] [--all] | report invoices [--party ID] [--as-of DATE] | "
-			    "report balances [--as-of DATE]; each [--format table|csv|json]";
-	if (!cli_parse(argc, argv, opts, 9, pos, 1, 1, &np, usage))
+	if (!cli_parse(argc, argv, opts, 9, pos, 1, 1, &np, "report"))
 		return EXIT_USAGE;
 	enum cli_format f;
 	int32_t first;
@@ -423,7 +419,7 @@ int cmd_report(int argc, char **argv)
 		return cli_usage("--party and --as-of go with report invoices and balances");
 	bool meters = strcmp(pos[0], "meters") == 0;
 	if (!meters && strcmp(pos[0], "performance") != 0)
-		return cli_usage("usage: %s", usage);
+		return cli_usage("usage: %s", cli_usage_line());
 	if (!cli_period(period, &first))
 		return cli_usage("--period YYYY-MM is required");
 	if (meters && !contract)

@@ -20,14 +20,12 @@ int cmd_checkpoint(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	const char *usage = "corridor checkpoint [--size N] | checkpoint sign --key OPERATOR_KEY | "
-			    "checkpoint cosign --key AUDITOR_KEY [--size N]";
-	if (!cli_parse(argc, argv, opts, 4, pos, 0, 1, &np, usage))
+	if (!cli_parse(argc, argv, opts, 4, pos, 0, 1, &np, "checkpoint"))
 		return EXIT_USAGE;
 	bool sign = np == 1 && strcmp(pos[0], "sign") == 0;
 	bool cosign = np == 1 && strcmp(pos[0], "cosign") == 0;
 	if (np == 1 && !sign && !cosign)
-		return cli_usage("unknown subcommand '%s'; usage: %s", pos[0], usage);
+		return cli_usage("unknown subcommand '%s'; usage: %s", pos[0], cli_usage_line());
 	if (sign && size_s)
 		return cli_usage("checkpoint sign signs the current head; --size is for show and cosign");
 	uint64_t size = 0;
@@ -72,9 +70,7 @@ int cmd_prove(int argc, char **argv)
 					 { "size", &size_s, NULL, NULL, NULL, 0 } };
 	const char *pos[3];
 	size_t np;
-	const char *usage = "corridor prove inclusion SEQ | prove consistency OLD_SIZE [NEW_SIZE] | "
-			    "prove operator-keys [--size N]";
-	if (!cli_parse(argc, argv, opts, 2, pos, 1, 3, &np, usage))
+	if (!cli_parse(argc, argv, opts, 2, pos, 1, 3, &np, "prove"))
 		return EXIT_USAGE;
 	if (strcmp(pos[0], "operator-keys") == 0 && np == 1) {
 		uint64_t size = 0;
@@ -91,15 +87,15 @@ int cmd_prove(int argc, char **argv)
 		return err ? cli_fail(err, &d) : EXIT_OK;
 	}
 	if (np < 2)
-		return cli_usage("usage: %s", usage);
+		return cli_usage("usage: %s", cli_usage_line());
 	uint64_t a, b = 0;
 	if (!cli_u64(pos[1], &a) || (np == 3 && (!cli_u64(pos[2], &b) || b == 0)))
-		return cli_usage("sizes and seqs are decimal numbers; usage: %s", usage);
+		return cli_usage("sizes and seqs are decimal numbers; usage: %s", cli_usage_line());
 	bool incl = strcmp(pos[0], "inclusion") == 0;
 	if (!incl && strcmp(pos[0], "consistency") != 0)
-		return cli_usage("usage: %s", usage);
+		return cli_usage("usage: %s", cli_usage_line());
 	if (incl && np != 2)
-		return cli_usage("usage: %s", usage);
+		return cli_usage("usage: %s", cli_usage_line());
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
@@ -430,9 +426,7 @@ int cmd_audit(int argc, char **argv)
 	};
 	const char *pos[4];
 	size_t np;
-	const char *usage = "corridor audit checkpoint|inclusion|consistency --vkey VKEY "
-			    "[--chain FILE] ...";
-	if (!cli_parse(argc, argv, opts, 7, pos, 2, 4, &np, usage))
+	if (!cli_parse(argc, argv, opts, 7, pos, 2, 4, &np, "audit"))
 		return EXIT_USAGE;
 	struct corridor_vkey vkv, cosigners[COSIGNERS_MAX];
 	int rc = cli_vkey(vkey, &vkv);
@@ -518,8 +512,7 @@ int cmd_verify(int argc, char **argv)
 	const char *pos[1];
 	size_t np;
 	if (!cli_parse(argc, argv, opts, 5, pos, 0, 0, &np,
-		       "corridor verify [--archive FILE --vkey VKEY | --view FILE --vkey VKEY "
-		       "[--entries]]"))
+		       "verify"))
 		return EXIT_USAGE;
 	struct corridor_diag d;
 	corridor_diag_init(&d);

@@ -16,9 +16,91 @@
 #include "cli.h"
 #include "../client/client.h"
 
-bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
-	       const char **pos, size_t pos_min, size_t pos_max, size_t *npos, const char *usage)
+const struct cli_cmd *cli_current;
+const char *cli_global_ledger, *cli_global_pass_file;
+
+const char *cli_usage_line(void)
 {
+	return cli_current ? cli_synopsis(cli_current) : "corridor --help";
+}
+
+static const struct cli_opt *binding(const struct cli_opt *opts, size_t nopts, const char *name,
+				     size_t nlen)
+{
+	for (size_t k = 0; k < nopts; k++)
+		if (strlen(opts[k].name) == nlen && memcmp(opts[k].name, name, nlen) == 0)
+			return &opts[k];
+	return NULL;
+}
+
+/* The table's entry for `path`, or for a family the entry of its
+ * subcommand (the first positional: option values skipped by the bindings).
+ * NULL after printing the usage error. */
+static const struct cli_cmd *resolve(const char *path, int argc, char **argv,
+				     const struct cli_opt *opts, size_t nopts)
+{
+	const char *sub = NULL;
+	for (int i = 0; i < argc && !sub; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			sub = i + 1 < argc ? argv[i + 1] : NULL;
+			break;
+		}
+		if (a[0] == '-' && a[1] == '-' && a[2]) {
+			const char *eq = strchr(a + 2, '=');
+			const struct cli_opt *o =
+				binding(opts, nopts, a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
+			if (o && !o->flag && !eq)
+				i++; /* its value */
+			continue;
+		}
+		if (a[0] != '-')
+			sub = a;
+	}
+	char full[128];
+	const struct cli_cmd *c = NULL;
+	if (sub && (size_t)snprintf(full, sizeof full, "%s %s", path, sub) < sizeof full)
+		c = cli_cmd_find(full);
+	if (!c)
+		c = cli_cmd_find(path);
+	if (c)
+		return c;
+	bool help = false;
+	for (int i = 0; i < argc && !help; i++)
+		help = !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
+	char hv[] = "--help", *hargv[] = { hv };
+	if (help)
+		exit(cli_no_subcommand(path, 1, hargv));
+	char *sv = (char *)(uintptr_t)sub, *sargv[] = { sv };
+	cli_no_subcommand(path, sub ? 1 : 0, sargv);
+	return NULL;
+}
+
+bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
+	       const char **pos, size_t pos_min, size_t pos_max, size_t *npos, const char *path)
+{
+	const struct cli_cmd *c = resolve(path, argc, argv, opts, nopts);
+	if (!c)
+		return false;
+	cli_current = c;
+	/* the table and the parser cannot drift: every option the table lists
+	 * for c is one this command parses */
+	const struct cli_optdoc *doc;
+	for (size_t i = 0; (doc = cli_cmd_opt_at(c, i)) != NULL; i++) {
+		const struct cli_opt *o = binding(opts, nopts, doc->name, strlen(doc->name));
+		if (!o || (!doc->arg) != (o->flag != NULL) || (doc->flags & CLI_MANY) != (o->list ? CLI_MANY : 0u)) {
+			fprintf(stderr, "corridor: internal error: 'corridor %s' documents --%s as it "
+					"does not parse it\n",
+				c->path, doc->name);
+			abort();
+		}
+	}
+	const char *usage = cli_synopsis(c);
+	for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cli_help(c, stdout);
+			exit(fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_STORAGE);
+		}
 	size_t np = 0;
 	bool only_pos = false;
 	for (int i = 0; i < argc; i++) {
@@ -30,10 +112,8 @@ bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
 		if (!only_pos && a[0] == '-' && a[1] == '-' && a[2] != '\0') {
 			const char *name = a + 2, *eq = strchr(name, '=');
 			size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
-			const struct cli_opt *o = NULL;
-			for (size_t k = 0; k < nopts && !o; k++)
-				if (strlen(opts[k].name) == nlen && memcmp(opts[k].name, name, nlen) == 0)
-					o = &opts[k];
+			const struct cli_opt *o =
+				cli_cmd_opt(c, name, nlen) ? binding(opts, nopts, name, nlen) : NULL;
 			/* with --server, a command that reads takes the reader's key
 			 * and the replica it reads (docs/SERVICE.md "Reads") */
 			const char **remote_slot = NULL;
@@ -65,7 +145,16 @@ bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
 				continue;
 			}
 			if (!o) {
-				cli_usage("unknown option --%.*s; usage: %s", (int)nlen, name, usage);
+				char shown[CLI_SAFE_BYTES_MAX];
+				snprintf(shown, sizeof shown, "%.*s", (int)(nlen < 64 ? nlen : 64), name);
+				const char *near = cli_suggest_option(c, name, nlen);
+				if (near)
+					cli_usage("unknown option --%s for 'corridor %s'; did you mean --%s?",
+						  cli_safe(shown), c->path, near);
+				else
+					cli_usage("unknown option --%s for 'corridor %s' (see 'corridor %s "
+						  "--help')",
+						  cli_safe(shown), c->path, c->path);
 				return false;
 			}
 			if (o->list) {
@@ -96,7 +185,7 @@ bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
 			continue;
 		}
 		if (np >= pos_max) {
-			cli_usage("unexpected argument '%s'; usage: %s", a, usage);
+			cli_usage("unexpected argument '%s'; usage: %s", cli_safe(a), usage);
 			return false;
 		}
 		pos[np++] = a;
@@ -150,6 +239,8 @@ const char *cli_ledger_dir(const char *opt)
 {
 	if (opt && *opt)
 		return opt;
+	if (cli_global_ledger && *cli_global_ledger)
+		return cli_global_ledger;
 	const char *env = getenv("CORRIDOR_LEDGER");
 	if (env && *env)
 		return env;
@@ -168,8 +259,11 @@ static void client_free(void)
 int cli_take_global_options(int argc, char **argv)
 {
 	int w = 0;
+	bool before_command = true; /* argv[0] is the program */
 	for (int i = 0; i < argc; i++) {
 		const char **slot = NULL;
+		if (i > 0 && before_command && argv[i][0] != '-')
+			before_command = false;
 		if (strcmp(argv[i], "--") == 0) { /* the rest is the command's */
 			while (i < argc)
 				argv[w++] = argv[i++];
@@ -181,6 +275,10 @@ int cli_take_global_options(int argc, char **argv)
 			slot = &cli_server.vkey;
 		else if (strcmp(argv[i], "--cacert") == 0)
 			slot = &cli_server.cacert;
+		else if (before_command && strcmp(argv[i], "--ledger") == 0)
+			slot = &cli_global_ledger;
+		else if (before_command && strcmp(argv[i], "--passphrase-file") == 0)
+			slot = &cli_global_pass_file;
 		if (!slot) {
 			argv[w++] = argv[i];
 			continue;
@@ -570,6 +668,8 @@ int cli_passphrase(const char *file_opt, bool confirm, char **out, size_t *len)
 	size_t n = 0;
 	if (!buf)
 		return cli_fail(CORRIDOR_E_NOMEM, NULL);
+	if (!file_opt)
+		file_opt = cli_global_pass_file;
 	if (file_opt) {
 		FILE *f = fopen(file_opt, "rb");
 		if (!f) {

@@ -1319,12 +1319,9 @@ int cmd_serve(int argc, char **argv)
 		{ "witness", NULL, NULL, witness_args, &nwitness_args, SERVE_WITNESSES_MAX },
 		{ "published", &published, NULL, NULL, NULL, 0 },
 	};
-	const char *usage = "corridor serve --listen ADDR:PORT --operator-key FILE [--ledger DIR] "
-			    "[--tls-cert PEM --tls-key PEM] [--queue-max N] [--public] [--witness URL+VKEY]... "
-			    "[--published FILE]";
 	size_t np;
 	const char *pos[1];
-	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, usage))
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, "serve"))
 		return EXIT_USAGE;
 	struct sockaddr_in sa;
 	if (!listen || !cli_parse_listen(listen, &sa))

@@ -130,15 +130,13 @@ int cmd_witness(int argc, char **argv)
 		{ "log", NULL, NULL, logs, &nlogs, WITNESS_LOGS_ARG_MAX },
 		{ "insecure-http", NULL, &insecure, NULL, NULL, 0 },
 	};
-	const char *usage = "corridor witness serve --listen ADDR:PORT --key FILE --log VKEY "
-			    "[--log VKEY]... [--state DIR]";
 	size_t np;
 	const char *pos[1];
-	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 1, &np, usage))
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 1, &np, "witness"))
 		return EXIT_USAGE;
 	struct sockaddr_in sa;
 	if (strcmp(pos[0], "serve") != 0 || !key || nlogs == 0)
-		return cli_usage("usage: %s", usage);
+		return cli_usage("usage: %s", cli_usage_line());
 	if (!listen || !cli_parse_listen(listen, &sa))
 		return cli_usage("--listen ADDR:PORT, an IPv4 address and a port (0: any free one)");
 	if (ntohl(sa.sin_addr.s_addr) >> 24 != 127 && !insecure)

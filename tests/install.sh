@@ -37,4 +37,9 @@ cc -o "$D/p-static" "$D/p.c" $(pkg-config --cflags corridor) $STATIC_LIBS || {
 	echo "install.sh: static link failed" >&2; exit 1; }
 ldd "$D/p-static" | grep -q libcorridor && { echo "install.sh: static link used the .so" >&2; exit 1; }
 "$D/p-static" >/dev/null || { echo "install.sh: the static program failed" >&2; exit 1; }
-echo "install.sh: shared and static programs linked through pkg-config and ran"
+# the man page and the completion, where man and bash look for them
+man -l "$D/usr/local/share/man/man1/corridor.1" 2>/dev/null | grep -q 'delivery import' || {
+	echo "install.sh: no man page corridor(1) listing the commands" >&2; exit 1; }
+grep -q '^complete -F _corridor corridor$' "$D/usr/local/share/bash-completion/completions/corridor" || {
+	echo "install.sh: no bash completion" >&2; exit 1; }
+echo "install.sh: shared and static programs linked through pkg-config and ran; man page and completion installed"

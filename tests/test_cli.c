@@ -1350,12 +1350,197 @@ START_TEST(settlement_race_has_one_outcome)
 }
 END_TEST
 
+/* The commands as the binary knows them: the completion's list (printed
+ * from the command table). n: how many. */
+static char **command_paths(size_t *n)
+{
+	char *comp = expect(0, (const char *[]){ "help", "--completion", NULL });
+	const char *p = strstr(comp, "_corridor_cmds=(");
+	ck_assert_ptr_nonnull(p);
+	p += strlen("_corridor_cmds=(");
+	char **paths = calloc(128, sizeof *paths);
+	*n = 0;
+	while (*p == '"' || *p == ' ') {
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		const char *e = strchr(p + 1, '"');
+		ck_assert(e && *n < 128);
+		paths[(*n)++] = strndup(p + 1, (size_t)(e - p - 1));
+		p = e + 1;
+	}
+	free(comp);
+	ck_assert_uint_gt(*n, 50);
+	return paths;
+}
+
+/* The options the completion offers for a command (from the same table). */
+static char *command_opts(const char *comp, const char *path)
+{
+	char key[96];
+	snprintf(key, sizeof key, "\t\"%s\") echo \"", path);
+	const char *p = strstr(comp, key);
+	ck_assert_msg(p != NULL, "%s has no options line", path);
+	p += strlen(key);
+	return strndup(p, strcspn(p, "\""));
+}
+
+/* Every command and subcommand has help: CMD --help, -h and `corridor help
+ * CMD` print the same (exit 0, on stdout) with every option it parses;
+ * the man page and the completion list the same commands and options —
+ * all printed from one table that cli_parse also parses by (it aborts on a
+ * documented option it does not parse). */
+START_TEST(help_on_every_command)
+{
+	size_t n;
+	char **paths = command_paths(&n);
+	char *comp = expect(0, (const char *[]){ "help", "--completion", NULL });
+	char *man = expect(0, (const char *[]){ "help", "--man", NULL });
+	char *overview = expect(0, (const char *[]){ "--help", NULL });
+	for (size_t i = 0; i < n; i++) {
+		const char *argv[8];
+		size_t k = 0;
+		char *words = strdup(paths[i]);
+		for (char *w = strtok(words, " "); w && k < 4; w = strtok(NULL, " "))
+			argv[k++] = w;
+		argv[k] = "--help";
+		argv[k + 1] = NULL;
+		char *help = expect(0, argv);
+		char want[128];
+		snprintf(want, sizeof want, "usage: corridor %s", paths[i]);
+		ck_assert_msg(strncmp(help, want, strlen(want)) == 0, "%s", help);
+		ck_assert_msg(strstr(help, "examples:\n  corridor "), "%s", help);
+		argv[k] = "-h";
+		char *h = expect(0, argv);
+		ck_assert_str_eq(h, help);
+		free(h);
+		const char *hv[8] = { "help" };
+		for (size_t j = 0; j < k; j++)
+			hv[j + 1] = argv[j];
+		hv[k + 1] = NULL;
+		h = expect(0, hv);
+		ck_assert_str_eq(h, help);
+		free(h);
+		/* every option: in the help, the man page and the completion */
+		char *opts = command_opts(comp, paths[i]);
+		for (char *o = strtok(opts, " "); o; o = strtok(NULL, " ")) {
+			if (!strcmp(o, "--help"))
+				continue;
+			char line[96];
+			snprintf(line, sizeof line, "  %s", o);
+			ck_assert_msg(strstr(help, line), "%s: %s not in its help", paths[i], o);
+			/* in roff, each hyphen is \- */
+			char roffed[96] = ".B ";
+			size_t r = strlen(roffed);
+			for (const char *c = o; *c && r + 3 < sizeof roffed; c++) {
+				if (*c == '-')
+					roffed[r++] = '\\';
+				roffed[r++] = *c;
+			}
+			roffed[r] = '\0';
+			ck_assert_msg(strstr(man, roffed), "%s: %s not in the man page", paths[i], roffed);
+		}
+		free(opts);
+		snprintf(want, sizeof want, "\n  %s", paths[i]);
+		ck_assert_msg(strstr(overview, want), "%s not in corridor --help", paths[i]);
+		free(help);
+		free(words);
+		free(paths[i]);
+	}
+	free(paths);
+	/* the completion works in bash: subcommands, then the command's options */
+	char script[4200], cmd[8600], got[256] = "";
+	snprintf(script, sizeof script, "%s", P("corridor.bash"));
+	ck_assert(spit(script, comp, strlen(comp)));
+	snprintf(cmd, sizeof cmd,
+		 "bash -c '. %s; COMP_WORDS=(corridor delivery imp); COMP_CWORD=2; _corridor; "
+		 "echo \"${COMPREPLY[*]}\"; COMP_WORDS=(corridor --ledger L settle run --per); "
+		 "COMP_CWORD=5; _corridor; echo \"${COMPREPLY[*]}\"'",
+		 script);
+	FILE *sh = popen(cmd, "r");
+	ck_assert_ptr_nonnull(sh);
+	size_t got_len = fread(got, 1, sizeof got - 1, sh);
+	got[got_len] = '\0';
+	ck_assert_int_eq(pclose(sh), 0);
+	ck_assert_str_eq(got, "import\n--period\n");
+	free(comp);
+	free(man);
+	free(overview);
+}
+END_TEST
+
+/* What a new user mistypes gets the nearest command or option; global
+ * options go before the command too; `--` ends the options; --version. */
+START_TEST(cli_conventions)
+{
+	struct run r = cli((const char *[]){ "delivery", "imprt", "x.csv", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(strstr(r.err, "did you mean 'corridor delivery import'?"), "%s", r.err);
+	run_free(&r);
+	r = cli((const char *[]){ "delivry", "list", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(strstr(r.err, "did you mean 'delivery'?"), "%s", r.err);
+	run_free(&r);
+	r = cli((const char *[]){ "settle", "run", "--key", P("op.key"), "--perod", "2026-03", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(strstr(r.err, "unknown option --perod for 'corridor settle run'; did you mean "
+				    "--period?"),
+		      "%s", r.err);
+	run_free(&r);
+	/* an option of a sibling is not this command's */
+	r = cli((const char *[]){ "report", "balances", "--party", "X", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(strstr(r.err, "unknown option --party for 'corridor report balances'"), "%s",
+		      r.err);
+	run_free(&r);
+	/* an option's name is shown escaped, never raw */
+	r = cli((const char *[]){ "log", "--\x1b[31mred", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(!strchr(r.err, '\x1b') && strstr(r.err, "unknown option"), "%s", r.err);
+	run_free(&r);
+	r = cli((const char *[]){ "delivery", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(strstr(r.err, "delivery import"), "%s", r.err);
+	run_free(&r);
+	char *out = expect(0, (const char *[]){ "delivery", "--help", NULL });
+	ck_assert_msg(strstr(out, "delivery import") && strstr(out, "delivery export"), "%s", out);
+	free(out);
+	out = expect(0, (const char *[]){ "--version", NULL });
+	char want[64];
+	snprintf(want, sizeof want, "corridor %s\n", corridor_version());
+	ck_assert_str_eq(out, want);
+	free(out);
+	/* --ledger (and --passphrase-file) before the command */
+	free(expect(0, (const char *[]){ "--ledger", P("second"), "init", "--origin", ORIGIN,
+					 "--operator-key", P("op.key"), NULL }));
+	char pf[4200];
+	snprintf(pf, sizeof pf, "%s", P("pass.txt"));
+	ck_assert(spit(pf, "test passphrase", 15));
+	const char *env[] = { g_env_ledger, NULL };
+	r = run_cli((const char *[]){ "--ledger", P("second"), "--passphrase-file", pf, "memo",
+				      "--key", P("op.key"), "--", "--not-an-option", NULL },
+		    env);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	run_free(&r);
+	out = expect(0, (const char *[]){ "--ledger", P("second"), "log", "--format", "json", NULL });
+	ck_assert_msg(strstr(out, "--not-an-option"), "%s", out);
+	free(out);
+	/* the other ledger (the environment's) has no such memo */
+	out = expect(0, (const char *[]){ "log", "--format", "json", NULL });
+	ck_assert_msg(!strstr(out, "--not-an-option"), "%s", out);
+	free(out);
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
 	Suite *s = suite_create("cli");
 	TCase *tc = tcase_create("end-to-end");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, keys_from_the_command_line);
+	tcase_add_test(tc, help_on_every_command);
+	tcase_add_test(tc, cli_conventions);
 	tcase_add_test(tc, memo_log_and_verify);
 	tcase_add_test(tc, memo_from_a_pipe);
 	tcase_add_test(tc, output_to_a_full_disk);
