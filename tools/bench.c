@@ -122,6 +122,20 @@ static int party_add(struct corridor_ledger *l, struct corridor_signer *op, cons
 /* Settlement of SETTLE_CONTRACTS x SETTLE_INTERVALS intervals of step_s
  * seconds each: 2400 (40 minutes: single readings, one entry each) or 900
  * (quarter hours: the import makes each local day one series). */
+/* The bench's power contracts: RU-GRID sells kWh to MN-GRID in RUB, metered
+ * by MN-GRID on SEL-1. */
+static void power_parties(struct corridor_contract_terms *t)
+{
+	snprintf(t->seller, sizeof t->seller, "RU-GRID");
+	snprintf(t->buyer, sizeof t->buyer, "MN-GRID");
+	snprintf(t->delivery_point, sizeof t->delivery_point, "Selendum 220 kV");
+	snprintf(t->unit, sizeof t->unit, "kWh");
+	snprintf(t->currency, sizeof t->currency, "RUB");
+	snprintf(t->settlement_currency, sizeof t->settlement_currency, "RUB");
+	snprintf(t->metering_party, sizeof t->metering_party, "MN-GRID");
+	snprintf(t->billing_meter, sizeof t->billing_meter, "SEL-1");
+}
+
 static int bench_settle(const char *dir, struct corridor_signer *op, int64_t step_s, double *rate,
 			double *share, double *unchecked, double *bal_ms)
 {
@@ -140,14 +154,7 @@ static int bench_settle(const char *dir, struct corridor_signer *op, int64_t ste
 					     .payment_days = 15, .tolerance_permille = 10,
 					     .has_min = true, .min_milli = 30000000000LL,
 					     .shortfall_bp = 5000 };
-	snprintf(t.seller, sizeof t.seller, "RU-GRID");
-	snprintf(t.buyer, sizeof t.buyer, "MN-GRID");
-	snprintf(t.delivery_point, sizeof t.delivery_point, "Selendum 220 kV");
-	snprintf(t.unit, sizeof t.unit, "kWh");
-	snprintf(t.currency, sizeof t.currency, "RUB");
-	snprintf(t.settlement_currency, sizeof t.settlement_currency, "RUB");
-	snprintf(t.metering_party, sizeof t.metering_party, "MN-GRID");
-	snprintf(t.billing_meter, sizeof t.billing_meter, "SEL-1");
+	power_parties(&t);
 	if (corridor_date_parse("2026-03-01", 10, &t.start_day) != 0 ||
 	    corridor_date_parse("2027-03-01", 10, &t.end_day) != 0)
 		return 1;
@@ -663,14 +670,7 @@ static int bench_import(struct corridor_ledger *l, struct corridor_signer *op, c
 	struct corridor_contract_terms t = { .commodity = CORRIDOR_COMMODITY_POWER,
 					     .utc_offset_min = 180, .price_count = 1,
 					     .payment_days = 15, .tolerance_permille = 10 };
-	snprintf(t.seller, sizeof t.seller, "RU-GRID");
-	snprintf(t.buyer, sizeof t.buyer, "MN-GRID");
-	snprintf(t.delivery_point, sizeof t.delivery_point, "Selendum 220 kV");
-	snprintf(t.unit, sizeof t.unit, "kWh");
-	snprintf(t.currency, sizeof t.currency, "RUB");
-	snprintf(t.settlement_currency, sizeof t.settlement_currency, "RUB");
-	snprintf(t.metering_party, sizeof t.metering_party, "MN-GRID");
-	snprintf(t.billing_meter, sizeof t.billing_meter, "SEL-1");
+	power_parties(&t);
 	if (corridor_date_parse("2026-01-01", 10, &t.start_day) != 0 ||
 	    corridor_date_parse("2027-01-01", 10, &t.end_day) != 0)
 		return 1;
