@@ -218,9 +218,15 @@ out_free:
 	return rc;
 }
 
+/* What `log` prints: the filters, and how many it may still print. */
+#define LOG_ENOUGH 1 /* log_one's "stop": the limit is reached */
 struct log_ctx {
 	bool json;
 	int err;
+	bool filtered;              /* by the fields below (`log`; not `entry`) */
+	const char *kind, *author;
+	int64_t since_us, until_us; /* [since, until) of the log's time */
+	uint64_t left;              /* entries still to print; 0: no limit */
 };
 
 static void summary(const struct corridor_entry *e, char *out, size_t cap)
@@ -336,13 +342,34 @@ static int log_one(void *vctx, uint64_t seq, const uint8_t *bytes, size_t len)
 		c->err = CORRIDOR_E_VERIFY;
 		return c->err;
 	}
+	if (c->filtered &&
+	    ((c->kind && strcmp(e.kind, c->kind) != 0) || (c->author && strcmp(e.author, c->author) != 0) ||
+	     (int64_t)e.time_us < c->since_us || (int64_t)e.time_us >= c->until_us))
+		return CORRIDOR_OK;
 	if (c->json) {
 		if ((c->err = corridor_entry_json(stdout, bytes, len, &d)) != 0)
 			return c->err;
 	} else {
 		cli_entry_line(&e);
 	}
-	return ferror(stdout) ? CORRIDOR_E_IO : CORRIDOR_OK;
+	if (ferror(stdout))
+		return CORRIDOR_E_IO;
+	return c->left && --c->left == 0 ? LOG_ENOUGH : CORRIDOR_OK;
+}
+
+/* --since/--until: a UTC time (2026-03-01T00:00:00Z) or a date (its UTC
+ * midnight), in microseconds. */
+static bool log_time(const char *s, int64_t *us)
+{
+	int64_t t;
+	int32_t day;
+	size_t n = strlen(s);
+	if (n == 10 && corridor_date_parse(s, n, &day) == 0)
+		t = (int64_t)day * 86400;
+	else if (corridor_utc_parse(s, n, &t) != 0)
+		return false;
+	*us = t * 1000000;
+	return true;
 }
 
 void cli_entry_line(const struct corridor_entry *e)
@@ -357,8 +384,12 @@ void cli_entry_line(const struct corridor_entry *e)
 int cmd_log(int argc, char **argv)
 {
 	const char *from_s = NULL, *limit_s = NULL, *format = NULL, *ledger = NULL, *key = NULL,
-		   *pass_file = NULL;
+		   *pass_file = NULL, *kind = NULL, *author = NULL, *since = NULL, *until = NULL;
 	const struct cli_opt opts[] = {
+		{ "kind", &kind, NULL, NULL, NULL, 0 },
+		{ "author", &author, NULL, NULL, NULL, 0 },
+		{ "since", &since, NULL, NULL, NULL, 0 },
+		{ "until", &until, NULL, NULL, NULL, 0 },
 		{ "from", &from_s, NULL, NULL, NULL, 0 },
 		{ "limit", &limit_s, NULL, NULL, NULL, 0 },
 		{ "format", &format, NULL, NULL, NULL, 0 },
@@ -368,14 +399,18 @@ int cmd_log(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	if (!cli_parse(argc, argv, opts, 6, pos, 0, 0, &np, "log"))
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, "log"))
 		return EXIT_USAGE;
 	uint64_t from = 0, limit = 0;
 	if (from_s && !cli_u64(from_s, &from))
 		return cli_usage("--from must be a seq");
 	if (limit_s && (!cli_u64(limit_s, &limit) || limit == 0))
 		return cli_usage("--limit must be a count of at least 1 (leave it out for all)");
-	struct log_ctx c = { .json = false };
+	struct log_ctx c = { .filtered = true, .kind = kind, .author = author, .since_us = INT64_MIN,
+			     .until_us = INT64_MAX, .left = limit };
+	if ((since && !log_time(since, &c.since_us)) || (until && !log_time(until, &c.until_us)))
+		return cli_usage("--since and --until are UTC times (2026-03-01T00:00:00Z) or dates "
+				 "(YYYY-MM-DD)");
 	enum cli_format f;
 	if (cli_format(format, false, &f) != EXIT_OK)
 		return EXIT_USAGE;
@@ -384,6 +419,9 @@ int cmd_log(int argc, char **argv)
 		char query[96];
 		if (format && !c.json)
 			return cli_usage("with --server, log prints JSON lines (--format json)");
+		if (kind || author || since || until)
+			return cli_usage("with --server, log takes --from and --limit only (the "
+					 "server's /v1/log has no filters)");
 		snprintf(query, sizeof query, "?from=%llu&limit=%llu", (unsigned long long)from,
 			 (unsigned long long)(limit ? limit : 100));
 		return cli_remote_get(key, pass_file, "/v1/log", query);
@@ -395,8 +433,11 @@ int cmd_log(int argc, char **argv)
 	if (!c.json)
 		printf("%-8s %-27s %-14s %-24s %-8s  %s\n", "SEQ", "TIME (UTC)", "KIND", "AUTHOR",
 		       "KEY", "SUMMARY");
-	int err = corridor_ledger_scan(l, from, limit, log_one, &c);
+	/* the limit counts what is printed: the scan stops at it (LOG_ENOUGH) */
+	int err = corridor_ledger_scan(l, from, 0, log_one, &c);
 	corridor_ledger_close(l);
+	if (err == LOG_ENOUGH)
+		err = CORRIDOR_OK;
 	if (err && !c.err)
 		return cli_fail(err, NULL);
 	return c.err ? EXIT_REFUSED : EXIT_OK;

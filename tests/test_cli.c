@@ -1530,6 +1530,33 @@ START_TEST(cli_conventions)
 	out = expect(0, (const char *[]){ "log", "--format", "json", NULL });
 	ck_assert_msg(!strstr(out, "--not-an-option"), "%s", out);
 	free(out);
+	/* log's filters: kind, author, time; the limit counts what is printed */
+	free(expect(0, (const char *[]){ "--ledger", P("second"), "memo", "--key", P("op.key"),
+					 "second memo", NULL }));
+	const char *lg[] = { "--ledger", P("second"), "log", "--kind", "memo", NULL, NULL, NULL, NULL };
+	out = expect(0, lg);
+	ck_assert_msg(strstr(out, "--not-an-option") && strstr(out, "second memo") &&
+			      !strstr(out, "ledger.genesis") && !strstr(out, " genesis"),
+		      "%s", out);
+	free(out);
+	lg[5] = "--limit";
+	lg[6] = "1";
+	out = expect(0, lg);
+	ck_assert_msg(strstr(out, "--not-an-option") && !strstr(out, "second memo"), "%s", out);
+	free(out);
+	lg[5] = "--author";
+	lg[6] = "RU-GAZPROM";
+	out = expect(0, lg);
+	ck_assert_msg(!strstr(out, "memo "), "%s", out); /* the header only */
+	ck_assert_ptr_eq(strchr(out, '\n'), out + strlen(out) - 1);
+	free(out);
+	lg[5] = "--since";
+	lg[6] = "2099-01-01";
+	out = expect(0, lg);
+	ck_assert_ptr_eq(strchr(out, '\n'), out + strlen(out) - 1);
+	free(out);
+	lg[6] = "yesterday";
+	free(expect(2, lg));
 }
 END_TEST
 
