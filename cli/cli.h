@@ -85,6 +85,28 @@ int cli_help_command(int argc, char **argv);
  * false on anything else it does not know. */
 bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
 	       const char **pos, size_t pos_min, size_t pos_max, size_t *npos, const char *path);
+/* ---- tables (table.c) ---- */
+
+#define CLI_TABLE_COLS_MAX 16u
+#define CLI_NUM_BYTES 48u /* a grouped number: "-9,223,372,036,854,775.807" */
+/* A column: its header, its width in display columns, whether it holds
+ * numbers (right-aligned, never cut). */
+struct cli_col {
+	const char *header;
+	unsigned width;
+	bool number;
+};
+/* The header row, then rows: cells escaped, padded to their column's width
+ * by display width, text cut with an ellipsis (the last column's never),
+ * two spaces between columns. */
+void cli_table_head(const struct cli_col *cols, size_t n);
+void cli_table_row(const struct cli_col *cols, size_t n, const char *const *cells);
+/* A decimal ("1234567.89") with thousands separators ("1,234,567.89"). */
+const char *cli_grouped(const char *dec, char out[CLI_NUM_BYTES]);
+/* Terminal columns of UTF-8 text, and of one code point. */
+size_t cli_display_width(const char *s);
+unsigned cli_cp_width(uint32_t c);
+
 /* --ledger and --passphrase-file given before the command. */
 extern const char *cli_global_ledger, *cli_global_pass_file;
 
@@ -194,6 +216,10 @@ struct cli_doc {
 };
 int cli_open_view(const char *opt_dir, enum cli_format f, const char *path, const char *query,
 		  struct corridor_ledger **out, struct cli_doc *doc);
+/* With --server, for a reader who reads views: contract id as its view of
+ * its contracts shows it (fetched once a run). Errors: CORRIDOR_E_NOTFOUND
+ * (no server, or not a contract it sees), CORRIDOR_E_IO (printed). */
+int cli_view_contract(const char *id, struct corridor_contract *out);
 /* Frees doc's body; the exit code of a decode that returned err. */
 int cli_view_fail(int err, const struct corridor_diag *d, struct cli_doc *doc);
 /* Appends name=value (percent-encoded; nothing if value is NULL) to the
@@ -252,8 +278,9 @@ int cmd_verify(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_tiles(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
-/* One entry as a line of `corridor log`'s table. */
+/* One entry as a line of `corridor log`'s table, and that table's header. */
 void cli_entry_line(const struct corridor_entry *e);
+void cli_entry_head(void);
 int cmd_import(int argc, char **argv);
 
 #endif

@@ -128,6 +128,12 @@ static int print_contract_json(const struct corridor_contract *c)
 	return err ? err : putchar('\n') == EOF ? CORRIDOR_E_IO : CORRIDOR_OK;
 }
 
+static const struct cli_col CONTRACT_COLS[] = {
+	{ "ID", 12, false },	{ "STATUS", 10, false }, { "GOOD", 7, false },
+	{ "SELLER", 14, false }, { "BUYER", 14, false },  { "UNIT", 5, false },
+	{ "START", 10, false },	 { "END", 10, false },	  { "PENDING", 7, true },
+};
+
 static int print_contract_row(void *ctx, const struct corridor_contract *c)
 {
 	bool json = *(bool *)ctx;
@@ -140,9 +146,14 @@ static int print_contract_row(void *ctx, const struct corridor_contract *c)
 		corridor_date_format(t->start_day, s);
 		corridor_date_format(t->end_day, e);
 	}
-	printf("%-16s %-10s %-8s %-14s %-14s %-6s %-10s %-10s %zu pending\n", c->id,
-	       STATUS_NAMES[c->status], t ? COMMODITY_NAMES[t->commodity] : "-",
-	       t ? t->seller : "-", t ? t->buyer : "-", t ? t->unit : "-", s, e, c->pending_count);
+	char pending[24];
+	snprintf(pending, sizeof pending, "%zu", c->pending_count);
+	const char *cells[] = { c->id,		   STATUS_NAMES[c->status],
+				t ? COMMODITY_NAMES[t->commodity] : "-",
+				t ? t->seller : "-", t ? t->buyer : "-",
+				t ? t->unit : "-",   s,
+				e,		   pending };
+	cli_table_row(CONTRACT_COLS, 9, cells);
 	return CORRIDOR_OK;
 }
 
@@ -185,8 +196,7 @@ static int contract_show(int argc, char **argv, bool list)
 	int err;
 	if (list) {
 		if (!json)
-			printf("%-16s %-10s %-8s %-14s %-14s %-6s %-10s %-10s %s\n", "ID", "STATUS",
-			       "GOOD", "SELLER", "BUYER", "UNIT", "START", "END", "PROPOSALS");
+			cli_table_head(CONTRACT_COLS, 9);
 		err = l ? corridor_contract_list(l, party, print_contract_row, &json, &d)
 			: corridor_contracts_from_json(doc.body, doc.len, print_contract_row, &json,
 						       &d);

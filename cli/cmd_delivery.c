@@ -97,7 +97,12 @@ static void imp_committed(void *ctx, uint64_t first, uint64_t last)
 	printf("appended %llu..%llu\n", (unsigned long long)first, (unsigned long long)last);
 	fflush(stdout);
 	p->done += last - first + 1;
-	cli_progress((void *)"import", p->done, p->done);
+}
+
+static void imp_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	(void)ctx;
+	cli_progress((void *)"import (intervals)", done, total);
 }
 
 /* --format of the readings files: csv (default for import) or cim. */
@@ -182,7 +187,8 @@ static int delivery_import(int argc, char **argv)
 	if (batch_s && (!cli_u64(batch_s, &batch) || batch == 0 || batch > CORRIDOR_BATCH_ENTRIES_MAX))
 		return cli_usage("--batch must be 1..%u", CORRIDOR_BATCH_ENTRIES_MAX);
 	struct corridor_delivery_import_opts o = { .reason = reason, .batch_entries = (size_t)batch,
-						   .committed = imp_committed };
+						   .committed = imp_committed,
+						   .progress = imp_progress };
 	if (!delivery_format(format, &o.format))
 		return cli_usage("--format is csv or cim (an IEC 62325 Measurement Value Document)");
 	if (map_path && o.format != CORRIDOR_DELIVERIES_MVD)
@@ -319,6 +325,12 @@ struct dlist {
 	enum cli_format format;
 };
 
+static const struct cli_col DELIVERY_COLS[] = {
+	{ "SEQ", 8, true },	       { "RECORDER", 12, false }, { "METER", 14, false },
+	{ "START (UTC)", 20, false }, { "END (UTC)", 20, false }, { "QUANTITY", 16, true },
+	{ "Q", 1, false },	       { "STATUS", 0, false },
+};
+
 static int print_delivery(void *ctx, const struct corridor_delivery *d)
 {
 	struct dlist *c = ctx;
@@ -336,10 +348,13 @@ static int print_delivery(void *ctx, const struct corridor_delivery *d)
 		cli_csv_str(d->meter);
 		printf(",%s,%s,%s,%c,%llu,%llu\r\n", s, e, q, d->quality,
 		       (unsigned long long)d->supersedes, (unsigned long long)d->superseded_by);
-	} else
-		printf("%-8llu %-12s %-14s %s  %s  %14s %c %s%s\n", (unsigned long long)d->seq,
-		       d->recorder, d->meter, s, e, q, d->quality, status,
-		       d->superseded_by ? "" : "");
+	} else {
+		char seq[24], g[CLI_NUM_BYTES], qual[2] = { d->quality, '\0' };
+		snprintf(seq, sizeof seq, "%llu", (unsigned long long)d->seq);
+		const char *cells[] = { seq, d->recorder, d->meter, s, e, cli_grouped(q, g), qual,
+					status };
+		cli_table_row(DELIVERY_COLS, 8, cells);
+	}
 	return ferror(stdout) ? CORRIDOR_E_IO : CORRIDOR_OK;
 }
 
@@ -378,8 +393,7 @@ static int delivery_list(int argc, char **argv)
 		printf("seq,contract,recorder,meter,start,end,quantity,quality,supersedes,"
 		       "superseded_by\r\n");
 	else if (c.format == CLI_TABLE)
-		printf("%-8s %-12s %-14s %-20s  %-20s  %14s %s %s\n", "SEQ", "RECORDER", "METER",
-		       "START", "END", "QUANTITY", "Q", "STATUS");
+		cli_table_head(DELIVERY_COLS, 8);
 	if (doc.body)
 		return cli_view_fail(corridor_deliveries_from_json(doc.body, doc.len, print_delivery,
 								   &c, &dg),

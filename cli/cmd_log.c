@@ -372,13 +372,24 @@ static bool log_time(const char *s, int64_t *us)
 	return true;
 }
 
+static const struct cli_col LOG_COLS[] = { { "SEQ", 8, true },	 { "TIME (UTC)", 27, false },
+					  { "KIND", 18, false }, { "AUTHOR", 16, false },
+					  { "KEY", 8, false },	 { "SUMMARY", 0, false } };
+
+void cli_entry_head(void)
+{
+	cli_table_head(LOG_COLS, 6);
+}
+
 void cli_entry_line(const struct corridor_entry *e)
 {
-	char sum[61], t[40];
+	char sum[61], t[40], seq[24], key[12];
 	cli_time(e->time_us, t);
 	summary(e, sum, sizeof sum);
-	printf("%-8llu %-27s %-14s %-24s %08x  %s\n", (unsigned long long)e->seq, t, e->kind,
-	       e->author, (unsigned)e->key_id, cli_safe(sum));
+	snprintf(seq, sizeof seq, "%llu", (unsigned long long)e->seq);
+	snprintf(key, sizeof key, "%08x", (unsigned)e->key_id);
+	const char *cells[] = { seq, t, e->kind, e->author, key, sum };
+	cli_table_row(LOG_COLS, 6, cells);
 }
 
 int cmd_log(int argc, char **argv)
@@ -431,8 +442,7 @@ int cmd_log(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (!c.json)
-		printf("%-8s %-27s %-14s %-24s %-8s  %s\n", "SEQ", "TIME (UTC)", "KIND", "AUTHOR",
-		       "KEY", "SUMMARY");
+		cli_entry_head();
 	/* the limit counts what is printed: the scan stops at it (LOG_ENOUGH) */
 	int err = corridor_ledger_scan(l, from, 0, log_one, &c);
 	corridor_ledger_close(l);

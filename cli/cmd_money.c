@@ -36,6 +36,9 @@ static int do_currency(struct corridor_ledger *l, const struct corridor_signer *
 	return corridor_currency_define(l, s, c->code, c->decimals, c->idem, seq, d);
 }
 
+static const struct cli_col CURRENCY_COLS[] = { { "CODE", 4, false }, { "DECIMALS", 8, true },
+					       { "", 0, false } };
+
 static int print_currency(void *ctx, const char *code, unsigned decimals, uint64_t seq)
 {
 	enum cli_format *f = ctx;
@@ -44,8 +47,12 @@ static int print_currency(void *ctx, const char *code, unsigned decimals, uint64
 		return err ? err : putchar('\n') == EOF ? CORRIDOR_E_IO : CORRIDOR_OK;
 	} else if (*f == CLI_CSV)
 		printf("%s,%u,%llu\r\n", code, decimals, (unsigned long long)seq);
-	else
-		printf("%-4s %u  %s\n", code, decimals, seq ? "defined" : "predefined");
+	else {
+		char dec[12];
+		snprintf(dec, sizeof dec, "%u", decimals);
+		const char *cells[] = { code, dec, seq ? "defined" : "predefined" };
+		cli_table_row(CURRENCY_COLS, 3, cells);
+	}
 	return 0;
 }
 
@@ -79,6 +86,8 @@ int cmd_currency(int argc, char **argv)
 			return rc;
 		if (f == CLI_CSV)
 			printf("code,decimals,seq\r\n");
+		else if (f == CLI_TABLE)
+			cli_table_head(CURRENCY_COLS, 3);
 		if (doc.body)
 			return cli_view_fail(corridor_currencies_from_json(doc.body, doc.len,
 									   print_currency, &f, &d),
@@ -112,6 +121,10 @@ static int do_rate(struct corridor_ledger *l, const struct corridor_signer *s, v
 	return corridor_rate_record(l, s, &c->r, c->correct, c->idem, seq, d);
 }
 
+static const struct cli_col RATE_COLS[] = { { "PAIR", 7, false },  { "DATE", 10, false },
+					   { "RATE", 18, true },  { "SOURCE", 12, false },
+					   { "SEQ", 8, true },	  { "", 0, false } };
+
 static int print_rate(void *ctx, const struct corridor_rate *r)
 {
 	enum cli_format *f = ctx;
@@ -128,8 +141,12 @@ static int print_rate(void *ctx, const struct corridor_rate *r)
 		if (err || putchar('\n') == EOF)
 			return err ? err : CORRIDOR_E_IO;
 	} else {
-		printf("%s/%s  %s  %16s  %-10s %8llu%s\n", r->base, r->quote, date, rate, r->source,
-		       (unsigned long long)r->seq, r->corrects ? "  (correction)" : "");
+		char pair[8], seq[24], g[CLI_NUM_BYTES];
+		snprintf(pair, sizeof pair, "%s/%s", r->base, r->quote);
+		snprintf(seq, sizeof seq, "%llu", (unsigned long long)r->seq);
+		const char *cells[] = { pair, date, cli_grouped(rate, g), r->source, seq,
+					r->corrects ? "(correction)" : "" };
+		cli_table_row(RATE_COLS, 6, cells);
 	}
 	return 0;
 }
@@ -187,6 +204,8 @@ int cmd_rate(int argc, char **argv)
 			return rc;
 		if (f == CLI_CSV)
 			printf("base,quote,date,rate,source,seq,corrects\r\n");
+		else if (f == CLI_TABLE)
+			cli_table_head(RATE_COLS, 6);
 		if (doc.body)
 			return cli_view_fail(corridor_rates_from_json(doc.body, doc.len, print_rate, &f,
 								      &d),
@@ -265,42 +284,95 @@ static void money(struct corridor_ledger *l, const char *cur, int64_t v, char ou
 	corridor_money_format(v, corridor_scales_decimals(scales(l), cur), out, 40);
 }
 
+/* The share (shortfall) or premium (excess) a line's amount applies, in
+ * basis points, from the terms in force on the period's first day; 0 if the
+ * line has none or the terms are not at hand (a view). *unit: the contract's. */
+static unsigned line_factor_bp(const struct corridor_contract *c, const struct corridor_invoice *v,
+			       const struct corridor_invoice_line *ln)
+{
+	if (!c || c->version_count == 0)
+		return 0;
+	const struct corridor_contract_terms *t = &c->versions[0].terms;
+	for (size_t i = 0; i < c->version_count; i++)
+		if (c->versions[i].effective_day <= v->period_day)
+			t = &c->versions[i].terms;
+	return ln->kind == CORRIDOR_LINE_SHORTFALL ? t->shortfall_bp
+	       : ln->kind == CORRIDOR_LINE_EXCESS  ? t->excess_bp
+						   : 0u;
+}
+
+/* An invoice as a table whose lines multiply out: quantity x price (x the
+ * share or premium) = amount. */
 static void print_invoice_table(struct corridor_ledger *l, const struct corridor_invoice *v)
 {
-	char per[11], due[11], a[40], q[32], p[32];
+	char per[11], due[11], a[40], q[32], p[32], hq[40] = "QUANTITY", hp[48] = "PRICE";
+	struct corridor_contract *c = l ? malloc(sizeof *c) : NULL;
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if (!l && (c = malloc(sizeof *c)) != NULL && cli_view_contract(v->contract, c) != 0) {
+		free(c); /* a view: the terms as the reader's view shows them */
+		c = NULL;
+	}
+	if (l && c && corridor_contract_get(l, v->contract, c, &d) != 0) {
+		free(c);
+		c = NULL;
+	}
+	if (c && c->version_count) {
+		const char *unit = c->versions[c->version_count - 1].terms.unit;
+		snprintf(hq, sizeof hq, "QUANTITY (%s)", unit);
+		snprintf(hp, sizeof hp, "PRICE (%s/%s)", v->currency, unit);
+	}
+	const struct cli_col cols[] = { { "", 0, false },	  { "LINE", 10, false },
+					{ hq, 18, true },	  { hp, 18, true },
+					{ "SHARE", 8, true },	  { "AMOUNT", 22, true },
+					{ "CUR", 0, false } };
 	corridor_date_format(v->period_day, per);
 	corridor_date_format(v->due_day, due);
-	printf("%s%s  %s -> %s  contract %s  period %.7s  due %s  seq %llu\n", v->id,
-	       v->reversed ? " (reversed)" : "", v->seller, v->buyer, v->contract, per, due,
-	       (unsigned long long)v->seq);
+	printf("%s%s  %s -> %s  contract %s  period %.7s  due %s  seq %llu\n", cli_safe(v->id),
+	       v->reversed ? " (reversed)" : "", cli_safe(v->seller), cli_safe(v->buyer),
+	       cli_safe(v->contract), per, due, (unsigned long long)v->seq);
+	cli_table_head(cols, 7);
 	for (size_t i = 0; i < v->line_count; i++) {
 		const struct corridor_invoice_line *ln = &v->lines[i];
+		char gq[CLI_NUM_BYTES], gp[CLI_NUM_BYTES], ga[CLI_NUM_BYTES], share[16] = "";
 		corridor_decimal_format(ln->quantity_milli, 3, q, sizeof q);
 		corridor_decimal_format(ln->price_micro, 6, p, sizeof p);
 		money(l, v->currency, ln->amount_minor, a);
-		printf("  %-10s %16s x %14s  %18s %s\n", LINE_KIND[ln->kind], q, p, a, v->currency);
+		unsigned bp = line_factor_bp(c, v, ln);
+		if (bp)
+			snprintf(share, sizeof share, "%u.%02u%%", bp / 100, bp % 100);
+		const char *cells[] = { "", LINE_KIND[ln->kind], cli_grouped(q, gq), cli_grouped(p, gp),
+					share, cli_grouped(a, ga), v->currency };
+		cli_table_row(cols, 7, cells);
 	}
+	char ga[CLI_NUM_BYTES], note[64];
 	money(l, v->currency, v->subtotal_minor, a);
-	printf("  %-10s %50s %s   (%llu intervals, %llu disputed)\n", "subtotal", a, v->currency,
-	       (unsigned long long)v->intervals, (unsigned long long)v->disputed);
+	snprintf(note, sizeof note, "%s  (%llu intervals, %llu disputed)", v->currency,
+		 (unsigned long long)v->intervals, (unsigned long long)v->disputed);
+	const char *sub[] = { "", "subtotal", "", "", "", cli_grouped(a, ga), note };
+	cli_table_row(cols, 7, sub);
 	if (v->converted) {
-		char r[32], d[11];
+		char r[32], dd[11];
 		corridor_decimal_format(v->rate.rate_e8, 8, r, sizeof r);
-		corridor_date_format(v->rate.day, d);
-		printf("  rate %s/%s %s of %s (%s)\n", v->rate.base, v->rate.quote, r, d,
-		       v->rate.source);
+		corridor_date_format(v->rate.day, dd);
+		printf("  rate %s/%s %s of %s (%s)\n", v->rate.base, v->rate.quote, r, dd,
+		       cli_safe(v->rate.source));
 	}
 	for (size_t i = 0; i < v->adjustment_count; i++) {
 		const struct corridor_invoice_adjustment *ad = &v->adjustments[i];
-		char pd[11], dl[40];
+		char pd[11], dl[40], gd[CLI_NUM_BYTES], what[160];
 		corridor_date_format(ad->period_day, pd);
 		money(l, v->currency, ad->delta_minor, dl);
 		money(l, v->settlement_currency, ad->amount_minor, a);
-		printf("  adjustment %.7s (%s): %s %s -> %s %s\n", pd, ad->invoice, dl, v->currency,
-		       a, v->settlement_currency);
+		snprintf(what, sizeof what, "%s  (%.7s, %s: %s %s at its rate)", v->settlement_currency,
+			 pd, ad->invoice, cli_grouped(dl, gd), v->currency);
+		const char *adj[] = { "", "adjustment", "", "", "", cli_grouped(a, ga), what };
+		cli_table_row(cols, 7, adj);
 	}
 	money(l, v->settlement_currency, v->total_minor, a);
-	printf("  %-10s %50s %s\n", "total", a, v->settlement_currency);
+	const char *tot[] = { "", "total", "", "", "", cli_grouped(a, ga), v->settlement_currency };
+	cli_table_row(cols, 7, tot);
+	free(c);
 }
 
 static void print_invoice_json(struct corridor_ledger *l, const struct corridor_invoice *v)
@@ -633,6 +705,12 @@ struct pprint {
 	size_t n;
 };
 
+static const struct cli_col PAY_COLS[] = {
+	{ "SEQ", 8, true },	    { "PAYER", 12, false }, { "PAYEE", 12, false },
+	{ "AMOUNT", 20, true },	    { "CUR", 3, false },    { "VALUE DATE", 10, false },
+	{ "REFERENCE", 0, false },
+};
+
 static int print_payment(void *ctx, const struct corridor_payment *p)
 {
 	struct pprint *c = ctx;
@@ -650,9 +728,12 @@ static int print_payment(void *ctx, const struct corridor_payment *p)
 		if (err)
 			return err;
 	} else {
-		printf("%8llu  %-12s -> %-12s %18s %s  %s  %s%s\n", (unsigned long long)p->seq,
-		       p->payer, p->payee, a, p->currency, date, p->reference,
-		       p->reversed_by ? "  (reversed)" : "");
+		char seq[24], g[CLI_NUM_BYTES], ref[CORRIDOR_REFERENCE_BYTES_MAX + 16];
+		snprintf(seq, sizeof seq, "%llu", (unsigned long long)p->seq);
+		snprintf(ref, sizeof ref, "%s%s", p->reference, p->reversed_by ? "  (reversed)" : "");
+		const char *cells[] = { seq, p->payer, p->payee, cli_grouped(a, g), p->currency, date,
+					ref };
+		cli_table_row(PAY_COLS, 7, cells);
 	}
 	c->n++;
 	return 0;
@@ -666,6 +747,12 @@ struct camt_print {
 	struct corridor_ledger *l;
 	enum cli_format f;
 	size_t n, counts[CAMT_OUTCOMES];
+};
+
+static const struct cli_col CAMT_COLS[] = {
+	{ "TX", 8, false },	     { "OUTCOME", 12, false }, { "PAYER", 12, false },
+	{ "PAYEE", 12, false },	     { "AMOUNT", 20, true },   { "CUR", 3, false },
+	{ "VALUE DATE", 10, false }, { "INVOICE", 0, false },
 };
 
 static int print_camt(void *ctx, const struct corridor_camt_result *r)
@@ -695,9 +782,14 @@ static int print_camt(void *ctx, const struct corridor_camt_result *r)
 		cli_json_str(r->why);
 		printf("}");
 	} else {
-		printf("%-8s %-10s %-12s -> %-12s %16s %s  %s  %s%s%s\n", pos, CAMT_OUTCOME[r->outcome],
-		       r->payer, r->payee, a, r->currency, date, r->invoice,
-		       r->invoice[0] && r->why[0] ? "  " : "", cli_safe(r->why));
+		char g[CLI_NUM_BYTES], inv[CLI_SAFE_BYTES_MAX];
+		if (c->n == 0)
+			cli_table_head(CAMT_COLS, 8);
+		snprintf(inv, sizeof inv, "%s%s%s", r->invoice, r->invoice[0] && r->why[0] ? "  " : "",
+			 r->why);
+		const char *cells[] = { pos, CAMT_OUTCOME[r->outcome], r->payer, r->payee,
+					cli_grouped(a, g), r->currency, date, inv };
+		cli_table_row(CAMT_COLS, 8, cells);
 	}
 	c->n++;
 	return 0;
@@ -791,6 +883,8 @@ int cmd_payment(int argc, char **argv)
 			printf("seq,payer,payee,currency,amount,value_date,reference,reversed_by\r\n");
 		else if (c.f == CLI_JSON)
 			printf("[");
+		else
+			cli_table_head(PAY_COLS, 7);
 		if (doc.body)
 			return cli_view_fail(corridor_payments_from_json(doc.body, doc.len, &g_scales,
 									 print_payment, &c, &d),

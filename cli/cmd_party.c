@@ -83,6 +83,10 @@ static int print_json(const struct corridor_party *p)
 	return err ? err : putchar('\n') == EOF ? CORRIDOR_E_IO : CORRIDOR_OK;
 }
 
+static const struct cli_col PARTY_COLS[] = { { "ID", 26, false },	 { "NAME", 28, false },
+					    { "COUNTRY", 7, false }, { "ROLES", 24, false },
+					    { "KEYS", 0, false } };
+
 static int print_row(void *ctx, const struct corridor_party *p)
 {
 	bool json = *(bool *)ctx;
@@ -93,8 +97,10 @@ static int print_row(void *ctx, const struct corridor_party *p)
 	unsigned valid = 0;
 	for (size_t i = 0; i < p->key_count; i++)
 		valid += p->keys[i].valid_until == UINT64_MAX;
-	printf("%-26s %-32.32s %-7s %-32s %zu (%u valid)\n", p->id, p->name,
-	       p->country[0] ? p->country : "-", roles, p->key_count, valid);
+	char keys[48];
+	snprintf(keys, sizeof keys, "%zu (%u valid)", p->key_count, valid);
+	const char *cells[] = { p->id, p->name, p->country[0] ? p->country : "-", roles, keys };
+	cli_table_row(PARTY_COLS, 5, cells);
 	return CORRIDOR_OK;
 }
 
@@ -120,7 +126,7 @@ static int party_list(int argc, char **argv)
 	if (rc || (!l && !doc.body))
 		return rc;
 	if (!json)
-		printf("%-26s %-32s %-7s %-32s %s\n", "ID", "NAME", "COUNTRY", "ROLES", "KEYS");
+		cli_table_head(PARTY_COLS, 5);
 	if (doc.body) /* the server's view, read back */
 		return cli_view_fail(corridor_parties_from_json(doc.body, doc.len, print_row, &json, &d),
 				     &d, &doc);

@@ -27,14 +27,21 @@ static void print_meters(const struct corridor_meter_report *r, const char *peri
 		return;
 	}
 	char s[21], e[21], a[32], b[32], diff[32];
+	char hb[48], ho[48];
+	snprintf(hb, sizeof hb, "BILLING (%s)", r->unit);
+	snprintf(ho, sizeof ho, "OTHER (%s)", r->unit);
+	const struct cli_col cols[] = { { "START (UTC)", 20, false }, { "END (UTC)", 20, false },
+					{ hb, 16, true },	      { ho, 16, true },
+					{ "DIFFERENCE", 14, true },   { "STATUS", 0, false } };
 	if (f == CLI_CSV)
 		printf("contract,period,start,end,billing,other,difference,status\r\n");
-	else
+	else {
 		printf("contract %s, period %s, %s; billing: %s on %s; other: %s; tolerance %u "
-		       "per mille\n%-20s  %-20s  %14s  %14s  %14s  %s\n",
-		       r->contract, period, r->unit, r->metering_party, r->billing_meter,
-		       r->other_party, r->tolerance_permille, "START", "END", "BILLING", "OTHER",
-		       "DIFFERENCE", "STATUS");
+		       "per mille\n",
+		       cli_safe(r->contract), period, r->unit, cli_safe(r->metering_party),
+		       cli_safe(r->billing_meter), cli_safe(r->other_party), r->tolerance_permille);
+		cli_table_head(cols, 6);
+	}
 	for (size_t i = 0; i < r->count; i++) {
 		const struct corridor_meter_row *w = &r->rows[i];
 		corridor_utc_format(w->start_s, s);
@@ -47,22 +54,36 @@ static void print_meters(const struct corridor_meter_report *r, const char *peri
 			printf("%s,%s,%s,%s,%s,%s,%s,%s\r\n", r->contract, period, s, e,
 			       w->has_billing ? a : "", w->has_other ? b : "", both ? diff : "",
 			       STATUS[w->status]);
-		else
-			printf("%-20s  %-20s  %14s  %14s  %14s  %s\n", s, e, w->has_billing ? a : "-",
-			       w->has_other ? b : "-", both ? diff : "-", STATUS[w->status]);
+		else {
+			char ga[CLI_NUM_BYTES], gb[CLI_NUM_BYTES], gd[CLI_NUM_BYTES];
+			const char *cells[] = { s, e, w->has_billing ? cli_grouped(a, ga) : "-",
+						w->has_other ? cli_grouped(b, gb) : "-",
+						both ? cli_grouped(diff, gd) : "-", STATUS[w->status] };
+			cli_table_row(cols, 6, cells);
+		}
 	}
 	qty(r->total_billing_milli, a);
 	qty(r->total_other_milli, b);
-	if (f == CLI_TABLE)
-		printf("total billing %s, other %s; %zu agree, %zu disputed, %zu billing only, %zu "
-		       "other only\n",
-		       a, b, r->agree, r->disputed, r->billing_only, r->other_only);
+	if (f == CLI_TABLE) {
+		char ga[CLI_NUM_BYTES], gb[CLI_NUM_BYTES];
+		printf("total billing %s %s, other %s %s; %zu agree, %zu disputed, %zu billing only, "
+		       "%zu other only\n",
+		       cli_grouped(a, ga), r->unit, cli_grouped(b, gb), r->unit, r->agree, r->disputed,
+		       r->billing_only, r->other_only);
+	}
 }
 
 struct perf_out {
 	enum cli_format f;
 	const char *period;
 	size_t n;
+};
+
+/* Quantities in the contract's unit (its own column). */
+static const struct cli_col PERF_COLS[] = {
+	{ "CONTRACT", 16, false }, { "UNIT", 5, false },      { "MIN", 14, true },
+	{ "MAX", 14, true },	   { "BILLABLE", 18, true },  { "SHORTFALL", 14, true },
+	{ "EXCESS", 14, true },	   { "INTERVALS", 9, true },  { "DISPUTED", 8, true },
 };
 
 static int print_perf(void *ctx, const struct corridor_performance *p)
@@ -82,10 +103,17 @@ static int print_perf(void *ctx, const struct corridor_performance *p)
 		if (corridor_performance_json(stdout, p) != 0)
 			return 1;
 	}
-	else
-		printf("%-16s %-6s %14s %14s %16s %14s %14s %9zu %8zu\n", p->contract, p->unit,
-		       p->has_min ? mn : "-", p->has_max ? mx : "-", q, sh, ex, p->intervals,
-		       p->disputed);
+	else {
+		char g[5][CLI_NUM_BYTES], iv[24], dp[24];
+		snprintf(iv, sizeof iv, "%zu", p->intervals);
+		snprintf(dp, sizeof dp, "%zu", p->disputed);
+		const char *cells[] = { p->contract, p->unit,
+					p->has_min ? cli_grouped(mn, g[0]) : "-",
+					p->has_max ? cli_grouped(mx, g[1]) : "-",
+					cli_grouped(q, g[2]), cli_grouped(sh, g[3]), cli_grouped(ex, g[4]),
+					iv, dp };
+		cli_table_row(PERF_COLS, 9, cells);
+	}
 	o->n++;
 	return ferror(stdout) ? 1 : 0;
 }
@@ -112,6 +140,11 @@ static void seq_text(uint64_t seq, char out[24])
 		snprintf(out, 24, "-");
 }
 
+/* The seqs of the two sides' records, under headers that say so. */
+static const struct cli_col DIFF_COLS[] = { { "KIND", 8, false },     { "KEY", 40, false },
+					   { "STATUS", 11, false },  { "FIELDS", 24, false },
+					   { "OUR SEQ", 8, true },   { "THEIR SEQ", 9, true } };
+
 static int print_diff(void *ctx, const struct corridor_diff_row *r)
 {
 	struct diff_out *o = ctx;
@@ -137,9 +170,11 @@ static int print_diff(void *ctx, const struct corridor_diff_row *r)
 		}
 		printf("],\"ours_seq\":%s,\"theirs_seq\":%s}", r->ours_seq ? a : "null",
 		       r->theirs_seq ? b : "null");
-	} else
-		printf("%-9s %-44s %-12s %-24s %10s %10s\n", DIFF_KIND[r->kind], r->key,
-		       DIFF_STATUS[r->status], r->fields[0] ? r->fields : "-", a, b);
+	} else {
+		const char *cells[] = { DIFF_KIND[r->kind], r->key, DIFF_STATUS[r->status],
+					r->fields[0] ? r->fields : "-", a, b };
+		cli_table_row(DIFF_COLS, 6, cells);
+	}
 	o->n++;
 	return ferror(stdout) ? 1 : 0;
 }
@@ -206,8 +241,7 @@ static int report_diff(const char *ledger, const char *theirs, const char *vkey,
 	else if (f == CLI_JSON)
 		printf("{\"theirs_size\":%llu,\"rows\":[", (unsigned long long)size);
 	else
-		printf("%-9s %-44s %-12s %-24s %10s %10s\n", "KIND", "KEY", "STATUS", "FIELDS", "OURS",
-		       "THEIRS");
+		cli_table_head(DIFF_COLS, 6);
 	err = corridor_report_diff(ours, other, print_diff, &o, &t, &d);
 	corridor_ledger_close(other);
 	if (err > 0) {
@@ -270,10 +304,21 @@ static int report_invoices(struct corridor_ledger *l, struct cli_doc *doc, const
 	if (f == CLI_CSV)
 		printf("section,invoice,contract,debtor,creditor,currency,amount,paid,open,due,"
 		       "days_overdue,current,1-30,31-60,61-90,over-90\r\n");
-	else
-		printf("invoices as of %s\n%-24s %-12s %-12s %-4s %16s %16s %16s  %-10s %5s\n", asof,
-		       "INVOICE", "DEBTOR", "CREDITOR", "CUR", "AMOUNT", "PAID", "OPEN", "DUE",
-		       "LATE");
+	const struct cli_col inv[] = { { "INVOICE", 20, false }, { "DEBTOR", 12, false },
+				       { "CREDITOR", 12, false }, { "CUR", 3, false },
+				       { "AMOUNT", 20, true },	  { "PAID", 20, true },
+				       { "OPEN", 20, true },	  { "DUE", 10, false },
+				       { "DAYS LATE", 9, true } };
+	const struct cli_col age[] = { { "DEBTOR", 12, false },	  { "CUR", 3, false },
+				       { AGING[0], 20, true },	  { AGING[1], 20, true },
+				       { AGING[2], 20, true },	  { AGING[3], 20, true },
+				       { AGING[4], 20, true },	  { "OPEN", 20, true } };
+	const struct cli_col cred[] = { { "PARTY", 12, false }, { "CUR", 3, false },
+					{ "CREDIT", 20, true } };
+	if (f == CLI_TABLE) {
+		printf("invoices as of %s\n", asof);
+		cli_table_head(inv, 9);
+	}
 	for (size_t i = 0; i < r.count; i++) {
 		const struct corridor_invoice_status *s = &r.invoices[i];
 		corridor_money_format(s->amount_minor, s->decimals, a, sizeof a);
@@ -284,13 +329,25 @@ static int report_invoices(struct corridor_ledger *l, struct cli_doc *doc, const
 			printf("invoice,%s,%s,%s,%s,%s,%s,%s,%s,%s,%lld,,,,,\r\n", s->id, s->contract,
 			       s->debtor, s->creditor, s->currency, a, p, o, due,
 			       (long long)s->days_overdue);
-		else
-			printf("%-24s %-12s %-12s %-4s %16s %16s %16s  %-10s %5lld\n", s->id, s->debtor,
-			       s->creditor, s->currency, a, p, o, due, (long long)s->days_overdue);
+		else {
+			char ga[CLI_NUM_BYTES], gp[CLI_NUM_BYTES], go[CLI_NUM_BYTES], late[24];
+			snprintf(late, sizeof late, "%lld", (long long)s->days_overdue);
+			const char *cells[] = { s->id,
+						s->debtor,
+						s->creditor,
+						s->currency,
+						cli_grouped(a, ga),
+						cli_grouped(p, gp),
+						cli_grouped(o, go),
+						due,
+						late };
+			cli_table_row(inv, 9, cells);
+		}
 	}
-	if (f == CLI_TABLE)
-		printf("\naging of open amounts\n%-12s %-4s %14s %14s %14s %14s %14s %16s\n", "DEBTOR",
-		       "CUR", AGING[0], AGING[1], AGING[2], AGING[3], AGING[4], "OPEN");
+	if (f == CLI_TABLE) {
+		printf("\naging of open amounts (days past due)\n");
+		cli_table_head(age, 8);
+	}
 	for (size_t i = 0; i < r.aging_count; i++) {
 		const struct corridor_aging_row *g = &r.aging[i];
 		char b[CORRIDOR_AGING_BUCKETS][40];
@@ -300,19 +357,33 @@ static int report_invoices(struct corridor_ledger *l, struct cli_doc *doc, const
 		if (f == CLI_CSV)
 			printf("aging,,,%s,,%s,,,%s,,,%s,%s,%s,%s,%s\r\n", g->party, g->currency, o,
 			       b[0], b[1], b[2], b[3], b[4]);
-		else
-			printf("%-12s %-4s %14s %14s %14s %14s %14s %16s\n", g->party, g->currency,
-			       b[0], b[1], b[2], b[3], b[4], o);
+		else {
+			char gb[CORRIDOR_AGING_BUCKETS][CLI_NUM_BYTES], go[CLI_NUM_BYTES];
+			const char *cells[] = { g->party,
+						g->currency,
+						cli_grouped(b[0], gb[0]),
+						cli_grouped(b[1], gb[1]),
+						cli_grouped(b[2], gb[2]),
+						cli_grouped(b[3], gb[3]),
+						cli_grouped(b[4], gb[4]),
+						cli_grouped(o, go) };
+			cli_table_row(age, 8, cells);
+		}
 	}
-	if (f == CLI_TABLE && r.credit_count)
+	if (f == CLI_TABLE && r.credit_count) {
 		printf("\nunapplied credit (overpaid or unmatched payments)\n");
+		cli_table_head(cred, 3);
+	}
 	for (size_t i = 0; i < r.credit_count; i++) {
 		const struct corridor_balance *c = &r.credits[i];
 		corridor_money_format(c->balance_minor, c->decimals, a, sizeof a);
 		if (f == CLI_CSV)
 			printf("unapplied,,,%s,,%s,%s,,,,,,,,,\r\n", c->party, c->currency, a);
-		else
-			printf("%-12s %-4s %16s\n", c->party, c->currency, a);
+		else {
+			char ga[CLI_NUM_BYTES];
+			const char *cells[] = { c->party, c->currency, cli_grouped(a, ga) };
+			cli_table_row(cred, 3, cells);
+		}
 	}
 	corridor_invoice_report_release(&r);
 	return EXIT_OK;
@@ -322,6 +393,9 @@ struct bal_out {
 	enum cli_format f;
 	size_t n;
 };
+
+static const struct cli_col BAL_COLS[] = { { "CUR", 3, false }, { "PARTY", 16, false },
+					  { "BALANCE", 22, true } };
 
 static int print_balance(void *ctx, const struct corridor_balance *b)
 {
@@ -335,8 +409,11 @@ static int print_balance(void *ctx, const struct corridor_balance *b)
 		if (corridor_balance_json(stdout, b) != 0)
 			return 1;
 	}
-	else
-		printf("%-4s %-16s %20s\n", b->currency, b->party, a);
+	else {
+		char g[CLI_NUM_BYTES];
+		const char *cells[] = { b->currency, b->party, cli_grouped(a, g) };
+		cli_table_row(BAL_COLS, 3, cells);
+	}
 	o->n++;
 	return 0;
 }
@@ -403,7 +480,7 @@ int cmd_report(int argc, char **argv)
 			else if (f == CLI_JSON)
 				printf("[");
 			else
-				printf("%-4s %-16s %20s\n", "CUR", "PARTY", "BALANCE");
+				cli_table_head(BAL_COLS, 3);
 			int err = l ? corridor_report_balances(l, day, print_balance, &o, &d)
 				    : corridor_balances_from_json(doc.body, doc.len, print_balance, &o,
 								  &d);
@@ -452,9 +529,7 @@ int cmd_report(int argc, char **argv)
 		else if (f == CLI_JSON)
 			printf("{\"period\":\"%s\",\"contracts\":[", period);
 		else
-			printf("%-16s %-6s %14s %14s %16s %14s %14s %9s %8s\n", "CONTRACT", "UNIT",
-			       "MIN", "MAX", "BILLABLE", "SHORTFALL", "EXCESS", "INTERVALS",
-			       "DISPUTED");
+			cli_table_head(PERF_COLS, 9);
 		err = l ? corridor_report_performance(l, contract, first, print_perf, &o, &d)
 			: corridor_performance_from_json(doc.body, doc.len, print_perf, &o, &d);
 		if (!err && f == CLI_JSON)

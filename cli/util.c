@@ -144,6 +144,13 @@ bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
 				*remote_slot = v;
 				continue;
 			}
+			if (!o && ((nlen == 3 && !memcmp(name, "key", 3)) ||
+				   (nlen == 7 && !memcmp(name, "replica", 7)))) {
+				cli_usage("'corridor %s' takes --%.*s with --server only (a signed read "
+					  "of the server, or its verified replica)",
+					  c->path, (int)nlen, name);
+				return false;
+			}
 			if (!o) {
 				char shown[CLI_SAFE_BYTES_MAX];
 				snprintf(shown, sizeof shown, "%.*s", (int)(nlen < 64 ? nlen : 64), name);
@@ -354,6 +361,38 @@ int cli_remote_get(const char *key, const char *pass_file, const char *path, con
 	bool ok = fwrite(body, 1, len, stdout) == len;
 	free(body);
 	return ok ? EXIT_OK : EXIT_STORAGE;
+}
+
+struct find_contract {
+	const char *id;
+	struct corridor_contract *out;
+	bool found;
+};
+
+static int find_contract_one(void *ctx, const struct corridor_contract *c)
+{
+	struct find_contract *f = ctx;
+	if (strcmp(c->id, f->id) == 0) {
+		memcpy(f->out, c, sizeof *c);
+		f->found = true;
+	}
+	return 0;
+}
+
+int cli_view_contract(const char *id, struct corridor_contract *out)
+{
+	static char *body; /* the reader's view of its contracts, fetched once */
+	static size_t len;
+	if (!cli_server.url || !cli_server.read_key)
+		return CORRIDOR_E_NOTFOUND;
+	if (!body && remote_fetch(cli_server.read_key, cli_server.read_pass_file, "/v1/contracts",
+				  "", &body, &len) != EXIT_OK)
+		return CORRIDOR_E_IO;
+	struct find_contract f = { .id = id, .out = out };
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int err = corridor_contracts_from_json(body, len, find_contract_one, &f, &d);
+	return err ? err : f.found ? CORRIDOR_OK : CORRIDOR_E_NOTFOUND;
 }
 
 /* REPLICA_NOT_ENTITLED: the archive was refused (403) and `quiet` asked
@@ -907,12 +946,39 @@ bool cli_u64(const char *s, uint64_t *out)
 	return s && corridor_parse_u64(s, strlen(s), out) == 0;
 }
 
+#define PROGRESS_EVERY_US 100000u /* a terminal line at most ten times a second */
+
+static uint64_t monotonic_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
 void cli_progress(void *label, uint64_t done, uint64_t total)
 {
+	static const void *shown;
+	static uint64_t start_us, last_us, last_done;
 	if (!isatty(STDERR_FILENO))
 		return;
-	fprintf(stderr, "\r%s: %llu/%llu", (const char *)label, (unsigned long long)done,
-		(unsigned long long)total);
+	uint64_t now = monotonic_us();
+	if (shown != label || done < last_done) { /* a new piece of work */
+		shown = label;
+		start_us = now;
+		last_us = 0;
+	}
+	last_done = done;
+	if (done < total && now - last_us < PROGRESS_EVERY_US)
+		return;
+	last_us = now;
+	uint64_t el = now - start_us, rate = el ? done * 1000000u / el : 0;
+	fprintf(stderr, "\r\033[K%s: %llu", (const char *)label, (unsigned long long)done);
+	if (total >= done && total > 0)
+		fprintf(stderr, "/%llu (%llu%%)", (unsigned long long)total,
+			(unsigned long long)(done * 100u / total));
+	fprintf(stderr, ", %llu/s", (unsigned long long)rate);
+	if (total > done && rate > 0)
+		fprintf(stderr, ", %llus left", (unsigned long long)((total - done) / rate + 1));
 	fflush(stderr);
 }
 

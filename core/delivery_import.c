@@ -865,6 +865,11 @@ static int import_rows(struct import *im, struct rows *rs, size_t *written, size
 		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
 		goto out_batch;
 	}
+	uint64_t total = 0, done = 0;
+	for (size_t k = 0; k < pl.nu; k++)
+		total += pl.u[k].skip ? 0u : pl.u[k].writes;
+	if (o->progress)
+		o->progress(o->ctx, 0, total);
 	size_t i = 0;
 	while (i < pl.nu && !err) {
 		size_t n = 0;
@@ -884,6 +889,10 @@ static int import_rows(struct import *im, struct rows *rs, size_t *written, size
 			corridor_count_fresh(seqs, n, appended, carried, written, skipped);
 			if (o->committed && appended)
 				o->committed(o->ctx, seqs[0], seqs[n - 1]);
+			for (size_t k = 0; k < n; k++)
+				done += carried[k];
+			if (o->progress)
+				o->progress(o->ctx, done, total);
 		}
 	}
 out_batch:

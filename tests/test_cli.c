@@ -648,7 +648,9 @@ START_TEST(contracts_deliveries_reports)
 			       "\"status\":\"disputed\""));
 	ck_assert(strstr(json, "\"totals\":{\"billing\":\"299.5\",\"other\":\"201.4\",\"agree\":1,"
 			       "\"disputed\":1,\"billing_only\":1,\"other_only\":0}"));
-	ck_assert(strstr(tbl, "total billing 299.5, other 201.4; 1 agree, 1 disputed, 1 billing only"));
+	ck_assert_msg(strstr(tbl, "total billing 299.5 MWh, other 201.4 MWh; 1 agree, 1 disputed, 1 "
+				  "billing only"),
+		      "%s", tbl);
 	struct csv_table mt;
 	csv_table_read(csv, &mt);
 	ck_assert_uint_ge(mt.rows, 3);
@@ -972,7 +974,9 @@ START_TEST(money_end_to_end)
 	ck_assert(strstr(csvout, "INV-T1-2026-03,T1,2026-03,MN-PIPE,RU-GAZ,transit,3100,1.234567,"
 				 "3827.16,USD,\r\n"));
 	char *tbl = expect(0, (const char *[]){ "settle", "show", "INV-G1-2026-03", NULL });
-	ck_assert_msg(strstr(tbl, "5649353.42 CNY") && strstr(tbl, "due 2026-04-20"), "%s", tbl);
+	ck_assert_msg(strstr(tbl, "5,649,353.42  CNY") && strstr(tbl, "due 2026-04-20") &&
+			      strstr(tbl, "50           250.12503    15.00%"),
+		      "%s", tbl);
 	free(json);
 	free(csvout);
 	free(tbl);
@@ -1560,6 +1564,103 @@ START_TEST(cli_conventions)
 }
 END_TEST
 
+/* The display column at which byte offset `at` of line starts: a CJK
+ * character takes two columns, any other code point one (the names here). */
+static size_t column_of(const char *line, size_t at)
+{
+	size_t col = 0;
+	for (size_t i = 0; i < at;) {
+		unsigned char c = (unsigned char)line[i];
+		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
+		uint32_t cp = n == 3 ? (uint32_t)(c & 0x0f) << 12 |
+					       (uint32_t)((unsigned char)line[i + 1] & 0x3f) << 6 |
+					       ((unsigned char)line[i + 2] & 0x3f)
+				     : 0;
+		col += cp >= 0x4e00 && cp <= 0x9fff ? 2 : 1;
+		i += n;
+	}
+	return col;
+}
+
+/* The line of `out` that holds `needle`; the column where `field` starts on it. */
+static size_t field_column(const char *out, const char *needle, const char *field)
+{
+	const char *l = strstr(out, needle);
+	ck_assert_msg(l != NULL, "%s not in:\n%s", needle, out);
+	while (l > out && l[-1] != '\n')
+		l--;
+	const char *f = strstr(l, field);
+	ck_assert_msg(f && (size_t)(strchr(l, '\n') - l) > (size_t)(f - l), "%s", l);
+	return column_of(l, (size_t)(f - l));
+}
+
+/* Tables align on display width whatever the script of a name, carry a
+ * header, group thousands (never in CSV or JSON), cut long text with an
+ * ellipsis, never cut a number. */
+START_TEST(tables_align_on_display_width)
+{
+	char *cn = keygen("CN-POWER", "cnp.key"), *mn = keygen("MN-POWER", "mnp.key");
+	free(expect(0, (const char *[]){ "party", "register", "--key", P("op.key"), "--id",
+					 "CN-POWER", "--name", "内蒙古电力公司", "--country", "CN",
+					 "--roles", "seller", "--vkey", cn, NULL }));
+	free(expect(0, (const char *[]){ "party", "register", "--key", P("op.key"), "--id",
+					 "MN-POWER", "--name", "Монголын цахилгаан дамжуулах үндэсний сүлжээ",
+					 "--country", "MN",
+					 "--roles", "buyer", "--vkey", mn, NULL }));
+	char *out = expect(0, (const char *[]){ "party", "list", NULL });
+	size_t head = field_column(out, "ID ", "COUNTRY");
+	ck_assert_uint_eq(field_column(out, "CN-POWER", "CN "), head);
+	ck_assert_uint_eq(field_column(out, "MN-POWER", "MN "), head);
+	/* a long name is cut with an ellipsis, the columns stay */
+	ck_assert_msg(strstr(out, "Монголын цахилгаан дамжуула\xe2\x80\xa6"), "%s", out);
+	ck_assert_uint_eq(field_column(out, "MN-POWER", "buyer"), field_column(out, "ID ", "ROLES"));
+	ck_assert_uint_eq(field_column(out, "CN-POWER", "seller"), field_column(out, "ID ", "ROLES"));
+	free(out);
+	/* a long kind in log's KIND column does not push the others */
+	out = expect(0, (const char *[]){ "log", NULL });
+	ck_assert_uint_eq(field_column(out, "party.register", "CN-POWER"),
+			  field_column(out, "SEQ", "SUMMARY"));
+	ck_assert_uint_eq(field_column(out, " genesis ", "corridor.exa"),
+			  field_column(out, "SEQ", "AUTHOR"));
+	free(out);
+	/* thousands separators in tables only; rates and payments have a header */
+	char *fx = keygen("FX", "fx.key");
+	free(expect(0, (const char *[]){ "party", "register", "--key", P("op.key"), "--id", "FX",
+					 "--name", "Rates", "--country", "MN", "--roles", "rates",
+					 "--vkey", fx, NULL }));
+	free(fx);
+	free(expect(0, (const char *[]){ "rate", "record", "--key", P("fx.key"), "--base", "RUB",
+					 "--quote", "MNT", "--date", "2026-03-02", "--rate",
+					 "38123.5", "--source", "MONGOLBANK", NULL }));
+	out = expect(0, (const char *[]){ "rate", "list", NULL });
+	ck_assert_msg(strncmp(out, "PAIR ", 5) == 0 && strstr(out, "38,123.5"), "%s", out);
+	free(out);
+	out = expect(0, (const char *[]){ "rate", "list", "--format", "csv", NULL });
+	ck_assert_msg(strstr(out, ",38123.5,") && !strstr(out, "38,123"), "%s", out);
+	free(out);
+	out = expect(0, (const char *[]){ "rate", "list", "--format", "json", NULL });
+	ck_assert_msg(!strstr(out, "38,123"), "%s", out);
+	free(out);
+	free(expect(0, (const char *[]){ "payment", "record", "--key", P("cnp.key"), "--payer",
+					 "MN-POWER", "--payee", "CN-POWER", "--currency", "MNT",
+					 "--amount", "177606640678.68", "--value-date", "2026-04-01",
+					 "--reference", "INV-X", NULL }));
+	out = expect(0, (const char *[]){ "payment", "list", NULL });
+	ck_assert_msg(strstr(out, "SEQ") && strstr(out, "AMOUNT") && strstr(out, "177,606,640,678.68"),
+		      "%s", out);
+	ck_assert_uint_eq(field_column(out, "INV-X", "MNT"), field_column(out, "SEQ", "CUR"));
+	free(out);
+	out = expect(0, (const char *[]){ "report", "balances", NULL });
+	ck_assert_msg(strstr(out, "-177,606,640,678.68") && strstr(out, "BALANCE"), "%s", out);
+	free(out);
+	out = expect(0, (const char *[]){ "report", "balances", "--format", "csv", NULL });
+	ck_assert_msg(strstr(out, ",-177606640678.68") && !strstr(out, "177,606"), "%s", out);
+	free(out);
+	free(cn);
+	free(mn);
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
 	Suite *s = suite_create("cli");
@@ -1568,6 +1669,7 @@ Suite *suite_cli(void)
 	tcase_add_test(tc, keys_from_the_command_line);
 	tcase_add_test(tc, help_on_every_command);
 	tcase_add_test(tc, cli_conventions);
+	tcase_add_test(tc, tables_align_on_display_width);
 	tcase_add_test(tc, memo_log_and_verify);
 	tcase_add_test(tc, memo_from_a_pipe);
 	tcase_add_test(tc, output_to_a_full_disk);

@@ -116,11 +116,55 @@ START_TEST(passphrase_prompt_on_a_terminal)
 }
 END_TEST
 
+/* Long work on a terminal shows one progress line on stderr (done/total,
+ * rate, time left); the acknowledgements stay on stdout; not on a pipe. */
+START_TEST(progress_on_a_terminal)
+{
+	char *dir = tmpdir_new();
+	char key[1024], ledger[1024], lines[1024], csv[1024], screen[65536];
+	snprintf(key, sizeof key, "%s", path_join(dir, "op.key"));
+	snprintf(ledger, sizeof ledger, "%s", path_join(dir, "L"));
+	snprintf(lines, sizeof lines, "%s", path_join(dir, "lines.txt"));
+	snprintf(csv, sizeof csv, "%s", path_join(dir, "none.csv"));
+	const char *pw[] = { "pw\n", "pw\n" };
+	const char *gen[] = { corridor_bin(), "key", "generate", "--name", "tty.example/log",
+			      "--out", key, "--kdf", "interactive", NULL };
+	ck_assert_int_eq(on_pty(gen, pw, 2, screen, sizeof screen), 0);
+	const char *init[] = { corridor_bin(), "init", "--origin", "tty.example/log",
+			       "--operator-key", key, "--ledger", ledger, NULL };
+	ck_assert_int_eq(on_pty(init, pw, 1, screen, sizeof screen), 0);
+	FILE *f = fopen(lines, "w");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 3000; i++)
+		fprintf(f, "line %d\n", i);
+	ck_assert_int_eq(fclose(f), 0);
+	const char *memo[] = { corridor_bin(), "memo", "--key", key, "--from", lines, "--batch",
+			       "500", "--ledger", ledger, NULL };
+	int rc = on_pty(memo, pw, 1, screen, sizeof screen);
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, screen);
+	ck_assert_msg(strstr(screen, "memo: 3000/3000 (100%), ") && strstr(screen, "/s") &&
+			      strstr(screen, "appended 2501..3000"),
+		      "%s", screen);
+	/* verify: the same line, the whole log */
+	const char *verify[] = { corridor_bin(), "verify", "--ledger", ledger, NULL };
+	rc = on_pty(verify, pw, 0, screen, sizeof screen);
+	ck_assert_msg(rc == 0 && strstr(screen, "verify: 3001/3001 (100%)"), "%s", screen);
+	/* on a pipe: no progress at all */
+	struct run r = run_cli((const char *[]){ "verify", "--ledger", ledger, NULL }, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(r.err[0] == '\0', "%s", r.err);
+	run_free(&r);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 Suite *suite_tty(void)
 {
 	Suite *s = suite_create("tty");
 	TCase *tc = tcase_create("prompt");
 	tcase_add_test(tc, passphrase_prompt_on_a_terminal);
+	tcase_add_test(tc, progress_on_a_terminal);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

@@ -171,7 +171,8 @@ year() {
 	done
 
 	say "Payments, recorded by the payees and the agent; one reversed"
-	amount() { as AUDIT-MN settle show "$1" --key audit.key --format csv | tr -d '\r' |
+	# shellcheck disable=SC2046
+	amount() { as AUDIT-MN settle show "$1" $(reader audit.key) --format csv | tr -d '\r' |
 		awk -F, '$6 == "total" {print $9}'; }
 	as RU-GAZPROM payment record --key gazprom-2027.key --payer CN-CNPC --payee RU-GAZPROM \
 		--currency CNY --amount "$(amount INV-G1-2026-01)" --value-date 2026-02-19 \

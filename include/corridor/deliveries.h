@@ -167,6 +167,11 @@ struct corridor_delivery_import_opts {
 	size_t offset_count;
 	size_t batch_entries;
 	corridor_committed_fn committed;
+	/* non-NULL: called after the dry run and after each committed batch
+	 * with the intervals (and corrections) written so far and the number
+	 * to write (an import into a remote ledger reports its batches through
+	 * `committed` only) */
+	corridor_progress_fn progress;
 	void *ctx;
 };
 /** Imports readings: corridor_delivery_import's rules for either format,
