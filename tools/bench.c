@@ -15,6 +15,9 @@
  *                         (the tree checked, every entry verified into its
  *                         replica), beside verify_entries_per_s
  *   import_rows_per_s     a 1,000,000-row delivery CSV imported (115 contracts)
+ *   import_peak_rss_mb    the same rows (other contracts) imported from a file by
+ *                         `corridor delivery import`: its peak resident memory
+ *                         (wait4), beside import_file_mb, the file's size
  *   settle_intervals_per_s  one settlement batch (written, not a dry run) over
  *                         1,000,000 intervals of March across 1,000 contracts,
  *                         in a ledger of its own
@@ -39,6 +42,7 @@
  * delivery importers alone (quicker runs while working on one of them).
  */
 #define _XOPEN_SOURCE 700
+#define _DEFAULT_SOURCE /* wait4: a child's peak memory */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +52,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -644,8 +649,38 @@ static int bench_serve(const char *bin, const char *dir, double *rate, double *p
 /* A 1,000,000-row CSV of hourly power over many contracts, imported, then
  * the same hours of as many other contracts as one Measurement Value
  * Document: the rates, and the bytes on disk each CSV interval took. */
+#define RSS_PASSPHRASE "bench passphrase"
+
+/* `corridor delivery import` of csv into ledger with the key file: its
+ * peak resident set (wait4's ru_maxrss), in MB. */
+static int cli_peak_rss(const char *bin, const char *ledger, const char *key, const char *csv,
+			double *mb)
+{
+	char env_pass[64];
+	snprintf(env_pass, sizeof env_pass, "CORRIDOR_PASSPHRASE=%s", RSS_PASSPHRASE);
+	char *envp[] = { env_pass, NULL };
+	const char *argv[] = { bin, "delivery", "import", "--key", key, "--ledger", ledger, csv, NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	pid_t pid;
+	int rc = posix_spawn(&pid, bin, &fa, NULL, (char *const *)(uintptr_t)argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return 1;
+	int st;
+	struct rusage ru;
+	if (wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "bench: corridor delivery import failed\n");
+		return 1;
+	}
+	*mb = (double)ru.ru_maxrss / 1024.0;
+	return 0;
+}
+
 static int bench_import(struct corridor_ledger *l, struct corridor_signer *op, const char *ledger,
-			double *csv_rate, double *bytes_per_interval_out, double *cim_rate)
+			const char *bin, double *csv_rate, double *bytes_per_interval_out,
+			double *cim_rate, double *rss_mb, double *file_mb)
 {
 	struct corridor_diag d;
 	double import_rate = 0, bytes_per_interval = 0, import_cim_rate = 0;
@@ -654,8 +689,14 @@ static int bench_import(struct corridor_ledger *l, struct corridor_signer *op, c
 	randombytes_buf(s2, 32);
 	randombytes_buf(s3, 32);
 	uint64_t seq;
+	/* the buyer's key as a file too: the CLI's import runs with it below */
+	char buyer_key[128];
+	snprintf(buyer_key, sizeof buyer_key, "%s/../mn-grid.key", ledger);
+	(void)s3;
 	if (corridor_signer_from_seed("RU-GRID", s2, &grid) != 0 ||
-	    corridor_signer_from_seed("MN-GRID", s3, &buyer) != 0)
+	    corridor_key_generate("MN-GRID", RSS_PASSPHRASE, strlen(RSS_PASSPHRASE),
+				  CORRIDOR_KDF_INTERACTIVE, buyer_key, &d) != 0 ||
+	    corridor_signer_load(buyer_key, RSS_PASSPHRASE, strlen(RSS_PASSPHRASE), &buyer, &d) != 0)
 		return 1;
 	struct corridor_party_request pr = { .id = "RU-GRID", .name = "RU grid", .country = "RU",
 					     .roles = CORRIDOR_ROLE_SELLER,
@@ -676,13 +717,14 @@ static int bench_import(struct corridor_ledger *l, struct corridor_signer *op, c
 		return 1;
 	t.prices[0] = (struct corridor_price_step){ .from_day = t.start_day,
 						    .price_micro = 6150000 };
-	for (unsigned c = 0; c < 2 * IMPORT_CONTRACTS; c++) {
+	for (unsigned c = 0; c < 3 * IMPORT_CONTRACTS; c++) {
 		uint64_t prop;
-		/* P: imported from CSV; Q: from a Measurement Value Document */
-		snprintf(t.id, sizeof t.id, "%c%u", c < IMPORT_CONTRACTS ? 'P' : 'Q',
-			 c % IMPORT_CONTRACTS);
+		/* P: imported from CSV; Q: from a Measurement Value Document; R:
+		 * from CSV by the CLI, for its peak memory */
+		unsigned k = c / IMPORT_CONTRACTS;
+		snprintf(t.id, sizeof t.id, "%c%u", "PQR"[k], c % IMPORT_CONTRACTS);
 		snprintf(t.billing_meter, sizeof t.billing_meter, "%s-%u",
-			 c < IMPORT_CONTRACTS ? "SEL" : "QEL", c % IMPORT_CONTRACTS);
+			 k == 0 ? "SEL" : k == 1 ? "QEL" : "REL", c % IMPORT_CONTRACTS);
 		if (corridor_contract_propose(l, grid, &t, NULL, &prop, &d) != 0 ||
 		    corridor_contract_accept(l, buyer, t.id, prop, NULL, &seq, &d) != 0) {
 			fprintf(stderr, "bench: contracts: %s\n", d.text);
@@ -716,6 +758,20 @@ static int bench_import(struct corridor_ledger *l, struct corridor_signer *op, c
 	import_rate = IMPORT_ROWS / (now_s() - t1);
 	stat(path, &st1);
 	bytes_per_interval = (double)(st1.st_size - st0.st_size) / IMPORT_ROWS;
+	/* the same rows for the R contracts, imported by the CLI from a file:
+	 * its peak resident memory beside the file's size */
+	for (char *p = csv; (p = strstr(p, "\r\nP")) != NULL; p += 2)
+		p[2] = 'R';
+	for (char *p = csv; (p = strstr(p, ",SEL-")) != NULL; p += 2)
+		memcpy(p + 1, "REL", 3);
+	char csv_path[160];
+	snprintf(csv_path, sizeof csv_path, "%s/../rss.csv", ledger);
+	FILE *cf = fopen(csv_path, "w");
+	if (!cf || fwrite(csv, 1, len, cf) != len || fclose(cf) != 0)
+		return 1;
+	if (cli_peak_rss(bin, ledger, buyer_key, csv_path, rss_mb) != 0)
+		return 1;
+	*file_mb = (double)len / 1e6;
 	free(csv);
 	/* The same hours for the Q contracts as one Measurement Value Document:
 	 * a TimeSeries per metering point, a Period per UTC day. */
@@ -875,12 +931,13 @@ int main(int argc, char **argv)
 	/* CORRIDOR_BENCH=import: the raw signing rate and the delivery importers alone */
 	if (only && strcmp(only, "import") == 0) {
 		double csv = 0, bpi = 0, cim = 0;
-		int rc = bench_import(l, op, ledger, &csv, &bpi, &cim);
+		double rss = 0, fmb = 0;
+		int rc = bench_import(l, op, ledger, bin, &csv, &bpi, &cim, &rss, &fmb);
 		if (rc == 0)
 			printf("sign_only_per_s %.0f\nimport_csv_intervals_per_s %.0f\n"
 			       "import_cim_intervals_per_s %.0f\nimport_vs_sign_only %.2f\n"
-			       "bytes_per_interval %.0f\n",
-			       sign_only, csv, cim, csv / sign_only, bpi);
+			       "bytes_per_interval %.0f\nimport_file_mb %.0f\nimport_peak_rss_mb %.0f\n",
+			       sign_only, csv, cim, csv / sign_only, bpi, fmb, rss);
 		corridor_ledger_close(l);
 		corridor_signer_free(op);
 		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
@@ -922,7 +979,9 @@ int main(int argc, char **argv)
 	}
 
 	double import_rate = 0, bytes_per_interval = 0, import_cim_rate = 0;
-	if (bench_import(l, op, ledger, &import_rate, &bytes_per_interval, &import_cim_rate) != 0)
+	double rss_mb = 0, file_mb = 0;
+	if (bench_import(l, op, ledger, bin, &import_rate, &bytes_per_interval, &import_cim_rate,
+			 &rss_mb, &file_mb) != 0)
 		return 1;
 
 	double settle_rate = 0, settle_share = 0, settle_unchecked = 0, balances_ms = 0;
@@ -945,6 +1004,8 @@ int main(int argc, char **argv)
 	printf("import_cim_intervals_per_s %.0f\n", import_cim_rate);
 	printf("import_vs_sign_only %.2f\n", import_rate / sign_only);
 	printf("bytes_per_interval %.0f\n", bytes_per_interval);
+	printf("import_file_mb %.0f\n", file_mb);
+	printf("import_peak_rss_mb %.0f\n", rss_mb);
 	printf("settle_intervals_per_s %.0f\n", settle_rate);
 	printf("settle_check_share %.2f\n", settle_share);
 	printf("settle_series_intervals_per_s %.0f\n", series_rate);
