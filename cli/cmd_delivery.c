@@ -89,7 +89,15 @@ static int delivery_record(int argc, char **argv, bool correct)
 
 struct imp_progress {
 	uint64_t done;
+	char **buf; /* the file, freed once read */
 };
+
+static void imp_input_done(void *ctx)
+{
+	struct imp_progress *p = ctx;
+	free(*p->buf);
+	*p->buf = NULL;
+}
 
 static void imp_committed(void *ctx, uint64_t first, uint64_t last)
 {
@@ -188,7 +196,8 @@ static int delivery_import(int argc, char **argv)
 		return cli_usage("--batch must be 1..%u", CORRIDOR_BATCH_ENTRIES_MAX);
 	struct corridor_delivery_import_opts o = { .reason = reason, .batch_entries = (size_t)batch,
 						   .committed = imp_committed,
-						   .progress = imp_progress };
+						   .progress = imp_progress,
+						   .input_done = imp_input_done };
 	if (!delivery_format(format, &o.format))
 		return cli_usage("--format is csv or cim (an IEC 62325 Measurement Value Document)");
 	if (map_path && o.format != CORRIDOR_DELIVERIES_MVD)
@@ -224,7 +233,7 @@ static int delivery_import(int argc, char **argv)
 	}
 	o.offsets = offs.o;
 	o.offset_count = offs.n;
-	struct imp_progress prog = { 0 };
+	struct imp_progress prog = { .buf = &buf };
 	o.ctx = &prog;
 	size_t written, skipped;
 	int err = corridor_delivery_import_with(l, s, buf, len, &o, &written, &skipped, &d);

@@ -172,6 +172,10 @@ struct corridor_delivery_import_opts {
 	 * to write (an import into a remote ledger reports its batches through
 	 * `committed` only) */
 	corridor_progress_fn progress;
+	/* non-NULL: called once the input has been read whole (the rows are
+	 * parsed; buf is not read again), so the caller may free it early and
+	 * an import's memory is not the file's plus its rows' */
+	void (*input_done)(void *ctx);
 	void *ctx;
 };
 /** Imports readings: corridor_delivery_import's rules for either format,
