@@ -6,8 +6,9 @@
 
 int cmd_export(int argc, char **argv)
 {
-	const char *format = NULL, *out = NULL, *from_s = NULL, *ledger = NULL;
+	const char *format = NULL, *out = NULL, *from_s = NULL, *ledger = NULL, *party = NULL;
 	const struct cli_opt opts[] = {
+		{ "party", &party, NULL, NULL, NULL, 0 },
 		{ "format", &format, NULL, NULL, NULL, 0 },
 		{ "out", &out, NULL, NULL, NULL, 0 },
 		{ "from", &from_s, NULL, NULL, NULL, 0 },
@@ -15,7 +16,7 @@ int cmd_export(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	if (!cli_parse(argc, argv, opts, 4, pos, 0, 0, &np, "export"))
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &np, "export"))
 		return EXIT_USAGE;
 	bool journal = format && strcmp(format, "journal") == 0;
 	if (!format || (!journal && strcmp(format, "archive") != 0) || !out)
@@ -23,6 +24,8 @@ int cmd_export(int argc, char **argv)
 				 cli_usage_line());
 	if (journal && from_s)
 		return cli_usage("--from goes with --format archive");
+	if (party && !journal)
+		return cli_usage("--party goes with --format journal (that party's books)");
 	uint64_t from = 0;
 	if (from_s && !cli_u64(from_s, &from))
 		return cli_usage("--from must be a seq");
@@ -38,7 +41,7 @@ int cmd_export(int argc, char **argv)
 	int rc = cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
-	int err = journal ? corridor_export_journal(l, out, &d)
+	int err = journal ? corridor_export_journal_of(l, party, out, &d)
 			  : corridor_archive_export(l, from, out, &d);
 	corridor_ledger_close(l);
 	if (err)

@@ -329,8 +329,12 @@ const struct cli_cmd CLI_COMMANDS[] = {
 	  "archives and service",
 	  { { "format", "archive|journal", "what to write", CLI_REQUIRED },
 	    { "out", "FILE", "the file to write", CLI_REQUIRED },
-	    { "from", "SEQ", "archive: from this seq", 0 } },
-	  "corridor export --format archive --out ledger.archive" },
+	    { "from", "SEQ", "archive: from this seq", 0 },
+	    { "party", "ID", "journal: this party's books (default: the clearing view, an "
+			     "account per party)", 0 } },
+	  "corridor export --format archive --out ledger.archive\n"
+	  "corridor export --format journal --party CN-CNPC --out cnpc.journal\n"
+	  "hledger -f cnpc.journal --strict bs" },
 	{ "import", NULL, "build or bring up to date a replica from an archive or tiles",
 	  CLI_C_LEDGER | CLI_C_PASS, "archives and service",
 	  { { "archive", "FILE", "the archive", 0 },

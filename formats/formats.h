@@ -274,23 +274,34 @@ struct corridor_journal_currency {
 	char code[4];
 	unsigned decimals;
 };
-struct corridor_journal_invoice { /* a standing invoice */
+struct corridor_journal_invoice {
 	char id[CORRIDOR_INVOICE_ID_BYTES_MAX + 1];
 	char contract[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
 	char seller[CORRIDOR_PARTY_ID_BYTES_MAX + 1], buyer[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
 	char currency[4]; /* the settlement currency */
 	int32_t period_day, issue_day;
 	int64_t total_minor;
+	int32_t reversed_day; /* the day its batch was reversed; -1 while it stands */
 };
-struct corridor_journal_payment { /* a standing payment */
+struct corridor_journal_payment {
 	uint64_t seq;
 	char payer[CORRIDOR_PARTY_ID_BYTES_MAX + 1], payee[CORRIDOR_PARTY_ID_BYTES_MAX + 1];
 	char currency[4];
 	int64_t amount_minor;
 	int32_t value_day;
 	char reference[CORRIDOR_REFERENCE_BYTES_MAX + 1];
+	int32_t reversed_day; /* -1 while it stands */
 };
-/* What a journal holds: invoices in issue order, payments by value date. */
+/* A fixing a settlement used: 1 base = rate_e8 / 10^8 quote on `day`. */
+struct corridor_journal_price {
+	int32_t day;
+	char base[4], quote[4];
+	int64_t rate_e8;
+};
+#define CORRIDOR_JOURNAL_ACCOUNTS_MAX 65536u
+/* What a journal holds: invoices and payments (reversed ones too), the
+ * prices used; party NULL: the clearing view (an account per party), else
+ * that party's books. */
 struct corridor_journal {
 	const struct corridor_journal_currency *currencies;
 	size_t ncurrencies;
@@ -298,9 +309,13 @@ struct corridor_journal {
 	size_t ninvoices;
 	const struct corridor_journal_payment *payments;
 	size_t npayments;
+	const struct corridor_journal_price *prices;
+	size_t nprices;
+	const char *party;
 };
-/* Writes the journal (SETTLEMENT.md "Journal") to f; CORRIDOR_E_IO if f
- * reports an error. */
+/* Writes the journal (SETTLEMENT.md "Journal") to f. Errors: CORRIDOR_E_IO
+ * (f reports an error), CORRIDOR_E_NOMEM, CORRIDOR_E_LIMIT (more accounts
+ * than CORRIDOR_JOURNAL_ACCOUNTS_MAX). */
 int corridor_journal_write(FILE *f, const struct corridor_journal *j);
 
 /* ---- the import rows (formats/rows.c) ---- */

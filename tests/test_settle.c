@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../core/log/log.h"
 #include "testutil.h"
@@ -639,30 +640,34 @@ START_TEST(payments_and_reports)
 }
 END_TEST
 
-/* Reads `TOOL -f FILE bal --flat --no-total parties` into "account currency amount" lines:
- * an account's other commodities come on the lines before its name. */
-static size_t tool_balances(const char *tool, const char *path, char out[][160], size_t max)
+/* Reads `TOOL -f FILE bal --flat --no-total [QUERY]` into "account currency
+ * amount" lines, in each tool's strict mode (hledger --strict, ledger-cli
+ * --pedantic: every account, commodity and tag declared): an account's
+ * other commodities come on the lines before its name. */
+static size_t tool_balances(const char *tool, const char *path, const char *query,
+			    char out[][160], size_t max)
 {
 	char cmd[1200], line[256], pending[8][96];
 	size_t n = 0, np = 0;
-	snprintf(cmd, sizeof cmd, "%s -f '%s' bal --flat --no-total parties 2>&1", tool, path);
+	snprintf(cmd, sizeof cmd, "%s -f '%s' %s bal --flat --no-total %s 2>&1", tool, path,
+		 strcmp(tool, "ledger") ? "--strict" : "--pedantic", query);
 	FILE *p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
 	while (fgets(line, sizeof line, p)) {
-		char amount[40], cur[8], account[48];
-		int k = sscanf(line, "%39s %7s %47s", amount, cur, account);
+		char amount[40], cur[8], account[80];
+		int k = sscanf(line, "%39s %7s %79s", amount, cur, account);
 		ck_assert_msg(k >= 2, "%s printed: %s", tool, line);
 		ck_assert_uint_lt(np, 8);
 		snprintf(pending[np++], sizeof pending[0], "%s %s", cur, amount);
 		if (k == 3) {
 			for (size_t i = 0; i < np; i++) {
 				ck_assert_uint_lt(n, max);
-				snprintf(out[n++], 160, "%.47s %.95s", account, pending[i]);
+				snprintf(out[n++], 160, "%.79s %.79s", account, pending[i]);
 			}
 			np = 0;
 		}
 	}
-	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_msg(pclose(p) == 0, "%s failed on %s", cmd, path);
 	ck_assert_uint_eq(np, 0);
 	return n;
 }
@@ -670,6 +675,85 @@ static size_t tool_balances(const char *tool, const char *path, char out[][160],
 static int by_line(const void *a, const void *b)
 {
 	return strcmp(a, b);
+}
+
+/* A party's books as the journal should hold them, account by account,
+ * from the standing invoices and payments. */
+#define BOOK_LINES_MAX 32u
+struct books {
+	const char *party;
+	struct corridor_ledger *l;
+	char account[BOOK_LINES_MAX][64], currency[BOOK_LINES_MAX][4];
+	int64_t minor[BOOK_LINES_MAX];
+	size_t n;
+};
+
+static void book(struct books *k, const char *account, const char *cur, int64_t minor)
+{
+	size_t i = 0;
+	while (i < k->n && (strcmp(k->account[i], account) || strcmp(k->currency[i], cur)))
+		i++;
+	if (i == k->n) {
+		ck_assert_uint_lt(k->n, BOOK_LINES_MAX);
+		snprintf(k->account[k->n], 64, "%s", account);
+		snprintf(k->currency[k->n], 4, "%s", cur);
+		k->minor[k->n++] = 0;
+	}
+	k->minor[i] += minor;
+}
+
+static int book_invoice(void *ctx, const struct corridor_invoice *v)
+{
+	struct books *k = ctx;
+	char a[64];
+	if (v->reversed)
+		return 0;
+	if (!strcmp(v->seller, k->party)) {
+		snprintf(a, sizeof a, "assets:receivables:%s", v->buyer);
+		book(k, a, v->settlement_currency, v->total_minor);
+		snprintf(a, sizeof a, "revenues:%s", v->contract);
+		book(k, a, v->settlement_currency, -v->total_minor);
+	} else if (!strcmp(v->buyer, k->party)) {
+		snprintf(a, sizeof a, "expenses:%s", v->contract);
+		book(k, a, v->settlement_currency, v->total_minor);
+		snprintf(a, sizeof a, "liabilities:payables:%s", v->seller);
+		book(k, a, v->settlement_currency, -v->total_minor);
+	}
+	return 0;
+}
+
+static int book_payment(void *ctx, const struct corridor_payment *p)
+{
+	struct books *k = ctx;
+	char a[64];
+	if (p->reversed_by)
+		return 0;
+	if (!strcmp(p->payee, k->party)) {
+		book(k, "assets:cash", p->currency, p->amount_minor);
+		snprintf(a, sizeof a, "assets:receivables:%s", p->payer);
+		book(k, a, p->currency, -p->amount_minor);
+	} else if (!strcmp(p->payer, k->party)) {
+		snprintf(a, sizeof a, "liabilities:payables:%s", p->payee);
+		book(k, a, p->currency, p->amount_minor);
+		book(k, "assets:cash", p->currency, -p->amount_minor);
+	}
+	return 0;
+}
+
+/* Both tools, strict, read the journal at path; their balances (of accounts
+ * matching query) are want[0..n) exactly. */
+static void tools_agree(const char *path, const char *query, char want[][160], size_t n)
+{
+	static char got[64][160];
+	qsort(want, n, sizeof want[0], by_line);
+	const char *tools[] = { "ledger", "hledger" };
+	for (size_t t = 0; t < 2; t++) {
+		size_t m = tool_balances(tools[t], path, query, got, 64);
+		qsort(got, m, sizeof got[0], by_line);
+		ck_assert_msg(m == n, "%s: %zu balances, want %zu", tools[t], m, n);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_str_eq(got[i], want[i]);
+	}
 }
 
 START_TEST(journal_reads_in_ledger_and_hledger)
@@ -691,6 +775,11 @@ START_TEST(journal_reads_in_ledger_and_hledger)
 	pay(&w, w.gaz, "CN-BUY", "RU-GAZ", "JPY", 12345, "2026-04-11", "yen, unmatched");
 	uint64_t r = pay(&w, w.gaz, "CN-BUY", "RU-GAZ", "CNY", 7, "2026-04-12", "reversed");
 	ck_assert_int_eq(corridor_payment_reverse(w.l, w.gaz, r, "bank", NULL, &seq, &d), 0);
+	/* March settled again after a reversal: both stand in the journal */
+	ck_assert_msg(corridor_settle_reverse(w.l, w.agent, w.mar, "redo", NULL, &seq, &d) == 0, "%s",
+		      d.text);
+	settle(&w, w.mar, &b);
+	corridor_batch_release(&b);
 	const char *path = path_join(w.dir, "books.journal");
 	ck_assert_msg(corridor_export_journal(w.l, path, &d) == 0, "%s", d.text);
 	/* an existing file is not overwritten */
@@ -702,36 +791,61 @@ START_TEST(journal_reads_in_ledger_and_hledger)
 	ck_assert(strstr(text, "commodity JPY\n") && !strstr(text, "JPY\n    format"));
 	ck_assert(strstr(text, "commodity CNY\n    format 1000.00 CNY\n"));
 	ck_assert(strstr(text, "(INV-G1-2026-03) invoice G1 2026-03  ; contract: G1"));
+	ck_assert_msg(strstr(text, "(INV-G1-2026-03) reversal of invoice G1 2026-03"), "%s", text);
+	ck_assert(strstr(text, ") reversal of payment CN-BUY to RU-GAZ"));
+	ck_assert(strstr(text, "\naccount parties:CN-BUY\n") && strstr(text, "\ntag contract\n"));
+	ck_assert_msg(strstr(text, "\nP 2026-03-27 USD 7.12345678 CNY\n"), "%s", text);
 	ck_assert(strstr(text, " 5649353.42 CNY\n"));
-	ck_assert(!strstr(text, "@")); /* no prices */
+	ck_assert(!strstr(text, "@")); /* the amounts are already converted */
 	free(text);
-	/* ours: the non-zero balances */
+	/* the clearing view's balances are report balances' (the non-zero ones) */
 	struct bal_hold h = { .n = 0 };
 	ck_assert_int_eq(corridor_report_balances(w.l, -1, hold_balance, &h, &d), 0);
-	char ours[16][160], theirs[16][160];
+	static char want[64][160];
 	size_t n = 0;
 	for (size_t i = 0; i < h.n; i++) {
 		char a[40];
 		if (h.b[i].balance_minor == 0)
 			continue;
 		corridor_money_format(h.b[i].balance_minor, h.b[i].decimals, a, sizeof a);
-		snprintf(ours[n++], 160, "parties:%s %s %s", h.b[i].party, h.b[i].currency, a);
+		snprintf(want[n++], 160, "parties:%s %s %s", h.b[i].party, h.b[i].currency, a);
 	}
-	qsort(ours, n, sizeof ours[0], by_line);
-	const char *tools[] = { "ledger", "hledger" };
-	for (size_t t = 0; t < 2; t++) {
-		char probe[64];
-		snprintf(probe, sizeof probe, "command -v %s >/dev/null 2>&1", tools[t]);
-		if (system(probe) != 0) {
-			ck_assert_msg(t == 1, "ledger-cli is a test dependency (tools/deps.sh)");
-			continue; /* hledger where installed */
+	tools_agree(path, "parties", want, n);
+	/* each party's books: receivables, payables, revenue, expenses, cash */
+	const char *parties[] = { "RU-GAZ", "CN-BUY", "MN-PIPE" };
+	for (size_t i = 0; i < 3; i++) {
+		char file[64];
+		snprintf(file, sizeof file, "%s.journal", parties[i]);
+		const char *pp = path_join(w.dir, file);
+		ck_assert_msg(corridor_export_journal_of(w.l, parties[i], pp, &d) == 0, "%s", d.text);
+		struct books *k = calloc(1, sizeof *k);
+		k->party = parties[i];
+		ck_assert_int_eq(corridor_invoice_list(w.l, book_invoice, k, &d), 0);
+		ck_assert_int_eq(corridor_payment_list(w.l, NULL, book_payment, k, &d), 0);
+		n = 0;
+		for (size_t x = 0; x < k->n; x++) {
+			if (!k->minor[x])
+				continue;
+			char a[40];
+			corridor_money_format(k->minor[x], !strcmp(k->currency[x], "JPY") ? 0 : 2, a,
+					      sizeof a);
+			snprintf(want[n++], 160, "%s %s %s", k->account[x], k->currency[x], a);
 		}
-		size_t m = tool_balances(tools[t], path, theirs, 16);
-		qsort(theirs, m, sizeof theirs[0], by_line);
-		ck_assert_uint_eq(m, n);
-		for (size_t i = 0; i < n; i++)
-			ck_assert_str_eq(theirs[i], ours[i]);
+		ck_assert_uint_gt(n, 2);
+		tools_agree(pp, "", want, n);
+		free(k);
+		/* hledger's balance sheet and income statement find the types */
+		char cmd[1200];
+		snprintf(cmd, sizeof cmd,
+			 "hledger -f '%s' --strict bs >/dev/null && hledger -f '%s' --strict is "
+			 ">/dev/null && hledger -f '%s' check ordereddates",
+			 pp, pp, pp);
+		ck_assert_int_eq(system(cmd), 0);
 	}
+	corridor_diag_init(&d);
+	ck_assert_int_eq(corridor_export_journal_of(w.l, "NOBODY", path_join(w.dir, "x.journal"), &d),
+			 CORRIDOR_E_NOTFOUND);
+	ck_assert_int_ne(access(path_join(w.dir, "x.journal"), F_OK), 0);
 	sw_close(&w);
 }
 END_TEST

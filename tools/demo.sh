@@ -286,6 +286,14 @@ step "Balances: the trial balance per currency sums to zero"
 	split($3, p, "."); v = p[1] * 100 + (p[1] < 0 || substr($3, 1, 1) == "-" ? -p[2] : p[2]); s[$1] += v }
 	END { for (c in s) printf "%s sums to %d minor units\n", c, s[c] }' | sort
 
+step "The books in hledger and ledger-cli: the clearing view, and CN-CNPC's own books"
+rm -f books.journal cnpc.journal
+"$C" export --format journal --out books.journal
+"$C" export --format journal --party CN-CNPC --out cnpc.journal
+ledger -f books.journal --pedantic bal parties:RU-GAZPROM parties:CN-CNPC
+hledger -f cnpc.journal --strict bs
+hledger -f cnpc.journal --strict is
+
 step "The operator signs the head; the auditor cosigns it (C2SP tlog-cosignature)"
 "$C" checkpoint sign --key operator.key >/dev/null
 "$C" checkpoint cosign --key audit.key | tee checkpoint.txt

@@ -171,12 +171,23 @@ CORRIDOR_MUST_CHECK int corridor_report_invoices(struct corridor_ledger *ledger,
 void corridor_invoice_report_release(struct corridor_invoice_report *r);
 
 /** Writes the accounting journal (docs/SETTLEMENT.md "Journal") to a new
- *  file `path` (refused if it exists; removed again on failure): standing
- *  invoices and payments as balanced transactions in the syntax hledger and
- *  ledger-cli both read, whose balances equal corridor_report_balances.
+ *  file `path` (refused if it exists; removed again on failure): invoices
+ *  and payments as balanced transactions in the syntax hledger and
+ *  ledger-cli both read (a reversal a transaction of its own on the day it
+ *  happened; the fixings used as P prices; every account declared), whose
+ *  balances equal corridor_report_balances.
  *  Errors: CORRIDOR_E_IO, storage errors. */
 CORRIDOR_MUST_CHECK int corridor_export_journal(struct corridor_ledger *ledger, const char *path,
 						struct corridor_diag *diag);
+/** The same with `party` not NULL: that party's books (docs/SETTLEMENT.md
+ *  "Journal"): assets:receivables:<counterparty>, liabilities:payables:
+ *  <counterparty>, revenues:<contract>, expenses:<contract> and assets:cash,
+ *  every account declared with its type, so hledger's bs and is and both
+ *  tools' strict modes read it. Errors: as above, CORRIDOR_E_NOTFOUND (no
+ *  such party). */
+CORRIDOR_MUST_CHECK int corridor_export_journal_of(struct corridor_ledger *ledger,
+						   const char *party, const char *path,
+						   struct corridor_diag *diag);
 /** The trial balance per party and currency by (currency, party): invoice
  *  postings (issued on or before as_of) and payments (value date on or before
  *  it). Every currency sums to zero. as_of_day < 0: everything.
