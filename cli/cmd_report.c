@@ -418,12 +418,227 @@ static int print_balance(void *ctx, const struct corridor_balance *b)
 	return 0;
 }
 
+/* ---- spans: --period (hledger's forms), --begin/--end, --monthly ... ---- */
+
+/* The span the options name: --period P, or --begin D (included) and/or
+ * --end D (excluded), as hledger reads them. *given: whether any was.
+ * Returns EXIT_OK or the usage error. */
+static int span_of(const char *period, const char *begin, const char *end, int32_t *first,
+		   int32_t *last, bool *given)
+{
+	*given = period || begin || end;
+	*first = INT32_MIN;
+	*last = INT32_MAX;
+	if (period && (begin || end))
+		return cli_usage("--period, or --begin and --end: not both");
+	if (period && corridor_period_range_parse(period, strlen(period), first, last) != 0)
+		return cli_usage("--period is 2026, 2026-Q1, 2026-03, 2026-03-05 or "
+				 "2026-03-01..2026-06-30");
+	if ((begin && corridor_date_parse(begin, strlen(begin), first) != 0) ||
+	    (end && corridor_date_parse(end, strlen(end), last) != 0))
+		return cli_usage("--begin and --end are dates YYYY-MM-DD (--end excluded)");
+	if (*first != INT32_MIN && *last != INT32_MAX && *last <= *first)
+		return cli_usage("--end comes after --begin");
+	return EXIT_OK;
+}
+
+/* "2026", "2026-Q1", "2026-03", or "2026-03-01..2026-04-30": [first, end) as text. */
+static void span_label(int32_t first, int32_t end, char out[32])
+{
+	int32_t y, y1;
+	unsigned m, d, m1, d1;
+	corridor_civil_from_days(first, &y, &m, &d);
+	corridor_civil_from_days(end, &y1, &m1, &d1);
+	int32_t months = (y1 - y) * 12 + (int32_t)m1 - (int32_t)m;
+	if (d == 1 && d1 == 1 && m == 1 && months == 12)
+		snprintf(out, 32, "%04d", (int)y);
+	else if (d == 1 && d1 == 1 && (m - 1) % 3 == 0 && months == 3)
+		snprintf(out, 32, "%04d-Q%u", (int)y, (m + 2) / 3);
+	else if (d == 1 && d1 == 1 && months == 1)
+		snprintf(out, 32, "%04d-%02u", (int)y, m);
+	else {
+		char a[11], b[11];
+		corridor_date_format(first, a);
+		corridor_date_format(end - 1, b);
+		snprintf(out, 32, "%s..%s", a, b);
+	}
+}
+
+static int grouping_of(bool monthly, bool quarterly, bool yearly, enum corridor_grouping *g)
+{
+	if (monthly + quarterly + yearly > 1)
+		return cli_usage("one of --monthly, --quarterly and --yearly");
+	*g = monthly ? CORRIDOR_GROUP_MONTH : quarterly ? CORRIDOR_GROUP_QUARTER
+				   : yearly  ? CORRIDOR_GROUP_YEAR
+					     : CORRIDOR_GROUP_ALL;
+	return EXIT_OK;
+}
+
+/* Performance over a span: a PERIOD column, one row per contract and group. */
+static const struct cli_col SPAN_COLS[] = {
+	{ "PERIOD", 10, false },   { "CONTRACT", 16, false }, { "UNIT", 5, false },
+	{ "MIN", 14, true },	   { "MAX", 14, true },	      { "BILLABLE", 18, true },
+	{ "SHORTFALL", 14, true }, { "EXCESS", 14, true },    { "INTERVALS", 9, true },
+	{ "DISPUTED", 8, true },
+};
+
+struct span_out {
+	enum cli_format f;
+	int32_t group; /* the group being printed (JSON) */
+	size_t n, groups;
+};
+
+static int print_span(void *ctx, int32_t first, int32_t end, const struct corridor_performance *p)
+{
+	struct span_out *o = ctx;
+	char label[32], mn[32], mx[32], q[32], sh[32], ex[32];
+	span_label(first, end, label);
+	qty(p->min_milli, mn);
+	qty(p->max_milli, mx);
+	qty(p->billable_milli, q);
+	qty(p->shortfall_milli, sh);
+	qty(p->excess_milli, ex);
+	if (o->f == CLI_CSV) {
+		printf("%s,%s,%s,%s,%s,%s,%s,%s,%zu,%zu\r\n", p->contract, label, p->unit,
+		       p->has_min ? mn : "", p->has_max ? mx : "", q, sh, ex, p->intervals, p->disputed);
+	} else if (o->f == CLI_JSON) {
+		if (o->groups == 0 || o->group != first) {
+			printf("%s{\"period\":\"%s\",\"contracts\":[", o->groups ? "]}," : "", label);
+			o->group = first;
+			o->groups++;
+			o->n = 0;
+		}
+		fputs(o->n ? "," : "", stdout);
+		if (corridor_performance_json(stdout, p) != 0)
+			return 1;
+	} else {
+		char g[5][CLI_NUM_BYTES], iv[24], dp[24];
+		snprintf(iv, sizeof iv, "%zu", p->intervals);
+		snprintf(dp, sizeof dp, "%zu", p->disputed);
+		const char *cells[] = { label,
+					p->contract,
+					p->unit,
+					p->has_min ? cli_grouped(mn, g[0]) : "-",
+					p->has_max ? cli_grouped(mx, g[1]) : "-",
+					cli_grouped(q, g[2]),
+					cli_grouped(sh, g[3]),
+					cli_grouped(ex, g[4]),
+					iv,
+					dp };
+		cli_table_row(SPAN_COLS, 10, cells);
+	}
+	o->n++;
+	return ferror(stdout) ? 1 : 0;
+}
+
+static int report_performance_span(struct corridor_ledger *l, const char *contract, int32_t first,
+				   int32_t end, enum corridor_grouping g, enum cli_format f)
+{
+	struct corridor_diag d;
+	int32_t y;
+	unsigned m, d1, d2;
+	corridor_diag_init(&d);
+	corridor_civil_from_days(first, &y, &m, &d1);
+	corridor_civil_from_days(end, &y, &m, &d2);
+	if (d1 != 1 || d2 != 1)
+		return cli_usage("performance is by month: a period of whole months (2026-03, "
+				 "2026-Q1, 2026, 2026-03-01..2026-05-31)");
+	struct span_out o = { .f = f };
+	if (f == CLI_CSV)
+		printf("contract,period,unit,min,max,billable,shortfall,excess,intervals,"
+		       "disputed\r\n");
+	else if (f == CLI_JSON)
+		printf("{\"periods\":[");
+	else
+		cli_table_head(SPAN_COLS, 10);
+	int err = corridor_report_performance_span(l, contract, first, end, g, print_span, &o, &d);
+	if (!err && f == CLI_JSON)
+		printf("%s]}\n", o.groups ? "]}" : "");
+	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
+struct bal_hold_cli {
+	enum cli_format f;
+	const char *as_of;
+	const struct cli_col *cols;
+	size_t n;
+};
+
+static int print_balance_at(void *ctx, const struct corridor_balance *b)
+{
+	struct bal_hold_cli *h = ctx;
+	char a[40];
+	corridor_money_format(b->balance_minor, b->decimals, a, sizeof a);
+	if (h->f == CLI_CSV) {
+		printf("%s,%s,%s,%s\r\n", h->as_of, b->currency, b->party, a);
+	} else if (h->f == CLI_JSON) {
+		fputs(h->n ? "," : "", stdout);
+		if (corridor_balance_json(stdout, b) != 0)
+			return 1;
+	} else {
+		char g[CLI_NUM_BYTES];
+		const char *cells[] = { h->as_of, b->currency, b->party, cli_grouped(a, g) };
+		cli_table_row(h->cols, 4, cells);
+	}
+	h->n++;
+	return 0;
+}
+
+/* Balances as of each group's last day in [first, end). */
+static int report_balances_span(struct corridor_ledger *l, int32_t first, int32_t end,
+				enum corridor_grouping g, enum cli_format f)
+{
+	static const struct cli_col cols[] = { { "AS OF", 10, false },
+					       { "CUR", 3, false },
+					       { "PARTY", 16, false },
+					       { "BALANCE", 22, true } };
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if (f == CLI_CSV)
+		printf("as_of,currency,party,balance\r\n");
+	else if (f == CLI_JSON)
+		printf("[");
+	else
+		cli_table_head(cols, 4);
+	int err = CORRIDOR_OK;
+	size_t groups = 0;
+	for (int32_t g0 = first; g0 < end && !err;) {
+		int32_t g1 = g0, y;
+		unsigned m, dd;
+		do {
+			g1++;
+			corridor_civil_from_days(g1, &y, &m, &dd);
+		} while (g1 < end && !(dd == 1 && ((g == CORRIDOR_GROUP_MONTH) ||
+						   (g == CORRIDOR_GROUP_QUARTER && (m - 1) % 3 == 0) ||
+						   (g == CORRIDOR_GROUP_YEAR && m == 1))));
+		char asof[11];
+		corridor_date_format(g1 - 1, asof);
+		struct bal_hold_cli h = { .f = f, .as_of = asof, .cols = cols };
+		if (f == CLI_JSON)
+			printf("%s{\"as_of\":\"%s\",\"balances\":[", groups ? "," : "", asof);
+		err = corridor_report_balances(l, g1 - 1, print_balance_at, &h, &d);
+		if (f == CLI_JSON)
+			printf("]}");
+		groups++;
+		g0 = g1;
+	}
+	if (!err && f == CLI_JSON)
+		printf("]\n");
+	return err ? cli_fail(err, &d) : EXIT_OK;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	const char *contract = NULL, *period = NULL, *format = NULL, *ledger = NULL,
-		   *theirs = NULL, *vkey = NULL, *party = NULL, *as_of = NULL;
-	bool all = false;
+		   *theirs = NULL, *vkey = NULL, *party = NULL, *as_of = NULL, *begin = NULL,
+		   *end = NULL;
+	bool all = false, monthly = false, quarterly = false, yearly = false;
 	const struct cli_opt opts[] = {
+		{ "begin", &begin, NULL, NULL, NULL, 0 },
+		{ "end", &end, NULL, NULL, NULL, 0 },
+		{ "monthly", NULL, &monthly, NULL, NULL, 0 },
+		{ "quarterly", NULL, &quarterly, NULL, NULL, 0 },
+		{ "yearly", NULL, &yearly, NULL, NULL, 0 },
 		{ "contract", &contract, NULL, NULL, NULL, 0 },
 		{ "period", &period, NULL, NULL, NULL, 0 },
 		{ "format", &format, NULL, NULL, NULL, 0 },
@@ -436,14 +651,21 @@ int cmd_report(int argc, char **argv)
 	};
 	const char *pos[1];
 	size_t np;
-	if (!cli_parse(argc, argv, opts, 9, pos, 1, 1, &np, "report"))
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 1, &np, "report"))
 		return EXIT_USAGE;
 	enum cli_format f;
-	int32_t first;
+	int32_t first = 0, span_first = INT32_MIN, span_end = INT32_MAX;
+	bool spanned = false;
+	enum corridor_grouping grouping = CORRIDOR_GROUP_ALL;
 	if (cli_format(format, true, &f) != EXIT_OK)
 		return EXIT_USAGE;
+	if (grouping_of(monthly, quarterly, yearly, &grouping) != EXIT_OK)
+		return EXIT_USAGE;
+	bool single_month = period && !begin && !end && cli_period(period, &first);
+	if (!single_month && span_of(period, begin, end, &span_first, &span_end, &spanned) != EXIT_OK)
+		return EXIT_USAGE;
 	if (strcmp(pos[0], "diff") == 0) {
-		if (!theirs || contract || period)
+		if (!theirs || contract || period || begin || end || grouping)
 			return cli_usage("report diff takes --theirs ARCHIVE [--vkey VKEY] [--all]");
 		return report_diff(ledger, theirs, vkey, all, f);
 	}
@@ -452,6 +674,21 @@ int cmd_report(int argc, char **argv)
 	if (!strcmp(pos[0], "invoices") || !strcmp(pos[0], "balances")) {
 		int32_t day = -1;
 		bool inv = !strcmp(pos[0], "invoices");
+		char span_as_of[11];
+		if (single_month) /* the month as a span */
+			(void)span_of(period, NULL, NULL, &span_first, &span_end, &spanned);
+		if (as_of && (period || end))
+			return cli_usage("--as-of, or a period's end (--period, --end): not both");
+		if (grouping && inv)
+			return cli_usage("report invoices lists as of one day: give --period or --end "
+					 "(its last day), without --monthly, --quarterly or --yearly");
+		if (grouping && (span_first == INT32_MIN || span_end == INT32_MAX))
+			return cli_usage("--monthly, --quarterly and --yearly need a period with both "
+					 "ends (--period, or --begin and --end)");
+		if ((period || end) && span_end != INT32_MAX) { /* as of the period's last day */
+			corridor_date_format(span_end - 1, span_as_of);
+			as_of = span_as_of;
+		}
 		if (as_of && (strlen(as_of) != 10 || corridor_date_parse(as_of, 10, &day) != 0))
 			return cli_usage("--as-of is a date YYYY-MM-DD");
 		if (party && !inv)
@@ -469,8 +706,13 @@ int cmd_report(int argc, char **argv)
 				       query, &l, &doc);
 		if (rc || (!l && !doc.body))
 			return rc;
-		if (inv) {
+		if (grouping && !l) {
+			rc = cli_usage("with --server, balances by month, quarter or year are read from "
+				       "a verified replica: a reader entitled to everything");
+		} else if (inv) {
 			rc = report_invoices(l, &doc, party, day, f);
+		} else if (grouping) {
+			rc = report_balances_span(l, span_first, span_end, grouping, f);
 		} else {
 			struct bal_out o = { .f = f };
 			struct corridor_diag d;
@@ -497,8 +739,30 @@ int cmd_report(int argc, char **argv)
 	bool meters = strcmp(pos[0], "meters") == 0;
 	if (!meters && strcmp(pos[0], "performance") != 0)
 		return cli_usage("usage: %s", cli_usage_line());
-	if (!cli_period(period, &first))
-		return cli_usage("--period YYYY-MM is required");
+	if (!meters && (!single_month || grouping)) { /* a span of months */
+		if (!spanned && !single_month)
+			return cli_usage("--period (2026, 2026-Q1, 2026-03, a range of days) or --begin "
+					 "and --end is required");
+		if (single_month)
+			(void)span_of(period, NULL, NULL, &span_first, &span_end, &spanned);
+		if (span_first == INT32_MIN || span_end == INT32_MAX)
+			return cli_usage("the period needs both ends (--begin and --end)");
+		struct corridor_ledger *l;
+		struct cli_doc doc;
+		int rc = cli_open_view(ledger, f, "/v1/reports/performance", "", &l, &doc);
+		if (rc || (!l && !doc.body))
+			return rc;
+		if (!l) {
+			free(doc.body);
+			return cli_usage("with --server, performance over more than a month is read "
+					 "from a verified replica: a reader entitled to everything");
+		}
+		rc = report_performance_span(l, contract, span_first, span_end, grouping, f);
+		corridor_ledger_close(l);
+		return rc;
+	}
+	if (!single_month)
+		return cli_usage("--period YYYY-MM is required (report meters is of one month)");
 	if (meters && !contract)
 		return cli_usage("report meters needs --contract ID");
 	struct corridor_ledger *l;

@@ -147,3 +147,116 @@ int corridor_report_performance(struct corridor_ledger *l, const char *contract,
 	free(a.ids);
 	return err;
 }
+
+/* ---- performance over a span of months, totalled per group ---- */
+
+#define SPAN_MONTHS_MAX 1200u /* a century of months */
+#define SPAN_CONTRACTS_MAX 100000u
+
+struct span_acc {
+	struct corridor_performance *p; /* one per contract, by id */
+	size_t n, cap;
+	bool overflow;
+};
+
+static bool add_i64(int64_t *a, int64_t b)
+{
+	return !__builtin_add_overflow(*a, b, a);
+}
+
+static int span_one(void *vctx, const struct corridor_performance *p)
+{
+	struct span_acc *a = vctx;
+	size_t i = 0;
+	while (i < a->n && strcmp(a->p[i].contract, p->contract) != 0)
+		i++;
+	if (i == a->n) {
+		if (a->n >= SPAN_CONTRACTS_MAX)
+			return CORRIDOR_E_LIMIT;
+		if (a->n == a->cap) {
+			size_t cap = a->cap ? 2 * a->cap : 16;
+			void *n = realloc(a->p, cap * sizeof *a->p);
+			if (!n)
+				return CORRIDOR_E_NOMEM;
+			a->p = n;
+			a->cap = cap;
+		}
+		a->p[a->n] = *p;
+		a->p[a->n].min_milli = a->p[a->n].max_milli = 0;
+		a->p[a->n].billable_milli = a->p[a->n].shortfall_milli = a->p[a->n].excess_milli = 0;
+		a->p[a->n].intervals = a->p[a->n].disputed = 0;
+		a->p[a->n].has_min = a->p[a->n].has_max = false;
+		a->n++;
+	}
+	struct corridor_performance *t = &a->p[i];
+	t->has_min |= p->has_min;
+	t->has_max |= p->has_max;
+	if (!add_i64(&t->min_milli, p->has_min ? p->min_milli : 0) ||
+	    !add_i64(&t->max_milli, p->has_max ? p->max_milli : 0) ||
+	    !add_i64(&t->billable_milli, p->billable_milli) ||
+	    !add_i64(&t->shortfall_milli, p->shortfall_milli) ||
+	    !add_i64(&t->excess_milli, p->excess_milli))
+		a->overflow = true;
+	t->intervals += p->intervals;
+	t->disputed += p->disputed;
+	return CORRIDOR_OK;
+}
+
+static int perf_by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct corridor_performance *)a)->contract,
+		      ((const struct corridor_performance *)b)->contract);
+}
+
+/* The first day of the month after the one that starts on `day`. */
+static int32_t next_month(int32_t day)
+{
+	return day + (int32_t)corridor_month_days(day);
+}
+
+int corridor_report_performance_span(struct corridor_ledger *l, const char *contract,
+				     int32_t first_day, int32_t end_day,
+				     enum corridor_grouping grouping,
+				     corridor_performance_span_fn fn, void *ctx,
+				     struct corridor_diag *diag)
+{
+	int32_t y;
+	unsigned m, d, months = 0;
+	corridor_civil_from_days(first_day, &y, &m, &d);
+	if (d != 1 || end_day <= first_day)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "performance is by month: a period of whole months");
+	for (int32_t day = first_day; day < end_day; day = next_month(day))
+		if (++months > SPAN_MONTHS_MAX)
+			return corridor_diag_set(diag, CORRIDOR_E_LIMIT, "more than %u months",
+						 SPAN_MONTHS_MAX);
+	corridor_civil_from_days(end_day, &y, &m, &d);
+	if (d != 1)
+		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					 "performance is by month: a period of whole months");
+	int err = CORRIDOR_OK;
+	for (int32_t g0 = first_day; g0 < end_day && !err;) {
+		/* the group: a month, the quarter or year it starts, or all */
+		int32_t g1 = g0;
+		unsigned gm;
+		do {
+			g1 = next_month(g1);
+			corridor_civil_from_days(g1, &y, &gm, &d);
+		} while (g1 < end_day && grouping != CORRIDOR_GROUP_MONTH &&
+			 !(grouping == CORRIDOR_GROUP_QUARTER && (gm - 1) % 3 == 0) &&
+			 !(grouping == CORRIDOR_GROUP_YEAR && gm == 1));
+		struct span_acc a = { 0 };
+		for (int32_t mday = g0; mday < g1 && !err; mday = next_month(mday))
+			err = corridor_report_performance(l, contract, mday, span_one, &a, diag);
+		if (!err && a.overflow)
+			err = corridor_diag_set(diag, CORRIDOR_E_OVERFLOW,
+						"the period's totals overflow");
+		if (!err && a.n)
+			qsort(a.p, a.n, sizeof *a.p, perf_by_id);
+		for (size_t i = 0; !err && i < a.n; i++)
+			err = fn(ctx, g0, g1, &a.p[i]);
+		free(a.p);
+		g0 = g1;
+	}
+	return err;
+}

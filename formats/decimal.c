@@ -122,6 +122,46 @@ int corridor_date_parse(const char *s, size_t len, int32_t *days)
 	return CORRIDOR_OK;
 }
 
+int corridor_period_range_parse(const char *s, size_t len, int32_t *first_day, int32_t *end_day)
+{
+	unsigned y, n;
+	int32_t a, b;
+	const char *dots = len >= 12 ? memchr(s, '.', len) : NULL;
+	if (dots && (size_t)(dots - s) + 2 < len && dots[1] == '.') { /* A..B, B included */
+		size_t al = (size_t)(dots - s);
+		if (corridor_date_parse(s, al, &a) != 0 ||
+		    corridor_date_parse(dots + 2, len - al - 2, &b) != 0 || b < a)
+			return CORRIDOR_E_MALFORMED;
+		*first_day = a;
+		*end_day = b + 1;
+		return CORRIDOR_OK;
+	}
+	if (len == 10)
+		return corridor_date_parse(s, len, first_day) == 0
+			       ? (*end_day = *first_day + 1, CORRIDOR_OK)
+			       : CORRIDOR_E_MALFORMED;
+	if (len < 4 || !digits_at(s, 4, &y) || y < 1970 || y > 9998)
+		return CORRIDOR_E_MALFORMED;
+	unsigned m0, months;
+	if (len == 4) {
+		m0 = 1;
+		months = 12;
+	} else if (len == 7 && s[4] == '-' && s[5] == 'Q' && digits_at(s + 6, 1, &n) && n >= 1 &&
+		   n <= 4) {
+		m0 = 3 * n - 2;
+		months = 3;
+	} else if (len == 7 && s[4] == '-' && digits_at(s + 5, 2, &n) && n >= 1 && n <= 12) {
+		m0 = n;
+		months = 1;
+	} else {
+		return CORRIDOR_E_MALFORMED;
+	}
+	unsigned m1 = m0 + months, y1 = y + (m1 > 12 ? 1u : 0u);
+	*first_day = days_from_civil((int32_t)y, m0, 1);
+	*end_day = days_from_civil((int32_t)y1, m1 > 12 ? m1 - 12 : m1, 1);
+	return CORRIDOR_OK;
+}
+
 void corridor_date_format(int32_t days, char out[11])
 {
 	int32_t y;

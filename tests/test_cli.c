@@ -672,6 +672,49 @@ START_TEST(contracts_deliveries_reports)
 		  NULL);
 	free(csv);
 	free(json);
+	/* periods as hledger writes them: a range of whole months is March again;
+	 * a quarter totals its months (January and February metered nothing) */
+	csv = expect(0, (const char *[]){ "report", "performance", "--period",
+					  "2026-03-01..2026-03-31", "--format", "csv", NULL });
+	ck_assert_msg(strstr(csv, "G1,2026-03,MWh,3000,3050,299.5,2700.5,0,3,1"), "%s", csv);
+	free(csv);
+	csv = expect(0, (const char *[]){ "report", "performance", "--begin", "2026-01-01", "--end",
+					  "2026-04-01", "--format", "csv", NULL });
+	ck_assert_msg(strstr(csv, "G1,2026-Q1,MWh,9000,9150,299.5,8700.5,0,3,1"), "%s", csv);
+	free(csv);
+	csv = expect(0, (const char *[]){ "report", "performance", "--period", "2026-Q1", "--monthly",
+					  "--format", "csv", NULL });
+	ck_assert_msg(strstr(csv, "G1,2026-01,MWh,3000,3050,0,3000,0,0,0") &&
+			      strstr(csv, "G1,2026-02,MWh,3000,3050,0,3000,0,0,0") &&
+			      strstr(csv, "G1,2026-03,MWh,3000,3050,299.5,2700.5,0,3,1"),
+		      "%s", csv);
+	free(csv);
+	json = expect(0, (const char *[]){ "report", "performance", "--period", "2026", "--quarterly",
+					   "--format", "json", NULL });
+	ck_assert_msg(strstr(json, "{\"periods\":[{\"period\":\"2026-Q1\",\"contracts\":[") &&
+			      strstr(json, "{\"period\":\"2026-Q4\",\"contracts\":["),
+		      "%s", json);
+	free(json);
+	/* not whole months, a bad period, both forms at once: one line each */
+	free(expect(2, (const char *[]){ "report", "performance", "--period", "2026-03-05..2026-03-09",
+					 NULL }));
+	free(expect(2, (const char *[]){ "report", "performance", "--period", "2026-Q5", NULL }));
+	free(expect(2, (const char *[]){ "report", "performance", "--period", "2026", "--begin",
+					 "2026-01-01", NULL }));
+	free(expect(2, (const char *[]){ "report", "performance", "--period", "2026", "--monthly",
+					 "--yearly", NULL }));
+	/* balances at each quarter's end are the balances as of those days */
+	out = expect(0, (const char *[]){ "report", "balances", "--period", "2026-Q1", "--format",
+					  "csv", NULL });
+	char *asof = expect(0, (const char *[]){ "report", "balances", "--as-of", "2026-03-31",
+						 "--format", "csv", NULL });
+	ck_assert_str_eq(out, asof);
+	free(out);
+	free(asof);
+	out = expect(0, (const char *[]){ "report", "balances", "--period", "2026", "--quarterly",
+					  "--format", "csv", NULL });
+	ck_assert_msg(strncmp(out, "as_of,currency,party,balance\r\n", 30) == 0, "%s", out);
+	free(out);
 	out = expect(0, (const char *[]){ "verify", NULL });
 	ck_assert(strstr(out, "verify OK") != NULL);
 	free(out);

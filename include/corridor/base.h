@@ -157,6 +157,12 @@ void corridor_decimal_format(int64_t v, unsigned scale, char *out, size_t cap);
  *  Errors: CORRIDOR_E_MALFORMED (including dates that do not exist). */
 CORRIDOR_MUST_CHECK int corridor_date_parse(const char *s, size_t len, int32_t *days);
 void corridor_date_format(int32_t days, char out[11]);
+/** Parses a period as hledger writes one: a year (2026), a quarter
+ *  (2026-Q1), a month (2026-03), a day (2026-03-05) or a range of days
+ *  (2026-03-01..2026-06-30, both included) into [*first_day, *end_day).
+ *  Errors: CORRIDOR_E_MALFORMED. */
+CORRIDOR_MUST_CHECK int corridor_period_range_parse(const char *s, size_t len, int32_t *first_day,
+						    int32_t *end_day);
 /** The calendar date of a day number. */
 void corridor_civil_from_days(int32_t days, int32_t *y, unsigned *m, unsigned *d);
 /** True if the day is the first of its month. */

@@ -70,6 +70,29 @@ CORRIDOR_MUST_CHECK int corridor_report_performance(struct corridor_ledger *ledg
 						    const char *contract, int32_t period_first_day,
 						    corridor_performance_fn fn, void *ctx,
 						    struct corridor_diag *diag);
+/** How a span of time is reported: as one total, or per month, quarter or
+ *  year (a quarter or year cut at the span's ends). */
+enum corridor_grouping {
+	CORRIDOR_GROUP_ALL = 0,
+	CORRIDOR_GROUP_MONTH,
+	CORRIDOR_GROUP_QUARTER,
+	CORRIDOR_GROUP_YEAR,
+};
+typedef int (*corridor_performance_span_fn)(void *ctx, int32_t first_day, int32_t end_day,
+					    const struct corridor_performance *p);
+/** Performance over the whole months [first_day, end_day): per group (a
+ *  month, quarter, year, or the span), each contract's figures summed over
+ *  the group's months (the band is the sum of the months' prorated bands;
+ *  shortfall and excess are the months', as settlement bills them), by id;
+ *  fn gets the group's [first, end). Errors: CORRIDOR_E_INVALID (not whole
+ *  months), CORRIDOR_E_LIMIT, CORRIDOR_E_OVERFLOW, as
+ *  corridor_report_performance. */
+CORRIDOR_MUST_CHECK int corridor_report_performance_span(struct corridor_ledger *ledger,
+							 const char *contract, int32_t first_day,
+							 int32_t end_day,
+							 enum corridor_grouping grouping,
+							 corridor_performance_span_fn fn, void *ctx,
+							 struct corridor_diag *diag);
 /** Days of the month that starts on first_day (28-31). */
 unsigned corridor_month_days(int32_t first_day);
 
