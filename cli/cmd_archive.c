@@ -100,7 +100,9 @@ int cmd_import(int argc, char **argv)
 	uint64_t size = 0;
 	const char *dir = cli_ledger_dir(ledger);
 	int err = restore ? corridor_archive_restore(dir, archive, &vk, &size, &d)
-			  : corridor_archive_import(dir, archive, vkey ? &vk : NULL, &size, &d);
+			  : corridor_archive_import_with(dir, archive, vkey ? &vk : NULL, cli_progress,
+							 (void *)"import", &size, &d);
+	cli_progress_end("import");
 	if (err)
 		return cli_fail(err, &d);
 	printf("%s %s holds %llu entries\n", restore ? "ledger" : "replica", dir,

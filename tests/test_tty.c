@@ -149,6 +149,22 @@ START_TEST(progress_on_a_terminal)
 	const char *verify[] = { corridor_bin(), "verify", "--ledger", ledger, NULL };
 	rc = on_pty(verify, pw, 0, screen, sizeof screen);
 	ck_assert_msg(rc == 0 && strstr(screen, "verify: 3001/3001 (100%)"), "%s", screen);
+	/* an archive import into a replica: the same line */
+	char archive[1024], replica[1024];
+	snprintf(archive, sizeof archive, "%s", path_join(dir, "L.archive"));
+	snprintf(replica, sizeof replica, "%s", path_join(dir, "R"));
+	const char *sign[] = { corridor_bin(), "checkpoint", "sign", "--key", key, "--ledger",
+			       ledger, NULL };
+	ck_assert_int_eq(on_pty(sign, pw, 1, screen, sizeof screen), 0);
+	const char *exp[] = { corridor_bin(), "export", "--format", "archive", "--out", archive,
+			      "--ledger", ledger, NULL };
+	ck_assert_int_eq(on_pty(exp, pw, 0, screen, sizeof screen), 0);
+	const char *imp[] = { corridor_bin(), "import", "--archive", archive, "--ledger", replica,
+			      NULL };
+	rc = on_pty(imp, pw, 0, screen, sizeof screen);
+	ck_assert_msg(rc == 0 && strstr(screen, "import: 3001/3001 (100%)") &&
+			      strstr(screen, "holds 3001 entries"),
+		      "%s", screen);
 	/* on a pipe: no progress at all */
 	struct run r = run_cli((const char *[]){ "verify", "--ledger", ledger, NULL }, NULL);
 	ck_assert_int_eq(r.status, 0);

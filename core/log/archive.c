@@ -461,6 +461,8 @@ out_close:
 struct import_ctx {
 	struct archive *a;
 	const struct corridor_vkey *vkey;
+	corridor_progress_fn progress;
+	void *pctx;
 	bool fresh;
 	uint64_t size;
 	MDB_txn *txn;
@@ -533,7 +535,8 @@ static int import_fn(struct corridor_ledger *l, MDB_txn *txn, void *vctx, struct
 		st->operator_key_id = head.operator_key_id;
 	}
 	/* Rewind to the first entry (the header was parsed at open). */
-	if ((err = archive_rewind(a, diag)) != 0 || (err = archive_feed(a, v, NULL, NULL, diag)) != 0)
+	if ((err = archive_rewind(a, diag)) != 0 ||
+	    (err = archive_feed(a, v, c->progress, c->pctx, diag)) != 0)
 		goto out_free;
 	uint8_t root[CORRIDOR_HASH_BYTES];
 	corridor_merkle_range_root(corridor_verifier_range(v), root);
@@ -596,7 +599,8 @@ out_free:
 
 /* Into a replica, or (restore) into the operator's own ledger. */
 static int import_into(const char *dir, const char *path, const struct corridor_vkey *vkey,
-		       bool restore, uint64_t *size_out, struct corridor_diag *diag)
+		       bool restore, corridor_progress_fn progress, void *pctx, uint64_t *size_out,
+		       struct corridor_diag *diag)
 {
 	struct archive a;
 	struct corridor_ledger *l = NULL;
@@ -606,7 +610,7 @@ static int import_into(const char *dir, const char *path, const struct corridor_
 	int err = archive_open(path, &a, diag);
 	if (err)
 		return err;
-	struct import_ctx c = { .a = &a, .vkey = vkey };
+	struct import_ctx c = { .a = &a, .vkey = vkey, .progress = progress, .pctx = pctx };
 	err = corridor_ledger_open(dir, 0, &l, NULL);
 	if (err == CORRIDOR_E_NOTFOUND && restore) {
 		err = corridor_diag_set(diag, CORRIDOR_E_NOTFOUND,
@@ -660,11 +664,18 @@ out_close:
 int corridor_archive_import(const char *dir, const char *path, const struct corridor_vkey *vkey,
 			    uint64_t *size_out, struct corridor_diag *diag)
 {
-	return import_into(dir, path, vkey, false, size_out, diag);
+	return import_into(dir, path, vkey, false, NULL, NULL, size_out, diag);
+}
+
+int corridor_archive_import_with(const char *dir, const char *path,
+				 const struct corridor_vkey *vkey, corridor_progress_fn progress,
+				 void *ctx, uint64_t *size_out, struct corridor_diag *diag)
+{
+	return import_into(dir, path, vkey, false, progress, ctx, size_out, diag);
 }
 
 int corridor_archive_restore(const char *dir, const char *path, const struct corridor_vkey *vkey,
 			     uint64_t *size_out, struct corridor_diag *diag)
 {
-	return import_into(dir, path, vkey, true, size_out, diag);
+	return import_into(dir, path, vkey, true, NULL, NULL, size_out, diag);
 }

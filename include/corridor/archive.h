@@ -44,6 +44,13 @@ CORRIDOR_MUST_CHECK int corridor_archive_verify(const char *path, const struct c
 CORRIDOR_MUST_CHECK int corridor_archive_import(const char *dir, const char *path,
 						const struct corridor_vkey *vkey, uint64_t *size_out,
 						struct corridor_diag *diag);
+/** The same, reporting its progress (entries verified of the archive's)
+ *  to `progress` as it goes. */
+CORRIDOR_MUST_CHECK int corridor_archive_import_with(const char *dir, const char *path,
+						     const struct corridor_vkey *vkey,
+						     corridor_progress_fn progress, void *ctx,
+						     uint64_t *size_out,
+						     struct corridor_diag *diag);
 /** After a restore from an older backup: takes back into the operator's own
  *  ledger in `dir` (not a replica) the entries it published since, from an
  *  archive (or tiles, corridor_tiles_restore_from) whose `first` is the
