@@ -203,6 +203,8 @@ int cmd_memo(int argc, char **argv)
 					   (size_t)batch, memo_committed, &prog, &d);
 		cli_progress_end("memo");
 		rc = err ? cli_fail(err, &d) : EXIT_OK;
+		if (!err) /* the summary, after the acknowledgements */
+			printf("%zu memos, %llu appended\n", count, (unsigned long long)prog.done);
 	} else {
 		err = corridor_memo_add(l, s, texts[0], lens[0], idem, &seq, &d);
 		rc = cli_print_seq(err, seq, &d);

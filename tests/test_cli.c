@@ -124,7 +124,7 @@ START_TEST(memo_log_and_verify)
 	ck_assert(spit(P("lines.txt"), lines, strlen(lines)));
 	out = expect(0, (const char *[]){ "memo", "--key", P("op.key"), "--from", P("lines.txt"),
 					  "--batch", "2", NULL });
-	ck_assert_str_eq(out, "appended 2..3\nappended 4..4\n");
+	ck_assert_str_eq(out, "appended 2..3\nappended 4..4\n3 memos, 3 appended\n");
 	free(out);
 	/* A bad line anywhere: nothing written, the line named. */
 	ck_assert(spit(P("bad.txt"), "ok\nfine\n\nlast\n", 14));
@@ -195,7 +195,8 @@ START_TEST(memo_from_a_pipe)
 	int st;
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	ck_assert_str_eq(out, "appended 1..1000\nappended 1001..2000\nappended 2001..3000\n");
+	ck_assert_str_eq(out, "appended 1..1000\nappended 1001..2000\nappended 2001..3000\n"
+			      "3000 memos, 3000 appended\n");
 	free(out);
 	out = expect(0, (const char *[]){ "entry", "3000", NULL });
 	ck_assert_msg(strstr(out, "piped line 2999 ") != NULL, "%s", out);
