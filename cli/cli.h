@@ -185,6 +185,8 @@ int cli_read_input(const char *path, size_t max, char **buf, size_t *len);
  * (quoted when it holds a comma, quote, CR or LF). Write errors show in
  * ferror(stdout). */
 void cli_json_str(const char *s);
+/* A seq as a CSV field: empty for none (0), as JSON writes null. */
+void cli_csv_seq(uint64_t seq);
 void cli_csv_str(const char *s);
 /* The importers' one opening: reads `file` (at most max bytes), checks it
  * with corridor_import_check, and only then opens the ledger and unseals the
@@ -201,8 +203,21 @@ int cli_vkey(const char *arg, struct corridor_vkey *out);
 
 /* --format: NULL or "table", "json", and "csv" where allowed. Prints the
  * usage error and returns EXIT_USAGE for anything else, else EXIT_OK. */
-enum cli_format { CLI_TABLE, CLI_CSV, CLI_JSON };
+enum cli_format { CLI_TABLE, CLI_CSV, CLI_JSON, CLI_JSONL };
 int cli_format(const char *s, bool allow_csv, enum cli_format *out);
+/* The same for a list, which may also be `jsonl` (one object a line). */
+int cli_list_format(const char *s, bool allow_csv, enum cli_format *out);
+/* A list's JSON framing: an array for json, an object a line for jsonl.
+ * cli_list_open before the first record, cli_list_item before each and
+ * cli_list_item_end after it, cli_list_close after the last. */
+struct cli_list {
+	enum cli_format f;
+	size_t n;
+};
+void cli_list_open(struct cli_list *l);
+void cli_list_item(struct cli_list *l);
+void cli_list_item_end(struct cli_list *l);
+void cli_list_close(struct cli_list *l);
 /* A reading command's ledger, or the server's view of the reader's part.
  * Locally, and with --server for a reader entitled to everything, as
  * cli_open_ro: *out set. With --server for any other reader, the JSON view

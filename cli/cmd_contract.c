@@ -136,9 +136,13 @@ static const struct cli_col CONTRACT_COLS[] = {
 
 static int print_contract_row(void *ctx, const struct corridor_contract *c)
 {
-	bool json = *(bool *)ctx;
-	if (json)
-		return print_contract_json(c);
+	struct cli_list *list = ctx;
+	if (list->f != CLI_TABLE) {
+		cli_list_item(list);
+		int err = corridor_contract_json(stdout, c);
+		cli_list_item_end(list);
+		return err ? err : ferror(stdout) ? CORRIDOR_E_IO : CORRIDOR_OK;
+	}
 	const struct corridor_contract_terms *t =
 		c->version_count ? &c->versions[c->version_count - 1].terms : NULL;
 	char s[11] = "-", e[11] = "-";
@@ -177,9 +181,10 @@ static int contract_show(int argc, char **argv, bool list)
 		       list ? "contract list" : "contract show"))
 		return EXIT_USAGE;
 	enum cli_format f;
-	if (cli_format(format, false, &f) != EXIT_OK)
+	if ((list ? cli_list_format(format, false, &f) : cli_format(format, false, &f)) != EXIT_OK)
 		return EXIT_USAGE;
 	bool json = f == CLI_JSON;
+	struct cli_list rows = { .f = f };
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
@@ -195,11 +200,15 @@ static int contract_show(int argc, char **argv, bool list)
 		return rc;
 	int err;
 	if (list) {
-		if (!json)
+		if (f == CLI_TABLE)
 			cli_table_head(CONTRACT_COLS, 9);
-		err = l ? corridor_contract_list(l, party, print_contract_row, &json, &d)
-			: corridor_contracts_from_json(doc.body, doc.len, print_contract_row, &json,
+		if (l)
+			cli_list_open(&rows);
+		err = l ? corridor_contract_list(l, party, print_contract_row, &rows, &d)
+			: corridor_contracts_from_json(doc.body, doc.len, print_contract_row, &rows,
 						       &d);
+		if (l && !err)
+			cli_list_close(&rows);
 	} else {
 		struct corridor_contract *c = malloc(sizeof *c);
 		err = !c  ? CORRIDOR_E_NOMEM

@@ -332,6 +332,7 @@ static int delivery_export(int argc, char **argv)
 
 struct dlist {
 	enum cli_format format;
+	struct cli_list list;
 };
 
 static const struct cli_col DELIVERY_COLS[] = {
@@ -348,15 +349,20 @@ static int print_delivery(void *ctx, const struct corridor_delivery *d)
 	corridor_utc_format(d->end_s, e);
 	corridor_decimal_format(d->quantity_milli, 3, q, sizeof q);
 	const char *status = d->superseded_by ? "superseded" : d->supersedes ? "correction" : "latest";
-	if (c->format == CLI_JSON) {
+	if (c->format == CLI_JSON || c->format == CLI_JSONL) {
+		cli_list_item(&c->list);
 		int err = corridor_delivery_json(stdout, d);
-		if (err || putchar('\n') == EOF)
-			return err ? err : CORRIDOR_E_IO;
+		cli_list_item_end(&c->list);
+		if (err)
+			return err;
 	} else if (c->format == CLI_CSV) {
 		printf("%llu,%s,%s,", (unsigned long long)d->seq, d->contract, d->recorder);
 		cli_csv_str(d->meter);
-		printf(",%s,%s,%s,%c,%llu,%llu\r\n", s, e, q, d->quality,
-		       (unsigned long long)d->supersedes, (unsigned long long)d->superseded_by);
+		printf(",%s,%s,%s,%c,", s, e, q, d->quality);
+		cli_csv_seq(d->supersedes);
+		putchar(',');
+		cli_csv_seq(d->superseded_by);
+		fputs("\r\n", stdout);
 	} else {
 		char seq[24], g[CLI_NUM_BYTES], qual[2] = { d->quality, '\0' };
 		snprintf(seq, sizeof seq, "%llu", (unsigned long long)d->seq);
@@ -383,8 +389,9 @@ static int delivery_list(int argc, char **argv)
 	if (!contract)
 		return cli_usage("--contract is required; usage: %s", cli_usage_line());
 	struct dlist c = { 0 };
-	if (cli_format(format, true, &c.format) != EXIT_OK)
+	if (cli_list_format(format, true, &c.format) != EXIT_OK)
 		return EXIT_USAGE;
+	c.list.f = c.format;
 	int32_t first = -1;
 	if (period && !cli_period(period, &first))
 		return cli_usage("--period is a month YYYY-MM");
@@ -407,7 +414,10 @@ static int delivery_list(int argc, char **argv)
 		return cli_view_fail(corridor_deliveries_from_json(doc.body, doc.len, print_delivery,
 								   &c, &dg),
 				     &dg, &doc);
+	cli_list_open(&c.list);
 	int err = corridor_delivery_list(l, contract, first, print_delivery, &c, &dg);
+	if (!err)
+		cli_list_close(&c.list);
 	corridor_ledger_close(l);
 	return err ? cli_fail(err, &dg) : EXIT_OK;
 }

@@ -224,6 +224,7 @@ out_free:
 #define LOG_ENOUGH 1 /* log_one's "stop": the limit is reached */
 struct log_ctx {
 	bool json;
+	struct cli_list list; /* log's framing (entry prints one object) */
 	int err;
 	bool filtered;              /* by the fields below (`log`; not `entry`) */
 	const char *kind, *author;
@@ -349,6 +350,7 @@ static int log_one(void *vctx, uint64_t seq, const uint8_t *bytes, size_t len)
 	     (int64_t)e.time_us < c->since_us || (int64_t)e.time_us >= c->until_us))
 		return CORRIDOR_OK;
 	if (c->json) {
+		cli_list_item(&c->list); /* (an entry's JSON ends its own line) */
 		if ((c->err = corridor_entry_json(stdout, bytes, len, &d)) != 0)
 			return c->err;
 	} else {
@@ -425,18 +427,19 @@ int cmd_log(int argc, char **argv)
 		return cli_usage("--since and --until are UTC times (2026-03-01T00:00:00Z) or dates "
 				 "(YYYY-MM-DD)");
 	enum cli_format f;
-	if (cli_format(format, false, &f) != EXIT_OK)
+	if (cli_list_format(format, false, &f) != EXIT_OK)
 		return EXIT_USAGE;
-	c.json = f == CLI_JSON;
-	if (cli_server.url) { /* what this reader may see of the range, as JSON lines */
-		char query[96];
+	c.json = f == CLI_JSON || f == CLI_JSONL;
+	c.list.f = f;
+	if (cli_server.url) { /* what this reader may see of the range, as JSON */
+		char query[112];
 		if (format && !c.json)
-			return cli_usage("with --server, log prints JSON lines (--format json)");
+			return cli_usage("with --server, log prints JSON (--format json or jsonl)");
 		if (kind || author || since || until)
 			return cli_usage("with --server, log takes --from and --limit only (the "
 					 "server's /v1/log has no filters)");
-		snprintf(query, sizeof query, "?from=%llu&limit=%llu", (unsigned long long)from,
-			 (unsigned long long)(limit ? limit : 100));
+		snprintf(query, sizeof query, "?from=%llu&limit=%llu%s", (unsigned long long)from,
+			 (unsigned long long)(limit ? limit : 100), f == CLI_JSONL ? "&format=jsonl" : "");
 		return cli_remote_get(key, pass_file, "/v1/log", query);
 	}
 	struct corridor_ledger *l;
@@ -445,11 +448,14 @@ int cmd_log(int argc, char **argv)
 		return rc;
 	if (!c.json)
 		cli_entry_head();
+	cli_list_open(&c.list);
 	/* the limit counts what is printed: the scan stops at it (LOG_ENOUGH) */
 	int err = corridor_ledger_scan(l, from, 0, log_one, &c);
 	corridor_ledger_close(l);
 	if (err == LOG_ENOUGH)
 		err = CORRIDOR_OK;
+	if (!err && !c.err)
+		cli_list_close(&c.list);
 	if (err && !c.err)
 		return cli_fail(err, NULL);
 	return c.err ? EXIT_REFUSED : EXIT_OK;

@@ -41,10 +41,13 @@ static const struct cli_col CURRENCY_COLS[] = { { "CODE", 4, false }, { "DECIMAL
 
 static int print_currency(void *ctx, const char *code, unsigned decimals, uint64_t seq)
 {
-	enum cli_format *f = ctx;
-	if (*f == CLI_JSON) {
+	struct cli_list *list = ctx;
+	const enum cli_format *f = &list->f;
+	if (*f == CLI_JSON || *f == CLI_JSONL) {
+		cli_list_item(list);
 		int err = corridor_currency_json(stdout, code, decimals, seq);
-		return err ? err : putchar('\n') == EOF ? CORRIDOR_E_IO : CORRIDOR_OK;
+		cli_list_item_end(list);
+		return err ? err : ferror(stdout) ? CORRIDOR_E_IO : CORRIDOR_OK;
 	} else if (*f == CLI_CSV)
 		printf("%s,%u,%llu\r\n", code, decimals, (unsigned long long)seq);
 	else {
@@ -78,8 +81,9 @@ int cmd_currency(int argc, char **argv)
 		struct corridor_ledger *l;
 		struct corridor_diag d;
 		corridor_diag_init(&d);
-		if (cli_format(format, true, &f) != EXIT_OK)
+		if (cli_list_format(format, true, &f) != EXIT_OK)
 			return EXIT_USAGE;
+		struct cli_list list = { .f = f };
 		struct cli_doc doc;
 		int rc = cli_open_view(ledger, f, "/v1/currencies", "", &l, &doc);
 		if (rc || (!l && !doc.body))
@@ -90,9 +94,12 @@ int cmd_currency(int argc, char **argv)
 			cli_table_head(CURRENCY_COLS, 3);
 		if (doc.body)
 			return cli_view_fail(corridor_currencies_from_json(doc.body, doc.len,
-									   print_currency, &f, &d),
+									   print_currency, &list, &d),
 					     &d, &doc);
-		int err = corridor_currency_list(l, print_currency, &f, &d);
+		cli_list_open(&list);
+		int err = corridor_currency_list(l, print_currency, &list, &d);
+		if (!err)
+			cli_list_close(&list);
 		corridor_ledger_close(l);
 		return err ? cli_fail(err, &d) : EXIT_OK;
 	}
@@ -127,19 +134,23 @@ static const struct cli_col RATE_COLS[] = { { "PAIR", 7, false },  { "DATE", 10,
 
 static int print_rate(void *ctx, const struct corridor_rate *r)
 {
-	enum cli_format *f = ctx;
+	struct cli_list *list = ctx;
+	const enum cli_format *f = &list->f;
 	char date[11], rate[32];
 	corridor_date_format(r->day, date);
 	corridor_decimal_format(r->rate_e8, 8, rate, sizeof rate);
 	if (*f == CLI_CSV) {
 		printf("%s,%s,%s,%s,", r->base, r->quote, date, rate);
 		cli_csv_str(r->source);
-		printf(",%llu,%llu\r\n", (unsigned long long)r->seq,
-		       (unsigned long long)r->corrects);
-	} else if (*f == CLI_JSON) {
+		printf(",%llu,", (unsigned long long)r->seq);
+		cli_csv_seq(r->corrects);
+		fputs("\r\n", stdout);
+	} else if (*f == CLI_JSON || *f == CLI_JSONL) {
+		cli_list_item(list);
 		int err = corridor_rate_json(stdout, r);
-		if (err || putchar('\n') == EOF)
-			return err ? err : CORRIDOR_E_IO;
+		cli_list_item_end(list);
+		if (err)
+			return err;
 	} else {
 		char pair[8], seq[24], g[CLI_NUM_BYTES];
 		snprintf(pair, sizeof pair, "%s/%s", r->base, r->quote);
@@ -181,8 +192,9 @@ int cmd_rate(int argc, char **argv)
 		enum cli_format f;
 		char b[4] = "", q[4] = "";
 		int32_t lo = INT32_MIN, hi = INT32_MAX;
-		if (cli_format(format, true, &f) != EXIT_OK)
+		if (cli_list_format(format, true, &f) != EXIT_OK)
 			return EXIT_USAGE;
+		struct cli_list list = { .f = f };
 		if (pair && (strlen(pair) != 7 || pair[3] != '/'))
 			return cli_usage("--pair is BASE/QUOTE, e.g. USD/CNY");
 		if (pair) {
@@ -207,11 +219,14 @@ int cmd_rate(int argc, char **argv)
 		else if (f == CLI_TABLE)
 			cli_table_head(RATE_COLS, 6);
 		if (doc.body)
-			return cli_view_fail(corridor_rates_from_json(doc.body, doc.len, print_rate, &f,
+			return cli_view_fail(corridor_rates_from_json(doc.body, doc.len, print_rate, &list,
 								      &d),
 					     &d, &doc);
+		cli_list_open(&list);
 		int err = corridor_rate_list(l, pair ? b : NULL, pair ? q : NULL, lo, hi, print_rate,
-					     &f, &d);
+					     &list, &d);
+		if (!err)
+			cli_list_close(&list);
 		corridor_ledger_close(l);
 		return err ? cli_fail(err, &d) : EXIT_OK;
 	}
@@ -703,6 +718,7 @@ struct pprint {
 	struct corridor_ledger *l;
 	enum cli_format f;
 	size_t n;
+	struct cli_list list;
 };
 
 static const struct cli_col PAY_COLS[] = {
@@ -721,10 +737,13 @@ static int print_payment(void *ctx, const struct corridor_payment *p)
 		printf("%llu,%s,%s,%s,%s,%s,", (unsigned long long)p->seq, p->payer, p->payee,
 		       p->currency, a, date);
 		cli_csv_str(p->reference);
-		printf(",%llu\r\n", (unsigned long long)p->reversed_by);
-	} else if (c->f == CLI_JSON) {
-		fputs(c->n ? "," : "", stdout);
+		putchar(',');
+		cli_csv_seq(p->reversed_by);
+		fputs("\r\n", stdout);
+	} else if (c->f == CLI_JSON || c->f == CLI_JSONL) {
+		cli_list_item(&c->list);
 		int err = corridor_payment_json(stdout, scales(c->l), p);
+		cli_list_item_end(&c->list);
 		if (err)
 			return err;
 	} else {
@@ -871,8 +890,9 @@ int cmd_payment(int argc, char **argv)
 		struct pprint c = { 0 };
 		struct corridor_diag d;
 		corridor_diag_init(&d);
-		if (cli_format(format, true, &c.f) != EXIT_OK)
+		if (cli_list_format(format, true, &c.f) != EXIT_OK)
 			return EXIT_USAGE;
+		c.list.f = c.f;
 		char query[256] = "";
 		cli_query_add(query, sizeof query, "party", party);
 		struct cli_doc doc;
@@ -881,17 +901,16 @@ int cmd_payment(int argc, char **argv)
 			return rc;
 		if (c.f == CLI_CSV)
 			printf("seq,payer,payee,currency,amount,value_date,reference,reversed_by\r\n");
-		else if (c.f == CLI_JSON)
-			printf("[");
-		else
+		else if (c.f == CLI_TABLE)
 			cli_table_head(PAY_COLS, 7);
 		if (doc.body)
 			return cli_view_fail(corridor_payments_from_json(doc.body, doc.len, &g_scales,
 									 print_payment, &c, &d),
 					     &d, &doc);
+		cli_list_open(&c.list);
 		int err = corridor_payment_list(c.l, party, print_payment, &c, &d);
-		if (!err && c.f == CLI_JSON)
-			printf("]\n");
+		if (!err)
+			cli_list_close(&c.list);
 		corridor_ledger_close(c.l);
 		return err ? cli_fail(err, &d) : EXIT_OK;
 	}

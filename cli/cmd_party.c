@@ -89,10 +89,14 @@ static const struct cli_col PARTY_COLS[] = { { "ID", 26, false },	 { "NAME", 28,
 
 static int print_row(void *ctx, const struct corridor_party *p)
 {
-	bool json = *(bool *)ctx;
+	struct cli_list *list = ctx;
 	char roles[128];
-	if (json)
-		return print_json(p);
+	if (list->f != CLI_TABLE) {
+		cli_list_item(list);
+		int err = corridor_party_json(stdout, p);
+		cli_list_item_end(list);
+		return err ? err : ferror(stdout) ? CORRIDOR_E_IO : CORRIDOR_OK;
+	}
 	corridor_roles_format(p->roles, roles, sizeof roles);
 	unsigned valid = 0;
 	for (size_t i = 0; i < p->key_count; i++)
@@ -111,13 +115,12 @@ static int party_list(int argc, char **argv)
 					 { "ledger", &ledger, NULL, NULL, NULL, 0 } };
 	const char *pos[1];
 	size_t np;
-	bool json;
 	if (!cli_parse(argc, argv, opts, 2, pos, 0, 0, &np, "party list"))
 		return EXIT_USAGE;
 	enum cli_format f;
-	if (cli_format(format, false, &f) != EXIT_OK)
+	if (cli_list_format(format, false, &f) != EXIT_OK)
 		return EXIT_USAGE;
-	json = f == CLI_JSON;
+	struct cli_list list = { .f = f };
 	struct corridor_ledger *l;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
@@ -125,12 +128,15 @@ static int party_list(int argc, char **argv)
 	int rc = cli_open_view(ledger, f, "/v1/parties", "", &l, &doc);
 	if (rc || (!l && !doc.body))
 		return rc;
-	if (!json)
+	if (f == CLI_TABLE)
 		cli_table_head(PARTY_COLS, 5);
 	if (doc.body) /* the server's view, read back */
-		return cli_view_fail(corridor_parties_from_json(doc.body, doc.len, print_row, &json, &d),
+		return cli_view_fail(corridor_parties_from_json(doc.body, doc.len, print_row, &list, &d),
 				     &d, &doc);
-	int err = corridor_party_list(l, print_row, &json, &d);
+	cli_list_open(&list);
+	int err = corridor_party_list(l, print_row, &list, &d);
+	if (!err)
+		cli_list_close(&list);
 	corridor_ledger_close(l);
 	return err ? cli_fail(err, &d) : EXIT_OK;
 }

@@ -22,6 +22,9 @@ const struct cli_optdoc CLI_COMMON_OPTS[] = {
 #define KEY_OPT(who) { "key", "FILE", "the key file that signs: " who, CLI_REQUIRED }
 #define FORMAT_TJ { "format", "table|json", "the output format (default: table)", 0 }
 #define FORMAT_TCJ { "format", "table|csv|json", "the output format (default: table)", 0 }
+/* a list: json is one array, jsonl one object a line */
+#define FORMAT_TJL { "format", "table|json|jsonl", "the output format (default: table)", 0 }
+#define FORMAT_TCJL { "format", "table|csv|json|jsonl", "the output format (default: table)", 0 }
 #define W (CLI_C_LEDGER | CLI_C_PASS | CLI_C_IDEM) /* a signed write */
 #define R CLI_C_LEDGER                              /* a read */
 
@@ -76,7 +79,7 @@ const struct cli_cmd CLI_COMMANDS[] = {
 	    { "iban", "IBAN", "an account of the party (repeatable)", CLI_MANY } },
 	  "corridor party register --key operator.key --id MN-GRID --name \"Mongolian grid\" "
 	  "--country MN --roles buyer,meter --vkey \"$MNG\"" },
-	{ "party list", NULL, "list the parties", R, "keys and ledger", { FORMAT_TJ },
+	{ "party list", NULL, "list the parties", R, "keys and ledger", { FORMAT_TJL },
 	  "corridor party list" },
 	{ "party show", "ID", "one party: roles, keys, accounts", R, "keys and ledger", { FORMAT_TJ },
 	  "corridor party show MN-GRID" },
@@ -118,7 +121,7 @@ const struct cli_cmd CLI_COMMANDS[] = {
 	{ "contract show", "ID", "one contract: every version, prices, what is pending", R, "contracts",
 	  { FORMAT_TJ }, "corridor contract show G1" },
 	{ "contract list", NULL, "list the contracts", R, "contracts",
-	  { FORMAT_TJ, { "party", "ID", "only the contracts of this party", 0 } },
+	  { FORMAT_TJL, { "party", "ID", "only the contracts of this party", 0 } },
 	  "corridor contract list --party MN-GRID" },
 	/* ---- deliveries ---- */
 	{ "delivery record", NULL, "record one metered delivery interval", W, "deliveries",
@@ -167,7 +170,7 @@ const struct cli_cmd CLI_COMMANDS[] = {
 	{ "delivery list", NULL, "list a contract's readings", R, "deliveries",
 	  { { "contract", "ID", "the contract", CLI_REQUIRED },
 	    { "period", "YYYY-MM", "only this local month", 0 },
-	    FORMAT_TCJ },
+	    FORMAT_TCJL },
 	  "corridor delivery list --contract G1 --period 2026-03" },
 	/* ---- money ---- */
 	{ "currency define", NULL, "define a currency and its minor units (the operator)", W, "money",
@@ -175,7 +178,7 @@ const struct cli_cmd CLI_COMMANDS[] = {
 	    { "code", "CODE", "ISO 4217 code", CLI_REQUIRED },
 	    { "decimals", "N", "minor-unit decimals", CLI_REQUIRED } },
 	  "corridor currency define --key operator.key --code KZT --decimals 2" },
-	{ "currency list", NULL, "list the currencies", R, "money", { FORMAT_TCJ },
+	{ "currency list", NULL, "list the currencies", R, "money", { FORMAT_TCJL },
 	  "corridor currency list" },
 	{ "rate record", NULL, "record one FX fixing (a rates party)", W, "money",
 	  { KEY_OPT("the rate publisher's"),
@@ -194,7 +197,7 @@ const struct cli_cmd CLI_COMMANDS[] = {
 	  { { "pair", "BASE/QUOTE", "only this pair", 0 },
 	    { "from", "D", "from this date", 0 },
 	    { "to", "D", "up to this date", 0 },
-	    FORMAT_TCJ },
+	    FORMAT_TCJL },
 	  "corridor rate list --pair USD/CNY --from 2026-03-25 --to 2026-03-31" },
 	{ "settle run", NULL, "settle a month: invoices for every contract (docs/SETTLEMENT.md)", W,
 	  "money",
@@ -234,7 +237,7 @@ const struct cli_cmd CLI_COMMANDS[] = {
 	  CLI_C_LEDGER | CLI_C_PASS, "money", { KEY_OPT("the account holder's"), FORMAT_TCJ },
 	  "corridor payment import --key cnpc.key statement.xml" },
 	{ "payment list", NULL, "list payments", R, "money",
-	  { { "party", "ID", "only payments of this party", 0 }, FORMAT_TCJ },
+	  { { "party", "ID", "only payments of this party", 0 }, FORMAT_TCJL },
 	  "corridor payment list --party CN-CNPC" },
 	/* ---- reports ---- */
 	{ "report meters", NULL, "both sides' readings of a contract-month, interval by interval", R,
@@ -287,7 +290,7 @@ const struct cli_cmd CLI_COMMANDS[] = {
 	    { "from", "SEQ", "from this seq (default: 0)", 0 },
 	    { "limit", "N", "print at most N entries (default: all)", 0 },
 	    { "key", "FILE", "with --server: the reader's key file", 0 },
-	    FORMAT_TJ },
+	    FORMAT_TJL },
 	  "corridor log --from 100 --limit 20\ncorridor log --kind delivery.correct --author MN-GRID "
 	  "--since 2026-06-01" },
 	{ "entry", "SEQ", "one entry as canonical msgpack", CLI_C_LEDGER | CLI_C_PASS, "reports",

@@ -585,6 +585,11 @@ int cli_open_view(const char *opt_dir, enum cli_format f, const char *path, cons
 	if (rc != REPLICA_NOT_ENTITLED)
 		return rc;
 	*out = NULL; /* not entitled to the archive: the server's view of its part */
+	if (f == CLI_JSONL) { /* a list, one object a line */
+		char q[512];
+		snprintf(q, sizeof q, "%s%sformat=jsonl", query, query[0] ? "&" : "?");
+		return cli_remote_get(cli_server.read_key, cli_server.read_pass_file, path, q);
+	}
 	if (f == CLI_JSON)
 		return cli_remote_get(cli_server.read_key, cli_server.read_pass_file, path, query);
 	return remote_fetch(cli_server.read_key, cli_server.read_pass_file, path, query,
@@ -915,6 +920,50 @@ void cli_csv_str(const char *s)
 		putchar(*s);
 	}
 	putchar('"');
+}
+
+int cli_list_format(const char *s, bool allow_csv, enum cli_format *out)
+{
+	if (s && strcmp(s, "jsonl") == 0) {
+		*out = CLI_JSONL;
+		return EXIT_OK;
+	}
+	if (s && strcmp(s, "table") && strcmp(s, "json") && (!allow_csv || strcmp(s, "csv")))
+		return cli_usage("--format must be %s", allow_csv ? "table, csv, json or jsonl"
+								  : "table, json or jsonl");
+	return cli_format(s, allow_csv, out);
+}
+
+void cli_csv_seq(uint64_t seq)
+{
+	if (seq)
+		printf("%llu", (unsigned long long)seq);
+}
+
+void cli_list_open(struct cli_list *l)
+{
+	l->n = 0;
+	if (l->f == CLI_JSON)
+		putchar('[');
+}
+
+void cli_list_item(struct cli_list *l)
+{
+	if (l->f == CLI_JSON && l->n)
+		putchar(',');
+	l->n++;
+}
+
+void cli_list_item_end(struct cli_list *l)
+{
+	if (l->f == CLI_JSONL)
+		putchar('\n');
+}
+
+void cli_list_close(struct cli_list *l)
+{
+	if (l->f == CLI_JSON)
+		fputs("]\n", stdout);
 }
 
 int cli_format(const char *s, bool allow_csv, enum cli_format *out)

@@ -85,6 +85,17 @@ static bool ju64(json_t *o, const char *key, uint64_t *v)
 	return true;
 }
 
+/* A seq that may be none: null (written for "none") or a seq. */
+static bool jseq_or_none(json_t *o, const char *key, uint64_t *v)
+{
+	json_t *x = json_object_get(o, key);
+	if (json_is_null(x)) {
+		*v = 0;
+		return true;
+	}
+	return ju64(o, key, v) && *v > 0;
+}
+
 /* A decimal string at a fixed scale. */
 static bool jdec(json_t *o, const char *key, unsigned scale, int64_t *v)
 {
@@ -306,8 +317,8 @@ static int delivery_one(void *vctx, json_t *o)
 	    !jstr(o, "recorder", d.recorder, sizeof d.recorder) ||
 	    !jstr(o, "meter", d.meter, sizeof d.meter) || !jutc(o, "start", &d.start_s) ||
 	    !jutc(o, "end", &d.end_s) || !jdec(o, "quantity", 3, &d.quantity_milli) ||
-	    !jstr(o, "quality", q, sizeof q) || !ju64(o, "supersedes", &d.supersedes) ||
-	    !ju64(o, "superseded_by", &d.superseded_by))
+	    !jstr(o, "quality", q, sizeof q) || !jseq_or_none(o, "supersedes", &d.supersedes) ||
+	    !jseq_or_none(o, "superseded_by", &d.superseded_by))
 		return bad(c->diag, "delivery");
 	d.quality = q[0];
 	return c->fn.delivery(c->ctx, &d);
@@ -349,7 +360,7 @@ static int rate_one(void *vctx, json_t *o)
 {
 	struct list_ctx *c = vctx;
 	struct corridor_rate r = { 0 };
-	if (!rate_decode(o, &r) || !ju64(o, "seq", &r.seq) || !ju64(o, "corrects", &r.corrects))
+	if (!rate_decode(o, &r) || !ju64(o, "seq", &r.seq) || !jseq_or_none(o, "corrects", &r.corrects))
 		return bad(c->diag, "rate");
 	return c->fn.rate(c->ctx, &r);
 }
@@ -508,7 +519,7 @@ static int payment_one(void *vctx, json_t *o)
 	    !jmoney(o, "amount", p.currency, c->scales, &p.amount_minor, NULL) ||
 	    !jdate(o, "value_date", &p.value_day) ||
 	    !jstr(o, "reference", p.reference, sizeof p.reference) ||
-	    !ju64(o, "reversed_by", &p.reversed_by))
+	    !jseq_or_none(o, "reversed_by", &p.reversed_by))
 		return bad(c->diag, "payment");
 	return c->fn.payment(c->ctx, &p);
 }

@@ -53,6 +53,15 @@ static void date_field(FILE *f, const char *key, int32_t day, bool comma)
 	fprintf(f, "%s\"%s\":\"%s\"", comma ? "," : "", key, d);
 }
 
+/* a seq, or null for none (every "none" in these documents is null) */
+static void seq_or_null(FILE *f, const char *key, uint64_t seq)
+{
+	if (seq)
+		fprintf(f, ",\"%s\":%" PRIu64, key, seq);
+	else
+		fprintf(f, ",\"%s\":null", key);
+}
+
 /* a decimal string, or null when absent */
 static void opt_decimal(FILE *f, bool has, const char *v)
 {
@@ -178,9 +187,11 @@ int corridor_delivery_json(FILE *f, const struct corridor_delivery *d)
 		d->seq, d->contract, d->recorder);
 	if (str(f, d->meter))
 		return CORRIDOR_E_IO;
-	fprintf(f, ",\"start\":\"%s\",\"end\":\"%s\",\"quantity\":\"%s\",\"quality\":\"%c\","
-		   "\"supersedes\":%" PRIu64 ",\"superseded_by\":%" PRIu64 "}",
-		s, e, q, d->quality, d->supersedes, d->superseded_by);
+	fprintf(f, ",\"start\":\"%s\",\"end\":\"%s\",\"quantity\":\"%s\",\"quality\":\"%c\"",
+		s, e, q, d->quality);
+	seq_or_null(f, "supersedes", d->supersedes);
+	seq_or_null(f, "superseded_by", d->superseded_by);
+	fputc('}', f);
 	return done(f);
 }
 
@@ -204,7 +215,9 @@ int corridor_rate_json(FILE *f, const struct corridor_rate *r)
 {
 	if (rate_fields(f, r))
 		return CORRIDOR_E_IO;
-	fprintf(f, ",\"seq\":%" PRIu64 ",\"corrects\":%" PRIu64 "}", r->seq, r->corrects);
+	fprintf(f, ",\"seq\":%" PRIu64, r->seq);
+	seq_or_null(f, "corrects", r->corrects);
+	fputc('}', f);
 	return done(f);
 }
 
@@ -298,7 +311,8 @@ int corridor_payment_json(FILE *f, const struct corridor_scales *sc,
 		p->seq, p->payer, p->payee, p->currency, a, date);
 	if (str(f, p->reference))
 		return CORRIDOR_E_IO;
-	fprintf(f, ",\"reversed_by\":%" PRIu64 "}", p->reversed_by);
+	seq_or_null(f, "reversed_by", p->reversed_by);
+	fputc('}', f);
 	return done(f);
 }
 

@@ -770,7 +770,8 @@ static enum MHD_Result get_entry(struct server *sv, struct MHD_Connection *c, st
 struct log_read {
 	struct server *sv;
 	const char *reader;
-	bool all;
+	bool all, lines; /* lines: format=jsonl, else a JSON array */
+	size_t n;
 	FILE *f;
 	int err;
 };
@@ -783,13 +784,17 @@ static int log_read_one(void *vctx, uint64_t seq, const uint8_t *bytes, size_t l
 	if (!may && (lr->err = corridor_entry_visible(lr->sv->l, lr->reader, bytes, len, &may,
 						      NULL)) != 0)
 		return lr->err;
+	if (may && !lr->lines && lr->n)
+		fputc(',', lr->f);
+	lr->n += may;
 	if (may && (lr->err = corridor_entry_json(lr->f, bytes, len, NULL)) != 0)
 		return lr->err;
 	return 0;
 }
 
-/* GET /v1/log?from=SEQ&limit=N: what the reader may see of that range, one
- * JSON object a line (as `corridor log --format json`). */
+/* GET /v1/log?from=SEQ&limit=N[&format=jsonl]: what the reader may see of
+ * that range, as `corridor log --format json` prints it (an array), or one
+ * JSON object a line (--format jsonl). */
 static enum MHD_Result get_log(struct server *sv, struct MHD_Connection *c, struct request *rq,
 			       const char *reader)
 {
@@ -800,16 +805,24 @@ static enum MHD_Result get_log(struct server *sv, struct MHD_Connection *c, stru
 	    limit == 0 || limit > SERVE_LOG_LIMIT_MAX)
 		return reply_error(c, rq, MHD_HTTP_BAD_REQUEST,
 				   "from=SEQ and limit=1..1000 (default 100)");
-	struct log_read lr = { .sv = sv, .reader = reader, .f = open_memstream(&buf, &blen) };
+	const char *format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
+	struct log_read lr = { .sv = sv, .reader = reader, .f = open_memstream(&buf, &blen),
+			       .lines = format && strcmp(format, "jsonl") == 0 };
 	if (!lr.f)
 		return reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+	if (!lr.lines)
+		fputc('[', lr.f);
 	int err = corridor_reader_sees_all(sv->l, reader, &lr.all, NULL);
 	if (!err)
 		err = corridor_ledger_scan(sv->l, from, limit, log_read_one, &lr);
+	if (!lr.lines)
+		fputs("]\n", lr.f);
 	fclose(lr.f);
 	enum MHD_Result ret = err ? reply_error(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
 						corridor_strerror(lr.err ? lr.err : err))
-				  : reply(c, rq, MHD_HTTP_OK, "application/x-ndjson", buf, blen);
+				  : reply(c, rq, MHD_HTTP_OK,
+					  lr.lines ? "application/x-ndjson" : "application/json", buf,
+					  blen);
 	free(buf);
 	return ret;
 }

@@ -52,27 +52,68 @@ static bool day_arg(struct view *v, const char *name, int32_t *day)
 	return !s || (strlen(s) == 10 && corridor_date_parse(s, 10, day) == 0);
 }
 
+/* ---- a list's framing: a JSON array, or (format=jsonl) an object a line ---- */
+
+static bool lines(struct view *v)
+{
+	const char *f = arg(v, "format");
+	return f && strcmp(f, "jsonl") == 0;
+}
+
+/* Before each record of a list. */
+static void item(struct view *v)
+{
+	if (!lines(v) && v->n)
+		fputc(',', v->f);
+	v->n++;
+}
+
+/* After it: the end of its line, for jsonl. */
+static int item_end(struct view *v)
+{
+	return lines(v) && fputc('\n', v->f) == EOF ? CORRIDOR_E_IO : CORRIDOR_OK;
+}
+
+/* A list around `err = body`: the brackets (an array), and its type. */
+static int list_open(struct view *v, const char **type)
+{
+	*type = lines(v) ? NDJSON : JSON;
+	if (!lines(v))
+		fputc('[', v->f);
+	return CORRIDOR_OK;
+}
+
+static int list_close(struct view *v, int err)
+{
+	if (!err && !lines(v) && fputs("]\n", v->f) == EOF)
+		err = CORRIDOR_E_IO;
+	return err;
+}
+
 /* ---- one document per path ---- */
 
 static int party_one(void *ctx, const struct corridor_party *p)
 {
 	struct view *v = ctx;
+	item(v);
 	int err = corridor_party_json(v->f, p);
-	return err ? err : fputc('\n', v->f) == EOF ? CORRIDOR_E_IO : 0;
+	return err ? err : item_end(v);
 }
 
 static int currency_one(void *ctx, const char *code, unsigned decimals, uint64_t seq)
 {
 	struct view *v = ctx;
+	item(v);
 	int err = corridor_currency_json(v->f, code, decimals, seq);
-	return err ? err : fputc('\n', v->f) == EOF ? CORRIDOR_E_IO : 0;
+	return err ? err : item_end(v);
 }
 
 static int rate_one(void *ctx, const struct corridor_rate *r)
 {
 	struct view *v = ctx;
+	item(v);
 	int err = corridor_rate_json(v->f, r);
-	return err ? err : fputc('\n', v->f) == EOF ? CORRIDOR_E_IO : 0;
+	return err ? err : item_end(v);
 }
 
 static int rates(struct view *v)
@@ -114,8 +155,11 @@ static int contract_one(void *ctx, const struct corridor_contract *c)
 	int err = 0;
 	if (!may && (err = corridor_reader_sees_contract(v->l, v->reader, c->id, &may, NULL)) != 0)
 		return err;
-	if (may && ((err = corridor_contract_json(v->f, c)) != 0 || fputc('\n', v->f) == EOF))
-		return err ? err : CORRIDOR_E_IO;
+	if (may) {
+		item(v);
+		if ((err = corridor_contract_json(v->f, c)) != 0 || (err = item_end(v)) != 0)
+			return err;
+	}
 	return 0;
 }
 
@@ -142,8 +186,9 @@ static int contract(struct view *v, const char *id)
 static int delivery_one(void *ctx, const struct corridor_delivery *d)
 {
 	struct view *v = ctx;
+	item(v);
 	int err = corridor_delivery_json(v->f, d);
-	return err ? err : fputc('\n', v->f) == EOF ? CORRIDOR_E_IO : 0;
+	return err ? err : item_end(v);
 }
 
 static int deliveries(struct view *v)
@@ -212,17 +257,15 @@ static int payment_one(void *ctx, const struct corridor_payment *p)
 	struct view *v = ctx;
 	if (!v->all && !corridor_payment_visible(p, v->reader))
 		return 0;
-	fputs(v->n++ ? "," : "", v->f);
-	return corridor_payment_json(v->f, &v->scales, p);
+	item(v);
+	int err = corridor_payment_json(v->f, &v->scales, p);
+	return err ? err : item_end(v);
 }
 
-static int payments(struct view *v)
+static int payments(struct view *v, const char **type)
 {
-	fputc('[', v->f);
-	int err = corridor_payment_list(v->l, arg(v, "party"), payment_one, v, &v->d);
-	if (!err)
-		fputs("]\n", v->f);
-	return err;
+	list_open(v, type);
+	return list_close(v, corridor_payment_list(v->l, arg(v, "party"), payment_one, v, &v->d));
 }
 
 static int meters(struct view *v)
@@ -343,8 +386,8 @@ static int dispatch(struct view *v, const char *path, const char **type)
 	*type = JSON;
 	if (route(path, "/v1/parties", &rest)) {
 		if (!*rest) {
-			*type = NDJSON;
-			return corridor_party_list(v->l, party_one, v, &v->d);
+			list_open(v, type);
+			return list_close(v, corridor_party_list(v->l, party_one, v, &v->d));
 		}
 		struct corridor_party *p = malloc(sizeof *p);
 		int err = !p ? CORRIDOR_E_NOMEM
@@ -359,27 +402,29 @@ static int dispatch(struct view *v, const char *path, const char **type)
 		return err;
 	}
 	if (route(path, "/v1/currencies", &rest) && !*rest) {
-		*type = NDJSON;
-		return corridor_currency_list(v->l, currency_one, v, &v->d);
+		list_open(v, type);
+		return list_close(v, corridor_currency_list(v->l, currency_one, v, &v->d));
 	}
 	if (route(path, "/v1/rates", &rest) && !*rest) {
-		*type = NDJSON;
-		return rates(v);
+		list_open(v, type);
+		return list_close(v, rates(v));
 	}
 	if (route(path, "/v1/contracts", &rest)) {
-		*type = *rest ? JSON : NDJSON;
-		return *rest ? contract(v, rest) : contracts(v);
+		if (*rest)
+			return contract(v, rest);
+		list_open(v, type);
+		return list_close(v, contracts(v));
 	}
 	if (route(path, "/v1/deliveries", &rest) && !*rest) {
-		*type = NDJSON;
-		return deliveries(v);
+		list_open(v, type);
+		return list_close(v, deliveries(v));
 	}
 	if (route(path, "/v1/settlements/", &rest))
 		return settlement(v, rest);
 	if (route(path, "/v1/invoices/", &rest) && *rest)
 		return invoice(v, rest);
 	if (route(path, "/v1/payments", &rest) && !*rest)
-		return payments(v);
+		return payments(v, type);
 	if (!strcmp(path, "/v1/reports/meters"))
 		return meters(v);
 	if (!strcmp(path, "/v1/reports/performance"))

@@ -531,7 +531,7 @@ START_TEST(remote_mode)
 	ck_assert(spit(lines, "one\ntwo\nthree\n", 14));
 	out = remote_ok(&r, (const char *const[]){ "memo", "--key", mnkey, "--from", lines,
 						    "--batch", "2", NULL });
-	ck_assert_str_eq(out, "appended 4..5\nappended 6..6\n");
+	ck_assert_str_eq(out, "appended 4..5\nappended 6..6\n3 memos, 3 appended\n");
 	free(out);
 	/* a role the party does not hold: refused, one line */
 	x = remote_run(&r, (const char *const[]){ "currency", "define", "--key", mnkey, "--code",
@@ -1501,7 +1501,8 @@ START_TEST(json_views_who_sees_what)
 	const struct {
 		const char *path, *query, *want;
 	} empty[] = {
-		{ "/v1/contracts", "", "" },
+		{ "/v1/contracts", "", "[]\n" },
+		{ "/v1/contracts", "?format=jsonl", "" },
 		{ "/v1/settlements/2026-01", "", "[]\n" },
 		{ "/v1/payments", "", "[]\n" },
 		{ "/v1/reports/performance", "?period=2026-01",

@@ -199,7 +199,7 @@ for m in 01 02 03 04 05 06 07 08 09 10 11 12; do
 		# May is settled; now MN-GRID corrects one May hour: June carries the adjustment.
 		# Its hours are stored as daily series: the point is named by its start.
 		set -- $("$C" delivery list --contract P1 --period 2026-05 --format csv | tr -d '\r' | \
-			awk -F, '$3 == "MN-GRID" && $10 == "0" {print $1, $5; exit}')
+			awk -F, '$3 == "MN-GRID" && $10 == "" {print $1, $5; exit}')
 		"$C" delivery correct --key mn-grid.key --supersedes "$1" --start "$2" --quantity 0 \
 			--reason "double-counted hour" >/dev/null
 	fi
