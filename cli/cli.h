@@ -60,6 +60,9 @@ const struct cli_cmd *cli_cmd_find(const char *path);
 /* c's i-th option (its own, then the shared ones); NULL past the last. */
 const struct cli_optdoc *cli_cmd_opt_at(const struct cli_cmd *c, size_t i);
 const struct cli_optdoc *cli_cmd_opt(const struct cli_cmd *c, const char *name, size_t nlen);
+/* The long option a short form (-p, -b, -e, -M, -Q, -Y) stands for in
+ * command c, or NULL. */
+const char *cli_short_option(const struct cli_cmd *c, const char *arg);
 /* The option of c nearest to name (a misspelling), or NULL. */
 const char *cli_suggest_option(const struct cli_cmd *c, const char *name, size_t nlen);
 /* "corridor PATH --required ARG [OPTIONS] ARGS" (a static buffer). */

@@ -87,6 +87,30 @@ static size_t distance(const char *a, size_t an, const char *b, size_t cap)
 	return row[bn] > cap ? cap + 1 : row[bn];
 }
 
+/* The short forms (as hledger spells them) and their long options. */
+static const struct {
+	const char *shorter, *longer;
+} SHORT[] = { { "-p", "--period" }, { "-b", "--begin" }, { "-e", "--end" },
+	      { "-M", "--monthly" }, { "-Q", "--quarterly" }, { "-Y", "--yearly" } };
+
+const char *cli_short_option(const struct cli_cmd *c, const char *arg)
+{
+	for (size_t i = 0; i < sizeof SHORT / sizeof SHORT[0]; i++)
+		if (strcmp(arg, SHORT[i].shorter) == 0 &&
+		    cli_cmd_opt(c, SHORT[i].longer + 2, strlen(SHORT[i].longer + 2)))
+			return SHORT[i].longer;
+	return NULL;
+}
+
+/* "-p, " when option `name` has a short form, else "". */
+static const char *short_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof SHORT / sizeof SHORT[0]; i++)
+		if (strcmp(name, SHORT[i].longer + 2) == 0)
+			return SHORT[i].shorter;
+	return NULL;
+}
+
 const char *cli_suggest_option(const struct cli_cmd *c, const char *name, size_t nlen)
 {
 	const struct cli_optdoc *o, *best = NULL;
@@ -163,8 +187,9 @@ void cli_help(const struct cli_cmd *c, FILE *f)
 	fprintf(f, "usage: %s\n  %s\n\noptions:\n", cli_synopsis(c), c->summary);
 	for (size_t i = 0; (o = cli_cmd_opt_at(c, i)) != NULL; i++) {
 		char left[96];
-		snprintf(left, sizeof left, "--%s%s%s%s", o->name, o->arg ? " " : "",
-			 o->arg ? o->arg : "", o->flags & CLI_MANY ? " ..." : "");
+		const char *sh = short_of(o->name);
+		snprintf(left, sizeof left, "%s%s--%s%s%s%s", sh ? sh : "", sh ? ", " : "", o->name,
+			 o->arg ? " " : "", o->arg ? o->arg : "", o->flags & CLI_MANY ? " ..." : "");
 		fprintf(f, "  %-30s %s%s\n", left, o->help,
 			o->flags & CLI_REQUIRED ? " (required)" : "");
 	}

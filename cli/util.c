@@ -109,6 +109,10 @@ bool cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
 			only_pos = true;
 			continue;
 		}
+		/* hledger's short forms, where the command has the long option */
+		const char *alias = only_pos ? NULL : cli_short_option(c, a);
+		if (alias)
+			a = alias;
 		if (!only_pos && a[0] == '-' && a[1] == '-' && a[2] != '\0') {
 			const char *name = a + 2, *eq = strchr(name, '=');
 			size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
