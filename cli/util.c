@@ -337,10 +337,20 @@ static int open_remote(struct corridor_ledger **out)
 }
 
 /* A signed read's body (malloc'd, NUL-terminated); an exit code. */
+/* The reader's key, unsealed once a run (Argon2id costs by design): a
+ * command that makes several signed reads asks for it once. */
+static struct corridor_signer *g_reader;
+static const char *g_reader_path;
+
+static void reader_free(void)
+{
+	corridor_signer_free(g_reader);
+	g_reader = NULL;
+}
+
 static int remote_fetch(const char *key, const char *pass_file, const char *path,
 			const char *query, char **body, size_t *len)
 {
-	struct corridor_signer *reader;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
 	*body = NULL;
@@ -348,10 +358,18 @@ static int remote_fetch(const char *key, const char *pass_file, const char *path
 	if (!key)
 		return cli_usage("with --server, a read is signed: give --key FILE (the reader's key)");
 	int rc = client_connect();
-	if (rc || (rc = cli_signer(key, pass_file, &reader)) != 0)
+	if (rc)
 		return rc;
-	int err = corridor_client_get(g_client, reader, path, query, body, len, &d);
-	corridor_signer_free(reader);
+	if (!g_reader || strcmp(g_reader_path, key) != 0) {
+		reader_free();
+		if ((rc = cli_signer(key, pass_file, &g_reader)) != 0)
+			return rc;
+		g_reader_path = key;
+		static bool registered;
+		if (!registered)
+			registered = atexit(reader_free) == 0;
+	}
+	int err = corridor_client_get(g_client, g_reader, path, query, body, len, &d);
 	return err ? cli_fail(err, &d) : EXIT_OK;
 }
 
