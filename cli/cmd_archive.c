@@ -42,7 +42,9 @@ int cmd_export(int argc, char **argv)
 	if (rc)
 		return rc;
 	int err = journal ? corridor_export_journal_of(l, party, out, &d)
-			  : corridor_archive_export(l, from, out, &d);
+			  : corridor_archive_export_with(l, from, out, cli_progress, (void *)"export",
+							 &d);
+	cli_progress_end("export");
 	corridor_ledger_close(l);
 	if (err)
 		return cli_fail(err, &d);

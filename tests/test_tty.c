@@ -158,7 +158,8 @@ START_TEST(progress_on_a_terminal)
 	ck_assert_int_eq(on_pty(sign, pw, 1, screen, sizeof screen), 0);
 	const char *exp[] = { corridor_bin(), "export", "--format", "archive", "--out", archive,
 			      "--ledger", ledger, NULL };
-	ck_assert_int_eq(on_pty(exp, pw, 0, screen, sizeof screen), 0);
+	rc = on_pty(exp, pw, 0, screen, sizeof screen);
+	ck_assert_msg(rc == 0 && strstr(screen, "export: 3001/3001 (100%)"), "%s", screen);
 	const char *imp[] = { corridor_bin(), "import", "--archive", archive, "--ledger", replica,
 			      NULL };
 	rc = on_pty(imp, pw, 0, screen, sizeof screen);

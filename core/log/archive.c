@@ -28,9 +28,13 @@ static int fwrite_cb(void *data, const char *buf, size_t len)
 	return fwrite(buf, 1, len, (FILE *)data) == len ? 0 : -1;
 }
 
+#define EXPORT_PROGRESS_EVERY 4096u /* entries between two progress reports */
+
 struct export_args {
 	uint64_t from;
 	const char *path;
+	corridor_progress_fn progress;
+	void *pctx;
 };
 
 /* The archive of [from, latest signed checkpoint) from one snapshot. */
@@ -99,6 +103,8 @@ static int export_fn(const struct corridor_snapshot *snap, void *vctx, struct co
 		}
 		msgpack_pack_bin(&pk, v.mv_size);
 		msgpack_pack_bin_body(&pk, v.mv_data, v.mv_size);
+		if (a->progress && ((seq - from + 1) % EXPORT_PROGRESS_EVERY == 0 || seq + 1 == size))
+			a->progress(a->pctx, seq - from + 1, size - from);
 	}
 	if (seq != size) {
 		err = corridor_diag_seq(diag, CORRIDOR_E_STORAGE, seq, "entry %llu is missing",
@@ -132,7 +138,13 @@ out_close:
 int corridor_archive_export(struct corridor_ledger *l, uint64_t from, const char *path,
 			    struct corridor_diag *diag)
 {
-	struct export_args a = { .from = from, .path = path };
+	return corridor_archive_export_with(l, from, path, NULL, NULL, diag);
+}
+
+int corridor_archive_export_with(struct corridor_ledger *l, uint64_t from, const char *path,
+				 corridor_progress_fn progress, void *ctx, struct corridor_diag *diag)
+{
+	struct export_args a = { .from = from, .path = path, .progress = progress, .pctx = ctx };
 	return corridor_ledger_read(l, export_fn, &a, diag);
 }
 

@@ -21,6 +21,11 @@ extern "C" {
  *  CORRIDOR_E_STORAGE. */
 CORRIDOR_MUST_CHECK int corridor_archive_export(struct corridor_ledger *ledger, uint64_t from,
 						const char *path, struct corridor_diag *diag);
+/** The same, reporting the entries written of the archive's to `progress`. */
+CORRIDOR_MUST_CHECK int corridor_archive_export_with(struct corridor_ledger *ledger, uint64_t from,
+						     const char *path,
+						     corridor_progress_fn progress, void *ctx,
+						     struct corridor_diag *diag);
 
 /** Verifies a full archive offline against the operator's verifier key: header,
  *  every entry as corridor_ledger_verify does, the Merkle root against the
