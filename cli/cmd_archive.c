@@ -161,7 +161,9 @@ int cmd_tiles(int argc, char **argv)
 	int rc = cli_open_ro(ledger, &l);
 	if (rc)
 		return rc;
-	int err = corridor_tiles_export(l, out, entries, &st, &d);
+	static const char label[] = "tiles export";
+	int err = corridor_tiles_export_with(l, out, entries, cli_progress, (void *)label, &st, &d);
+	cli_progress_end(label);
 	corridor_ledger_close(l);
 	if (err)
 		return cli_fail(err, &d);

@@ -500,6 +500,8 @@ static void print_unsettled(const struct corridor_batch *b, enum cli_format f)
 	}
 }
 
+static const char SETTLE_PROGRESS[] = "settle run: contracts";
+
 static int settle_run(const char *ledger, const char *key, const char *pass_file,
 		      const char *period, const char *contract, const char *replica, bool dry_run,
 		      enum cli_format f)
@@ -531,13 +533,16 @@ static int settle_run(const char *ledger, const char *key, const char *pass_file
 			corridor_signer_free(s);
 			return cli_fail(err, &d);
 		}
-		err = corridor_settle_run_from(l, remote, s, first, contract, &b, &d);
+		err = corridor_settle_run_from_with(l, remote, s, first, contract, cli_progress,
+						    (void *)SETTLE_PROGRESS, &b, &d);
 		corridor_ledger_close(remote);
 	} else {
 		if ((rc = open_signed(ledger, key, pass_file, &l, &s)) != 0)
 			return rc;
-		err = corridor_settle_run_contract(l, s, first, contract, dry_run, &b, &d);
+		err = corridor_settle_run_with(l, s, first, contract, dry_run, cli_progress,
+					       (void *)SETTLE_PROGRESS, &b, &d);
 	}
+	cli_progress_end(SETTLE_PROGRESS);
 	/* A machine format always prints its document: a batch, or an empty one
 	 * (no invoices) when nothing is left or nothing could be settled. */
 	bool empty = err == CORRIDOR_E_NOTFOUND || (err && b.unsettled_count);

@@ -167,11 +167,12 @@ static int monitor_once(struct monitor *m, bool quiet_if_same)
 	struct corridor_monitor_result *rp = &m->r;
 	struct corridor_diag d;
 	corridor_diag_init(&d);
-	int err = m->mirror ? corridor_monitor_run(m->state, corridor_mirror_fetch, m->mirror, m->from,
-						   &m->vkey, rp, &d)
-			    : corridor_monitor_run(m->state, corridor_tiles_dir_fetch,
-						   (void *)(uintptr_t)m->from, m->from, &m->vkey, rp,
-						   &d);
+	static const char label[] = "monitor catch-up: entries fetched + verified";
+	int err = corridor_monitor_run_with(m->state,
+					    m->mirror ? corridor_mirror_fetch : corridor_tiles_dir_fetch,
+					    m->mirror ? (void *)m->mirror : (void *)(uintptr_t)m->from,
+					    m->from, &m->vkey, cli_progress, (void *)label, rp, &d);
+	cli_progress_end(label);
 	m->unreachable = err == CORRIDOR_E_IO;
 	if (err)
 		return cli_fail(err, &d);

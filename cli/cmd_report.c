@@ -280,54 +280,44 @@ out_scratch:
 static const char *const AGING[] = { "current", "1-30", "31-60", "61-90", "over-90" };
 
 /* The receivables of l, or of the server's view in doc. */
-static int report_invoices(struct corridor_ledger *l, struct cli_doc *doc, const char *party,
-			   int32_t as_of, enum cli_format f)
+static const char INVOICE_CSV_HEAD[] =
+	"section,invoice,contract,debtor,creditor,currency,amount,paid,open,due,"
+	"days_overdue,current,1-30,31-60,61-90,over-90\r\n";
+
+/* The aging table, with an AS OF column in a span's. */
+static const struct cli_col AGE_COLS[] = { { "AS OF", 10, false },   { "DEBTOR", 12, false },
+					   { "CUR", 3, false },	     { AGING[0], 20, true },
+					   { AGING[1], 20, true },   { AGING[2], 20, true },
+					   { AGING[3], 20, true },   { AGING[4], 20, true },
+					   { "OPEN", 20, true } };
+
+/* An invoice report as CSV rows (prefixed "AT," in a span's) or tables: in
+ * a span's (at not NULL), the aging rows only, under AGE_COLS. */
+static void invoices_print(const struct corridor_invoice_report *r, enum cli_format f,
+			   const char *at)
 {
-	struct corridor_invoice_report r;
-	struct corridor_diag d;
-	char a[40], p[40], o[40], due[11], asof[11];
-	corridor_diag_init(&d);
-	int err = l ? corridor_report_invoices(l, party, as_of, &r, &d)
-		    : corridor_invoice_report_from_json(doc->body, doc->len, &r, &as_of, &d);
-	if (err)
-		return cli_fail(err, &d);
-	if (f == CLI_JSON) {
-		err = corridor_invoice_report_json(stdout, &r, as_of);
-		corridor_invoice_report_release(&r);
-		if (err || putchar('\n') == EOF) {
-			fprintf(stderr, "corridor: cannot write the report to stdout\n");
-			return EXIT_STORAGE;
-		}
-		return EXIT_OK;
-	}
-	corridor_date_format(as_of, asof);
-	if (f == CLI_CSV)
-		printf("section,invoice,contract,debtor,creditor,currency,amount,paid,open,due,"
-		       "days_overdue,current,1-30,31-60,61-90,over-90\r\n");
+	char a[40], p[40], o[40], due[11], pre[16] = "";
+	if (at)
+		snprintf(pre, sizeof pre, "%s,", at);
 	const struct cli_col inv[] = { { "INVOICE", 20, false }, { "DEBTOR", 12, false },
 				       { "CREDITOR", 12, false }, { "CUR", 3, false },
 				       { "AMOUNT", 20, true },	  { "PAID", 20, true },
 				       { "OPEN", 20, true },	  { "DUE", 10, false },
 				       { "DAYS LATE", 9, true } };
-	const struct cli_col age[] = { { "DEBTOR", 12, false },	  { "CUR", 3, false },
-				       { AGING[0], 20, true },	  { AGING[1], 20, true },
-				       { AGING[2], 20, true },	  { AGING[3], 20, true },
-				       { AGING[4], 20, true },	  { "OPEN", 20, true } };
 	const struct cli_col cred[] = { { "PARTY", 12, false }, { "CUR", 3, false },
 					{ "CREDIT", 20, true } };
-	if (f == CLI_TABLE) {
-		printf("invoices as of %s\n", asof);
+	bool table = f == CLI_TABLE, full = !at || f != CLI_TABLE;
+	if (table && full)
 		cli_table_head(inv, 9);
-	}
-	for (size_t i = 0; i < r.count; i++) {
-		const struct corridor_invoice_status *s = &r.invoices[i];
+	for (size_t i = 0; full && i < r->count; i++) {
+		const struct corridor_invoice_status *s = &r->invoices[i];
 		corridor_money_format(s->amount_minor, s->decimals, a, sizeof a);
 		corridor_money_format(s->paid_minor, s->decimals, p, sizeof p);
 		corridor_money_format(s->open_minor, s->decimals, o, sizeof o);
 		corridor_date_format(s->due_day, due);
-		if (f == CLI_CSV)
-			printf("invoice,%s,%s,%s,%s,%s,%s,%s,%s,%s,%lld,,,,,\r\n", s->id, s->contract,
-			       s->debtor, s->creditor, s->currency, a, p, o, due,
+		if (!table)
+			printf("%sinvoice,%s,%s,%s,%s,%s,%s,%s,%s,%s,%lld,,,,,\r\n", pre, s->id,
+			       s->contract, s->debtor, s->creditor, s->currency, a, p, o, due,
 			       (long long)s->days_overdue);
 		else {
 			char ga[CLI_NUM_BYTES], gp[CLI_NUM_BYTES], go[CLI_NUM_BYTES], late[24];
@@ -344,22 +334,23 @@ static int report_invoices(struct corridor_ledger *l, struct cli_doc *doc, const
 			cli_table_row(inv, 9, cells);
 		}
 	}
-	if (f == CLI_TABLE) {
+	if (table && full) {
 		printf("\naging of open amounts (days past due)\n");
-		cli_table_head(age, 8);
+		cli_table_head(AGE_COLS + 1, 8);
 	}
-	for (size_t i = 0; i < r.aging_count; i++) {
-		const struct corridor_aging_row *g = &r.aging[i];
+	for (size_t i = 0; i < r->aging_count; i++) {
+		const struct corridor_aging_row *g = &r->aging[i];
 		char b[CORRIDOR_AGING_BUCKETS][40];
 		for (int k = 0; k < CORRIDOR_AGING_BUCKETS; k++)
 			corridor_money_format(g->bucket_minor[k], g->decimals, b[k], sizeof b[k]);
 		corridor_money_format(g->open_minor, g->decimals, o, sizeof o);
-		if (f == CLI_CSV)
-			printf("aging,,,%s,,%s,,,%s,,,%s,%s,%s,%s,%s\r\n", g->party, g->currency, o,
-			       b[0], b[1], b[2], b[3], b[4]);
+		if (!table)
+			printf("%saging,,,%s,,%s,,,%s,,,%s,%s,%s,%s,%s\r\n", pre, g->party,
+			       g->currency, o, b[0], b[1], b[2], b[3], b[4]);
 		else {
 			char gb[CORRIDOR_AGING_BUCKETS][CLI_NUM_BYTES], go[CLI_NUM_BYTES];
-			const char *cells[] = { g->party,
+			const char *cells[] = { at ? at : "",
+						g->party,
 						g->currency,
 						cli_grouped(b[0], gb[0]),
 						cli_grouped(b[1], gb[1]),
@@ -367,26 +358,99 @@ static int report_invoices(struct corridor_ledger *l, struct cli_doc *doc, const
 						cli_grouped(b[3], gb[3]),
 						cli_grouped(b[4], gb[4]),
 						cli_grouped(o, go) };
-			cli_table_row(age, 8, cells);
+			cli_table_row(at ? AGE_COLS : AGE_COLS + 1, at ? 9 : 8, at ? cells : cells + 1);
 		}
 	}
-	if (f == CLI_TABLE && r.credit_count) {
+	if (table && full && r->credit_count) {
 		printf("\nunapplied credit (overpaid or unmatched payments)\n");
 		cli_table_head(cred, 3);
 	}
-	for (size_t i = 0; i < r.credit_count; i++) {
-		const struct corridor_balance *c = &r.credits[i];
+	for (size_t i = 0; full && i < r->credit_count; i++) {
+		const struct corridor_balance *c = &r->credits[i];
 		corridor_money_format(c->balance_minor, c->decimals, a, sizeof a);
-		if (f == CLI_CSV)
-			printf("unapplied,,,%s,,%s,%s,,,,,,,,,\r\n", c->party, c->currency, a);
+		if (!table)
+			printf("%sunapplied,,,%s,,%s,%s,,,,,,,,,\r\n", pre, c->party, c->currency, a);
 		else {
 			char ga[CLI_NUM_BYTES];
 			const char *cells[] = { c->party, c->currency, cli_grouped(a, ga) };
 			cli_table_row(cred, 3, cells);
 		}
 	}
+}
+
+static int report_invoices(struct corridor_ledger *l, struct cli_doc *doc, const char *party,
+			   int32_t as_of, enum cli_format f)
+{
+	struct corridor_invoice_report r;
+	struct corridor_diag d;
+	char asof[11];
+	corridor_diag_init(&d);
+	int err = l ? corridor_report_invoices(l, party, as_of, &r, &d)
+		    : corridor_invoice_report_from_json(doc->body, doc->len, &r, &as_of, &d);
+	if (err)
+		return cli_fail(err, &d);
+	if (f == CLI_JSON) {
+		err = corridor_invoice_report_json(stdout, &r, as_of);
+		corridor_invoice_report_release(&r);
+		if (err || putchar('\n') == EOF) {
+			fprintf(stderr, "corridor: cannot write the report to stdout\n");
+			return EXIT_STORAGE;
+		}
+		return EXIT_OK;
+	}
+	corridor_date_format(as_of, asof);
+	if (f == CLI_CSV)
+		fputs(INVOICE_CSV_HEAD, stdout);
+	else
+		printf("invoices as of %s\n", asof);
+	invoices_print(&r, f, NULL);
 	corridor_invoice_report_release(&r);
 	return EXIT_OK;
+}
+
+/* The invoice report at each group's last day in [first, end): in JSON an
+ * array of the reports `report invoices --as-of DAY` prints; in CSV its rows
+ * after an as_of column; as a table, the aging at each day. */
+static int report_invoices_span(struct corridor_ledger *l, const char *party, int32_t first,
+				int32_t end, enum corridor_grouping g, enum cli_format f)
+{
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	if (f == CLI_CSV)
+		printf("as_of,%s", INVOICE_CSV_HEAD);
+	else if (f == CLI_JSON)
+		fputs("[", stdout);
+	else {
+		printf("aging of open amounts (days past due) at each %s's end\n",
+		       g == CORRIDOR_GROUP_MONTH ? "month" : g == CORRIDOR_GROUP_QUARTER ? "quarter"
+											 : "year");
+		cli_table_head(AGE_COLS, 9);
+	}
+	int err = CORRIDOR_OK;
+	size_t groups = 0;
+	for (int32_t g0 = first; g0 < end && !err; groups++) {
+		int32_t g1 = corridor_group_end(g0, end, g);
+		char asof[11];
+		struct corridor_invoice_report r;
+		corridor_date_format(g1 - 1, asof);
+		if ((err = corridor_report_invoices(l, party, g1 - 1, &r, &d)) != 0)
+			break;
+		if (f == CLI_JSON) {
+			fputs(groups ? "," : "", stdout);
+			err = corridor_invoice_report_json(stdout, &r, g1 - 1);
+		} else {
+			invoices_print(&r, f, asof);
+		}
+		corridor_invoice_report_release(&r);
+		if (err) {
+			fprintf(stderr, "corridor: cannot write the report to stdout\n");
+			return EXIT_STORAGE;
+		}
+		g0 = g1;
+	}
+	if (!err && f == CLI_JSON)
+		puts("]");
+	return err ? cli_fail(err, &d) : EXIT_OK;
 }
 
 struct bal_out {
@@ -603,14 +667,7 @@ static int report_balances_span(struct corridor_ledger *l, int32_t first, int32_
 	int err = CORRIDOR_OK;
 	size_t groups = 0;
 	for (int32_t g0 = first; g0 < end && !err;) {
-		int32_t g1 = g0, y;
-		unsigned m, dd;
-		do {
-			g1++;
-			corridor_civil_from_days(g1, &y, &m, &dd);
-		} while (g1 < end && !(dd == 1 && ((g == CORRIDOR_GROUP_MONTH) ||
-						   (g == CORRIDOR_GROUP_QUARTER && (m - 1) % 3 == 0) ||
-						   (g == CORRIDOR_GROUP_YEAR && m == 1))));
+		int32_t g1 = corridor_group_end(g0, end, g);
 		char asof[11];
 		corridor_date_format(g1 - 1, asof);
 		struct bal_hold_cli h = { .f = f, .as_of = asof, .cols = cols };
@@ -679,9 +736,6 @@ int cmd_report(int argc, char **argv)
 			(void)span_of(period, NULL, NULL, &span_first, &span_end, &spanned);
 		if (as_of && (period || end))
 			return cli_usage("--as-of, or a period's end (--period, --end): not both");
-		if (grouping && inv)
-			return cli_usage("report invoices lists as of one day: give --period or --end "
-					 "(its last day), without --monthly, --quarterly or --yearly");
 		if (grouping && (span_first == INT32_MIN || span_end == INT32_MAX))
 			return cli_usage("--monthly, --quarterly and --yearly need a period with both "
 					 "ends (--period, or --begin and --end)");
@@ -707,8 +761,10 @@ int cmd_report(int argc, char **argv)
 		if (rc || (!l && !doc.body))
 			return rc;
 		if (grouping && !l) {
-			rc = cli_usage("with --server, balances by month, quarter or year are read from "
-				       "a verified replica: a reader entitled to everything");
+			rc = cli_usage("with --server, reports by month, quarter or year are read from "
+				       "a verified replica (--replica DIR)");
+		} else if (inv && grouping) {
+			rc = report_invoices_span(l, party, span_first, span_end, grouping, f);
 		} else if (inv) {
 			rc = report_invoices(l, &doc, party, day, f);
 		} else if (grouping) {

@@ -261,10 +261,17 @@ const struct cli_cmd CLI_COMMANDS[] = {
 	{ "report invoices", NULL, "invoices with what is paid, open and overdue", R, "reports",
 	  { { "party", "ID", "only this party's invoices", 0 },
 	    { "as-of", "DATE", "as of this date (default: today)", 0 },
-	    { "period", "P", "as of the period's last day (2026-Q1: 2026-03-31)", 0 },
+	    { "period", "P", "as of the period's last day (2026-Q1: 2026-03-31), or at each "
+			     "month's, quarter's or year's end in it (--monthly ...)", 0 },
+	    { "begin", "DATE", "with --end and --monthly ...: the first day", 0 },
 	    { "end", "DATE", "as of the day before", 0 },
+	    { "monthly", NULL, "the report at each month's end in the period (tables: the aging)",
+	      0 },
+	    { "quarterly", NULL, "at each quarter's end", 0 },
+	    { "yearly", NULL, "at each year's end", 0 },
 	    FORMAT_TCJ },
-	  "corridor report invoices --party CN-CNPC --as-of 2026-06-30" },
+	  "corridor report invoices --party CN-CNPC --as-of 2026-06-30\n"
+	  "corridor report invoices --period 2026 --monthly" },
 	{ "report balances", NULL, "each party's balance per currency", R, "reports",
 	  { { "as-of", "DATE", "as of this date (default: everything)", 0 },
 	    { "period", "P", "as of the period's last day, or at each month's, quarter's or "

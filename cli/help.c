@@ -328,7 +328,14 @@ static void man_page(FILE *f)
 		roff(f, c->summary);
 		fputs(".\n", f);
 		for (size_t k = 0; (o = cli_cmd_opt_at(c, k)) != NULL; k++) {
-			fputs(".TP\n.B \\-\\-", f);
+			const char *sh = short_of(o->name);
+			fputs(".TP\n.B ", f);
+			if (sh) { /* "-p, " */
+				fputs("\\-", f);
+				fputc(sh[1], f);
+				fputs(", ", f);
+			}
+			fputs("\\-\\-", f);
 			roff(f, o->name);
 			if (o->arg) {
 				fputs(" ", f);

@@ -1026,15 +1026,17 @@ static uint64_t monotonic_us(void)
 	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
 }
 
+static const void *progress_shown; /* the label of the line on stderr now */
+
 void cli_progress(void *label, uint64_t done, uint64_t total)
 {
-	static const void *shown;
+	static const void *started;
 	static uint64_t start_us, last_us, last_done;
 	if (!isatty(STDERR_FILENO))
 		return;
 	uint64_t now = monotonic_us();
-	if (shown != label || done < last_done) { /* a new piece of work */
-		shown = label;
+	if (started != label || done < last_done) { /* a new piece of work */
+		started = label;
 		start_us = now;
 		last_us = 0;
 	}
@@ -1042,6 +1044,7 @@ void cli_progress(void *label, uint64_t done, uint64_t total)
 	if (done < total && now - last_us < PROGRESS_EVERY_US)
 		return;
 	last_us = now;
+	progress_shown = label;
 	uint64_t el = now - start_us, rate = el ? done * 1000000u / el : 0;
 	fprintf(stderr, "\r\033[K%s: %llu", (const char *)label, (unsigned long long)done);
 	if (total >= done && total > 0)
@@ -1056,8 +1059,9 @@ void cli_progress(void *label, uint64_t done, uint64_t total)
 void cli_progress_end(const char *label)
 {
 	(void)label;
-	if (isatty(STDERR_FILENO))
+	if (progress_shown && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
+	progress_shown = NULL;
 }
 
 void cli_time(uint64_t time_us, char out[40])
@@ -1136,25 +1140,25 @@ int cli_tiles_import(const char *replica, const char *source, const char *vkey, 
 	if (vkey && (rc = cli_vkey(vkey, &vk)) != 0)
 		return rc;
 	bool web = strncmp(source, "http://", 7) == 0 || strncmp(source, "https://", 8) == 0;
-	if (!web) {
-		if (key)
-			return cli_usage("--key signs requests to a web mirror; a directory needs none");
-		err = restore ? corridor_tiles_restore_from(replica, corridor_tiles_dir_fetch,
-							    (void *)(uintptr_t)source, source,
+	if (!web && key)
+		return cli_usage("--key signs requests to a web mirror; a directory needs none");
+	if (web && key && (rc = cli_signer(key, pass_file, &reader)) != 0)
+		return rc;
+	corridor_fetch_fn fetch = web ? corridor_mirror_fetch : corridor_tiles_dir_fetch;
+	void *fctx = (void *)(uintptr_t)source;
+	err = web ? corridor_mirror_open(source, cli_server.cacert, reader, &m, &d) : CORRIDOR_OK;
+	if (web)
+		fctx = m;
+	static const char label[] = "import --tiles: entries fetched + verified";
+	if (!err)
+		err = restore ? corridor_tiles_restore_from(replica, fetch, fctx, source,
 							    vkey ? &vk : NULL, &size, &d)
-			      : corridor_tiles_import(replica, source, vkey ? &vk : NULL, &size, &d);
-	} else {
-		if (key && (rc = cli_signer(key, pass_file, &reader)) != 0)
-			return rc;
-		err = corridor_mirror_open(source, cli_server.cacert, reader, &m, &d);
-		if (!err)
-			err = (restore ? corridor_tiles_restore_from
-				       : corridor_tiles_import_from)(replica, corridor_mirror_fetch, m,
-								     source, vkey ? &vk : NULL,
-								     &size, &d);
-		corridor_mirror_free(m);
-		corridor_signer_free(reader);
-	}
+			      : corridor_tiles_import_with(replica, fetch, fctx, source,
+							   vkey ? &vk : NULL, cli_progress,
+							   (void *)label, &size, &d);
+	cli_progress_end(label);
+	corridor_mirror_free(m);
+	corridor_signer_free(reader);
 	if (err)
 		return cli_fail(err, &d);
 	printf("%s %s holds %llu entries\n", restore ? "ledger" : "replica", replica,

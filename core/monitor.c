@@ -429,6 +429,14 @@ int corridor_monitor_run(const char *state_dir, corridor_fetch_fn fetch, void *c
 			 const char *where, const struct corridor_vkey *vkey,
 			 struct corridor_monitor_result *r, struct corridor_diag *diag)
 {
+	return corridor_monitor_run_with(state_dir, fetch, ctx, where, vkey, NULL, NULL, r, diag);
+}
+
+int corridor_monitor_run_with(const char *state_dir, corridor_fetch_fn fetch, void *ctx,
+			      const char *where, const struct corridor_vkey *vkey,
+			      corridor_progress_fn progress, void *progress_ctx,
+			      struct corridor_monitor_result *r, struct corridor_diag *diag)
+{
 	const struct source src = { .fetch = fetch, .ctx = ctx, .where = where };
 	struct corridor_note note;
 	struct corridor_checkpoint cp;
@@ -502,8 +510,8 @@ int corridor_monitor_run(const char *state_dir, corridor_fetch_fn fetch, void *c
 	uint64_t got = 0;
 	struct corridor_diag sub;
 	corridor_diag_init(&sub);
-	err = corridor_tiles_import_from(replica, pinned_fetch, (void *)(uintptr_t)&pin, where, vkey,
-					 &got, &sub);
+	err = corridor_tiles_import_with(replica, pinned_fetch, (void *)(uintptr_t)&pin, where, vkey,
+					 progress, progress_ctx, &got, &sub);
 	if (err == CORRIDOR_E_NOTFOUND || err == CORRIDOR_E_REFUSED) {
 		snprintf(r->no_entries, sizeof r->no_entries, "%s", sub.text);
 		err = CORRIDOR_OK;

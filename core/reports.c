@@ -214,6 +214,23 @@ static int32_t next_month(int32_t day)
 	return day + (int32_t)corridor_month_days(day);
 }
 
+int32_t corridor_group_end(int32_t first_day, int32_t end_day, enum corridor_grouping grouping)
+{
+	int32_t y, g1;
+	unsigned m, d;
+	if (grouping == CORRIDOR_GROUP_ALL || first_day >= end_day)
+		return end_day;
+	corridor_civil_from_days(first_day, &y, &m, &d);
+	g1 = first_day - (int32_t)(d - 1); /* the month's first day */
+	do {
+		g1 = next_month(g1);
+		corridor_civil_from_days(g1, &y, &m, &d);
+	} while (g1 < end_day && grouping != CORRIDOR_GROUP_MONTH &&
+		 !(grouping == CORRIDOR_GROUP_QUARTER && (m - 1) % 3 == 0) &&
+		 !(grouping == CORRIDOR_GROUP_YEAR && m == 1));
+	return g1 < end_day ? g1 : end_day;
+}
+
 int corridor_report_performance_span(struct corridor_ledger *l, const char *contract,
 				     int32_t first_day, int32_t end_day,
 				     enum corridor_grouping grouping,
@@ -237,14 +254,7 @@ int corridor_report_performance_span(struct corridor_ledger *l, const char *cont
 	int err = CORRIDOR_OK;
 	for (int32_t g0 = first_day; g0 < end_day && !err;) {
 		/* the group: a month, the quarter or year it starts, or all */
-		int32_t g1 = g0;
-		unsigned gm;
-		do {
-			g1 = next_month(g1);
-			corridor_civil_from_days(g1, &y, &gm, &d);
-		} while (g1 < end_day && grouping != CORRIDOR_GROUP_MONTH &&
-			 !(grouping == CORRIDOR_GROUP_QUARTER && (gm - 1) % 3 == 0) &&
-			 !(grouping == CORRIDOR_GROUP_YEAR && gm == 1));
+		int32_t g1 = corridor_group_end(g0, end_day, grouping);
 		struct span_acc a = { 0 };
 		for (int32_t mday = g0; mday < g1 && !err; mday = next_month(mday))
 			err = corridor_report_performance(l, contract, mday, span_one, &a, diag);

@@ -111,6 +111,8 @@ struct compute_args {
 	bool dry_run;
 	struct corridor_batch *out;
 	uint64_t generation; /* batches of the period so far, standing or reversed */
+	corridor_progress_fn progress;
+	void *progress_ctx;
 };
 
 static int count_batch(void *vctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen)
@@ -148,7 +150,7 @@ static int compute_fn(const struct corridor_snapshot *snap, void *vctx, struct c
 		err = corridor_head_get(snap->l, snap->txn, &head, diag);
 	if (!err)
 		err = corridor_batch_compute(snap->kv, a->period_day, a->contract, head.size,
-					     head.root, a->out, diag);
+					     head.root, a->progress, a->progress_ctx, a->out, diag);
 	uint8_t prefix[4];
 	corridor_be32_put(prefix, (uint32_t)a->period_day ^ BIAS);
 	a->generation = 0;
@@ -169,6 +171,7 @@ static int compute_fn(const struct corridor_snapshot *snap, void *vctx, struct c
 static int settle_run_on(struct corridor_ledger *l, struct corridor_ledger *sink,
 			 const struct corridor_signer *signer, int32_t period_day,
 			 const char *contract, bool dry_run, unsigned attempts,
+			 corridor_progress_fn progress, void *progress_ctx,
 			 struct corridor_batch *out, struct corridor_diag *diag)
 {
 	memset(out, 0, sizeof *out);
@@ -178,7 +181,8 @@ static int settle_run_on(struct corridor_ledger *l, struct corridor_ledger *sink
 	int err = CORRIDOR_OK;
 	for (unsigned attempt = 0; attempt < attempts; attempt++) {
 		struct compute_args args = { .who = who, .period_day = period_day,
-					     .contract = contract, .dry_run = dry_run, .out = out };
+					     .contract = contract, .dry_run = dry_run, .out = out,
+					     .progress = progress, .progress_ctx = progress_ctx };
 		corridor_batch_release(out);
 		err = corridor_ledger_read(l, compute_fn, &args, diag);
 		if (err || dry_run)
@@ -229,8 +233,17 @@ int corridor_settle_run_contract(struct corridor_ledger *l, const struct corrido
 				 int32_t period_day, const char *contract, bool dry_run,
 				 struct corridor_batch *out, struct corridor_diag *diag)
 {
-	return settle_run_on(l, l, signer, period_day, contract, dry_run, SETTLE_ATTEMPTS_MAX, out,
-			     diag);
+	return corridor_settle_run_with(l, signer, period_day, contract, dry_run, NULL, NULL, out,
+					diag);
+}
+
+int corridor_settle_run_with(struct corridor_ledger *l, const struct corridor_signer *signer,
+			     int32_t period_day, const char *contract, bool dry_run,
+			     corridor_progress_fn progress, void *progress_ctx,
+			     struct corridor_batch *out, struct corridor_diag *diag)
+{
+	return settle_run_on(l, l, signer, period_day, contract, dry_run, SETTLE_ATTEMPTS_MAX,
+			     progress, progress_ctx, out, diag);
 }
 
 int corridor_settle_run_from(struct corridor_ledger *replica, struct corridor_ledger *ledger,
@@ -238,13 +251,24 @@ int corridor_settle_run_from(struct corridor_ledger *replica, struct corridor_le
 			     const char *contract, struct corridor_batch *out,
 			     struct corridor_diag *diag)
 {
+	return corridor_settle_run_from_with(replica, ledger, signer, period_day, contract, NULL,
+					     NULL, out, diag);
+}
+
+int corridor_settle_run_from_with(struct corridor_ledger *replica, struct corridor_ledger *ledger,
+				  const struct corridor_signer *signer, int32_t period_day,
+				  const char *contract, corridor_progress_fn progress,
+				  void *progress_ctx, struct corridor_batch *out,
+				  struct corridor_diag *diag)
+{
 	if (strcmp(corridor_ledger_origin(replica), corridor_ledger_origin(ledger)) != 0)
 		return corridor_diag_set(diag, CORRIDOR_E_INVALID,
 					 "the replica is of '%s', not of '%s'",
 					 corridor_ledger_origin(replica), corridor_ledger_origin(ledger));
 	/* once: if the ledger moved past the replica, the ledger refuses the
 	 * batch (its recomputation differs), and the replica is synced again */
-	int err = settle_run_on(replica, ledger, signer, period_day, contract, false, 1, out, diag);
+	int err = settle_run_on(replica, ledger, signer, period_day, contract, false, 1, progress,
+				progress_ctx, out, diag);
 	if ((err == CORRIDOR_E_REFUSED || err == CORRIDOR_E_VERIFY) && diag) {
 		char why[sizeof diag->text];
 		memcpy(why, diag->text, sizeof why);

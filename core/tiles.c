@@ -251,6 +251,8 @@ struct export_args {
 	const char *dir;
 	bool entries;
 	struct corridor_tiles_stats *st;
+	corridor_progress_fn progress; /* hears the entries written of the log's */
+	void *progress_ctx;
 };
 
 /* Tile or bundle (level, index, width) into the directory. */
@@ -296,6 +298,8 @@ static int put_tree(struct corridor_ledger *l, MDB_txn *txn, const struct export
 			if (!err && level == 0 && a->entries)
 				err = put_tile(l, txn, a, CORRIDOR_TILE_ENTRIES, n, CORRIDOR_TILE_WIDTH,
 					       hashes, diag);
+			if (!err && level == 0 && bundle_partial && a->progress)
+				a->progress(a->progress_ctx, (n + 1) * CORRIDOR_TILE_WIDTH - from, size - from);
 		}
 		if (!err && width) {
 			err = put_tile(l, txn, a, (int)level, full_now, width, hashes, diag);
@@ -347,6 +351,8 @@ static int export_fn(const struct corridor_snapshot *snap, void *vctx, struct co
 		err = put_tree(l, snap->txn, a, from, size, true, hashes, diag);
 	if (!err && size != from)
 		err = put_file(a->dir, "checkpoint", note.mv_data, note.mv_size, diag);
+	if (!err && a->progress)
+		a->progress(a->progress_ctx, size - from, size - from);
 	free(hashes);
 	return err;
 }
@@ -354,8 +360,16 @@ static int export_fn(const struct corridor_snapshot *snap, void *vctx, struct co
 int corridor_tiles_export(struct corridor_ledger *l, const char *dir, bool entries,
 			  struct corridor_tiles_stats *stats, struct corridor_diag *diag)
 {
+	return corridor_tiles_export_with(l, dir, entries, NULL, NULL, stats, diag);
+}
+
+int corridor_tiles_export_with(struct corridor_ledger *l, const char *dir, bool entries,
+			       corridor_progress_fn progress, void *progress_ctx,
+			       struct corridor_tiles_stats *stats, struct corridor_diag *diag)
+{
 	struct corridor_tiles_stats st = { 0 };
-	struct export_args a = { .dir = dir, .entries = entries, .st = stats ? stats : &st };
+	struct export_args a = { .dir = dir, .entries = entries, .st = stats ? stats : &st,
+				 .progress = progress, .progress_ctx = progress_ctx };
 	memset(a.st, 0, sizeof *a.st);
 	return corridor_ledger_read(l, export_fn, &a, diag);
 }
@@ -393,6 +407,11 @@ struct source {
 	corridor_fetch_fn fetch;
 	void *ctx;
 	const char *where;
+	/* hears fetched + verified entries of twice the new ones: the
+	 * bundles are read first, then verified */
+	corridor_progress_fn progress;
+	void *progress_ctx;
+	uint64_t new_entries;
 };
 
 static int archive_from_bundles(const struct source *src, const char *note, size_t note_len,
@@ -449,6 +468,8 @@ static int archive_from_bundles(const struct source *src, const char *note, size
 			return corridor_diag_seq(diag, CORRIDOR_E_VERIFY, lo + width - 1,
 						 "entry bundle %s holds more than its %u entries", rel,
 						 width);
+		if (src->progress)
+			src->progress(src->progress_ctx, lo + width - first, 2 * (size - first));
 	}
 	return ferror(f) ? corridor_diag_set(diag, CORRIDOR_E_IO, "cannot write a temporary file")
 			 : CORRIDOR_OK;
@@ -516,7 +537,7 @@ int corridor_tiles_import(const char *replica, const char *dir, const struct cor
 					  size_out, diag);
 }
 
-static int import_from(const char *replica, corridor_fetch_fn fetch, void *ctx, const char *where,
+static int import_from(const struct source *src, const char *replica,
 		       const struct corridor_vkey *vkey, bool restore, uint64_t *size_out,
 		       struct corridor_diag *diag);
 
@@ -524,17 +545,37 @@ int corridor_tiles_import_from(const char *replica, corridor_fetch_fn fetch, voi
 			       const char *where, const struct corridor_vkey *vkey,
 			       uint64_t *size_out, struct corridor_diag *diag)
 {
-	return import_from(replica, fetch, ctx, where, vkey, false, size_out, diag);
+	return corridor_tiles_import_with(replica, fetch, ctx, where, vkey, NULL, NULL, size_out,
+					  diag);
+}
+
+int corridor_tiles_import_with(const char *replica, corridor_fetch_fn fetch, void *ctx,
+			       const char *where, const struct corridor_vkey *vkey,
+			       corridor_progress_fn progress, void *progress_ctx,
+			       uint64_t *size_out, struct corridor_diag *diag)
+{
+	struct source src = { .fetch = fetch, .ctx = ctx, .where = where, .progress = progress,
+			      .progress_ctx = progress_ctx };
+	return import_from(&src, replica, vkey, false, size_out, diag);
 }
 
 int corridor_tiles_restore_from(const char *ledger, corridor_fetch_fn fetch, void *ctx,
 				const char *where, const struct corridor_vkey *vkey,
 				uint64_t *size_out, struct corridor_diag *diag)
 {
-	return import_from(ledger, fetch, ctx, where, vkey, true, size_out, diag);
+	struct source src = { .fetch = fetch, .ctx = ctx, .where = where };
+	return import_from(&src, ledger, vkey, true, size_out, diag);
 }
 
-static int import_from(const char *replica, corridor_fetch_fn fetch, void *ctx, const char *where,
+/* The verifying half of a tiles import's progress: after the fetched half. */
+static void verified_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	const struct source *src = ctx;
+	(void)total;
+	src->progress(src->progress_ctx, src->new_entries + done, 2 * src->new_entries);
+}
+
+static int import_from(const struct source *srcp, const char *replica,
 		       const struct corridor_vkey *vkey, bool restore, uint64_t *size_out,
 		       struct corridor_diag *diag)
 {
@@ -542,7 +583,10 @@ static int import_from(const char *replica, corridor_fetch_fn fetch, void *ctx, 
 	struct corridor_checkpoint cp;
 	struct corridor_ledger *r = NULL;
 	struct corridor_head h = { 0 };
-	const struct source src = { .fetch = fetch, .ctx = ctx, .where = where };
+	struct source src = *srcp;
+	corridor_fetch_fn fetch = src.fetch;
+	void *ctx = src.ctx;
+	const char *where = src.where;
 	*size_out = 0;
 	uint8_t *nb = NULL;
 	int ferr = fetch(ctx, "checkpoint", CORRIDOR_NOTE_BYTES_MAX, &nb, &note_len, diag);
@@ -600,6 +644,7 @@ static int import_from(const char *replica, corridor_fetch_fn fetch, void *ctx, 
 		free(note);
 		return corridor_diag_set(diag, CORRIDOR_E_IO, "cannot create a temporary file");
 	}
+	src.new_entries = cp.size - h.size;
 	err = archive_from_bundles(&src, note, note_len, cp.origin, h.size, cp.size, f, diag);
 	if (fclose(f) != 0 && !err)
 		err = corridor_diag_set(diag, CORRIDOR_E_IO, "cannot write a temporary file");
@@ -607,7 +652,9 @@ static int import_from(const char *replica, corridor_fetch_fn fetch, void *ctx, 
 	 * against the checkpoint, the checkpoint against the replica's last */
 	if (!err)
 		err = restore ? corridor_archive_restore(replica, tmp, vkey, size_out, diag)
-			      : corridor_archive_import(replica, tmp, vkey, size_out, diag);
+			      : corridor_archive_import_with(replica, tmp, vkey,
+							     src.progress ? verified_progress : NULL,
+							     &src, size_out, diag);
 	unlink(tmp);
 	free(note);
 	if (err)

@@ -1202,11 +1202,40 @@ START_TEST(money_end_to_end)
 		{ "report", "invoices", "--as-of", "2026-06-30", NULL },
 		{ "report", "balances", NULL },
 		{ "report", "balances", "--period", "2026-Q1", "--monthly", NULL },
+		{ "report", "invoices", "--period", "2026-Q2", "--monthly", NULL },
 	};
 	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
 		parses(docs[i], "json");
 		parses(docs[i], "csv");
 	}
+	/* invoices at a quarter's end are the report as of that day, each row
+	 * after its as_of */
+	char *q = expect(0, (const char *[]){ "report", "invoices", "--period", "2026-Q2",
+					      "--quarterly", "--format", "csv", NULL });
+	char *one = expect(0, (const char *[]){ "report", "invoices", "--as-of", "2026-06-30",
+						"--format", "csv", NULL });
+	size_t cap = 2 * strlen(one) + 4096, wat = 0;
+	char *want = malloc(cap);
+	ck_assert_ptr_nonnull(want);
+	for (const char *line = one; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line + 1) : strlen(line);
+		wat += (size_t)snprintf(want + wat, cap - wat, "%s%.*s",
+				       line == one ? "as_of," : "2026-06-30,", (int)n, line);
+		line += n;
+	}
+	ck_assert_str_eq(q, want);
+	ck_assert_msg(strstr(q, "2026-06-30,invoice,INV-G1-2026-03-r1,"), "%s", q);
+	free(want);
+	free(one);
+	free(q);
+	char *mj = expect(0, (const char *[]){ "report", "invoices", "--period", "2026-Q2",
+					       "--monthly", "--format", "json", NULL });
+	ck_assert_msg(mj[0] == '[' && strstr(mj, "{\"as_of\":\"2026-04-30\",\"invoices\":[") &&
+			      strstr(mj, ",{\"as_of\":\"2026-05-31\",") &&
+			      strstr(mj, ",{\"as_of\":\"2026-06-30\","),
+		      "%s", mj);
+	free(mj);
 	parses((const char *const[]){ "contract", "show", "G1", NULL }, "json");
 	parses((const char *const[]){ "party", "show", "CN-BUY", NULL }, "json");
 }

@@ -166,8 +166,102 @@ START_TEST(progress_on_a_terminal)
 	ck_assert_msg(rc == 0 && strstr(screen, "import: 3001/3001 (100%)") &&
 			      strstr(screen, "holds 3001 entries"),
 		      "%s", screen);
+	/* tiles: the export, a replica brought up from them, a monitor's catch-up */
+	char tiles[1024], replica2[1024], state[1024], vkey[256];
+	snprintf(tiles, sizeof tiles, "%s", path_join(dir, "T"));
+	snprintf(replica2, sizeof replica2, "%s", path_join(dir, "R2"));
+	snprintf(state, sizeof state, "%s", path_join(dir, "mon"));
+	const char *texp[] = { corridor_bin(), "tiles", "export", "--out", tiles, "--entries",
+			       "--ledger", ledger, NULL };
+	rc = on_pty(texp, pw, 0, screen, sizeof screen);
+	ck_assert_msg(rc == 0 && strstr(screen, "tiles export: ") &&
+			      strstr(screen, "/3001 (100%)") && strstr(screen, "wrote "),
+		      "%s", screen);
+	const char *timp[] = { corridor_bin(), "import", "--tiles", tiles, "--ledger", replica2,
+			       NULL };
+	rc = on_pty(timp, pw, 0, screen, sizeof screen);
+	ck_assert_msg(rc == 0 &&
+			      strstr(screen, "import --tiles: entries fetched + verified: 6002/6002 "
+					     "(100%)") &&
+			      strstr(screen, "holds 3001 entries"),
+		      "%s", screen);
+	struct run pub = run_cli((const char *[]){ "key", "public", key, NULL }, NULL);
+	ck_assert_int_eq(pub.status, 0);
+	snprintf(vkey, sizeof vkey, "%.*s", (int)strcspn(pub.out, "\n"), pub.out);
+	run_free(&pub);
+	const char *mon[] = { corridor_bin(), "monitor", "--from", tiles, "--vkey", vkey, "--state",
+			      state, NULL };
+	rc = on_pty(mon, pw, 0, screen, sizeof screen);
+	ck_assert_msg(rc == 0 &&
+			      strstr(screen, "monitor catch-up: entries fetched + verified: "
+					     "6002/6002 (100%)") &&
+			      strstr(screen, "checkpoint 3001 of tty.example/log verified"),
+		      "%s", screen);
+	/* a settle run: the contracts computed of the ledger's */
+	char pwfile[1024], sledger[1024];
+	snprintf(pwfile, sizeof pwfile, "%s", path_join(dir, "pw.txt"));
+	snprintf(sledger, sizeof sledger, "%s", path_join(dir, "S"));
+	ck_assert(spit(pwfile, "pw\n", 3));
+	const char *env[] = { "CORRIDOR_PASSPHRASE=pw", NULL };
+	struct run r = run_cli((const char *[]){ "init", "--origin", "tty.example/log",
+						 "--operator-key", key, "--ledger", sledger, NULL },
+			       env);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	run_free(&r);
+	static const struct {
+		const char *id, *roles;
+	} ps[] = { { "RU-GAZ", "seller" }, { "CN-BUY", "buyer" }, { "FX", "rates" },
+		   { "AGENT", "settlement" } };
+	for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) {
+		char pk[1024];
+		snprintf(pk, sizeof pk, "%s", path_join(dir, ps[i].id));
+		r = run_cli((const char *[]){ "key", "generate", "--name", ps[i].id, "--out", pk,
+					      "--kdf", "interactive", NULL },
+			    env);
+		ck_assert_msg(r.status == 0, "%s", r.err);
+		snprintf(vkey, sizeof vkey, "%.*s", (int)strcspn(r.out, "\n"), r.out);
+		run_free(&r);
+		r = run_cli((const char *[]){ "party", "register", "--key", key, "--id", ps[i].id,
+					      "--name", ps[i].id, "--country", "MN", "--roles",
+					      ps[i].roles, "--vkey", vkey, "--ledger", sledger, NULL },
+			    env);
+		ck_assert_msg(r.status == 0, "%s", r.err);
+		run_free(&r);
+	}
+	char terms[1024], rates[1024];
+	snprintf(terms, sizeof terms, "%s/gas-G1.json",
+		 getenv("CORRIDOR_EXAMPLES") ? getenv("CORRIDOR_EXAMPLES") : "docs/examples");
+	snprintf(rates, sizeof rates, "%s", path_join(dir, "rates.csv"));
+	static const char rates_csv[] = "base,quote,date,rate,source\nUSD,CNY,2026-01-30,7.1,PBOC\n";
+	ck_assert(spit(rates, rates_csv, sizeof rates_csv - 1));
+	const char *setup[][10] = {
+		{ "contract", "propose", "--key", path_join(dir, "RU-GAZ"), "--file", terms, NULL },
+		{ "contract", "accept", "G1", "--key", path_join(dir, "CN-BUY"), NULL },
+		{ "rate", "import", "--key", path_join(dir, "FX"), rates, NULL },
+	};
+	for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++) {
+		const char *argv[16];
+		size_t n = 0;
+		for (; setup[i][n]; n++)
+			argv[n] = setup[i][n];
+		argv[n++] = "--ledger";
+		argv[n++] = sledger;
+		argv[n] = NULL;
+		r = run_cli(argv, env);
+		ck_assert_msg(r.status == 0, "%s: %s", setup[i][0], r.err);
+		run_free(&r);
+	}
+	char agent[1024];
+	snprintf(agent, sizeof agent, "%s", path_join(dir, "AGENT"));
+	const char *settle[] = { corridor_bin(), "settle", "run", "--key", agent, "--period",
+				 "2026-01", "--dry-run", "--passphrase-file", pwfile, "--ledger",
+				 sledger, NULL };
+	rc = on_pty(settle, pw, 0, screen, sizeof screen);
+	ck_assert_msg(rc == 0 && strstr(screen, "settle run: contracts: 1/1 (100%)") &&
+			      strstr(screen, "G1"),
+		      "%s", screen);
 	/* on a pipe: no progress at all */
-	struct run r = run_cli((const char *[]){ "verify", "--ledger", ledger, NULL }, NULL);
+	r = run_cli((const char *[]){ "verify", "--ledger", ledger, NULL }, NULL);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_msg(r.err[0] == '\0', "%s", r.err);
 	run_free(&r);

@@ -402,9 +402,11 @@ int corridor_batch_parts(void *vctx, const uint8_t *k, size_t klen, const uint8_
  * fails is left out and listed in b->unsettled, and so is a transit contract
  * carrying one; storage and memory errors stop the run, and so do missing
  * rates (every one listed). at_size/at_root: the tree the state in kv is
- * of, named in the summary (computed_at; 0: not named). */
+ * of, named in the summary (computed_at; 0: not named). progress (NULL:
+ * none) hears the contracts computed of all there are. */
 int corridor_batch_compute(struct corridor_kv *kv, int32_t P, const char *only,
 			   uint64_t at_size, const uint8_t at_root[CORRIDOR_HASH_BYTES],
+			   corridor_progress_fn progress, void *progress_ctx,
 			   struct corridor_batch *b, struct corridor_diag *diag);
 
 /* ---- tables.c ---- */

@@ -865,6 +865,7 @@ static bool is_unsettled(const struct corridor_batch *b, const char *contract)
  * rates (every one listed). */
 int corridor_batch_compute(struct corridor_kv *kv, int32_t P, const char *only,
 			   uint64_t at_size, const uint8_t at_root[CORRIDOR_HASH_BYTES],
+			   corridor_progress_fn progress, void *progress_ctx,
 			   struct corridor_batch *b, struct corridor_diag *diag)
 {
 	char (*carries)[CORRIDOR_PARTY_ID_BYTES_MAX + 1] = NULL;
@@ -886,6 +887,8 @@ int corridor_batch_compute(struct corridor_kv *kv, int32_t P, const char *only,
 		qsort(ids.ids, ids.n, sizeof *ids.ids, by_str);
 	for (size_t i = 0; !err && i < ids.n; i++) {
 		bool none;
+		if (progress)
+			progress(progress_ctx, i, ids.n);
 		if ((err = corridor_contract_record(kv, ids.ids[i], c)) != 0) {
 			corridor_diag_set(diag, err, "cannot read contract %s", ids.ids[i]);
 			break;
@@ -932,6 +935,8 @@ int corridor_batch_compute(struct corridor_kv *kv, int32_t P, const char *only,
 		if (!none)
 			b->invoice_count++;
 	}
+	if (!err && progress)
+		progress(progress_ctx, ids.n, ids.n);
 	free(c);
 	free(ids.ids);
 	/* a transit contract carrying an unsettled one waits with it */

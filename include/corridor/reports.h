@@ -78,6 +78,11 @@ enum corridor_grouping {
 	CORRIDOR_GROUP_QUARTER,
 	CORRIDOR_GROUP_YEAR,
 };
+/** The end (excluded) of the group that starts on first_day, within a span
+ *  that ends on end_day: the next first day of a month, quarter or year
+ *  (by grouping), or end_day if that comes first (CORRIDOR_GROUP_ALL:
+ *  end_day). Reports "at each month's end" use the day before it. */
+int32_t corridor_group_end(int32_t first_day, int32_t end_day, enum corridor_grouping grouping);
 typedef int (*corridor_performance_span_fn)(void *ctx, int32_t first_day, int32_t end_day,
 					    const struct corridor_performance *p);
 /** Performance over the whole months [first_day, end_day): per group (a

@@ -137,6 +137,23 @@ CORRIDOR_MUST_CHECK int corridor_settle_run_contract(struct corridor_ledger *led
 						     int32_t period_day, const char *contract,
 						     bool dry_run, struct corridor_batch *out,
 						     struct corridor_diag *diag);
+/** corridor_settle_run_contract and corridor_settle_run_from, reporting the
+ *  contracts computed of all the ledger holds to `progress` (a run that
+ *  loses a race and computes again starts again from 0). */
+CORRIDOR_MUST_CHECK int corridor_settle_run_with(struct corridor_ledger *ledger,
+						 const struct corridor_signer *signer,
+						 int32_t period_day, const char *contract,
+						 bool dry_run, corridor_progress_fn progress,
+						 void *progress_ctx, struct corridor_batch *out,
+						 struct corridor_diag *diag);
+CORRIDOR_MUST_CHECK int corridor_settle_run_from_with(struct corridor_ledger *replica,
+						      struct corridor_ledger *ledger,
+						      const struct corridor_signer *signer,
+						      int32_t period_day, const char *contract,
+						      corridor_progress_fn progress,
+						      void *progress_ctx,
+						      struct corridor_batch *out,
+						      struct corridor_diag *diag);
 /** The batches of a period, oldest first (reversed ones included).
  *  Errors: CORRIDOR_E_NOTFOUND (no batch for the period), the read errors, or
  *  fn's own non-zero result. */

@@ -65,6 +65,13 @@ struct corridor_tiles_stats {
 CORRIDOR_MUST_CHECK int corridor_tiles_export(struct corridor_ledger *ledger, const char *dir,
 					      bool entries, struct corridor_tiles_stats *stats,
 					      struct corridor_diag *diag);
+/** The same, reporting the entries written of the new ones to `progress`. */
+CORRIDOR_MUST_CHECK int corridor_tiles_export_with(struct corridor_ledger *ledger,
+						   const char *dir, bool entries,
+						   corridor_progress_fn progress,
+						   void *progress_ctx,
+						   struct corridor_tiles_stats *stats,
+						   struct corridor_diag *diag);
 
 /** Brings the replica in `replica` (created if missing) up to the tiles in
  *  `dir` (an export, or a copy of a served log): the entries past the
@@ -95,6 +102,14 @@ CORRIDOR_MUST_CHECK int corridor_tiles_import_from(const char *replica, corridor
 						   void *ctx, const char *where,
 						   const struct corridor_vkey *vkey,
 						   uint64_t *size_out, struct corridor_diag *diag);
+/** The same, reporting its progress to `progress`: the new entries fetched,
+ *  then verified, of twice their number. */
+CORRIDOR_MUST_CHECK int corridor_tiles_import_with(const char *replica, corridor_fetch_fn fetch,
+						   void *ctx, const char *where,
+						   const struct corridor_vkey *vkey,
+						   corridor_progress_fn progress,
+						   void *progress_ctx, uint64_t *size_out,
+						   struct corridor_diag *diag);
 
 /** corridor_archive_restore from tiles: the operator's ledger in `ledger`,
  *  restored from an older backup, takes back the entries a mirror of it
@@ -148,6 +163,15 @@ CORRIDOR_MUST_CHECK int corridor_monitor_run(const char *state_dir, corridor_fet
 					     const struct corridor_vkey *vkey,
 					     struct corridor_monitor_result *r,
 					     struct corridor_diag *diag);
+/** The same, reporting the catch-up of its replica (the new entries
+ *  fetched, then verified, of twice their number) to `progress`. */
+CORRIDOR_MUST_CHECK int corridor_monitor_run_with(const char *state_dir, corridor_fetch_fn fetch,
+						  void *ctx, const char *where,
+						  const struct corridor_vkey *vkey,
+						  corridor_progress_fn progress,
+						  void *progress_ctx,
+						  struct corridor_monitor_result *r,
+						  struct corridor_diag *diag);
 /** The leaf hashes of entries [first, first + count) as the monitor in
  *  state_dir verified them (count x 32 bytes into out), to check entries
  *  obtained elsewhere (a party's view) against the tree.
