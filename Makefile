@@ -121,7 +121,7 @@ $(BUILD)/bench: tools/bench.c $(BUILD)/libcorridor.a $(HEADERS)
 test: deps
 	@$(MAKE) --no-print-directory check-run
 
-check-run: $(BUILD)/corridor $(BUILD)/check_corridor $(BUILD)/libcorridor.so.$(LIBVERSION)
+check-run: $(BUILD)/corridor $(BUILD)/check_corridor $(BUILD)/libcorridor.so.$(LIBVERSION) $(BUILD)/demo-meters
 	sh tools/layering.sh $(BUILD)
 	CORRIDOR_BIN=$(CURDIR)/$(BUILD)/corridor CORRIDOR_VECTORS=$(CURDIR)/tests/vectors \
 	  CORRIDOR_EXAMPLES=$(CURDIR)/docs/examples CORRIDOR_CAMT=$(CURDIR)/tests/camt \

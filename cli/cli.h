@@ -251,6 +251,10 @@ void cli_view_path(char out[CLI_VIEW_PATH_BYTES], const char *prefix, const char
 /* --period YYYY-MM: the days since the epoch of the month's first day. */
 bool cli_period(const char *s, int32_t *first_day);
 
+/* The subcommand among argv (the first argument that is not an option of
+ * opts or its value), or NULL. */
+const char *cli_subcommand(int argc, char **argv, const struct cli_opt *opts, size_t nopts);
+
 /* Parses a decimal seq or count. */
 bool cli_u64(const char *s, uint64_t *out);
 

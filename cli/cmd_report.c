@@ -684,8 +684,156 @@ static int report_balances_span(struct corridor_ledger *l, int32_t first, int32_
 	return err ? cli_fail(err, &d) : EXIT_OK;
 }
 
+#define AUDIT_CONTRACTS_MAX 256u
+#define AUDIT_COSIGNERS_MAX 16u
+
+/* report audit: gathered by the library, written as HTML by it, to a
+ * temporary file renamed into place. */
+static int report_audit(int argc, char **argv)
+{
+	const char *out = NULL, *period = NULL, *begin = NULL, *end = NULL, *ledger = NULL,
+		   *vkey = NULL;
+	const char *contracts[AUDIT_CONTRACTS_MAX], *cos_s[AUDIT_COSIGNERS_MAX];
+	size_t ncontracts = 0, ncos = 0;
+	const struct cli_opt opts[] = {
+		{ "out", &out, NULL, NULL, NULL, 0 },
+		{ "period", &period, NULL, NULL, NULL, 0 },
+		{ "begin", &begin, NULL, NULL, NULL, 0 },
+		{ "end", &end, NULL, NULL, NULL, 0 },
+		{ "ledger", &ledger, NULL, NULL, NULL, 0 },
+		{ "contract", NULL, NULL, contracts, &ncontracts, AUDIT_CONTRACTS_MAX },
+		{ "vkey", &vkey, NULL, NULL, NULL, 0 },
+		{ "cosigner", NULL, NULL, cos_s, &ncos, AUDIT_COSIGNERS_MAX },
+	};
+	const char *pos[1];
+	size_t np;
+	if (!cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 1, &np, "report"))
+		return EXIT_USAGE;
+	if (!out)
+		return cli_usage("report audit writes one file: give --out FILE");
+	int32_t first, last;
+	bool given;
+	char year[8];
+	if (!period && !begin && !end) { /* the current year */
+		time_t now = time(NULL);
+		char today[11];
+		corridor_date_format((int32_t)(now / 86400), today);
+		snprintf(year, sizeof year, "%.4s", today);
+		period = year;
+	}
+	if (span_of(period, begin, end, &first, &last, &given) != EXIT_OK)
+		return EXIT_USAGE;
+	if (first == INT32_MIN || last == INT32_MAX)
+		return cli_usage("report audit covers a period with both ends (--period, or --begin "
+				 "and --end)");
+	{
+		int32_t y;
+		unsigned m, d0, d1;
+		corridor_civil_from_days(first, &y, &m, &d0);
+		corridor_civil_from_days(last, &y, &m, &d1);
+		if (d0 != 1 || d1 != 1)
+			return cli_usage("report audit covers whole months (2026, 2026-Q1, 2026-03, "
+					 "2026-01-01..2026-06-30)");
+	}
+	struct corridor_vkey trusted, cosigners[AUDIT_COSIGNERS_MAX];
+	int rc;
+	if (vkey && (rc = cli_vkey(vkey, &trusted)) != 0)
+		return rc;
+	for (size_t i = 0; i < ncos; i++) {
+		if ((rc = cli_vkey(cos_s[i], &cosigners[i])) != 0)
+			return rc;
+		if (cosigners[i].sigtype != CORRIDOR_SIGTYPE_COSIGNATURE)
+			corridor_vkey_as_cosigner(&cosigners[i], &cosigners[i]);
+	}
+	if (access(out, F_OK) == 0) {
+		fprintf(stderr, "corridor: %s exists: the report is written to a new file\n",
+			cli_safe(out));
+		return EXIT_USAGE;
+	}
+	struct corridor_ledger *l;
+	if ((rc = cli_open_ro(ledger, &l)) != 0)
+		return rc;
+	static const char label[] = "report audit: verify";
+	struct corridor_audit_request req = {
+		.first_day = first, .end_day = last,
+		.contracts = ncontracts ? contracts : NULL, .contract_count = ncontracts,
+		.operator_key = vkey ? &trusted : NULL,
+		.cosigners = cosigners, .cosigner_count = ncos,
+		.progress = cli_progress, .progress_ctx = (void *)label,
+	};
+	struct corridor_audit *a = malloc(sizeof *a);
+	struct corridor_diag d;
+	corridor_diag_init(&d);
+	int err = a ? corridor_audit_collect(l, &req, a, &d) : CORRIDOR_E_NOMEM;
+	cli_progress_end(label);
+	corridor_ledger_close(l);
+	if (err) {
+		free(a);
+		return cli_fail(err, &d);
+	}
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
+	FILE *f = fopen(tmp, "wx");
+	err = f ? corridor_audit_html(f, a) : CORRIDOR_E_IO;
+	if (f && fclose(f) != 0 && !err)
+		err = CORRIDOR_E_IO;
+	if (!err && rename(tmp, out) != 0)
+		err = CORRIDOR_E_IO;
+	int saved = errno;
+	if (err && f)
+		unlink(tmp);
+	const struct corridor_audit_verification *v = &a->verification;
+	if (!err) {
+		printf("wrote %s: %zu contracts, %zu invoices, %zu payments; verification %s (%llu "
+		       "entries)\n",
+		       cli_safe(out), a->contract_count, a->invoice_count, a->payment_count,
+		       v->result ? "FAILED" : "OK", (unsigned long long)v->size);
+		if (v->result)
+			fprintf(stderr, "corridor: the ledger does not verify: %s (the report says "
+					"so)\n",
+				cli_safe(v->why));
+		else if (!v->checkpoint_ok)
+			fprintf(stderr, "corridor: the latest signed checkpoint does not hold: %s (the "
+					"report says so)\n",
+				!v->checkpoint	   ? "there is none"
+				: v->chain_why[0] ? cli_safe(v->chain_why)
+						  : "its tree is not this log's");
+	}
+	int failed = v->result || !v->checkpoint_ok;
+	corridor_audit_release(a);
+	free(a);
+	if (err == CORRIDOR_E_NOMEM)
+		return cli_fail(err, NULL);
+	if (err) {
+		fprintf(stderr, "corridor: cannot write %s: %s\n", cli_safe(out), strerror(saved));
+		return EXIT_STORAGE;
+	}
+	return failed ? EXIT_REFUSED : EXIT_OK;
+}
+
 int cmd_report(int argc, char **argv)
 {
+	{
+		/* report audit parses options of its own: find the subcommand
+		 * past every report option and its value */
+		static bool flag;
+		static const char *value;
+		static const struct cli_opt every[] = {
+			{ "all", NULL, &flag, NULL, NULL, 0 },	 { "monthly", NULL, &flag, NULL, NULL, 0 },
+			{ "quarterly", NULL, &flag, NULL, NULL, 0 },
+			{ "yearly", NULL, &flag, NULL, NULL, 0 },	 { "begin", &value, NULL, NULL, NULL, 0 },
+			{ "end", &value, NULL, NULL, NULL, 0 },	 { "contract", &value, NULL, NULL, NULL, 0 },
+			{ "period", &value, NULL, NULL, NULL, 0 }, { "format", &value, NULL, NULL, NULL, 0 },
+			{ "ledger", &value, NULL, NULL, NULL, 0 }, { "theirs", &value, NULL, NULL, NULL, 0 },
+			{ "vkey", &value, NULL, NULL, NULL, 0 },	 { "party", &value, NULL, NULL, NULL, 0 },
+			{ "as-of", &value, NULL, NULL, NULL, 0 },	 { "out", &value, NULL, NULL, NULL, 0 },
+			{ "cosigner", &value, NULL, NULL, NULL, 0 },
+		};
+		const struct cli_opt *flags = every;
+		const char *sub = cli_subcommand(argc, argv, flags, sizeof every / sizeof every[0]);
+		if (sub && strcmp(sub, "audit") == 0)
+			return report_audit(argc, argv);
+	}
 	const char *contract = NULL, *period = NULL, *format = NULL, *ledger = NULL,
 		   *theirs = NULL, *vkey = NULL, *party = NULL, *as_of = NULL, *begin = NULL,
 		   *end = NULL;

@@ -283,6 +283,20 @@ const struct cli_cmd CLI_COMMANDS[] = {
 	    { "yearly", NULL, "at each year's end", 0 },
 	    FORMAT_TCJ },
 	  "corridor report balances\ncorridor report balances --period 2026 --quarterly" },
+	{ "report audit", NULL, "an audit pack: one self-contained HTML file with plots", R,
+	  "reports",
+	  { { "out", "FILE", "the HTML file to write (refused if it exists)", CLI_REQUIRED },
+	    { "period", "P", "the months it covers: 2026, 2026-Q1, 2026-03, "
+			     "2026-01-01..2026-06-30 (default: the current year)", 0 },
+	    { "begin", "DATE", "with --end: the first day (a month's first)", 0 },
+	    { "end", "DATE", "the day after the last (a month's first)", 0 },
+	    { "contract", "ID", "only this contract (repeatable; default: every one of the period)",
+	      CLI_MANY },
+	    { "vkey", "VKEY", "the operator key you trust (default: the genesis entry's)", 0 },
+	    { "cosigner", "VKEY", "a witness whose cosignature to check (repeatable)", CLI_MANY } },
+	  "corridor report audit --period 2026 --out audit-2026.html\n"
+	  "corridor report audit --period 2026-Q1 --contract G1 --vkey \"$OPERATOR_VKEY\" --out "
+	  "g1-q1.html" },
 	{ "report diff", NULL, "your ledger against another party's archive", R, "reports",
 	  { { "theirs", "ARCHIVE", "their archive (corridor export --format archive)", CLI_REQUIRED },
 	    { "vkey", "VKEY", "the operator key their archive is signed with", 0 },

@@ -36,8 +36,7 @@ static const struct cli_opt *binding(const struct cli_opt *opts, size_t nopts, c
 /* The table's entry for `path`, or for a family the entry of its
  * subcommand (the first positional: option values skipped by the bindings).
  * NULL after printing the usage error. */
-static const struct cli_cmd *resolve(const char *path, int argc, char **argv,
-				     const struct cli_opt *opts, size_t nopts)
+const char *cli_subcommand(int argc, char **argv, const struct cli_opt *opts, size_t nopts)
 {
 	const char *sub = NULL;
 	for (int i = 0; i < argc && !sub; i++) {
@@ -57,6 +56,13 @@ static const struct cli_cmd *resolve(const char *path, int argc, char **argv,
 		if (a[0] != '-')
 			sub = a;
 	}
+	return sub;
+}
+
+static const struct cli_cmd *resolve(const char *path, int argc, char **argv,
+				     const struct cli_opt *opts, size_t nopts)
+{
+	const char *sub = cli_subcommand(argc, argv, opts, nopts);
 	char full[128];
 	const struct cli_cmd *c = NULL;
 	if (sub && (size_t)snprintf(full, sizeof full, "%s %s", path, sub) < sizeof full)

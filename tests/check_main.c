@@ -24,6 +24,7 @@ int main(void)
 	srunner_add_suite(sr, suite_hardening());
 	srunner_add_suite(sr, suite_faults());
 	srunner_add_suite(sr, suite_crash());
+	srunner_add_suite(sr, suite_audit());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

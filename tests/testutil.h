@@ -18,6 +18,7 @@ Suite *suite_keys(void);
 Suite *suite_ledger(void);
 Suite *suite_cli(void);
 Suite *suite_crash(void);
+Suite *suite_audit(void);
 Suite *suite_settle(void);
 Suite *suite_faults(void);
 Suite *suite_parties(void);

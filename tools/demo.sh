@@ -341,4 +341,7 @@ if [ "$rc" -ne 1 ]; then
 	exit 1
 fi
 echo "(exit status 1: verification failed, as it must)"
+step "The audit pack: the corridor year as one HTML file with plots, verified as it is written"
+"$C" report audit --period 2026 --vkey "$VKEY" --cosigner "$AUDC" --out audit-2026.html
+echo "(open demo/audit-2026.html in a browser; it loads nothing from anywhere)"
 printf '\nDemo ledger, keys and proofs are in ./demo/\n'

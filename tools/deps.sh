@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages Corridor needs, if any is missing.
-# Used by `make test`, `make demo` and .ci/run; safe to run again.
+# Used by `make test`, `make demo` and .ci/run; safe to run again. chromium (headless,
+# with fonts-dejavu-core) renders the audit report in a test; python3-html5lib parses it.
 set -eu
-PKGS="build-essential pkg-config liblmdb-dev libsodium-dev libmsgpack-dev libjansson-dev libxml2-dev libmicrohttpd-dev zlib1g-dev libcurl4-gnutls-dev openssl check ledger python3 libxml2-utils man-db hledger"
+PKGS="build-essential pkg-config liblmdb-dev libsodium-dev libmsgpack-dev libjansson-dev libxml2-dev libmicrohttpd-dev zlib1g-dev libcurl4-gnutls-dev openssl check ledger python3 libxml2-utils man-db hledger chromium python3-html5lib fonts-dejavu-core"
 # `tools/deps.sh fuzz` also installs clang and its sanitizer runtimes (libFuzzer).
 [ "${1:-}" = "fuzz" ] && PKGS="$PKGS clang libclang-rt-dev"
 missing=""

@@ -41,5 +41,6 @@
 #include "tiles.h"    /* C2SP tlog-tiles */
 #include "witness.h"  /* C2SP tlog-witness */
 #include "views.h"    /* the reading commands' JSON */
+#include "audit.h"    /* the audit report (HTML) */
 
 #endif /* CORRIDOR_CORRIDOR_H */
