@@ -711,6 +711,9 @@ static int report_audit(int argc, char **argv)
 		return EXIT_USAGE;
 	if (!out)
 		return cli_usage("report audit writes one file: give --out FILE");
+	if (cli_server.url)
+		return cli_usage("report audit verifies the whole log: run it on a verified replica "
+				 "(corridor import --tiles URL --ledger DIR, then --ledger DIR)");
 	int32_t first, last;
 	bool given;
 	char year[8];

@@ -28,6 +28,10 @@
  *                         dry run's computation): what a run cost before the
  *                         check existed
  *   report_balances_ms    corridor_report_balances on that ledger afterwards
+ *   audit_report_ms, audit_report_mb  corridor report audit (verification,
+ *                         gathering, HTML) of a year of hourly series of 100
+ *                         contracts read by both sides (audit_intervals), and
+ *                         the size of its file
  *   serve_statements_per_s  `corridor serve` on loopback: 8 clients (4 one
  *                         statement a request, 4 in requests of 100, each with
  *                         32 keep-alive connections busy, the most one address may hold) submit 100,000
@@ -39,7 +43,8 @@
  *   serve_batch_p99_ms    latency of the 100-statement requests
  *
  * CORRIDOR_BENCH=serve runs the service alone, CORRIDOR_BENCH=import the
- * delivery importers alone (quicker runs while working on one of them).
+ * delivery importers alone, CORRIDOR_BENCH=audit the audit report alone (quicker
+ * runs while working on one of them).
  */
 #define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE /* wait4: a child's peak memory */
@@ -250,6 +255,116 @@ static int bench_settle(const char *dir, struct corridor_signer *op, int64_t ste
 		return 1;
 	}
 	*bal_ms = (now_s() - t0) * 1000.0;
+	corridor_ledger_close(l);
+	corridor_signer_free(grid);
+	corridor_signer_free(buyer);
+	corridor_signer_free(agent);
+	return 0;
+}
+
+#define AUDIT_CONTRACTS 100u /* a year of hourly readings each, by both sides */
+
+/* The audit report of a year of hourly data for AUDIT_CONTRACTS contracts,
+ * each read by both sides and settled every month: the report's wall time
+ * (verification included) and its file's size. */
+static int bench_audit(const char *dir, struct corridor_signer *op, double *ms, double *mb,
+		       double *intervals)
+{
+	char path[96], out[128];
+	struct corridor_ledger *l;
+	struct corridor_signer *grid, *buyer, *agent;
+	struct corridor_diag d;
+	snprintf(path, sizeof path, "%s/A", dir);
+	snprintf(out, sizeof out, "%s/audit.html", dir);
+	if (corridor_ledger_create(path, op, &l, &d) != 0 ||
+	    party_add(l, op, "RU-GRID", CORRIDOR_ROLE_SELLER, &grid) ||
+	    party_add(l, op, "MN-GRID", CORRIDOR_ROLE_BUYER, &buyer) ||
+	    party_add(l, op, "SETTLER", CORRIDOR_ROLE_SETTLEMENT, &agent))
+		return 1;
+	struct corridor_contract_terms t = { .commodity = CORRIDOR_COMMODITY_POWER,
+					     .utc_offset_min = 480, .price_count = 1,
+					     .payment_days = 15, .tolerance_permille = 10,
+					     .has_min = true, .min_milli = 18000000000LL,
+					     .shortfall_bp = 5000 };
+	power_parties(&t);
+	if (corridor_date_parse("2026-01-01", 10, &t.start_day) != 0 ||
+	    corridor_date_parse("2027-01-01", 10, &t.end_day) != 0)
+		return 1;
+	t.prices[0] = (struct corridor_price_step){ .from_day = t.start_day, .price_micro = 6150000 };
+	for (unsigned c = 0; c < AUDIT_CONTRACTS; c++) {
+		uint64_t prop, seq;
+		snprintf(t.id, sizeof t.id, "A%03u", c);
+		snprintf(t.billing_meter, sizeof t.billing_meter, "SEL-%u", c);
+		if (corridor_contract_propose(l, grid, &t, NULL, &prop, &d) != 0 ||
+		    corridor_contract_accept(l, buyer, t.id, prop, NULL, &seq, &d) != 0) {
+			fprintf(stderr, "bench: audit contracts: %s\n", d.text);
+			return 1;
+		}
+	}
+	/* a month at a time, each side: the buyer bills on SEL-c, the seller
+	 * reads RU-c, one reading in 500 beyond the tolerance */
+	int64_t base_s = (int64_t)t.start_day * 86400 - 480 * 60;
+	unsigned hours = (unsigned)(t.end_day - t.start_day) * 24u;
+	size_t cap = (size_t)AUDIT_CONTRACTS * 745u * 80u + 64u;
+	char *csv = malloc(cap);
+	if (!csv)
+		return 1;
+	*intervals = 0;
+	for (int32_t m = t.start_day; m < t.end_day; m += (int32_t)corridor_month_days(m)) {
+		unsigned h0 = (unsigned)(m - t.start_day) * 24u,
+			 h1 = h0 + corridor_month_days(m) * 24u;
+		for (int side = 0; side < 2; side++) {
+			size_t len = (size_t)snprintf(csv, cap,
+						      "contract,start,end,quantity,meter,reference\r\n");
+			for (unsigned h = h0; h < h1 && h < hours; h++)
+				for (unsigned c = 0; c < AUDIT_CONTRACTS; c++) {
+					char s0[21], e0[21];
+					unsigned q = 25000u + (h * 7u + c * 13u) % 977u;
+					if (side && (h + c) % 500u == 0)
+						q += q / 20u; /* 5 %: disputed */
+					corridor_utc_format(base_s + (int64_t)h * 3600, s0);
+					corridor_utc_format(base_s + (int64_t)(h + 1) * 3600, e0);
+					len += (size_t)snprintf(csv + len, cap - len,
+								"A%03u,%s,%s,%u.%03u,%s-%u,%c%u-%u\r\n", c,
+								s0, e0, q, h % 1000u, side ? "RU" : "SEL",
+								c, side ? 'R' : 'B', c, h);
+				}
+			size_t written, skipped;
+			if (corridor_delivery_import(l, side ? grid : buyer, csv, len, BATCH, NULL, NULL,
+						     &written, &skipped, &d) != 0) {
+				fprintf(stderr, "bench: audit import: %s\n", d.text);
+				return 1;
+			}
+			*intervals += (double)(h1 - h0) * AUDIT_CONTRACTS;
+		}
+		struct corridor_batch b;
+		if (corridor_settle_run(l, agent, m, false, &b, &d) != 0) {
+			fprintf(stderr, "bench: audit settle: %s\n", d.text);
+			return 1;
+		}
+		corridor_batch_release(&b);
+	}
+	free(csv);
+	if (corridor_checkpoint_sign(l, op, NULL, &d) != 0)
+		return 1;
+	struct corridor_audit_request req = { .first_day = t.start_day, .end_day = t.end_day };
+	struct corridor_audit *a = malloc(sizeof *a);
+	double t0 = now_s();
+	FILE *f = fopen(out, "w");
+	if (!a || !f || corridor_audit_collect(l, &req, a, &d) != 0) {
+		fprintf(stderr, "bench: audit: %s\n", d.text);
+		return 1;
+	}
+	int err = corridor_audit_html(f, a);
+	if (fclose(f) != 0 || err || a->verification.result != 0) {
+		fprintf(stderr, "bench: audit report failed\n");
+		return 1;
+	}
+	*ms = (now_s() - t0) * 1000.0;
+	corridor_audit_release(a);
+	free(a);
+	struct stat st;
+	*mb = stat(out, &st) == 0 ? (double)st.st_size / 1e6 : 0;
 	corridor_ledger_close(l);
 	corridor_signer_free(grid);
 	corridor_signer_free(buyer);
@@ -986,6 +1101,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	double ingest = ENTRIES / (now_s() - t0);
+	/* CORRIDOR_BENCH=audit: the audit report alone */
+	if (only && strcmp(only, "audit") == 0) {
+		double ams = 0, amb = 0, aiv = 0;
+		int rc = bench_audit(dir, op, &ams, &amb, &aiv);
+		if (rc == 0)
+			printf("audit_intervals %.0f\naudit_report_ms %.0f\naudit_report_mb %.2f\n", aiv,
+			       ams, amb);
+		corridor_ledger_close(l);
+		corridor_signer_free(op);
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		return rc;
+	}
 	/* CORRIDOR_BENCH=import: the raw signing rate and the delivery importers alone */
 	if (only && strcmp(only, "import") == 0) {
 		double csv = 0, bpi = 0, cim = 0;
@@ -1070,6 +1197,12 @@ int main(int argc, char **argv)
 	printf("settle_series_vs_single %.2f\n", series_rate / settle_rate);
 	printf("settle_unchecked_intervals_per_s %.0f\n", settle_unchecked);
 	printf("report_balances_ms %.1f\n", balances_ms);
+	double audit_ms = 0, audit_mb = 0, audit_iv = 0;
+	if (bench_audit(dir, op, &audit_ms, &audit_mb, &audit_iv) != 0)
+		return 1;
+	printf("audit_intervals %.0f\n", audit_iv);
+	printf("audit_report_ms %.0f\n", audit_ms);
+	printf("audit_report_mb %.2f\n", audit_mb);
 	double serve_rate = 0, p50 = 0, p99 = 0, bp99 = 0;
 	if (bench_serve(bin, dir, &serve_rate, &p50, &p99, &bp99) != 0)
 		return 1;
