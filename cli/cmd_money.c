@@ -462,6 +462,13 @@ static int print_batch(void *ctx, const struct corridor_batch *b)
 		       b->invoice_count == 1 ? "" : "s", hex);
 		if (b->seq)
 			printf("summary entry %llu\n", (unsigned long long)b->seq);
+		if (b->computed_size) {
+			char root[2 * CORRIDOR_HASH_BYTES + 1];
+			for (size_t i = 0; i < CORRIDOR_HASH_BYTES; i++)
+				snprintf(root + 2 * i, 3, "%02x", b->computed_root[i]);
+			printf("computed at tree size %llu, root %s\n",
+			       (unsigned long long)b->computed_size, root);
+		}
 		for (size_t i = 0; i < b->invoice_count; i++)
 			print_invoice_table(c->l, &b->invoices[i]);
 		printf("totals:");

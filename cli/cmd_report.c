@@ -32,18 +32,25 @@ static void print_meters(const struct corridor_meter_report *r, const char *peri
 	snprintf(ho, sizeof ho, "OTHER (%s)", r->unit);
 	const struct cli_col cols[] = { { "START (UTC)", 20, false }, { "END (UTC)", 20, false },
 					{ hb, 16, true },	      { ho, 16, true },
-					{ "DIFFERENCE", 14, true },   { "STATUS", 0, false } };
+					{ "DIFFERENCE", 14, true },   { "STATUS", 12, false },
+					{ "SEQ", 8, true },	      { "OTHER SEQ", 9, true } };
 	if (f == CLI_CSV)
-		printf("contract,period,start,end,billing,other,difference,status\r\n");
+		printf("contract,period,start,end,billing,other,difference,status,billing_seq,"
+		       "other_seq\r\n");
 	else {
 		printf("contract %s, period %s, %s; billing: %s on %s; other: %s; tolerance %u "
 		       "per mille\n",
 		       cli_safe(r->contract), period, r->unit, cli_safe(r->metering_party),
 		       cli_safe(r->billing_meter), cli_safe(r->other_party), r->tolerance_permille);
-		cli_table_head(cols, 6);
+		cli_table_head(cols, 8);
 	}
 	for (size_t i = 0; i < r->count; i++) {
 		const struct corridor_meter_row *w = &r->rows[i];
+		char bs[24] = "", os[24] = "";
+		if (w->billing_seq)
+			snprintf(bs, sizeof bs, "%llu", (unsigned long long)w->billing_seq);
+		if (w->other_seq)
+			snprintf(os, sizeof os, "%llu", (unsigned long long)w->other_seq);
 		corridor_utc_format(w->start_s, s);
 		corridor_utc_format(w->end_s, e);
 		qty(w->billing_milli, a);
@@ -51,15 +58,16 @@ static void print_meters(const struct corridor_meter_report *r, const char *peri
 		qty(w->billing_milli - w->other_milli, diff);
 		bool both = w->has_billing && w->has_other;
 		if (f == CLI_CSV)
-			printf("%s,%s,%s,%s,%s,%s,%s,%s\r\n", r->contract, period, s, e,
+			printf("%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\r\n", r->contract, period, s, e,
 			       w->has_billing ? a : "", w->has_other ? b : "", both ? diff : "",
-			       STATUS[w->status]);
+			       STATUS[w->status], bs, os);
 		else {
 			char ga[CLI_NUM_BYTES], gb[CLI_NUM_BYTES], gd[CLI_NUM_BYTES];
 			const char *cells[] = { s, e, w->has_billing ? cli_grouped(a, ga) : "-",
 						w->has_other ? cli_grouped(b, gb) : "-",
-						both ? cli_grouped(diff, gd) : "-", STATUS[w->status] };
-			cli_table_row(cols, 6, cells);
+						both ? cli_grouped(diff, gd) : "-", STATUS[w->status],
+						bs[0] ? bs : "-", os[0] ? os : "-" };
+			cli_table_row(cols, 8, cells);
 		}
 	}
 	qty(r->total_billing_milli, a);

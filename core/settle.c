@@ -462,6 +462,8 @@ static int batch_load(struct corridor_ledger *l, MDB_txn *txn, struct corridor_k
 		     tt->type != MSGPACK_OBJECT_ARRAY || tt->via.array.size > CORRIDOR_BATCH_CURRENCIES_MAX ||
 		     !dg || dg->type != MSGPACK_OBJECT_BIN || dg->via.bin.size != CORRIDOR_HASH_BYTES))
 		err = CORRIDOR_E_STORAGE;
+	if (!err && !corridor_batch_computed_at(&u.data, &b->computed_size, b->computed_root))
+		err = CORRIDOR_E_STORAGE;
 	if (!err) {
 		memcpy(b->digest, dg->via.bin.ptr, CORRIDOR_HASH_BYTES);
 		b->netting = calloc(nt->via.array.size ? nt->via.array.size : 1, sizeof *b->netting);

@@ -691,8 +691,9 @@ static void section_contract(FILE *f, const struct corridor_audit *a,
 		total += c->months[m].meters.count;
 	if (total) {
 		fprintf(f, "<details><summary>%zu intervals not in agreement</summary><table><thead>"
-			   "<tr><th>start (UTC)</th><th>end</th><th>billing</th><th>other</th>"
-			   "<th>difference</th><th>status</th></tr></thead><tbody>\n",
+			   "<tr><th>start (UTC)</th><th>end</th><th>billing</th><th>seq</th>"
+			   "<th>other</th><th>seq</th><th>difference</th><th>status</th></tr></thead>"
+			   "<tbody>\n",
 			total);
 		for (size_t m = 0; m < c->month_count && shown < EXCEPTION_ROWS_SHOWN; m++) {
 			const struct corridor_meter_report *r = &c->months[m].meters;
@@ -707,10 +708,16 @@ static void section_contract(FILE *f, const struct corridor_audit *a,
 					grouped(w->other_milli, 3, o, sizeof o);
 				if (w->has_billing && w->has_other)
 					grouped(w->billing_milli - w->other_milli, 3, d, sizeof d);
+				char bs[24] = "", os[24] = "";
+				if (w->billing_seq)
+					snprintf(bs, sizeof bs, "%" PRIu64, w->billing_seq);
+				if (w->other_seq)
+					snprintf(os, sizeof os, "%" PRIu64, w->other_seq);
 				fprintf(f, "<tr><td>%s</td><td>%s</td><td class=\"num\">%s</td>"
+					   "<td class=\"num\">%s</td><td class=\"num\">%s</td>"
 					   "<td class=\"num\">%s</td><td class=\"num\">%s</td><td>%s</td>"
 					   "</tr>\n",
-					st, en, b, o, d, status_name(w->status));
+					st, en, b, bs, o, os, d, status_name(w->status));
 			}
 		}
 		fputs("</tbody></table>", f);

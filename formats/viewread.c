@@ -460,6 +460,20 @@ static int batch_decode(json_t *o, struct corridor_scales *sc, struct corridor_b
 			return CORRIDOR_E_MALFORMED;
 		b->digest[i] = (uint8_t)x;
 	}
+	/* computed_at: null, or absent from an earlier release's document */
+	json_t *at = json_object_get(o, "computed_at");
+	if (at && !json_is_null(at)) {
+		const char *rt = json_string_value(json_object_get(at, "root"));
+		if (!ju64(at, "size", &b->computed_size) || b->computed_size == 0 || !rt ||
+		    strlen(rt) != 2 * CORRIDOR_HASH_BYTES)
+			return CORRIDOR_E_MALFORMED;
+		for (size_t i = 0; i < CORRIDOR_HASH_BYTES; i++) {
+			unsigned x;
+			if (sscanf(rt + 2 * i, "%2x", &x) != 1)
+				return CORRIDOR_E_MALFORMED;
+			b->computed_root[i] = (uint8_t)x;
+		}
+	}
 	b->invoices = calloc(json_array_size(inv) + 1, sizeof *b->invoices);
 	b->netting = calloc(json_array_size(net) + 1, sizeof *b->netting);
 	if (!b->invoices || !b->netting)
@@ -591,7 +605,11 @@ int corridor_meter_report_from_json(const char *doc, size_t len,
 		    !jqty_opt(w, "billing", &m->has_billing, &m->billing_milli) ||
 		    !jqty_opt(w, "other", &m->has_other, &m->other_milli) ||
 		    !jstr(w, "status", st, sizeof st) ||
-		    !(m->status = (enum corridor_meter_status)name_of(status, 5, st)))
+		    !(m->status = (enum corridor_meter_status)name_of(status, 5, st)) ||
+		    /* the seqs: absent in a document of an earlier release */
+		    (json_object_get(w, "billing_seq") &&
+		     !jseq_or_none(w, "billing_seq", &m->billing_seq)) ||
+		    (json_object_get(w, "other_seq") && !jseq_or_none(w, "other_seq", &m->other_seq)))
 			goto out;
 	}
 	err = CORRIDOR_OK;

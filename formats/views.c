@@ -296,7 +296,16 @@ int corridor_batch_json(FILE *f, const struct corridor_scales *sc, const struct 
 		fprintf(f, "%s{\"currency\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\"}",
 			i ? "," : "", n->currency, n->from, n->to, a);
 	}
-	fputs("]}", f);
+	/* the tree the batch was computed at (null: a batch of an earlier release) */
+	fputs("],\"computed_at\":", f);
+	if (b->computed_size) {
+		for (size_t i = 0; i < CORRIDOR_HASH_BYTES; i++)
+			snprintf(hex + 2 * i, 3, "%02x", b->computed_root[i]);
+		fprintf(f, "{\"size\":%" PRIu64 ",\"root\":\"%s\"}", b->computed_size, hex);
+	} else {
+		fputs("null", f);
+	}
+	fputs("}", f);
 	return done(f);
 }
 
@@ -338,7 +347,10 @@ int corridor_meter_report_json(FILE *f, const struct corridor_meter_report *r, c
 		opt_decimal(f, w->has_other, b);
 		fputs(",\"difference\":", f);
 		opt_decimal(f, w->has_billing && w->has_other, diff);
-		fprintf(f, ",\"status\":\"%s\"}", NAME(METER_STATUS, w->status));
+		fprintf(f, ",\"status\":\"%s\"", NAME(METER_STATUS, w->status));
+		seq_or_null(f, "billing_seq", w->billing_seq);
+		seq_or_null(f, "other_seq", w->other_seq);
+		fputc('}', f);
 	}
 	corridor_decimal_format(r->total_billing_milli, 3, a, sizeof a);
 	corridor_decimal_format(r->total_other_milli, 3, b, sizeof b);

@@ -1164,6 +1164,19 @@ START_TEST(money_end_to_end)
 					 "2026-03", "--reason", "rate corrected", NULL }));
 	json = expect(0, (const char *[]){ "settle", "show", "2026-03", "--format", "json", NULL });
 	ck_assert_msg(strstr(json, "\"reversed\":true"), "%s", json);
+	/* each batch names the tree it was computed at: the log up to its summary */
+	unsigned long long bseq = 0, at_size = 0;
+	const char *bs = strstr(json, "\"seq\":"),
+		   *cat = strstr(json, "\"computed_at\":{\"size\":");
+	ck_assert_msg(bs && cat && sscanf(bs, "\"seq\":%llu", &bseq) == 1 &&
+			      sscanf(cat, "\"computed_at\":{\"size\":%llu", &at_size) == 1 &&
+			      bseq > 0 && at_size == bseq,
+		      "%s", json);
+	out = expect(0, (const char *[]){ "settle", "show", "2026-03", NULL });
+	char want_at[64];
+	snprintf(want_at, sizeof want_at, "computed at tree size %llu, root ", at_size);
+	ck_assert_msg(strstr(out, want_at), "%s", out);
+	free(out);
 	free(json);
 	out = expect(0, (const char *[]){ "settle", "run", "--key", P("agent.key"), "--period",
 					  "2026-03", NULL });

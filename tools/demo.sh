@@ -148,8 +148,8 @@ sed -e 's/"P1"/"P2"/' -e 's/"RU-GRID"/"CN-IMPOWER"/' -e 's/"MN-GRID"/"MN-MINE"/g
 step "Meter vs meter, August 2026: the lost day and the hours beyond 10 per mille"
 "$C" report meters --contract P1 --period 2026-08 --format csv | tr -d '\r' > p1-2026-08.csv
 head -1 p1-2026-08.csv
-grep ',disputed$' p1-2026-08.csv
-grep ',billing-only$' p1-2026-08.csv | head -3
+grep ',disputed,' p1-2026-08.csv
+grep ',billing-only,' p1-2026-08.csv | head -3
 echo "... (24 hours of 15 August local with no RU reading)"
 "$C" report meters --contract P1 --period 2026-08 | tail -1
 

@@ -360,6 +360,11 @@ int corridor_invoice_compute(struct settle_run *run, const struct corridor_contr
 int corridor_netting_compute(struct corridor_balance *ps, size_t n, struct corridor_batch *b);
 int corridor_batch_total_add(struct corridor_batch *b, const char *cur, int64_t amount);
 
+/* A batch summary's computed_at {root bin 32, size uint}: *size 0 when it
+ * has none; false if it is there but malformed. */
+bool corridor_batch_computed_at(const msgpack_object *o, uint64_t *size,
+				uint8_t root[CORRIDOR_HASH_BYTES]);
+
 /* ---- tables.c ---- */
 
 /* Parses a canonical array of role names (canonical order, no repeats). */

@@ -443,7 +443,9 @@ int corridor_batch_total_add(struct corridor_batch *b, const char *cur, int64_t 
 
 struct reading {
 	int64_t start_s, end_s, quantity;
+	uint64_t seq;           /* the entry that holds it */
 	int64_t quantity_other; /* a billing reading's: the other party's, if used */
+	uint64_t seq_other;     /* ... and the entry of its first reading */
 	uint32_t meter;         /* the other party's: an index into collect.meters */
 	bool used; /* another's: counted in a billing interval; a billing one's: has it */
 };
@@ -473,7 +475,7 @@ static int push(struct reading **a, size_t *n, size_t *cap, const struct corrido
 		*cap = c;
 	}
 	(*a)[(*n)++] = (struct reading){ .start_s = d->start_s, .end_s = d->end_s,
-					 .quantity = d->quantity_milli };
+					 .quantity = d->quantity_milli, .seq = d->seq };
 	return CORRIDOR_OK;
 }
 
@@ -551,10 +553,11 @@ static enum corridor_meter_status judge(const struct corridor_meter_row *r, uint
  * — the same interval, or shorter ones end to end (a 15-minute side against
  * an hourly billing meter). false, with nothing used, if any meter's do not. */
 static bool other_reading(struct collect *c, const struct reading *b, size_t lo, size_t hi,
-			  int64_t *sum, int *err)
+			  int64_t *sum, uint64_t *first_seq, int *err)
 {
 	bool any = false;
 	*sum = 0;
+	*first_seq = 0;
 	for (uint32_t m = 0; m < c->nmeters; m++) {
 		int64_t at = b->start_s;
 		bool seen = false;
@@ -576,6 +579,8 @@ static bool other_reading(struct collect *c, const struct reading *b, size_t lo,
 			*err = CORRIDOR_E_OVERFLOW;
 			return false;
 		}
+		if (!*first_seq)
+			*first_seq = c->others[k].seq;
 		c->others[k].used = true;
 	}
 	return any;
@@ -598,8 +603,10 @@ static int merge(struct collect *c, struct corridor_meter_report *out)
 		while (hi < c->no && c->others[hi].start_s < r->end_s)
 			hi++;
 		int64_t sum;
-		c->billing[b].used = other_reading(c, r, lo, hi, &sum, &err);
+		uint64_t oseq;
+		c->billing[b].used = other_reading(c, r, lo, hi, &sum, &oseq, &err);
 		c->billing[b].quantity_other = sum;
+		c->billing[b].seq_other = oseq;
 		if (err)
 			return err;
 	}
@@ -616,11 +623,14 @@ static int merge(struct collect *c, struct corridor_meter_report *out)
 		if (cmp <= 0) {
 			r->has_billing = true;
 			r->billing_milli = c->billing[i].quantity;
+			r->billing_seq = c->billing[i].seq;
 			r->has_other = c->billing[i].used;
 			r->other_milli = r->has_other ? c->billing[i].quantity_other : 0;
+			r->other_seq = r->has_other ? c->billing[i].seq_other : 0;
 			i++;
 		} else {
 			r->has_other = true;
+			r->other_seq = c->others[j].seq;
 			r->other_milli = c->others[j++].quantity;
 		}
 		r->status = judge(r, c->t->tolerance_permille);

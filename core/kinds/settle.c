@@ -373,8 +373,8 @@ void corridor_batch_release(struct corridor_batch *b)
 
 /* computed_at {root bin 32, size uint}, if the summary has it. False if it
  * is there but malformed. */
-static bool computed_at_get(const msgpack_object *o, uint64_t *size,
-			    uint8_t root[CORRIDOR_HASH_BYTES])
+bool corridor_batch_computed_at(const msgpack_object *o, uint64_t *size,
+				uint8_t root[CORRIDOR_HASH_BYTES])
 {
 	static const char *const fields[] = { "root", "size", NULL };
 	const msgpack_object *at = corridor_mpo_field(o, "computed_at"), *r;
@@ -406,7 +406,7 @@ static int process_batch(struct kind_state *st, const struct corridor_entry *e,
 	if (count == 0 || count > CORRIDOR_BATCH_INVOICES_MAX)
 		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY, "count must be 1..%u",
 			    CORRIDOR_BATCH_INVOICES_MAX);
-	if (!computed_at_get(o, &at_size, at_root))
+	if (!corridor_batch_computed_at(o, &at_size, at_root))
 		return corridor_entry_bad(e, diag, CORRIDOR_E_VERIFY,
 					  "computed_at is {root: 32 bytes, size: 1 or more}");
 	/* the tree it names is this log's, at a size it had before the batch */
@@ -483,7 +483,7 @@ static int batch_close(struct kind_state *st, const struct corridor_entry *e, in
 	msgpack_unpacked_init(&u);
 	if (msgpack_unpack_next(&u, (const char *)h->body, h->body_len, NULL) ==
 		    MSGPACK_UNPACK_SUCCESS &&
-	    !computed_at_get(&u.data, &b.computed_size, b.computed_root))
+	    !corridor_batch_computed_at(&u.data, &b.computed_size, b.computed_root))
 		b.computed_size = 0;
 	msgpack_unpacked_destroy(&u);
 	crypto_hash_sha256_final(&h->hs, b.digest);

@@ -26,6 +26,9 @@ struct corridor_meter_row {
 	int64_t start_s, end_s;
 	bool has_billing, has_other;
 	int64_t billing_milli, other_milli; /* latest readings; other: summed over meters */
+	/* the entries that hold them (a series: its entry); other: the first of
+	 * those summed; 0 where a side has none */
+	uint64_t billing_seq, other_seq;
 	enum corridor_meter_status status;
 };
 struct corridor_meter_report {
