@@ -397,6 +397,19 @@ static int contract_collect(struct corridor_ledger *l, const char *id, int32_t f
 
 /* ---- money ---- */
 
+/* p (n elements of `size` bytes, room for *cap) with room for one more:
+ * p itself, or where it moved; NULL when out of memory (p stays). */
+static void *grow(void *p, size_t *cap, size_t n, size_t size)
+{
+	if (p && n < *cap)
+		return p;
+	size_t c = *cap ? 2 * *cap : 64;
+	void *np = realloc(p, c * size);
+	if (np)
+		*cap = c;
+	return np;
+}
+
 struct bal_acc {
 	size_t n, cap;
 	struct corridor_balance *b;
@@ -405,14 +418,10 @@ struct bal_acc {
 static int bal_take(void *ctx, const struct corridor_balance *b)
 {
 	struct bal_acc *a = ctx;
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? 2 * a->cap : 16;
-		void *nb = realloc(a->b, cap * sizeof *a->b);
-		if (!nb)
-			return CORRIDOR_E_NOMEM;
-		a->b = nb;
-		a->cap = cap;
-	}
+	struct corridor_balance *nb = grow(a->b, &a->cap, a->n, sizeof *a->b);
+	if (!nb)
+		return CORRIDOR_E_NOMEM;
+	a->b = nb;
 	a->b[a->n++] = *b;
 	return CORRIDOR_OK;
 }
@@ -441,14 +450,10 @@ static int inv_take(void *ctx, const struct corridor_invoice *inv)
 	struct inv_acc *a = ctx;
 	if (inv->period_day < a->first || inv->period_day >= a->end || !wanted(a->req, inv->contract))
 		return CORRIDOR_OK;
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? 2 * a->cap : 64;
-		void *nv = realloc(a->v, cap * sizeof *a->v);
-		if (!nv)
-			return corridor_diag_set(a->diag, CORRIDOR_E_NOMEM, "out of memory");
-		a->v = nv;
-		a->cap = cap;
-	}
+	struct corridor_invoice *nv = grow(a->v, &a->cap, a->n, sizeof *a->v);
+	if (!nv)
+		return corridor_diag_set(a->diag, CORRIDOR_E_NOMEM, "out of memory");
+	a->v = nv;
 	int err = corridor_invoice_get(a->l, inv->id, &a->v[a->n], a->diag);
 	if (err)
 		return err;
@@ -469,14 +474,10 @@ static int pay_take(void *ctx, const struct corridor_payment *p)
 	struct pay_acc *a = ctx;
 	if (p->value_day < a->first || p->value_day >= a->end)
 		return CORRIDOR_OK;
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? 2 * a->cap : 64;
-		void *np = realloc(a->p, cap * sizeof *a->p);
-		if (!np)
-			return CORRIDOR_E_NOMEM;
-		a->p = np;
-		a->cap = cap;
-	}
+	struct corridor_payment *np = grow(a->p, &a->cap, a->n, sizeof *a->p);
+	if (!np)
+		return CORRIDOR_E_NOMEM;
+	a->p = np;
 	a->p[a->n++] = *p;
 	return CORRIDOR_OK;
 }

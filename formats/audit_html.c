@@ -24,22 +24,7 @@
 /* s escaped for HTML text and attribute values. */
 static void esc(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default:
-			/* entries hold UTF-8 without control characters; a stray
-			 * one is shown as a replacement, never raw */
-			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
-				fputs("&#xFFFD;", f);
-			else
-				fputc(*s, f);
-		}
-	}
+	corridor_markup_put(f, s);
 }
 
 static void date(int32_t day, char out[11])
@@ -1270,19 +1255,8 @@ static int data_json(FILE *f, const struct corridor_audit *a)
 		date(a->month_ends[m].day, d);
 		fprintf(f, "%s{\"as_of\":\"%s\",\"aging\":[", m ? "," : "", d);
 		for (size_t g = 0; g < r->aging_count; g++) {
-			const struct corridor_aging_row *w = &r->aging[g];
-			char o[48];
-			fprintf(f, "%s{\"party\":", g ? "," : "");
-			err |= json_str(f, w->party);
-			fprintf(f, ",\"currency\":\"%s\"", w->currency);
-			static const char *const names[] = { "current", "1-30", "31-60", "61-90",
-							     "over-90" };
-			for (int k = 0; k < CORRIDOR_AGING_BUCKETS; k++) {
-				corridor_money_format(w->bucket_minor[k], w->decimals, o, sizeof o);
-				fprintf(f, ",\"%s\":\"%s\"", names[k], o);
-			}
-			corridor_money_format(w->open_minor, w->decimals, o, sizeof o);
-			fprintf(f, ",\"open\":\"%s\"}", o);
+			fputs(g ? "," : "", f);
+			err |= corridor_aging_json(f, &r->aging[g]);
 		}
 		fputs("]}", f);
 	}

@@ -543,18 +543,10 @@ static void minute(int64_t t, char out[21])
 	memcpy(out + 16, "Z", 2);
 }
 
-/* Text an identifier may carry into XML: & < > and quotes escaped. */
+/* Text an identifier may carry into XML, escaped. */
 static void xml_put(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
+	corridor_markup_put(f, s);
 }
 
 static void element(FILE *f, const char *indent, const char *name, const char *scheme,

@@ -87,3 +87,21 @@ void corridor_time_text(uint64_t time_us, char out[CORRIDOR_TIME_TEXT_BYTES])
 	size_t n = strftime(out, CORRIDOR_TIME_TEXT_BYTES, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out + n, CORRIDOR_TIME_TEXT_BYTES - n, ".%06uZ", (unsigned)(time_us % 1000000u));
 }
+
+void corridor_markup_put(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default:
+			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
+				fputs("&#xFFFD;", f);
+			else
+				fputc(*s, f);
+		}
+	}
+}

@@ -10,6 +10,12 @@
 
 #include "../base/base.h"
 
+/* ---- markup (formats/encoding.c) ---- */
+
+/* s as XML or HTML text or attribute value: & < > " ' as references, a
+ * control character other than newline and tab as U+FFFD (never raw). */
+void corridor_markup_put(FILE *f, const char *s);
+
 /* ---- msgpack pre-scan (formats/mpscan.c) ---- */
 
 #define CORRIDOR_MPSCAN_CHILDREN_MAX 64u

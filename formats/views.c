@@ -398,15 +398,9 @@ int corridor_invoice_report_json(FILE *f, const struct corridor_invoice_report *
 	}
 	fputs("],\"aging\":[", f);
 	for (size_t i = 0; i < r->aging_count; i++) {
-		const struct corridor_aging_row *g = &r->aging[i];
-		fprintf(f, "%s{\"party\":\"%s\",\"currency\":\"%s\"", i ? "," : "", g->party,
-			g->currency);
-		for (int k = 0; k < CORRIDOR_AGING_BUCKETS; k++) {
-			corridor_money_format(g->bucket_minor[k], g->decimals, a, sizeof a);
-			fprintf(f, ",\"%s\":\"%s\"", AGING[k], a);
-		}
-		corridor_money_format(g->open_minor, g->decimals, o, sizeof o);
-		fprintf(f, ",\"open\":\"%s\"}", o);
+		fputs(i ? "," : "", f);
+		if (corridor_aging_json(f, &r->aging[i]) != 0)
+			return CORRIDOR_E_IO;
 	}
 	fputs("],\"unapplied\":[", f);
 	for (size_t i = 0; i < r->credit_count; i++) {
@@ -416,6 +410,19 @@ int corridor_invoice_report_json(FILE *f, const struct corridor_invoice_report *
 			c->party, c->currency, a);
 	}
 	fputs("]}", f);
+	return done(f);
+}
+
+int corridor_aging_json(FILE *f, const struct corridor_aging_row *g)
+{
+	char a[40];
+	fprintf(f, "{\"party\":\"%s\",\"currency\":\"%s\"", g->party, g->currency);
+	for (int k = 0; k < CORRIDOR_AGING_BUCKETS; k++) {
+		corridor_money_format(g->bucket_minor[k], g->decimals, a, sizeof a);
+		fprintf(f, ",\"%s\":\"%s\"", AGING[k], a);
+	}
+	corridor_money_format(g->open_minor, g->decimals, a, sizeof a);
+	fprintf(f, ",\"open\":\"%s\"}", a);
 	return done(f);
 }
 

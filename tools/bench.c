@@ -146,6 +146,22 @@ static void power_parties(struct corridor_contract_terms *t)
 	snprintf(t->billing_meter, sizeof t->billing_meter, "SEL-1");
 }
 
+/* A ledger at path with the power contracts' seller, buyer and a
+ * settlement party. */
+static int power_ledger(const char *path, struct corridor_signer *op, struct corridor_ledger **l,
+			struct corridor_signer **grid, struct corridor_signer **buyer,
+			struct corridor_signer **agent)
+{
+	struct corridor_diag d;
+	if (corridor_ledger_create(path, op, l, &d) != 0) {
+		fprintf(stderr, "bench: %s: %s\n", path, d.text);
+		return 1;
+	}
+	return party_add(*l, op, "RU-GRID", CORRIDOR_ROLE_SELLER, grid) ||
+	       party_add(*l, op, "MN-GRID", CORRIDOR_ROLE_BUYER, buyer) ||
+	       party_add(*l, op, "SETTLER", CORRIDOR_ROLE_SETTLEMENT, agent);
+}
+
 static int bench_settle(const char *dir, struct corridor_signer *op, int64_t step_s, double *rate,
 			double *share, double *unchecked, double *bal_ms)
 {
@@ -154,10 +170,7 @@ static int bench_settle(const char *dir, struct corridor_signer *op, int64_t ste
 	struct corridor_signer *grid, *buyer, *agent;
 	struct corridor_diag d;
 	snprintf(path, sizeof path, "%s/S%lld", dir, (long long)step_s);
-	if (corridor_ledger_create(path, op, &l, &d) != 0 ||
-	    party_add(l, op, "RU-GRID", CORRIDOR_ROLE_SELLER, &grid) ||
-	    party_add(l, op, "MN-GRID", CORRIDOR_ROLE_BUYER, &buyer) ||
-	    party_add(l, op, "SETTLER", CORRIDOR_ROLE_SETTLEMENT, &agent))
+	if (power_ledger(path, op, &l, &grid, &buyer, &agent) != 0)
 		return 1;
 	struct corridor_contract_terms t = { .commodity = CORRIDOR_COMMODITY_POWER,
 					     .utc_offset_min = 480, .price_count = 2,
@@ -276,10 +289,7 @@ static int bench_audit(const char *dir, struct corridor_signer *op, double *ms, 
 	struct corridor_diag d;
 	snprintf(path, sizeof path, "%s/A", dir);
 	snprintf(out, sizeof out, "%s/audit.html", dir);
-	if (corridor_ledger_create(path, op, &l, &d) != 0 ||
-	    party_add(l, op, "RU-GRID", CORRIDOR_ROLE_SELLER, &grid) ||
-	    party_add(l, op, "MN-GRID", CORRIDOR_ROLE_BUYER, &buyer) ||
-	    party_add(l, op, "SETTLER", CORRIDOR_ROLE_SETTLEMENT, &agent))
+	if (power_ledger(path, op, &l, &grid, &buyer, &agent) != 0)
 		return 1;
 	struct corridor_contract_terms t = { .commodity = CORRIDOR_COMMODITY_POWER,
 					     .utc_offset_min = 480, .price_count = 1,

@@ -88,6 +88,8 @@ CORRIDOR_MUST_CHECK int corridor_invoice_report_json(FILE *f,
 						     const struct corridor_invoice_report *r,
 						     int32_t as_of_day);
 CORRIDOR_MUST_CHECK int corridor_balance_json(FILE *f, const struct corridor_balance *b);
+/** One row of an invoice report's aging (as in its `aging` array). */
+CORRIDOR_MUST_CHECK int corridor_aging_json(FILE *f, const struct corridor_aging_row *g);
 
 /* ---- reading the views back (formats/viewread.c) ----
  * What a client of `corridor serve` decodes: each document exactly as the
