@@ -548,11 +548,20 @@ static int series_collect(struct corridor_ledger *l, struct corridor_audit *a,
 						 s->quote);
 		if (err)
 			return err;
-		for (size_t u = 0; u < s->used_count; u++)
-			for (size_t f = 0; f < s->fixing_count; f++)
-				if (s->fixings[f].day == s->used[u].rate.day &&
-				    s->fixings[f].rate_e8 == s->used[u].rate.rate_e8)
-					s->used[u].in_series = true;
+		/* the series is by day (rate_list's order, one source): bisect */
+		for (size_t u = 0; u < s->used_count; u++) {
+			size_t lo = 0, hi = s->fixing_count;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (s->fixings[mid].day < s->used[u].rate.day)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			s->used[u].in_series = lo < s->fixing_count &&
+					       s->fixings[lo].day == s->used[u].rate.day &&
+					       s->fixings[lo].rate_e8 == s->used[u].rate.rate_e8;
+		}
 	}
 	return CORRIDOR_OK;
 }

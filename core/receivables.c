@@ -119,8 +119,18 @@ static int report_invoices_fn(const struct corridor_snapshot *snap, void *vctx,
 			continue;
 		size_t bl = corridor_invoice_base_len(p->reference);
 		struct corridor_invoice_status *to = NULL;
-		for (size_t k = 0; k < ns && !to; k++)
-			if (corridor_invoice_base_len(st[k].id) == bl && !strncmp(st[k].id, p->reference, bl) &&
+		/* the invoices whose id starts with the reference's base are
+		 * contiguous in id order: the first of them, by bisection */
+		size_t lo = 0, hi = ns;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strncmp(st[mid].id, p->reference, bl) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t k = lo; k < ns && !to && !strncmp(st[k].id, p->reference, bl); k++)
+			if (corridor_invoice_base_len(st[k].id) == bl &&
 			    !strcmp(st[k].currency, p->currency))
 				to = &st[k];
 		int64_t applied = 0;

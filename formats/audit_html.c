@@ -601,8 +601,47 @@ static void plot_performance(FILE *f, const struct corridor_audit *a,
 	plot_close(&p, desc);
 }
 
+/* The invoices by contract, then period, then seq, so a contract's month
+ * finds its own by bisection. */
+struct inv_key {
+	const char *contract;
+	int32_t period_day;
+	uint64_t seq;
+	size_t i; /* into a->invoice_list */
+};
+struct by_contract {
+	size_t n;
+	struct inv_key *k;
+};
+
+static int by_contract_period(const void *x, const void *y)
+{
+	const struct inv_key *v = x, *w = y;
+	int c = strcmp(v->contract, w->contract);
+	if (c)
+		return c;
+	if (v->period_day != w->period_day)
+		return v->period_day < w->period_day ? -1 : 1;
+	return (v->seq > w->seq) - (v->seq < w->seq);
+}
+
+/* The first position of contract id's invoices. */
+static size_t contract_first(const struct by_contract *bc, const char *id)
+{
+	size_t lo = 0, hi = bc->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(bc->k[mid].contract, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static void section_contract(FILE *f, const struct corridor_audit *a,
-			     const struct corridor_audit_contract *c, size_t ci)
+			     const struct corridor_audit_contract *c, size_t ci,
+			     const struct by_contract *bc)
 {
 	const struct corridor_contract_terms *t = &c->terms;
 	char s[11], e[11];
@@ -660,9 +699,11 @@ static void section_contract(FILE *f, const struct corridor_audit *a,
 			am->has_performance && pf->has_min ? mn : "-",
 			am->has_performance && pf->has_max ? mx : "-", am->has_performance ? sh : "",
 			am->has_performance ? ex : "");
-		for (size_t i = 0; i < a->invoice_count; i++) {
-			const struct corridor_invoice *v = &a->invoice_list[i];
-			if (strcmp(v->contract, t->id) != 0 || v->period_day != am->first_day)
+		for (size_t k = contract_first(bc, t->id); k < bc->n; k++) {
+			const struct corridor_invoice *v = &a->invoice_list[bc->k[k].i];
+			if (strcmp(v->contract, t->id) != 0 || v->period_day > am->first_day)
+				break;
+			if (v->period_day != am->first_day)
 				continue;
 			fputs(v->reversed ? "<s>" : "", f);
 			esc(f, v->id);
@@ -737,6 +778,23 @@ static int64_t sat_add(int64_t a, int64_t b)
 	return a + b;
 }
 
+/* The month of the span a day falls in (an index of a->month_ends), or
+ * month_end_count if it is outside the span. */
+static size_t month_of(const struct corridor_audit *a, int32_t day)
+{
+	if (day < a->first_day || day >= a->end_day)
+		return a->month_end_count;
+	size_t lo = 0, hi = a->month_end_count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (a->month_ends[mid].day < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Per currency: invoiced and paid per month; the aging at each month's end. */
 static void plots_money(FILE *f, const struct corridor_audit *a, const struct currencies *cs)
 {
@@ -752,22 +810,22 @@ static void plots_money(FILE *f, const struct corridor_audit *a, const struct cu
 		memset(paid, 0, (months + 1) * sizeof *paid);
 		memset(age, 0, (months + 1) * sizeof *age);
 		int64_t hi = 0;
+		/* one pass each: a day's month is the first month end on or after it */
+		for (size_t i = 0; i < a->invoice_count; i++) {
+			const struct corridor_invoice *v = &a->invoice_list[i];
+			size_t m = month_of(a, v->issue_day);
+			if (!v->reversed && m < months && !strcmp(v->settlement_currency, cur))
+				inv[m] = sat_add(inv[m], v->total_minor < 0 ? -v->total_minor
+									   : v->total_minor);
+		}
+		for (size_t i = 0; i < a->payment_count; i++) {
+			const struct corridor_payment *p = &a->payments[i];
+			size_t m = month_of(a, p->value_day);
+			if (!p->reversed_by && m < months && !strcmp(p->currency, cur))
+				paid[m] = sat_add(paid[m], p->amount_minor);
+		}
 		int32_t m0 = a->first_day;
 		for (size_t m = 0; m < months; m++, m0 = next_month(m0)) {
-			int32_t m1 = next_month(m0);
-			for (size_t i = 0; i < a->invoice_count; i++) {
-				const struct corridor_invoice *v = &a->invoice_list[i];
-				if (!v->reversed && !strcmp(v->settlement_currency, cur) &&
-				    v->issue_day >= m0 && v->issue_day < m1)
-					inv[m] = sat_add(inv[m], v->total_minor < 0 ? -v->total_minor
-										   : v->total_minor);
-			}
-			for (size_t i = 0; i < a->payment_count; i++) {
-				const struct corridor_payment *p = &a->payments[i];
-				if (!p->reversed_by && !strcmp(p->currency, cur) && p->value_day >= m0 &&
-				    p->value_day < m1)
-					paid[m] = sat_add(paid[m], p->amount_minor);
-			}
 			const struct corridor_invoice_report *r = &a->month_ends[m].invoices;
 			int64_t open = 0;
 			for (size_t g = 0; g < r->aging_count; g++)
@@ -1029,10 +1087,19 @@ static void section_invoices(FILE *f, const struct corridor_audit *a)
 			fprintf(f, " %s/%s %s: %s", v->rate.base, v->rate.quote, d, r);
 		}
 		fprintf(f, "</td><td class=\"num\">%s %s</td>", tot, v->settlement_currency);
+		/* the report is by id: bisect */
 		const struct corridor_invoice_status *st = NULL;
-		for (size_t k = 0; k < end->count && !st; k++)
-			if (!strcmp(end->invoices[k].id, v->id))
-				st = &end->invoices[k];
+		size_t lo = 0, hi = end->count;
+		while (lo < hi && !st) {
+			size_t mid = lo + (hi - lo) / 2;
+			int c = strcmp(end->invoices[mid].id, v->id);
+			if (c == 0)
+				st = &end->invoices[mid];
+			else if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
 		if (st) {
 			char o[48];
 			money(a, st->currency, st->open_minor, o, sizeof o);
@@ -1423,8 +1490,20 @@ int corridor_audit_html(FILE *f, const struct corridor_audit *a)
 	fputs("<section id=\"contracts\"><h2>Contracts: meters and performance</h2>\n", f);
 	if (!a->contract_count)
 		fputs("<p>No accepted contract runs in the period.</p>\n", f);
+	struct by_contract bc = { .n = a->invoice_count,
+				  .k = malloc((a->invoice_count + 1) * sizeof *bc.k) };
+	if (!bc.k) {
+		free(data);
+		return CORRIDOR_E_NOMEM;
+	}
+	for (size_t i = 0; i < a->invoice_count; i++)
+		bc.k[i] = (struct inv_key){ a->invoice_list[i].contract, a->invoice_list[i].period_day,
+					    a->invoice_list[i].seq, i };
+	if (bc.n)
+		qsort(bc.k, bc.n, sizeof *bc.k, by_contract_period);
 	for (size_t c = 0; c < a->contract_count; c++)
-		section_contract(f, a, &a->contracts[c], c);
+		section_contract(f, a, &a->contracts[c], c, &bc);
+	free(bc.k);
 	fputs("</section>\n", f);
 	struct currencies *cs = calloc(1, sizeof *cs);
 	if (!cs) {
