@@ -214,7 +214,28 @@ static int list_readings(struct corridor_ledger *l, const char *contract, struct
 {
 	rs->n = 0;
 	rs->err = 0;
-	int err = corridor_delivery_list(l, contract, -1, collect_reading, rs, diag);
+	/* month by month over every term the contract has had (a day either
+	 * side for a change of offset): through the contract's day index, so a
+	 * contract costs its own readings, not a scan of everyone's */
+	struct corridor_contract *c = malloc(sizeof *c);
+	if (!c)
+		return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+	int err = corridor_contract_get(l, contract, c, diag);
+	int32_t from = INT32_MAX, to = INT32_MIN;
+	for (size_t v = 0; !err && v < c->version_count; v++) {
+		const struct corridor_contract_terms *t = &c->versions[v].terms;
+		from = t->start_day < from ? t->start_day : from;
+		to = t->end_day > to ? t->end_day : to;
+	}
+	free(c);
+	if (!err && from < to) {
+		int32_t y;
+		unsigned m, d;
+		corridor_civil_from_days(from - 1, &y, &m, &d);
+		for (int32_t month = from - 1 - (int32_t)(d - 1); !err && !rs->err && month <= to;
+		     month += (int32_t)corridor_month_days(month))
+			err = corridor_delivery_list(l, contract, month, collect_reading, rs, diag);
+	}
 	if (rs->err)
 		return corridor_diag_set(diag, rs->err,
 					 rs->err == CORRIDOR_E_LIMIT ?
