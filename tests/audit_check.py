@@ -68,6 +68,17 @@ for s in svgs:
     if root.find("{http://www.w3.org/2000/svg}title") is None:
         fail("a plot without an accessible title")
 
+# a plot draws no more points than its pixels: a year of hourly readings
+# becomes daily bands (docs/AUDITING.md "Large inputs")
+for s in svgs:
+    root = ET.fromstring(s)
+    width = int(root.get("width"))
+    for shape in root.iter():
+        if shape.tag.split("}")[-1] in ("polyline", "polygon"):
+            points = len(shape.get("points", "").split())
+            if points > 2 * width:
+                fail("a plot draws %d points on %d pixels" % (points, width))
+
 # 4. the embedded figures are the JSON reports of the same ledger and period
 block = doc.find(".//script[@id='corridor-data']")
 if block is None:
