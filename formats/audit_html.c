@@ -126,6 +126,12 @@ static int64_t y_px(const struct axis *ax, int64_t v)
 /* A range with round ticks: about five steps of 1, 2 or 5 x 10^k. */
 static void axis_fit(struct axis *ax, int64_t lo, int64_t hi, bool from_zero)
 {
+	/* beyond half the range of int64 a plot shows nothing readable: clamp,
+	 * so no step below overflows */
+	if (hi > INT64_MAX / 4)
+		hi = INT64_MAX / 4;
+	if (lo < INT64_MIN / 4)
+		lo = INT64_MIN / 4;
 	if (from_zero && lo > 0)
 		lo = 0;
 	if (from_zero && hi < 0)
