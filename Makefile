@@ -5,6 +5,7 @@
 #   make demo       install missing packages, build, run the demo
 #   make demo-server the corridor year over the network, compared with a local run
 #   make bench      throughput figures
+#   make bench-scale the cost of operations on one year and on ten years of data
 #   make install PREFIX=/usr/local DESTDIR=
 
 CC      ?= cc
@@ -58,7 +59,7 @@ HEADERS := $(wildcard include/corridor/*.h base/*.h core/*.h core/*/*.h formats/
 layering: all
 	sh tools/layering.sh $(BUILD)
 
-.PHONY: layering all deps test check-run demo demo-server bench install clean san-test fuzz fuzz-smoke
+.PHONY: layering all deps test check-run demo demo-server bench bench-scale install clean san-test fuzz fuzz-smoke
 
 all: $(BUILD)/corridor $(BUILD)/libcorridor.a $(BUILD)/libcorridor.so.$(LIBVERSION) \
      $(BUILD)/corridor.1 $(BUILD)/corridor.bash
@@ -114,6 +115,9 @@ $(BUILD)/check_corridor: $(TEST_OBJ) $(BUILD)/libcorridor.a
 $(BUILD)/demo-meters: tools/demo_meters.c $(BUILD)/libcorridor.a $(HEADERS)
 	$(CC) $(CFLAGS_ALL) -o $@ tools/demo_meters.c $(BUILD)/libcorridor.a $(LIBS_ALL)
 
+$(BUILD)/scale: tools/scale.c $(BUILD)/libcorridor.a $(HEADERS)
+	$(CC) $(CFLAGS_ALL) -o $@ tools/scale.c $(BUILD)/libcorridor.a $(LIBS_ALL)
+
 $(BUILD)/bench: tools/bench.c $(BUILD)/libcorridor.a $(HEADERS)
 	$(CC) $(CFLAGS_ALL) -Icore -o $@ tools/bench.c $(BUILD)/libcorridor.a $(LIBS_ALL)
 
@@ -142,6 +146,12 @@ demo-server: deps
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bench $(BUILD)/corridor
 	$(BUILD)/bench $(BUILD)/corridor
+
+# ledgers of one and of ten years of hourly series (cached in $(BUILD)/scale-ledgers;
+# CORRIDOR_SCALE_POINTS, CORRIDOR_SCALE_YEARS): docs/PERFORMANCE.md
+bench-scale: deps
+	@$(MAKE) --no-print-directory $(BUILD)/scale
+	$(BUILD)/scale $(BUILD)/scale-ledgers
 
 # libFuzzer targets (clang): every decoder of untrusted input. `make fuzz`
 # runs each for FUZZ_SECONDS (default 60); `make fuzz-smoke` for 10, in CI.
