@@ -115,10 +115,10 @@ $(BUILD)/check_corridor: $(TEST_OBJ) $(BUILD)/libcorridor.a
 $(BUILD)/demo-meters: tools/demo_meters.c $(BUILD)/libcorridor.a $(HEADERS)
 	$(CC) $(CFLAGS_ALL) -o $@ tools/demo_meters.c $(BUILD)/libcorridor.a $(LIBS_ALL)
 
-$(BUILD)/scale: tools/scale.c $(BUILD)/libcorridor.a $(HEADERS)
+$(BUILD)/scale: tools/scale.c tools/power_terms.h $(BUILD)/libcorridor.a $(HEADERS)
 	$(CC) $(CFLAGS_ALL) -o $@ tools/scale.c $(BUILD)/libcorridor.a $(LIBS_ALL)
 
-$(BUILD)/bench: tools/bench.c $(BUILD)/libcorridor.a $(HEADERS)
+$(BUILD)/bench: tools/bench.c tools/power_terms.h $(BUILD)/libcorridor.a $(HEADERS)
 	$(CC) $(CFLAGS_ALL) -Icore -o $@ tools/bench.c $(BUILD)/libcorridor.a $(LIBS_ALL)
 
 # The test suite drives the real binary: it finds it through CORRIDOR_BIN.

@@ -70,6 +70,7 @@
 #include <sodium.h>
 
 #include "corridor/corridor.h"
+#include "power_terms.h"
 #include "log/log.h" /* the settlement's input check, timed alone */
 
 #define ENTRIES 100000u
@@ -132,20 +133,6 @@ static int party_add(struct corridor_ledger *l, struct corridor_signer *op, cons
 /* Settlement of SETTLE_CONTRACTS x SETTLE_INTERVALS intervals of step_s
  * seconds each: 2400 (40 minutes: single readings, one entry each) or 900
  * (quarter hours: the import makes each local day one series). */
-/* The bench's power contracts: RU-GRID sells kWh to MN-GRID in RUB, metered
- * by MN-GRID on SEL-1. */
-static void power_parties(struct corridor_contract_terms *t)
-{
-	snprintf(t->seller, sizeof t->seller, "RU-GRID");
-	snprintf(t->buyer, sizeof t->buyer, "MN-GRID");
-	snprintf(t->delivery_point, sizeof t->delivery_point, "Selendum 220 kV");
-	snprintf(t->unit, sizeof t->unit, "kWh");
-	snprintf(t->currency, sizeof t->currency, "RUB");
-	snprintf(t->settlement_currency, sizeof t->settlement_currency, "RUB");
-	snprintf(t->metering_party, sizeof t->metering_party, "MN-GRID");
-	snprintf(t->billing_meter, sizeof t->billing_meter, "SEL-1");
-}
-
 /* A ledger at path with the power contracts' seller, buyer and a
  * settlement party. */
 static int power_ledger(const char *path, struct corridor_signer *op, struct corridor_ledger **l,

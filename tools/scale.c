@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "corridor/corridor.h"
+#include "power_terms.h"
 
 #define SCALE_VERSION 1u /* of the generator: a change rebuilds the cache */
 #define BATCH 1000u
@@ -130,13 +131,7 @@ static void build(const char *path, struct world *w, unsigned years)
 					     .utc_offset_min = 480, .price_count = 1,
 					     .payment_days = 15, .tolerance_permille = 10,
 					     .start_day = start, .end_day = end + 366 };
-	snprintf(t.seller, sizeof t.seller, "RU-GRID");
-	snprintf(t.buyer, sizeof t.buyer, "MN-GRID");
-	snprintf(t.delivery_point, sizeof t.delivery_point, "Selendum 220 kV");
-	snprintf(t.unit, sizeof t.unit, "kWh");
-	snprintf(t.currency, sizeof t.currency, "RUB");
-	snprintf(t.settlement_currency, sizeof t.settlement_currency, "RUB");
-	snprintf(t.metering_party, sizeof t.metering_party, "MN-GRID");
+	power_parties(&t);
 	t.prices[0] = (struct corridor_price_step){ .from_day = start, .price_micro = 6150000 };
 	for (unsigned c = 0; c < w->points; c++) {
 		uint64_t prop, seq;
