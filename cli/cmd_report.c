@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -208,33 +209,41 @@ static void remove_scratch(const char *top, const char *replica)
 }
 
 static int report_diff(const char *ledger, const char *theirs, const char *vkey, bool all,
-		       enum cli_format f)
+		       const char *contract, int32_t period_day, enum cli_format f)
 {
 	struct corridor_vkey vk;
 	int rc;
 	if (vkey && (rc = cli_vkey(vkey, &vk)) != 0)
 		return rc;
 	struct corridor_ledger *ours, *other;
+	struct stat st;
+	bool replica_given = stat(theirs, &st) == 0 && S_ISDIR(st.st_mode);
+	if (replica_given && vkey)
+		return cli_usage("--theirs DIR is a replica verified when it was imported: no --vkey");
 	if ((rc = cli_open_ro(ledger, &ours)) != 0)
 		return rc;
 	/* Their archive becomes a scratch replica: every entry and the checkpoint
-	 * are verified on the way in, and their state is rebuilt from the entries. */
+	 * are verified on the way in, and their state is rebuilt from the entries.
+	 * A directory is such a replica already (corridor import --archive). */
 	const char *tmp = getenv("TMPDIR");
-	char top[4096], replica[4200];
+	char top[4096] = "", replica[4200];
 	snprintf(top, sizeof top, "%s/corridor-diff-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(top)) {
+	if (!replica_given && !mkdtemp(top)) {
 		fprintf(stderr, "corridor: cannot make a scratch directory in %s: %s\n",
 			tmp && *tmp ? tmp : "/tmp", strerror(errno));
 		corridor_ledger_close(ours);
 		return EXIT_STORAGE;
 	}
-	snprintf(replica, sizeof replica, "%s/theirs", top);
+	snprintf(replica, sizeof replica, "%s", theirs);
+	if (!replica_given)
+		snprintf(replica, sizeof replica, "%s/theirs", top);
 	struct corridor_diag d;
 	corridor_diag_init(&d);
 	uint64_t size = 0;
 	struct corridor_diff_totals t;
 	struct diff_out o = { .f = f, .all = all };
-	int err = corridor_archive_import(replica, theirs, vkey ? &vk : NULL, &size, &d);
+	int err = replica_given ? CORRIDOR_OK
+				: corridor_archive_import(replica, theirs, vkey ? &vk : NULL, &size, &d);
 	if (err) {
 		fprintf(stderr, "corridor: %s: %s\n", theirs, d.text[0] ? d.text : corridor_strerror(err));
 		rc = cli_exit_code(err);
@@ -244,13 +253,18 @@ static int report_diff(const char *ledger, const char *theirs, const char *vkey,
 		rc = cli_fail(err, &d);
 		goto out_scratch;
 	}
+	if (replica_given) {
+		struct corridor_head h;
+		if (corridor_ledger_head(other, &h) == 0)
+			size = h.size;
+	}
 	if (f == CLI_CSV)
 		printf("kind,key,status,fields,ours_seq,theirs_seq\r\n");
 	else if (f == CLI_JSON)
 		printf("{\"theirs_size\":%llu,\"rows\":[", (unsigned long long)size);
 	else
 		cli_table_head(DIFF_COLS, 6);
-	err = corridor_report_diff(ours, other, print_diff, &o, &t, &d);
+	err = corridor_report_diff_of(ours, other, contract, period_day, print_diff, &o, &t, &d);
 	corridor_ledger_close(other);
 	if (err > 0) {
 		fprintf(stderr, "corridor: cannot write the report to stdout\n");
@@ -281,7 +295,8 @@ static int report_diff(const char *ledger, const char *theirs, const char *vkey,
 	rc = ferror(stdout) ? EXIT_STORAGE : differences ? EXIT_REFUSED : EXIT_OK;
 out_scratch:
 	corridor_ledger_close(ours);
-	remove_scratch(top, replica);
+	if (!replica_given)
+		remove_scratch(top, replica);
 	return rc;
 }
 
@@ -881,9 +896,13 @@ int cmd_report(int argc, char **argv)
 	if (!single_month && span_of(period, begin, end, &span_first, &span_end, &spanned) != EXIT_OK)
 		return EXIT_USAGE;
 	if (strcmp(pos[0], "diff") == 0) {
-		if (!theirs || contract || period || begin || end || grouping)
-			return cli_usage("report diff takes --theirs ARCHIVE [--vkey VKEY] [--all]");
-		return report_diff(ledger, theirs, vkey, all, f);
+		if (!theirs || begin || end || grouping || (period && !contract))
+			return cli_usage("report diff takes --theirs ARCHIVE|DIR [--vkey VKEY] [--all] "
+					 "[--contract ID [--period YYYY-MM]]");
+		int32_t month = -1;
+		if (period && !cli_period(period, &month))
+			return cli_usage("report diff --period is one month: YYYY-MM");
+		return report_diff(ledger, theirs, vkey, all, contract, month, f);
 	}
 	if (theirs || vkey || all)
 		return cli_usage("--theirs, --vkey and --all go with report diff");

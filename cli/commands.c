@@ -298,11 +298,15 @@ const struct cli_cmd CLI_COMMANDS[] = {
 	  "corridor report audit --period 2026-Q1 --contract G1 --vkey \"$OPERATOR_VKEY\" --out "
 	  "g1-q1.html" },
 	{ "report diff", NULL, "your ledger against another party's archive", R, "reports",
-	  { { "theirs", "ARCHIVE", "their archive (corridor export --format archive)", CLI_REQUIRED },
+	  { { "theirs", "ARCHIVE|DIR", "their archive (corridor export --format archive), or a "
+				       "replica made from one (corridor import --archive)", CLI_REQUIRED },
 	    { "vkey", "VKEY", "the operator key their archive is signed with", 0 },
 	    { "all", NULL, "also list what matches", 0 },
+	    { "contract", "ID", "only this contract: its terms, readings and invoices", 0 },
+	    { "period", "YYYY-MM", "with --contract: only this local month", 0 },
 	    FORMAT_TCJ },
-	  "corridor report diff --theirs cnpc.archive --vkey \"$OPERATOR_VKEY\"" },
+	  "corridor report diff --theirs cnpc.archive --vkey \"$OPERATOR_VKEY\"\n"
+	  "corridor report diff --theirs cnpc-replica --contract G1 --period 2026-03" },
 	{ "log", NULL, "the entries, oldest first", CLI_C_LEDGER | CLI_C_PASS, "reports",
 	  { { "kind", "K", "only entries of this kind (delivery.series, payment.record, ...)", 0 },
 	    { "author", "ID", "only entries signed by this party", 0 },

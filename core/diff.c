@@ -52,8 +52,26 @@ static int cmp_id(const void *a, const void *b)
 	return strcmp(*(const contract_id *)a, *(const contract_id *)b);
 }
 
-static int list_ids(struct corridor_ledger *l, struct ids *ids, struct corridor_diag *diag)
+/* What a diff covers: everything, or one contract (and one of its months). */
+struct scope {
+	const char *contract; /* NULL: every contract */
+	int32_t period_day;   /* < 0: every month */
+};
+
+static int list_ids(struct corridor_ledger *l, const struct scope *sc, struct ids *ids,
+		    struct corridor_diag *diag)
 {
+	if (sc->contract) { /* the one contract, if this side has it */
+		struct corridor_contract *c = malloc(sizeof *c);
+		if (!c)
+			return corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+		int gerr = corridor_contract_get(l, sc->contract, c, NULL);
+		int err = gerr == CORRIDOR_OK ? (collect_id(ids, c), ids->err) : CORRIDOR_OK;
+		free(c);
+		if (gerr && gerr != CORRIDOR_E_NOTFOUND)
+			return corridor_diag_set(diag, gerr, "cannot read contract %s", sc->contract);
+		return err ? corridor_diag_set(diag, err, "out of memory") : CORRIDOR_OK;
+	}
 	int err = corridor_contract_list(l, NULL, collect_id, ids, diag);
 	if (ids->err)
 		return corridor_diag_set(diag, ids->err, ids->err == CORRIDOR_E_LIMIT ?
@@ -209,8 +227,8 @@ static int cmp_reading(const void *va, const void *vb)
 	return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
-static int list_readings(struct corridor_ledger *l, const char *contract, struct readings *rs,
-			 struct corridor_diag *diag)
+static int list_readings(struct corridor_ledger *l, const char *contract, int32_t period_day,
+			 struct readings *rs, struct corridor_diag *diag)
 {
 	rs->n = 0;
 	rs->err = 0;
@@ -228,7 +246,9 @@ static int list_readings(struct corridor_ledger *l, const char *contract, struct
 		to = t->end_day > to ? t->end_day : to;
 	}
 	free(c);
-	if (!err && from < to) {
+	if (!err && period_day >= 0) /* one month */
+		err = corridor_delivery_list(l, contract, period_day, collect_reading, rs, diag);
+	else if (!err && from < to) {
 		int32_t y;
 		unsigned m, d;
 		corridor_civil_from_days(from - 1, &y, &m, &d);
@@ -467,22 +487,41 @@ static int diff_items(enum corridor_diff_kind kind, const char *const *names, st
 	return CORRIDOR_OK;
 }
 
-static int diff_money(struct corridor_ledger *ours, struct corridor_ledger *theirs, struct emit *e,
-		      struct corridor_diag *diag)
+/* An invoice of the scope (its contract, and its period if one is named). */
+struct scoped_items {
+	struct items *it;
+	const struct scope *sc;
+};
+
+static int scoped_invoice_item(void *ctx, const struct corridor_invoice *v)
+{
+	const struct scoped_items *si = ctx;
+	if (si->sc->contract && (strcmp(v->contract, si->sc->contract) != 0 ||
+				 (si->sc->period_day >= 0 && v->period_day != si->sc->period_day)))
+		return 0;
+	return invoice_item(si->it, v);
+}
+
+static int diff_money(struct corridor_ledger *ours, struct corridor_ledger *theirs,
+		      const struct scope *sc, struct emit *e, struct corridor_diag *diag)
 {
 	struct items a = { 0 }, b = { 0 };
 	int err = CORRIDOR_OK;
 	for (int kind = CORRIDOR_DIFF_RATE; !err && kind <= CORRIDOR_DIFF_PAYMENT; kind++) {
+		/* rates and payments are no contract's: a scoped diff leaves them out */
+		if (sc->contract && kind != CORRIDOR_DIFF_INVOICE)
+			continue;
 		a.n = b.n = 0;
 		a.err = b.err = 0;
 		struct corridor_ledger *side[2] = { ours, theirs };
 		struct items *it[2] = { &a, &b };
 		for (int s = 0; s < 2 && !err; s++) {
+			struct scoped_items si = { .it = it[s], .sc = sc };
 			if (kind == CORRIDOR_DIFF_RATE)
 				err = corridor_rate_list(side[s], NULL, NULL, INT32_MIN, INT32_MAX,
 							 rate_item, it[s], diag);
 			else if (kind == CORRIDOR_DIFF_INVOICE)
-				err = corridor_invoice_list(side[s], invoice_item, it[s], diag);
+				err = corridor_invoice_list(side[s], scoped_invoice_item, &si, diag);
 			else
 				err = corridor_payment_list(side[s], NULL, payment_item, it[s], diag);
 			if (err == 1 || !err)
@@ -504,6 +543,15 @@ int corridor_report_diff(struct corridor_ledger *ours, struct corridor_ledger *t
 			 corridor_diff_fn fn, void *ctx, struct corridor_diff_totals *totals,
 			 struct corridor_diag *diag)
 {
+	return corridor_report_diff_of(ours, theirs, NULL, -1, fn, ctx, totals, diag);
+}
+
+int corridor_report_diff_of(struct corridor_ledger *ours, struct corridor_ledger *theirs,
+			    const char *contract, int32_t period_day, corridor_diff_fn fn,
+			    void *ctx, struct corridor_diff_totals *totals,
+			    struct corridor_diag *diag)
+{
+	const struct scope sc = { .contract = contract, .period_day = contract ? period_day : -1 };
 	struct ids a = { 0 }, b = { 0 };
 	struct readings ra = { 0 }, rb = { 0 };
 	struct corridor_contract *ca = malloc(sizeof *ca), *cb = malloc(sizeof *cb);
@@ -514,7 +562,13 @@ int corridor_report_diff(struct corridor_ledger *ours, struct corridor_ledger *t
 		err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
 		goto out_free;
 	}
-	if ((err = list_ids(ours, &a, diag)) != 0 || (err = list_ids(theirs, &b, diag)) != 0)
+	if (period_day >= 0 && (!contract || !corridor_month_start(period_day))) {
+		err = corridor_diag_set(diag, CORRIDOR_E_INVALID,
+					"a diff of one month names its contract and the month's "
+					"first day");
+		goto out_free;
+	}
+	if ((err = list_ids(ours, &sc, &a, diag)) != 0 || (err = list_ids(theirs, &sc, &b, diag)) != 0)
 		goto out_free;
 	/* Contracts, by id. */
 	size_t i = 0, j = 0;
@@ -551,16 +605,16 @@ int corridor_report_diff(struct corridor_ledger *ours, struct corridor_ledger *t
 		int c = i == a.n ? 1 : j == b.n ? -1 : strcmp(a.v[i], b.v[j]);
 		const char *id = c <= 0 ? a.v[i] : b.v[j];
 		ra.n = rb.n = 0;
-		if (c <= 0 && (err = list_readings(ours, id, &ra, diag)) != 0)
+		if (c <= 0 && (err = list_readings(ours, id, sc.period_day, &ra, diag)) != 0)
 			goto out_free;
-		if (c >= 0 && (err = list_readings(theirs, id, &rb, diag)) != 0)
+		if (c >= 0 && (err = list_readings(theirs, id, sc.period_day, &rb, diag)) != 0)
 			goto out_free;
 		if ((err = diff_readings(id, &ra, &rb, &e)) != 0)
 			goto out_free;
 		i += c <= 0;
 		j += c >= 0;
 	}
-	err = diff_money(ours, theirs, &e, diag);
+	err = diff_money(ours, theirs, &sc, &e, diag);
 out_free:
 	free(ra.v);
 	free(rb.v);

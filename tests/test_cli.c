@@ -765,6 +765,26 @@ START_TEST(contracts_deliveries_reports)
 				    "delivery,G1/CN-M/2026-03-02T16:00:00Z,ours-only,\"\",12,\r\n"),
 		      "%s", r.out);
 	run_free(&r);
+	/* one contract-month, against a replica made once: the same two rows;
+	 * another month of it matches */
+	free(expect(0, (const char *[]){ "import", "--archive", P("g.arc"), "--ledger", P("their"),
+					 "--vkey", g_vkey, NULL }));
+	r = cli((const char *[]){ "report", "diff", "--theirs", P("their"), "--contract", "G1",
+				  "--period", "2026-03", "--format", "csv", NULL });
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.out, "delivery,G1/CN-M/2026-03-01T16:00:00Z,differ,\"quantity\",11,9\r\n"
+				    "delivery,G1/CN-M/2026-03-02T16:00:00Z,ours-only,\"\",12,\r\n"),
+		      "%s", r.out);
+	run_free(&r);
+	r = cli((const char *[]){ "report", "diff", "--theirs", P("their"), "--contract", "G1",
+				  "--period", "2026-04", NULL });
+	ck_assert_msg(r.status == 0 && strstr(r.out, "deliveries: 0 match, 0 differ"), "%s%s", r.out,
+		      r.err);
+	run_free(&r);
+	free(expect(2, (const char *[]){ "report", "diff", "--theirs", P("their"), "--period",
+					 "2026-03", NULL }));
+	free(expect(2, (const char *[]){ "report", "diff", "--theirs", P("their"), "--vkey", g_vkey,
+					 NULL }));
 	r = cli((const char *[]){ "report", "diff", "--theirs", P("g.arc"), "--format", "json",
 				  "--all", NULL });
 	ck_assert_int_eq(r.status, 1);

@@ -167,8 +167,8 @@ static void ensure(const char *dir, const char *name, struct world *w, unsigned 
 	}
 	if (strcmp(have, want) == 0)
 		return;
-	char cmd[8400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", path, stamp);
+	char cmd[12600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s' '%s-theirs'", path, stamp, path);
 	if (system(cmd) != 0)
 		die("cannot clear the cache", NULL);
 	build(path, w, years);
@@ -179,8 +179,14 @@ static void ensure(const char *dir, const char *name, struct world *w, unsigned 
 struct figures {
 	uint64_t entries, intervals;
 	double bytes;
-	double append_s, list_s, meters_s, proof_s, verify_s;
+	double append_s, list_s, meters_s, proof_s, diff_s, verify_s;
 };
+
+static int count_row(void *ctx, const struct corridor_diff_row *row)
+{
+	(*(size_t *)ctx) += row->status == CORRIDOR_DIFF_MATCH;
+	return 0;
+}
 
 static int count_one(void *ctx, const struct corridor_delivery *d)
 {
@@ -240,7 +246,17 @@ static void measure(const char *dir, const char *name, struct world *w, struct f
 	int32_t month;
 	if (corridor_date_parse("2025-12-01", 10, &month) != 0)
 		die("date", NULL);
-	fg->list_s = fg->meters_s = fg->proof_s = 1e9;
+	/* the other party's copy for report diff: a backup made once (the
+	 * months compared are the generated ones, which the appends leave alone) */
+	char theirs[4200];
+	struct stat tst;
+	snprintf(theirs, sizeof theirs, "%s-theirs", path);
+	if (stat(theirs, &tst) != 0 && corridor_ledger_backup(l, theirs, &d) != 0)
+		die("backup", &d);
+	struct corridor_ledger *other;
+	if (corridor_ledger_open(theirs, CORRIDOR_OPEN_READONLY, &other, &d) != 0)
+		die("open the copy", &d);
+	fg->list_s = fg->meters_s = fg->proof_s = fg->diff_s = 1e9;
 	char mid[16];
 	snprintf(mid, sizeof mid, "S%05u", w->points / 2);
 	for (unsigned r = 0; r < REPEAT; r++) {
@@ -261,7 +277,15 @@ static void measure(const char *dir, const char *name, struct world *w, struct f
 			die("inclusion proof", &d);
 		fg->proof_s = fastest(fg->proof_s, now_s() - t0);
 		fclose(null);
+		struct corridor_diff_totals tot;
+		size_t matched = 0;
+		t0 = now_s();
+		if (corridor_report_diff_of(l, other, mid, month, count_row, &matched, &tot, &d) != 0 ||
+		    matched != 745) /* the contract and its 744 hours */
+			die("report diff", &d);
+		fg->diff_s = fastest(fg->diff_s, now_s() - t0);
 	}
+	corridor_ledger_close(other);
 	t0 = now_s();
 	if (corridor_ledger_verify(l, NULL, NULL, &d) != 0)
 		die("verify", &d);
@@ -305,6 +329,7 @@ int main(int argc, char **argv)
 	printf("scale_delivery_list_ratio %.2f\n", b.list_s / a.list_s);
 	printf("scale_report_meters_ratio %.2f\n", b.meters_s / a.meters_s);
 	printf("scale_inclusion_proof_ratio %.2f\n", b.proof_s / a.proof_s);
+	printf("scale_report_diff_ratio %.2f\n", b.diff_s / a.diff_s);
 	printf("scale_verify_1y_entries_per_s %.0f\nscale_verify_%uy_entries_per_s %.0f\n",
 	       (double)a.entries / a.verify_s, years, (double)b.entries / b.verify_s);
 	double iv_a = (double)points * 24.0 * 365.0, iv_b = iv_a * years;
@@ -314,9 +339,10 @@ int main(int argc, char **argv)
 	printf("scale_append_day_ms_1y %.1f\nscale_delivery_list_ms_1y %.2f\n"
 	       "scale_report_meters_ms_1y %.2f\nscale_inclusion_proof_ms_1y %.3f\n",
 	       a.append_s * 1e3, a.list_s * 1e3, a.meters_s * 1e3, a.proof_s * 1e3);
+	printf("scale_report_diff_ms_1y %.2f\n", a.diff_s * 1e3);
 	/* what the scale ledgers do not hold yet */
-	printf("# not measured: settle run, report invoices, report balances, report diff, the "
-	       "journal beside hledger and ledger-cli (the scale ledgers hold no settlements: "
+	printf("# not measured: settle run, report invoices, report balances, the journal beside "
+	       "hledger and ledger-cli (the scale ledgers hold no settlements: "
 	       "docs/PERFORMANCE.md)\n");
 	corridor_signer_free(w.op);
 	corridor_signer_free(w.seller);

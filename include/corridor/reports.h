@@ -153,6 +153,20 @@ CORRIDOR_MUST_CHECK int corridor_report_diff(struct corridor_ledger *ours,
 					     void *ctx, struct corridor_diff_totals *totals,
 					     struct corridor_diag *diag);
 
+/** The same for one contract (contract not NULL): the contract, its latest
+ *  readings and its invoices — of the local month that starts on period_day,
+ *  if period_day >= 0 — read through the contract's own day index, so the
+ *  cost is the contract's (the month's), not the ledger's; rates and
+ *  payments, which are no contract's, are left out.
+ *  Errors: as corridor_report_diff, CORRIDOR_E_INVALID (a month without a
+ *  contract, or a day that is not a month's first). */
+CORRIDOR_MUST_CHECK int corridor_report_diff_of(struct corridor_ledger *ours,
+						struct corridor_ledger *theirs,
+						const char *contract, int32_t period_day,
+						corridor_diff_fn fn, void *ctx,
+						struct corridor_diff_totals *totals,
+						struct corridor_diag *diag);
+
 /** One open or paid invoice as of a date (SETTLEMENT.md "Payments"). */
 struct corridor_invoice_status {
 	char id[CORRIDOR_INVOICE_ID_BYTES_MAX + 1];
