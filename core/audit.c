@@ -222,6 +222,19 @@ static int verification(struct corridor_ledger *l, const struct corridor_audit_r
 	return CORRIDOR_OK;
 }
 
+/* p (n elements of `size` bytes, room for *cap) with room for one more:
+ * p itself, or where it moved; NULL when out of memory (p stays). */
+static void *grow(void *p, size_t *cap, size_t n, size_t size)
+{
+	if (p && n < *cap)
+		return p;
+	size_t c = *cap ? 2 * *cap : 64;
+	void *np = realloc(p, c * size);
+	if (np)
+		*cap = c;
+	return np;
+}
+
 /* ---- contracts ---- */
 
 struct id_set {
@@ -359,7 +372,7 @@ static int contract_collect(struct corridor_ledger *l, const char *id, int32_t f
 		struct corridor_meter_report *r = &am->meters;
 		if ((err = corridor_report_meters(l, id, m, r, diag)) != 0)
 			break;
-		size_t kept = 0;
+		size_t kept = 0, run_cap = 0;
 		for (size_t i = 0; i < r->count; i++) {
 			const struct corridor_meter_row *w = &r->rows[i];
 			int64_t local = w->start_s + (int64_t)out->terms.utc_offset_min * 60;
@@ -374,15 +387,45 @@ static int contract_collect(struct corridor_ledger *l, const char *id, int32_t f
 			} else if (out->points) {
 				out->points[out->point_count++] = *w;
 			}
-			if (w->status != CORRIDOR_METER_AGREE)
+			if (w->status == CORRIDOR_METER_DISPUTED) {
 				r->rows[kept++] = *w;
+			} else if (w->status != CORRIDOR_METER_AGREE) {
+				struct corridor_audit_run *last =
+					am->run_count ? &am->runs[am->run_count - 1] : NULL;
+				if (last && last->status == w->status && last->end_s == w->start_s) {
+					last->end_s = w->end_s;
+					last->intervals++;
+					continue;
+				}
+				struct corridor_audit_run *nr =
+					grow(am->runs, &run_cap, am->run_count, sizeof *am->runs);
+				if (!nr) {
+					err = corridor_diag_set(diag, CORRIDOR_E_NOMEM, "out of memory");
+					break;
+				}
+				am->runs = nr;
+				am->runs[am->run_count++] = (struct corridor_audit_run){
+					.start_s = w->start_s, .end_s = w->end_s, .status = w->status,
+					.intervals = 1
+				};
+			}
 		}
+		if (err)
+			break;
 		r->count = kept;
-		exceptions += kept;
+		if (!kept) { /* keep only what is kept */
+			free(r->rows);
+			r->rows = NULL;
+		} else {
+			struct corridor_meter_row *small = realloc(r->rows, kept * sizeof *r->rows);
+			if (small)
+				r->rows = small;
+		}
+		exceptions += kept + am->run_count;
 		if (exceptions > CORRIDOR_AUDIT_EXCEPTIONS_MAX) {
 			err = corridor_diag_set(diag, CORRIDOR_E_LIMIT,
-						"contract %s: more than %u intervals not in "
-						"agreement",
+						"contract %s: more than %u disputed intervals "
+						"and one-sided runs",
 						id, CORRIDOR_AUDIT_EXCEPTIONS_MAX);
 			break;
 		}
@@ -396,19 +439,6 @@ static int contract_collect(struct corridor_ledger *l, const char *id, int32_t f
 }
 
 /* ---- money ---- */
-
-/* p (n elements of `size` bytes, room for *cap) with room for one more:
- * p itself, or where it moved; NULL when out of memory (p stays). */
-static void *grow(void *p, size_t *cap, size_t n, size_t size)
-{
-	if (p && n < *cap)
-		return p;
-	size_t c = *cap ? 2 * *cap : 64;
-	void *np = realloc(p, c * size);
-	if (np)
-		*cap = c;
-	return np;
-}
 
 struct bal_acc {
 	size_t n, cap;
@@ -830,8 +860,10 @@ void corridor_audit_release(struct corridor_audit *a)
 	free(a->verification.checkpoint);
 	for (size_t i = 0; i < a->contract_count; i++) {
 		struct corridor_audit_contract *c = &a->contracts[i];
-		for (size_t m = 0; m < c->month_count; m++)
+		for (size_t m = 0; m < c->month_count; m++) {
 			corridor_meter_report_release(&c->months[m].meters);
+			free(c->months[m].runs);
+		}
 		free(c->months);
 		free(c->days);
 		free(c->points);

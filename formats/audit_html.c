@@ -722,7 +722,7 @@ static void section_contract(FILE *f, const struct corridor_audit *a,
 	for (size_t m = 0; m < c->month_count; m++)
 		total += c->months[m].meters.count;
 	if (total) {
-		fprintf(f, "<details><summary>%zu intervals not in agreement</summary><table><thead>"
+		fprintf(f, "<details><summary>%zu disputed intervals</summary><table><thead>"
 			   "<tr><th>start (UTC)</th><th>end</th><th>billing</th><th>seq</th>"
 			   "<th>other</th><th>seq</th><th>difference</th><th>status</th></tr></thead>"
 			   "<tbody>\n",
@@ -755,6 +755,37 @@ static void section_contract(FILE *f, const struct corridor_audit *a,
 		fputs("</tbody></table>", f);
 		if (total > shown)
 			fprintf(f, "<p>%zu more in the embedded data (meters).</p>", total - shown);
+		fputs("</details>\n", f);
+	}
+	/* one-sided intervals, run by run */
+	size_t runs = 0, one_sided = 0;
+	for (size_t m = 0; m < c->month_count; m++) {
+		runs += c->months[m].run_count;
+		for (size_t k = 0; k < c->months[m].run_count; k++)
+			one_sided += c->months[m].runs[k].intervals;
+	}
+	if (runs) {
+		fprintf(f, "<details><summary>%zu intervals one side did not record, in %zu runs"
+			   "</summary><table><thead><tr><th>from (UTC)</th><th>to</th><th>intervals</th>"
+			   "<th>recorded by</th></tr></thead><tbody>\n",
+			one_sided, runs);
+		shown = 0;
+		for (size_t m = 0; m < c->month_count && shown < EXCEPTION_ROWS_SHOWN; m++)
+			for (size_t k = 0; k < c->months[m].run_count && shown < EXCEPTION_ROWS_SHOWN;
+			     k++, shown++) {
+				const struct corridor_audit_run *u = &c->months[m].runs[k];
+				char st[21], en[21];
+				corridor_utc_format(u->start_s, st);
+				corridor_utc_format(u->end_s, en);
+				fprintf(f, "<tr><td>%s</td><td>%s</td><td class=\"num\">%" PRIu32
+					   "</td><td>%s</td></tr>\n",
+					st, en, u->intervals,
+					u->status == CORRIDOR_METER_BILLING_ONLY ? "the billing side only"
+										 : "the other side only");
+			}
+		fputs("</tbody></table>", f);
+		if (runs > shown)
+			fprintf(f, "<p>%zu more in the embedded data (one_sided).</p>", runs - shown);
 		fputs("</details>\n", f);
 	}
 	fputs("</section>\n", f);
@@ -1366,6 +1397,32 @@ static int data_json(FILE *f, const struct corridor_audit *a)
 			fputs(nm++ ? "," : "", f);
 			err |= corridor_meter_report_json(f, &am->meters, ml);
 		}
+	fputs("],\"one_sided\":[", f);
+	nm = 0;
+	for (size_t c = 0; c < a->contract_count; c++)
+		for (size_t m = 0; m < a->contracts[c].month_count; m++) {
+			const struct corridor_audit_month *am = &a->contracts[c].months[m];
+			if (!am->run_count)
+				continue;
+			char ml[8];
+			month_label(am->first_day, ml);
+			fprintf(f, "%s{\"contract\":", nm++ ? "," : "");
+			err |= json_str(f, a->contracts[c].terms.id);
+			fprintf(f, ",\"period\":\"%s\",\"runs\":[", ml);
+			for (size_t k = 0; k < am->run_count; k++) {
+				const struct corridor_audit_run *u = &am->runs[k];
+				char st[21], en[21];
+				corridor_utc_format(u->start_s, st);
+				corridor_utc_format(u->end_s, en);
+				fprintf(f, "%s{\"start\":\"%s\",\"end\":\"%s\",\"status\":\"%s\","
+					   "\"intervals\":%" PRIu32 "}",
+					k ? "," : "", st, en,
+					u->status == CORRIDOR_METER_BILLING_ONLY ? "billing-only"
+										 : "other-only",
+					u->intervals);
+			}
+			fputs("]}", f);
+		}
 	fputs("],\"invoice_list\":[", f);
 	for (size_t i = 0; i < a->invoice_count; i++) {
 		fputs(i ? "," : "", f);
@@ -1548,8 +1605,8 @@ int corridor_audit_html(FILE *f, const struct corridor_audit *a)
 	      "the element <code>script#corridor-data</code>: <code>balances</code>, "
 	      "<code>invoices</code>, <code>performance</code> and each of <code>meters</code> as "
 	      "<code>corridor report balances|invoices|performance|meters --format json</code> "
-	      "print them for this ledger and period (the meters' intervals: those not in "
-	      "agreement).</p></section>\n<script type=\"application/json\" id=\"corridor-data\">",
+	      "print them for this ledger and period (the meters' intervals: the disputed "
+	      "ones; the one-sided ones are in <code>one_sided</code>, run by run).</p></section>\n<script type=\"application/json\" id=\"corridor-data\">",
 	      f);
 	/* no "</script" can end the block early: every '<' is escaped */
 	for (size_t i = 0; i < dlen; i++) {

@@ -103,8 +103,19 @@ for m in data["meters"]:
     head = {k: v for k, v in full.items() if k != "intervals"}
     if {k: v for k, v in m.items() if k != "intervals"} != head:
         fail("meters of %s %s differ from report meters" % (m["contract"], m["period"]))
-    if m["intervals"] != [i for i in full["intervals"] if i["status"] != "agree"]:
-        fail("the intervals not in agreement of %s %s differ" % (m["contract"], m["period"]))
+    if m["intervals"] != [i for i in full["intervals"] if i["status"] == "disputed"]:
+        fail("the disputed intervals of %s %s differ" % (m["contract"], m["period"]))
+    # the one-sided intervals: each inside a run of its side, every run's count theirs
+    runs = [r for o in data["one_sided"] if (o["contract"], o["period"]) == (m["contract"], m["period"])
+            for r in o["runs"]]
+    lonely = [i for i in full["intervals"] if i["status"] in ("billing-only", "other-only")]
+    if sum(r["intervals"] for r in runs) != len(lonely):
+        fail("one-sided runs of %s %s count %d intervals, the report %d" %
+             (m["contract"], m["period"], sum(r["intervals"] for r in runs), len(lonely)))
+    for i in lonely:
+        if not any(r["status"] == i["status"] and r["start"] <= i["start"] and i["end"] <= r["end"]
+                   for r in runs):
+            fail("one-sided interval %s of %s is in no run" % (i["start"], m["contract"]))
 # every invoice and payment is named by its seq in the tables
 for inv in data["invoice_list"]:
     if not re.search(r">%s(?: \(reversed\))?</td><td class=\"num\">%d<" %

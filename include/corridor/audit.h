@@ -27,7 +27,7 @@ extern "C" {
 #define CORRIDOR_AUDIT_TRACE_MAX 10000u    /* corrections, adjustments, reversals listed */
 #define CORRIDOR_AUDIT_SERIES_MAX 64u      /* FX series (source, pair) */
 #define CORRIDOR_AUDIT_FIXINGS_MAX 20000u  /* fixings of one series in the span */
-#define CORRIDOR_AUDIT_EXCEPTIONS_MAX 100000u /* meter intervals not in agreement, per contract */
+#define CORRIDOR_AUDIT_EXCEPTIONS_MAX 100000u /* disputed intervals and one-sided runs, per contract */
 #define CORRIDOR_AUDIT_PLOT_POINTS 720u /* intervals a meter plot draws one by one */
 
 struct corridor_audit_request {
@@ -84,12 +84,22 @@ struct corridor_audit_day {
 	int64_t billing_min_milli, billing_max_milli; /* of one interval */
 	int64_t other_min_milli, other_max_milli;
 };
+/* Consecutive intervals only one side recorded (the same side), as one run. */
+struct corridor_audit_run {
+	int64_t start_s, end_s; /* of the first interval, the end of the last */
+	enum corridor_meter_status status; /* BILLING_ONLY or OTHER_ONLY */
+	uint32_t intervals;
+};
 struct corridor_audit_month {
 	int32_t first_day;
-	/* report meters of the month, its rows only the intervals that are not
-	 * in agreement (totals as reported); count 0 with `no_meters` for a
-	 * month the contract's term does not reach */
+	/* report meters of the month, its rows only the disputed intervals
+	 * (totals and counts as reported); count 0 with `no_meters` for a month
+	 * the contract's term does not reach */
 	struct corridor_meter_report meters;
+	/* the one-sided intervals, run by run (a side that records nothing for
+	 * a month is one run, however many intervals) */
+	size_t run_count;
+	struct corridor_audit_run *runs; /* malloc'd */
 	bool no_meters;
 	bool has_performance;
 	struct corridor_performance performance;
